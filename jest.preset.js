@@ -1,0 +1,34 @@
+// Shared Jest settings for every project: swc compiles TypeScript with
+// decorator metadata (Nest's DI needs it), and workspace aliases resolve to
+// each lib's source so tests never depend on a previous build.
+const path = require('path');
+
+const libs = ['capture', 'actor', 'retention', 'health', 'export', 'nestjs'];
+const moduleNameMapper = Object.fromEntries(
+  libs.map((name) => [`^@threadline/${name}$`, path.join(__dirname, 'libs', name, 'src', 'index.ts')]),
+);
+moduleNameMapper['^@threadline/embedded-postgres$'] = path.join(__dirname, 'tools', 'embedded-postgres', 'src', 'index.ts');
+moduleNameMapper['^@threadline/testing$'] = path.join(__dirname, 'tools', 'testing', 'test-database.ts');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  globalSetup: path.join(__dirname, 'tools', 'testing', 'global-setup.ts'),
+  globalTeardown: path.join(__dirname, 'tools', 'testing', 'global-teardown.ts'),
+  testTimeout: 60000,
+};

@@ -1,0 +1,134 @@
+import { IsArray, IsBoolean, IsOptional, IsString, Matches, MinLength } from 'class-validator';
+import { InvalidOptionsError } from './threadline.error';
+import { validateOptionsObject } from './validate-options';
+
+/** Redaction and change-detection settings of one audited table. */
+export interface TableCaptureOptions {
+  /** Columns left out of `data_after`, `changed_fields` and `changed_from` entirely. */
+  exclude?: string[];
+  /** Columns kept as keys but with the value replaced by the mask placeholder (json/jsonb masked whole). */
+  mask?: string[];
+  /** Columns ignored by change detection (for example `updated_at`): an UPDATE touching only them records nothing. */
+  exceptColumns?: string[];
+  /** Also store prior values of changed columns in `changed_from`. @default false */
+  storeChangedFrom?: boolean;
+}
+
+export interface CaptureOptions {
+  /** Schema holding the audit tables and Threadline's shared function. @default 'public' */
+  auditSchema?: string;
+  /**
+   * Per-table settings, keyed by table name (`users`) or `schema.table`.
+   * Listing a table here also makes it the default set for `gen-triggers`.
+   */
+  tables?: Record<string, TableCaptureOptions>;
+  /** Text that replaces masked values. @default '[REDACTED]' */
+  maskPlaceholder?: string;
+  /** Record UPDATEs that change nothing (or only `exceptColumns`). @default false */
+  recordNoopUpdates?: boolean;
+  /** Folder where `install` and `gen-triggers` write TypeORM migrations. @default 'src/migrations' */
+  migrationsDir?: string;
+}
+
+export interface ResolvedTableCaptureOptions {
+  schema: string;
+  table: string;
+  exclude: string[];
+  mask: string[];
+  exceptColumns: string[];
+  storeChangedFrom: boolean;
+}
+
+export interface ResolvedCaptureOptions {
+  auditSchema: string;
+  tables: ResolvedTableCaptureOptions[];
+  maskPlaceholder: string;
+  recordNoopUpdates: boolean;
+  migrationsDir: string;
+}
+
+const COLUMN_LIST = 'must be an array of column names';
+
+class TableCaptureOptionsSchema implements TableCaptureOptions {
+  @IsOptional() @IsArray({ message: COLUMN_LIST }) @IsString({ each: true, message: COLUMN_LIST }) exclude?: string[] = undefined;
+  @IsOptional() @IsArray({ message: COLUMN_LIST }) @IsString({ each: true, message: COLUMN_LIST }) mask?: string[] = undefined;
+  @IsOptional() @IsArray({ message: COLUMN_LIST }) @IsString({ each: true, message: COLUMN_LIST }) exceptColumns?: string[] = undefined;
+  @IsOptional() @IsBoolean({ message: 'must be true or false' }) storeChangedFrom?: boolean = undefined;
+}
+
+class CaptureOptionsSchema implements Omit<CaptureOptions, 'tables'> {
+  @IsOptional() @IsString() @Matches(/^[^\0]{1,63}$/, { message: 'must be a schema name of 1 to 63 characters' })
+  auditSchema?: string = undefined;
+  tables?: unknown = undefined; // checked entry by entry below
+  @IsOptional() @IsString({ message: 'must be a string' }) @MinLength(1, { message: 'must not be empty' })
+  maskPlaceholder?: string = undefined;
+  @IsOptional() @IsBoolean({ message: 'must be true or false' }) recordNoopUpdates?: boolean = undefined;
+  @IsOptional() @IsString({ message: 'must be a folder path' }) migrationsDir?: string = undefined;
+}
+
+/** Splits `schema.table` (or `table`, in `public`). */
+export function parseTableName(name: string): { schema: string; table: string } {
+  const dot = name.indexOf('.');
+  return dot > 0 ? { schema: name.slice(0, dot), table: name.slice(dot + 1) } : { schema: 'public', table: name };
+}
+
+/** Problems with the capture options, each naming the option and what is allowed; empty when valid. */
+export function captureOptionProblems(options: CaptureOptions | undefined, path = 'capture'): string[] {
+  const problems = validateOptionsObject(CaptureOptionsSchema, options ?? {}, path);
+  const tables = options?.tables;
+  if (tables === undefined) return problems;
+  if (tables === null || typeof tables !== 'object' || Array.isArray(tables)) {
+    return problems.concat(`${path}.tables must be an object keyed by table name, e.g. { users: { mask: ['email'] } }`);
+  }
+  for (const [name, table] of Object.entries(tables)) {
+    const here = `${path}.tables.${name}`;
+    if (!name.trim()) problems.push(`${path}.tables has an empty table name`);
+    const tableProblems = validateOptionsObject(TableCaptureOptionsSchema, table ?? {}, here);
+    problems.push(...tableProblems);
+    if (tableProblems.length > 0) continue;
+    const both = (table.exclude ?? []).filter((column) => (table.mask ?? []).includes(column));
+    if (both.length > 0) {
+      problems.push(`${here}: column(s) ${both.join(', ')} are both excluded and masked; a column may be in exclude or in mask, not both`);
+    }
+  }
+  return problems;
+}
+
+/** Validates and fills defaults; throws InvalidOptionsError listing every problem. */
+export function resolveCaptureOptions(options: CaptureOptions | undefined): ResolvedCaptureOptions {
+  const problems = captureOptionProblems(options);
+  if (problems.length > 0) {
+    throw new InvalidOptionsError(`Invalid Threadline options:\n  - ${problems.join('\n  - ')}`);
+  }
+  const sorted = (list?: string[]) => [...new Set(list ?? [])].sort();
+  const tables = Object.entries(options?.tables ?? {})
+    .map(([name, table]) => ({
+      ...parseTableName(name),
+      exclude: sorted(table.exclude),
+      mask: sorted(table.mask),
+      exceptColumns: sorted(table.exceptColumns),
+      storeChangedFrom: table.storeChangedFrom ?? false,
+    }))
+    .sort((a, b) => `${a.schema}.${a.table}`.localeCompare(`${b.schema}.${b.table}`));
+  return {
+    auditSchema: options?.auditSchema ?? 'public',
+    tables,
+    maskPlaceholder: options?.maskPlaceholder ?? '[REDACTED]',
+    recordNoopUpdates: options?.recordNoopUpdates ?? false,
+    migrationsDir: options?.migrationsDir ?? 'src/migrations',
+  };
+}
+
+/** The settings of one table: configured ones, or defaults for a table not in `tables`. */
+export function tableOptionsFor(options: ResolvedCaptureOptions, schema: string, table: string): ResolvedTableCaptureOptions {
+  return (
+    options.tables.find((t) => t.schema === schema && t.table === table) ?? {
+      schema,
+      table,
+      exclude: [],
+      mask: [],
+      exceptColumns: [],
+      storeChangedFrom: false,
+    }
+  );
+}

@@ -1,0 +1,47 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { TableDescription } from './table-description';
+
+type Queryable = Pick<DataSource | EntityManager, 'query'>;
+
+/**
+ * Describes tables from the live catalog in one round trip: columns in order,
+ * whether each column's type has an equality operator, and the primary key.
+ * Tables that do not exist come back as `undefined` in their slot.
+ */
+export async function describeTables(
+  db: Queryable,
+  tables: { schema: string; table: string }[],
+): Promise<(TableDescription | undefined)[]> {
+  if (tables.length === 0) return [];
+  const rows: { ord: string; schema: string | null; table: string | null; columns: TableDescription['columns'] | null; primary_key: string[] | null }[] =
+    await db.query(DESCRIBE_TABLES_SQL, [tables.map((t) => t.schema), tables.map((t) => t.table)]);
+  const byOrdinal = new Map(rows.map((row) => [Number(row.ord), row]));
+  return tables.map((_, index) => {
+    const row = byOrdinal.get(index + 1);
+    if (!row || row.table === null) return undefined;
+    return { schema: row.schema!, table: row.table, columns: row.columns ?? [], primaryKey: row.primary_key ?? [] };
+  });
+}
+
+const DESCRIBE_TABLES_SQL = `
+SELECT req.ord, n.nspname AS schema, c.relname AS table,
+  (SELECT json_agg(json_build_object(
+      'name', a.attname,
+      'type', format_type(a.atttypid, a.atttypmod),
+      'comparable', t.typtype IN ('e', 'r', 'm')
+        OR EXISTS (SELECT 1 FROM pg_operator o
+                   WHERE o.oprname = '=' AND o.oprleft = coalesce(nullif(t.typbasetype, 0), t.oid) AND o.oprright = o.oprleft)
+        OR (t.typcategory = 'A' AND EXISTS (SELECT 1 FROM pg_operator o
+                   WHERE o.oprname = '=' AND o.oprleft = t.typelem AND o.oprright = t.typelem))
+    ) ORDER BY a.attnum)
+   FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+  (SELECT json_agg(a.attname ORDER BY k.pos)
+   FROM pg_index i
+   CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
+   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+   WHERE i.indrelid = c.oid AND i.indisprimary) AS primary_key
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS req(schema_name, table_name, ord)
+LEFT JOIN pg_namespace n ON n.nspname = req.schema_name
+LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = req.table_name AND c.relkind IN ('r', 'p')
+ORDER BY req.ord`;

@@ -1,0 +1,27 @@
+/**
+ * The one place identifiers and literals are quoted for generated SQL. Every
+ * table, column and schema name passes through `ident`, so odd names (mixed
+ * case, spaces, quotes, an injection attempt) are always data, never SQL.
+ */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A schema-qualified name: `"schema"."name"`. */
+export function qualified(schema: string, name: string): string {
+  return `${ident(schema)}.${ident(name)}`;
+}
+
+/** A standard-conforming string literal (`standard_conforming_strings` is on since PostgreSQL 9.1). */
+export function literal(value: string): string {
+  if (value.includes('\0')) throw new Error('SQL literals cannot contain NUL characters');
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** `ARRAY['a','b']::text[]` */
+export function textArray(values: readonly string[]): string {
+  return values.length === 0 ? `'{}'::text[]` : `ARRAY[${values.map(literal).join(', ')}]::text[]`;
+}
+
+/** PostgreSQL truncates identifiers to 63 bytes; names are kept under it. */
+export const MAX_IDENTIFIER_BYTES = 63;

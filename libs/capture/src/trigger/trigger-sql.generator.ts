@@ -1,0 +1,197 @@
+import { ColumnDescription, TableDescription } from '../catalog/table-description';
+import { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
+import { ident, literal, qualified, textArray } from '../sql/quote';
+import { TRANSACTION_FUNCTION } from '../schema/audit-schema.sql';
+import { TRIGGER_EVENTS, triggerNameFor } from './trigger-names';
+
+export interface GeneratedSql {
+  up: string;
+  down: string;
+}
+
+/** What the stamp on a generated function records, so deployed redaction can be read back and compared. */
+export interface TriggerStamp {
+  version: 1;
+  table: string;
+  exclude: string[];
+  mask: string[];
+  maskPlaceholder: string;
+  exceptColumns: string[];
+  storeChangedFrom: boolean;
+  recordNoopUpdates: boolean;
+}
+
+export const STAMP_PREFIX = 'threadline:';
+
+type GlobalCaptureSettings = Pick<ResolvedCaptureOptions, 'auditSchema' | 'maskPlaceholder' | 'recordNoopUpdates'>;
+
+/**
+ * Problems between a table's capture settings and the live catalog: each one
+ * says what is wrong and how to fix it. Empty when generation can proceed.
+ */
+export function catalogProblems(description: TableDescription | undefined, options: ResolvedTableCaptureOptions): string[] {
+  const name = `${options.schema}.${options.table}`;
+  if (!description) {
+    return [`table ${name} does not exist in the database; create it (run your migrations) or fix the name`];
+  }
+  const problems: string[] = [];
+  if (description.primaryKey.length === 0) {
+    problems.push(`table ${name} has no primary key; audit rows are keyed by it, so add one before capturing this table`);
+  }
+  const columns = new Set(description.columns.map((c) => c.name));
+  for (const setting of ['exclude', 'mask', 'exceptColumns'] as const) {
+    const unknown = options[setting].filter((column) => !columns.has(column));
+    if (unknown.length > 0) {
+      problems.push(`${name}: ${setting} names unknown column(s) ${unknown.join(', ')}; the table has ${[...columns].join(', ')}`);
+    }
+  }
+  const both = options.exclude.filter((column) => options.mask.includes(column));
+  if (both.length > 0) problems.push(`${name}: column(s) ${both.join(', ')} are both excluded and masked; choose one`);
+  const redactedKey = description.primaryKey.filter((column) => options.exclude.includes(column) || options.mask.includes(column));
+  if (redactedKey.length > 0) {
+    problems.push(`${name}: primary-key column(s) ${redactedKey.join(', ')} cannot be excluded or masked; history is looked up by the key`);
+  }
+  return problems;
+}
+
+/**
+ * The SQL that installs capture on one table: a statement-level AFTER trigger
+ * with transition tables, so a statement touching N rows runs the audit logic
+ * once with set-based inserts instead of N times. Output is deterministic
+ * (same catalog and options, same text) so drift can be detected by comparison.
+ */
+export function generateTriggerSql(table: TableDescription, options: ResolvedTableCaptureOptions, global: GlobalCaptureSettings): GeneratedSql {
+  const name = triggerNameFor(table.table);
+  const fn = qualified(table.schema, name);
+  const target = qualified(table.schema, table.table);
+  const changes = qualified(global.auditSchema, 'audit_changes');
+  const txFn = `(SELECT ${qualified(global.auditSchema, TRANSACTION_FUNCTION)}())`;
+  const b = new ImageBuilder(table, options, global.maskPlaceholder);
+
+  const insertColumns = 'transaction_id, table_schema, table_name, op, table_pk';
+  const fixed = `${txFn}, ${literal(table.schema)}, ${literal(table.table)}`;
+
+  const insertBranch = `INSERT INTO ${changes} (${insertColumns}, data_after)
+    SELECT ${fixed}, 'insert', ${b.primaryKey('n')}, ${b.image('n')}
+    FROM threadline_new AS n;`;
+
+  const deleteBranch = `INSERT INTO ${changes} (${insertColumns})
+    SELECT ${fixed}, 'delete', ${b.primaryKey('o')}
+    FROM threadline_old AS o;`;
+
+  // Old and new images are paired by their position in the transition tables:
+  // PostgreSQL stores both images of each updated row together, so the pairing
+  // holds even when an UPDATE changes the primary key itself.
+  const tracked = table.columns.filter((c) => !options.exceptColumns.includes(c.name));
+  const listed = tracked.filter((c) => !options.exclude.includes(c.name));
+  const hiddenChanges = tracked.filter((c) => options.exclude.includes(c.name)).map((c) => b.differs(c));
+  const keep = global.recordNoopUpdates ? 'true' : ['cardinality(d.changed) > 0', ...hiddenChanges].join('\n       OR ');
+  const keyChanged = table.primaryKey.map((k) => b.differs(b.column(k))).join(' OR ');
+  const changedFrom = options.storeChangedFrom
+    ? `(SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(${b.image('o', true)}) AS e WHERE e.key = ANY (d.changed))`
+    : 'NULL';
+  const changedList =
+    listed.length === 0
+      ? `'{}'::text[]`
+      : `array_remove(ARRAY[\n        ${listed.map((c) => `CASE WHEN ${b.differs(c)} THEN ${literal(c.name)} END`).join(',\n        ')}\n      ]::text[], NULL)`;
+
+  const updateBranch = `INSERT INTO ${changes} (${insertColumns}, previous_pk, data_after, changed_fields, changed_from)
+    SELECT ${fixed}, 'update', ${b.primaryKey('n', true)},
+      CASE WHEN ${keyChanged} THEN ${b.primaryKey('o', true)} END,
+      ${b.image('n', true)}, d.changed, ${changedFrom}
+    FROM (SELECT row_number() OVER () AS ord, o AS r FROM threadline_old AS o) AS o
+    JOIN (SELECT row_number() OVER () AS ord, n AS r FROM threadline_new AS n) AS n ON n.ord = o.ord
+    CROSS JOIN LATERAL (SELECT ${changedList} AS changed OFFSET 0) AS d
+    WHERE ${keep};`;
+
+  const stamp: TriggerStamp = {
+    version: 1,
+    table: `${table.schema}.${table.table}`,
+    exclude: options.exclude,
+    mask: options.mask,
+    maskPlaceholder: global.maskPlaceholder,
+    exceptColumns: options.exceptColumns,
+    storeChangedFrom: options.storeChangedFrom,
+    recordNoopUpdates: global.recordNoopUpdates,
+  };
+  const body = `
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    ${insertBranch}
+  ELSIF TG_OP = 'UPDATE' THEN
+    ${updateBranch}
+  ELSIF TG_OP = 'DELETE' THEN
+    ${deleteBranch}
+  END IF;
+  RETURN NULL;
+END
+`;
+  const tag = dollarTag(body);
+  const up = `-- Threadline capture for ${table.schema}.${table.table}
+CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger
+LANGUAGE plpgsql
+SET jit = off
+AS ${tag}${body}${tag};
+COMMENT ON FUNCTION ${fn}() IS ${literal(STAMP_PREFIX + JSON.stringify(stamp))};
+${TRIGGER_EVENTS.map(
+  (e) => `DROP TRIGGER IF EXISTS ${ident(name + e.suffix)} ON ${target};
+CREATE TRIGGER ${ident(name + e.suffix)}
+AFTER ${e.event} ON ${target}
+REFERENCING ${e.referencing}
+FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();
+`,
+).join('')}`;
+  const down = `${TRIGGER_EVENTS.map((e) => `DROP TRIGGER IF EXISTS ${ident(name + e.suffix)} ON ${target};\n`).join('')}DROP FUNCTION IF EXISTS ${fn}();
+`;
+  return { up, down };
+}
+
+/** Builds the redacted row images and column expressions of one table. */
+class ImageBuilder {
+  private readonly byName: Map<string, ColumnDescription>;
+
+  constructor(
+    private readonly table: TableDescription,
+    private readonly options: ResolvedTableCaptureOptions,
+    private readonly placeholder: string,
+  ) {
+    this.byName = new Map(table.columns.map((c) => [c.name, c]));
+  }
+
+  column(name: string): ColumnDescription {
+    return this.byName.get(name)!;
+  }
+
+  /** A column of alias `a`; `paired` rows (UPDATE) hold the record in `a.r`. */
+  ref(alias: string, column: string, paired = false): string {
+    return paired ? `(${alias}.r).${ident(column)}` : `${alias}.${ident(column)}`;
+  }
+
+  /** `to_jsonb` of the row with excluded keys removed and masked values replaced. */
+  image(alias: string, paired = false): string {
+    let expr = `to_jsonb(${paired ? `${alias}.r` : alias})`;
+    if (this.options.exclude.length > 0) expr = `(${expr} - ${textArray(this.options.exclude)})`;
+    if (this.options.mask.length > 0) {
+      const masked = this.options.mask.map((c) => `${literal(c)}, ${literal(this.placeholder)}::text`).join(', ');
+      expr = `(${expr} || jsonb_build_object(${masked}))`;
+    }
+    return expr;
+  }
+
+  primaryKey(alias: string, paired = false): string {
+    return `jsonb_build_object(${this.table.primaryKey.map((k) => `${literal(k)}, ${this.ref(alias, k, paired)}`).join(', ')})`;
+  }
+
+  /** Old and new value of a column differ (text comparison for types without `=`, such as json). */
+  differs(column: ColumnDescription): string {
+    const cast = column.comparable ? '' : '::text';
+    return `${this.ref('o', column.name, true)}${cast} IS DISTINCT FROM ${this.ref('n', column.name, true)}${cast}`;
+  }
+}
+
+/** A dollar-quote tag that does not occur in the body, so no column name can end the function early. */
+function dollarTag(body: string): string {
+  let tag = '$threadline$';
+  for (let i = 1; body.includes(tag); i++) tag = `$threadline${i}$`;
+  return tag;
+}

@@ -1,0 +1,2 @@
+export { startPostgres, PostgresHandle, StartPostgresOptions } from './start-postgres';
+export { findFreePort } from './free-port';

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// `npm test`: type-checks and builds every project, runs every project's tests
+// through Nx, then prints one line for the whole workspace: `N passed, N failed`.
+const { spawnSync } = require('child_process');
+const { readdirSync, readFileSync, rmSync } = require('fs');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const resultsDir = path.join(root, 'tmp', 'test-results');
+rmSync(resultsDir, { recursive: true, force: true });
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
+const nx = require.resolve('nx/bin/nx');
+const nxArgs = (target) => [nx, 'run-many', '-t', target, '--parallel=1', '--outputStyle=stream', ...process.argv.slice(2)];
+
+const build = spawnSync(process.execPath, nxArgs('build'), { stdio: 'inherit', cwd: root, env });
+let failedSuites = build.status === 0 ? 0 : 1;
+const test = build.status === 0 ? spawnSync(process.execPath, nxArgs('test'), { stdio: 'inherit', cwd: root, env }) : { status: 1 };
+
+let passed = 0;
+let failed = 0;
+let files = [];
+try {
+  files = readdirSync(resultsDir).filter((f) => f.endsWith('.json'));
+} catch {
+  // no project produced results
+}
+for (const file of files) {
+  const result = JSON.parse(readFileSync(path.join(resultsDir, file), 'utf8'));
+  passed += result.numPassedTests;
+  failed += result.numFailedTests;
+  failedSuites += result.numRuntimeErrorTestSuites;
+}
+if (build.status !== 0) console.error('\nThe build failed, so no test ran.');
+else if (test.status !== 0 && failed === 0) {
+  console.error('\nA test project failed outside its tests (a suite that could not load, or a crash).');
+}
+failed += failedSuites;
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || test.status !== 0 || passed === 0 ? 1 : 0);

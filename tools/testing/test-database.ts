@@ -1,0 +1,52 @@
+import { randomBytes } from 'crypto';
+import { Client } from 'pg';
+
+export interface TestDatabase {
+  /** Connection URL of a fresh, empty database of its own. */
+  url: string;
+  /** Runs SQL on the test database with a short-lived connection. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const url = process.env.THREADLINE_TEST_ADMIN_URL;
+  if (!url) throw new Error('THREADLINE_TEST_ADMIN_URL is not set: run tests through jest (its global setup starts PostgreSQL).');
+  return url;
+}
+
+/** A new database on the suite's PostgreSQL, so test files never see each other's rows. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `tl_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  const dbUrl = url.toString();
+  return {
+    url: dbUrl,
+    async query(sql, params) {
+      const client = new Client({ connectionString: dbUrl });
+      await client.connect();
+      try {
+        return (await client.query(sql, params as unknown[])).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    async drop() {
+      const client = new Client({ connectionString: adminUrl() });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
