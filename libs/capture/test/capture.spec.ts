@@ -115,4 +115,14 @@ describe('trigger capture (real PostgreSQL)', () => {
     expect(unchangedKey.rowCount).toBe(1);
     expect((await h.changes(`op = 'update' AND data_after->>'title' = 'z'`))[0].previous_pk).toBeNull();
   });
+
+  it('keeps set-based pairing after a one-row UPDATE was planned first in the same session', async () => {
+    // Guards against a cached nested-loop plan (quadratic): with it this takes minutes.
+    await h.capture(['posts']);
+    await h.client.query(`INSERT INTO posts (title) SELECT 't' || g FROM generate_series(1, 30000) g`);
+    await h.client.query(`UPDATE posts SET body = 'one' WHERE id = 1`);
+    await h.client.query(`SET statement_timeout = '30s'`);
+    await h.client.query(`UPDATE posts SET body = 'all'`);
+    expect((await h.client.query(`SELECT count(*)::int AS n FROM audit_changes WHERE op = 'update'`)).rows[0].n).toBe(30001);
+  });
 });

@@ -17,6 +17,10 @@ export const TRANSACTION_CACHE_SETTING = 'threadline.transaction_id';
  * - `audit_changes.id` is a bigint identity, not a random UUID: UUIDs on
  *   every change row cost 20-40% on bulk writes and give no ordering.
  * - Indexes are the ones a shipped query uses; each extra index costs every write.
+ * - No foreign key from audit_changes to audit_transactions: the RI check
+ *   costs every change row a lookup, and only the trigger writes these rows,
+ *   always after creating the transaction row in the same transaction.
+ *   Retention deletes changes before their transactions.
  * - The transaction row is not unique on `txid` alone: txids restart after a
  *   logical restore into a new cluster. The id is the key; `txid` is kept for
  *   correlation with PostgreSQL logs.
@@ -52,7 +56,7 @@ CREATE TABLE IF NOT EXISTS ${s('audit_transactions')} (
 );
 CREATE TABLE IF NOT EXISTS ${s('audit_changes')} (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  transaction_id uuid NOT NULL REFERENCES ${s('audit_transactions')} (id) ON DELETE CASCADE,
+  transaction_id uuid NOT NULL,
   table_schema text NOT NULL,
   table_name text NOT NULL,
   op text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
@@ -64,7 +68,6 @@ CREATE TABLE IF NOT EXISTS ${s('audit_changes')} (
   captured_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX IF NOT EXISTS audit_changes_transaction_id_idx ON ${s('audit_changes')} (transaction_id);
-CREATE INDEX IF NOT EXISTS audit_changes_table_captured_at_idx ON ${s('audit_changes')} (table_name, captured_at);
 CREATE OR REPLACE FUNCTION ${s(TRANSACTION_FUNCTION)}() RETURNS uuid
 LANGUAGE plpgsql
 AS $threadline$

@@ -82,6 +82,9 @@ export function generateTriggerSql(table: TableDescription, options: ResolvedTab
   // Old and new images are paired by their position in the transition tables:
   // PostgreSQL stores both images of each updated row together, so the pairing
   // holds even when an UPDATE changes the primary key itself.
+  // PL/pgSQL caches this query's plan from its first call; the function's
+  // settings (jit, nestloop and mergejoin off) keep a plan made for one row
+  // from pairing 100,000 rows with a nested loop later in the same session.
   const tracked = table.columns.filter((c) => !options.exceptColumns.includes(c.name));
   const listed = tracked.filter((c) => !options.exclude.includes(c.name));
   const hiddenChanges = tracked.filter((c) => options.exclude.includes(c.name)).map((c) => b.differs(c));
@@ -131,6 +134,8 @@ END
 CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger
 LANGUAGE plpgsql
 SET jit = off
+SET enable_nestloop = off
+SET enable_mergejoin = off
 AS ${tag}${body}${tag};
 COMMENT ON FUNCTION ${fn}() IS ${literal(STAMP_PREFIX + JSON.stringify(stamp))};
 ${TRIGGER_EVENTS.map(
