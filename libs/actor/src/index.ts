@@ -1,0 +1,1 @@
+export { ThreadlineActorModule } from './actor.module';

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { THREADLINE_CAPTURE_OPTIONS } from './capture.constants';
+import { CAPTURE_MODULE_OPTIONS, CaptureConfigurableModule } from './capture.module-definition';
+import { CaptureOptions, resolveCaptureOptions } from './capture.options';
+import { CaptureService } from './capture.service';
+import { GenTriggersCommand } from './commands/gen-triggers.command';
+import { InstallCommand } from './commands/install.command';
+
+/**
+ * Audit schema and trigger generation. Needs the app's TypeORM `DataSource`
+ * (`TypeOrmModule.forRoot`). Options are validated once, at boot, for both
+ * `forRoot` and `forRootAsync`.
+ */
+@Module({
+  providers: [
+    {
+      provide: THREADLINE_CAPTURE_OPTIONS,
+      useFactory: (options: CaptureOptions) => resolveCaptureOptions(options),
+      inject: [CAPTURE_MODULE_OPTIONS],
+    },
+    CaptureService,
+    InstallCommand,
+    GenTriggersCommand,
+  ],
+  exports: [THREADLINE_CAPTURE_OPTIONS, CaptureService],
+})
+export class ThreadlineCaptureModule extends CaptureConfigurableModule {}

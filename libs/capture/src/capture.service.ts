@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'crypto';
+import * as path from 'path';
+import { DataSource } from 'typeorm';
+import { describeTables } from './catalog/catalog.reader';
+import { THREADLINE_CAPTURE_OPTIONS } from './capture.constants';
+import { parseTableName, ResolvedCaptureOptions, tableOptionsFor } from './capture.options';
+import { writeMigration, MigrationWriteResult } from './migration/migration-writer';
+import { auditSchemaSql } from './schema/audit-schema.sql';
+import { CaptureConfigError } from './threadline.error';
+import { catalogProblems, generateTriggerSql } from './trigger/trigger-sql.generator';
+
+export const AUDIT_TABLES = ['audit_transactions', 'audit_changes', 'audit_actions'] as const;
+
+export interface TriggerSqlRequest {
+  /** `table` or `schema.table` names; defaults to every table in `capture.tables`. */
+  tables?: string[];
+  /** Store `changed_from` for these tables even if their options do not say so. */
+  storeChangedFrom?: boolean;
+}
+
+export interface GeneratedMigration {
+  up: string;
+  down: string;
+  /** Tables covered, as `schema.table`. */
+  tables: string[];
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** Overrides `capture.migrationsDir`. */
+  dir?: string;
+}
+
+export interface MigrationOutcome extends GeneratedMigration {
+  /** File written or already present; undefined on a dry run. */
+  file?: string;
+  written: boolean;
+}
+
+/** Generates the audit schema and trigger SQL from the app's own options and writes them as migrations. */
+@Injectable()
+export class CaptureService {
+  constructor(
+    @Inject(THREADLINE_CAPTURE_OPTIONS) private readonly options: ResolvedCaptureOptions,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  installSql(): GeneratedMigration {
+    return { ...auditSchemaSql(this.options.auditSchema), tables: AUDIT_TABLES.map((t) => `${this.options.auditSchema}.${t}`) };
+  }
+
+  /**
+   * Trigger SQL for the requested tables, validated against the live catalog
+   * first: every problem is reported at once, and no SQL is produced if any.
+   */
+  async triggerSql(request: TriggerSqlRequest = {}): Promise<GeneratedMigration> {
+    const names = request.tables?.length ? request.tables : this.options.tables.map((t) => `${t.schema}.${t.table}`);
+    if (names.length === 0) {
+      throw new CaptureConfigError('No tables to capture: pass --tables a,b or list the tables under capture.tables in the module options.');
+    }
+    const refs = [...new Map(names.map((n) => parseTableName(n.trim())).map((r) => [`${r.schema}.${r.table}`, r])).values()];
+    const auditRefs = AUDIT_TABLES.map((table) => ({ schema: this.options.auditSchema, table }));
+    const described = await describeTables(this.dataSource, [...refs, ...auditRefs]);
+    const problems: string[] = [];
+    if (described.slice(refs.length).some((d) => d === undefined)) {
+      problems.push(`the audit tables are not in schema "${this.options.auditSchema}"; run the install migration first (npm run cli -- install)`);
+    }
+    const sections = refs.map((ref, i) => {
+      const tableOptions = tableOptionsFor(this.options, ref.schema, ref.table);
+      const settings = request.storeChangedFrom ? { ...tableOptions, storeChangedFrom: true } : tableOptions;
+      if (ref.schema === this.options.auditSchema && (AUDIT_TABLES as readonly string[]).includes(ref.table)) {
+        problems.push(`${ref.schema}.${ref.table} is one of Threadline's own audit tables and cannot be audited`);
+        return undefined;
+      }
+      const tableProblems = catalogProblems(described[i], settings);
+      problems.push(...tableProblems);
+      return tableProblems.length === 0 ? generateTriggerSql(described[i]!, settings, this.options) : undefined;
+    });
+    if (problems.length > 0) {
+      throw new CaptureConfigError(`Cannot generate capture triggers:\n  - ${problems.join('\n  - ')}`);
+    }
+    return {
+      up: sections.map((s) => s!.up).join('\n'),
+      down: sections.map((s) => s!.down).join(''),
+      tables: refs.map((r) => `${r.schema}.${r.table}`),
+    };
+  }
+
+  /** The `install` migration: idempotent, a second run finds the first file and writes nothing. */
+  writeInstallMigration(options: WriteOptions = {}): MigrationOutcome {
+    const sql = this.installSql();
+    return this.write('ThreadlineInstall', `threadline:install schema=${this.options.auditSchema}`, sql, options);
+  }
+
+  /** The `gen-triggers` migration; identical SQL already written is not written again. */
+  async writeTriggerMigration(request: TriggerSqlRequest, options: WriteOptions = {}): Promise<MigrationOutcome> {
+    const sql = await this.triggerSql(request);
+    const hash = createHash('sha256').update(sql.up).digest('hex').slice(0, 16);
+    return this.write('ThreadlineTriggers', `threadline:triggers sha256=${hash} tables=${sql.tables.join(',')}`, sql, options);
+  }
+
+  private write(name: string, marker: string, sql: GeneratedMigration, options: WriteOptions): MigrationOutcome {
+    if (options.dryRun) return { ...sql, written: false };
+    const dir = path.resolve(options.dir ?? this.options.migrationsDir);
+    const result: MigrationWriteResult = writeMigration(dir, { name, marker, up: sql.up, down: sql.down });
+    return { ...sql, ...result };
+  }
+}

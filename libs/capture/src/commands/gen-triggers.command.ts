@@ -1,0 +1,64 @@
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { CaptureService } from '../capture.service';
+import { commandOutput, parseList } from './command-output';
+
+interface GenTriggersFlags {
+  tables?: string[];
+  dryRun?: boolean;
+  storeChangedFrom?: boolean;
+  json?: boolean;
+  dir?: string;
+}
+
+@Command({
+  name: 'gen-triggers',
+  description: 'Write the migration that installs capture triggers, from the same options the app runs with',
+})
+export class GenTriggersCommand extends CommandRunner {
+  constructor(private readonly capture: CaptureService) {
+    super();
+  }
+
+  async run(_args: string[], flags: GenTriggersFlags): Promise<void> {
+    try {
+      const outcome = await this.capture.writeTriggerMigration(
+        { tables: flags.tables, storeChangedFrom: flags.storeChangedFrom },
+        { dryRun: flags.dryRun, dir: flags.dir },
+      );
+      if (flags.json) return commandOutput.json({ dryRun: !!flags.dryRun, ...outcome });
+      if (flags.dryRun) return commandOutput.text(outcome.up);
+      commandOutput.text(
+        outcome.written
+          ? `Wrote ${outcome.file} (tables: ${outcome.tables.join(', ')})\nRun your migrations (npm start runs them) to apply it.`
+          : `Up to date: ${outcome.file} already holds exactly this SQL; nothing written.`,
+      );
+    } catch (error) {
+      commandOutput.fail(error);
+    }
+  }
+
+  @Option({ flags: '-t, --tables <list>', description: 'Comma-separated tables (default: capture.tables)' })
+  parseTables(value: string): string[] {
+    return parseList(value);
+  }
+
+  @Option({ flags: '--dry-run', description: 'Print the SQL the migration would run; write nothing' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--store-changed-from', description: 'Also store prior values of changed columns' })
+  parseStoreChangedFrom(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--json', description: 'Print one JSON document' })
+  parseJson(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--dir <path>', description: 'Migrations folder (default: capture.migrationsDir)' })
+  parseDir(value: string): string {
+    return value;
+  }
+}

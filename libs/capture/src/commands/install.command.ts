@@ -1,0 +1,46 @@
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { CaptureService } from '../capture.service';
+import { commandOutput } from './command-output';
+
+interface InstallFlags {
+  dryRun?: boolean;
+  json?: boolean;
+  dir?: string;
+}
+
+@Command({ name: 'install', description: 'Write the migration that creates the Threadline audit tables (idempotent)' })
+export class InstallCommand extends CommandRunner {
+  constructor(private readonly capture: CaptureService) {
+    super();
+  }
+
+  async run(_args: string[], flags: InstallFlags): Promise<void> {
+    try {
+      const outcome = this.capture.writeInstallMigration({ dryRun: flags.dryRun, dir: flags.dir });
+      if (flags.json) return commandOutput.json({ dryRun: !!flags.dryRun, ...outcome });
+      if (flags.dryRun) return commandOutput.text(outcome.up);
+      commandOutput.text(
+        outcome.written
+          ? `Wrote ${outcome.file}\nRun your migrations (npm start runs them) to create the audit tables.`
+          : `Already installed: ${outcome.file} holds the Threadline install migration; nothing written.`,
+      );
+    } catch (error) {
+      commandOutput.fail(error);
+    }
+  }
+
+  @Option({ flags: '--dry-run', description: 'Print the SQL the migration would run; write nothing' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--json', description: 'Print one JSON document' })
+  parseJson(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--dir <path>', description: 'Migrations folder (default: capture.migrationsDir)' })
+  parseDir(value: string): string {
+    return value;
+  }
+}

@@ -1,0 +1,1 @@
+export { ThreadlineExportModule } from './export.module';

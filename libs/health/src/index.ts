@@ -1,0 +1,1 @@
+export { ThreadlineHealthModule } from './health.module';

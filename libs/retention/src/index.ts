@@ -1,0 +1,3 @@
+export * from './retention.options';
+export * from './retention.constants';
+export { ThreadlineRetentionModule } from './retention.module';
