@@ -14,3 +14,4 @@ export * from './migration/migration-writer';
 export * from './commands/command-output';
 export { InstallCommand } from './commands/install.command';
 export { GenTriggersCommand } from './commands/gen-triggers.command';
+export * from './schema/current-transaction';

@@ -1,0 +1,41 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ThreadlineModule } from '@threadline/nestjs';
+import * as path from 'path';
+import { AuditedWrites } from './audited-writes';
+import { MigrateCommand } from './cli/migrate.command';
+import { PostTag } from './posts/post-tag.entity';
+import { Post } from './posts/post.entity';
+import { PostsController } from './posts/posts.controller';
+import { threadlineOptions } from './threadline.config';
+import { User } from './users/user.entity';
+import { UsersController } from './users/users.controller';
+
+export interface DemoAppOptions {
+  databaseUrl: string;
+  /** Apply pending migrations at start (the HTTP app does; the CLI has `migrate`). */
+  runMigrations: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: DemoAppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: options.databaseUrl,
+          entities: [User, Post, PostTag],
+          migrations: [path.join(__dirname, 'migrations', '*.{js,ts}')],
+          migrationsRun: options.runMigrations,
+          synchronize: false,
+          logging: ['error', 'warn', 'migration'],
+        }),
+        ThreadlineModule.forRoot(threadlineOptions),
+      ],
+      controllers: [UsersController, PostsController],
+      providers: [AuditedWrites, MigrateCommand],
+    };
+  }
+}

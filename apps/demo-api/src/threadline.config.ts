@@ -1,0 +1,19 @@
+import * as path from 'path';
+import type { ThreadlineModuleOptions } from '@threadline/nestjs';
+
+/**
+ * The demo's Threadline options: the one source of truth that both the
+ * running app and the CLI (`gen-triggers` included) load.
+ */
+export const threadlineOptions: ThreadlineModuleOptions = {
+  capture: {
+    tables: {
+      users: { mask: ['email'], exclude: ['password_hash'] },
+      posts: { exceptColumns: ['updated_at'] },
+      post_tags: {},
+    },
+    // src/migrations, whether this file runs from src (tests) or dist (npm start)
+    migrationsDir: path.resolve(__dirname, '..', 'src', 'migrations'),
+  },
+  retention: { keepDays: 90, enabled: true },
+};
