@@ -1,0 +1,121 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { DataSource } from 'typeorm';
+import { CaptureConfigError, CaptureOptions, CaptureService, THREADLINE_CAPTURE_OPTIONS, ThreadlineCaptureModule } from '../src';
+
+const OPTIONS: CaptureOptions = { tables: { users: { mask: ['email'] } } };
+
+@Injectable()
+class OptionsFactory {
+  createCaptureOptions(): CaptureOptions {
+    return OPTIONS;
+  }
+}
+@Module({ providers: [OptionsFactory], exports: [OptionsFactory] })
+class FactoryModule {}
+
+describe('ThreadlineCaptureModule', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  const typeorm = () => TypeOrmModule.forRoot({ type: 'postgres', url: db.url });
+
+  it.each([
+    ['forRoot', () => ThreadlineCaptureModule.forRoot(OPTIONS)],
+    ['forRootAsync useFactory', () => ThreadlineCaptureModule.forRootAsync({ useFactory: async () => OPTIONS })],
+    ['forRootAsync useClass', () => ThreadlineCaptureModule.forRootAsync({ useClass: OptionsFactory })],
+    ['forRootAsync useExisting', () => ThreadlineCaptureModule.forRootAsync({ imports: [FactoryModule], useExisting: OptionsFactory })],
+  ])('%s resolves the same validated options', async (_name, register) => {
+    const moduleRef = await Test.createTestingModule({ imports: [typeorm(), register()] }).compile();
+    expect(moduleRef.get(THREADLINE_CAPTURE_OPTIONS).tables[0]).toMatchObject({ table: 'users', mask: ['email'] });
+    expect(moduleRef.get(CaptureService)).toBeInstanceOf(CaptureService);
+    await moduleRef.close();
+  });
+
+  it('stops boot on invalid options with a message naming the option', async () => {
+    const compile = Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, manualInitialization: true }),
+        ThreadlineCaptureModule.forRootAsync({ useFactory: () => ({ tables: { users: { mask: 'email' } } }) as never }),
+      ],
+    }).compile();
+    await expect(compile).rejects.toThrow('capture.tables.users.mask must be an array of column names');
+  });
+
+  describe('CaptureService against the live catalog', () => {
+    let service: CaptureService;
+    let dataSource: DataSource;
+    let dir: string;
+    let close: () => Promise<void>;
+
+    beforeAll(async () => {
+      dir = path.join(mkdtempSync(path.join(tmpdir(), 'threadline-migrations-')), 'migrations');
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          typeorm(),
+          ThreadlineCaptureModule.forRoot({
+            migrationsDir: dir,
+            tables: { users: { mask: ['email', 'nickname'], exclude: ['password_hash'] }, nokey: {} },
+          }),
+        ],
+      }).compile();
+      service = moduleRef.get(CaptureService);
+      dataSource = moduleRef.get(DataSource);
+      close = () => moduleRef.close();
+      await dataSource.query(`CREATE TABLE users (id int PRIMARY KEY, email text, password_hash text); CREATE TABLE nokey (a int)`);
+    });
+    afterAll(() => close());
+
+    it('refuses to generate before install, naming the fix', async () => {
+      await expect(service.triggerSql({ tables: ['users'] })).rejects.toThrow('run the install migration first (npm run cli -- install)');
+    });
+
+    it('writes the install migration once; a second run writes nothing', async () => {
+      const first = service.writeInstallMigration();
+      const second = service.writeInstallMigration();
+      expect(first.written).toBe(true);
+      expect(second).toMatchObject({ written: false, file: first.file });
+      expect(readdirSync(dir)).toHaveLength(1);
+      await dataSource.query(service.installSql().up);
+    });
+
+    it('reports every catalog problem at once and writes no SQL', async () => {
+      const attempt = service.writeTriggerMigration({ tables: ['users', 'missing', 'nokey', 'audit_changes'] });
+      await expect(attempt).rejects.toThrow(CaptureConfigError);
+      const message = await attempt.catch((e: Error) => e.message);
+      expect(message).toContain('public.users: mask names unknown column(s) nickname; the table has id, email, password_hash');
+      expect(message).toContain('table public.missing does not exist in the database');
+      expect(message).toContain('table public.nokey has no primary key');
+      expect(message).toContain('public.audit_changes is one of Threadline');
+      expect(readdirSync(dir)).toHaveLength(1);
+    });
+
+    it('writes a trigger migration whose SQL is exactly the dry-run SQL, once', async () => {
+      await dataSource.query(`ALTER TABLE users ADD COLUMN nickname text; ALTER TABLE nokey ADD PRIMARY KEY (a)`);
+      const dry = await service.writeTriggerMigration({}, { dryRun: true });
+      expect(dry.file).toBeUndefined();
+      const written = await service.writeTriggerMigration({});
+      const again = await service.writeTriggerMigration({});
+      expect(written.written).toBe(true);
+      expect(again).toMatchObject({ written: false, file: written.file });
+      expect(written.up).toBe(dry.up);
+      const source = readFileSync(written.file!, 'utf8');
+      // The migration runs the dry-run SQL verbatim: load and run it.
+      const { [Object.keys(require(written.file!))[0]]: Migration } = require(written.file!);
+      await new Migration().up(dataSource.createQueryRunner());
+      await dataSource.query(`INSERT INTO users VALUES (1, 'a@b.c', 'h', 'nick')`);
+      const [change] = await dataSource.query(`SELECT data_after FROM audit_changes`);
+      expect(change.data_after).toEqual({ id: 1, email: '[REDACTED]', nickname: '[REDACTED]' });
+      expect(source).toContain('threadline:triggers sha256=');
+      expect(existsSync(written.file!)).toBe(true);
+    });
+  });
+});
