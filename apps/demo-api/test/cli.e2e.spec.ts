@@ -1,0 +1,64 @@
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { auditSchemaSql } from '@threadline/nestjs';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+
+const CLI = path.resolve(__dirname, '..', 'dist', 'cli.js');
+const MIGRATIONS = path.resolve(__dirname, '..', 'src', 'migrations');
+
+describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
+  let db: TestDatabase;
+  const cli = (...args: string[]) => {
+    const run = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, DATABASE_URL: db.url }, encoding: 'utf8' });
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: npm test builds it first (tsc -b apps/demo-api)`);
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('install --dry-run prints exactly the SQL of the install migration and writes nothing', () => {
+    const before = readdirSync(MIGRATIONS);
+    const run = cli('install', '--dry-run');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(auditSchemaSql('public').up);
+    expect(readdirSync(MIGRATIONS)).toEqual(before);
+  });
+
+  it('install finds the committed migration and says so', () => {
+    const run = cli('install');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Already installed: .*threadline-install\.ts holds the Threadline install migration; nothing written\.\n$/);
+  });
+
+  it('fails with the reason on stderr and exit 1 for an unknown table', () => {
+    const run = cli('gen-triggers', '--tables', 'users,no_such_table', '--dry-run');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('table public.no_such_table does not exist in the database');
+  });
+
+  it('after migrate, the committed trigger migration is exactly what the app options generate (no drift)', () => {
+    const migrate = cli('migrate', '--json');
+    expect(migrate.code).toBe(0);
+    expect(JSON.parse(migrate.stdout).applied).toHaveLength(readdirSync(MIGRATIONS).length);
+    const run = cli('gen-triggers', '--json', '--dry-run');
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.tables).toEqual(['public.post_tags', 'public.posts', 'public.users']);
+    const regenerate = cli('gen-triggers');
+    expect(regenerate.stdout).toMatch(/^Up to date: .*threadline-triggers\.ts already holds exactly this SQL/);
+  });
+
+  it('gen-triggers --store-changed-from writes a new migration into --dir', () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'cli-')), 'migrations');
+    const run = cli('gen-triggers', '--tables', 'posts', '--store-changed-from', '--dir', dir);
+    expect(run.code).toBe(0);
+    expect(readdirSync(dir)).toEqual([expect.stringMatching(/^\d+-threadline-triggers\.ts$/)]);
+    expect(run.stdout).toContain('(tables: public.posts)');
+  });
+});
