@@ -1,0 +1,80 @@
+import { execFileSync, spawnSync } from 'child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const LIBS = ['capture', 'actor', 'retention', 'health', 'export', 'nestjs'];
+const RUNTIME_DEPS = ['@nestjs/common', '@nestjs/core', '@nestjs/typeorm', 'typeorm', 'pg', 'reflect-metadata', 'rxjs', 'class-validator', 'class-transformer', 'nest-commander'];
+
+/** A Nest app written as a user outside this workspace would: only the packed tarballs and public npm packages. */
+const APP = `
+require('reflect-metadata');
+const { Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { TypeOrmModule } = require('@nestjs/typeorm');
+const { DataSource } = require('typeorm');
+const { ThreadlineModule, CaptureService } = require('@threadline/nestjs');
+
+class AppModule {}
+Module({
+  imports: [
+    TypeOrmModule.forRoot({ type: 'postgres', url: process.env.DATABASE_URL }),
+    ThreadlineModule.forRoot({ capture: { tables: { widgets: { mask: ['secret'] } } } }),
+  ],
+})(AppModule);
+
+(async () => {
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  const db = app.get(DataSource);
+  const capture = app.get(CaptureService);
+  await db.query('CREATE TABLE widgets (id int PRIMARY KEY, secret text)');
+  await db.query(capture.installSql().up);
+  await db.query((await capture.triggerSql()).up);
+  await db.query("INSERT INTO widgets VALUES (1, 'hidden')");
+  const rows = await db.query('SELECT op, table_pk, data_after FROM audit_changes');
+  process.stdout.write(JSON.stringify({ resolvedFrom: require.resolve('@threadline/nestjs'), rows }));
+  await app.close();
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+describe('packed packages outside the workspace', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('npm-packs every lib, installs only the tarballs in a throwaway app, and captures an audited write', () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'threadline-pack-'));
+    chmodSync(work, 0o755);
+    const tarballs = LIBS.map((lib) => {
+      const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: path.join(ROOT, 'libs', lib), encoding: 'utf8' });
+      return path.join(work, out.trim().split('\n').pop()!);
+    });
+    const rootPkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const versions = { ...rootPkg.dependencies, ...rootPkg.devDependencies };
+    const app = path.join(work, 'app');
+    execFileSync('mkdir', ['-p', app]);
+    writeFileSync(
+      path.join(app, 'package.json'),
+      JSON.stringify({
+        name: 'throwaway-app',
+        private: true,
+        dependencies: {
+          ...Object.fromEntries(LIBS.map((lib, i) => [`@threadline/${lib}`, `file:${tarballs[i]}`])),
+          ...Object.fromEntries(RUNTIME_DEPS.map((dep) => [dep, versions[dep]])),
+        },
+      }),
+    );
+    writeFileSync(path.join(app, 'main.js'), APP);
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, stdio: 'pipe' });
+
+    const run = spawnSync(process.execPath, ['main.js'], { cwd: app, env: { ...process.env, DATABASE_URL: db.url }, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout);
+    expect(out.resolvedFrom).toBe(path.join(app, 'node_modules', '@threadline', 'nestjs', 'dist', 'index.js'));
+    expect(out.rows).toEqual([{ op: 'insert', table_pk: { id: 1 }, data_after: { id: 1, secret: '[REDACTED]' } }]);
+  }, 300_000);
+});
