@@ -85,26 +85,40 @@ export function generateTriggerSql(table: TableDescription, options: ResolvedTab
   // PL/pgSQL caches this query's plan from its first call; the function's
   // settings (jit, nestloop and mergejoin off) keep a plan made for one row
   // from pairing 100,000 rows with a nested loop later in the same session.
+  // Columns are read as plain columns of each side (not fields of a row
+  // value, which PostgreSQL re-walks from the first column on every access),
+  // and the inner query (OFFSET 0: not flattened) computes each row's image
+  // and changed list once.
+  const taken = new Set(table.columns.map((c) => c.name));
+  const ord = freeName('threadline_ord', taken);
+  const img = freeName('threadline_image', taken);
   const tracked = table.columns.filter((c) => !options.exceptColumns.includes(c.name));
   const listed = tracked.filter((c) => !options.exclude.includes(c.name));
-  const hiddenChanges = tracked.filter((c) => options.exclude.includes(c.name)).map((c) => b.differs(c));
-  const keep = global.recordNoopUpdates ? 'true' : ['cardinality(d.changed) > 0', ...hiddenChanges].join('\n       OR ');
+  const hidden = tracked.filter((c) => options.exclude.includes(c.name)).map((c) => b.differs(c));
+  const keep = global.recordNoopUpdates ? 'true' : 'cardinality(x.changed) > 0 OR x.hidden_change';
   const keyChanged = table.primaryKey.map((k) => b.differs(b.column(k))).join(' OR ');
   const changedFrom = options.storeChangedFrom
-    ? `(SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(${b.image('o', true)}) AS e WHERE e.key = ANY (d.changed))`
+    ? `(SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(x.old_image) AS e WHERE e.key = ANY (x.changed))`
     : 'NULL';
   const changedList =
     listed.length === 0
       ? `'{}'::text[]`
-      : `array_remove(ARRAY[\n        ${listed.map((c) => `CASE WHEN ${b.differs(c)} THEN ${literal(c.name)} END`).join(',\n        ')}\n      ]::text[], NULL)`;
+      : `array_remove(ARRAY[\n          ${listed.map((c) => `CASE WHEN ${b.differs(c)} THEN ${literal(c.name)} END`).join(',\n          ')}\n        ]::text[], NULL)`;
+  const oldImage = options.storeChangedFrom ? `, ${b.image('o')} AS ${ident(img)}` : '';
 
   const updateBranch = `INSERT INTO ${changes} (${insertColumns}, previous_pk, data_after, changed_fields, changed_from)
-    SELECT ${fixed}, 'update', ${b.primaryKey('n', true)},
-      CASE WHEN ${keyChanged} THEN ${b.primaryKey('o', true)} END,
-      ${b.image('n', true)}, d.changed, ${changedFrom}
-    FROM (SELECT row_number() OVER () AS ord, o AS r FROM threadline_old AS o) AS o
-    JOIN (SELECT row_number() OVER () AS ord, n AS r FROM threadline_new AS n) AS n ON n.ord = o.ord
-    CROSS JOIN LATERAL (SELECT ${changedList} AS changed OFFSET 0) AS d
+    SELECT ${fixed}, 'update', x.pk, x.previous_pk, x.image, x.changed, ${changedFrom}
+    FROM (
+      SELECT ${b.primaryKey('n')} AS pk,
+        CASE WHEN ${keyChanged} THEN ${b.primaryKey('o')} END AS previous_pk,
+        n.${ident(img)} AS image,${options.storeChangedFrom ? `\n        o.${ident(img)} AS old_image,` : ''}
+        ${changedList} AS changed,
+        ${hidden.length ? hidden.join(' OR ') : 'false'} AS hidden_change
+      FROM (SELECT row_number() OVER () AS ${ident(ord)}${oldImage}, o.* FROM threadline_old AS o) AS o
+      JOIN (SELECT row_number() OVER () AS ${ident(ord)}, ${b.image('n')} AS ${ident(img)}, n.* FROM threadline_new AS n) AS n
+        ON n.${ident(ord)} = o.${ident(ord)}
+      OFFSET 0
+    ) AS x
     WHERE ${keep};`;
 
   const stamp: TriggerStamp = {
@@ -167,14 +181,9 @@ class ImageBuilder {
     return this.byName.get(name)!;
   }
 
-  /** A column of alias `a`; `paired` rows (UPDATE) hold the record in `a.r`. */
-  ref(alias: string, column: string, paired = false): string {
-    return paired ? `(${alias}.r).${ident(column)}` : `${alias}.${ident(column)}`;
-  }
-
   /** `to_jsonb` of the row with excluded keys removed and masked values replaced. */
-  image(alias: string, paired = false): string {
-    let expr = `to_jsonb(${paired ? `${alias}.r` : alias})`;
+  image(alias: string): string {
+    let expr = `to_jsonb(${alias})`;
     if (this.options.exclude.length > 0) expr = `(${expr} - ${textArray(this.options.exclude)})`;
     if (this.options.mask.length > 0) {
       const masked = this.options.mask.map((c) => `${literal(c)}, ${literal(this.placeholder)}::text`).join(', ');
@@ -183,15 +192,22 @@ class ImageBuilder {
     return expr;
   }
 
-  primaryKey(alias: string, paired = false): string {
-    return `jsonb_build_object(${this.table.primaryKey.map((k) => `${literal(k)}, ${this.ref(alias, k, paired)}`).join(', ')})`;
+  primaryKey(alias: string): string {
+    return `jsonb_build_object(${this.table.primaryKey.map((k) => `${literal(k)}, ${alias}.${ident(k)}`).join(', ')})`;
   }
 
   /** Old and new value of a column differ (text comparison for types without `=`, such as json). */
   differs(column: ColumnDescription): string {
     const cast = column.comparable ? '' : '::text';
-    return `${this.ref('o', column.name, true)}${cast} IS DISTINCT FROM ${this.ref('n', column.name, true)}${cast}`;
+    return `o.${ident(column.name)}${cast} IS DISTINCT FROM n.${ident(column.name)}${cast}`;
   }
+}
+
+/** `base`, or `base_1`, `base_2`... whichever is not a column of the table. */
+function freeName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
+  return name;
 }
 
 /** A dollar-quote tag that does not occur in the body, so no column name can end the function early. */
