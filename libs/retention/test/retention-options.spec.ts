@@ -1,0 +1,33 @@
+import { InvalidOptionsError } from '@threadline/capture';
+import { resolveRetentionPolicy } from '../src';
+
+describe('retention policy validation', () => {
+  it.each([
+    [{}, 'retention: set exactly one of keepDays or maxAgeSeconds (a positive integer)'],
+    [{ keepDays: 1, maxAgeSeconds: 60 }, 'retention: set exactly one of keepDays or maxAgeSeconds'],
+    [{ keepDays: -1 }, 'retention: keepDays must be a positive integer (got -1)'],
+    [{ maxAgeSeconds: 1.5 }, 'retention: maxAgeSeconds must be a positive integer (got 1.5)'],
+    [{ keepDays: 1, batchSize: 0 }, 'retention: batchSize must be a positive integer (got 0)'],
+    [{ keepDays: 1, maxBatches: '10' }, 'retention: maxBatches must be a positive integer (got "10")'],
+    [{ keepDays: 1, deleteEmptyTransactions: 'no' }, 'retention: deleteEmptyTransactions must be true or false (got "no")'],
+    [{ keep_days: 1 }, 'retention: keep_days is not a known option (allowed: keepDays, maxAgeSeconds, enabled'],
+    [[], 'retention: must be an object such as { keepDays: 90, enabled: true }'],
+  ])('rejects %j with a message starting with retention:', (options, message) => {
+    expect(() => resolveRetentionPolicy(options as never)).toThrow(InvalidOptionsError);
+    expect(() => resolveRetentionPolicy(options as never)).toThrow(message);
+  });
+
+  it('fills defaults and converts the window to seconds', () => {
+    expect(resolveRetentionPolicy({ keepDays: 90, enabled: true })).toEqual({
+      windowSeconds: 7_776_000,
+      keepDays: 90,
+      maxAgeSeconds: undefined,
+      enabled: true,
+      deleteEmptyTransactions: true,
+      batchSize: 500,
+      maxBatches: 10_000,
+    });
+    expect(resolveRetentionPolicy({ maxAgeSeconds: 60 })).toMatchObject({ windowSeconds: 60, enabled: false });
+    expect(resolveRetentionPolicy(undefined)).toBeUndefined();
+  });
+});
