@@ -1,12 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ThreadlineModule } from '@threadline/nestjs';
 import * as path from 'path';
-import { AuditedWrites } from './audited-writes';
 import { MigrateCommand } from './cli/migrate.command';
 import { PostTag } from './posts/post-tag.entity';
 import { Post } from './posts/post.entity';
 import { PostsController } from './posts/posts.controller';
+import { TagNormalizerJob } from './posts/tag-normalizer.job';
 import { threadlineOptions } from './threadline.config';
 import { User } from './users/user.entity';
 import { UsersController } from './users/users.controller';
@@ -15,6 +16,8 @@ export interface DemoAppOptions {
   databaseUrl: string;
   /** Apply pending migrations at start (the HTTP app does; the CLI has `migrate`). */
   runMigrations: boolean;
+  /** Start scheduled jobs (the HTTP app does; the CLI and tests do not). @default false */
+  scheduledJobs?: boolean;
 }
 
 @Module({})
@@ -33,9 +36,10 @@ export class AppModule {
           logging: ['error', 'warn', 'migration'],
         }),
         ThreadlineModule.forRoot(threadlineOptions),
+        ...(options.scheduledJobs ? [ScheduleModule.forRoot()] : []),
       ],
       controllers: [UsersController, PostsController],
-      providers: [AuditedWrites, MigrateCommand],
+      providers: [MigrateCommand, TagNormalizerJob],
     };
   }
 }

@@ -1,20 +1,13 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ActorRef } from '@threadline/nestjs';
 import type { Request } from 'express';
 
 /**
  * DEMO ONLY, not authentication: the `x-user-id` header names the acting
- * user and `x-demo-role: auditor` admits a request to audit routes. A real
- * app derives both from its verified session or token.
+ * user (none: anonymous) and `x-demo-role: auditor` admits a request to the
+ * audit routes. A real app derives both from its verified session or token,
+ * typically `req.user` set by a guard (resolveActor runs after guards).
  */
-export interface DemoActor {
-  type: 'user' | 'anonymous';
-  id?: string;
-}
-
-export function demoActorOf(request: Request): DemoActor {
+export function demoActorOf(request: Request): ActorRef {
   const id = request.header('x-user-id')?.trim();
-  return id ? { type: 'user', id } : { type: 'anonymous' };
+  return id ? ActorRef.user(id) : ActorRef.anonymous();
 }
-
-/** `@Actor() actor: DemoActor` in a controller method. */
-export const Actor = createParamDecorator((_data: unknown, ctx: ExecutionContext) => demoActorOf(ctx.switchToHttp().getRequest()));

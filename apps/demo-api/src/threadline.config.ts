@@ -1,5 +1,6 @@
 import * as path from 'path';
 import type { ThreadlineModuleOptions } from '@threadline/nestjs';
+import { demoActorOf } from './demo-auth';
 
 /**
  * The demo's Threadline options: the one source of truth that both the
@@ -15,5 +16,6 @@ export const threadlineOptions: ThreadlineModuleOptions = {
     // src/migrations, whether this file runs from src (tests) or dist (npm start)
     migrationsDir: path.resolve(__dirname, '..', 'src', 'migrations'),
   },
+  actor: { resolveActor: demoActorOf },
   retention: { keepDays: 90, enabled: true },
 };

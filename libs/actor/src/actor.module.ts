@@ -1,8 +1,37 @@
-import { Module } from '@nestjs/common';
+import { Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { ClsModule } from 'nestjs-cls';
+import { ActionRecorder } from './action-recorder.service';
+import { THREADLINE_ACTOR_OPTIONS } from './actor.constants';
+import { ACTOR_MODULE_OPTIONS, ActorConfigurableModule } from './actor.module-definition';
+import { ActorOptions, resolveActorOptions, ResolvedActorOptions } from './actor.options';
+import { ThreadlineContext } from './threadline-context';
+import { ThreadlineContextMiddleware } from './threadline-context.middleware';
+import { TransactionScope } from './transaction-scope';
 
 /**
- * Threadline actor module. Its behaviour arrives with its own issue; the module
- * exists now so ThreadlineModule composes the final shape from the start.
+ * Who is acting: request and job context (nestjs-cls), the transaction scope
+ * that hands the actor to the capture triggers, and `recordAction`. Needs the
+ * app's TypeORM `DataSource`.
  */
-@Module({})
-export class ThreadlineActorModule {}
+@Module({
+  imports: [ClsModule.forRoot({ global: true })],
+  providers: [
+    { provide: THREADLINE_ACTOR_OPTIONS, useFactory: (o: ActorOptions | undefined) => resolveActorOptions(o), inject: [ACTOR_MODULE_OPTIONS] },
+    ThreadlineContext,
+    TransactionScope,
+    ActionRecorder,
+    ThreadlineContextMiddleware,
+  ],
+  exports: [THREADLINE_ACTOR_OPTIONS, ThreadlineContext, TransactionScope, ActionRecorder, ThreadlineContextMiddleware],
+})
+export class ThreadlineActorModule extends ActorConfigurableModule implements NestModule {
+  constructor(@Inject(THREADLINE_ACTOR_OPTIONS) private readonly options: ResolvedActorOptions) {
+    super();
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    if (this.options.mountContext) {
+      consumer.apply(ThreadlineContextMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+    }
+  }
+}

@@ -6,7 +6,7 @@ import { describeTables } from './catalog/catalog.reader';
 import { THREADLINE_CAPTURE_OPTIONS } from './capture.constants';
 import { parseTableName, ResolvedCaptureOptions, tableOptionsFor } from './capture.options';
 import { writeMigration, MigrationWriteResult } from './migration/migration-writer';
-import { auditSchemaSql } from './schema/audit-schema.sql';
+import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
 import { CaptureConfigError } from './threadline.error';
 import { catalogProblems, generateTriggerSql } from './trigger/trigger-sql.generator';
 
@@ -90,7 +90,7 @@ export class CaptureService {
   /** The `install` migration: idempotent, a second run finds the first file and writes nothing. */
   writeInstallMigration(options: WriteOptions = {}): MigrationOutcome {
     const sql = this.installSql();
-    return this.write('ThreadlineInstall', `threadline:install schema=${this.options.auditSchema}`, sql, options);
+    return this.write('ThreadlineInstall', `threadline:install v${AUDIT_SCHEMA_VERSION} schema=${this.options.auditSchema}`, sql, options);
   }
 
   /** The `gen-triggers` migration; identical SQL already written is not written again. */

@@ -15,3 +15,4 @@ export * from './commands/command-output';
 export { InstallCommand } from './commands/install.command';
 export { GenTriggersCommand } from './commands/gen-triggers.command';
 export * from './schema/current-transaction';
+export * from './events/threadline-events';

@@ -48,7 +48,7 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
         ...(base.imports ?? []),
         ThreadlineCaptureModule.forRootAsync({ useFactory: (o: ThreadlineModuleOptions) => o.capture ?? {}, inject: [THREADLINE_OPTIONS] }),
         ThreadlineRetentionModule.forRootAsync(slice('retention')),
-        ThreadlineActorModule,
+        ThreadlineActorModule.forRootAsync(slice('actor')),
         ThreadlineHealthModule,
         ThreadlineExportModule,
       ],

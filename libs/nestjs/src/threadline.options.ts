@@ -1,15 +1,18 @@
 import { CaptureOptions, InvalidOptionsError } from '@threadline/capture';
+import { ActorOptions } from '@threadline/actor';
 import { RetentionOptions } from '@threadline/retention';
 
 /** Everything `ThreadlineModule.forRoot(...)` accepts; each key is one feature's slice. */
 export interface ThreadlineModuleOptions {
   /** Audit schema, redaction per table, trigger generation. */
   capture?: CaptureOptions;
+  /** Who is acting: `resolveActor(request)`, request/job context. */
+  actor?: ActorOptions;
   /** Retention policy: `keepDays` or `maxAgeSeconds`, `enabled`, batch sizes. */
   retention?: RetentionOptions;
 }
 
-const SLICES: (keyof ThreadlineModuleOptions)[] = ['capture', 'retention'];
+const SLICES: (keyof ThreadlineModuleOptions)[] = ['capture', 'actor', 'retention'];
 
 /** Rejects keys that are not a feature slice, so a typo cannot silently disable a setting. */
 export function checkThreadlineOptions(options: ThreadlineModuleOptions): ThreadlineModuleOptions {

@@ -1,9 +1,8 @@
 import { Body, ConflictException, Controller, Post } from '@nestjs/common';
+import { currentAuditTransactionId } from '@threadline/nestjs';
 import { randomBytes, scrypt } from 'crypto';
 import { promisify } from 'util';
-import { QueryFailedError } from 'typeorm';
-import { AuditedWrites } from '../audited-writes';
-import { Actor, DemoActor } from '../demo-auth';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { CreateUserDto } from './create-user.dto';
 import { User } from './user.entity';
 
@@ -18,16 +17,17 @@ async function hashPassword(password: string): Promise<string> {
 
 @Controller('api/users')
 export class UsersController {
-  constructor(private readonly writes: AuditedWrites) {}
+  constructor(private readonly dataSource: DataSource) {}
 
   @Post()
-  async create(@Body() dto: CreateUserDto, @Actor() actor: DemoActor) {
+  async create(@Body() dto: CreateUserDto) {
     const passwordHash = await hashPassword(dto.password);
     try {
-      const { result, auditTransactionId } = await this.writes.run(actor, (m) =>
-        m.save(m.create(User, { name: dto.name, email: dto.email, passwordHash })),
-      );
-      return { id: result.id, name: result.name, email: result.email, created_at: result.createdAt, audit_transaction_id: auditTransactionId };
+      // Any TypeORM transaction in a request carries the request's actor: no audit code here.
+      return await this.dataSource.transaction(async (m) => {
+        const user = await m.save(m.create(User, { name: dto.name, email: dto.email, passwordHash }));
+        return { id: user.id, name: user.name, email: user.email, created_at: user.createdAt, audit_transaction_id: await currentAuditTransactionId(m) };
+      });
     } catch (error) {
       if (error instanceof QueryFailedError && (error as { code?: string }).code === '23505') {
         throw new ConflictException('a user with this email already exists');

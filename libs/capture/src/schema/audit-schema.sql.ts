@@ -6,6 +6,8 @@ export const TRANSACTION_FUNCTION = 'threadline_transaction_id';
 export const ACTOR_SETTING = 'threadline.actor_ref';
 export const CORRELATION_SETTING = 'threadline.correlation_id';
 export const REQUEST_SETTING = 'threadline.request_id';
+/** Set by recordAction: links the transaction row created later in the same transaction to the action. */
+export const ACTION_SETTING = 'threadline.action_id';
 /** Internal: caches `<txid>/<audit transaction id>` for the rest of the transaction. */
 export const TRANSACTION_CACHE_SETTING = 'threadline.transaction_id';
 
@@ -25,6 +27,9 @@ export const TRANSACTION_CACHE_SETTING = 'threadline.transaction_id';
  *   logical restore into a new cluster. The id is the key; `txid` is kept for
  *   correlation with PostgreSQL logs.
  */
+/** Bumped when the install SQL changes; part of the install migration's marker. */
+export const AUDIT_SCHEMA_VERSION = 1;
+
 export function auditSchemaSql(auditSchema: string): { up: string; down: string } {
   const s = (name: string) => qualified(auditSchema, name);
   const createSchema = auditSchema === 'public' ? '' : `CREATE SCHEMA IF NOT EXISTS ${ident(auditSchema)};\n`;
@@ -92,10 +97,11 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END;
   END IF;
-  INSERT INTO ${s('audit_transactions')} (txid, actor_ref, correlation_id, request_id)
+  INSERT INTO ${s('audit_transactions')} (txid, actor_ref, correlation_id, request_id, action_id)
   VALUES (xid, actor_json,
           nullif(current_setting('${CORRELATION_SETTING}', true), ''),
-          nullif(current_setting('${REQUEST_SETTING}', true), ''))
+          nullif(current_setting('${REQUEST_SETTING}', true), ''),
+          nullif(current_setting('${ACTION_SETTING}', true), '')::uuid)
   RETURNING id INTO tx_id;
   PERFORM set_config('${TRANSACTION_CACHE_SETTING}', xid::text || '/' || tx_id::text, true);
   RETURN tx_id;

@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset'), displayName: 'actor', rootDir: __dirname };

@@ -1,0 +1,117 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import {
+  ACTION_SETTING,
+  ActionRecordedEvent,
+  qualified,
+  ResolvedCaptureOptions,
+  THREADLINE_CAPTURE_OPTIONS,
+  ThreadlineError,
+  threadlineEvents,
+  TRANSACTION_CACHE_SETTING,
+} from '@threadline/capture';
+import { DataSource, EntityManager } from 'typeorm';
+import { ActorRef } from './actor-ref';
+import { MAX_ID_BYTES } from './actor.constants';
+import { ThreadlineContext } from './threadline-context';
+
+export interface RecordActionOptions {
+  /** Defaults to the context's actor; required one way or the other. */
+  actor?: ActorRef | { type: string; id?: string };
+  /** @default 'ok' */
+  status?: 'ok' | 'error';
+  verb?: string;
+  category?: string;
+  reason?: string;
+  comment?: string;
+  /** Default: the context's correlation id. */
+  correlationId?: string;
+  /** Default: the context's request id. */
+  requestId?: string;
+  /** Default: the context's job id. */
+  jobId?: string;
+  /**
+   * The transaction's EntityManager: the action is inserted in it and linked
+   * to its audit transaction (`audit_transactions.action_id`), whether its
+   * audited writes came before or come after.
+   */
+  manager?: EntityManager;
+}
+
+export interface RecordedAction {
+  id: string;
+  /** True when recorded inside a transaction, so its audit transaction links to it. */
+  linked: boolean;
+}
+
+export class MissingActorError extends ThreadlineError {}
+
+/** Records semantic actions (`audit_actions`): the "why" beside the captured row changes. */
+@Injectable()
+export class ActionRecorder {
+  private readonly insertSql: string;
+
+  constructor(
+    private readonly context: ThreadlineContext,
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(THREADLINE_CAPTURE_OPTIONS) capture?: ResolvedCaptureOptions,
+  ) {
+    const schema = capture?.auditSchema ?? 'public';
+    // One statement: insert the action, link the transaction row if this
+    // transaction already has one, and remember the action for the row a
+    // later audited write would create.
+    this.insertSql = `WITH action AS (
+  INSERT INTO ${qualified(schema, 'audit_actions')} (name, actor_ref, status, verb, category, reason, comment, correlation_id, request_id, job_id)
+  VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10)
+  RETURNING id
+), linked AS (
+  UPDATE ${qualified(schema, 'audit_transactions')} AS t SET action_id = a.id FROM action AS a
+  WHERE current_setting('${TRANSACTION_CACHE_SETTING}', true) LIKE txid_current_if_assigned()::text || '/%'
+    AND t.id = substr(current_setting('${TRANSACTION_CACHE_SETTING}', true), length(txid_current_if_assigned()::text) + 2)::uuid
+  RETURNING t.id
+)
+SELECT a.id, set_config('${ACTION_SETTING}', a.id::text, true) AS remembered, (SELECT count(*) FROM linked)::int AS linked
+FROM action AS a`;
+  }
+
+  /**
+   * @example await actions.recordAction('post.published', { verb: 'publish', category: 'content', manager })
+   * @throws MissingActorError when neither `options.actor` nor the context has an actor
+   * @throws InvalidActorError when the actor is not valid (reason `unknown_actor_type` / `missing_actor_id`)
+   */
+  async recordAction(name: string, options: RecordActionOptions = {}): Promise<RecordedAction> {
+    if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
+      throw new ThreadlineError('recordAction: name must be a non-empty string of at most 200 characters');
+    }
+    const status = options.status ?? 'ok';
+    if (status !== 'ok' && status !== 'error') throw new ThreadlineError(`recordAction: status must be 'ok' or 'error' (got ${JSON.stringify(status)})`);
+    const actor = options.actor !== undefined ? ActorRef.of(options.actor) : await this.context.actor();
+    if (!actor) {
+      throw new MissingActorError('recordAction needs an actor: pass options.actor, or call it inside a request or job context that has one');
+    }
+    const correlationId = options.correlationId ?? this.context.correlationId();
+    for (const [label, value] of [['correlationId', correlationId], ['requestId', options.requestId], ['jobId', options.jobId]] as const) {
+      if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || Buffer.byteLength(value) > MAX_ID_BYTES)) {
+        throw new ThreadlineError(`recordAction: ${label} must be a non-empty string of at most ${MAX_ID_BYTES} bytes`);
+      }
+    }
+    const db = options.manager ?? this.dataSource.manager;
+    const [row] = await db.query(this.insertSql, [
+      name.trim(),
+      actor.serialize(),
+      status,
+      options.verb ?? null,
+      options.category ?? null,
+      options.reason ?? null,
+      options.comment ?? null,
+      correlationId ?? null,
+      options.requestId ?? this.context.requestId() ?? null,
+      options.jobId ?? this.context.jobId() ?? null,
+    ]);
+    const linked = Boolean(options.manager?.queryRunner?.isTransactionActive) || row.linked > 0;
+    if (threadlineEvents.actionRecorded.hasSubscribers) {
+      const event: ActionRecordedEvent = { actionId: row.id, name: name.trim(), status, linkedTransaction: linked };
+      threadlineEvents.actionRecorded.publish(event);
+    }
+    return { id: row.id, linked };
+  }
+}

@@ -1,0 +1,123 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+import { ThreadlineError } from '@threadline/capture';
+
+export const ACTOR_TYPES = ['user', 'admin', 'service_account', 'job', 'system', 'anonymous'] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+
+/** Why an actor was rejected: the reference's reasons. */
+export type ActorRefProblem = 'unknown_actor_type' | 'missing_actor_id';
+
+export class InvalidActorError extends ThreadlineError {
+  constructor(
+    readonly reason: ActorRefProblem | 'malformed_actor',
+    detail: string,
+  ) {
+    super(`Invalid actor (${reason}): ${detail}`);
+  }
+}
+
+/**
+ * Who made a change: `{ type, id }`. `id` is required and non-empty for every
+ * type except `anonymous`, which has none.
+ *
+ * @example ActorRef.user('42'); ActorRef.system('nightly-cleanup'); ActorRef.parse('user:42')
+ */
+export class ActorRef {
+  private constructor(
+    readonly type: ActorType,
+    readonly id?: string,
+  ) {}
+
+  static user(id: string): ActorRef {
+    return ActorRef.of({ type: 'user', id });
+  }
+  static admin(id: string): ActorRef {
+    return ActorRef.of({ type: 'admin', id });
+  }
+  static serviceAccount(id: string): ActorRef {
+    return ActorRef.of({ type: 'service_account', id });
+  }
+  static job(id: string): ActorRef {
+    return ActorRef.of({ type: 'job', id });
+  }
+  static system(id: string): ActorRef {
+    return ActorRef.of({ type: 'system', id });
+  }
+  static anonymous(): ActorRef {
+    return new ActorRef('anonymous');
+  }
+
+  /** Validates a plain `{ type, id }` (or an ActorRef) and returns an ActorRef; throws InvalidActorError with the reason. */
+  static of(value: unknown): ActorRef {
+    if (value instanceof ActorRef) return value;
+    const problem = ActorRef.problem(value);
+    if (problem) throw new InvalidActorError(problem.reason, problem.detail);
+    const { type, id } = value as { type: ActorType; id?: unknown };
+    return type === 'anonymous' ? ActorRef.anonymous() : new ActorRef(type, String(id).trim());
+  }
+
+  /** Why `value` is not a valid actor, or undefined when it is. */
+  static problem(value: unknown): { reason: ActorRefProblem | 'malformed_actor'; detail: string } | undefined {
+    if (value instanceof ActorRef) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return { reason: 'malformed_actor', detail: `expected an object { type, id }, got ${JSON.stringify(value)}` };
+    }
+    const { type, id } = value as { type?: unknown; id?: unknown };
+    if (typeof type !== 'string' || !(ACTOR_TYPES as readonly string[]).includes(type)) {
+      return { reason: 'unknown_actor_type', detail: `type ${JSON.stringify(type)} is not one of ${ACTOR_TYPES.join(', ')}` };
+    }
+    if (type !== 'anonymous' && !((typeof id === 'string' && id.trim() !== '') || (typeof id === 'number' && Number.isFinite(id)))) {
+      return { reason: 'missing_actor_id', detail: `an actor of type ${type} needs a non-empty id` };
+    }
+    return undefined;
+  }
+
+  /** Accepts `type:id` (`user:42`, `anonymous`) or the JSON form. */
+  static parse(text: string): ActorRef {
+    const trimmed = text.trim();
+    if (trimmed.startsWith('{')) {
+      let value: unknown;
+      try {
+        value = JSON.parse(trimmed);
+      } catch {
+        throw new InvalidActorError('malformed_actor', `not valid JSON: ${text}`);
+      }
+      return ActorRef.of(value);
+    }
+    const colon = trimmed.indexOf(':');
+    return colon < 0 ? ActorRef.of({ type: trimmed }) : ActorRef.of({ type: trimmed.slice(0, colon), id: trimmed.slice(colon + 1) });
+  }
+
+  /** `user:42`, or `anonymous`. */
+  toString(): string {
+    return this.id === undefined ? this.type : `${this.type}:${this.id}`;
+  }
+
+  /** The JSON stored in `threadline.actor_ref` and `actor_ref` columns: keys in a fixed order. */
+  toJSON(): { type: ActorType; id?: string } {
+    return this.id === undefined ? { type: this.type } : { type: this.type, id: this.id };
+  }
+
+  serialize(): string {
+    return JSON.stringify(this.toJSON());
+  }
+
+  equals(other: ActorRef): boolean {
+    return this.type === other.type && this.id === other.id;
+  }
+}
+
+/** class-validator: the property is a valid actor (`{ type, id }` or an ActorRef). */
+export function IsActorRef(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isActorRef',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options,
+      validator: {
+        validate: (value: unknown) => ActorRef.problem(value) === undefined,
+        defaultMessage: (args) => `${args?.property} is not a valid actor: ${ActorRef.problem(args?.value)?.detail}`,
+      },
+    });
+}

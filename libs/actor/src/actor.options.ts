@@ -1,0 +1,42 @@
+import { InvalidOptionsError } from '@threadline/capture';
+import type { Request } from 'express';
+import { ActorRef } from './actor-ref';
+
+/** What `resolveActor` may return: an ActorRef, a plain `{ type, id }`, or null for "no actor". */
+export type ResolvedActor = ActorRef | { type: string; id?: string | number } | null | undefined;
+
+export interface ActorOptions {
+  /**
+   * Who is acting in this request. Called lazily, at the first audited
+   * transaction of the request (so after your guards have authenticated it),
+   * and at most once per request. Return null for "no actor" (the audit rows
+   * then have `actor_ref` NULL); an invalid value fails the write with a 500
+   * and a logged reason, never a silently unattributed write.
+   *
+   * @example resolveActor: (req) => (req.user ? ActorRef.user(req.user.id) : ActorRef.anonymous())
+   */
+  resolveActor?: (request: Request) => ResolvedActor | Promise<ResolvedActor>;
+  /** Mount nestjs-cls's middleware for every route (false if your app mounts ClsModule's middleware itself). @default true */
+  mountContext?: boolean;
+}
+
+export interface ResolvedActorOptions {
+  resolveActor: (request: Request) => ResolvedActor | Promise<ResolvedActor>;
+  mountContext: boolean;
+}
+
+const KEYS = ['resolveActor', 'mountContext'];
+
+export function resolveActorOptions(options: ActorOptions | undefined): ResolvedActorOptions {
+  const problems = Object.keys(options ?? {})
+    .filter((k) => !KEYS.includes(k))
+    .map((k) => `actor.${k} is not a known option (allowed: ${KEYS.join(', ')})`);
+  if (options?.resolveActor !== undefined && typeof options.resolveActor !== 'function') {
+    problems.push('actor.resolveActor must be a function (request) => ActorRef | null');
+  }
+  if (options?.mountContext !== undefined && typeof options.mountContext !== 'boolean') {
+    problems.push('actor.mountContext must be true or false');
+  }
+  if (problems.length > 0) throw new InvalidOptionsError(`Invalid Threadline options:\n  - ${problems.join('\n  - ')}`);
+  return { resolveActor: options?.resolveActor ?? (() => null), mountContext: options?.mountContext ?? true };
+}

@@ -1,0 +1,22 @@
+import type { Request } from 'express';
+import { ActorRef } from './actor-ref';
+
+/** What Threadline keeps per request or job (in nestjs-cls's AsyncLocalStorage store). */
+export interface ContextState {
+  /** The HTTP request, kept to resolve the actor lazily. */
+  request?: Request;
+  /** Resolved actor; `null` = resolved to "no actor"; absent = not resolved yet. */
+  actor?: ActorRef | null;
+  correlationId?: string;
+  requestId?: string;
+  jobId?: string;
+  /** Client IP as Express reports it (honours the app's `trust proxy`). Kept in context only, not stored. */
+  ip?: string;
+}
+
+/** What a job payload carries so the job runs with the context of whoever enqueued it. */
+export interface JobContextPayload {
+  actor?: { type: string; id?: string } | null;
+  correlationId?: string;
+  jobId?: string;
+}

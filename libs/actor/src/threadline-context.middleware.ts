@@ -1,0 +1,38 @@
+import { BadRequestException, Injectable, NestMiddleware } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { ClsService } from 'nestjs-cls';
+import { CORRELATION_HEADER, MAX_ID_BYTES, REQUEST_ID_HEADER, THREADLINE_CLS_KEY } from './actor.constants';
+import { ContextState } from './context-state';
+
+/**
+ * Starts Threadline's context for each HTTP request (as middleware, so guards,
+ * interceptors and filters run inside it): request and correlation ids from
+ * `x-request-id` / `x-correlation-id` (generated when absent and echoed in the
+ * response), the client IP, and the request for resolving the actor later.
+ */
+@Injectable()
+export class ThreadlineContextMiddleware implements NestMiddleware {
+  constructor(private readonly cls: ClsService) {}
+
+  use(req: Request, res: Response, next: NextFunction): void {
+    const correlationId = headerId(req, CORRELATION_HEADER) ?? randomUUID();
+    const requestId = headerId(req, REQUEST_ID_HEADER) ?? randomUUID();
+    res.setHeader(CORRELATION_HEADER, correlationId);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    this.cls.run(() => {
+      this.cls.set<ContextState>(THREADLINE_CLS_KEY, { request: req, correlationId, requestId, ip: req.ip });
+      next();
+    });
+  }
+}
+
+function headerId(req: Request, header: string): string | undefined {
+  const raw = req.header(header);
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  if (value === '' || Buffer.byteLength(value) > MAX_ID_BYTES) {
+    throw new BadRequestException(`${header} must be a non-empty id of at most ${MAX_ID_BYTES} bytes; omit it to have one generated`);
+  }
+  return value;
+}

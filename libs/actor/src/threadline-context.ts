@@ -1,0 +1,122 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ThreadlineError } from '@threadline/capture';
+import { randomUUID } from 'crypto';
+import { ClsService, ClsServiceManager } from 'nestjs-cls';
+import { DataSource, EntityManager } from 'typeorm';
+import { ActorRef } from './actor-ref';
+import { THREADLINE_ACTOR_OPTIONS, THREADLINE_CLS_KEY } from './actor.constants';
+import { ResolvedActorOptions } from './actor.options';
+import { ContextState, JobContextPayload } from './context-state';
+
+/**
+ * The request or job context audited writes run in: who is acting, and the
+ * correlation / request / job ids. HTTP requests get one from the mounted
+ * middleware; jobs and scripts use `run`, `runJob` or `transaction`.
+ */
+@Injectable()
+export class ThreadlineContext {
+  constructor(
+    private readonly cls: ClsService,
+    @Inject(THREADLINE_ACTOR_OPTIONS) private readonly options: ResolvedActorOptions,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** The current state, or undefined outside any request/job context. */
+  state(): ContextState | undefined {
+    return this.cls.isActive() ? this.cls.get<ContextState>(THREADLINE_CLS_KEY) : undefined;
+  }
+
+  /**
+   * The acting actor: resolved from the request on first use (then cached for
+   * the request), or set by `run`/`runJob`/`transaction`. Null when there is
+   * none. Throws InvalidActorError if the app's resolver returns a bad value.
+   */
+  async actor(): Promise<ActorRef | null> {
+    const state = this.state();
+    if (!state) return null;
+    if (state.actor === undefined) {
+      const resolved = state.request ? await this.options.resolveActor(state.request) : null;
+      state.actor = resolved == null ? null : ActorRef.of(resolved);
+    }
+    return state.actor;
+  }
+
+  correlationId(): string | undefined {
+    return this.state()?.correlationId;
+  }
+
+  requestId(): string | undefined {
+    return this.state()?.requestId;
+  }
+
+  jobId(): string | undefined {
+    return this.state()?.jobId;
+  }
+
+  /** Runs `work` in a new context (inheriting the current one's ids) with the given values. */
+  run<T>(values: Partial<ContextState>, work: () => Promise<T>): Promise<T> {
+    const parent = this.state();
+    return this.cls.run({ ifNested: 'inherit' }, () => {
+      this.cls.set<ContextState>(THREADLINE_CLS_KEY, {
+        correlationId: parent?.correlationId ?? randomUUID(),
+        requestId: parent?.requestId,
+        jobId: parent?.jobId,
+        ip: parent?.ip,
+        ...values,
+      });
+      return work();
+    });
+  }
+
+  /**
+   * One database transaction whose audited writes carry `actor`, for code
+   * outside a request (scripts, consumers, tests).
+   *
+   * @example await context.transaction(ActorRef.system('import'), (manager) => manager.save(rows))
+   */
+  transaction<T>(actor: ActorRef | { type: string; id?: string }, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const validated = ActorRef.of(actor);
+    return this.run({ actor: validated }, () => this.dataSource.transaction(work));
+  }
+
+  /** What to put in a job's payload so the job is attributed like the request that enqueued it. */
+  async jobPayload(jobId: string = randomUUID()): Promise<JobContextPayload> {
+    const actor = await this.actor();
+    return { actor: actor ? actor.toJSON() : null, correlationId: this.correlationId() ?? randomUUID(), jobId };
+  }
+
+  /** Runs a job handler inside the context restored from its payload. */
+  runJob<T>(payload: JobContextPayload, work: () => Promise<T>): Promise<T> {
+    if (payload === null || typeof payload !== 'object') {
+      throw new ThreadlineError('runJob needs the payload made by ThreadlineContext.jobPayload(): { actor, correlationId, jobId }');
+    }
+    const actor = payload.actor == null ? null : ActorRef.of(payload.actor);
+    return this.run({ actor, correlationId: payload.correlationId ?? randomUUID(), jobId: payload.jobId, request: undefined }, work);
+  }
+}
+
+/**
+ * Runs a method (an @nestjs/schedule @Cron/@Interval handler, a queue
+ * consumer) in its own context with the given actor and a fresh job id, so
+ * its audited writes are attributed. Errors are left to the method.
+ *
+ * @example @Cron('0 * * * *') @ThreadlineJob(ActorRef.system('hourly-cleanup')) async cleanup() { ... }
+ */
+export function ThreadlineJob(actor: ActorRef | { type: string; id?: string }): MethodDecorator {
+  const validated = ActorRef.of(actor);
+  return (_target, _key, descriptor: PropertyDescriptor) => {
+    const method = descriptor.value as (...args: unknown[]) => unknown;
+    descriptor.value = function (this: unknown, ...args: unknown[]) {
+      const cls = ClsServiceManager.getClsService();
+      return cls.run(() => {
+        cls.set<ContextState>(THREADLINE_CLS_KEY, { actor: validated, correlationId: randomUUID(), jobId: randomUUID() });
+        return method.apply(this, args);
+      });
+    };
+    // keep metadata set by decorators applied before this one (@Cron, @Interval, ...)
+    for (const key of Reflect.getMetadataKeys(method)) {
+      Reflect.defineMetadata(key, Reflect.getMetadata(key, method), descriptor.value);
+    }
+    return descriptor;
+  };
+}

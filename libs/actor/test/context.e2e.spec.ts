@@ -1,0 +1,206 @@
+import { Body, Controller, Get, INestApplication, Injectable, Logger, Post } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { auditSchemaSql, currentAuditTransactionId, describeTables, generateTriggerSql, resolveCaptureOptions, tableOptionsFor, threadlineEvents, ThreadlineCaptureModule } from '@threadline/capture';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import type { Request } from 'express';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { ActionRecorder, ActorRef, MissingActorError, ThreadlineActorModule, ThreadlineContext, ThreadlineJob, TransactionScope } from '../src';
+
+/** The test app's resolver: `x-actor` header as `type:id`; `x-actor: broken` returns an invalid value. */
+function resolveActor(req: Request) {
+  const header = req.header('x-actor');
+  if (header === 'broken') return { type: 'robot', id: '1' };
+  return header ? ActorRef.parse(header) : null;
+}
+
+@Controller()
+class NotesController {
+  constructor(
+    private readonly db: DataSource,
+    private readonly actions: ActionRecorder,
+    private readonly context: ThreadlineContext,
+  ) {}
+
+  @Post('notes')
+  async create(@Body() body: { text: string; action?: 'before' | 'after' }) {
+    return this.db.transaction(async (m) => {
+      if (body.action === 'before') await this.actions.recordAction('note.create', { manager: m, verb: 'create' });
+      await m.query(`INSERT INTO notes (text) VALUES ($1)`, [body.text]);
+      await m.query(`UPDATE notes SET text = text || '!' WHERE text = $1`, [body.text]);
+      if (body.action === 'after') await this.actions.recordAction('note.create', { manager: m, verb: 'create', reason: 'after' });
+      return { tx: await currentAuditTransactionId(m) };
+    });
+  }
+
+  /** A write outside any transaction: it cannot carry the actor. */
+  @Post('notes/unsafe')
+  async unsafe(@Body() body: { text: string }) {
+    await this.db.query(`INSERT INTO notes (text) VALUES ($1)`, [body.text]);
+    return { ok: true };
+  }
+
+  @Post('notes/serializable')
+  async serializable(@Body() body: { text: string }) {
+    return this.db.transaction('SERIALIZABLE', async (m) => {
+      await m.query(`INSERT INTO notes (text) VALUES ($1)`, [body.text]);
+      const [{ level }] = await m.query(`SELECT current_setting('transaction_isolation') AS level`);
+      return { level, tx: await currentAuditTransactionId(m) };
+    });
+  }
+
+  @Get('context')
+  async ctx() {
+    return { actor: (await this.context.actor())?.toJSON() ?? null, correlationId: this.context.correlationId() };
+  }
+}
+
+@Injectable()
+class NightlyJob {
+  constructor(private readonly db: DataSource) {}
+
+  @ThreadlineJob(ActorRef.system('nightly'))
+  async run(text: string) {
+    return this.db.transaction((m) => m.query(`INSERT INTO notes (text) VALUES ($1)`, [text]));
+  }
+}
+
+describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  const http = () => request(app.getHttpServer());
+  const txOf = (id: string) =>
+    db.query<{ actor_ref: unknown; correlation_id: string; request_id: string; action_id: string | null }>(
+      `SELECT actor_ref, correlation_id, request_id, action_id FROM audit_transactions WHERE id = $1`,
+      [id],
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.query(`CREATE TABLE notes (id serial PRIMARY KEY, text text NOT NULL)`);
+    await db.query(auditSchemaSql('public').up);
+    const options = resolveCaptureOptions({});
+    const [table] = await describeTables({ query: (sql: string, p?: unknown[]) => db.query(sql, p) }, [{ schema: 'public', table: 'notes' }]);
+    await db.query(generateTriggerSql(table!, tableOptionsFor(options, 'public', 'notes'), options).up);
+    const moduleRef = await Test.createTestingModule({
+      imports: [TypeOrmModule.forRoot({ type: 'postgres', url: db.url }), ThreadlineCaptureModule.forRoot({}), ThreadlineActorModule.forRoot({ resolveActor })],
+      controllers: [NotesController],
+      providers: [NightlyJob],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+  });
+  afterAll(async () => {
+    await app.close();
+    await db.drop();
+  });
+
+  it('attributes a request transaction to the resolved actor, with correlation and request ids', async () => {
+    const res = await http().post('/notes').set('x-actor', 'user:42').set('x-correlation-id', 'corr-1').set('x-request-id', 'req-1').send({ text: 'a' }).expect(201);
+    expect(res.headers['x-correlation-id']).toBe('corr-1');
+    expect(res.headers['x-request-id']).toBe('req-1');
+    expect(await txOf(res.body.tx)).toEqual([{ actor_ref: { type: 'user', id: '42' }, correlation_id: 'corr-1', request_id: 'req-1', action_id: null }]);
+    const changes = await db.query(`SELECT op FROM audit_changes WHERE transaction_id = $1 ORDER BY id`, [res.body.tx]);
+    expect(changes).toEqual([{ op: 'insert' }, { op: 'update' }]);
+  });
+
+  it('generates and echoes a correlation id when none is sent', async () => {
+    const res = await http().post('/notes').set('x-actor', 'user:1').send({ text: 'b' }).expect(201);
+    const generated = res.headers['x-correlation-id'];
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await txOf(res.body.tx))[0].correlation_id).toBe(generated);
+  });
+
+  it('rejects a blank or oversized correlation id with 400 naming the header', async () => {
+    const res = await http().post('/notes').set('x-correlation-id', 'x'.repeat(257)).send({ text: 'c' }).expect(400);
+    expect(res.body.message).toBe('x-correlation-id must be a non-empty id of at most 256 bytes; omit it to have one generated');
+  });
+
+  it('records no actor when the resolver returns null', async () => {
+    const res = await http().post('/notes').send({ text: 'anon' }).expect(201);
+    expect((await txOf(res.body.tx))[0].actor_ref).toBeNull();
+  });
+
+  it('fails a write with a 500 and a logged reason when the resolver returns an invalid actor, writing nothing', async () => {
+    const errors: string[] = [];
+    const spy = jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => void errors.push(String(message)));
+    app.useLogger(new Logger());
+    try {
+      const before = await db.query(`SELECT count(*)::int AS n FROM notes`);
+      await http().post('/notes').set('x-actor', 'broken').send({ text: 'never' }).expect(500);
+      expect(await db.query(`SELECT count(*)::int AS n FROM notes`)).toEqual(before);
+    } finally {
+      spy.mockRestore();
+      app.useLogger(false);
+    }
+    expect(errors.join('\n')).toContain('Invalid actor (unknown_actor_type): type "robot" is not one of');
+  });
+
+  it('links an action to its transaction whether recorded before or after the audited writes', async () => {
+    for (const when of ['before', 'after'] as const) {
+      const res = await http().post('/notes').set('x-actor', 'admin:9').set('x-correlation-id', `act-${when}`).send({ text: when, action: when }).expect(201);
+      const [tx] = await txOf(res.body.tx);
+      const [action] = await db.query(`SELECT name, actor_ref, status, verb, correlation_id, request_id FROM audit_actions WHERE id = $1`, [tx.action_id]);
+      expect(action).toEqual({ name: 'note.create', actor_ref: { type: 'admin', id: '9' }, status: 'ok', verb: 'create', correlation_id: `act-${when}`, request_id: tx.request_id });
+    }
+  });
+
+  it('honours an isolation level, setting the actor in the same opening round trip', async () => {
+    const res = await http().post('/notes/serializable').set('x-actor', 'user:5').send({ text: 's' }).expect(201);
+    expect(res.body.level).toBe('serializable');
+    expect((await txOf(res.body.tx))[0].actor_ref).toEqual({ type: 'user', id: '5' });
+  });
+
+  it('makes writes outside a transaction visible: counted, published, warned once', async () => {
+    const scope = app.get(TransactionScope);
+    const events: unknown[] = [];
+    const listener = (e: unknown) => events.push(e);
+    threadlineEvents.unattributedWrite.subscribe(listener);
+    try {
+      const before = scope.unattributedWrites();
+      await http().post('/notes/unsafe').set('x-actor', 'user:1').send({ text: 'outside' }).expect(201);
+      expect(scope.unattributedWrites()).toBe(before + 1);
+      expect(events).toEqual([{ statement: 'INSERT INTO notes', count: before + 1 }]);
+    } finally {
+      threadlineEvents.unattributedWrite.unsubscribe(listener);
+    }
+    const [row] = await db.query(`SELECT t.actor_ref FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id WHERE c.data_after->>'text' = 'outside'`);
+    expect(row).toEqual({ actor_ref: null });
+  });
+
+  it('offers an explicit transaction API, a job payload round trip and a job decorator', async () => {
+    const context = app.get(ThreadlineContext);
+    const db2 = app.get(DataSource);
+    const tx = await context.transaction(ActorRef.serviceAccount('importer'), async (m) => {
+      await m.query(`INSERT INTO notes (text) VALUES ('imported')`);
+      return currentAuditTransactionId(m);
+    });
+    expect((await txOf(tx!))[0].actor_ref).toEqual({ type: 'service_account', id: 'importer' });
+
+    const payload = await context.run({ actor: ActorRef.user('77'), correlationId: 'enqueued-by-request' }, () => context.jobPayload('job-1'));
+    expect(payload).toEqual({ actor: { type: 'user', id: '77' }, correlationId: 'enqueued-by-request', jobId: 'job-1' });
+    const jobTx = await context.runJob(JSON.parse(JSON.stringify(payload)), () =>
+      db2.transaction(async (m) => {
+        await m.query(`INSERT INTO notes (text) VALUES ('from job')`);
+        return currentAuditTransactionId(m);
+      }),
+    );
+    expect((await txOf(jobTx!))[0]).toMatchObject({ actor_ref: { type: 'user', id: '77' }, correlation_id: 'enqueued-by-request' });
+
+    await app.get(NightlyJob).run('nightly note');
+    const [row] = await db.query(
+      `SELECT t.actor_ref FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id WHERE c.data_after->>'text' = 'nightly note'`,
+    );
+    expect(row.actor_ref).toEqual({ type: 'system', id: 'nightly' });
+  });
+
+  it('recordAction without any actor fails with MissingActorError; an invalid one with its reason', async () => {
+    const actions = app.get(ActionRecorder);
+    await expect(actions.recordAction('x')).rejects.toThrow(MissingActorError);
+    await expect(actions.recordAction('x', { actor: { type: 'user' } })).rejects.toThrow('Invalid actor (missing_actor_id)');
+    await expect(actions.recordAction('x', { actor: ActorRef.user('1'), status: 'maybe' as never })).rejects.toThrow("status must be 'ok' or 'error'");
+    const recorded = await actions.recordAction('standalone', { actor: ActorRef.user('1'), status: 'error' });
+    expect(recorded.linked).toBe(false);
+  });
+});

@@ -1,0 +1,32 @@
+import { channel, Channel } from 'diagnostics_channel';
+
+/**
+ * Threadline's events, on Node's `diagnostics_channel` (the platform's
+ * counterpart of Elixir's `:telemetry`): publishing costs nothing when no one
+ * subscribes. Subscribe with `diagnostics_channel.subscribe(name, fn)` or
+ * `threadlineEvents.actionRecorded.subscribe(fn)`.
+ */
+export const THREADLINE_EVENT_NAMES = {
+  actionRecorded: 'threadline:action:recorded',
+  unattributedWrite: 'threadline:capture:unattributed_write',
+} as const;
+
+export interface ActionRecordedEvent {
+  actionId: string;
+  name: string;
+  status: 'ok' | 'error';
+  /** The audit transaction the action was linked to, if it was recorded inside one. */
+  linkedTransaction: boolean;
+}
+
+export interface UnattributedWriteEvent {
+  /** The first words of the statement (never its parameters). */
+  statement: string;
+  /** Writes outside a transaction seen by this process so far. */
+  count: number;
+}
+
+export const threadlineEvents: Record<keyof typeof THREADLINE_EVENT_NAMES, Channel> = {
+  actionRecorded: channel(THREADLINE_EVENT_NAMES.actionRecorded),
+  unattributedWrite: channel(THREADLINE_EVENT_NAMES.unattributedWrite),
+};
