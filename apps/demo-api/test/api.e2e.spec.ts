@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { TagNormalizerJob } from '../src/posts/tag-normalizer.job';
 import { DemoApp, startDemoApp } from './demo-app';
 
 describe('demo API (HTTP e2e, real PostgreSQL)', () => {
@@ -79,5 +80,38 @@ describe('demo API (HTTP e2e, real PostgreSQL)', () => {
     const res = await http().patch(`/api/posts/${created.body.id}`).set('x-user-id', '1').send({ title: 'Same' }).expect(200);
     // updated_at is in exceptColumns, so touching only it is not an audited change
     expect(res.body.audit_transaction_id).toBeNull();
+  });
+
+  it('links the post.created action to the transaction of the post, with the request correlation id', async () => {
+    const res = await http().post('/api/posts').set('x-user-id', '1').set('x-correlation-id', 'demo-corr-1').send({ title: 'Linked', body: 'b' }).expect(201);
+    expect(res.headers['x-correlation-id']).toBe('demo-corr-1');
+    const [row] = await demo.db.query(
+      `SELECT a.name, a.actor_ref, a.verb, a.category, a.correlation_id, t.correlation_id AS tx_correlation
+       FROM audit_transactions t JOIN audit_actions a ON a.id = t.action_id WHERE t.id = $1`,
+      [res.body.audit_transaction_id],
+    );
+    expect(row).toEqual({
+      name: 'post.created',
+      actor_ref: { type: 'user', id: '1' },
+      verb: 'create',
+      category: 'content',
+      correlation_id: 'demo-corr-1',
+      tx_correlation: 'demo-corr-1',
+    });
+  });
+
+  it('attributes the scheduled tag normalizer to system:tag-normalizer', async () => {
+    const created = await http().post('/api/posts').set('x-user-id', '1').send({ title: 'Tags', body: 'b', tags: ['News', 'ok'] }).expect(201);
+    expect(await demo.app.get(TagNormalizerJob).normalizeTags()).toBe(1);
+    const rows = await demo.db.query(
+      `SELECT c.op, c.table_pk, t.actor_ref FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id
+       WHERE c.table_name = 'post_tags' AND c.transaction_id <> $1 AND (c.table_pk->>'post_id')::int = $2 ORDER BY c.id`,
+      [created.body.audit_transaction_id, created.body.id],
+    );
+    const system = { type: 'system', id: 'tag-normalizer' };
+    expect(rows).toEqual([
+      { op: 'insert', table_pk: { post_id: created.body.id, tag: 'news' }, actor_ref: system },
+      { op: 'delete', table_pk: { post_id: created.body.id, tag: 'News' }, actor_ref: system },
+    ]);
   });
 });
