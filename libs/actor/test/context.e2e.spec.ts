@@ -5,8 +5,14 @@ import { auditSchemaSql, currentAuditTransactionId, describeTables, generateTrig
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import type { Request } from 'express';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { ActionRecorder, ActorRef, MissingActorError, ThreadlineActorModule, ThreadlineContext, ThreadlineJob, TransactionScope } from '../src';
+
+@Entity({ name: 'notes' })
+class Note {
+  @PrimaryGeneratedColumn() id: number;
+  @Column() text: string;
+}
 
 /** The test app's resolver: `x-actor` header as `type:id`; `x-actor: broken` returns an invalid value. */
 function resolveActor(req: Request) {
@@ -50,9 +56,18 @@ class NotesController {
     });
   }
 
+  /** repository.save() and remove() open their own transactions: no explicit transaction here. */
+  @Post('notes/repository')
+  async viaRepository(@Body() body: { text: string }) {
+    const repo = this.db.getRepository(Note);
+    const note = await repo.save(repo.create({ text: body.text }));
+    await repo.remove(note);
+    return { ok: true };
+  }
+
   @Get('context')
   async ctx() {
-    return { actor: (await this.context.actor())?.toJSON() ?? null, correlationId: this.context.correlationId() };
+    return { actor: (await this.context.actor())?.toJSON() ?? null, correlationId: this.context.correlationId(), ip: this.context.state()?.ip };
   }
 }
 
@@ -84,11 +99,12 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
     const [table] = await describeTables({ query: (sql: string, p?: unknown[]) => db.query(sql, p) }, [{ schema: 'public', table: 'notes' }]);
     await db.query(generateTriggerSql(table!, tableOptionsFor(options, 'public', 'notes'), options).up);
     const moduleRef = await Test.createTestingModule({
-      imports: [TypeOrmModule.forRoot({ type: 'postgres', url: db.url }), ThreadlineCaptureModule.forRoot({}), ThreadlineActorModule.forRoot({ resolveActor })],
+      imports: [TypeOrmModule.forRoot({ type: 'postgres', url: db.url, entities: [Note] }), ThreadlineCaptureModule.forRoot({}), ThreadlineActorModule.forRoot({ resolveActor })],
       controllers: [NotesController],
       providers: [NightlyJob],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
+    (app.getHttpAdapter().getInstance() as { set(k: string, v: unknown): void }).set('trust proxy', 'loopback');
     await app.init();
   });
   afterAll(async () => {
@@ -202,5 +218,37 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
     await expect(actions.recordAction('x', { actor: ActorRef.user('1'), status: 'maybe' as never })).rejects.toThrow("status must be 'ok' or 'error'");
     const recorded = await actions.recordAction('standalone', { actor: ActorRef.user('1'), status: 'error' });
     expect(recorded.linked).toBe(false);
+  });
+
+  it('covers the implicit transactions of repository.save() and remove()', async () => {
+    const scope = app.get(TransactionScope);
+    const before = scope.unattributedWrites();
+    await http().post('/notes/repository').set('x-actor', 'user:88').send({ text: 'saved then removed' }).expect(201);
+    const rows = await db.query(
+      `SELECT c.op, t.actor_ref FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id
+       WHERE c.table_name = 'notes' AND (c.data_after->>'text' = 'saved then removed' OR (c.op = 'delete' AND t.actor_ref->>'id' = '88')) ORDER BY c.id`,
+    );
+    expect(rows).toEqual([
+      { op: 'insert', actor_ref: { type: 'user', id: '88' } },
+      { op: 'delete', actor_ref: { type: 'user', id: '88' } },
+    ]);
+    expect(scope.unattributedWrites()).toBe(before);
+  });
+
+  it("reports the client IP as Express does, honouring the app's trust proxy setting", async () => {
+    const res = await http().get('/context').set('x-actor', 'user:3').set('x-forwarded-for', '203.0.113.9').expect(200);
+    expect(res.body).toEqual({ actor: { type: 'user', id: '3' }, correlationId: expect.any(String), ip: '203.0.113.9' });
+  });
+
+  it('publishes the action-recorded event with its status', async () => {
+    const events: unknown[] = [];
+    const listener = (e: unknown) => events.push(e);
+    threadlineEvents.actionRecorded.subscribe(listener);
+    try {
+      const recorded = await app.get(ActionRecorder).recordAction('import.failed', { actor: ActorRef.job('import-7'), status: 'error', reason: 'bad file' });
+      expect(events).toEqual([{ actionId: recorded.id, name: 'import.failed', status: 'error', linkedTransaction: false }]);
+    } finally {
+      threadlineEvents.actionRecorded.unsubscribe(listener);
+    }
   });
 });
