@@ -17,5 +17,5 @@ export const threadlineOptions: ThreadlineModuleOptions = {
     migrationsDir: path.resolve(__dirname, '..', 'src', 'migrations'),
   },
   actor: { resolveActor: demoActorOf },
-  retention: { keepDays: 90, enabled: true },
+  retention: { keepDays: 90, enabled: true, schedule: '0 3 * * *' },
 };

@@ -66,4 +66,19 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(readdirSync(dir)).toEqual([expect.stringMatching(/^\d+-threadline-triggers\.ts$/)]);
     expect(run.stdout).toContain('(tables: public.posts)');
   });
+
+  it('retention purge refuses to delete without --execute, dry-runs with counts, and executes with a summary', () => {
+    const refused = cli('retention', 'purge');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('refusing to delete without --execute; run with --dry-run first');
+    const dry = cli('retention', 'purge', '--dry-run', '--json');
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ status: 'completed', dryRun: true, deletedChanges: 0, maxBatches: 10000 });
+    const run = cli('retention', 'purge', '--execute', '--batch-size', '100');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^deleted 0 changes and 0 empty transactions captured before .+\nbatches: 0 of at most 10000\nduration: \d+ ms\n$/);
+    const bad = cli('retention', 'purge', '--execute', '--cutoff', '2999-01-01');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('is newer than the policy allows');
+  });
 });

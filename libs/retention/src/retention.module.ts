@@ -2,8 +2,11 @@ import { Module } from '@nestjs/common';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
 import { RETENTION_MODULE_OPTIONS, RetentionConfigurableModule } from './retention.module-definition';
 import { resolveRetentionPolicy, RetentionOptions } from './retention.options';
+import { RetentionCommand, RetentionPurgeCommand } from './retention-purge.command';
+import { RetentionScheduler } from './retention.scheduler';
+import { RetentionService } from './retention.service';
 
-/** Retention policy, validated at boot. Purges and schedules arrive with the retention issue. */
+/** Retention: the validated policy, batched purges, scheduled purges and the purge command. Needs the app's TypeORM `DataSource`. */
 @Module({
   providers: [
     {
@@ -11,7 +14,11 @@ import { resolveRetentionPolicy, RetentionOptions } from './retention.options';
       useFactory: (options: RetentionOptions | undefined) => resolveRetentionPolicy(options) ?? null,
       inject: [RETENTION_MODULE_OPTIONS],
     },
+    RetentionService,
+    RetentionScheduler,
+    RetentionCommand,
+    RetentionPurgeCommand,
   ],
-  exports: [THREADLINE_RETENTION_POLICY],
+  exports: [THREADLINE_RETENTION_POLICY, RetentionService, RetentionScheduler],
 })
 export class ThreadlineRetentionModule extends RetentionConfigurableModule {}

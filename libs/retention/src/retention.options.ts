@@ -1,4 +1,6 @@
-import { InvalidOptionsError } from '@threadline/capture';
+import { InvalidOptionsError, parseTableName } from '@threadline/capture';
+// the cron implementation @nestjs/schedule runs, so what validates here runs there
+import { CronTime } from 'cron';
 
 /** `ThreadlineModule.forRoot({ retention })`: how long audit changes are kept. */
 export interface RetentionOptions {
@@ -14,6 +16,25 @@ export interface RetentionOptions {
   batchSize?: number;
   /** Upper bound of batches per purge run. @default 10000 */
   maxBatches?: number;
+  /**
+   * Cron expression for scheduled purges (needs `ScheduleModule.forRoot()` in
+   * the app); off when absent. Runs never overlap, and an advisory lock keeps
+   * two app instances from purging at the same time.
+   * @example '0 3 * * *'
+   */
+  schedule?: string;
+  /**
+   * Per-table windows that replace the global one for those tables (shorter
+   * or longer), keyed by `table` or `schema.table`. Checked against the
+   * catalog at boot. @example { sessions: { keepDays: 7 } }
+   */
+  tables?: Record<string, { keepDays?: number; maxAgeSeconds?: number }>;
+}
+
+export interface TableRetentionWindow {
+  schema: string;
+  table: string;
+  windowSeconds: number;
 }
 
 export interface RetentionPolicy {
@@ -24,9 +45,11 @@ export interface RetentionPolicy {
   deleteEmptyTransactions: boolean;
   batchSize: number;
   maxBatches: number;
+  schedule?: string;
+  tables: TableRetentionWindow[];
 }
 
-const KEYS = ['keepDays', 'maxAgeSeconds', 'enabled', 'deleteEmptyTransactions', 'batchSize', 'maxBatches'];
+const KEYS = ['keepDays', 'maxAgeSeconds', 'enabled', 'deleteEmptyTransactions', 'batchSize', 'maxBatches', 'schedule', 'tables'];
 const isPositiveInteger = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
 /** Problems with a retention policy, each starting with `retention:` and saying what is allowed. */
@@ -49,7 +72,37 @@ export function retentionProblems(options: RetentionOptions | undefined): string
       problems.push(`retention: ${key} must be true or false (got ${JSON.stringify(options[key])})`);
     }
   }
+  if (options.schedule !== undefined && !validCron(options.schedule)) {
+    problems.push(`retention: schedule must be a cron expression such as '0 3 * * *' (got ${JSON.stringify(options.schedule)})`);
+  }
+  if (options.tables !== undefined) {
+    if (options.tables === null || typeof options.tables !== 'object' || Array.isArray(options.tables)) {
+      problems.push('retention: tables must be an object such as { sessions: { keepDays: 7 } }');
+    } else {
+      for (const [name, window] of Object.entries(options.tables)) {
+        const w = (window ?? {}) as { keepDays?: unknown; maxAgeSeconds?: unknown };
+        const unknown = Object.keys(w).filter((k) => k !== 'keepDays' && k !== 'maxAgeSeconds');
+        if (unknown.length) problems.push(`retention: tables.${name}.${unknown[0]} is not a known option (allowed: keepDays, maxAgeSeconds)`);
+        if ((w.keepDays !== undefined) === (w.maxAgeSeconds !== undefined)) {
+          problems.push(`retention: tables.${name} needs exactly one of keepDays or maxAgeSeconds (a positive integer)`);
+        }
+        for (const key of ['keepDays', 'maxAgeSeconds'] as const) {
+          if (w[key] !== undefined && !isPositiveInteger(w[key])) problems.push(`retention: tables.${name}.${key} must be a positive integer (got ${JSON.stringify(w[key])})`);
+        }
+      }
+    }
+  }
   return problems;
+}
+
+function validCron(expression: unknown): boolean {
+  if (typeof expression !== 'string') return false;
+  try {
+    new CronTime(expression);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Validated policy with defaults, or undefined when retention is not configured. */
@@ -65,5 +118,9 @@ export function resolveRetentionPolicy(options: RetentionOptions | undefined): R
     deleteEmptyTransactions: options.deleteEmptyTransactions ?? true,
     batchSize: options.batchSize ?? 500,
     maxBatches: options.maxBatches ?? 10_000,
+    schedule: options.schedule,
+    tables: Object.entries(options.tables ?? {})
+      .map(([name, w]) => ({ ...parseTableName(name), windowSeconds: w.keepDays !== undefined ? w.keepDays * 86_400 : w.maxAgeSeconds! }))
+      .sort((a, b) => `${a.schema}.${a.table}`.localeCompare(`${b.schema}.${b.table}`)),
   };
 }

@@ -2,8 +2,8 @@
 // threadline:triggers sha256=c9003e9514d293ba tables=public.post_tags,public.posts,public.users
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineTriggers1795511265928 implements MigrationInterface {
-  name = 'ThreadlineTriggers1795511265928';
+export class ThreadlineTriggers1795511828464 implements MigrationInterface {
+  name = 'ThreadlineTriggers1795511828464';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline capture for public.post_tags

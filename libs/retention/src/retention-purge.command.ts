@@ -1,0 +1,100 @@
+import { commandOutput, ThreadlineError } from '@threadline/capture';
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { PurgeProgress, PurgeResult, RetentionService } from './retention.service';
+
+interface PurgeFlags {
+  dryRun?: boolean;
+  execute?: boolean;
+  batchSize?: number;
+  maxBatches?: number;
+  cutoff?: string;
+  json?: boolean;
+}
+
+/** `retention purge --dry-run | --execute`: deletes nothing without an explicit --execute. */
+@SubCommand({ name: 'purge', description: 'Delete audit changes older than the retention window (--dry-run first, then --execute)' })
+export class RetentionPurgeCommand extends CommandRunner {
+  constructor(private readonly retention: RetentionService) {
+    super();
+  }
+
+  async run(_args: string[], flags: PurgeFlags): Promise<void> {
+    try {
+      if (flags.dryRun && flags.execute) throw new ThreadlineError('choose one of --dry-run or --execute');
+      if (!flags.dryRun && !flags.execute) {
+        throw new ThreadlineError('refusing to delete without --execute; run with --dry-run first to see what would be deleted');
+      }
+      const tty = process.stderr.isTTY && !flags.json;
+      const result = await this.retention.purge({
+        dryRun: flags.dryRun,
+        batchSize: flags.batchSize,
+        maxBatches: flags.maxBatches,
+        cutoff: flags.cutoff,
+        onBatch: tty ? (p) => progress(p) : undefined,
+      });
+      if (tty) process.stderr.write('\n');
+      if (result.status !== 'completed') return commandOutput.fail(new ThreadlineError(`retention purge ${result.status}: ${result.reason}`));
+      if (flags.json) return commandOutput.json(result);
+      commandOutput.text(summary(result));
+    } catch (error) {
+      commandOutput.fail(error);
+    }
+  }
+
+  @Option({ flags: '--dry-run', description: 'Count what would be deleted; delete nothing' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--execute', description: 'Really delete (required for a destructive run)' })
+  parseExecute(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--batch-size <n>', description: 'Changes per batch (default: retention.batchSize)' })
+  parseBatchSize(value: string): number {
+    return integer('--batch-size', value);
+  }
+
+  @Option({ flags: '--max-batches <n>', description: 'Most batches this run (default: retention.maxBatches)' })
+  parseMaxBatches(value: string): number {
+    return integer('--max-batches', value);
+  }
+
+  @Option({ flags: '--cutoff <timestamp>', description: 'A stricter (older) cutoff than the policy, ISO 8601' })
+  parseCutoff(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--json', description: 'Print one JSON document' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+/** `retention` groups the retention commands: `retention purge ...`. */
+@Command({ name: 'retention', description: 'Retention commands', subCommands: [RetentionPurgeCommand] })
+export class RetentionCommand extends CommandRunner {
+  async run(): Promise<void> {
+    commandOutput.fail(new ThreadlineError('usage: retention purge --dry-run | --execute [--batch-size N] [--max-batches N] [--cutoff ISO] [--json]'));
+  }
+}
+
+function integer(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ThreadlineError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
+  return n;
+}
+
+function progress(p: PurgeProgress): void {
+  process.stderr.write(`\rbatch ${p.batch}: ${p.deletedChanges} changes, ${p.deletedTransactions} transactions deleted`);
+}
+
+function summary(r: Extract<PurgeResult, { status: 'completed' }>): string {
+  const verb = r.dryRun ? 'would delete' : 'deleted';
+  return [
+    `${r.dryRun ? 'Dry run: ' : ''}${verb} ${r.deletedChanges} changes and ${r.deletedTransactions} empty transactions captured before ${r.cutoff}`,
+    `batches: ${r.batchesRun} of at most ${r.maxBatches}${r.maxBatchesReached ? ' (max reached: eligible rows remain for the next run)' : ''}`,
+    `duration: ${r.durationMs} ms`,
+  ].join('\n');
+}

@@ -1,0 +1,4 @@
+import { ThreadlineError } from '@threadline/capture';
+
+/** A purge request that cannot be honoured (a cutoff newer than the policy allows, ...). */
+export class RetentionError extends ThreadlineError {}
