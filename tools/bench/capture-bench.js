@@ -4,12 +4,10 @@
 // Threadline's generated triggers. Prints one line per workload:
 //   <workload> unaudited=<ms> naive=<ms> threadline=<ms> ratio=<threadline/unaudited> vs_naive=<naive/threadline>
 // For `oltp` the numbers are transactions per second and ratio=unaudited/threadline.
-const { mkdtempSync, chmodSync } = require('fs');
 const os = require('os');
-const path = require('path');
 const { Client } = require('pg');
 const { auditSchemaSql, describeTables, generateTriggerSql, resolveCaptureOptions, tableOptionsFor } = require('@threadline/capture');
-const { startPostgres } = require('@threadline/embedded-postgres');
+const { startBenchServer } = require('./bench-server');
 const { naiveSchemaSql, naiveTriggerSql } = require('./naive-reference.sql');
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -37,7 +35,7 @@ const shapes = [
 ];
 
 async function main() {
-  const server = await startServer();
+  const server = await startBenchServer('threadline_bench');
   const client = new Client({ connectionString: server.url });
   await client.connect();
   const version = (await client.query('SHOW server_version')).rows[0].server_version;
@@ -131,22 +129,6 @@ function printLine(workload, values, ratio, vsNaive) {
 
 function client2rows(client) {
   return { query: (sql, params) => client.query(sql, params).then((r) => r.rows) };
-}
-
-async function startServer() {
-  if (process.env.BENCH_DATABASE_URL) {
-    const admin = new Client({ connectionString: process.env.BENCH_DATABASE_URL });
-    await admin.connect();
-    await admin.query('DROP DATABASE IF EXISTS threadline_bench WITH (FORCE)');
-    await admin.query('CREATE DATABASE threadline_bench');
-    await admin.end();
-    const url = new URL(process.env.BENCH_DATABASE_URL);
-    url.pathname = '/threadline_bench';
-    return { url: url.toString(), stop: async () => undefined };
-  }
-  const parent = mkdtempSync(path.join(os.tmpdir(), 'threadline-bench-'));
-  chmodSync(parent, 0o755);
-  return startPostgres({ dataDir: path.join(parent, 'pg'), persistent: false });
 }
 
 main().catch((error) => {

@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ThreadlineModule } from '@threadline/nestjs';
 import * as path from 'path';
 import { MigrateCommand } from './cli/migrate.command';
+import { HealthController } from './health.controller';
 import { PostTag } from './posts/post-tag.entity';
 import { Post } from './posts/post.entity';
 import { PostsController } from './posts/posts.controller';
@@ -36,9 +38,10 @@ export class AppModule {
           logging: ['error', 'warn', 'migration'],
         }),
         ThreadlineModule.forRoot(threadlineOptions),
+        TerminusModule,
         ...(options.scheduledJobs ? [ScheduleModule.forRoot()] : []),
       ],
-      controllers: [UsersController, PostsController],
+      controllers: [UsersController, PostsController, HealthController],
       providers: [MigrateCommand, TagNormalizerJob],
     };
   }

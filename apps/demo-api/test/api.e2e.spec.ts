@@ -114,4 +114,20 @@ describe('demo API (HTTP e2e, real PostgreSQL)', () => {
       { op: 'delete', table_pk: { post_id: created.body.id, tag: 'News' }, actor_ref: system },
     ]);
   });
+
+  it('serves GET /health with the database ping and threadline_coverage, 503 when an expected table loses its trigger', async () => {
+    const up = await http().get('/health').expect(200);
+    expect(up.body.info).toMatchObject({
+      database: { status: 'up' },
+      threadline_coverage: { status: 'up', covered: 3, uncoveredExpected: [], expectedUncovered: ['public.migrations'], unclassified: [] },
+    });
+    await demo.db.query(`ALTER TABLE post_tags DISABLE TRIGGER threadline_audit_post_tags_delete`);
+    try {
+      const down = await http().get('/health').expect(503);
+      expect(down.body.error.threadline_coverage).toMatchObject({ status: 'down', uncoveredExpected: ['public.post_tags'] });
+    } finally {
+      await demo.db.query(`ALTER TABLE post_tags ENABLE TRIGGER threadline_audit_post_tags_delete`);
+    }
+    await http().get('/health').expect(200);
+  });
 });

@@ -81,4 +81,27 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is newer than the policy allows');
   });
+
+  it('verify-coverage, health coverage --json and policy show --json report the demo as covered and matching', async () => {
+    const verify = cli('verify-coverage');
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toContain('OK: every expected table is covered');
+    const coverage = JSON.parse(cli('health', 'coverage', '--json').stdout);
+    expect(coverage).toMatchObject({ covered: ['public.post_tags', 'public.posts', 'public.users'], expectedUncovered: ['public.migrations'], ok: true });
+    const policy = JSON.parse(cli('policy', 'show', '--json').stdout);
+    expect(policy.tables.map((t: { table: string; label: string }) => [t.table, t.label])).toEqual([
+      ['public.post_tags', 'Config matches deployed'],
+      ['public.posts', 'Config matches deployed'],
+      ['public.users', 'Config matches deployed'],
+    ]);
+    expect(policy.tables[2].configured).toEqual({ exclude: ['password_hash'], mask: ['email'], maskPlaceholder: '[REDACTED]', exceptColumns: [], storeChangedFrom: false });
+
+    await db.query(`DROP TRIGGER threadline_audit_users ON users`);
+    const failing = cli('verify-coverage');
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain('public.users is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)');
+    await db.query(`CREATE TABLE stray (id int PRIMARY KEY)`);
+    const strict = cli('verify-coverage', '--strict', '--json');
+    expect(JSON.parse(strict.stdout)).toMatchObject({ strict: true, unclassified: ['public.stray'], ok: false });
+  });
 });

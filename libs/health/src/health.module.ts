@@ -1,8 +1,28 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthCommand, HealthCoverageCommand, VerifyCoverageCommand } from './coverage.commands';
+import { CoverageService } from './coverage.service';
+import { THREADLINE_COVERAGE_POLICY } from './health.constants';
+import { HEALTH_MODULE_OPTIONS, HealthConfigurableModule } from './health.module-definition';
+import { HealthOptions, resolveCoveragePolicy } from './health.options';
+import { PolicyCommand, PolicyShowCommand } from './policy.commands';
+import { RedactionPolicyService } from './redaction-policy.service';
+import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
 
-/**
- * Threadline health module. Its behaviour arrives with its own issue; the module
- * exists now so ThreadlineModule composes the final shape from the start.
- */
-@Module({})
-export class ThreadlineHealthModule {}
+/** Trigger coverage, the coverage policy, redaction drift, a Terminus indicator and their commands. */
+@Module({
+  imports: [TerminusModule],
+  providers: [
+    { provide: THREADLINE_COVERAGE_POLICY, useFactory: (o: HealthOptions | undefined) => resolveCoveragePolicy(o), inject: [HEALTH_MODULE_OPTIONS] },
+    CoverageService,
+    RedactionPolicyService,
+    ThreadlineCoverageIndicator,
+    VerifyCoverageCommand,
+    HealthCommand,
+    HealthCoverageCommand,
+    PolicyCommand,
+    PolicyShowCommand,
+  ],
+  exports: [THREADLINE_COVERAGE_POLICY, CoverageService, RedactionPolicyService, ThreadlineCoverageIndicator],
+})
+export class ThreadlineHealthModule extends HealthConfigurableModule {}

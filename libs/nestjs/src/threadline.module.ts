@@ -49,7 +49,7 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
         ThreadlineCaptureModule.forRootAsync({ useFactory: (o: ThreadlineModuleOptions) => o.capture ?? {}, inject: [THREADLINE_OPTIONS] }),
         ThreadlineRetentionModule.forRootAsync(slice('retention')),
         ThreadlineActorModule.forRootAsync(slice('actor')),
-        ThreadlineHealthModule,
+        ThreadlineHealthModule.forRootAsync(slice('health')),
         ThreadlineExportModule,
       ],
       providers: [

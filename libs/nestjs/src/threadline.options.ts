@@ -1,5 +1,6 @@
 import { CaptureOptions, InvalidOptionsError } from '@threadline/capture';
 import { ActorOptions } from '@threadline/actor';
+import { HealthOptions } from '@threadline/health';
 import { RetentionOptions } from '@threadline/retention';
 
 /** Everything `ThreadlineModule.forRoot(...)` accepts; each key is one feature's slice. */
@@ -8,11 +9,13 @@ export interface ThreadlineModuleOptions {
   capture?: CaptureOptions;
   /** Who is acting: `resolveActor(request)`, request/job context. */
   actor?: ActorOptions;
+  /** Coverage policy: expectedTables, expectedUncoveredTables, strict. */
+  health?: HealthOptions;
   /** Retention policy: `keepDays` or `maxAgeSeconds`, `enabled`, batch sizes. */
   retention?: RetentionOptions;
 }
 
-const SLICES: (keyof ThreadlineModuleOptions)[] = ['capture', 'actor', 'retention'];
+const SLICES: (keyof ThreadlineModuleOptions)[] = ['capture', 'actor', 'retention', 'health'];
 
 /** Rejects keys that are not a feature slice, so a typo cannot silently disable a setting. */
 export function checkThreadlineOptions(options: ThreadlineModuleOptions): ThreadlineModuleOptions {

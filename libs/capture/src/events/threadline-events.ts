@@ -9,7 +9,22 @@ import { channel, Channel } from 'diagnostics_channel';
 export const THREADLINE_EVENT_NAMES = {
   actionRecorded: 'threadline:action:recorded',
   unattributedWrite: 'threadline:capture:unattributed_write',
+  healthChecked: 'threadline:health:checked',
+  healthError: 'threadline:health:error',
 } as const;
+
+export interface HealthCheckedEvent {
+  covered: number;
+  uncovered: number;
+  /** Uncovered tables that are in neither expectedTables nor expectedUncoveredTables. */
+  unclassified: number;
+}
+
+export interface HealthErrorEvent {
+  error: string;
+  /** Failures in a row, so a sustained outage stays visible instead of freezing at the last good count. */
+  consecutiveFailures: number;
+}
 
 export interface ActionRecordedEvent {
   actionId: string;
@@ -29,4 +44,6 @@ export interface UnattributedWriteEvent {
 export const threadlineEvents: Record<keyof typeof THREADLINE_EVENT_NAMES, Channel> = {
   actionRecorded: channel(THREADLINE_EVENT_NAMES.actionRecorded),
   unattributedWrite: channel(THREADLINE_EVENT_NAMES.unattributedWrite),
+  healthChecked: channel(THREADLINE_EVENT_NAMES.healthChecked),
+  healthError: channel(THREADLINE_EVENT_NAMES.healthError),
 };

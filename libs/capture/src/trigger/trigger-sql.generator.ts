@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { ColumnDescription, TableDescription } from '../catalog/table-description';
 import { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
 import { ident, literal, qualified, textArray } from '../sql/quote';
@@ -19,6 +20,8 @@ export interface TriggerStamp {
   exceptColumns: string[];
   storeChangedFrom: boolean;
   recordNoopUpdates: boolean;
+  /** sha256 of the function body as generated: a body changed by hand no longer matches it. */
+  bodySha256: string;
 }
 
 export const STAMP_PREFIX = 'threadline:';
@@ -130,6 +133,7 @@ export function generateTriggerSql(table: TableDescription, options: ResolvedTab
     exceptColumns: options.exceptColumns,
     storeChangedFrom: options.storeChangedFrom,
     recordNoopUpdates: global.recordNoopUpdates,
+    bodySha256: '',
   };
   const body = `
 BEGIN
@@ -143,6 +147,7 @@ BEGIN
   RETURN NULL;
 END
 `;
+  stamp.bodySha256 = createHash('sha256').update(body).digest('hex');
   const tag = dollarTag(body);
   const up = `-- Threadline capture for ${table.schema}.${table.table}
 CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger

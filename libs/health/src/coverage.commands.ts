@@ -1,0 +1,84 @@
+import { commandOutput, ThreadlineError } from '@threadline/capture';
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { CoverageReport, CoverageService } from './coverage.service';
+
+interface CoverageFlags {
+  json?: boolean;
+  strict?: boolean;
+}
+
+function humanReport(r: CoverageReport): string {
+  const line = (label: string, names: string[]) => `${label} (${names.length})${names.length ? `: ${names.join(', ')}` : ''}`;
+  return [
+    line('covered', r.covered),
+    line('uncovered, expected to be covered', r.uncoveredExpected),
+    line('expected but not a table', r.missingExpected),
+    line('uncovered by design (expectedUncoveredTables)', r.expectedUncovered),
+    line(`unclassified, uncovered${r.strict ? ' (fails under --strict)' : ' (informational)'}`, r.unclassified),
+  ].join('\n');
+}
+
+/** `verify-coverage`: exit 1 when an expected table is uncovered or missing (also unclassified ones with --strict). For CI. */
+@Command({ name: 'verify-coverage', description: 'Fail (exit 1) when a table in expectedTables is uncovered or missing' })
+export class VerifyCoverageCommand extends CommandRunner {
+  constructor(private readonly coverage: CoverageService) {
+    super();
+  }
+
+  async run(_args: string[], flags: CoverageFlags): Promise<void> {
+    try {
+      const report = await this.coverage.report({ strict: flags.strict });
+      if (flags.json) commandOutput.json(report);
+      else commandOutput.text(`${humanReport(report)}\n${report.ok ? 'OK: every expected table is covered' : 'FAILED'}`);
+      if (!report.ok) {
+        const reasons = [
+          ...report.uncoveredExpected.map((t) => `${t} is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)`),
+          ...report.missingExpected.map((t) => `${t} is in expectedTables but is not a table`),
+          ...(report.strict ? report.unclassified.map((t) => `${t} is uncovered and in neither expectedTables nor expectedUncoveredTables (strict)`) : []),
+        ];
+        commandOutput.fail(new ThreadlineError(`verify-coverage failed:\n  - ${reasons.join('\n  - ')}`));
+      }
+    } catch (error) {
+      commandOutput.fail(error);
+    }
+  }
+
+  @Option({ flags: '--strict', description: 'Also fail on unclassified uncovered tables' })
+  parseStrict(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--json', description: 'Print one JSON document' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+@SubCommand({ name: 'coverage', description: 'Show trigger coverage of every table, by bucket' })
+export class HealthCoverageCommand extends CommandRunner {
+  constructor(private readonly coverage: CoverageService) {
+    super();
+  }
+
+  async run(_args: string[], flags: CoverageFlags): Promise<void> {
+    try {
+      const report = await this.coverage.report();
+      if (flags.json) return commandOutput.json(report);
+      commandOutput.text(humanReport(report));
+    } catch (error) {
+      commandOutput.fail(error);
+    }
+  }
+
+  @Option({ flags: '--json', description: 'Print one JSON document' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+@Command({ name: 'health', description: 'Health commands', subCommands: [HealthCoverageCommand] })
+export class HealthCommand extends CommandRunner {
+  async run(): Promise<void> {
+    commandOutput.fail(new ThreadlineError('usage: health coverage [--json]'));
+  }
+}

@@ -1,0 +1,147 @@
+import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import {
+  AUDIT_TABLES,
+  HealthCheckedEvent,
+  HealthErrorEvent,
+  InvalidOptionsError,
+  qualified,
+  ResolvedCaptureOptions,
+  THREADLINE_CAPTURE_OPTIONS,
+  threadlineEvents,
+  TRIGGER_PREFIX,
+  triggerNamesFor,
+} from '@threadline/capture';
+import { DataSource } from 'typeorm';
+import { THREADLINE_COVERAGE_POLICY } from './health.constants';
+import { CoveragePolicy, TableName, tableKey } from './health.options';
+
+export interface TableCoverage extends TableName {
+  covered: boolean;
+  /** Threadline triggers a covered table has but this one lacks (or has disabled). */
+  missingTriggers: string[];
+}
+
+/** Coverage as the policy reads it: every table of the audited schemas in exactly one bucket. */
+export interface CoverageReport {
+  checkedAt: string;
+  /** expectedTables and the other covered tables. */
+  covered: string[];
+  /** Uncovered tables listed in expectedTables: these make health down. */
+  uncoveredExpected: string[];
+  /** expectedTables that are not tables in the catalog: these make health down too. */
+  missingExpected: string[];
+  /** Uncovered tables listed in expectedUncoveredTables: by design. */
+  expectedUncovered: string[];
+  /** Uncovered tables in neither list: informational, or failures under `strict`. */
+  unclassified: string[];
+  /** True when every expected table exists and is covered (and, under strict, nothing is unclassified). */
+  ok: boolean;
+  strict: boolean;
+}
+
+/**
+ * Trigger coverage from the live catalog, in one round trip however many
+ * tables there are. The three audit tables are never listed.
+ */
+@Injectable()
+export class CoverageService implements OnApplicationBootstrap {
+  private readonly auditSchema: string;
+  private consecutiveFailures = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(THREADLINE_COVERAGE_POLICY) private readonly policy: CoveragePolicy,
+    @Optional() @Inject(THREADLINE_CAPTURE_OPTIONS) capture?: ResolvedCaptureOptions,
+  ) {
+    this.auditSchema = capture?.auditSchema ?? 'public';
+  }
+
+  /**
+   * A name in expectedTables or expectedUncoveredTables that is not a table
+   * stops the app, listing the bad names. Checked once the audit schema is
+   * installed (before that, a fresh database has no tables to check against).
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const names = [...this.policy.expectedTables, ...this.policy.expectedUncoveredTables];
+    if (names.length === 0) return;
+    const [{ installed }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS installed`, [qualified(this.auditSchema, 'audit_changes')]);
+    if (!installed) return;
+    const missing = await this.missingTables(names);
+    if (missing.length) {
+      throw new InvalidOptionsError(
+        `Invalid Threadline options:\n  - health: ${missing.join(', ')} ${missing.length > 1 ? 'are not tables' : 'is not a table'} in the database; fix the name in expectedTables / expectedUncoveredTables`,
+      );
+    }
+  }
+
+  /** Every user table of the audited schemas, covered or not. */
+  async triggerCoverage(): Promise<TableCoverage[]> {
+    const rows: { schema: string; table: string; triggers: string[] }[] = await this.dataSource.query(COVERAGE_SQL, [
+      this.policy.schemas,
+      this.auditSchema,
+      [...AUDIT_TABLES],
+      `${TRIGGER_PREFIX.replace(/_/g, '\\_')}%`,
+    ]);
+    return rows.map((row) => {
+      const missingTriggers = triggerNamesFor(row.table).filter((name) => !row.triggers.includes(name));
+      return { schema: row.schema, table: row.table, covered: missingTriggers.length === 0, missingTriggers };
+    });
+  }
+
+  /** Coverage bucketed by the policy; publishes `threadline:health:checked`, or `threadline:health:error` on failure. */
+  async report(options: { strict?: boolean } = {}): Promise<CoverageReport> {
+    let tables: TableCoverage[];
+    try {
+      tables = await this.triggerCoverage();
+    } catch (error) {
+      this.consecutiveFailures++;
+      if (threadlineEvents.healthError.hasSubscribers) {
+        const event: HealthErrorEvent = { error: error instanceof Error ? error.message : String(error), consecutiveFailures: this.consecutiveFailures };
+        threadlineEvents.healthError.publish(event);
+      }
+      throw error;
+    }
+    this.consecutiveFailures = 0;
+    const strict = options.strict ?? this.policy.strict;
+    const expected = new Set(this.policy.expectedTables.map(tableKey));
+    const expectedUncovered = new Set(this.policy.expectedUncoveredTables.map(tableKey));
+    const byKey = new Map(tables.map((t) => [tableKey(t), t]));
+    const report: CoverageReport = {
+      checkedAt: new Date().toISOString(),
+      covered: tables.filter((t) => t.covered).map(tableKey),
+      uncoveredExpected: tables.filter((t) => !t.covered && expected.has(tableKey(t))).map(tableKey),
+      missingExpected: [...expected].filter((k) => !byKey.has(k)),
+      expectedUncovered: tables.filter((t) => !t.covered && expectedUncovered.has(tableKey(t))).map(tableKey),
+      unclassified: tables.filter((t) => !t.covered && !expected.has(tableKey(t)) && !expectedUncovered.has(tableKey(t))).map(tableKey),
+      ok: false,
+      strict,
+    };
+    report.ok = report.uncoveredExpected.length === 0 && report.missingExpected.length === 0 && (!strict || report.unclassified.length === 0);
+    if (threadlineEvents.healthChecked.hasSubscribers) {
+      const event: HealthCheckedEvent = { covered: report.covered.length, uncovered: tables.length - report.covered.length, unclassified: report.unclassified.length };
+      threadlineEvents.healthChecked.publish(event);
+    }
+    return report;
+  }
+
+  private async missingTables(names: TableName[]): Promise<string[]> {
+    const rows: { name: string; exists: boolean }[] = await this.dataSource.query(
+      `SELECT s || '.' || t AS name, EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = s AND c.relname = t AND c.relkind IN ('r', 'p')) AS exists
+       FROM unnest($1::text[], $2::text[]) AS x(s, t)`,
+      [names.map((n) => n.schema), names.map((n) => n.table)],
+    );
+    return rows.filter((r) => !r.exists).map((r) => r.name);
+  }
+}
+
+const COVERAGE_SQL = `
+SELECT n.nspname AS schema, c.relname AS table,
+  coalesce(array_agg(t.tgname::text) FILTER (WHERE t.tgname IS NOT NULL), '{}') AS triggers
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_trigger t ON t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgname LIKE $4
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname = ANY ($1::text[])
+  AND NOT (n.nspname = $2 AND c.relname = ANY ($3::text[]))
+GROUP BY n.nspname, c.relname
+ORDER BY n.nspname, c.relname`;

@@ -1,0 +1,48 @@
+import { InvalidOptionsError, parseTableName } from '@threadline/capture';
+
+/** `ThreadlineModule.forRoot({ health })`: the coverage policy. */
+export interface HealthOptions {
+  /** Schemas whose tables are checked. @default ['public'] */
+  schemas?: string[];
+  /** Tables that must be audited (`table` or `schema.table`); health is down and verify-coverage fails when one is not. */
+  expectedTables?: string[];
+  /** Tables meant to stay unaudited (job queues, vendor tables). */
+  expectedUncoveredTables?: string[];
+  /** Also fail on uncovered tables that are in neither list ("unclassified"). @default false */
+  strict?: boolean;
+}
+
+export interface TableName {
+  schema: string;
+  table: string;
+}
+
+export interface CoveragePolicy {
+  schemas: string[];
+  expectedTables: TableName[];
+  expectedUncoveredTables: TableName[];
+  strict: boolean;
+}
+
+const KEYS = ['schemas', 'expectedTables', 'expectedUncoveredTables', 'strict'];
+const isNameList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.trim() !== '');
+
+export const tableKey = (t: TableName) => `${t.schema}.${t.table}`;
+
+/** Validates the policy's shape (the catalog check happens at boot, in CoverageService). */
+export function resolveCoveragePolicy(options: HealthOptions | undefined): CoveragePolicy {
+  const o = options ?? {};
+  const problems = Object.keys(o)
+    .filter((k) => !KEYS.includes(k))
+    .map((k) => `health.${k} is not a known option (allowed: ${KEYS.join(', ')})`);
+  for (const key of ['schemas', 'expectedTables', 'expectedUncoveredTables'] as const) {
+    if (o[key] !== undefined && !isNameList(o[key])) problems.push(`health.${key} must be an array of table names (got ${JSON.stringify(o[key])})`);
+  }
+  if (o.strict !== undefined && typeof o.strict !== 'boolean') problems.push('health.strict must be true or false');
+  const expected = isNameList(o.expectedTables) ? o.expectedTables!.map(parseTableName) : [];
+  const uncovered = isNameList(o.expectedUncoveredTables) ? o.expectedUncoveredTables!.map(parseTableName) : [];
+  const both = expected.filter((e) => uncovered.some((u) => tableKey(u) === tableKey(e))).map(tableKey);
+  if (both.length) problems.push(`health: ${both.join(', ')} listed in both expectedTables and expectedUncoveredTables; a table is either audited or not`);
+  if (problems.length) throw new InvalidOptionsError(`Invalid Threadline options:\n  - ${problems.join('\n  - ')}`);
+  return { schemas: o.schemas ?? ['public'], expectedTables: expected, expectedUncoveredTables: uncovered, strict: o.strict ?? false };
+}

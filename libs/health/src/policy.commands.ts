@@ -1,0 +1,36 @@
+import { commandOutput, ThreadlineError } from '@threadline/capture';
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { RedactionPolicyService } from './redaction-policy.service';
+
+@SubCommand({ name: 'show', description: 'Show, per table, whether the deployed redaction matches the configuration' })
+export class PolicyShowCommand extends CommandRunner {
+  constructor(private readonly policy: RedactionPolicyService) {
+    super();
+  }
+
+  async run(_args: string[], flags: { json?: boolean }): Promise<void> {
+    try {
+      const tables = await this.policy.redactionPolicy();
+      if (flags.json) return commandOutput.json({ tables });
+      if (tables.length === 0) return commandOutput.text('No tables configured under capture.tables.');
+      for (const t of tables) {
+        const detail = t.status === 'drift' ? `: ${t.differences.join('; ')}` : t.reason ? `: ${t.reason}` : '';
+        commandOutput.text(`${t.table}  ${t.label}${detail}\n  exclude: ${t.configured.exclude.join(', ') || '-'}  mask: ${t.configured.mask.join(', ') || '-'}`);
+      }
+    } catch (error) {
+      commandOutput.fail(error);
+    }
+  }
+
+  @Option({ flags: '--json', description: 'Print one JSON document' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+@Command({ name: 'policy', description: 'Redaction policy commands', subCommands: [PolicyShowCommand] })
+export class PolicyCommand extends CommandRunner {
+  async run(): Promise<void> {
+    commandOutput.fail(new ThreadlineError('usage: policy show [--json]'));
+  }
+}

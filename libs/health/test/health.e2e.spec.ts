@@ -1,0 +1,178 @@
+import { Controller, Get, INestApplication } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { auditSchemaSql, CaptureOptions, CaptureService, threadlineEvents, ThreadlineCaptureModule } from '@threadline/capture';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { Client } from 'pg';
+import request from 'supertest';
+import { CoverageService, HealthOptions, RedactionPolicyService, ThreadlineCoverageIndicator, ThreadlineHealthModule } from '../src';
+
+@Controller('health')
+class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly coverage: ThreadlineCoverageIndicator,
+  ) {}
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check([() => this.coverage.isHealthy()]);
+  }
+}
+
+const CAPTURE: CaptureOptions = { tables: { users: { mask: ['email'], exclude: ['password_hash'] }, posts: {} } };
+
+describe('health and coverage (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: INestApplication | undefined;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    await db.query(`CREATE TABLE users (id int PRIMARY KEY, email text, password_hash text, name text);
+                    CREATE TABLE posts (id int PRIMARY KEY, title text);
+                    CREATE TABLE job_queue (id int PRIMARY KEY);
+                    CREATE TABLE scratch (id int PRIMARY KEY)`);
+    await db.query(auditSchemaSql('public').up);
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await db.drop();
+  });
+
+  async function boot(health: HealthOptions, capture: CaptureOptions = CAPTURE): Promise<INestApplication> {
+    const url = db.url;
+    const moduleRef = await Test.createTestingModule({
+      imports: [TypeOrmModule.forRoot({ type: 'postgres', url, retryAttempts: 0, manualInitialization: false }), TerminusModule, ThreadlineCaptureModule.forRoot(capture), ThreadlineHealthModule.forRoot(health)],
+      controllers: [HealthController],
+    }).compile();
+    const created = moduleRef.createNestApplication({ logger: false });
+    try {
+      await created.init();
+    } catch (error) {
+      await created.close(); // Nest leaves the pool open when init throws
+      throw error;
+    }
+    return created;
+  }
+  const applyTriggers = async (a: INestApplication, tables?: string[]) => db.query((await a.get(CaptureService).triggerSql({ tables })).up);
+
+  it('reports coverage before and after gen-triggers and after a trigger is dropped or disabled by hand', async () => {
+    app = await boot({ expectedTables: ['users', 'posts'], expectedUncoveredTables: ['job_queue'] });
+    const coverage = app.get(CoverageService);
+    expect(await coverage.report()).toMatchObject({
+      covered: [],
+      uncoveredExpected: ['public.posts', 'public.users'],
+      expectedUncovered: ['public.job_queue'],
+      unclassified: ['public.scratch'],
+      missingExpected: [],
+      ok: false,
+    });
+    await applyTriggers(app);
+    expect(await coverage.report()).toMatchObject({ covered: ['public.posts', 'public.users'], uncoveredExpected: [], ok: true });
+    expect((await coverage.report({ strict: true })).ok).toBe(false);
+    await db.query(`DROP TRIGGER threadline_audit_posts_delete ON posts`);
+    const tables = await coverage.triggerCoverage();
+    expect(tables.find((t) => t.table === 'posts')).toEqual({ schema: 'public', table: 'posts', covered: false, missingTriggers: ['threadline_audit_posts_delete'] });
+    expect(tables.map((t) => t.table)).not.toContain('audit_changes');
+    await applyTriggers(app, ['posts']);
+    await db.query(`ALTER TABLE users DISABLE TRIGGER threadline_audit_users`);
+    expect((await coverage.report()).uncoveredExpected).toEqual(['public.users']);
+  });
+
+  it('flips /health to 503 naming the uncovered expected table, and back', async () => {
+    app = await boot({ expectedTables: ['users', 'posts'], expectedUncoveredTables: ['job_queue'] });
+    await applyTriggers(app);
+    const up = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(up.body.info.threadline_coverage).toEqual({
+      status: 'up',
+      covered: 2,
+      uncoveredExpected: [],
+      missingExpected: [],
+      expectedUncovered: ['public.job_queue'],
+      unclassified: ['public.scratch'],
+    });
+    await db.query(`DROP TRIGGER threadline_audit_users_update ON users`);
+    const down = await request(app.getHttpServer()).get('/health').expect(503);
+    expect(down.body.error.threadline_coverage).toMatchObject({ status: 'down', uncoveredExpected: ['public.users'] });
+    await applyTriggers(app, ['users']);
+    await request(app.getHttpServer()).get('/health').expect(200);
+  });
+
+  it.each([
+    [{ expectedTables: ['users', 'userz'] }, 'health: public.userz is not a table in the database'],
+    [{ expectedUncoveredTables: ['jobqueue', 'nope.x'] }, 'health: public.jobqueue, nope.x are not tables in the database'],
+    [{ expectedTables: ['users'], expectedUncoveredTables: ['users'] }, 'health: public.users listed in both expectedTables and expectedUncoveredTables'],
+    [{ expectedTables: 'users' }, 'health.expectedTables must be an array of table names (got "users")'],
+    [{ strict: 'yes' }, 'health.strict must be true or false'],
+  ])('stops boot for %j, listing the bad names', async (health, message) => {
+    await expect(boot(health as HealthOptions)).rejects.toThrow(message);
+  });
+
+  it('detects redaction drift after a config change without regeneration, clears after regenerating, and cannot introspect a hand-altered function', async () => {
+    app = await boot({});
+    await applyTriggers(app);
+    expect((await app.get(RedactionPolicyService).redactionPolicy()).map((t) => [t.table, t.label])).toEqual([
+      ['public.posts', 'Config matches deployed'],
+      ['public.users', 'Config matches deployed'],
+    ]);
+    await app.close();
+    const changed: CaptureOptions = { tables: { users: { mask: ['email', 'name'] }, posts: {} } };
+    app = await boot({}, changed);
+    const drift = (await app.get(RedactionPolicyService).redactionPolicy()).find((t) => t.table === 'public.users')!;
+    expect(drift).toMatchObject({ status: 'drift', label: 'Drift detected', differences: ['exclude: deployed also has password_hash', 'mask: deployed lacks name'] });
+    await applyTriggers(app);
+    expect((await app.get(RedactionPolicyService).redactionPolicy()).every((t) => t.status === 'matches')).toBe(true);
+
+    await db.query(`INSERT INTO users VALUES (1, 'secret@example.com', 'hash-value', 'Ann')`);
+    await db.query(`CREATE OR REPLACE FUNCTION threadline_audit_posts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`);
+    await db.query(`DROP FUNCTION threadline_audit_users() CASCADE`);
+    const policy = await app.get(RedactionPolicyService).redactionPolicy();
+    expect(policy.map((t) => [t.table, t.label, t.reason])).toEqual([
+      ['public.posts', 'Could not introspect', expect.stringContaining('changed outside Threadline')],
+      ['public.users', 'Could not introspect', expect.stringContaining('no Threadline trigger function is deployed')],
+    ]);
+    // column names and placeholder metadata only, never values
+    const text = JSON.stringify(policy);
+    expect(text).not.toContain('secret@example.com');
+    expect(text).not.toContain('hash-value');
+  });
+
+  it('publishes health-checked events, and error events that keep counting while the database refuses connections', async () => {
+    const checked: unknown[] = [];
+    const errors: { consecutiveFailures: number; error: string }[] = [];
+    const onChecked = (e: unknown) => checked.push(e);
+    const onError = (e: unknown) => errors.push(e as never);
+    threadlineEvents.healthChecked.subscribe(onChecked);
+    threadlineEvents.healthError.subscribe(onError);
+    const name = new URL(db.url).pathname.slice(1);
+    const setAvailable = async (available: boolean) => {
+      const admin = new Client({ connectionString: process.env.THREADLINE_TEST_ADMIN_URL });
+      await admin.connect();
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS ${available}`);
+      if (!available) await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
+      await admin.end();
+    };
+    try {
+      app = await boot({ expectedTables: ['users'] });
+      const coverage = app.get(CoverageService);
+      await coverage.report();
+      expect(checked).toEqual([{ covered: 0, uncovered: 4, unclassified: 3 }]);
+      await setAvailable(false);
+      await expect(coverage.report()).rejects.toThrow();
+      await expect(coverage.report()).rejects.toThrow();
+      expect(errors.map((e) => e.consecutiveFailures)).toEqual([1, 2]);
+      const result = await app.get(ThreadlineCoverageIndicator).isHealthy();
+      expect(result.threadline_coverage).toMatchObject({ status: 'down', message: expect.stringContaining('coverage check failed') });
+      expect(errors.map((e) => e.consecutiveFailures)).toEqual([1, 2, 3]);
+      await setAvailable(true);
+      await coverage.report();
+      expect(checked).toHaveLength(2);
+    } finally {
+      threadlineEvents.healthChecked.unsubscribe(onChecked);
+      threadlineEvents.healthError.unsubscribe(onError);
+      await setAvailable(true);
+    }
+  });
+});

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Retention purge throughput (`npm run bench`): 1,000,000 eligible changes
+// (10 per transaction) purged through the real RetentionService, at batch
+// sizes 500 and 5,000. Prints rows/s for each, and their ratio.
+require('reflect-metadata');
+const { Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { TypeOrmModule } = require('@nestjs/typeorm');
+const { Client } = require('pg');
+const { auditSchemaSql, ThreadlineCaptureModule } = require('@threadline/capture');
+const { RetentionService, ThreadlineRetentionModule } = require('@threadline/retention');
+const { startBenchServer } = require('./bench-server');
+
+const ROWS = Number(process.env.BENCH_PURGE_ROWS ?? 1_000_000);
+
+async function main() {
+  const server = await startBenchServer('threadline_purge_bench');
+  const client = new Client({ connectionString: server.url });
+  await client.connect();
+  await client.query(auditSchemaSql('public').up);
+  const results = {};
+  for (const batchSize of [500, 5000]) {
+    await client.query('TRUNCATE audit_changes, audit_transactions');
+    await client.query(
+      `INSERT INTO audit_transactions (id, txid, occurred_at)
+       SELECT md5(g::text)::uuid, g, now() - interval '200 days' FROM generate_series(1, ${ROWS / 10}) g`,
+    );
+    await client.query(
+      `INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, captured_at)
+       SELECT md5((1 + (g - 1) / 10)::text)::uuid, 'public', 'items', 'insert', jsonb_build_object('id', g), jsonb_build_object('id', g, 'v', 'value ' || g),
+              now() - interval '200 days' + g * interval '1 millisecond'
+       FROM generate_series(1, ${ROWS}) g`,
+    );
+    await client.query('VACUUM ANALYZE audit_changes');
+    await client.query('VACUUM ANALYZE audit_transactions');
+    await client.query('CHECKPOINT');
+    const app = await NestFactory.createApplicationContext(benchModule(server.url, batchSize), { logger: false });
+    const started = process.hrtime.bigint();
+    const result = await app.get(RetentionService).purge();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await app.close();
+    if (result.deletedChanges !== ROWS) throw new Error(`expected ${ROWS} deleted changes, got ${JSON.stringify(result)}`);
+    results[batchSize] = ROWS / seconds;
+    console.log(
+      `purge_batch${batchSize} rows=${ROWS} seconds=${seconds.toFixed(1)} rows_per_s=${Math.round(results[batchSize])} batches=${result.batchesRun} deleted_transactions=${result.deletedTransactions}`,
+    );
+  }
+  console.log(`purge batch5000_vs_batch500=${(results[5000] / results[500]).toFixed(2)}`);
+  await client.end();
+  await server.stop();
+}
+
+function benchModule(url, batchSize) {
+  class PurgeBenchModule {}
+  Module({
+    imports: [
+      TypeOrmModule.forRoot({ type: 'postgres', url }),
+      ThreadlineCaptureModule.forRoot({}),
+      ThreadlineRetentionModule.forRoot({ keepDays: 90, enabled: true, batchSize, maxBatches: 100_000 }),
+    ],
+  })(PurgeBenchModule);
+  return PurgeBenchModule;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
