@@ -1,10 +1,15 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import {
   ACTOR_SETTING,
   CORRELATION_SETTING,
   literal,
+  qualified,
   REQUEST_SETTING,
+  ResolvedCaptureOptions,
+  THREADLINE_CAPTURE_OPTIONS,
   threadlineEvents,
+  TRANSACTION_CACHE_SETTING,
+  TransactionCommittedEvent,
   UnattributedWriteEvent,
 } from '@threadline/capture';
 import { DataSource, QueryRunner } from 'typeorm';
@@ -32,11 +37,19 @@ type InstrumentedDataSource = DataSource & { [INSTRUMENTED]?: true };
 export class TransactionScope implements OnModuleInit {
   private readonly logger = new Logger(TransactionScope.name);
   private unattributed = 0;
+  private readonly committedSql: string;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly context: ThreadlineContext,
-  ) {}
+    @Optional() @Inject(THREADLINE_CAPTURE_OPTIONS) capture?: ResolvedCaptureOptions,
+  ) {
+    const cached = `current_setting('${TRANSACTION_CACHE_SETTING}', true)`;
+    this.committedSql = `SELECT x.id AS "auditTransactionId",
+  (SELECT count(DISTINCT (c.table_schema, c.table_name))::int FROM ${qualified(capture?.auditSchema ?? 'public', 'audit_changes')} AS c WHERE c.transaction_id = x.id) AS "tableCount"
+FROM (SELECT CASE WHEN ${cached} LIKE txid_current_if_assigned()::text || '/%'
+             THEN substr(${cached}, length(txid_current_if_assigned()::text) + 2)::uuid END AS id) AS x`;
+  }
 
   onModuleInit(): void {
     const ds = this.dataSource as InstrumentedDataSource;
@@ -53,6 +66,7 @@ export class TransactionScope implements OnModuleInit {
 
   private instrument(runner: QueryRunner): QueryRunner {
     const startTransaction = runner.startTransaction.bind(runner);
+    const commitTransaction = runner.commitTransaction.bind(runner);
     const query = runner.query.bind(runner) as (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
     let opening: { settings: string; isolation?: string } | undefined;
     let skipIsolation: string | undefined;
@@ -67,6 +81,15 @@ export class TransactionScope implements OnModuleInit {
         opening = undefined;
         skipIsolation = undefined;
       }
+    };
+
+    // The committed event costs one query per audited transaction, and only while someone listens.
+    runner.commitTransaction = async () => {
+      const depth = (runner as unknown as { transactionDepth: number }).transactionDepth;
+      const listening = depth === 1 && threadlineEvents.transactionCommitted.hasSubscribers;
+      const [committed] = listening ? ((await query(this.committedSql)) as TransactionCommittedEvent[]) : [];
+      await commitTransaction();
+      if (committed?.auditTransactionId) threadlineEvents.transactionCommitted.publish(committed);
     };
 
     runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => {

@@ -251,4 +251,18 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
       threadlineEvents.actionRecorded.unsubscribe(listener);
     }
   });
+
+  it('publishes transaction-committed with the audit transaction and its table count, only while subscribed', async () => {
+    const events: unknown[] = [];
+    const listener = (e: unknown) => events.push(e);
+    threadlineEvents.transactionCommitted.subscribe(listener);
+    let tx: string;
+    try {
+      tx = (await http().post('/notes').set('x-actor', 'user:1').send({ text: 'committed' }).expect(201)).body.tx;
+      await app.get(DataSource).transaction((m) => m.query('SELECT 1')); // no audited change: no event
+    } finally {
+      threadlineEvents.transactionCommitted.unsubscribe(listener);
+    }
+    expect(events).toEqual([{ auditTransactionId: tx, tableCount: 1 }]);
+  });
 });

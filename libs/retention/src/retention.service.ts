@@ -171,7 +171,8 @@ export class RetentionService implements OnApplicationBootstrap {
         `WITH doomed AS (
            SELECT c.id FROM ${this.changes} AS c
            WHERE c.captured_at < $1::timestamptz AND ${group.where}
-           ORDER BY c.captured_at, c.id
+           -- ids come from a sequence at capture time: the primary key walks the oldest first
+           ORDER BY c.id
            LIMIT ${batchSize}
            FOR UPDATE SKIP LOCKED
          )

@@ -9,9 +9,16 @@ import { channel, Channel } from 'diagnostics_channel';
 export const THREADLINE_EVENT_NAMES = {
   actionRecorded: 'threadline:action:recorded',
   unattributedWrite: 'threadline:capture:unattributed_write',
+  transactionCommitted: 'threadline:capture:transaction_committed',
   healthChecked: 'threadline:health:checked',
   healthError: 'threadline:health:error',
 } as const;
+
+export interface TransactionCommittedEvent {
+  auditTransactionId: string;
+  /** Audited tables the transaction changed. */
+  tableCount: number;
+}
 
 export interface HealthCheckedEvent {
   covered: number;
@@ -44,6 +51,7 @@ export interface UnattributedWriteEvent {
 export const threadlineEvents: Record<keyof typeof THREADLINE_EVENT_NAMES, Channel> = {
   actionRecorded: channel(THREADLINE_EVENT_NAMES.actionRecorded),
   unattributedWrite: channel(THREADLINE_EVENT_NAMES.unattributedWrite),
+  transactionCommitted: channel(THREADLINE_EVENT_NAMES.transactionCommitted),
   healthChecked: channel(THREADLINE_EVENT_NAMES.healthChecked),
   healthError: channel(THREADLINE_EVENT_NAMES.healthError),
 };

@@ -2,8 +2,8 @@
 // threadline:install v1 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1795511824383 implements MigrationInterface {
-  name = 'ThreadlineInstall1795511824383';
+export class ThreadlineInstall1795512679149 implements MigrationInterface {
+  name = 'ThreadlineInstall1795512679149';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -46,7 +46,6 @@ CREATE TABLE IF NOT EXISTS "public"."audit_changes" (
   captured_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX IF NOT EXISTS audit_changes_transaction_id_idx ON "public"."audit_changes" (transaction_id);
-CREATE INDEX IF NOT EXISTS audit_changes_captured_at_id_idx ON "public"."audit_changes" (captured_at, id);
 CREATE OR REPLACE FUNCTION "public"."threadline_transaction_id"() RETURNS uuid
 LANGUAGE plpgsql
 AS $threadline$
