@@ -11,3 +11,8 @@ export function demoActorOf(request: Request): ActorRef {
   const id = request.header('x-user-id')?.trim();
   return id ? ActorRef.user(id) : ActorRef.anonymous();
 }
+
+/** DEMO ONLY: `x-demo-role: auditor` opens the /audit routes. */
+export function demoIsAuditor(request: Request): boolean {
+  return request.header('x-demo-role') === 'auditor';
+}

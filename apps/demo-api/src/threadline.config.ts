@@ -1,6 +1,6 @@
 import * as path from 'path';
 import type { ThreadlineModuleOptions } from '@threadline/nestjs';
-import { demoActorOf } from './demo-auth';
+import { demoActorOf, demoIsAuditor } from './demo-auth';
 
 /**
  * The demo's Threadline options: the one source of truth that both the
@@ -17,6 +17,7 @@ export const threadlineOptions: ThreadlineModuleOptions = {
     migrationsDir: path.resolve(__dirname, '..', 'src', 'migrations'),
   },
   actor: { resolveActor: demoActorOf },
+  operator: { authorize: demoIsAuditor },
   // TypeORM's own bookkeeping table stays unaudited by design
   health: { expectedTables: ['users', 'posts', 'post_tags'], expectedUncoveredTables: ['migrations'] },
   retention: { keepDays: 90, enabled: true, schedule: '0 3 * * *' },

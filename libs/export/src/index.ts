@@ -1,1 +1,12 @@
+export * from './audit-change';
+export * from './timeline-filters';
+export * from './export.error';
+export * from './export.options';
+export * from './export.constants';
+export * from './audit-query.service';
+export * from './export.service';
+export * from './export.dto';
+export { ThreadlineAuthorizeGuard } from './authorize.guard';
+export { AuditController, InvalidFilterFilter } from './audit.controller';
+export { ExportCommand } from './export.command';
 export { ThreadlineExportModule } from './export.module';

@@ -50,7 +50,7 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
         ThreadlineRetentionModule.forRootAsync(slice('retention')),
         ThreadlineActorModule.forRootAsync(slice('actor')),
         ThreadlineHealthModule.forRootAsync(slice('health')),
-        ThreadlineExportModule,
+        ThreadlineExportModule.forRootAsync(slice('operator')),
       ],
       providers: [
         ...(base.providers ?? []),

@@ -1,5 +1,6 @@
 import { CaptureOptions, InvalidOptionsError } from '@threadline/capture';
 import { ActorOptions } from '@threadline/actor';
+import { OperatorOptions } from '@threadline/export';
 import { HealthOptions } from '@threadline/health';
 import { RetentionOptions } from '@threadline/retention';
 
@@ -9,13 +10,15 @@ export interface ThreadlineModuleOptions {
   capture?: CaptureOptions;
   /** Who is acting: `resolveActor(request)`, request/job context. */
   actor?: ActorOptions;
+  /** Who may use the /audit routes: `authorize(request)`; without it they answer 403. */
+  operator?: OperatorOptions;
   /** Coverage policy: expectedTables, expectedUncoveredTables, strict. */
   health?: HealthOptions;
   /** Retention policy: `keepDays` or `maxAgeSeconds`, `enabled`, batch sizes. */
   retention?: RetentionOptions;
 }
 
-const SLICES: (keyof ThreadlineModuleOptions)[] = ['capture', 'actor', 'retention', 'health'];
+const SLICES: (keyof ThreadlineModuleOptions)[] = ['capture', 'actor', 'retention', 'health', 'operator'];
 
 /** Rejects keys that are not a feature slice, so a typo cannot silently disable a setting. */
 export function checkThreadlineOptions(options: ThreadlineModuleOptions): ThreadlineModuleOptions {

@@ -65,7 +65,7 @@ describe('ThreadlineModule', () => {
   });
 
   it.each([
-    [{ captur: {} }, 'captur is not a known option (allowed: capture, actor, retention, health)'],
+    [{ captur: {} }, 'captur is not a known option (allowed: capture, actor, retention, health, operator)'],
     [{ capture: { tables: { users: { exclude: ['a'], mask: ['a'] } } } }, 'capture.tables.users: column(s) a are both excluded and masked'],
     [{ retention: { keepDays: 90, maxAgeSeconds: 60 } }, 'retention: set exactly one of keepDays or maxAgeSeconds'],
     [{ retention: { keepDays: 0 } }, 'retention: keepDays must be a positive integer (got 0)'],

@@ -1,0 +1,189 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ActorRef } from '@threadline/actor';
+import { describeTables, parseTableName, qualified, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { AuditChange, AuditTransaction } from './audit-change';
+import { BeforeAuditHorizonError, DeletedRecordError, InvalidFilterError } from './export.error';
+import { decodeCursor, encodeCursor, NormalizedFilters, normalizeFilters, TimelineFilters } from './timeline-filters';
+
+export interface Page<T> {
+  changes: T[];
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface PageOptions {
+  /** @default 50, at most 1000 */
+  limit?: number;
+  cursor?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/**
+ * Exploration queries over the audit tables: timeline, history, as-of,
+ * actor history, one transaction's changes. Newest first (`captured_at`,
+ * then `id`), paged by keyset, never by OFFSET.
+ */
+@Injectable()
+export class AuditQueryService {
+  private readonly changesTable: string;
+  private readonly transactionsTable: string;
+  private readonly actionsTable: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(THREADLINE_CAPTURE_OPTIONS) capture?: ResolvedCaptureOptions,
+  ) {
+    const schema = capture?.auditSchema ?? 'public';
+    this.changesTable = qualified(schema, 'audit_changes');
+    this.transactionsTable = qualified(schema, 'audit_transactions');
+    this.actionsTable = qualified(schema, 'audit_actions');
+  }
+
+  /** Changes matching the filters, newest first, one page at a time. */
+  async timeline(filters: TimelineFilters = {}, page: PageOptions = {}): Promise<Page<AuditChange>> {
+    const limit = pageLimit(page.limit);
+    const rows = await this.select(normalizeFilters(filters), limit + 1, page.cursor ? decodeCursor(page.cursor) : undefined);
+    const changes = rows.slice(0, limit);
+    const last = changes[changes.length - 1];
+    return { changes, nextCursor: rows.length > limit && last ? encodeCursor(last.captured_at, last.id) : null };
+  }
+
+  /** Every matching change, newest first, fetched page by page: memory stays flat however many there are. */
+  async *streamChanges(filters: TimelineFilters = {}, pageSize = 1000): AsyncGenerator<AuditChange> {
+    const normalized = normalizeFilters(filters);
+    let after: { capturedAt: string; id: string } | undefined;
+    for (;;) {
+      const rows = await this.select(normalized, pageSize, after);
+      for (const row of rows) yield row;
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1];
+      after = { capturedAt: last.captured_at, id: last.id };
+    }
+  }
+
+  /** Changes of one row, newest first; `primaryKey` is the value, or an object for composite keys. A changed key is found by old and new value. */
+  async history<E extends ObjectLiteral>(target: string | EntityTarget<E>, primaryKey: unknown, page: PageOptions = {}): Promise<AuditChange[]> {
+    const where = await this.rowCondition(target, primaryKey);
+    return this.select({}, pageLimit(page.limit ?? 1000), page.cursor ? decodeCursor(page.cursor) : undefined, where);
+  }
+
+  /**
+   * The row as it was at `at` (its redacted image), or with `{ entity: true }`
+   * an instance of the entity class. Throws DeletedRecordError or
+   * BeforeAuditHorizonError rather than inventing a row.
+   */
+  async asOf<E extends ObjectLiteral>(target: string | EntityTarget<E>, primaryKey: unknown, at: Date | string, options: { entity?: boolean } = {}): Promise<Record<string, unknown> | E> {
+    const when = at instanceof Date ? at.toISOString() : at;
+    if (typeof when !== 'string' || Number.isNaN(Date.parse(when))) throw new InvalidFilterError(`at must be a date or ISO 8601 timestamp (got ${JSON.stringify(at)})`);
+    const where = await this.rowCondition(target, primaryKey);
+    where.sql.push(`c.captured_at <= $${where.params.length + 1}::timestamptz`);
+    where.params.push(when);
+    const [latest] = await this.select({}, 1, undefined, where);
+    const label = `${typeof target === 'string' ? target : this.tableOf(target).table} ${JSON.stringify(primaryKey)}`;
+    if (!latest) throw new BeforeAuditHorizonError(`${label} has no captured change at or before ${when} (before_audit_horizon): its history starts later, or it was never captured`);
+    if (latest.op === 'delete') throw new DeletedRecordError(`${label} was deleted at ${latest.captured_at}, at or before ${when} (deleted_record)`);
+    if (!options.entity || typeof target === 'string') return latest.data_after ?? {};
+    const metadata = this.dataSource.getMetadata(target);
+    const values: Record<string, unknown> = {};
+    for (const column of metadata.columns) {
+      if (latest.data_after && column.databaseName in latest.data_after) values[column.propertyName] = latest.data_after[column.databaseName];
+    }
+    return this.dataSource.manager.create(target, values as never) as E;
+  }
+
+  /** Transactions of one actor, newest first. */
+  async actorHistory(actor: ActorRef | { type: string; id?: string } | string, page: PageOptions = {}): Promise<AuditTransaction[]> {
+    const { actor: ref } = normalizeFilters({ actorRef: actor });
+    const limit = pageLimit(page.limit);
+    return this.dataSource.query(
+      `SELECT ${this.transactionJson('t')} AS tx FROM ${this.transactionsTable} AS t WHERE t.actor_ref = $1::jsonb ORDER BY t.occurred_at DESC, t.id DESC LIMIT ${limit}`,
+      [ref!.serialize()],
+    ).then((rows: { tx: AuditTransaction }[]) => rows.map((r) => r.tx));
+  }
+
+  /** All changes of one transaction, newest first. A malformed id is an error; an unknown one is an empty list. */
+  async changesForTransaction(id: string): Promise<AuditChange[]> {
+    if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidFilterError(`transaction id must be a UUID (got ${JSON.stringify(id)})`);
+    return this.select({}, 100_000, undefined, { sql: ['c.transaction_id = $1::uuid'], params: [id] });
+  }
+
+  private async select(filters: NormalizedFilters, limit: number, after?: { capturedAt: string; id: string }, extra?: { sql: string[]; params: unknown[] }): Promise<AuditChange[]> {
+    const sql = [...(extra?.sql ?? [])];
+    const params: unknown[] = [...(extra?.params ?? [])];
+    const p = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filters.table) sql.push(`c.table_schema = ${p(filters.table.schema)} AND c.table_name = ${p(filters.table.table)}`);
+    if (filters.actor) sql.push(`t.actor_ref = ${p(filters.actor.serialize())}::jsonb`);
+    if (filters.from) sql.push(`c.captured_at >= ${p(filters.from)}::timestamptz`);
+    if (filters.to) sql.push(`c.captured_at <= ${p(filters.to)}::timestamptz`);
+    if (filters.correlationId) {
+      const id = p(filters.correlationId);
+      sql.push(`(t.correlation_id = ${id} OR EXISTS (SELECT 1 FROM ${this.actionsTable} AS a WHERE a.id = t.action_id AND a.correlation_id = ${id}))`);
+    }
+    if (after) sql.push(`(c.captured_at, c.id) < (${p(after.capturedAt)}::timestamptz, ${p(after.id)}::bigint)`);
+    return this.dataSource.query(
+      `SELECT c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')} AS captured_at,
+              c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction
+       FROM ${this.changesTable} AS c JOIN ${this.transactionsTable} AS t ON t.id = c.transaction_id
+       ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
+       ORDER BY c.captured_at DESC, c.id DESC
+       LIMIT ${limit}`,
+      params,
+    );
+  }
+
+  private transactionJson(t: string): string {
+    return `jsonb_build_object('id', ${t}.id, 'txid', ${t}.txid::text, 'occurred_at', ${ISO(`${t}.occurred_at`)}, 'actor_ref', ${t}.actor_ref,
+      'correlation_id', ${t}.correlation_id, 'request_id', ${t}.request_id, 'action_id', ${t}.action_id, 'source', ${t}.source, 'meta', ${t}.meta)`;
+  }
+
+  private tableOf<E extends ObjectLiteral>(target: string | EntityTarget<E>): { schema: string; table: string } {
+    if (typeof target === 'string') return parseTableName(target);
+    const metadata = this.dataSource.getMetadata(target);
+    return { schema: metadata.schema ?? 'public', table: metadata.tableName };
+  }
+
+  /** `c` is the row: its key now, or its key before an UPDATE that changed it. Compared as text, so 1 and '1' match. */
+  private async rowCondition<E extends ObjectLiteral>(target: string | EntityTarget<E>, primaryKey: unknown): Promise<{ sql: string[]; params: unknown[] }> {
+    const table = this.tableOf(target);
+    let key: Record<string, unknown>;
+    if (primaryKey !== null && typeof primaryKey === 'object' && !(primaryKey instanceof Date)) {
+      key = primaryKey as Record<string, unknown>;
+      if (typeof target !== 'string') {
+        // entity property names to column names
+        const metadata = this.dataSource.getMetadata(target);
+        key = Object.fromEntries(Object.entries(key).map(([k, v]) => [metadata.findColumnWithPropertyName(k)?.databaseName ?? k, v]));
+      }
+    } else {
+      const [description] = await describeTables(this.dataSource, [table]);
+      const columns = description?.primaryKey ?? [];
+      if (columns.length !== 1) {
+        throw new InvalidFilterError(
+          description ? `${table.schema}.${table.table} has a composite primary key (${columns.join(', ')}); pass an object with each column` : `${table.schema}.${table.table} is not a table`,
+        );
+      }
+      key = { [columns[0]]: primaryKey };
+    }
+    if (Object.keys(key).length === 0) throw new InvalidFilterError('primary key must name at least one column');
+    const params: unknown[] = [table.schema, table.table];
+    const matches = (column: string) =>
+      Object.entries(key)
+        .map(([k, v]) => {
+          params.push(k, v === null ? null : String(v));
+          return `${column} ->> $${params.length - 1} = $${params.length}`;
+        })
+        .join(' AND ');
+    return { sql: ['c.table_schema = $1 AND c.table_name = $2', `((${matches('c.table_pk')}) OR (${matches('c.previous_pk')}))`], params };
+  }
+}
+
+function pageLimit(limit: number | undefined): number {
+  const n = limit ?? 50;
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidFilterError(`limit must be an integer from 1 to 1000 (got ${JSON.stringify(limit)})`);
+  return n;
+}

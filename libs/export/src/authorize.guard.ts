@@ -1,0 +1,25 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
+import type { Request } from 'express';
+import { THREADLINE_OPERATOR_OPTIONS } from './export.constants';
+import { ResolvedOperatorOptions } from './export.options';
+
+/** Fails closed: no `authorize` configured, a false answer, or a throw are all 403, with no audit data in the body. */
+@Injectable()
+export class ThreadlineAuthorizeGuard implements CanActivate {
+  private readonly logger = new Logger(ThreadlineAuthorizeGuard.name);
+
+  constructor(@Inject(THREADLINE_OPERATOR_OPTIONS) private readonly options: ResolvedOperatorOptions) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const authorize = this.options.authorize;
+    if (!authorize) throw new ForbiddenException('audit routes are closed: configure operator.authorize to open them');
+    let allowed = false;
+    try {
+      allowed = (await authorize(context.switchToHttp().getRequest<Request>())) === true;
+    } catch (error) {
+      this.logger.error(`operator.authorize threw; denying: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!allowed) throw new ForbiddenException('not authorized for audit routes');
+    return true;
+  }
+}
