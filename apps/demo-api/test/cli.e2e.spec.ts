@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readdirSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { auditSchemaSql } from '@threadline/nestjs';
+import { parse } from 'csv-parse/sync';
+import { readFileSync } from 'fs';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 
 const CLI = path.resolve(__dirname, '..', 'dist', 'cli.js');
@@ -103,5 +105,24 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     await db.query(`CREATE TABLE stray (id int PRIMARY KEY)`);
     const strict = cli('verify-coverage', '--strict', '--json');
     expect(JSON.parse(strict.stdout)).toMatchObject({ strict: true, unclassified: ['public.stray'], ok: false });
+  });
+
+  it('export streams every matching change as csv / ndjson / json to stdout or --out, plainly when piped', async () => {
+    // (users lost its insert trigger in the test above, on purpose)
+    await db.query(`INSERT INTO posts (title, body) VALUES ('Cli, "one"', 'a'), ('Cli2', 'b')`);
+    const csv = cli('export', '--format', 'csv', '--table', 'posts');
+    expect(csv.code).toBe(0);
+    expect(csv.stderr).not.toContain('exported'); // no progress display when piped
+    const rows = parse(csv.stdout, { columns: true });
+    expect(rows.map((r: { data_after: string }) => JSON.parse(r.data_after).title)).toEqual(['Cli2', 'Cli, "one"']);
+    const nd = cli('export', '--format', 'ndjson', '--actor', 'anonymous');
+    expect(nd.stdout).toBe('');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'export-')), 'out.json');
+    const json = cli('export', '--format', 'json', '--out', file);
+    expect(json.stderr).toContain(`Exported 2 changes to ${file}`);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format_version: 1, returned_count: 2, truncated: false });
+    const bad = cli('export', '--format', 'xml');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('format must be one of csv, json, ndjson (got "xml")');
   });
 });

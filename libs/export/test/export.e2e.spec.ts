@@ -1,0 +1,148 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ActorRef, ThreadlineActorModule, ThreadlineContext } from '@threadline/actor';
+import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { parse } from 'csv-parse/sync';
+import type { Request } from 'express';
+import request from 'supertest';
+import { AuditQueryService, ExportService, InvalidFilterError, OperatorOptions, ThreadlineExportModule } from '../src';
+
+const SECRET = 'secret.person@example.com';
+const TRICKY = 'comma, "quotes" and\nnew line';
+
+describe('exploration and export (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let queries: AuditQueryService;
+  let exports: ExportService;
+
+  async function boot(operator: OperatorOptions): Promise<INestApplication> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url }),
+        ThreadlineCaptureModule.forRoot({ tables: { people: { mask: ['email'] } } }),
+        ThreadlineActorModule.forRoot({}),
+        ThreadlineExportModule.forRoot(operator),
+      ],
+    }).compile();
+    const created = moduleRef.createNestApplication({ logger: false });
+    await created.init();
+    return created;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.query(`CREATE TABLE people (id int PRIMARY KEY, name text, email text)`);
+    app = await boot({ authorize: (req: Request) => req.header('x-role') === 'auditor' });
+    const capture = app.get(CaptureService);
+    await db.query(capture.installSql().up);
+    await db.query((await capture.triggerSql()).up);
+    const context = app.get(ThreadlineContext);
+    for (let i = 1; i <= 25; i++) {
+      await context.transaction(ActorRef.user(String(i % 3)), (m) => m.query(`INSERT INTO people VALUES ($1, $2, $3)`, [i, i === 1 ? TRICKY : `p${i}`, SECRET]));
+    }
+    queries = app.get(AuditQueryService);
+    exports = app.get(ExportService);
+  });
+  afterAll(async () => {
+    await app.close();
+    await db.drop();
+  });
+
+  it.each([
+    [{ tabel: 'people' }, 'unknown filter "tabel"; allowed filters are exactly table, actorRef, from, to, correlationId'],
+    [{ correlationId: 42 }, 'correlationId must be a string'],
+    [{ correlationId: '   ' }, 'correlationId must not be blank'],
+    [{ correlationId: 'x'.repeat(257) }, 'correlationId must be at most 256 bytes'],
+    [{ from: '2026-02-01', to: '2026-01-01' }, 'from (2026-02-01) is after to (2026-01-01)'],
+    [{ from: 'last tuesday' }, 'from must be a date or ISO 8601 timestamp (got "last tuesday")'],
+    [{ actorRef: 'robot:1' }, 'actorRef: Invalid actor (unknown_actor_type)'],
+  ])('rejects the filter %j in timeline and export alike', async (filters, message) => {
+    await expect(queries.timeline(filters as never)).rejects.toThrow(InvalidFilterError);
+    await expect(queries.timeline(filters as never)).rejects.toThrow(message);
+    await expect(exports.exportChanges(filters as never, { format: 'csv' })).rejects.toThrow(message);
+  });
+
+  it('pages by keyset cursor, newest first, without gaps or repeats', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await queries.timeline({ table: 'people' }, { limit: 7, cursor });
+      seen.push(...page.changes.map((c) => c.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toHaveLength(25);
+    expect(new Set(seen).size).toBe(25);
+    expect([...seen].sort((a, b) => Number(b) - Number(a))).toEqual(seen);
+    await expect(queries.timeline({}, { cursor: 'bogus' })).rejects.toThrow('cursor is not one this API returned');
+  });
+
+  it('caps at maxRows with truncated and returnedCount', async () => {
+    expect(await exports.exportChanges({}, { format: 'ndjson', maxRows: 10 })).toMatchObject({ returnedCount: 10, truncated: true });
+    expect(await exports.exportChanges({}, { format: 'ndjson', maxRows: 25 })).toMatchObject({ returnedCount: 25, truncated: false });
+    const json = JSON.parse((await exports.exportChanges({}, { format: 'json', maxRows: 3 })).body);
+    expect(json).toMatchObject({ format_version: 1, returned_count: 3, truncated: true });
+    expect(json.changes).toHaveLength(3);
+  });
+
+  it('writes CSV that round-trips through a CSV parser with commas, quotes and newlines, in the fixed column order', async () => {
+    const { body } = await exports.exportChanges({ table: 'people' }, { format: 'csv' });
+    const rows: Record<string, string>[] = parse(body, { columns: true });
+    expect(Object.keys(rows[0])).toEqual([
+      'id', 'transaction_id', 'table_schema', 'table_name', 'op', 'captured_at', 'table_pk', 'data_after', 'changed_fields', 'changed_from', 'transaction_json', 'correlation_id', 'action_id',
+    ]);
+    const first = rows.find((r) => JSON.parse(r.table_pk).id === 1)!;
+    expect(JSON.parse(first.data_after).name).toBe(TRICKY);
+    expect(JSON.parse(first.transaction_json).actor_ref).toEqual({ type: 'user', id: '1' });
+  });
+
+  it('keeps masked values masked in every format and route', async () => {
+    for (const format of ['csv', 'json', 'ndjson'] as const) {
+      const { body } = await exports.exportChanges({}, { format });
+      expect(body).not.toContain(SECRET);
+      expect(body).toContain('[REDACTED]');
+    }
+    const timeline = await request(app.getHttpServer()).get('/audit/timeline').set('x-role', 'auditor').expect(200);
+    expect(JSON.stringify(timeline.body)).not.toContain(SECRET);
+  });
+
+  it('streams the export over HTTP with content type and file name, and answers bad parameters with 400 naming them', async () => {
+    const csv = await request(app.getHttpServer()).get('/audit/export?format=csv&table=people').set('x-role', 'auditor').expect(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="audit-changes-.*\.csv"$/);
+    expect(parse(csv.text, { columns: true })).toHaveLength(25);
+    const nd = await request(app.getHttpServer()).get('/audit/export?format=ndjson&actor=user:1').set('x-role', 'auditor').expect(200);
+    expect(nd.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
+    expect(nd.text.trim().split('\n').every((line) => JSON.parse(line).transaction.actor_ref.id === '1')).toBe(true);
+
+    const cases: [string, string][] = [
+      ['/audit/export?format=xml', 'format must be one of the following values: csv, json, ndjson'],
+      ['/audit/timeline?limit=0', 'limit must not be less than 1'],
+      ['/audit/timeline?bogus=1', 'property bogus should not exist'],
+      ['/audit/timeline?from=yesterday', 'from must be a date or ISO 8601 timestamp (got "yesterday")'],
+      ['/audit/export?format=csv&actor=robot:1', 'actorRef: Invalid actor (unknown_actor_type)'],
+    ];
+    for (const [url, message] of cases) {
+      const res = await request(app.getHttpServer()).get(url).set('x-role', 'auditor').expect(400);
+      expect([res.body.message].flat().join('\n')).toContain(message);
+    }
+  });
+
+  it('fails closed: 403 with no audit data without authorize, when it says no, or when it throws', async () => {
+    const denied = await request(app.getHttpServer()).get('/audit/timeline').expect(403);
+    expect(denied.body).toEqual({ statusCode: 403, message: 'not authorized for audit routes', error: 'Forbidden' });
+    for (const operator of [{}, { authorize: () => false }, { authorize: () => { throw new Error('boom'); } }] as OperatorOptions[]) {
+      const closed = await boot(operator);
+      try {
+        for (const url of ['/audit/timeline', '/audit/export?format=json', '/audit/transactions/00000000-0000-0000-0000-000000000000/changes']) {
+          const res = await request(closed.getHttpServer()).get(url).set('x-role', 'auditor').expect(403);
+          expect(JSON.stringify(res.body)).not.toMatch(/people|REDACTED|changes/);
+        }
+      } finally {
+        await closed.close();
+      }
+    }
+  });
+});
