@@ -28,6 +28,8 @@ export interface CaptureOptions {
   recordNoopUpdates?: boolean;
   /** Folder where `install` and `gen-triggers` write TypeORM migrations. @default 'src/migrations' */
   migrationsDir?: string;
+  /** Install the indexes the exploration queries use (each costs audited writes a little). @default true */
+  queryIndexes?: boolean;
 }
 
 export interface ResolvedTableCaptureOptions {
@@ -45,6 +47,7 @@ export interface ResolvedCaptureOptions {
   maskPlaceholder: string;
   recordNoopUpdates: boolean;
   migrationsDir: string;
+  queryIndexes: boolean;
 }
 
 const COLUMN_LIST = 'must be an array of column names';
@@ -64,6 +67,7 @@ class CaptureOptionsSchema implements Omit<CaptureOptions, 'tables'> {
   maskPlaceholder?: string = undefined;
   @IsOptional() @IsBoolean({ message: 'must be true or false' }) recordNoopUpdates?: boolean = undefined;
   @IsOptional() @IsString({ message: 'must be a folder path' }) migrationsDir?: string = undefined;
+  @IsOptional() @IsBoolean({ message: 'must be true or false' }) queryIndexes?: boolean = undefined;
 }
 
 /** Splits `schema.table` (or `table`, in `public`). */
@@ -116,6 +120,7 @@ export function resolveCaptureOptions(options: CaptureOptions | undefined): Reso
     maskPlaceholder: options?.maskPlaceholder ?? '[REDACTED]',
     recordNoopUpdates: options?.recordNoopUpdates ?? false,
     migrationsDir: options?.migrationsDir ?? 'src/migrations',
+    queryIndexes: options?.queryIndexes ?? true,
   };
 }
 

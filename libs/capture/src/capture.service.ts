@@ -47,7 +47,7 @@ export class CaptureService {
   ) {}
 
   installSql(): GeneratedMigration {
-    return { ...auditSchemaSql(this.options.auditSchema), tables: AUDIT_TABLES.map((t) => `${this.options.auditSchema}.${t}`) };
+    return { ...auditSchemaSql(this.options.auditSchema, { queryIndexes: this.options.queryIndexes }), tables: AUDIT_TABLES.map((t) => `${this.options.auditSchema}.${t}`) };
   }
 
   /**

@@ -15,7 +15,7 @@ describe('capture options validation', () => {
     [{ tables: { users: { mask: 'email' } } }, 'capture.tables.users.mask must be an array of column names (got "email")'],
     [{ tables: { users: { mask: ['email'], exclude: ['email'] } } }, 'capture.tables.users: column(s) email are both excluded and masked'],
     [{ tables: { users: { masks: ['email'] } } }, 'capture.tables.users.masks is not a known option (allowed: exclude, mask, exceptColumns, storeChangedFrom)'],
-    [{ table: {} }, 'capture.table is not a known option (allowed: auditSchema, tables, maskPlaceholder, recordNoopUpdates, migrationsDir)'],
+    [{ table: {} }, 'capture.table is not a known option (allowed: auditSchema, tables, maskPlaceholder, recordNoopUpdates, migrationsDir, queryIndexes)'],
     [{ tables: [] }, 'capture.tables must be an object keyed by table name'],
     [{ maskPlaceholder: '' }, 'capture.maskPlaceholder must not be empty'],
     [{ recordNoopUpdates: 'yes' }, 'capture.recordNoopUpdates must be true or false (got "yes")'],
@@ -36,6 +36,7 @@ describe('capture options validation', () => {
       maskPlaceholder: '[REDACTED]',
       recordNoopUpdates: false,
       migrationsDir: 'src/migrations',
+      queryIndexes: true,
       tables: [{ schema: 'shop', table: 'orders', mask: ['a', 'b'], exclude: [], exceptColumns: [], storeChangedFrom: false }],
     });
   });

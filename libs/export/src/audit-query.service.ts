@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ActorRef } from '@threadline/actor';
-import { describeTables, parseTableName, qualified, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { describeTables, literal, parseTableName, qualified, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AuditChange, AuditTransaction } from './audit-change';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidFilterError } from './export.error';
@@ -122,8 +122,10 @@ export class AuditQueryService {
     if (filters.from) sql.push(`c.captured_at >= ${p(filters.from)}::timestamptz`);
     if (filters.to) sql.push(`c.captured_at <= ${p(filters.to)}::timestamptz`);
     if (filters.correlationId) {
+      // the transactions carrying the id, or linked to an action that does: a small set driving the changes index
       const id = p(filters.correlationId);
-      sql.push(`(t.correlation_id = ${id} OR EXISTS (SELECT 1 FROM ${this.actionsTable} AS a WHERE a.id = t.action_id AND a.correlation_id = ${id}))`);
+      sql.push(`c.transaction_id IN (SELECT t2.id FROM ${this.transactionsTable} AS t2 WHERE t2.correlation_id = ${id}
+        UNION SELECT t3.id FROM ${this.transactionsTable} AS t3 JOIN ${this.actionsTable} AS a ON a.id = t3.action_id WHERE a.correlation_id = ${id})`);
     }
     if (after) sql.push(`(c.captured_at, c.id) < (${p(after.capturedAt)}::timestamptz, ${p(after.id)}::bigint)`);
     return this.dataSource.query(
@@ -148,9 +150,16 @@ export class AuditQueryService {
     return { schema: metadata.schema ?? 'public', table: metadata.tableName };
   }
 
-  /** `c` is the row: its key now, or its key before an UPDATE that changed it. Compared as text, so 1 and '1' match. */
+  /**
+   * `c` is the row: its key now, or its key before an UPDATE that changed it.
+   * The key is rebuilt with each column's own type, so 1 and '1' match and the
+   * comparison is one jsonb equality the row index serves.
+   */
   private async rowCondition<E extends ObjectLiteral>(target: string | EntityTarget<E>, primaryKey: unknown): Promise<{ sql: string[]; params: unknown[] }> {
     const table = this.tableOf(target);
+    const [description] = await describeTables(this.dataSource, [table]);
+    if (!description) throw new InvalidFilterError(`${table.schema}.${table.table} is not a table`);
+    const keyColumns = description.primaryKey;
     let key: Record<string, unknown>;
     if (primaryKey !== null && typeof primaryKey === 'object' && !(primaryKey instanceof Date)) {
       key = primaryKey as Record<string, unknown>;
@@ -160,25 +169,23 @@ export class AuditQueryService {
         key = Object.fromEntries(Object.entries(key).map(([k, v]) => [metadata.findColumnWithPropertyName(k)?.databaseName ?? k, v]));
       }
     } else {
-      const [description] = await describeTables(this.dataSource, [table]);
-      const columns = description?.primaryKey ?? [];
-      if (columns.length !== 1) {
-        throw new InvalidFilterError(
-          description ? `${table.schema}.${table.table} has a composite primary key (${columns.join(', ')}); pass an object with each column` : `${table.schema}.${table.table} is not a table`,
-        );
+      if (keyColumns.length !== 1) {
+        throw new InvalidFilterError(`${table.schema}.${table.table} has a composite primary key (${keyColumns.join(', ')}); pass an object with each column`);
       }
-      key = { [columns[0]]: primaryKey };
+      key = { [keyColumns[0]]: primaryKey };
     }
-    if (Object.keys(key).length === 0) throw new InvalidFilterError('primary key must name at least one column');
+    const given = Object.keys(key).sort();
+    if (given.join() !== [...keyColumns].sort().join()) {
+      throw new InvalidFilterError(`the primary key of ${table.schema}.${table.table} is (${keyColumns.join(', ')}); got (${given.join(', ')})`);
+    }
     const params: unknown[] = [table.schema, table.table];
-    const matches = (column: string) =>
-      Object.entries(key)
-        .map(([k, v]) => {
-          params.push(k, v === null ? null : String(v));
-          return `${column} ->> $${params.length - 1} = $${params.length}`;
-        })
-        .join(' AND ');
-    return { sql: ['c.table_schema = $1 AND c.table_name = $2', `((${matches('c.table_pk')}) OR (${matches('c.previous_pk')}))`], params };
+    const pairs = keyColumns.map((column) => {
+      const type = description.columns.find((c) => c.name === column)!.type;
+      params.push(key[column] === null ? null : String(key[column]));
+      return `${literal(column)}, $${params.length}::text::${type}`;
+    });
+    const pk = `jsonb_build_object(${pairs.join(', ')})`;
+    return { sql: ['c.table_schema = $1 AND c.table_name = $2', `(c.table_pk = ${pk} OR c.previous_pk = ${pk})`], params };
   }
 }
 

@@ -34,7 +34,27 @@ export const TRANSACTION_CACHE_SETTING = 'threadline.transaction_id';
 /** Bumped when the install SQL changes; part of the install migration's marker. */
 export const AUDIT_SCHEMA_VERSION = 1;
 
-export function auditSchemaSql(auditSchema: string): { up: string; down: string } {
+/**
+ * Indexes for the exploration queries (timeline by time, table, actor and
+ * correlation; row history; actor history). They make those queries use an
+ * index at any size, and cost every audited write (see README "Capture
+ * cost"); `capture.queryIndexes: false` leaves them out for write-heavy
+ * deployments that only stream exports.
+ */
+export function auditQueryIndexesSql(auditSchema: string): string {
+  const s = (name: string) => qualified(auditSchema, name);
+  return `CREATE INDEX IF NOT EXISTS audit_changes_captured_at_idx ON ${s('audit_changes')} (captured_at, id);
+CREATE INDEX IF NOT EXISTS audit_changes_table_captured_at_idx ON ${s('audit_changes')} (table_name, captured_at, id);
+CREATE INDEX IF NOT EXISTS audit_changes_row_idx ON ${s('audit_changes')} (table_name, table_pk);
+CREATE INDEX IF NOT EXISTS audit_changes_previous_pk_idx ON ${s('audit_changes')} (table_name, previous_pk) WHERE previous_pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_transactions_actor_idx ON ${s('audit_transactions')} (actor_ref, occurred_at);
+CREATE INDEX IF NOT EXISTS audit_transactions_correlation_idx ON ${s('audit_transactions')} (correlation_id) WHERE correlation_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_transactions_action_idx ON ${s('audit_transactions')} (action_id) WHERE action_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_actions_correlation_idx ON ${s('audit_actions')} (correlation_id) WHERE correlation_id IS NOT NULL;
+`;
+}
+
+export function auditSchemaSql(auditSchema: string, options: { queryIndexes?: boolean } = {}): { up: string; down: string } {
   const s = (name: string) => qualified(auditSchema, name);
   const createSchema = auditSchema === 'public' ? '' : `CREATE SCHEMA IF NOT EXISTS ${ident(auditSchema)};\n`;
   const up = `-- Threadline audit schema
@@ -111,7 +131,7 @@ BEGIN
   RETURN tx_id;
 END
 $threadline$;
-`;
+${options.queryIndexes === false ? '' : auditQueryIndexesSql(auditSchema)}`;
   const down = `DROP FUNCTION IF EXISTS ${s(TRANSACTION_FUNCTION)}();
 DROP TABLE IF EXISTS ${s('audit_changes')};
 DROP TABLE IF EXISTS ${s('audit_transactions')};

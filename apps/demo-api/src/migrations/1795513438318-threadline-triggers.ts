@@ -2,8 +2,8 @@
 // threadline:triggers sha256=17fc0cb3dabe6f5c tables=public.post_tags,public.posts,public.users
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineTriggers1795512683112 implements MigrationInterface {
-  name = 'ThreadlineTriggers1795512683112';
+export class ThreadlineTriggers1795513438318 implements MigrationInterface {
+  name = 'ThreadlineTriggers1795513438318';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline capture for public.post_tags

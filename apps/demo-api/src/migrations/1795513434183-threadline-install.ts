@@ -2,8 +2,8 @@
 // threadline:install v1 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1795512679149 implements MigrationInterface {
-  name = 'ThreadlineInstall1795512679149';
+export class ThreadlineInstall1795513434183 implements MigrationInterface {
+  name = 'ThreadlineInstall1795513434183';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -80,6 +80,14 @@ BEGIN
   RETURN tx_id;
 END
 $threadline$;
+CREATE INDEX IF NOT EXISTS audit_changes_captured_at_idx ON "public"."audit_changes" (captured_at, id);
+CREATE INDEX IF NOT EXISTS audit_changes_table_captured_at_idx ON "public"."audit_changes" (table_name, captured_at, id);
+CREATE INDEX IF NOT EXISTS audit_changes_row_idx ON "public"."audit_changes" (table_name, table_pk);
+CREATE INDEX IF NOT EXISTS audit_changes_previous_pk_idx ON "public"."audit_changes" (table_name, previous_pk) WHERE previous_pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_transactions_actor_idx ON "public"."audit_transactions" (actor_ref, occurred_at);
+CREATE INDEX IF NOT EXISTS audit_transactions_correlation_idx ON "public"."audit_transactions" (correlation_id) WHERE correlation_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_transactions_action_idx ON "public"."audit_transactions" (action_id) WHERE action_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_actions_correlation_idx ON "public"."audit_actions" (correlation_id) WHERE correlation_id IS NOT NULL;
 `);
   }
 
