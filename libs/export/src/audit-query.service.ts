@@ -122,10 +122,13 @@ export class AuditQueryService {
     if (filters.from) sql.push(`c.captured_at >= ${p(filters.from)}::timestamptz`);
     if (filters.to) sql.push(`c.captured_at <= ${p(filters.to)}::timestamptz`);
     if (filters.correlationId) {
-      // the transactions carrying the id, or linked to an action that does: a small set driving the changes index
+      // The transactions carrying the id, or linked to an action that does, computed first as an array: the
+      // planner then drives the transaction_id index from that small set whatever the statistics say (as a
+      // plain IN (...) it seq-scanned all changes when audit_actions was empty). The ORDER BY below sorts on
+      // an expression for this filter, so it cannot walk the captured_at index hoping to meet matches early.
       const id = p(filters.correlationId);
-      sql.push(`c.transaction_id IN (SELECT t2.id FROM ${this.transactionsTable} AS t2 WHERE t2.correlation_id = ${id}
-        UNION SELECT t3.id FROM ${this.transactionsTable} AS t3 JOIN ${this.actionsTable} AS a ON a.id = t3.action_id WHERE a.correlation_id = ${id})`);
+      sql.push(`c.transaction_id = ANY (ARRAY(SELECT t2.id FROM ${this.transactionsTable} AS t2 WHERE t2.correlation_id = ${id}
+        UNION SELECT t3.id FROM ${this.transactionsTable} AS t3 JOIN ${this.actionsTable} AS a ON a.id = t3.action_id WHERE a.correlation_id = ${id}))`);
     }
     if (after) sql.push(`(c.captured_at, c.id) < (${p(after.capturedAt)}::timestamptz, ${p(after.id)}::bigint)`);
     return this.dataSource.query(
@@ -133,7 +136,7 @@ export class AuditQueryService {
               c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction
        FROM ${this.changesTable} AS c JOIN ${this.transactionsTable} AS t ON t.id = c.transaction_id
        ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
-       ORDER BY c.captured_at DESC, c.id DESC
+       ORDER BY ${filters.correlationId ? `c.captured_at + interval '0'` : 'c.captured_at'} DESC, c.id DESC
        LIMIT ${limit}`,
       params,
     );

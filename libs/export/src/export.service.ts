@@ -5,6 +5,9 @@ import { AuditQueryService } from './audit-query.service';
 import { InvalidFilterError } from './export.error';
 import { normalizeFilters, TimelineFilters } from './timeline-filters';
 
+/** Rows fetched per keyset page: small pages keep few rows alive at once, so memory stays flat. */
+const EXPORT_PAGE_SIZE = Number(process.env.THREADLINE_EXPORT_PAGE_SIZE ?? 250);
+
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -75,7 +78,7 @@ export class ExportService {
     const normalized = normalizeFilters(filters); // fail before the first byte
     if (format === 'csv') yield stringify([[...CSV_COLUMNS]]);
     if (format === 'json') yield `{"format_version":1,"generated_at":${JSON.stringify(new Date().toISOString())},"filters":${JSON.stringify(describeFilters(normalized))},"changes":[`;
-    for await (const change of this.queries.streamChanges(filters, cap !== null ? Math.min(1000, cap + 1) : 1000)) {
+    for await (const change of this.queries.streamChanges(filters, cap !== null ? Math.min(EXPORT_PAGE_SIZE, cap + 1) : EXPORT_PAGE_SIZE)) {
       if (cap !== null && meta.returnedCount === cap) {
         meta.truncated = true;
         break;

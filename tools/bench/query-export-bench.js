@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Exploration and export at scale (`npm run bench`), on 1,000,000 captured
+// changes: p50/p95 latency of history and timeline by table, actor and
+// correlation; then streaming NDJSON exports of 10,000 and 1,000,000 rows,
+// each in a fresh process, printing rows/s and peak RSS (memory must stay
+// flat: 1M within 1.5x of 10k).
+require('reflect-metadata');
+const { spawnSync } = require('child_process');
+const { Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { TypeOrmModule } = require('@nestjs/typeorm');
+const { Client } = require('pg');
+const { auditQueryIndexesSql, auditSchemaSql, ThreadlineCaptureModule } = require('@threadline/capture');
+const { AuditQueryService, ExportService, ThreadlineExportModule } = require('@threadline/export');
+const { startBenchServer } = require('./bench-server');
+
+const CHANGES = 1_000_000;
+
+function appModule(url) {
+  class QueryBenchModule {}
+  Module({ imports: [TypeOrmModule.forRoot({ type: 'postgres', url }), ThreadlineCaptureModule.forRoot({}), ThreadlineExportModule.forRoot({})] })(QueryBenchModule);
+  return QueryBenchModule;
+}
+
+/** Child mode: export `rows` changes as NDJSON to nowhere, print rows/s and peak RSS. */
+async function exportChild(url, rows) {
+  const app = await NestFactory.createApplicationContext(appModule(url), { logger: false });
+  const exports = app.get(ExportService);
+  const started = process.hrtime.bigint();
+  let bytes = 0;
+  const meta = { returnedCount: 0, truncated: false };
+  for await (const chunk of exports.chunks({}, { format: 'ndjson', maxRows: rows }, meta)) bytes += chunk.length;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await app.close();
+  process.stdout.write(JSON.stringify({ rows: meta.returnedCount, seconds, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+async function main() {
+  const server = await startBenchServer('threadline_query_bench');
+  const client = new Client({ connectionString: server.url });
+  await client.connect();
+  await client.query(auditSchemaSql('public', { queryIndexes: false }).up);
+  for (let t = 0; t < 20; t++) await client.query(`CREATE TABLE t${t} (id int PRIMARY KEY)`);
+  await client.query(`INSERT INTO audit_transactions (id, txid, occurred_at, actor_ref, correlation_id)
+    SELECT md5(g::text)::uuid, g, now() - (100000 - g) * interval '1 minute', jsonb_build_object('type', 'user', 'id', (g % 1000)::text),
+           CASE WHEN g % 100 = 0 THEN 'corr-' || g END
+    FROM generate_series(1, 100000) g`);
+  await client.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, captured_at)
+    SELECT md5((1 + (g - 1) / 10)::text)::uuid, 'public', 't' || (g % 20), 'insert', jsonb_build_object('id', g / 20),
+           jsonb_build_object('id', g / 20, 'name', 'row ' || g, 'score', g % 97), now() - (100000 - (1 + (g - 1) / 10)) * interval '1 minute'
+    FROM generate_series(1, ${CHANGES}) g`);
+  await client.query(auditQueryIndexesSql('public'));
+  await client.query('VACUUM ANALYZE');
+  await client.end();
+
+  const app = await NestFactory.createApplicationContext(appModule(server.url), { logger: false });
+  const q = app.get(AuditQueryService);
+  const shapes = {
+    history: (i) => q.history(`t${i % 20}`, 1000 + i),
+    timeline_by_table: (i) => q.timeline({ table: `t${i % 20}` }),
+    timeline_by_actor: (i) => q.timeline({ actorRef: `user:${i % 1000}` }),
+    timeline_by_correlation: (i) => q.timeline({ correlationId: `corr-${(1 + (i % 1000)) * 100}` }),
+  };
+  for (const [name, run] of Object.entries(shapes)) {
+    const times = [];
+    for (let i = 0; i < 110; i++) {
+      const started = process.hrtime.bigint();
+      await run(i);
+      if (i >= 10) times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`query ${name} changes=${CHANGES} p50_ms=${times[49].toFixed(2)} p95_ms=${times[94].toFixed(2)}`);
+  }
+  await app.close();
+
+  const results = {};
+  for (const rows of [10_000, 1_000_000]) {
+    const child = spawnSync(process.execPath, [__filename, '--export-child', server.url, String(rows)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (child.status !== 0) throw new Error(child.stderr);
+    const r = JSON.parse(child.stdout);
+    results[rows] = r;
+    console.log(`export_ndjson rows=${r.rows} rows_per_s=${Math.round(r.rows / r.seconds)} peak_rss_mb=${r.maxRssMb.toFixed(0)}`);
+  }
+  console.log(`export peak_rss_1m_vs_10k=${(results[1_000_000].maxRssMb / results[10_000].maxRssMb).toFixed(2)} (target <= 1.5)`);
+  await server.stop();
+}
+
+if (process.argv[2] === '--export-child') {
+  exportChild(process.argv[3], Number(process.argv[4])).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
