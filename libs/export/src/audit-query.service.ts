@@ -53,11 +53,16 @@ export class AuditQueryService {
 
   /** Every matching change, newest first, fetched page by page: memory stays flat however many there are. */
   async *streamChanges(filters: TimelineFilters = {}, pageSize = 1000): AsyncGenerator<AuditChange> {
+    for await (const page of this.streamPages(filters, pageSize)) yield* page;
+  }
+
+  /** The same, a keyset page at a time (exports format a page at once: far fewer allocations than per row). */
+  async *streamPages(filters: TimelineFilters = {}, pageSize = 1000): AsyncGenerator<AuditChange[]> {
     const normalized = normalizeFilters(filters);
     let after: { capturedAt: string; id: string } | undefined;
     for (;;) {
       const rows = await this.select(normalized, pageSize, after);
-      for (const row of rows) yield row;
+      if (rows.length) yield rows;
       if (rows.length < pageSize) return;
       const last = rows[rows.length - 1];
       after = { capturedAt: last.captured_at, id: last.id };

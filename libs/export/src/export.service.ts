@@ -5,8 +5,8 @@ import { AuditQueryService } from './audit-query.service';
 import { InvalidFilterError } from './export.error';
 import { normalizeFilters, TimelineFilters } from './timeline-filters';
 
-/** Rows fetched per keyset page: small pages keep few rows alive at once, so memory stays flat. */
-const EXPORT_PAGE_SIZE = Number(process.env.THREADLINE_EXPORT_PAGE_SIZE ?? 250);
+/** Rows fetched and formatted per keyset page. */
+const EXPORT_PAGE_SIZE = 1000;
 
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -78,16 +78,23 @@ export class ExportService {
     const normalized = normalizeFilters(filters); // fail before the first byte
     if (format === 'csv') yield stringify([[...CSV_COLUMNS]]);
     if (format === 'json') yield `{"format_version":1,"generated_at":${JSON.stringify(new Date().toISOString())},"filters":${JSON.stringify(describeFilters(normalized))},"changes":[`;
-    for await (const change of this.queries.streamChanges(filters, cap !== null ? Math.min(EXPORT_PAGE_SIZE, cap + 1) : EXPORT_PAGE_SIZE)) {
-      if (cap !== null && meta.returnedCount === cap) {
-        meta.truncated = true;
-        break;
+    const pageSize = cap !== null ? Math.min(EXPORT_PAGE_SIZE, cap + 1) : EXPORT_PAGE_SIZE;
+    pages: for await (const page of this.queries.streamPages(filters, pageSize)) {
+      // one chunk per page: formatting row by row through nested generators allocated enough to grow the heap
+      const parts: string[] = [];
+      for (const change of page) {
+        if (cap !== null && meta.returnedCount === cap) {
+          meta.truncated = true;
+          if (parts.length) yield parts.join('');
+          break pages;
+        }
+        meta.returnedCount++;
+        options.onRow?.(meta.returnedCount);
+        if (format === 'csv') parts.push(stringify([csvRow(change)]));
+        else if (format === 'ndjson') parts.push(`${JSON.stringify(change)}\n`);
+        else parts.push(`${meta.returnedCount > 1 ? ',' : ''}${JSON.stringify(change)}`);
       }
-      meta.returnedCount++;
-      options.onRow?.(meta.returnedCount);
-      if (format === 'csv') yield stringify([csvRow(change)]);
-      else if (format === 'ndjson') yield `${JSON.stringify(change)}\n`;
-      else yield `${meta.returnedCount > 1 ? ',' : ''}${JSON.stringify(change)}`;
+      yield parts.join('');
     }
     if (format === 'json') yield `],"returned_count":${meta.returnedCount},"truncated":${meta.truncated}}\n`;
   }
