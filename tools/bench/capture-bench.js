@@ -13,6 +13,8 @@ const { naiveSchemaSql, naiveTriggerSql } = require('./naive-reference.sql');
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const OLTP_SECONDS = Number(process.env.BENCH_OLTP_SECONDS ?? 20);
 const OLTP_CLIENTS = 4;
+// BENCH_QUERY_INDEXES=0 measures the lean schema (capture.queryIndexes: false)
+const QUERY_INDEXES = process.env.BENCH_QUERY_INDEXES !== '0';
 const MODES = ['unaudited', 'naive', 'threadline'];
 
 const narrowColumns = 'id bigint PRIMARY KEY, a int NOT NULL, b text NOT NULL, c timestamptz NOT NULL DEFAULT now()';
@@ -39,8 +41,8 @@ async function main() {
   const client = new Client({ connectionString: server.url });
   await client.connect();
   const version = (await client.query('SHOW server_version')).rows[0].server_version;
-  console.log(`# PostgreSQL ${version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${ROWS} rows per bulk statement`);
-  await client.query(auditSchemaSql('public').up);
+  console.log(`# PostgreSQL ${version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${ROWS} rows per bulk statement, query indexes ${QUERY_INDEXES ? 'on (default)' : 'off'}`);
+  await client.query(auditSchemaSql('public', { queryIndexes: QUERY_INDEXES }).up);
   await client.query(naiveSchemaSql);
   const options = resolveCaptureOptions({});
 
