@@ -1,20 +1,11 @@
-import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { itResolvesEveryRegistrationForm } from '@threadline/testing/module-registration';
 import { ActorOptions, ActorRef, THREADLINE_ACTOR_OPTIONS, ThreadlineActorModule, ThreadlineContext } from '../src';
 
 const resolveActor = () => ActorRef.user('1');
 const OPTIONS: ActorOptions = { resolveActor, mountContext: false };
-
-@Injectable()
-class OptionsFactory {
-  createActorOptions(): ActorOptions {
-    return OPTIONS;
-  }
-}
-@Module({ providers: [OptionsFactory], exports: [OptionsFactory] })
-class FactoryModule {}
 
 describe('ThreadlineActorModule', () => {
   let db: TestDatabase;
@@ -24,16 +15,15 @@ describe('ThreadlineActorModule', () => {
   afterAll(() => db.drop());
   const typeorm = (connect = true) => TypeOrmModule.forRoot({ type: 'postgres', url: db.url, manualInitialization: !connect });
 
-  it.each([
-    ['forRoot', () => ThreadlineActorModule.forRoot(OPTIONS)],
-    ['forRootAsync useFactory', () => ThreadlineActorModule.forRootAsync({ useFactory: async () => OPTIONS })],
-    ['forRootAsync useClass', () => ThreadlineActorModule.forRootAsync({ useClass: OptionsFactory })],
-    ['forRootAsync useExisting', () => ThreadlineActorModule.forRootAsync({ imports: [FactoryModule], useExisting: OptionsFactory })],
-  ])('%s resolves the same options', async (_name, register) => {
-    const moduleRef = await Test.createTestingModule({ imports: [typeorm(), register()] }).compile();
-    expect(moduleRef.get(THREADLINE_ACTOR_OPTIONS)).toEqual({ resolveActor, mountContext: false });
-    expect(moduleRef.get(ThreadlineContext)).toBeInstanceOf(ThreadlineContext);
-    await moduleRef.close();
+  itResolvesEveryRegistrationForm({
+    module: ThreadlineActorModule,
+    factoryMethod: 'createActorOptions',
+    options: OPTIONS,
+    imports: () => [typeorm()],
+    check: (moduleRef) => {
+      expect(moduleRef.get(THREADLINE_ACTOR_OPTIONS)).toEqual({ resolveActor, mountContext: false });
+      expect(moduleRef.get(ThreadlineContext)).toBeInstanceOf(ThreadlineContext);
+    },
   });
 
   it.each([

@@ -1,23 +1,14 @@
-import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { itResolvesEveryRegistrationForm } from '@threadline/testing/module-registration';
 import { DataSource } from 'typeorm';
 import { CaptureConfigError, CaptureOptions, CaptureService, THREADLINE_CAPTURE_OPTIONS, ThreadlineCaptureModule } from '../src';
 
 const OPTIONS: CaptureOptions = { tables: { users: { mask: ['email'] } } };
-
-@Injectable()
-class OptionsFactory {
-  createCaptureOptions(): CaptureOptions {
-    return OPTIONS;
-  }
-}
-@Module({ providers: [OptionsFactory], exports: [OptionsFactory] })
-class FactoryModule {}
 
 describe('ThreadlineCaptureModule', () => {
   let db: TestDatabase;
@@ -28,16 +19,15 @@ describe('ThreadlineCaptureModule', () => {
 
   const typeorm = () => TypeOrmModule.forRoot({ type: 'postgres', url: db.url });
 
-  it.each([
-    ['forRoot', () => ThreadlineCaptureModule.forRoot(OPTIONS)],
-    ['forRootAsync useFactory', () => ThreadlineCaptureModule.forRootAsync({ useFactory: async () => OPTIONS })],
-    ['forRootAsync useClass', () => ThreadlineCaptureModule.forRootAsync({ useClass: OptionsFactory })],
-    ['forRootAsync useExisting', () => ThreadlineCaptureModule.forRootAsync({ imports: [FactoryModule], useExisting: OptionsFactory })],
-  ])('%s resolves the same validated options', async (_name, register) => {
-    const moduleRef = await Test.createTestingModule({ imports: [typeorm(), register()] }).compile();
-    expect(moduleRef.get(THREADLINE_CAPTURE_OPTIONS).tables[0]).toMatchObject({ table: 'users', mask: ['email'] });
-    expect(moduleRef.get(CaptureService)).toBeInstanceOf(CaptureService);
-    await moduleRef.close();
+  itResolvesEveryRegistrationForm({
+    module: ThreadlineCaptureModule,
+    factoryMethod: 'createCaptureOptions',
+    options: OPTIONS,
+    imports: () => [typeorm()],
+    check: (moduleRef) => {
+      expect(moduleRef.get(THREADLINE_CAPTURE_OPTIONS).tables[0]).toMatchObject({ table: 'users', mask: ['email'] });
+      expect(moduleRef.get(CaptureService)).toBeInstanceOf(CaptureService);
+    },
   });
 
   it('stops boot on invalid options with a message naming the option', async () => {
