@@ -1,6 +1,7 @@
 import { AuditQueryService, ExportService } from '@threadline/nestjs';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
+import { Post } from '../src/posts/post.entity';
 import { DemoApp, startDemoApp } from './demo-app';
 
 /**
@@ -40,6 +41,15 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
     expect(await queries.asOf('posts', postId, afterUpdate)).toMatchObject({ id: postId, body: 'v2' });
     await expect(queries.asOf('posts', postId, history[0].captured_at)).rejects.toMatchObject({ code: 'deleted_record' });
     await expect(queries.asOf('posts', postId, '2000-01-01T00:00:00Z')).rejects.toMatchObject({ code: 'before_audit_horizon' });
+    const asEntity = await queries.asOf(Post, postId, afterUpdate, { entity: true });
+    expect(asEntity).toBeInstanceOf(Post);
+    expect(asEntity).toMatchObject({ id: postId, title: 'Hello', body: 'v2', authorId: 1 });
+    const tagHistory = await queries.history('post_tags', { post_id: postId, tag: 'a' });
+    expect(tagHistory.map((c) => [c.op, c.transaction_id])).toEqual([
+      ['delete', tx.delete],
+      ['insert', tx.create],
+    ]);
+    await expect(queries.history('post_tags', postId)).rejects.toThrow('public.post_tags has a composite primary key (post_id, tag); pass an object with each column');
     const window = await queries.timeline({ table: 'posts', from: history[2].captured_at, to: history[1].captured_at });
     expect(window.changes.map((c) => c.op)).toEqual(['update', 'insert']);
   });

@@ -1,4 +1,4 @@
-import { Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Entity, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
 import { Post } from './post.entity';
 
 /** Composite primary key (post_id, tag): audit rows key on both columns. */
@@ -12,5 +12,6 @@ export class PostTag {
 
   @ManyToOne(() => Post, (post) => post.tags, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'post_id' })
-  post: Post;
+  // Relation<>: no eager reference to Post in decorator metadata (the two entities import each other)
+  post: Relation<Post>;
 }
