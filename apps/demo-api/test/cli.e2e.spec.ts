@@ -125,4 +125,20 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('format must be one of csv, json, ndjson (got "xml")');
   });
+
+  it('continuity explains the T0 cutover and checks that each table exists and is covered', async () => {
+    await db.query(`CREATE TABLE legacy (id int PRIMARY KEY, v text); INSERT INTO legacy SELECT g, 'old' FROM generate_series(1, 3) g`);
+    const uncovered = cli('continuity', '--table', 'legacy', '--table', 'nope');
+    expect(uncovered.code).toBe(1);
+    expect(uncovered.stdout).toContain('Rows that existed before have no history until they are next written');
+    expect(uncovered.stderr).toContain('public.legacy has no Threadline triggers');
+    expect(uncovered.stderr).toContain('public.nope is not a table in the database');
+    await db.query(cli('gen-triggers', '--tables', 'legacy', '--dry-run').stdout);
+    await db.query(`UPDATE legacy SET v = 'new' WHERE id = 2`);
+    const covered = cli('continuity', '--table', 'legacy', '--json');
+    expect(covered.code).toBe(0);
+    expect(JSON.parse(covered.stdout).tables).toEqual([
+      { table: 'public.legacy', exists: true, covered: true, rows: 3, rowsWithHistory: 1, firstCapturedAt: expect.any(String) },
+    ]);
+  });
 });

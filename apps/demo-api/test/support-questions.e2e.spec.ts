@@ -101,4 +101,12 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
     const bad = await auditor(http().get('/audit/transactions/not-a-uuid/changes')).expect(400);
     expect(bad.body.message).toBe('transaction id must be a UUID (got "not-a-uuid")');
   });
+
+  it('brownfield: a row that existed before capture has no history, and asOf says before_audit_horizon', async () => {
+    await demo.db.query(`ALTER TABLE posts DISABLE TRIGGER USER`);
+    const [{ id }] = await demo.db.query<{ id: number }>(`INSERT INTO posts (title, body) VALUES ('legacy', 'before capture') RETURNING id`);
+    await demo.db.query(`ALTER TABLE posts ENABLE TRIGGER USER`);
+    expect(await queries.history('posts', id)).toEqual([]);
+    await expect(queries.asOf('posts', id, new Date())).rejects.toMatchObject({ code: 'before_audit_horizon' });
+  });
 });

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthCommand, HealthCoverageCommand, VerifyCoverageCommand } from './coverage.commands';
+import { ContinuityCommand } from './continuity.command';
+import { ContinuityService } from './continuity.service';
 import { CoverageService } from './coverage.service';
 import { THREADLINE_COVERAGE_POLICY } from './health.constants';
 import { HEALTH_MODULE_OPTIONS, HealthConfigurableModule } from './health.module-definition';
@@ -15,6 +17,8 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
   providers: [
     { provide: THREADLINE_COVERAGE_POLICY, useFactory: (o: HealthOptions | undefined) => resolveCoveragePolicy(o), inject: [HEALTH_MODULE_OPTIONS] },
     CoverageService,
+    ContinuityService,
+    ContinuityCommand,
     RedactionPolicyService,
     ThreadlineCoverageIndicator,
     VerifyCoverageCommand,
@@ -23,6 +27,6 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
     PolicyCommand,
     PolicyShowCommand,
   ],
-  exports: [THREADLINE_COVERAGE_POLICY, CoverageService, RedactionPolicyService, ThreadlineCoverageIndicator],
+  exports: [THREADLINE_COVERAGE_POLICY, CoverageService, ContinuityService, RedactionPolicyService, ThreadlineCoverageIndicator],
 })
 export class ThreadlineHealthModule extends HealthConfigurableModule {}

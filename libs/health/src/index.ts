@@ -6,3 +6,5 @@ export { ThreadlineCoverageIndicator } from './threadline-coverage.health';
 export { VerifyCoverageCommand, HealthCommand, HealthCoverageCommand } from './coverage.commands';
 export { PolicyCommand, PolicyShowCommand } from './policy.commands';
 export { ThreadlineHealthModule } from './health.module';
+export * from './continuity.service';
+export { ContinuityCommand } from './continuity.command';

@@ -1,0 +1,51 @@
+import { commandOutput, ThreadlineError } from '@threadline/capture';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { ContinuityService, TableContinuity } from './continuity.service';
+
+const EXPLANATION = `Capture starts at the first audited write after the triggers are installed (T0).
+Rows that existed before have no history until they are next written: history() is empty
+for them and asOf() answers before_audit_horizon, rather than inventing a past.`;
+
+/** `continuity [--table NAME] [--json]`: explains the T0 cutover and checks each table exists and is covered. */
+@Command({ name: 'continuity', description: 'Explain the capture cutover (T0) and check each audited table exists and is covered' })
+export class ContinuityCommand extends CommandRunner {
+  constructor(private readonly continuity: ContinuityService) {
+    super();
+  }
+
+  async run(_args: string[], flags: { table?: string[]; json?: boolean; dryRun?: boolean }): Promise<void> {
+    try {
+      const tables = await this.continuity.check(flags.table);
+      if (tables.length === 0) throw new ThreadlineError('no tables to check: pass --table NAME or list tables under capture.tables');
+      if (flags.json) commandOutput.json({ explanation: EXPLANATION.replace(/\n/g, ' '), tables });
+      else commandOutput.text(`${EXPLANATION}\n\n${tables.map(describe).join('\n')}`);
+      const failing = tables.filter((t) => t.problem);
+      if (failing.length) commandOutput.fail(new ThreadlineError(`continuity check failed:\n  - ${failing.map((t) => t.problem).join('\n  - ')}`));
+    } catch (error) {
+      commandOutput.fail(error);
+    }
+  }
+
+  @Option({ flags: '--table <name>', description: 'A table to check (repeatable; default: capture.tables)' })
+  parseTable(value: string, previous: string[] = []): string[] {
+    return [...previous, value];
+  }
+
+  @Option({ flags: '--dry-run', description: 'Accepted for symmetry: the check writes nothing' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--json', description: 'Print one JSON document' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+function describe(t: TableContinuity): string {
+  if (!t.exists) return `${t.table}: MISSING (not a table)`;
+  const state = t.covered ? 'covered' : 'NOT COVERED';
+  const since = t.firstCapturedAt ? `first change captured ${t.firstCapturedAt}` : 'no change captured yet';
+  const gap = Math.max(0, t.rows - t.rowsWithHistory);
+  return `${t.table}: ${state}; ${since}; ${t.rows} rows, ${t.rowsWithHistory} with history, about ${gap} without history until their first audited write`;
+}
