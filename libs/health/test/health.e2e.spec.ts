@@ -44,7 +44,7 @@ describe('health and coverage (real PostgreSQL)', () => {
   async function boot(health: HealthOptions, capture: CaptureOptions = CAPTURE): Promise<INestApplication> {
     const url = db.url;
     const moduleRef = await Test.createTestingModule({
-      imports: [TypeOrmModule.forRoot({ type: 'postgres', url, retryAttempts: 0, manualInitialization: false }), TerminusModule, ThreadlineCaptureModule.forRoot(capture), ThreadlineHealthModule.forRoot(health)],
+      imports: [TypeOrmModule.forRoot({ type: 'postgres', url, retryAttempts: 0 }), TerminusModule, ThreadlineCaptureModule.forRoot(capture), ThreadlineHealthModule.forRoot(health)],
       controllers: [HealthController],
     }).compile();
     const created = moduleRef.createNestApplication({ logger: false });

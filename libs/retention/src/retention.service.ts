@@ -48,9 +48,29 @@ const LOCK_KEY = "hashtext('threadline.retention.purge')";
 
 interface WindowGroup {
   cutoff: string;
-  /** SQL condition on audit_changes (alias c) selecting the group's rows. */
-  where: string;
-  params: string[];
+  /** The table of a per-table window; absent for the global window. */
+  table?: { schema: string; table: string };
+  /** For the global window: the tables that have a window of their own. */
+  others: { schema: string; table: string }[];
+}
+
+/** Binds values as $1, $2... in the order conditions are built. */
+class SqlParams {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** `c` (an audit_changes row) belongs to the group and is older than its cutoff. */
+function eligible(group: WindowGroup, p: SqlParams): string {
+  const inGroup = group.table
+    ? `c.table_schema = ${p.add(group.table.schema)} AND c.table_name = ${p.add(group.table.table)}`
+    : group.others.length
+      ? `(c.table_schema, c.table_name) NOT IN (${group.others.map((t) => `(${p.add(t.schema)}, ${p.add(t.table)})`).join(', ')})`
+      : 'true';
+  return `(c.captured_at < ${p.add(group.cutoff)}::timestamptz AND ${inGroup})`;
 }
 
 /**
@@ -164,13 +184,15 @@ export class RetentionService implements OnApplicationBootstrap {
 
   /** One batch in its own transaction: the oldest eligible changes, then the transactions they left empty. */
   private async batch(runner: QueryRunner, group: WindowGroup, batchSize: number, deleteEmpty: boolean): Promise<{ changes: number; transactions: number }> {
+    const p = new SqlParams();
+    const where = eligible(group, p);
     await runner.startTransaction();
     try {
       // structured result: TypeORM returns DELETE results as [rows, count] otherwise
       const { records: deleted } = (await runner.query(
         `WITH doomed AS (
            SELECT c.id FROM ${this.changes} AS c
-           WHERE c.captured_at < $1::timestamptz AND ${group.where}
+           WHERE ${where}
            -- ids come from a sequence at capture time: the primary key walks the oldest first
            ORDER BY c.id
            LIMIT ${batchSize}
@@ -178,7 +200,7 @@ export class RetentionService implements OnApplicationBootstrap {
          )
          DELETE FROM ${this.changes} AS c USING doomed WHERE c.id = doomed.id
          RETURNING c.transaction_id`,
-        [group.cutoff, ...group.params],
+        p.values,
         true,
       )) as { records: { transaction_id: string }[] };
       let transactions = 0;
@@ -200,32 +222,31 @@ export class RetentionService implements OnApplicationBootstrap {
   }
 
   private async hasEligible(runner: QueryRunner, group: WindowGroup): Promise<boolean> {
-    const rows = await runner.query(`SELECT 1 FROM ${this.changes} AS c WHERE c.captured_at < $1::timestamptz AND ${group.where} LIMIT 1`, [group.cutoff, ...group.params]);
+    const p = new SqlParams();
+    const rows = await runner.query(`SELECT 1 FROM ${this.changes} AS c WHERE ${eligible(group, p)} LIMIT 1`, p.values);
     return rows.length > 0;
   }
 
   private async dryRun(runner: QueryRunner, groups: WindowGroup[], batchSize: number, maxBatches: number, policy: RetentionPolicy, started: number): Promise<PurgeSummary> {
     const cap = batchSize * maxBatches;
-    let eligible = 0;
-    for (const group of groups) {
-      const [{ n }] = await runner.query(`SELECT count(*)::bigint AS n FROM ${this.changes} AS c WHERE c.captured_at < $1::timestamptz AND ${group.where}`, [group.cutoff, ...group.params]);
-      eligible += Number(n);
-    }
-    const deletedChanges = Math.min(eligible, cap);
+    // the groups partition the tables, so a change is eligible when it is eligible in any group
+    const counted = new SqlParams();
+    const anyGroup = groups.map((g) => eligible(g, counted)).join(' OR ');
+    const [{ n: total }] = await runner.query(`SELECT count(*)::bigint AS n FROM ${this.changes} AS c WHERE ${anyGroup}`, counted.values);
+    const eligibleChanges = Number(total);
+    const deletedChanges = Math.min(eligibleChanges, cap);
     let deletedTransactions = 0;
     if (policy.deleteEmptyTransactions && deletedChanges > 0) {
       // Transactions every one of whose changes is eligible (exact unless the cap cuts the run short).
-      const eligibleCase = `CASE ${groups.map((g, i) => `WHEN ${g.where.replace(/\$(\d+)/g, (_m, d) => `$${Number(d) + paramOffset(groups, i)}`)} THEN c.captured_at < $${1 + paramOffset(groups, i)}::timestamptz`).join(' ')} END`;
-      const params = groups.flatMap((g) => [g.cutoff, ...g.params]);
       const [{ n }] = await runner.query(
         `SELECT count(*)::bigint AS n FROM ${this.transactions} AS t
          WHERE EXISTS (SELECT 1 FROM ${this.changes} AS c WHERE c.transaction_id = t.id)
-           AND NOT EXISTS (SELECT 1 FROM ${this.changes} AS c WHERE c.transaction_id = t.id AND NOT (${eligibleCase}))`,
-        params,
+           AND NOT EXISTS (SELECT 1 FROM ${this.changes} AS c WHERE c.transaction_id = t.id AND NOT (${anyGroup}))`,
+        counted.values,
       );
       deletedTransactions = Number(n);
     }
-    const batchesRun = Math.min(Math.ceil(eligible / batchSize), maxBatches);
+    const batchesRun = Math.min(Math.ceil(eligibleChanges / batchSize), maxBatches);
     return {
       status: 'completed',
       dryRun: true,
@@ -234,7 +255,7 @@ export class RetentionService implements OnApplicationBootstrap {
       deletedTransactions,
       batchesRun,
       maxBatches,
-      maxBatchesReached: eligible > cap,
+      maxBatchesReached: eligibleChanges > cap,
       cutoff: groups[0].cutoff,
       durationMs: Date.now() - started,
     };
@@ -263,18 +284,12 @@ export class RetentionService implements OnApplicationBootstrap {
         `retention: cutoff ${given} is newer than the policy allows (${rows[0].policy_cutoff}); only a stricter (older) cutoff may be given`,
       );
     }
-    const listed = policy.tables;
-    const global: WindowGroup = {
-      cutoff: rows[0].effective,
-      where: listed.length ? `(c.table_schema, c.table_name) NOT IN (${listed.map((_, i) => `($${2 + 2 * i}, $${3 + 2 * i})`).join(', ')})` : 'true',
-      params: listed.flatMap((t) => [t.schema, t.table]),
-    };
-    return [global, ...listed.map((t, i) => ({ cutoff: rows[i + 1].effective, where: 'c.table_schema = $2 AND c.table_name = $3', params: [t.schema, t.table] }))];
+    const listed = policy.tables.map(({ schema, table }) => ({ schema, table }));
+    return [
+      { cutoff: rows[0].effective, others: listed },
+      ...listed.map((table, i) => ({ cutoff: rows[i + 1].effective, table, others: [] })),
+    ];
   }
-}
-
-function paramOffset(groups: WindowGroup[], index: number): number {
-  return groups.slice(0, index).reduce((n, g) => n + 1 + g.params.length, 0);
 }
 
 function positive(name: string, value: number): number {
