@@ -1,4 +1,4 @@
-import { AuditQueryService, ExportService } from '@threadline/nestjs';
+import { AuditQueryService, BaselineService, changeDiff, ExportService, PurgeSummary, RetentionService } from '@threadline/nestjs';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { Post } from '../src/posts/post.entity';
@@ -108,5 +108,47 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
     await demo.db.query(`ALTER TABLE posts ENABLE TRIGGER USER`);
     expect(await queries.history('posts', id)).toEqual([]);
     await expect(queries.asOf('posts', id, new Date())).rejects.toMatchObject({ code: 'before_audit_horizon' });
+  });
+
+  it('brownfield baseline: a snapshot gives a pre-capture row history from the baseline instant on, marked as a baseline; export, diff and retention handle it', async () => {
+    await demo.db.query(`ALTER TABLE users DISABLE TRIGGER USER`);
+    const [{ id }] = await demo.db.query<{ id: number }>(`INSERT INTO users (name, email, password_hash) VALUES ('Legacy', 'legacy@secret.example', 'scrypt$x') RETURNING id`);
+    await demo.db.query(`ALTER TABLE users ENABLE TRIGGER USER`);
+    const beforeBaseline = new Date().toISOString();
+    expect(await queries.history('users', id)).toEqual([]);
+
+    const result = await demo.app.get(BaselineService).baseline('users', { execute: true });
+    expect(result).toMatchObject({ status: 'complete', rowsWithoutHistory: 1, written: 1 });
+    const [snapshot] = await queries.history('users', id);
+    expect(snapshot).toMatchObject({
+      op: 'snapshot',
+      transaction_id: result.transactionId,
+      transaction: { source: 'threadline:baseline', actor_ref: { type: 'system', id: 'threadline-baseline' }, meta: { baseline: true, table: 'public.users' } },
+      data_after: { id, name: 'Legacy', email: '[REDACTED]' },
+    });
+    expect(snapshot.data_after).not.toHaveProperty('password_hash');
+    expect(await queries.asOf('users', id, new Date())).toMatchObject({ id, name: 'Legacy', email: '[REDACTED]' });
+    await expect(queries.asOf('users', id, beforeBaseline)).rejects.toMatchObject({ code: 'before_audit_horizon' });
+    expect(changeDiff(snapshot)).toMatchObject({ op: 'snapshot', fields: { name: { after: 'Legacy' }, email: { after: '[REDACTED]' } } });
+
+    // A later write is ordered after the snapshot.
+    await demo.db.query(`UPDATE users SET name = 'Legacy 2' WHERE id = $1`, [id]);
+    expect((await queries.history('users', id)).map((c) => c.op)).toEqual(['update', 'snapshot']);
+
+    const ndjson = (await demo.app.get(ExportService).exportChanges({ table: 'users' }, { format: 'ndjson' })).body;
+    expect(ndjson).toContain('"op":"snapshot"');
+    const csv = parse((await demo.app.get(ExportService).exportChanges({ table: 'users' }, { format: 'csv' })).body, { columns: true });
+    expect(csv.filter((r: { op: string }) => r.op === 'snapshot')).toHaveLength(1);
+    const page = await auditor(http().get(`/audit/transactions/${result.transactionId}/changes`)).expect(200);
+    expect(page.body.changes[0].diff).toMatchObject({ op: 'snapshot', fields: { name: { after: 'Legacy' } } });
+    for (const text of [ndjson, JSON.stringify(csv), JSON.stringify(page.body)]) expect(text).not.toContain('legacy@secret.example');
+
+    // Retention purges a snapshot like any change once it is old enough, and its emptied baseline transaction.
+    await demo.db.query(`UPDATE audit_changes SET captured_at = now() - interval '100 days' WHERE transaction_id = $1`, [result.transactionId]);
+    await demo.db.query(`UPDATE audit_transactions SET occurred_at = now() - interval '100 days' WHERE id = $1`, [result.transactionId]);
+    const purge = (await demo.app.get(RetentionService).purge()) as PurgeSummary;
+    expect(purge.deletedChanges).toBeGreaterThanOrEqual(1);
+    expect((await queries.history('users', id)).map((c) => c.op)).toEqual(['update']);
+    expect(await demo.db.query(`SELECT id FROM audit_transactions WHERE id = $1`, [result.transactionId])).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { parseTableName, ResolvedCaptureOptions, tableOptionsFor } from './captu
 import { writeMigration, MigrationWriteResult } from './migration/migration-writer';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
 import { CaptureConfigError } from './threadline.error';
-import { catalogProblems, generateTriggerSql } from './trigger/trigger-sql.generator';
+import { catalogProblems, generateSnapshotSql, generateTriggerSql, SnapshotSql } from './trigger/trigger-sql.generator';
 
 export const AUDIT_TABLES = ['audit_transactions', 'audit_changes', 'audit_actions'] as const;
 
@@ -85,6 +85,18 @@ export class CaptureService {
       down: sections.map((s) => s!.down).join(''),
       tables: refs.map((r) => `${r.schema}.${r.table}`),
     };
+  }
+
+  /**
+   * The batch SQL of a baseline for one table (see generateSnapshotSql), built
+   * from the same catalog checks and redaction settings as its triggers.
+   */
+  async snapshotSql(name: string): Promise<SnapshotSql & { table: string }> {
+    const ref = parseTableName(name.trim());
+    const [description] = await describeTables(this.dataSource, [ref]);
+    const problems = catalogProblems(description, tableOptionsFor(this.options, ref.schema, ref.table));
+    if (problems.length > 0) throw new CaptureConfigError(`Cannot take a baseline of ${ref.schema}.${ref.table}:\n  - ${problems.join('\n  - ')}`);
+    return { table: `${ref.schema}.${ref.table}`, ...generateSnapshotSql(description!, tableOptionsFor(this.options, ref.schema, ref.table), this.options) };
   }
 
   /** The `install` migration: idempotent, a second run finds the first file and writes nothing. */

@@ -5,7 +5,8 @@ export interface AuditChange {
   transaction_id: string;
   table_schema: string;
   table_name: string;
-  op: 'insert' | 'update' | 'delete';
+  /** `snapshot`: a row that existed before capture, recorded by a baseline (its transaction's source is 'threadline:baseline'). */
+  op: 'insert' | 'update' | 'delete' | 'snapshot';
   /** ISO 8601 UTC with microseconds. */
   captured_at: string;
   table_pk: Record<string, unknown>;
@@ -35,19 +36,20 @@ export interface ChangeDiff {
   table: string;
   table_pk: Record<string, unknown>;
   previous_pk: Record<string, unknown> | null;
-  /** Per field, sorted by name: `after` for inserts; `before` / `after` for updates, `before_omitted` when `changed_from` was not stored. */
+  /** Per field, sorted by name: `after` for inserts and snapshots; `before` / `after` for updates, `before_omitted` when `changed_from` was not stored. */
   fields: Record<string, { before?: unknown; after?: unknown; before_omitted?: true }>;
 }
 
 /**
  * The reference's deterministic diff projection: inserts show every field's
  * `after`; updates show each changed field with `after` and `before` when
- * `changed_from` has it (else `before_omitted`); deletes have no image.
+ * `changed_from` has it (else `before_omitted`); deletes have no image. A
+ * baseline `snapshot` is shown like an insert: the row as first recorded.
  */
 export function changeDiff(change: AuditChange): ChangeDiff {
   const fields: ChangeDiff['fields'] = {};
   const after = change.data_after ?? {};
-  if (change.op === 'insert') {
+  if (change.op === 'insert' || change.op === 'snapshot') {
     for (const key of Object.keys(after).sort()) fields[key] = { after: after[key] };
   } else if (change.op === 'update') {
     for (const key of [...(change.changed_fields ?? [])].sort()) {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthCommand, HealthCoverageCommand, VerifyCoverageCommand } from './coverage.commands';
+import { BaselineService } from './baseline.service';
 import { ContinuityCommand } from './continuity.command';
 import { ContinuityService } from './continuity.service';
 import { CoverageService } from './coverage.service';
@@ -18,6 +19,7 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
     { provide: THREADLINE_COVERAGE_POLICY, useFactory: (o: HealthOptions | undefined) => resolveCoveragePolicy(o), inject: [HEALTH_MODULE_OPTIONS] },
     CoverageService,
     ContinuityService,
+    BaselineService,
     ContinuityCommand,
     RedactionPolicyService,
     ThreadlineCoverageIndicator,
@@ -27,6 +29,6 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
     PolicyCommand,
     PolicyShowCommand,
   ],
-  exports: [THREADLINE_COVERAGE_POLICY, CoverageService, ContinuityService, RedactionPolicyService, ThreadlineCoverageIndicator],
+  exports: [THREADLINE_COVERAGE_POLICY, CoverageService, ContinuityService, BaselineService, RedactionPolicyService, ThreadlineCoverageIndicator],
 })
 export class ThreadlineHealthModule extends HealthConfigurableModule {}

@@ -7,4 +7,5 @@ export { VerifyCoverageCommand, HealthCommand, HealthCoverageCommand } from './c
 export { PolicyCommand, PolicyShowCommand } from './policy.commands';
 export { ThreadlineHealthModule } from './health.module';
 export * from './continuity.service';
+export * from './baseline.service';
 export { ContinuityCommand } from './continuity.command';

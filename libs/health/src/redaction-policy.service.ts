@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   ResolvedCaptureOptions,
+  ResolvedTableCaptureOptions,
   STAMP_PREFIX,
   THREADLINE_CAPTURE_OPTIONS,
   triggerNameFor,
@@ -43,8 +44,8 @@ export class RedactionPolicyService {
     @Inject(THREADLINE_CAPTURE_OPTIONS) private readonly capture: ResolvedCaptureOptions,
   ) {}
 
-  async redactionPolicy(): Promise<TableRedaction[]> {
-    const tables = this.capture.tables;
+  /** Every configured table, or the given ones (a table absent from capture.tables is expected to have no redaction). */
+  async redactionPolicy(tables: ResolvedTableCaptureOptions[] = this.capture.tables): Promise<TableRedaction[]> {
     if (tables.length === 0) return [];
     const rows: { ord: string; body: string | null; stamp: string | null }[] = await this.dataSource.query(
       `SELECT x.ord, p.prosrc AS body, obj_description(p.oid, 'pg_proc') AS stamp

@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS "public"."audit_changes" (
   transaction_id uuid NOT NULL,
   table_schema text NOT NULL,
   table_name text NOT NULL,
-  op text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+  op text NOT NULL CHECK (op IN ('insert', 'update', 'delete', 'snapshot')),
   table_pk jsonb NOT NULL,
   previous_pk jsonb,
   data_after jsonb,

@@ -27,6 +27,10 @@ export const TRANSACTION_CACHE_SETTING = 'threadline.transaction_id';
  *   costs every change row a lookup, and only the trigger writes these rows,
  *   always after creating the transaction row in the same transaction.
  *   Retention deletes changes before their transactions.
+ * - `op` is insert, update or delete from the triggers, or `snapshot`: the
+ *   image of a row that existed before capture, written by a baseline
+ *   (`continuity --baseline`) under one transaction whose `source` is
+ *   'threadline:baseline'.
  * - The transaction row is not unique on `txid` alone: txids restart after a
  *   logical restore into a new cluster. The id is the key; `txid` is kept for
  *   correlation with PostgreSQL logs.
@@ -88,7 +92,7 @@ CREATE TABLE IF NOT EXISTS ${s('audit_changes')} (
   transaction_id uuid NOT NULL,
   table_schema text NOT NULL,
   table_name text NOT NULL,
-  op text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+  op text NOT NULL CHECK (op IN ('insert', 'update', 'delete', 'snapshot')),
   table_pk jsonb NOT NULL,
   previous_pk jsonb,
   data_after jsonb,

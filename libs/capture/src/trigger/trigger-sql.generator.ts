@@ -170,6 +170,64 @@ FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();
   return { up, down };
 }
 
+/** Marks the one audit transaction a baseline's snapshots are stored under. */
+export const BASELINE_SOURCE = 'threadline:baseline';
+
+/** The statements of one baseline batch; each comes in a first-batch form and a form taking the cursor (a table_pk object). */
+export interface SnapshotSql {
+  /** Locks the next rows without history: params [cursor?, limit]; returns `locked` (count) and `last_pk`. */
+  lock: { first: string; next: string };
+  /** Writes their snapshots under transaction $1: params [transactionId, cursor?, lastPk]; returns `written`. */
+  write: { first: string; next: string };
+  /** Counts the rows without history. */
+  remaining: string;
+}
+
+/**
+ * One batch of a baseline, in two statements of one transaction. The first
+ * takes FOR SHARE locks on the next rows after the cursor that have no
+ * captured change: a writer already changing one makes it wait, and a later
+ * writer waits for the batch (at most one batch) and is captured after the
+ * snapshot. The second, with a fresh statement snapshot, writes a `snapshot`
+ * change for each row in the locked key range that still has no change (a
+ * writer that committed while the lock waited gave its row history), with
+ * the same redacted image an insert gets. So no row's snapshot comes after
+ * another change of that row.
+ */
+export function generateSnapshotSql(table: TableDescription, options: ResolvedTableCaptureOptions, global: Pick<GlobalCaptureSettings, 'auditSchema' | 'maskPlaceholder'>): SnapshotSql {
+  const target = qualified(table.schema, table.table);
+  const changes = qualified(global.auditSchema, 'audit_changes');
+  const b = new ImageBuilder(table, options, global.maskPlaceholder);
+  const order = (dir = '') => table.primaryKey.map((k) => `n.${ident(k)}${dir}`).join(', ');
+  const compare = (op: string, param: string) => {
+    const keys = table.primaryKey.map((k) => `n.${ident(k)}`);
+    const values = table.primaryKey.map((k) => `(${param}::jsonb ->> ${literal(k)})::${b.column(k).type}`);
+    return keys.length === 1 ? `${keys[0]} ${op} ${values[0]}` : `(${keys.join(', ')}) ${op} (${values.join(', ')})`;
+  };
+  const withoutHistory = `NOT EXISTS (
+    SELECT 1 FROM ${changes} AS c
+    WHERE c.table_name = ${literal(table.table)} AND c.table_pk = ${b.primaryKey('n')} AND c.table_schema = ${literal(table.schema)})`;
+  const lock = (cursor: boolean) => `WITH locked AS (
+  SELECT n.* FROM ${target} AS n
+  WHERE ${cursor ? `${compare('>', '$1')} AND ` : ''}${withoutHistory}
+  ORDER BY ${order()}
+  LIMIT $${cursor ? 2 : 1}
+  FOR SHARE OF n
+)
+SELECT (SELECT count(*) FROM locked)::int AS locked,
+  (SELECT ${b.primaryKey('n')} FROM locked AS n ORDER BY ${order(' DESC')} LIMIT 1) AS last_pk`;
+  const write = (cursor: boolean) => `INSERT INTO ${changes} (transaction_id, table_schema, table_name, op, table_pk, data_after)
+SELECT $1::uuid, ${literal(table.schema)}, ${literal(table.table)}, 'snapshot', ${b.primaryKey('n')}, ${b.image('n')}
+FROM ${target} AS n
+WHERE ${cursor ? `${compare('>', '$2')} AND ` : ''}${compare('<=', cursor ? '$3' : '$2')} AND ${withoutHistory}
+ORDER BY ${order()}`;
+  return {
+    lock: { first: lock(false), next: lock(true) },
+    write: { first: write(false), next: write(true) },
+    remaining: `SELECT count(*)::bigint AS n FROM ${target} AS n WHERE ${withoutHistory}`,
+  };
+}
+
 /** Builds the redacted row images and column expressions of one table. */
 class ImageBuilder {
   private readonly byName: Map<string, ColumnDescription>;

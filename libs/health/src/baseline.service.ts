@@ -1,0 +1,216 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  BASELINE_SOURCE,
+  CaptureService,
+  parseTableName,
+  qualified,
+  ResolvedCaptureOptions,
+  SnapshotSql,
+  tableOptionsFor,
+  THREADLINE_CAPTURE_OPTIONS,
+  ThreadlineError,
+} from '@threadline/capture';
+import { DataSource, QueryRunner } from 'typeorm';
+import { CoverageService } from './coverage.service';
+import { tableKey } from './health.options';
+import { RedactionPolicyService } from './redaction-policy.service';
+
+/** The actor every baseline transaction carries. */
+export const BASELINE_ACTOR = { type: 'system', id: 'threadline-baseline' } as const;
+
+export class BaselineError extends ThreadlineError {}
+
+export interface BaselineOptions {
+  /** false (the default) is a dry run: counts only, nothing written. */
+  execute?: boolean;
+  /** Rows per batch (one short transaction each); 1 to 100,000, default 1,000. */
+  batchSize?: number;
+  /** Stop after this many batches; a later run resumes where this one stopped. */
+  maxBatches?: number;
+  onBatch?: (progress: BaselineProgress) => void;
+}
+
+export interface BaselineProgress {
+  table: string;
+  batch: number;
+  /** Snapshots written by this run so far. */
+  written: number;
+  /** Rows without history when this run started. */
+  total: number;
+}
+
+export interface BaselineResult {
+  table: string;
+  /** dry_run: nothing written; complete: every row has history; stopped: maxBatches reached, run again to resume; nothing_to_do; busy: another baseline of this table holds its lock. */
+  status: 'dry_run' | 'complete' | 'stopped' | 'nothing_to_do' | 'busy';
+  /** The baseline transaction (audit_transactions.id), or null when none exists yet. */
+  transactionId: string | null;
+  /** True when this run continued an interrupted baseline. */
+  resumed: boolean;
+  /** Rows of the table with no captured change when the run started. */
+  rowsWithoutHistory: number;
+  /** Snapshots written by this run. */
+  written: number;
+  /** Snapshots in the baseline transaction, all runs together. */
+  snapshots: number;
+  batches: number;
+  batchSize: number;
+}
+
+interface OpenBaseline {
+  id: string;
+  meta: { cursor?: Record<string, unknown> | null; snapshots?: number };
+}
+
+const DEADLOCK = '40P01';
+const CHECK_VIOLATION = '23514';
+
+/**
+ * Baseline snapshots: one `snapshot` change per existing row that has no
+ * history yet, so history() and asOf() answer for rows that predate capture
+ * from the baseline instant on. All of a table's snapshots belong to one
+ * audit transaction (source 'threadline:baseline', system actor), written in
+ * short batches that walk the primary key; the cursor is saved with each
+ * batch, so an interrupted run resumes without writing a row twice.
+ */
+@Injectable()
+export class BaselineService {
+  private readonly transactions: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly capture: CaptureService,
+    private readonly coverage: CoverageService,
+    private readonly redaction: RedactionPolicyService,
+    @Inject(THREADLINE_CAPTURE_OPTIONS) private readonly options: ResolvedCaptureOptions,
+  ) {
+    this.transactions = qualified(options.auditSchema, 'audit_transactions');
+  }
+
+  async baseline(name: string, options: BaselineOptions = {}): Promise<BaselineResult> {
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
+      throw new BaselineError(`batchSize must be an integer from 1 to 100000 (got ${JSON.stringify(options.batchSize)})`);
+    }
+    if (options.maxBatches !== undefined && (!Number.isInteger(options.maxBatches) || options.maxBatches < 1)) {
+      throw new BaselineError(`maxBatches must be a positive integer (got ${JSON.stringify(options.maxBatches)})`);
+    }
+    const ref = parseTableName(name);
+    const table = tableKey(ref);
+    await this.checkCaptured(ref);
+    const sql = await this.capture.snapshotSql(table);
+    const open = await this.openBaseline(table);
+    const [{ n }] = await this.dataSource.query(sql.remaining);
+    const result: BaselineResult = {
+      table,
+      status: 'dry_run',
+      transactionId: open?.id ?? null,
+      resumed: Boolean(open),
+      rowsWithoutHistory: Number(n),
+      written: 0,
+      snapshots: Number(open?.meta.snapshots ?? 0),
+      batches: 0,
+      batchSize,
+    };
+    if (!options.execute) return result;
+    if (!open && result.rowsWithoutHistory === 0) return { ...result, status: 'nothing_to_do' };
+
+    // A session lock held on one connection for the whole run: two baselines
+    // of one table would otherwise race on the cursor.
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtext('threadline:baseline'), hashtext($1)) AS locked`, [table]);
+      if (!locked) return { ...result, status: 'busy' };
+      try {
+        // Read again under the lock: a run that just finished may have closed it.
+        const baseline = (await this.openBaseline(table, runner)) ?? (await this.createBaseline(table, runner, batchSize));
+        result.transactionId = baseline.id;
+        let cursor = baseline.meta.cursor ?? null;
+        for (;;) {
+          if (options.maxBatches !== undefined && result.batches >= options.maxBatches) return { ...result, status: 'stopped' };
+          const batch = await this.writeBatch(runner, baseline.id, sql, cursor, batchSize, table);
+          result.batches++;
+          result.written += batch.written;
+          result.snapshots = batch.snapshots;
+          cursor = batch.lastPk ?? cursor;
+          options.onBatch?.({ table, batch: result.batches, written: result.written, total: result.rowsWithoutHistory });
+          if (batch.locked < batchSize) break;
+        }
+        await runner.query(`UPDATE ${this.transactions} SET meta = meta || jsonb_build_object('completed_at', clock_timestamp()) WHERE id = $1`, [baseline.id]);
+        return { ...result, status: 'complete' };
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtext('threadline:baseline'), hashtext($1))`, [table]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** A baseline only makes sense on a captured table whose deployed redaction matches the config the snapshots are built from. */
+  private async checkCaptured(ref: { schema: string; table: string }): Promise<void> {
+    const table = tableKey(ref);
+    const coverage = (await this.coverage.triggerCoverage()).find((t) => tableKey(t) === table);
+    if (!coverage) throw new BaselineError(`${table} is not a table in the database`);
+    if (!coverage.covered) {
+      throw new BaselineError(`${table} has no Threadline triggers (missing: ${coverage.missingTriggers.join(', ')}); run gen-triggers and migrate first, or writes made during the baseline would go unrecorded`);
+    }
+    const [redaction] = await this.redaction.redactionPolicy([tableOptionsFor(this.options, ref.schema, ref.table)]);
+    if (redaction.status !== 'matches') {
+      const why = redaction.status === 'drift' ? redaction.differences.join('; ') : redaction.reason;
+      throw new BaselineError(`${table}: ${redaction.label} (${why}); regenerate its triggers first, so snapshots are redacted exactly as its changes are`);
+    }
+  }
+
+  private async openBaseline(table: string, db: { query(sql: string, params: unknown[]): Promise<OpenBaseline[]> } = this.dataSource): Promise<OpenBaseline | undefined> {
+    const [row] = await db.query(
+      `SELECT id, meta FROM ${this.transactions} WHERE source = $1 AND meta ->> 'table' = $2 AND NOT meta ? 'completed_at' ORDER BY occurred_at DESC LIMIT 1`,
+      [BASELINE_SOURCE, table],
+    );
+    return row;
+  }
+
+  private async createBaseline(table: string, runner: QueryRunner, batchSize: number): Promise<OpenBaseline> {
+    const [row] = await runner.query(
+      `INSERT INTO ${this.transactions} (txid, actor_ref, source, meta)
+       VALUES (txid_current(), $1::jsonb, $2, jsonb_build_object('baseline', true, 'table', $3::text, 'batch_size', $4::int, 'snapshots', 0))
+       RETURNING id, meta`,
+      [JSON.stringify(BASELINE_ACTOR), BASELINE_SOURCE, table, batchSize],
+    );
+    return row;
+  }
+
+  /** One batch and its cursor in one short transaction; a deadlock with an application write is retried. */
+  private async writeBatch(runner: QueryRunner, id: string, sql: SnapshotSql, cursor: Record<string, unknown> | null, limit: number, table: string) {
+    const from = cursor ? [JSON.stringify(cursor)] : [];
+    for (let attempt = 1; ; attempt++) {
+      await runner.startTransaction();
+      try {
+        const [{ locked, last_pk }] = await runner.query(cursor ? sql.lock.next : sql.lock.first, [...from, limit]);
+        const written = locked === 0 ? 0 : (await runner.query(cursor ? sql.write.next : sql.write.first, [id, ...from, JSON.stringify(last_pk)], true)).affected ?? 0;
+        const {
+          records: [{ snapshots }],
+        } = await runner.query(
+          `UPDATE ${this.transactions} SET meta = meta || jsonb_build_object('cursor', $2::jsonb, 'snapshots', (meta ->> 'snapshots')::bigint + $3)
+           WHERE id = $1 RETURNING (meta ->> 'snapshots')::bigint AS snapshots`,
+          [id, last_pk === null ? (cursor ? JSON.stringify(cursor) : null) : JSON.stringify(last_pk), written],
+          true,
+        );
+        await runner.commitTransaction();
+        return { locked: Number(locked), written: Number(written), lastPk: last_pk as Record<string, unknown> | null, snapshots: Number(snapshots) };
+      } catch (error) {
+        await runner.rollbackTransaction();
+        const code = (error as { driverError?: { code?: string } }).driverError?.code;
+        if (code === DEADLOCK && attempt < 5) continue;
+        if (code === CHECK_VIOLATION) {
+          const changes = qualified(this.options.auditSchema, 'audit_changes');
+          throw new BaselineError(
+            `${table}: audit_changes does not accept op 'snapshot' (its audit schema predates baselines). Allow it with:\n` +
+              `  ALTER TABLE ${changes} DROP CONSTRAINT audit_changes_op_check, ADD CONSTRAINT audit_changes_op_check CHECK (op IN ('insert', 'update', 'delete', 'snapshot'));`,
+          );
+        }
+        throw error;
+      }
+    }
+  }
+}
