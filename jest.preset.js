@@ -10,6 +10,7 @@ const moduleNameMapper = Object.fromEntries(
 moduleNameMapper['^@threadline/embedded-postgres$'] = path.join(__dirname, 'tools', 'embedded-postgres', 'src', 'index.ts');
 moduleNameMapper['^@threadline/testing$'] = path.join(__dirname, 'tools', 'testing', 'test-database.ts');
 moduleNameMapper['^@threadline/testing/pgbouncer$'] = path.join(__dirname, 'tools', 'testing', 'pgbouncer.ts');
+moduleNameMapper['^@threadline/testing/browser$'] = path.join(__dirname, 'tools', 'testing', 'browser.ts');
 moduleNameMapper['^@threadline/testing/module-registration$'] = path.join(__dirname, 'tools', 'testing', 'module-registration.ts');
 
 module.exports = {

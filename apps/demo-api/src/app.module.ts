@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ThreadlineModule } from '@threadline/nestjs';
 import * as path from 'path';
 import { MigrateCommand } from './cli/migrate.command';
+import { DemoSessionController } from './demo-auth';
 import { HealthController } from './health.controller';
 import { PostTag } from './posts/post-tag.entity';
 import { Post } from './posts/post.entity';
@@ -20,6 +21,8 @@ export interface DemoAppOptions {
   runMigrations: boolean;
   /** Start scheduled jobs (the HTTP app does; the CLI and tests do not). @default false */
   scheduledJobs?: boolean;
+  /** How often the coverage page refreshes (tests shorten it). @default 30 */
+  coverageRefreshSeconds?: number;
 }
 
 @Module({})
@@ -37,11 +40,14 @@ export class AppModule {
           synchronize: false,
           logging: ['error', 'warn', 'migration'],
         }),
-        ThreadlineModule.forRoot(threadlineOptions),
+        ThreadlineModule.forRoot({
+          ...threadlineOptions,
+          operator: { ...threadlineOptions.operator, ...(options.coverageRefreshSeconds && { coverageRefreshSeconds: options.coverageRefreshSeconds }) },
+        }),
         TerminusModule,
         ...(options.scheduledJobs ? [ScheduleModule.forRoot()] : []),
       ],
-      controllers: [UsersController, PostsController, HealthController],
+      controllers: [UsersController, PostsController, HealthController, DemoSessionController],
       providers: [MigrateCommand, TagNormalizerJob],
     };
   }

@@ -1,5 +1,6 @@
+import { Controller, Get, Res } from '@nestjs/common';
 import { ActorRef } from '@threadline/nestjs';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 
 /**
  * DEMO ONLY, not authentication: the `x-user-id` header names the acting
@@ -12,7 +13,24 @@ export function demoActorOf(request: Request): ActorRef {
   return id ? ActorRef.user(id) : ActorRef.anonymous();
 }
 
-/** DEMO ONLY: `x-demo-role: auditor` opens the /audit routes. */
+const ROLE_COOKIE = 'threadline_demo_role';
+
+/** DEMO ONLY: `x-demo-role: auditor`, or the cookie set by /demo/auditor-session (for a browser), opens the /audit routes. */
 export function demoIsAuditor(request: Request): boolean {
-  return request.header('x-demo-role') === 'auditor';
+  if (request.header('x-demo-role') === 'auditor') return true;
+  return (request.header('cookie') ?? '').split(';').some((c) => c.trim() === `${ROLE_COOKIE}=auditor`);
+}
+
+/** DEMO ONLY: lets a browser try the operator pages: sets the auditor cookie and goes to /audit/coverage. */
+@Controller('demo')
+export class DemoSessionController {
+  @Get('auditor-session')
+  signIn(@Res() res: Response): void {
+    res.cookie(ROLE_COOKIE, 'auditor', { httpOnly: true, sameSite: 'strict', path: '/' }).redirect('/audit/coverage');
+  }
+
+  @Get('sign-out')
+  signOut(@Res() res: Response): void {
+    res.clearCookie(ROLE_COOKIE, { path: '/' }).redirect('/audit/coverage');
+  }
 }

@@ -1,7 +1,7 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { AppModule } from '../src/app.module';
+import { AppModule, DemoAppOptions } from '../src/app.module';
 
 export interface DemoApp {
   app: INestApplication;
@@ -10,9 +10,9 @@ export interface DemoApp {
 }
 
 /** The demo app as main.ts builds it, on a fresh database, migrations applied at start. */
-export async function startDemoApp(): Promise<DemoApp> {
+export async function startDemoApp(options: Partial<DemoAppOptions> = {}): Promise<DemoApp> {
   const db = await createTestDatabase();
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ databaseUrl: db.url, runMigrations: true })] }).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ databaseUrl: db.url, runMigrations: true, ...options })] }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
   await app.init();

@@ -1,50 +1,44 @@
-import {
-  ArgumentsHost,
-  Catch,
-  Controller,
-  ExceptionFilter,
-  Get,
-  Param,
-  Query,
-  Res,
-  UseFilters,
-  UseGuards,
-  UsePipes,
-  ValidationPipe,
-} from '@nestjs/common';
-import type { Response } from 'express';
+import { Get, Param, Query, Req, Res, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { changeDiff } from './audit-change';
 import { AuditQueryService } from './audit-query.service';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { ExportQueryDto, TimelineQueryDto } from './export.dto';
 import { InvalidFilterError } from './export.error';
 import { CONTENT_TYPES, ExportService } from './export.service';
+import { wantsHtml } from './operator/negotiate';
+import { OperatorExceptionFilter } from './operator/operator-exception.filter';
+import { OperatorPages } from './operator/operator-pages.service';
 
-/** Bad filters are the client's error: 400 with the rule. */
-@Catch(InvalidFilterError)
-export class InvalidFilterFilter implements ExceptionFilter {
-  catch(error: InvalidFilterError, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    if (response.headersSent) return void response.end();
-    response.status(400).json({ statusCode: 400, error: 'Bad Request', message: error.message });
-  }
-}
-
-/** Audit data over HTTP, behind the app's `operator.authorize` (fails closed). */
-@Controller('audit')
+/**
+ * Audit data over HTTP, behind the app's `operator.authorize` (fails closed).
+ * Not decorated with @Controller: `operatorControllers(path)` mounts a
+ * subclass at the configured path.
+ */
 @UseGuards(ThreadlineAuthorizeGuard)
-@UseFilters(InvalidFilterFilter)
+@UseFilters(OperatorExceptionFilter)
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
 export class AuditController {
   constructor(
     private readonly queries: AuditQueryService,
     private readonly exports: ExportService,
+    private readonly pages: OperatorPages,
   ) {}
 
-  /** `{ changes, nextCursor }`: newest first, keyset paged. */
+  /** `{ changes, nextCursor }`, newest first, keyset paged; the same URL is the timeline page for browsers. */
   @Get('timeline')
-  timeline(@Query() query: TimelineQueryDto) {
-    return this.queries.timeline(query.toFilters(), { cursor: query.cursor, limit: query.limit });
+  async timeline(@Query() query: TimelineQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    if (!wantsHtml(req)) return this.queries.timeline(query.toFilters(), { cursor: query.cursor, limit: query.limit });
+    // A form submits its empty fields: on the page, a blank filter is no filter.
+    const blank = (v: string | undefined) => (v?.trim() ? v : undefined);
+    const filters = { table: blank(query.table), actor: blank(query.actor), from: blank(query.from), to: blank(query.to), correlationId: blank(query.correlationId) };
+    try {
+      const page = await this.queries.timeline(Object.assign(new TimelineQueryDto(), filters).toFilters(), { cursor: query.cursor, limit: query.limit ?? 50 });
+      return this.sendPage(res, 200, await this.pages.timeline({ filters, changes: page.changes, nextCursor: page.nextCursor }));
+    } catch (error) {
+      if (!(error instanceof InvalidFilterError)) throw error;
+      return this.sendPage(res, 400, await this.pages.timeline({ filters, changes: [], nextCursor: null, error: error.message }));
+    }
   }
 
   /** Every change of one transaction, each with its diff: the incident drill-down. */
@@ -69,5 +63,9 @@ export class AuditController {
     }
     res.end();
   }
-}
 
+  private sendPage(res: Response, status: number, page: string): string {
+    res.status(status).type('html');
+    return page;
+  }
+}

@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActorRef, ThreadlineActorModule, ThreadlineContext } from '@threadline/actor';
 import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
+import { ThreadlineHealthModule } from '@threadline/health';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { parse } from 'csv-parse/sync';
 import type { Request } from 'express';
@@ -24,11 +25,17 @@ describe('exploration and export (real PostgreSQL)', () => {
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url }),
         ThreadlineCaptureModule.forRoot({ tables: { people: { mask: ['email'] } } }),
         ThreadlineActorModule.forRoot({}),
+        ThreadlineHealthModule.forRoot({}),
         ThreadlineExportModule.forRoot(operator),
       ],
     }).compile();
     const created = moduleRef.createNestApplication({ logger: false });
-    await created.init();
+    try {
+      await created.init();
+    } catch (error) {
+      await created.close(); // Nest leaves the pool open when init throws
+      throw error;
+    }
     return created;
   }
 
@@ -130,10 +137,11 @@ describe('exploration and export (real PostgreSQL)', () => {
     }
   });
 
-  it('fails closed: 403 with no audit data without authorize, when it says no, or when it throws', async () => {
+  it('fails closed: 403 with no audit data when authorize says no or throws; refuses to mount without authorize', async () => {
     const denied = await request(app.getHttpServer()).get('/audit/timeline').expect(403);
     expect(denied.body).toEqual({ statusCode: 403, message: 'not authorized for audit routes', error: 'Forbidden' });
-    for (const operator of [{}, { authorize: () => false }, { authorize: () => { throw new Error('boom'); } }] as OperatorOptions[]) {
+    await expect(boot({})).rejects.toThrow('operator.authorize is required to mount the audit pages and routes at /audit');
+    for (const operator of [{ authorize: () => false }, { authorize: () => { throw new Error('boom'); } }] as OperatorOptions[]) {
       const closed = await boot(operator);
       try {
         for (const url of ['/audit/timeline', '/audit/export?format=json', '/audit/transactions/00000000-0000-0000-0000-000000000000/changes']) {

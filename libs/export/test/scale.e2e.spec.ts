@@ -57,7 +57,7 @@ describe(`every exploration query uses an index with ${CHANGES.toLocaleString('e
     await db.query('ANALYZE audit_transactions');
     await db.query('ANALYZE audit_actions');
     const moduleRef = await Test.createTestingModule({
-      imports: [TypeOrmModule.forRoot({ type: 'postgres', url: db.url, logger, logging: true }), ThreadlineCaptureModule.forRoot({}), ThreadlineExportModule.forRoot({})],
+      imports: [TypeOrmModule.forRoot({ type: 'postgres', url: db.url, logger, logging: true }), ThreadlineCaptureModule.forRoot({}), ThreadlineExportModule.forRoot({ mountAt: false })],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();

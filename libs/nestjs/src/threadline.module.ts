@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ThreadlineActorModule } from '@threadline/actor';
 import { ThreadlineCaptureModule } from '@threadline/capture';
-import { ThreadlineExportModule } from '@threadline/export';
+import { DEFAULT_OPERATOR_PATH, mountPathOf, ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
 import { ThreadlineRetentionModule } from '@threadline/retention';
 import { THREADLINE_OPTIONS } from './threadline.constants';
@@ -28,15 +28,22 @@ const FEATURES = [ThreadlineCaptureModule, ThreadlineRetentionModule, Threadline
  */
 @Module({})
 export class ThreadlineModule extends ThreadlineConfigurableModule {
+  /** The audit routes and pages are mounted when `operator` is given, at `operator.path` (default '/audit'). */
   static forRoot(options: typeof THREADLINE_OPTIONS_TYPE): DynamicModule {
-    return ThreadlineModule.compose(super.forRoot(options));
+    return ThreadlineModule.compose(super.forRoot(options), options?.operator ? mountPathOf(options.operator) : false);
   }
 
-  static forRootAsync(options: typeof THREADLINE_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return ThreadlineModule.compose(super.forRootAsync(options));
+  /**
+   * `operatorPath` (default '/audit'; false for none) says where the audit
+   * routes and pages go: Nest fixes routes before useFactory runs. The
+   * factory's `operator.authorize` is then required.
+   */
+  static forRootAsync({ operatorPath, ...options }: typeof THREADLINE_ASYNC_OPTIONS_TYPE & { operatorPath?: string | false }): DynamicModule {
+    const mountAt = operatorPath === false ? false : mountPathOf({ path: operatorPath ?? DEFAULT_OPERATOR_PATH });
+    return ThreadlineModule.compose(super.forRootAsync(options), mountAt);
   }
 
-  private static compose(base: DynamicModule): DynamicModule {
+  private static compose(base: DynamicModule, mountAt: string | false): DynamicModule {
     const slice = <K extends keyof ThreadlineModuleOptions>(key: K) => ({
       useFactory: (options: ThreadlineModuleOptions) => options[key],
       inject: [THREADLINE_OPTIONS],
@@ -50,7 +57,7 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
         ThreadlineRetentionModule.forRootAsync(slice('retention')),
         ThreadlineActorModule.forRootAsync(slice('actor')),
         ThreadlineHealthModule.forRootAsync(slice('health')),
-        ThreadlineExportModule.forRootAsync(slice('operator')),
+        ThreadlineExportModule.forRootAsync({ ...slice('operator'), mountAt }),
       ],
       providers: [
         ...(base.providers ?? []),

@@ -10,7 +10,7 @@ export interface ThreadlineModuleOptions {
   capture?: CaptureOptions;
   /** Who is acting: `resolveActor(request)`, request/job context. */
   actor?: ActorOptions;
-  /** Who may use the /audit routes: `authorize(request)`; without it they answer 403. */
+  /** The audit routes and pages: `{ path: '/audit', authorize(request), coverageRefreshSeconds }`; mounted only when given, and then `authorize` is required. */
   operator?: OperatorOptions;
   /** Coverage policy: expectedTables, expectedUncoveredTables, strict. */
   health?: HealthOptions;

@@ -5,6 +5,7 @@ import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import {
   CaptureService,
   THREADLINE_CAPTURE_OPTIONS,
+  THREADLINE_OPERATOR_OPTIONS,
   THREADLINE_RETENTION_POLICY,
   ThreadlineModule,
   ThreadlineModuleOptions,
@@ -13,6 +14,7 @@ import {
 const OPTIONS: ThreadlineModuleOptions = {
   capture: { tables: { users: { mask: ['email'] } } },
   retention: { keepDays: 90, enabled: true },
+  operator: { path: '/ops', authorize: () => true },
 };
 
 @Injectable()
@@ -52,16 +54,37 @@ describe('ThreadlineModule', () => {
     ['forRoot', () => ThreadlineModule.forRoot(OPTIONS)],
     [
       'forRootAsync useFactory + inject + imports',
-      () => ThreadlineModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: (c: ConfigService) => c.get() }),
+      () => ThreadlineModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: (c: ConfigService) => c.get(), operatorPath: '/ops' }),
     ],
-    ['forRootAsync useClass', () => ThreadlineModule.forRootAsync({ useClass: ConfigService })],
-    ['forRootAsync useExisting', () => ThreadlineModule.forRootAsync({ imports: [ConfigModule], useExisting: ConfigService })],
+    ['forRootAsync useClass', () => ThreadlineModule.forRootAsync({ useClass: ConfigService, operatorPath: '/ops' })],
+    ['forRootAsync useExisting', () => ThreadlineModule.forRootAsync({ imports: [ConfigModule], useExisting: ConfigService, operatorPath: '/ops' })],
   ])('%s hands each feature its slice, available app-wide', async (_name, register) => {
     const moduleRef = await boot(register());
     expect(moduleRef.get(THREADLINE_CAPTURE_OPTIONS).tables[0]).toMatchObject({ table: 'users', mask: ['email'] });
     expect(moduleRef.get(THREADLINE_RETENTION_POLICY)).toMatchObject({ windowSeconds: 90 * 86400, enabled: true, batchSize: 500 });
     expect(moduleRef.get(AuditUser).capture).toBeInstanceOf(CaptureService);
+    expect(moduleRef.get(THREADLINE_OPERATOR_OPTIONS)).toMatchObject({ path: '/ops', coverageRefreshSeconds: 30 });
     await moduleRef.close();
+  });
+
+  it('mounts no audit routes without operator (forRoot) or with operatorPath: false (forRootAsync)', async () => {
+    for (const register of [() => ThreadlineModule.forRoot({}), () => ThreadlineModule.forRootAsync({ useFactory: () => ({}), operatorPath: false })]) {
+      const moduleRef = await boot(register());
+      expect(moduleRef.get(THREADLINE_OPERATOR_OPTIONS)).toMatchObject({ path: false });
+      await moduleRef.close();
+    }
+  });
+
+  it.each([
+    [{}, 'operator.authorize is required to mount the audit pages and routes at /audit: pass operator: { authorize: (request) => boolean }'],
+    [{ operator: { path: '/ops', authorize: () => true } }, "operator.path is /ops but the routes are mounted at /audit: with forRootAsync the path is fixed before useFactory runs, so pass operatorPath: '/ops' next to useFactory"],
+    [{ operator: { authorize: () => true, coverageRefreshSeconds: 0 } }, 'operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 (got 0)'],
+  ])('forRootAsync mounting at /audit stops boot for %j', async (options, message) => {
+    await expect(boot(ThreadlineModule.forRootAsync({ useFactory: () => options as ThreadlineModuleOptions }), false)).rejects.toThrow(message);
+  });
+
+  it('forRoot rejects a malformed operator.path when the module is defined', () => {
+    expect(() => ThreadlineModule.forRoot({ operator: { path: 'audit/', authorize: () => true } })).toThrow("operator.path must be a URL path such as '/audit'");
   });
 
   it.each([
@@ -71,6 +94,6 @@ describe('ThreadlineModule', () => {
     [{ retention: { keepDays: 0 } }, 'retention: keepDays must be a positive integer (got 0)'],
     [{ retention: { keepDays: 1, enabled: 'yes' } }, 'retention: enabled must be true or false'],
   ])('stops boot for %j, naming the option and what is allowed', async (options, message) => {
-    await expect(boot(ThreadlineModule.forRootAsync({ useFactory: () => options as ThreadlineModuleOptions }), false)).rejects.toThrow(message);
+    await expect(boot(ThreadlineModule.forRootAsync({ useFactory: () => options as ThreadlineModuleOptions, operatorPath: false }), false)).rejects.toThrow(message);
   });
 });

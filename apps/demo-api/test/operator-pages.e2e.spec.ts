@@ -1,0 +1,225 @@
+import { launchChromium } from '@threadline/testing/browser';
+import { CaptureService, describeTables, generateTriggerSql, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS, tableOptionsFor } from '@threadline/nestjs';
+import { mkdirSync } from 'fs';
+import * as path from 'path';
+import { Client } from 'pg';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { DemoApp, startDemoApp } from './demo-app';
+
+const SECRET_EMAIL = 'ann.private@secret.example';
+/** THREADLINE_SCREENSHOTS=1 writes the README's screenshots from this run. */
+const SCREENSHOTS = process.env.THREADLINE_SCREENSHOTS === '1' ? path.resolve(__dirname, '..', '..', '..', 'docs', 'screenshots') : undefined;
+
+/**
+ * The operator pages in headless Chromium (Debian's package, driven by
+ * playwright-core) against the running demo, signed in as an auditor with
+ * the demo's cookie.
+ */
+describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () => {
+  let demo: DemoApp;
+  let browser: Browser;
+  let auditor: BrowserContext;
+  let page: Page;
+  let base: string;
+  const http = () => request(demo.app.getHttpServer());
+
+  beforeAll(async () => {
+    demo = await startDemoApp({ coverageRefreshSeconds: 1 });
+    await demo.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${demo.app.getHttpServer().address().port}`;
+    await http().post('/api/users').set('x-user-id', '1').send({ name: 'Ann', email: SECRET_EMAIL, password: 'correct horse' }).expect(201);
+    for (let i = 1; i <= 60; i++) {
+      await http().post('/api/posts').set('x-user-id', '2').set('x-correlation-id', i <= 3 ? 'incident-7' : `c-${i}`).send({ title: `Post ${i}`, body: 'b' }).expect(201);
+    }
+    await http().patch('/api/posts/1').set('x-user-id', '3').send({ body: 'edited' }).expect(200);
+    browser = await launchChromium();
+    auditor = await browser.newContext();
+    page = await auditor.newPage();
+    await page.goto(`${base}/demo/auditor-session`); // the demo's sign-in: sets its auditor cookie, lands on coverage
+    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 600_000); // the first run on a fresh machine installs Debian's chromium
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+
+  const shot = async (name: string, target: Page = page, fullPage = true) => {
+    if (SCREENSHOTS) await target.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
+  };
+  const bucket = (name: string) => page.locator('section.bucket', { has: page.getByRole('heading', { name: new RegExp(`^${name} \\(`) }) });
+  const setAvailable = async (available: boolean) => {
+    const admin = new Client({ connectionString: process.env.THREADLINE_TEST_ADMIN_URL });
+    await admin.connect();
+    const name = new URL(demo.db.url).pathname.slice(1);
+    await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS ${available}`);
+    if (!available) await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
+    await admin.end();
+  };
+
+  it('coverage: three buckets and the badge, which follow a table losing its trigger at the next refresh', async () => {
+    expect(page.url()).toBe(`${base}/audit/coverage`);
+    await expect(page.locator('#coverage-badge').textContent()).resolves.toBe('All covered');
+    expect(await bucket('Covered').locator('li').allTextContents()).toEqual(['public.post_tags', 'public.posts', 'public.users']);
+    expect(await bucket('Uncovered').textContent()).toContain('None');
+    expect(await bucket('Expected uncovered').locator('li').allTextContents()).toEqual(['public.migrations']);
+    await shot('coverage');
+    const firstRefresh = await page.locator('#refreshed-at').textContent();
+
+    await demo.db.query(`DROP TRIGGER threadline_audit_posts_delete ON posts`);
+    await page.waitForFunction(() => document.getElementById('coverage-badge')?.textContent === '1 uncovered', undefined, { timeout: 10_000 });
+    expect(await bucket('Uncovered').locator('li').allTextContents()).toEqual(['public.posts']);
+    expect(await page.locator('#refreshed-at').textContent()).not.toBe(firstRefresh);
+    expect(await page.locator('#coverage-badge').getAttribute('class')).toBe('badge warn');
+
+    // Every page carries the badge, linking to the coverage page.
+    await page.goto(`${base}/audit/timeline`);
+    await expect(page.locator('#coverage-badge').textContent()).resolves.toBe('1 uncovered');
+    await page.locator('#coverage-badge').click();
+    await page.waitForURL(`${base}/audit/coverage`);
+
+    await demo.db.query((await demo.app.get(CaptureService).triggerSql({ tables: ['posts'] })).up);
+    await page.waitForFunction(() => document.getElementById('coverage-badge')?.textContent === 'All covered', undefined, { timeout: 10_000 });
+  });
+
+  it('coverage: an error banner while the database is unreachable, dimming the stale counts, gone once it is back', async () => {
+    await page.goto(`${base}/audit/coverage`);
+    await setAvailable(false);
+    try {
+      const banner = page.getByRole('alert');
+      await banner.waitFor({ state: 'visible', timeout: 10_000 });
+      expect(await banner.textContent()).toMatch(/^Refresh failed at .*: coverage could not be read: .*The counts below are from the last successful refresh/);
+      expect(await page.locator('#buckets').getAttribute('class')).toContain('stale');
+      await shot('coverage-error');
+    } finally {
+      await setAvailable(true);
+    }
+    await page.getByRole('alert').waitFor({ state: 'hidden', timeout: 15_000 });
+    expect(await page.locator('#buckets').getAttribute('class')).not.toContain('stale');
+  });
+
+  it('redaction policy: matches, then drift after the deployed trigger and the config disagree, column names only', async () => {
+    await page.goto(`${base}/audit/policy/redaction`);
+    const row = (table: string) => page.getByRole('row', { name: new RegExp(`^${table}`) });
+    expect(await row('public.users').textContent()).toContain('Config matches deployed');
+    expect(await row('public.users').textContent()).toContain('email');
+    expect(await row('public.users').textContent()).toContain('password_hash');
+    await shot('redaction');
+
+    // Deploy users' trigger from a configuration that no longer masks email (as if the config and the deployment diverged).
+    const capture = demo.app.get<ResolvedCaptureOptions>(THREADLINE_CAPTURE_OPTIONS);
+    const [users] = await describeTables(demo.app.get(DataSource), [{ schema: 'public', table: 'users' }]);
+    await demo.db.query(generateTriggerSql(users!, { ...tableOptionsFor(capture, 'public', 'users'), mask: [] }, capture).up);
+    try {
+      await page.reload();
+      expect(await row('public.users').textContent()).toContain('Drift detected');
+      expect(await row('public.users').textContent()).toContain('mask: deployed lacks email');
+      await shot('redaction-drift');
+    } finally {
+      await demo.db.query((await demo.app.get(CaptureService).triggerSql({ tables: ['users'] })).up);
+    }
+    await page.reload();
+    expect(await row('public.users').textContent()).toContain('Config matches deployed');
+  });
+
+  it('timeline: the API filter vocabulary as a form, keyset paging, export links with the current filters', async () => {
+    await page.goto(`${base}/audit/timeline`);
+    await page.getByLabel('Table').fill('posts');
+    await page.getByLabel('Actor').fill('user:2');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/table=posts&actor=user%3A2/);
+    const ids = async () => (await page.locator('tbody tr td:nth-child(4)').allTextContents()).map((k) => JSON.parse(k).id);
+    const first = await ids();
+    expect(first).toHaveLength(50);
+    expect(new Set(await page.locator('tbody tr td:nth-child(6)').allTextContents())).toEqual(new Set(['user:2']));
+    await shot('timeline', page, false);
+    const csvHref = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+    expect(csvHref).toBe('/audit/export?table=posts&actor=user%3A2&format=csv');
+    const csv = await page.request.get(`${base}${csvHref}`);
+    expect(csv.status()).toBe(200);
+    expect((await csv.text()).trim().split('\n')).toHaveLength(61); // header + 60 inserts by user 2
+
+    await page.getByRole('link', { name: 'Next page' }).click();
+    const second = await ids();
+    expect(second).toHaveLength(10);
+    expect([...first, ...second].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(await page.getByText('End of results').count()).toBe(1);
+    expect(await page.getByLabel('Table').inputValue()).toBe('posts'); // filters survive paging
+
+    await page.goto(`${base}/audit/timeline?correlationId=incident-7`);
+    expect((await ids()).sort()).toEqual([1, 2, 3]);
+
+    await page.goto(`${base}/audit/timeline?from=last%20tuesday`);
+    expect(await page.getByRole('alert').textContent()).toContain('from must be a date or ISO 8601 timestamp (got "last tuesday")');
+  });
+
+  it('transaction page: every change of the transaction with a before/after diff', async () => {
+    await page.goto(`${base}/audit/timeline?table=posts&actor=user:3`);
+    await page.getByRole('link', { name: /^View transaction/ }).first().click();
+    await page.waitForURL(/\/audit\/transactions\/[0-9a-f-]{36}$/);
+    const change = page.locator('section.bucket').first();
+    expect(await change.getByRole('heading').textContent()).toBe('update public.posts {"id":1}');
+    expect(await change.getByRole('row', { name: /^body/ }).textContent()).toBe('bodynot stored"edited"'); // the demo does not store changed_from for posts
+    expect(await page.locator('dl').textContent()).toContain('user:3');
+    await shot('transaction');
+  });
+
+  it('a masked column: its real value is in the database and absent from every page', async () => {
+    expect(await demo.db.query(`SELECT email FROM users WHERE email = $1`, [SECRET_EMAIL])).toHaveLength(1);
+    const [{ transaction_id }] = await demo.db.query<{ transaction_id: string }>(`SELECT transaction_id FROM audit_changes WHERE table_name = 'users' LIMIT 1`);
+    for (const url of ['/audit/coverage', '/audit/policy/redaction', '/audit/timeline', '/audit/timeline?table=users', `/audit/transactions/${transaction_id}`]) {
+      await page.goto(`${base}${url}`);
+      const content = await page.content();
+      expect(content).not.toContain(SECRET_EMAIL);
+      expect(content).not.toContain('secret.example');
+    }
+    expect(await page.content()).toContain('[REDACTED]'); // the transaction page shows the placeholder instead
+  });
+
+  it('an unauthorized user gets a 403 page with no audit data, on every page and data endpoint', async () => {
+    const stranger = await browser.newContext();
+    try {
+      const other = await stranger.newPage();
+      for (const url of ['/audit/coverage', '/audit/policy/redaction', '/audit/timeline', '/audit/transactions/00000000-0000-0000-0000-000000000000']) {
+        const response = await other.goto(`${base}${url}`);
+        expect(response?.status()).toBe(403);
+        expect(await other.getByRole('heading', { level: 1 }).textContent()).toBe('Not authorized');
+        const content = await other.content();
+        expect(content).not.toMatch(/public\.|covered|REDACTED|Post \d/);
+      }
+      await shot('forbidden', other);
+      const data = await other.request.get(`${base}/audit/coverage`, { headers: { accept: 'application/json' } });
+      expect(data.status()).toBe(403);
+      expect(await data.json()).toEqual({ statusCode: 403, message: 'not authorized for audit routes', error: 'Forbidden' });
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it('is keyboard reachable and fits a narrow screen', async () => {
+    const small = await browser.newContext({ viewport: { width: 360, height: 740 }, storageState: await auditor.storageState() });
+    const narrow = await small.newPage();
+    try {
+      for (const url of ['/audit/coverage', '/audit/policy/redaction', '/audit/timeline']) {
+        await narrow.goto(`${base}${url}`);
+        const wide = await narrow.evaluate(() =>
+          [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 361 && !e.parentElement?.closest('.table-wrap')).map((e) => `${e.tagName}.${e.className}`).slice(0, 5),
+        );
+        expect({ url, wide }).toEqual({ url, wide: [] });
+        expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      }
+      await narrow.keyboard.press('Tab');
+      expect(await narrow.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+      const focusable: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        await narrow.keyboard.press('Tab');
+        focusable.push(await narrow.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
+      }
+      expect(focusable.slice(0, 4)).toEqual(['Coverage', 'Redaction policy', 'Timeline', 'All covered']);
+      await shot('timeline-narrow', narrow, false);
+    } finally {
+      await small.close();
+    }
+  });
+});

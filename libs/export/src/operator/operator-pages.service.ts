@@ -1,0 +1,69 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CoverageReport, CoverageService, RedactionPolicyService, TableRedaction } from '@threadline/health';
+import { AuditChange } from '../audit-change';
+import { THREADLINE_OPERATOR_OPTIONS } from '../export.constants';
+import { ResolvedOperatorOptions } from '../export.options';
+import { BadgeState, coveragePage, PageFrame, redactionPage, timelinePage, TimelineView, transactionPage, uncoveredCount } from './pages';
+
+/** Gathers what each page shows (the badge on every one) and renders it. */
+@Injectable()
+export class OperatorPages {
+  private readonly logger = new Logger('ThreadlineOperator');
+
+  constructor(
+    @Inject(THREADLINE_OPERATOR_OPTIONS) private readonly options: ResolvedOperatorOptions,
+    private readonly coverageService: CoverageService,
+    private readonly redactionService: RedactionPolicyService,
+  ) {}
+
+  /** The report, or the reason it could not be read (the page shows a banner rather than old numbers). */
+  async coverageReport(): Promise<CoverageReport | { error: string }> {
+    try {
+      return await this.coverageService.report();
+    } catch (error) {
+      return { error: this.reason(error, 'coverage') };
+    }
+  }
+
+  async redactionPolicy(): Promise<TableRedaction[] | { error: string }> {
+    try {
+      return await this.redactionService.redactionPolicy();
+    } catch (error) {
+      return { error: this.reason(error, 'redaction policy') };
+    }
+  }
+
+  async coverage(report: CoverageReport | { error: string }): Promise<string> {
+    return coveragePage(this.frame(this.badgeOf(report)), report, this.options.coverageRefreshSeconds);
+  }
+
+  async redaction(tables: TableRedaction[] | { error: string }): Promise<string> {
+    return redactionPage(await this.frameWithBadge(), tables);
+  }
+
+  async timeline(view: TimelineView): Promise<string> {
+    return timelinePage(await this.frameWithBadge(), view);
+  }
+
+  async transaction(id: string, changes: AuditChange[]): Promise<string> {
+    return transactionPage(await this.frameWithBadge(), id, changes);
+  }
+
+  private async frameWithBadge(): Promise<PageFrame> {
+    return this.frame(this.badgeOf(await this.coverageReport()));
+  }
+
+  private frame(badge: BadgeState): PageFrame {
+    return { base: this.options.path || '', badge };
+  }
+
+  private badgeOf(report: CoverageReport | { error: string }): BadgeState {
+    return 'error' in report ? { error: report.error } : { uncovered: uncoveredCount(report) };
+  }
+
+  private reason(error: unknown, what: string): string {
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.warn(`${what} could not be read: ${message}`);
+    return message;
+  }
+}
