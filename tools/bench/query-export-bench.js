@@ -18,7 +18,7 @@ const CHANGES = 1_000_000;
 
 function appModule(url) {
   class QueryBenchModule {}
-  Module({ imports: [TypeOrmModule.forRoot({ type: 'postgres', url }), ThreadlineCaptureModule.forRoot({}), ThreadlineExportModule.forRoot({})] })(QueryBenchModule);
+  Module({ imports: [TypeOrmModule.forRoot({ type: 'postgres', url }), ThreadlineCaptureModule.forRoot({}), ThreadlineExportModule.forRoot({ mountAt: false })] })(QueryBenchModule); // no HTTP routes: queries and exports only
   return QueryBenchModule;
 }
 
