@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ThreadlineModule } from '@threadline/nestjs';
+import { ThreadlineModule, ThreadlineModuleOptions } from '@threadline/nestjs';
 import * as path from 'path';
 import { MigrateCommand } from './cli/migrate.command';
 import { DemoSessionController } from './demo-auth';
@@ -23,6 +23,8 @@ export interface DemoAppOptions {
   scheduledJobs?: boolean;
   /** How often the coverage page refreshes (tests shorten it). @default 30 */
   coverageRefreshSeconds?: number;
+  /** Capture options instead of the demo's own (tests change the config to see drift). */
+  capture?: ThreadlineModuleOptions['capture'];
 }
 
 @Module({})
@@ -42,6 +44,7 @@ export class AppModule {
         }),
         ThreadlineModule.forRoot({
           ...threadlineOptions,
+          ...(options.capture && { capture: options.capture }),
           operator: { ...threadlineOptions.operator, ...(options.coverageRefreshSeconds && { coverageRefreshSeconds: options.coverageRefreshSeconds }) },
         }),
         TerminusModule,
