@@ -1,4 +1,4 @@
-import { commandOutput, ThreadlineError } from '@threadline/capture';
+import { commandOutput, parsePositiveInteger, ThreadlineError } from '@threadline/capture';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { BaselineProgress, BaselineResult, BaselineService } from './baseline.service';
 import { ContinuityService, TableContinuity } from './continuity.service';
@@ -75,12 +75,12 @@ export class ContinuityCommand extends CommandRunner {
 
   @Option({ flags: '--batch-size <n>', description: 'With --baseline: rows per batch, one short transaction each (default 1000)' })
   parseBatchSize(value: string): number {
-    return positiveInteger('--batch-size', value);
+    return parsePositiveInteger('--batch-size', value);
   }
 
   @Option({ flags: '--max-batches <n>', description: 'With --baseline: stop after N batches; run again to resume' })
   parseMaxBatches(value: string): number {
-    return positiveInteger('--max-batches', value);
+    return parsePositiveInteger('--max-batches', value);
   }
 
   @Option({ flags: '--table <name>', description: 'A table to check (repeatable; default: capture.tables)' })
@@ -105,12 +105,6 @@ function describe(t: TableContinuity): string {
   const since = t.firstCapturedAt ? `first change captured ${t.firstCapturedAt}` : 'no change captured yet';
   const gap = Math.max(0, t.rows - t.rowsWithHistory);
   return `${t.table}: ${state}; ${since}; ${t.rows} rows, ${t.rowsWithHistory} with history, about ${gap} without history until their first audited write`;
-}
-
-function positiveInteger(flag: string, value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new ThreadlineError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
-  return n;
 }
 
 /** Progress on stderr: every batch on a terminal, at most every 5 seconds when piped, nothing with --json. */

@@ -1,4 +1,4 @@
-import { commandOutput, ThreadlineError } from '@threadline/capture';
+import { commandOutput, parsePositiveInteger, ThreadlineError } from '@threadline/capture';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { PurgeProgress, PurgeResult, RetentionService } from './retention.service';
 
@@ -53,12 +53,12 @@ export class RetentionPurgeCommand extends CommandRunner {
 
   @Option({ flags: '--batch-size <n>', description: 'Changes per batch (default: retention.batchSize)' })
   parseBatchSize(value: string): number {
-    return integer('--batch-size', value);
+    return parsePositiveInteger('--batch-size', value);
   }
 
   @Option({ flags: '--max-batches <n>', description: 'Most batches this run (default: retention.maxBatches)' })
   parseMaxBatches(value: string): number {
-    return integer('--max-batches', value);
+    return parsePositiveInteger('--max-batches', value);
   }
 
   @Option({ flags: '--cutoff <timestamp>', description: 'A stricter (older) cutoff than the policy, ISO 8601' })
@@ -78,12 +78,6 @@ export class RetentionCommand extends CommandRunner {
   async run(): Promise<void> {
     commandOutput.fail(new ThreadlineError('usage: retention purge --dry-run | --execute [--batch-size N] [--max-batches N] [--cutoff ISO] [--json]'));
   }
-}
-
-function integer(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new ThreadlineError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
-  return n;
 }
 
 function progress(p: PurgeProgress): void {

@@ -26,3 +26,10 @@ export function parseList(value: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
+
+/** A CLI flag's value as a positive integer, e.g. `--batch-size 500`; anything else is an error naming the flag. */
+export function parsePositiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1) throw new ThreadlineError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
+  return n;
+}
