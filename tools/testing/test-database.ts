@@ -50,3 +50,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * `app.init()`, closing the app when it throws: Nest leaves the database pool
+ * open after a failed init, which would keep Jest from exiting.
+ */
+export async function initOrClose<T extends { init(): Promise<unknown>; close(): Promise<void> }>(app: T): Promise<T> {
+  try {
+    await app.init();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return app;
+}

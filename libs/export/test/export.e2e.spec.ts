@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActorRef, ThreadlineActorModule, ThreadlineContext } from '@threadline/actor';
 import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { ThreadlineHealthModule } from '@threadline/health';
-import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import { parse } from 'csv-parse/sync';
 import type { Request } from 'express';
 import request from 'supertest';
@@ -29,14 +29,7 @@ describe('exploration and export (real PostgreSQL)', () => {
         ThreadlineExportModule.forRoot(operator),
       ],
     }).compile();
-    const created = moduleRef.createNestApplication({ logger: false });
-    try {
-      await created.init();
-    } catch (error) {
-      await created.close(); // Nest leaves the pool open when init throws
-      throw error;
-    }
-    return created;
+    return initOrClose(moduleRef.createNestApplication({ logger: false }));
   }
 
   beforeAll(async () => {

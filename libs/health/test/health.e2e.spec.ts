@@ -3,7 +3,7 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, CaptureOptions, CaptureService, threadlineEvents, ThreadlineCaptureModule } from '@threadline/capture';
-import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { CoverageService, HealthOptions, RedactionPolicyService, ThreadlineCoverageIndicator, ThreadlineHealthModule } from '../src';
@@ -47,14 +47,7 @@ describe('health and coverage (real PostgreSQL)', () => {
       imports: [TypeOrmModule.forRoot({ type: 'postgres', url, retryAttempts: 0 }), TerminusModule, ThreadlineCaptureModule.forRoot(capture), ThreadlineHealthModule.forRoot(health)],
       controllers: [HealthController],
     }).compile();
-    const created = moduleRef.createNestApplication({ logger: false });
-    try {
-      await created.init();
-    } catch (error) {
-      await created.close(); // Nest leaves the pool open when init throws
-      throw error;
-    }
-    return created;
+    return initOrClose(moduleRef.createNestApplication({ logger: false }));
   }
   const applyTriggers = async (a: INestApplication, tables?: string[]) => db.query((await a.get(CaptureService).triggerSql({ tables })).up);
 
