@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Exploration and export at scale (`npm run bench`), on 1,000,000 captured
 // changes: p50/p95 latency of history and timeline by table, actor and
-// correlation; then streaming NDJSON exports of 10,000 and 1,000,000 rows,
+// correlation; then streaming NDJSON and CSV exports of 10,000 and 1,000,000 rows,
 // each in a fresh process, printing rows/s and peak RSS (memory must stay
 // flat: 1M within 1.5x of 10k).
 require('reflect-metadata');
@@ -22,14 +22,14 @@ function appModule(url) {
   return QueryBenchModule;
 }
 
-/** Child mode: export `rows` changes as NDJSON to nowhere, print rows/s and peak RSS. */
-async function exportChild(url, rows) {
+/** Child mode: export `rows` changes in `format` to nowhere, print rows/s and peak RSS. */
+async function exportChild(url, format, rows) {
   const app = await NestFactory.createApplicationContext(appModule(url), { logger: false });
   const exports = app.get(ExportService);
   const started = process.hrtime.bigint();
   let bytes = 0;
   const meta = { returnedCount: 0, truncated: false };
-  for await (const chunk of exports.chunks({}, { format: 'ndjson', maxRows: rows }, meta)) bytes += chunk.length;
+  for await (const chunk of exports.chunks({}, { format, maxRows: rows }, meta)) bytes += chunk.length;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await app.close();
   process.stdout.write(JSON.stringify({ rows: meta.returnedCount, seconds, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
@@ -73,20 +73,22 @@ async function main() {
   }
   await app.close();
 
-  const results = {};
-  for (const rows of [10_000, 1_000_000]) {
-    const child = spawnSync(process.execPath, [__filename, '--export-child', server.url, String(rows)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    if (child.status !== 0) throw new Error(child.stderr);
-    const r = JSON.parse(child.stdout);
-    results[rows] = r;
-    console.log(`export_ndjson rows=${r.rows} rows_per_s=${Math.round(r.rows / r.seconds)} peak_rss_mb=${r.maxRssMb.toFixed(0)}`);
+  for (const format of ['ndjson', 'csv']) {
+    const results = {};
+    for (const rows of [10_000, 1_000_000]) {
+      const child = spawnSync(process.execPath, [__filename, '--export-child', server.url, format, String(rows)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (child.status !== 0) throw new Error(child.stderr);
+      const r = JSON.parse(child.stdout);
+      results[rows] = r;
+      console.log(`export_${format} rows=${r.rows} rows_per_s=${Math.round(r.rows / r.seconds)} peak_rss_mb=${r.maxRssMb.toFixed(0)}`);
+    }
+    console.log(`export_${format} peak_rss_1m_vs_10k=${(results[1_000_000].maxRssMb / results[10_000].maxRssMb).toFixed(2)} (target <= 1.5)`);
   }
-  console.log(`export peak_rss_1m_vs_10k=${(results[1_000_000].maxRssMb / results[10_000].maxRssMb).toFixed(2)} (target <= 1.5)`);
   await server.stop();
 }
 
 if (process.argv[2] === '--export-child') {
-  exportChild(process.argv[3], Number(process.argv[4])).catch((error) => {
+  exportChild(process.argv[3], process.argv[4], Number(process.argv[5])).catch((error) => {
     console.error(error);
     process.exit(1);
   });

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ActorRef } from '@threadline/actor';
 import { describeTables, literal, parseTableName, qualified, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { to as copyTo } from 'pg-copy-streams';
+import { StringDecoder } from 'string_decoder';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AuditChange, AuditTransaction } from './audit-change';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidFilterError } from './export.error';
@@ -116,35 +118,84 @@ export class AuditQueryService {
   }
 
   private async select(filters: NormalizedFilters, limit: number, after?: { capturedAt: string; id: string }, extra?: { sql: string[]; params: unknown[] }): Promise<AuditChange[]> {
-    const sql = [...(extra?.sql ?? [])];
     const params: unknown[] = [...(extra?.params ?? [])];
-    const p = (value: unknown) => {
+    const bind = (value: string) => {
       params.push(value);
       return `$${params.length}`;
     };
-    if (filters.table) sql.push(`c.table_schema = ${p(filters.table.schema)} AND c.table_name = ${p(filters.table.table)}`);
-    if (filters.actor) sql.push(`t.actor_ref = ${p(filters.actor.serialize())}::jsonb`);
-    if (filters.from) sql.push(`c.captured_at >= ${p(filters.from)}::timestamptz`);
-    if (filters.to) sql.push(`c.captured_at <= ${p(filters.to)}::timestamptz`);
+    const columns = `c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')} AS captured_at,
+              c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction`;
+    return this.dataSource.query(this.changesQuery(columns, filters, limit, bind, after, extra?.sql), params);
+  }
+
+  /**
+   * Every change matching the filters (up to `limit`), newest first, as text
+   * PostgreSQL formats itself and streams with COPY: one line per change,
+   * either the change as a JSON object (`ndjson`: the same fields as
+   * AuditChange) or a JSON array of the CSV columns as strings (`csv-cells`).
+   * No row objects are built in Node, so memory stays flat for any size; and
+   * it is one statement, so the export is one consistent snapshot.
+   */
+  async *copyLines(filters: TimelineFilters, limit: number | null, shape: 'ndjson' | 'csv-cells'): AsyncGenerator<string> {
+    const normalized = normalizeFilters(filters);
+    const driver = this.dataSource.driver as unknown as { obtainMasterConnection(): Promise<[CopyClient, (error?: unknown) => void]> };
+    const [client, release] = await driver.obtainMasterConnection();
+    // COPY takes no bind parameters: values go in as literals, quoted by node-pg (backslash-safe whatever standard_conforming_strings says)
+    const sql = this.changesQuery(shape === 'ndjson' ? `row_to_json(r)::text` : this.csvCells(), normalized, limit, (value) => client.escapeLiteral(value), undefined, undefined, shape === 'ndjson');
+    // CSV format with delimiter and quote bytes that JSON text never holds raw (it escapes control characters): each line arrives verbatim
+    const stream: NodeJS.ReadableStream = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
+    const decoder = new StringDecoder('utf8');
+    let finished = false;
+    try {
+      for await (const chunk of stream) {
+        const text = decoder.write(chunk as Buffer);
+        if (text) yield text;
+      }
+      finished = true;
+    } finally {
+      // stopped early (the client went away, or maxRows reached): the connection is still mid-COPY, so close it rather than pool it
+      release(finished ? undefined : new Error('export stopped before COPY finished'));
+    }
+  }
+
+  /**
+   * One SELECT over changes joined to their transaction. `bind` turns a value
+   * into a placeholder (queries) or a quoted literal (COPY). With `rowImage`
+   * the columns are built in a LATERAL row `r` so `row_to_json(r)` keeps their
+   * names and order while ORDER BY still walks the captured_at index.
+   */
+  private changesQuery(columns: string, filters: NormalizedFilters, limit: number | null, bind: (value: string) => string, after?: { capturedAt: string; id: string }, extraSql: string[] = [], rowImage = false): string {
+    const sql = [...extraSql];
+    if (filters.table) sql.push(`c.table_schema = ${bind(filters.table.schema)} AND c.table_name = ${bind(filters.table.table)}`);
+    if (filters.actor) sql.push(`t.actor_ref = ${bind(filters.actor.serialize())}::jsonb`);
+    if (filters.from) sql.push(`c.captured_at >= ${bind(filters.from)}::timestamptz`);
+    if (filters.to) sql.push(`c.captured_at <= ${bind(filters.to)}::timestamptz`);
     if (filters.correlationId) {
       // The transactions carrying the id, or linked to an action that does, computed first as an array: the
       // planner then drives the transaction_id index from that small set whatever the statistics say (as a
       // plain IN (...) it seq-scanned all changes when audit_actions was empty). The ORDER BY below sorts on
       // an expression for this filter, so it cannot walk the captured_at index hoping to meet matches early.
-      const id = p(filters.correlationId);
+      const id = bind(filters.correlationId);
       sql.push(`c.transaction_id = ANY (ARRAY(SELECT t2.id FROM ${this.transactionsTable} AS t2 WHERE t2.correlation_id = ${id}
         UNION SELECT t3.id FROM ${this.transactionsTable} AS t3 JOIN ${this.actionsTable} AS a ON a.id = t3.action_id WHERE a.correlation_id = ${id}))`);
     }
-    if (after) sql.push(`(c.captured_at, c.id) < (${p(after.capturedAt)}::timestamptz, ${p(after.id)}::bigint)`);
-    return this.dataSource.query(
-      `SELECT c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')} AS captured_at,
-              c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction
-       FROM ${this.changesTable} AS c JOIN ${this.transactionsTable} AS t ON t.id = c.transaction_id
+    if (after) sql.push(`(c.captured_at, c.id) < (${bind(after.capturedAt)}::timestamptz, ${bind(after.id)}::bigint)`);
+    const image = rowImage
+      ? `CROSS JOIN LATERAL (SELECT c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')} AS captured_at,
+           c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction) AS r`
+      : '';
+    return `SELECT ${columns}
+       FROM ${this.changesTable} AS c JOIN ${this.transactionsTable} AS t ON t.id = c.transaction_id ${image}
        ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
        ORDER BY ${filters.correlationId ? `c.captured_at + interval '0'` : 'c.captured_at'} DESC, c.id DESC
-       LIMIT ${limit}`,
-      params,
-    );
+       ${limit === null ? '' : `LIMIT ${limit}`}`;
+  }
+
+  /** The CSV export's columns (CSV_COLUMNS' order), each as text ('' for none), in one JSON array per change. */
+  private csvCells(): string {
+    return `json_build_array(c.id::text, c.transaction_id::text, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')},
+      c.table_pk::text, coalesce(c.data_after::text, ''), coalesce(to_json(c.changed_fields)::text, ''), coalesce(c.changed_from::text, ''),
+      (${this.transactionJson('t')})::text, coalesce(t.correlation_id, ''), coalesce(t.action_id::text, ''))::text`;
   }
 
   private transactionJson(t: string): string {
@@ -195,6 +246,12 @@ export class AuditQueryService {
     const pk = `jsonb_build_object(${pairs.join(', ')})`;
     return { sql: ['c.table_schema = $1 AND c.table_name = $2', `(c.table_pk = ${pk} OR c.previous_pk = ${pk})`], params };
   }
+}
+
+/** The part of node-pg's client a COPY needs. */
+interface CopyClient {
+  query(stream: ReturnType<typeof copyTo>): NodeJS.ReadableStream;
+  escapeLiteral(value: string): string;
 }
 
 function pageLimit(limit: number | undefined): number {

@@ -58,8 +58,12 @@ export class AuditController {
     res.setHeader('content-type', CONTENT_TYPES[query.format]);
     res.setHeader('content-disposition', `attachment; filename="audit-changes-${new Date().toISOString().replace(/[:.]/g, '-')}.${query.format}"`);
     res.setHeader('x-threadline-max-rows', String(query.maxRows ?? 10_000));
-    for (let next = first; !next.done; next = await chunks.next()) {
-      if (!res.write(next.value)) await new Promise((resolve) => res.once('drain', resolve));
+    try {
+      for (let next = first; !next.done && !res.destroyed; next = await chunks.next()) {
+        if (!res.write(next.value)) await drainedOrClosed(res);
+      }
+    } finally {
+      await chunks.return(undefined); // the client went away: stop the export and give its connection back now, not never
     }
     res.end();
   }
@@ -68,4 +72,17 @@ export class AuditController {
     res.status(status).type('html');
     return page;
   }
+}
+
+/** Resolves when the response can take more, or when the client has gone (a drain would never come). */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -80,6 +80,11 @@ export class ExportCommand extends CommandRunner {
   }
 }
 
+let shownThousands = 0;
+/** Called as each chunk of rows is written: redraw on every thousand crossed, not on every chunk. */
 function progress(count: number): void {
-  if (count % 1000 === 0) process.stderr.write(`\rexported ${count} changes`);
+  const thousands = Math.floor(count / 1000);
+  if (thousands === shownThousands) return;
+  shownThousands = thousands;
+  process.stderr.write(`\rexported ${count} changes`);
 }

@@ -1,12 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
-import { AuditChange } from './audit-change';
 import { AuditQueryService } from './audit-query.service';
 import { InvalidFilterError } from './export.error';
 import { normalizeFilters, TimelineFilters } from './timeline-filters';
-
-/** Rows fetched and formatted per keyset page. */
-const EXPORT_PAGE_SIZE = 1000;
 
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -51,8 +47,8 @@ export interface ExportResult {
 /**
  * Exports with the same filters as the timeline (validated the same way),
  * as CSV (RFC 4180, via csv-stringify), a JSON document (`format_version: 1`)
- * or NDJSON. `chunks()` streams page by page, so memory stays flat however
- * many rows match.
+ * or NDJSON. `chunks()` streams what PostgreSQL formats through COPY, so
+ * memory stays flat however many rows match.
  */
 @Injectable()
 export class ExportService {
@@ -78,45 +74,45 @@ export class ExportService {
     const normalized = normalizeFilters(filters); // fail before the first byte
     if (format === 'csv') yield stringify([[...CSV_COLUMNS]]);
     if (format === 'json') yield `{"format_version":1,"generated_at":${JSON.stringify(new Date().toISOString())},"filters":${JSON.stringify(describeFilters(normalized))},"changes":[`;
-    const pageSize = cap !== null ? Math.min(EXPORT_PAGE_SIZE, cap + 1) : EXPORT_PAGE_SIZE;
-    pages: for await (const page of this.queries.streamPages(filters, pageSize)) {
-      // one chunk per page: formatting row by row through nested generators allocated enough to grow the heap
-      const parts: string[] = [];
-      for (const change of page) {
-        if (cap !== null && meta.returnedCount === cap) {
-          meta.truncated = true;
-          if (parts.length) yield parts.join('');
-          break pages;
-        }
-        meta.returnedCount++;
-        options.onRow?.(meta.returnedCount);
-        if (format === 'csv') parts.push(stringify([csvRow(change)]));
-        else if (format === 'ndjson') parts.push(`${JSON.stringify(change)}\n`);
-        else parts.push(`${meta.returnedCount > 1 ? ',' : ''}${JSON.stringify(change)}`);
+    // PostgreSQL writes each change as one line of JSON text (see copyLines); here the lines are only counted,
+    // cut at the cap, and joined for the format. One row past the cap is fetched to tell whether more matched.
+    let partial = ''; // a line split across chunks
+    let atCap = false;
+    for await (const chunk of this.queries.copyLines(filters, cap === null ? null : cap + 1, format === 'csv' ? 'csv-cells' : 'ndjson')) {
+      if (atCap) {
+        meta.truncated = true; // the extra row: drained, not written, so the connection ends the COPY cleanly
+        continue;
       }
-      yield parts.join('');
+      const text = partial + chunk;
+      const room = cap === null ? Infinity : cap - meta.returnedCount;
+      const { count, end } = completeLines(text, room);
+      partial = text.slice(end);
+      if (count === room) {
+        atCap = true;
+        meta.truncated = partial.length > 0;
+      }
+      if (!count) continue;
+      const lines = text.slice(0, end - 1); // without the last newline
+      const first = meta.returnedCount === 0;
+      meta.returnedCount += count;
+      options.onRow?.(meta.returnedCount);
+      if (format === 'csv') yield stringify(lines.split('\n').map((line) => JSON.parse(line) as string[]));
+      else if (format === 'ndjson') yield `${lines}\n`;
+      else yield `${first ? '' : ','}${lines.replace(/\n/g, ',')}`;
     }
     if (format === 'json') yield `],"returned_count":${meta.returnedCount},"truncated":${meta.truncated}}\n`;
   }
 }
 
-function csvRow(change: AuditChange): string[] {
-  const json = (value: unknown) => (value === null || value === undefined ? '' : JSON.stringify(value));
-  return [
-    change.id,
-    change.transaction_id,
-    change.table_schema,
-    change.table_name,
-    change.op,
-    change.captured_at,
-    json(change.table_pk),
-    json(change.data_after),
-    json(change.changed_fields),
-    json(change.changed_from),
-    json(change.transaction),
-    change.transaction.correlation_id ?? '',
-    change.transaction.action_id ?? '',
-  ];
+/** How many whole lines `text` starts with (at most `max`), and where the last of them ends. */
+function completeLines(text: string, max: number): { count: number; end: number } {
+  let count = 0;
+  let end = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && count < max; i = text.indexOf('\n', i + 1)) {
+    count++;
+    end = i + 1;
+  }
+  return { count, end };
 }
 
 function describeFilters(f: ReturnType<typeof normalizeFilters>): Record<string, string> {

@@ -7,6 +7,7 @@ import { ThreadlineHealthModule } from '@threadline/health';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import { parse } from 'csv-parse/sync';
 import type { Request } from 'express';
+import { get } from 'http';
 import request from 'supertest';
 import { AuditQueryService, ExportService, InvalidFilterError, OperatorOptions, ThreadlineExportModule } from '../src';
 
@@ -145,5 +146,99 @@ describe('exploration and export (real PostgreSQL)', () => {
         await closed.close();
       }
     }
+  });
+
+  describe('streaming through COPY', () => {
+    const BULK = 5000; // about 3 MB of NDJSON: many COPY chunks
+    /** `rows` synthetic changes of a table that exists only in the audit log, newest first by id order. */
+    async function insertChanges(table: string, rows: number, noteRepeat: number): Promise<void> {
+      await db.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, captured_at)
+        SELECT '00000000-0000-0000-0000-00000000b01c', 'public', $1, 'insert', jsonb_build_object('id', g),
+               jsonb_build_object('id', g, 'note', repeat('é,"\\', $2) || g), now() - g * interval '1 millisecond'
+        FROM generate_series(1, $3::int) g`, [table, noteRepeat, rows]);
+    }
+    beforeAll(async () => {
+      await db.query(`INSERT INTO audit_transactions (id, txid, occurred_at, actor_ref) VALUES ('00000000-0000-0000-0000-00000000b01c', 1, now(), '{"type":"system","id":"bulk"}')`);
+      await insertChanges('bulk_export', BULK, 100);
+      await insertChanges('bulk_http', 10_000, 2000); // about 80 MB: far more than socket buffers, so the COPY is still running when the client leaves
+    });
+
+    async function activeCopies(): Promise<number[]> {
+      const rows: { pid: number }[] = await db.query(`SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()`);
+      return rows.map((r) => r.pid);
+    }
+    /** Whether the backend has gone within a few seconds (a connection pooled mid-COPY would stay). */
+    async function backendGone(pid: number): Promise<boolean> {
+      for (let i = 0; i < 50; i++) {
+        const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1`, [pid]);
+        if (n === 0) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    }
+
+    it('cuts at maxRows exactly wherever chunk boundaries fall, in every format, in timeline order', async () => {
+      const ids: string[] = [];
+      for await (const change of queries.streamChanges({ table: 'bulk_export' })) ids.push(change.id);
+      expect(ids).toHaveLength(BULK);
+      for (const maxRows of [1, 999, 1000, BULK - 1, BULK, BULK + 1, null]) {
+        const expected = maxRows === null ? BULK : Math.min(maxRows, BULK);
+        const truncated = maxRows !== null && maxRows < BULK;
+        const nd = await exports.exportChanges({ table: 'bulk_export' }, { format: 'ndjson', maxRows });
+        expect({ maxRows, returnedCount: nd.returnedCount, truncated: nd.truncated }).toEqual({ maxRows, returnedCount: expected, truncated });
+        const rows = nd.body.split('\n');
+        expect(rows.pop()).toBe('');
+        expect(rows.map((line) => JSON.parse(line).id)).toEqual(ids.slice(0, expected));
+        const json = JSON.parse((await exports.exportChanges({ table: 'bulk_export' }, { format: 'json', maxRows })).body);
+        expect({ returned_count: json.returned_count, truncated: json.truncated }).toEqual({ returned_count: expected, truncated });
+        expect(json.changes.map((c: { id: string }) => c.id)).toEqual(ids.slice(0, expected));
+        const csv = await exports.exportChanges({ table: 'bulk_export' }, { format: 'csv', maxRows });
+        const parsed: Record<string, string>[] = parse(csv.body, { columns: true });
+        expect(parsed.map((r) => r.id)).toEqual(ids.slice(0, expected));
+        expect(JSON.parse(parsed[0].data_after).note).toBe(`${'é,"\\'.repeat(100)}1`);
+      }
+      expect(await activeCopies()).toEqual([]);
+    });
+
+    it('takes filter values as quoted literals, never as SQL', async () => {
+      const hostile = `x'); DROP TABLE people; -- \\' \\`;
+      const context = app.get(ThreadlineContext);
+      await context.run({ correlationId: hostile }, () => context.transaction(ActorRef.user('9'), (m) => m.query(`UPDATE people SET name = 'hostile' WHERE id = 2`)));
+      const timeline = await queries.timeline({ correlationId: hostile });
+      expect(timeline.changes).toHaveLength(1);
+      const nd = await exports.exportChanges({ correlationId: hostile }, { format: 'ndjson' });
+      expect(nd.body.trim().split('\n').map((l) => JSON.parse(l))).toEqual(timeline.changes);
+      expect(await db.query(`SELECT count(*)::int AS n FROM people`)).toEqual([{ n: 25 }]);
+    });
+
+    it('stops the COPY and drops its connection when the consumer stops early, in code or over HTTP', async () => {
+      let pid = 0;
+      for await (const chunk of exports.chunks({ table: 'bulk_export' }, { format: 'ndjson', maxRows: null })) {
+        expect(chunk.length).toBeGreaterThan(0);
+        [pid] = await activeCopies();
+        break;
+      }
+      expect(pid).toBeGreaterThan(0);
+      expect(await backendGone(pid)).toBe(true);
+
+      await app.listen(0);
+      const { port } = app.getHttpServer().address();
+      pid = await new Promise<number>((resolve, reject) => {
+        const req = get({ port, path: '/audit/export?format=ndjson&table=bulk_http&maxRows=10000', headers: { 'x-role': 'auditor' } }, (res) => {
+          res.once('data', async () => {
+            res.pause();
+            const [copying] = await activeCopies();
+            req.destroy(); // the browser tab closed after the first bytes
+            resolve(copying);
+          });
+        });
+        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+      });
+      expect(pid).toBeGreaterThan(0);
+      expect(await backendGone(pid)).toBe(true);
+      // every pooled connection is still usable (none was returned mid-COPY)
+      const people = (await queries.timeline({ table: 'people' }, { limit: 1000 })).changes.length;
+      for (let i = 0; i < 12; i++) expect((await exports.exportChanges({ table: 'people' }, { format: 'csv' })).returnedCount).toBe(people);
+    });
   });
 });
