@@ -129,19 +129,19 @@ export class AuditQueryService {
   }
 
   /**
-   * Every change matching the filters (up to `limit`), newest first, as text
-   * PostgreSQL formats itself and streams with COPY: one line per change,
-   * either the change as a JSON object (`ndjson`: the same fields as
-   * AuditChange) or a JSON array of the CSV columns as strings (`csv-cells`).
-   * No row objects are built in Node, so memory stays flat for any size; and
-   * it is one statement, so the export is one consistent snapshot.
+   * One keyset page of changes matching the filters (up to `limit`, older
+   * than `after`), newest first, as text PostgreSQL formats itself and streams
+   * with COPY: one line per change, either the change as a JSON object
+   * (`ndjson`: the same fields as AuditChange) or a JSON array of the CSV
+   * columns as strings (`csv-cells`; id first, captured_at sixth). No row
+   * objects are built in Node, so memory stays flat whatever the page size.
    */
-  async *copyLines(filters: TimelineFilters, limit: number | null, shape: 'ndjson' | 'csv-cells'): AsyncGenerator<string> {
+  async *copyLines(filters: TimelineFilters, limit: number, shape: 'ndjson' | 'csv-cells', after?: { capturedAt: string; id: string }): AsyncGenerator<string> {
     const normalized = normalizeFilters(filters);
     const driver = this.dataSource.driver as unknown as { obtainMasterConnection(): Promise<[CopyClient, (error?: unknown) => void]> };
     const [client, release] = await driver.obtainMasterConnection();
     // COPY takes no bind parameters: values go in as literals, quoted by node-pg (backslash-safe whatever standard_conforming_strings says)
-    const sql = this.changesQuery(shape === 'ndjson' ? `row_to_json(r)::text` : this.csvCells(), normalized, limit, (value) => client.escapeLiteral(value), undefined, undefined, shape === 'ndjson');
+    const sql = this.changesQuery(shape === 'ndjson' ? `row_to_json(r)::text` : this.csvCells(), normalized, limit, (value) => client.escapeLiteral(value), after, undefined, shape === 'ndjson');
     // CSV format with delimiter and quote bytes that JSON text never holds raw (it escapes control characters): each line arrives verbatim
     const stream: NodeJS.ReadableStream = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
     const decoder = new StringDecoder('utf8');
@@ -164,7 +164,7 @@ export class AuditQueryService {
    * the columns are built in a LATERAL row `r` so `row_to_json(r)` keeps their
    * names and order while ORDER BY still walks the captured_at index.
    */
-  private changesQuery(columns: string, filters: NormalizedFilters, limit: number | null, bind: (value: string) => string, after?: { capturedAt: string; id: string }, extraSql: string[] = [], rowImage = false): string {
+  private changesQuery(columns: string, filters: NormalizedFilters, limit: number, bind: (value: string) => string, after?: { capturedAt: string; id: string }, extraSql: string[] = [], rowImage = false): string {
     const sql = [...extraSql];
     if (filters.table) sql.push(`c.table_schema = ${bind(filters.table.schema)} AND c.table_name = ${bind(filters.table.table)}`);
     if (filters.actor) sql.push(`t.actor_ref = ${bind(filters.actor.serialize())}::jsonb`);
@@ -188,7 +188,7 @@ export class AuditQueryService {
        FROM ${this.changesTable} AS c JOIN ${this.transactionsTable} AS t ON t.id = c.transaction_id ${image}
        ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
        ORDER BY ${filters.correlationId ? `c.captured_at + interval '0'` : 'c.captured_at'} DESC, c.id DESC
-       ${limit === null ? '' : `LIMIT ${limit}`}`;
+       LIMIT ${limit}`;
   }
 
   /** The CSV export's columns (CSV_COLUMNS' order), each as text ('' for none), in one JSON array per change. */

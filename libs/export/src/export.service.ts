@@ -4,6 +4,9 @@ import { AuditQueryService } from './audit-query.service';
 import { InvalidFilterError } from './export.error';
 import { normalizeFilters, TimelineFilters } from './timeline-filters';
 
+/** Rows per keyset page of an export: one COPY each, streamed, so the size bounds queries rather than memory. */
+const EXPORT_PAGE_ROWS = 10_000;
+
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -34,6 +37,8 @@ export interface ExportOptions {
   format: ExportFormat;
   /** Cap on rows; `truncated` says whether more matched. Omit (or null) for no cap. @default 10000 */
   maxRows?: number | null;
+  /** Rows per keyset page (one COPY each). Memory does not depend on it; smaller pages hold a snapshot for less time. @default 10000 */
+  pageRows?: number;
   /** Called with the running count (the CLI's progress display). */
   onRow?: (count: number) => void;
 }
@@ -71,37 +76,62 @@ export class ExportService {
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new InvalidFilterError(`format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(format)})`);
     const cap = options.maxRows ?? null;
     if (cap !== null && (!Number.isInteger(cap) || cap < 1)) throw new InvalidFilterError(`maxRows must be a positive integer (got ${JSON.stringify(cap)})`);
+    const pageSize = options.pageRows ?? EXPORT_PAGE_ROWS;
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new InvalidFilterError(`pageRows must be a positive integer (got ${JSON.stringify(options.pageRows)})`);
     const normalized = normalizeFilters(filters); // fail before the first byte
     if (format === 'csv') yield stringify([[...CSV_COLUMNS]]);
     if (format === 'json') yield `{"format_version":1,"generated_at":${JSON.stringify(new Date().toISOString())},"filters":${JSON.stringify(describeFilters(normalized))},"changes":[`;
-    // PostgreSQL writes each change as one line of JSON text (see copyLines); here the lines are only counted,
-    // cut at the cap, and joined for the format. One row past the cap is fetched to tell whether more matched.
-    let partial = ''; // a line split across chunks
+    // Keyset pages of pageRows, each one COPY in which PostgreSQL writes every change as one line of
+    // JSON text (see copyLines); here lines are only counted, cut at the cap and joined for the format, and
+    // the last line of a page is parsed for the next page's cursor. One row past the cap is fetched to tell
+    // whether more matched.
+    const shape = format === 'csv' ? 'csv-cells' : 'ndjson';
+    let after: { capturedAt: string; id: string } | undefined;
     let atCap = false;
-    for await (const chunk of this.queries.copyLines(filters, cap === null ? null : cap + 1, format === 'csv' ? 'csv-cells' : 'ndjson')) {
-      if (atCap) {
-        meta.truncated = true; // the extra row: drained, not written, so the connection ends the COPY cleanly
-        continue;
+    for (let pageFull = true; pageFull && !meta.truncated; ) {
+      const pageRows = cap === null ? pageSize : Math.min(pageSize, cap + 1 - meta.returnedCount);
+      let inPage = 0;
+      let partial = ''; // a line split across chunks
+      let lastLine = '';
+      for await (const chunk of this.queries.copyLines(filters, pageRows, shape, after)) {
+        if (atCap) {
+          meta.truncated = true; // the extra row: drained, not written, so the connection ends the COPY cleanly
+          continue;
+        }
+        const text = partial + chunk;
+        const room = cap === null ? Infinity : cap - meta.returnedCount;
+        const { count, end } = completeLines(text, room);
+        partial = text.slice(end);
+        if (count === room) {
+          atCap = true;
+          meta.truncated = partial.length > 0;
+        }
+        if (!count) continue;
+        const lines = text.slice(0, end - 1); // without the last newline
+        lastLine = lines.slice(lines.lastIndexOf('\n') + 1);
+        const first = meta.returnedCount === 0;
+        inPage += count;
+        meta.returnedCount += count;
+        options.onRow?.(meta.returnedCount);
+        if (format === 'csv') yield stringify(lines.split('\n').map((line) => JSON.parse(line) as string[]));
+        else if (format === 'ndjson') yield `${lines}\n`;
+        else yield `${first ? '' : ','}${lines.replace(/\n/g, ',')}`;
       }
-      const text = partial + chunk;
-      const room = cap === null ? Infinity : cap - meta.returnedCount;
-      const { count, end } = completeLines(text, room);
-      partial = text.slice(end);
-      if (count === room) {
-        atCap = true;
-        meta.truncated = partial.length > 0;
-      }
-      if (!count) continue;
-      const lines = text.slice(0, end - 1); // without the last newline
-      const first = meta.returnedCount === 0;
-      meta.returnedCount += count;
-      options.onRow?.(meta.returnedCount);
-      if (format === 'csv') yield stringify(lines.split('\n').map((line) => JSON.parse(line) as string[]));
-      else if (format === 'ndjson') yield `${lines}\n`;
-      else yield `${first ? '' : ','}${lines.replace(/\n/g, ',')}`;
+      pageFull = inPage === pageRows;
+      if (pageFull) after = cursorOf(lastLine, shape);
     }
     if (format === 'json') yield `],"returned_count":${meta.returnedCount},"truncated":${meta.truncated}}\n`;
   }
+}
+
+/** The keyset position of an exported line: its id and captured_at. */
+function cursorOf(line: string, shape: 'ndjson' | 'csv-cells'): { capturedAt: string; id: string } {
+  if (shape === 'csv-cells') {
+    const cells = JSON.parse(line) as string[];
+    return { id: cells[0], capturedAt: cells[5] };
+  }
+  const change = JSON.parse(line) as { id: string; captured_at: string };
+  return { id: change.id, capturedAt: change.captured_at };
 }
 
 /** How many whole lines `text` starts with (at most `max`), and where the last of them ends. */

@@ -149,12 +149,12 @@ describe('exploration and export (real PostgreSQL)', () => {
   });
 
   describe('streaming through COPY', () => {
-    const BULK = 5000; // about 3 MB of NDJSON: many COPY chunks
-    /** `rows` synthetic changes of a table that exists only in the audit log, newest first by id order. */
+    const BULK = 2500; // about 1.5 MB of NDJSON: many COPY chunks
+    /** `rows` synthetic changes of a table that exists only in the audit log; three share each captured_at, so keyset pages split ties. */
     async function insertChanges(table: string, rows: number, noteRepeat: number): Promise<void> {
       await db.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, captured_at)
         SELECT '00000000-0000-0000-0000-00000000b01c', 'public', $1, 'insert', jsonb_build_object('id', g),
-               jsonb_build_object('id', g, 'note', repeat('é,"\\', $2) || g), now() - g * interval '1 millisecond'
+               jsonb_build_object('id', g, 'note', repeat('é,"\\', $2) || g), now() - (g / 3) * interval '1 millisecond'
         FROM generate_series(1, $3::int) g`, [table, noteRepeat, rows]);
     }
     beforeAll(async () => {
@@ -177,27 +177,33 @@ describe('exploration and export (real PostgreSQL)', () => {
       return false;
     }
 
-    it('cuts at maxRows exactly wherever chunk boundaries fall, in every format, in timeline order', async () => {
+    it('cuts at maxRows exactly wherever chunk and keyset page boundaries fall, in every format, in timeline order', async () => {
       const ids: string[] = [];
       for await (const change of queries.streamChanges({ table: 'bulk_export' })) ids.push(change.id);
       expect(ids).toHaveLength(BULK);
-      for (const maxRows of [1, 999, 1000, BULK - 1, BULK, BULK + 1, null]) {
+      const cases: [number | null, number | undefined][] = [
+        [1, undefined], [999, 1000], [1000, 1000], [1000, 500], [BULK - 1, undefined], [BULK, 1000], [BULK, 700], [BULK + 1, 1250], [null, undefined], [null, 1000], [300, 3], [301, 3],
+      ];
+      for (const [maxRows, pageRows] of cases) {
         const expected = maxRows === null ? BULK : Math.min(maxRows, BULK);
         const truncated = maxRows !== null && maxRows < BULK;
-        const nd = await exports.exportChanges({ table: 'bulk_export' }, { format: 'ndjson', maxRows });
-        expect({ maxRows, returnedCount: nd.returnedCount, truncated: nd.truncated }).toEqual({ maxRows, returnedCount: expected, truncated });
+        const label = { maxRows, pageRows };
+        const nd = await exports.exportChanges({ table: 'bulk_export' }, { format: 'ndjson', maxRows, pageRows });
+        expect({ ...label, returnedCount: nd.returnedCount, truncated: nd.truncated }).toEqual({ ...label, returnedCount: expected, truncated });
         const rows = nd.body.split('\n');
         expect(rows.pop()).toBe('');
         expect(rows.map((line) => JSON.parse(line).id)).toEqual(ids.slice(0, expected));
-        const json = JSON.parse((await exports.exportChanges({ table: 'bulk_export' }, { format: 'json', maxRows })).body);
-        expect({ returned_count: json.returned_count, truncated: json.truncated }).toEqual({ returned_count: expected, truncated });
+        const json = JSON.parse((await exports.exportChanges({ table: 'bulk_export' }, { format: 'json', maxRows, pageRows })).body);
+        expect({ ...label, returned_count: json.returned_count, truncated: json.truncated }).toEqual({ ...label, returned_count: expected, truncated });
         expect(json.changes.map((c: { id: string }) => c.id)).toEqual(ids.slice(0, expected));
-        const csv = await exports.exportChanges({ table: 'bulk_export' }, { format: 'csv', maxRows });
+        const csv = await exports.exportChanges({ table: 'bulk_export' }, { format: 'csv', maxRows, pageRows });
         const parsed: Record<string, string>[] = parse(csv.body, { columns: true });
         expect(parsed.map((r) => r.id)).toEqual(ids.slice(0, expected));
-        expect(JSON.parse(parsed[0].data_after).note).toBe(`${'é,"\\'.repeat(100)}1`);
+        const image = JSON.parse(parsed[0].data_after);
+        expect(image.note).toBe(`${'é,"\\'.repeat(100)}${image.id}`);
       }
       expect(await activeCopies()).toEqual([]);
+      await expect(exports.exportChanges({}, { format: 'csv', pageRows: 0 })).rejects.toThrow('pageRows must be a positive integer (got 0)');
     });
 
     it('takes filter values as quoted literals, never as SQL', async () => {
