@@ -36,7 +36,7 @@ export class ExportCommand extends CommandRunner {
       // progress only for a person at a terminal; plain output when piped
       const showProgress = process.stderr.isTTY;
       const meta = { returnedCount: 0, truncated: false };
-      for await (const chunk of this.exports.chunks(filters, { format: flags.format, maxRows: null, onRow: showProgress ? progress : undefined }, meta)) {
+      for await (const chunk of this.exports.chunks(filters, { format: flags.format, maxRows: null, onRow: showProgress ? progressLine() : undefined }, meta)) {
         if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       }
       if (flags.out) {
@@ -80,11 +80,13 @@ export class ExportCommand extends CommandRunner {
   }
 }
 
-let shownThousands = 0;
-/** Called as each chunk of rows is written: redraw on every thousand crossed, not on every chunk. */
-function progress(count: number): void {
-  const thousands = Math.floor(count / 1000);
-  if (thousands === shownThousands) return;
-  shownThousands = thousands;
-  process.stderr.write(`\rexported ${count} changes`);
+/** A progress line for the terminal, called as each chunk of rows is written: redrawn on every thousand crossed, not on every chunk. */
+function progressLine(): (count: number) => void {
+  let shownThousands = 0;
+  return (count) => {
+    const thousands = Math.floor(count / 1000);
+    if (thousands === shownThousands) return;
+    shownThousands = thousands;
+    process.stderr.write(`\rexported ${count} changes`);
+  };
 }
