@@ -123,9 +123,7 @@ export class AuditQueryService {
       params.push(value);
       return `$${params.length}`;
     };
-    const columns = `c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')} AS captured_at,
-              c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction`;
-    return this.dataSource.query(this.changesQuery(columns, filters, limit, bind, after, extra?.sql), params);
+    return this.dataSource.query(this.changesQuery('r.*', filters, limit, bind, after, extra?.sql), params);
   }
 
   /**
@@ -141,7 +139,7 @@ export class AuditQueryService {
     const driver = this.dataSource.driver as unknown as { obtainMasterConnection(): Promise<[CopyClient, (error?: unknown) => void]> };
     const [client, release] = await driver.obtainMasterConnection();
     // COPY takes no bind parameters: values go in as literals, quoted by node-pg (backslash-safe whatever standard_conforming_strings says)
-    const sql = this.changesQuery(shape === 'ndjson' ? `row_to_json(r)::text` : this.csvCells(), normalized, limit, (value) => client.escapeLiteral(value), after, undefined, shape === 'ndjson');
+    const sql = this.changesQuery(shape === 'ndjson' ? `row_to_json(r)::text` : this.csvCells(), normalized, limit, (value) => client.escapeLiteral(value), after);
     // CSV format with delimiter and quote bytes that JSON text never holds raw (it escapes control characters): each line arrives verbatim
     const stream: NodeJS.ReadableStream = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
     const decoder = new StringDecoder('utf8');
@@ -159,12 +157,13 @@ export class AuditQueryService {
   }
 
   /**
-   * One SELECT over changes joined to their transaction. `bind` turns a value
-   * into a placeholder (queries) or a quoted literal (COPY). With `rowImage`
-   * the columns are built in a LATERAL row `r` so `row_to_json(r)` keeps their
-   * names and order while ORDER BY still walks the captured_at index.
+   * One SELECT over changes `c` joined to their transaction `t`. `bind` turns
+   * a value into a placeholder (queries) or a quoted literal (COPY). The
+   * AuditChange fields are built in a LATERAL row `r`, so `r.*` and
+   * `row_to_json(r)` share one definition while ORDER BY still walks the
+   * captured_at index (PostgreSQL flattens it, computing only what is used).
    */
-  private changesQuery(columns: string, filters: NormalizedFilters, limit: number, bind: (value: string) => string, after?: { capturedAt: string; id: string }, extraSql: string[] = [], rowImage = false): string {
+  private changesQuery(columns: string, filters: NormalizedFilters, limit: number, bind: (value: string) => string, after?: { capturedAt: string; id: string }, extraSql: string[] = []): string {
     const sql = [...extraSql];
     if (filters.table) sql.push(`c.table_schema = ${bind(filters.table.schema)} AND c.table_name = ${bind(filters.table.table)}`);
     if (filters.actor) sql.push(`t.actor_ref = ${bind(filters.actor.serialize())}::jsonb`);
@@ -180,12 +179,10 @@ export class AuditQueryService {
         UNION SELECT t3.id FROM ${this.transactionsTable} AS t3 JOIN ${this.actionsTable} AS a ON a.id = t3.action_id WHERE a.correlation_id = ${id}))`);
     }
     if (after) sql.push(`(c.captured_at, c.id) < (${bind(after.capturedAt)}::timestamptz, ${bind(after.id)}::bigint)`);
-    const image = rowImage
-      ? `CROSS JOIN LATERAL (SELECT c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')} AS captured_at,
-           c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction) AS r`
-      : '';
     return `SELECT ${columns}
-       FROM ${this.changesTable} AS c JOIN ${this.transactionsTable} AS t ON t.id = c.transaction_id ${image}
+       FROM ${this.changesTable} AS c JOIN ${this.transactionsTable} AS t ON t.id = c.transaction_id
+       CROSS JOIN LATERAL (SELECT c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')} AS captured_at,
+         c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction) AS r
        ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
        ORDER BY ${filters.correlationId ? `c.captured_at + interval '0'` : 'c.captured_at'} DESC, c.id DESC
        LIMIT ${limit}`;
