@@ -32,12 +32,16 @@ CREATE TABLE IF NOT EXISTS "public"."audit_transactions" (
   request_id text,
   action_id uuid REFERENCES "public"."audit_actions" (id) ON DELETE SET NULL
 );
+DO $threadline$ BEGIN
+  CREATE DOMAIN "public"."audit_change_op" AS text CHECK (VALUE IN ('insert', 'update', 'delete', 'snapshot'));
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $threadline$;
 CREATE TABLE IF NOT EXISTS "public"."audit_changes" (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   transaction_id uuid NOT NULL,
   table_schema text NOT NULL,
   table_name text NOT NULL,
-  op text NOT NULL CHECK (op IN ('insert', 'update', 'delete', 'snapshot')),
+  op "public"."audit_change_op" NOT NULL,
   table_pk jsonb NOT NULL,
   previous_pk jsonb,
   data_after jsonb,
@@ -96,6 +100,7 @@ CREATE INDEX IF NOT EXISTS audit_actions_correlation_idx ON "public"."audit_acti
 DROP TABLE IF EXISTS "public"."audit_changes";
 DROP TABLE IF EXISTS "public"."audit_transactions";
 DROP TABLE IF EXISTS "public"."audit_actions";
+DROP DOMAIN IF EXISTS "public"."audit_change_op";
 `);
   }
 }
