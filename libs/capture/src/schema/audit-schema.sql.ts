@@ -31,9 +31,10 @@ export const TRANSACTION_CACHE_SETTING = 'threadline.transaction_id';
  *   image of a row that existed before capture, written by a baseline
  *   (`continuity --baseline`) under one transaction whose `source` is
  *   'threadline:baseline'. The allowed values are a domain, not a table CHECK:
- *   PostgreSQL re-prepares a table's CHECK expressions in every statement that
- *   inserts, which cost each audited single-row statement 4-8 us (about a
- *   sixth of its audit overhead); a domain's check is prepared once per session.
+ *   PostgreSQL parses and plans a table's CHECK expressions again in every
+ *   statement that inserts, which cost each audited single-row statement
+ *   4-8 us (about a sixth of its audit overhead); a domain's check is planned
+ *   once per session and cached.
  * - The transaction row is not unique on `txid` alone: txids restart after a
  *   logical restore into a new cluster. The id is the key; `txid` is kept for
  *   correlation with PostgreSQL logs.
