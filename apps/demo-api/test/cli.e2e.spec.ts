@@ -53,12 +53,18 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const doc = JSON.parse(run.stdout);
     expect(doc.tables).toEqual(['public.post_tags', 'public.posts', 'public.users']);
     // What the committed migration runs, captured by calling its up() with a recording query runner.
-    const file = readdirSync(MIGRATIONS).find((f) => f.endsWith('-threadline-triggers.ts'))!;
+    // The newest one: older ones stay, as in an app that upgraded Threadline (v1 functions, then regenerated).
+    const file = readdirSync(MIGRATIONS).filter((f) => f.endsWith('-threadline-triggers.ts')).sort().pop()!;
     const module = await import(path.join(MIGRATIONS, file));
     const Migration = Object.values(module)[0] as new () => { up(q: { query(sql: string): Promise<void> }): Promise<void> };
     const executed: string[] = [];
     await new Migration().up({ query: async (sql: string) => void executed.push(sql) });
     expect(executed).toEqual([doc.up]);
+    // and the database, not the files, says so
+    const again = cli('gen-triggers');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Up to date: the database already runs this capture');
+    expect(cli('policy', 'show').code).toBe(0);
   });
 
   it('gen-triggers --store-changed-from writes a new migration into --dir', () => {

@@ -5,7 +5,10 @@ import { DataSource } from 'typeorm';
 import { describeTables } from './catalog/catalog.reader';
 import { THREADLINE_CAPTURE_OPTIONS } from './capture.constants';
 import { parseTableName, ResolvedCaptureOptions, tableOptionsFor } from './capture.options';
-import { writeMigration, MigrationWriteResult } from './migration/migration-writer';
+import { findMigration, writeMigration, MigrationWriteResult } from './migration/migration-writer';
+import { captureDifferences, readDeployedCapture } from './catalog/deployed-capture';
+import { ident } from './sql/quote';
+import { readFileSync } from 'fs';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
 import { CaptureConfigError } from './threadline.error';
 import { catalogProblems, generateSnapshotSql, generateTriggerSql, SnapshotSql } from './trigger/trigger-sql.generator';
@@ -36,6 +39,14 @@ export interface MigrationOutcome extends GeneratedMigration {
   /** File written or already present; undefined on a dry run. */
   file?: string;
   written: boolean;
+  /**
+   * gen-triggers only: `deployed` when the database already runs exactly this
+   * capture (decided from the deployed stamps, never from files), `pending`
+   * when an existing migration holds this SQL and has not run yet.
+   */
+  upToDate?: 'deployed' | 'pending';
+  /** gen-triggers only: per table, how deployed capture differs from what this migration deploys. */
+  differences?: Record<string, string[]>;
 }
 
 /** Generates the audit schema and trigger SQL from the app's own options and writes them as migrations. */
@@ -105,11 +116,46 @@ export class CaptureService {
     return this.write('ThreadlineInstall', `threadline:install v${AUDIT_SCHEMA_VERSION} schema=${this.options.auditSchema}`, sql, options);
   }
 
-  /** The `gen-triggers` migration; identical SQL already written is not written again. */
+  /**
+   * The `gen-triggers` migration. Whether one is needed is decided from what
+   * the database runs (each table's deployed stamp against the options), not
+   * from files: a config reverted to an earlier state gets a new migration
+   * even though an older file holds the same SQL. A file holding this SQL
+   * that has not run yet is not written twice.
+   */
   async writeTriggerMigration(request: TriggerSqlRequest, options: WriteOptions = {}): Promise<MigrationOutcome> {
     const sql = await this.triggerSql(request);
+    const refs = sql.tables.map(parseTableName);
+    const deployed = await readDeployedCapture(this.dataSource, this.options.auditSchema, refs);
+    const differences: Record<string, string[]> = {};
+    refs.forEach((ref, i) => {
+      const tableOptions = tableOptionsFor(this.options, ref.schema, ref.table);
+      const settings = request.storeChangedFrom ? { ...tableOptions, storeChangedFrom: true } : tableOptions;
+      const found = captureDifferences(settings, this.options, deployed[i]);
+      if (found.length) differences[sql.tables[i]] = found;
+    });
+    if (options.dryRun) return { ...sql, written: false, differences };
+    if (Object.keys(differences).length === 0) return { ...sql, written: false, upToDate: 'deployed', differences };
     const hash = createHash('sha256').update(sql.up).digest('hex').slice(0, 16);
-    return this.write('ThreadlineTriggers', `threadline:triggers sha256=${hash} tables=${sql.tables.join(',')}`, sql, options);
+    const marker = `threadline:triggers sha256=${hash} tables=${sql.tables.join(',')}`;
+    const dir = path.resolve(options.dir ?? this.options.migrationsDir);
+    const existing = findMigration(dir, marker);
+    if (existing && !(await this.migrationHasRun(existing))) return { ...sql, file: existing, written: false, upToDate: 'pending', differences };
+    return { ...sql, ...writeMigration(dir, { name: 'ThreadlineTriggers', marker, up: sql.up, down: sql.down }, Date.now(), { reuseExisting: false }), differences };
+  }
+
+  /** Whether TypeORM's migrations table records the migration class of this file as run. */
+  private async migrationHasRun(file: string): Promise<boolean> {
+    const className = /export class (\w+)/.exec(readFileSync(file, 'utf8'))?.[1];
+    if (!className) return false;
+    const table = this.dataSource.options.migrationsTableName ?? 'migrations';
+    const [{ found }] = await this.dataSource.query(
+      `SELECT CASE WHEN to_regclass($1) IS NULL THEN false ELSE true END AS found`,
+      [ident(table)],
+    );
+    if (!found) return false;
+    const rows = await this.dataSource.query(`SELECT 1 FROM ${ident(table)} WHERE name = $1`, [className]);
+    return rows.length > 0;
   }
 
   private write(name: string, marker: string, sql: GeneratedMigration, options: WriteOptions): MigrationOutcome {

@@ -15,11 +15,13 @@ function humanReport(r: CoverageReport): string {
     line('expected but not a table', r.missingExpected),
     line('uncovered by design (expectedUncoveredTables)', r.expectedUncovered),
     line(`unclassified, uncovered${r.strict ? ' (fails under --strict)' : ' (informational)'}`, r.unclassified),
+    line('capture drift (deployed capture differs from the configuration or the table)', r.drift.map((d) => d.table)),
+    ...r.drift.flatMap((d) => d.differences.map((difference) => `  ${d.table}: ${difference}`)),
   ].join('\n');
 }
 
-/** `verify-coverage`: exit 1 when an expected table is uncovered or missing (also unclassified ones with --strict). For CI. */
-@Command({ name: 'verify-coverage', description: 'Fail (exit 1) when a table in expectedTables is uncovered or missing' })
+/** `verify-coverage`: exit 1 when an expected table is uncovered or missing, or any table's capture drifted (also unclassified ones with --strict). For CI. */
+@Command({ name: 'verify-coverage', description: 'Fail (exit 1) when a table in expectedTables is uncovered or missing, or deployed capture drifted' })
 export class VerifyCoverageCommand extends CommandRunner {
   constructor(private readonly coverage: CoverageService) {
     super();
@@ -30,8 +32,9 @@ export class VerifyCoverageCommand extends CommandRunner {
       const report = await this.coverage.report({ strict: flags.strict });
       if (flags.json) commandOutput.json(report);
       else commandOutput.text(`${humanReport(report)}\n${report.ok ? 'OK: every expected table is covered' : 'FAILED'}`);
-      if (!report.ok) {
+      if (!report.ok || report.drift.length > 0) {
         const reasons = [
+          ...report.drift.flatMap((d) => d.differences.map((difference) => `${d.table}: ${difference}`)),
           ...report.uncoveredExpected.map((t) => `${t} is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)`),
           ...report.missingExpected.map((t) => `${t} is in expectedTables but is not a table`),
           ...(report.strict ? report.unclassified.map((t) => `${t} is uncovered and in neither expectedTables nor expectedUncoveredTables (strict)`) : []),

@@ -1,6 +1,10 @@
 import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import {
   AUDIT_TABLES,
+  captureDifferences,
+  readDeployedCapture,
+  resolveCaptureOptions,
+  tableOptionsFor,
   HealthCheckedEvent,
   HealthErrorEvent,
   InvalidOptionsError,
@@ -34,7 +38,14 @@ export interface CoverageReport {
   expectedUncovered: string[];
   /** Uncovered tables in neither list: informational, or failures under `strict`. */
   unclassified: string[];
-  /** True when every expected table exists and is covered (and, under strict, nothing is unclassified). */
+  /**
+   * Covered or configured tables whose deployed capture differs from the
+   * configuration or from the table as it is now (redaction drift, columns
+   * changed without regeneration, a function edited by hand, partitions
+   * without capture), each difference in words.
+   */
+  drift: { table: string; expected: boolean; differences: string[] }[];
+  /** True when every expected table exists, is covered and has no drift (and, under strict, nothing is unclassified). */
   ok: boolean;
   strict: boolean;
 }
@@ -46,6 +57,7 @@ export interface CoverageReport {
 @Injectable()
 export class CoverageService implements OnApplicationBootstrap {
   private readonly auditSchema: string;
+  private readonly capture: ResolvedCaptureOptions;
   private consecutiveFailures = 0;
 
   constructor(
@@ -53,7 +65,8 @@ export class CoverageService implements OnApplicationBootstrap {
     @Inject(THREADLINE_COVERAGE_POLICY) private readonly policy: CoveragePolicy,
     @Optional() @Inject(THREADLINE_CAPTURE_OPTIONS) capture?: ResolvedCaptureOptions,
   ) {
-    this.auditSchema = capture?.auditSchema ?? 'public';
+    this.capture = capture ?? resolveCaptureOptions({});
+    this.auditSchema = this.capture.auditSchema;
   }
 
   /**
@@ -91,8 +104,10 @@ export class CoverageService implements OnApplicationBootstrap {
   /** Coverage bucketed by the policy; publishes `threadline:health:checked`, or `threadline:health:error` on failure. */
   async report(options: { strict?: boolean } = {}): Promise<CoverageReport> {
     let tables: TableCoverage[];
+    let drift: { table: string; differences: string[]; partitions: string[] }[];
     try {
       tables = await this.triggerCoverage();
+      drift = await this.captureDrift(tables);
     } catch (error) {
       this.consecutiveFailures++;
       if (threadlineEvents.healthError.hasSubscribers) {
@@ -113,15 +128,39 @@ export class CoverageService implements OnApplicationBootstrap {
       missingExpected: [...expected].filter((k) => !byKey.has(k)),
       expectedUncovered: tables.filter((t) => !t.covered && expectedUncovered.has(tableKey(t))).map(tableKey),
       unclassified: tables.filter((t) => !t.covered && !expected.has(tableKey(t)) && !expectedUncovered.has(tableKey(t))).map(tableKey),
+      drift: drift.map((d) => ({ table: d.table, expected: expected.has(d.table), differences: d.differences })),
       ok: false,
       strict,
     };
-    report.ok = report.uncoveredExpected.length === 0 && report.missingExpected.length === 0 && (!strict || report.unclassified.length === 0);
+    // A partition without capture is an uncovered table, in the bucket of the table it belongs to.
+    for (const d of drift) (expected.has(d.table) ? report.uncoveredExpected : report.unclassified).push(...d.partitions);
+    report.ok =
+      report.uncoveredExpected.length === 0 &&
+      report.missingExpected.length === 0 &&
+      report.drift.every((d) => !d.expected) &&
+      (!strict || (report.unclassified.length === 0 && report.drift.length === 0));
     if (threadlineEvents.healthChecked.hasSubscribers) {
       const event: HealthCheckedEvent = { covered: report.covered.length, uncovered: tables.length - report.covered.length, unclassified: report.unclassified.length };
       threadlineEvents.healthChecked.publish(event);
     }
     return report;
+  }
+
+  /** Drift of every covered table and every configured one that exists. */
+  private async captureDrift(tables: TableCoverage[]): Promise<{ table: string; differences: string[]; partitions: string[] }[]> {
+    const existing = new Set(tables.map(tableKey));
+    const checked = new Map<string, TableName>();
+    for (const t of tables) if (t.covered) checked.set(tableKey(t), t);
+    for (const t of this.capture.tables) if (existing.has(tableKey(t))) checked.set(tableKey(t), t);
+    const list = [...checked.values()];
+    const deployed = await readDeployedCapture(this.dataSource, this.auditSchema, list);
+    return list
+      .map((t, i) => ({
+        table: tableKey(t),
+        differences: captureDifferences(tableOptionsFor(this.capture, t.schema, t.table), this.capture, deployed[i]),
+        partitions: deployed[i].partitionsWithoutCapture,
+      }))
+      .filter((d) => d.differences.length > 0);
   }
 
   private async missingTables(names: TableName[]): Promise<string[]> {

@@ -11,11 +11,18 @@ export class PolicyShowCommand extends CommandRunner {
   async run(_args: string[], flags: { json?: boolean }): Promise<void> {
     try {
       const tables = await this.policy.redactionPolicy();
-      if (flags.json) return commandOutput.json({ tables });
-      if (tables.length === 0) return commandOutput.text('No tables configured under capture.tables.');
-      for (const t of tables) {
-        const detail = t.status === 'drift' ? `: ${t.differences.join('; ')}` : t.reason ? `: ${t.reason}` : '';
-        commandOutput.text(`${t.table}  ${t.label}${detail}\n  exclude: ${t.configured.exclude.join(', ') || '-'}  mask: ${t.configured.mask.join(', ') || '-'}`);
+      const notMatching = tables.filter((t) => t.status !== 'matches');
+      if (flags.json) commandOutput.json({ ok: notMatching.length === 0, tables });
+      else if (tables.length === 0) commandOutput.text('No tables configured under capture.tables.');
+      else {
+        for (const t of tables) {
+          const detail = t.status === 'drift' ? `: ${t.differences.join('; ')}` : t.reason ? `: ${t.reason}` : '';
+          commandOutput.text(`${t.table}  ${t.label}${detail}\n  exclude: ${t.configured.exclude.join(', ') || '-'}  mask: ${t.configured.mask.join(', ') || '-'}`);
+        }
+      }
+      // Drift means data may be captured differently from what the configuration says: fail, for CI and scripts.
+      if (notMatching.length) {
+        commandOutput.fail(new ThreadlineError(`policy show: deployed capture does not match the configuration for ${notMatching.map((t) => t.table).join(', ')}; run gen-triggers and apply the migration`));
       }
     } catch (error) {
       commandOutput.fail(error);

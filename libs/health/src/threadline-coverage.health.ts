@@ -28,6 +28,7 @@ export class ThreadlineCoverageIndicator {
         missingExpected: r.missingExpected,
         expectedUncovered: r.expectedUncovered,
         unclassified: r.unclassified,
+        drift: r.drift.filter((d) => d.expected),
       };
       return r.ok ? indicator.up(data) : indicator.down(data);
     } catch (error) {

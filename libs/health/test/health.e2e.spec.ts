@@ -85,6 +85,7 @@ describe('health and coverage (real PostgreSQL)', () => {
       missingExpected: [],
       expectedUncovered: ['public.job_queue'],
       unclassified: ['public.scratch'],
+      drift: [],
     });
     await db.query(`DROP TRIGGER threadline_audit_users_update ON users`);
     const down = await request(app.getHttpServer()).get('/health').expect(503);
@@ -124,12 +125,70 @@ describe('health and coverage (real PostgreSQL)', () => {
     const policy = await app.get(RedactionPolicyService).redactionPolicy();
     expect(policy.map((t) => [t.table, t.label, t.reason])).toEqual([
       ['public.posts', 'Could not introspect', expect.stringContaining('changed outside Threadline')],
-      ['public.users', 'Could not introspect', expect.stringContaining('no Threadline trigger function is deployed')],
+      ['public.users', 'Could not introspect', expect.stringContaining('no Threadline capture function is deployed')],
     ]);
     // column names and placeholder metadata only, never values
     const text = JSON.stringify(policy);
     expect(text).not.toContain('secret@example.com');
     expect(text).not.toContain('hash-value');
+  });
+
+  describe('every kind of capture drift turns coverage, /health and verify-coverage red', () => {
+    const expectRed = async (a: INestApplication, table: string, difference: RegExp) => {
+      const report = await a.get(CoverageService).report();
+      expect(report.ok).toBe(false);
+      const found = report.drift.find((d) => d.table === table);
+      expect(found?.expected).toBe(true);
+      expect(found?.differences.join('\n')).toMatch(difference);
+      const down = await request(a.getHttpServer()).get('/health').expect(503);
+      expect(JSON.stringify(down.body.error.threadline_coverage.drift)).toContain(table);
+    };
+    const health: HealthOptions = { expectedTables: ['users', 'posts'], expectedUncoveredTables: ['job_queue', 'scratch'] };
+
+    it('a mask added to the config but not deployed', async () => {
+      app = await boot(health);
+      await applyTriggers(app);
+      expect((await app.get(CoverageService).report()).ok).toBe(true);
+      await app.close();
+      app = await boot(health, { tables: { users: { mask: ['email', 'name'], exclude: ['password_hash'] }, posts: {} } });
+      await expectRed(app, 'public.users', /mask: deployed lacks name/);
+    });
+
+    it('a masked column renamed (still masked, but the configuration no longer names it)', async () => {
+      app = await boot(health);
+      await applyTriggers(app);
+      await db.query(`ALTER TABLE users RENAME COLUMN email TO email_address`);
+      await expectRed(app, 'public.users', /mask: deployed capture applies it to email_address.*\n.*mask: email is no longer a column/);
+    });
+
+    it('columns changed while no DDL event trigger regenerates capture', async () => {
+      await db.query(`DROP EVENT TRIGGER threadline_ddl`);
+      app = await boot(health);
+      await applyTriggers(app);
+      await db.query(`ALTER TABLE posts ADD COLUMN body text`);
+      await expectRed(app, 'public.posts', /columns changed since its capture function was generated.*writes to the table are refused/);
+    });
+
+    it('a capture function body changed by hand', async () => {
+      app = await boot(health);
+      await applyTriggers(app);
+      const [{ src }] = await db.query<{ src: string }>(`SELECT prosrc AS src FROM pg_proc WHERE proname = 'threadline_audit_posts'`);
+      await db.query(`CREATE OR REPLACE FUNCTION threadline_audit_posts() RETURNS trigger LANGUAGE plpgsql AS $x$${src.replace("'insert'", "'insert' -- edited")}$x$`);
+      await expectRed(app, 'public.posts', /changed outside Threadline/);
+    });
+
+    it('a partition without capture, and one created later gets it', async () => {
+      await db.query(`CREATE TABLE measurements (id int, region text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)`);
+      await db.query(`CREATE TABLE measurements_eu PARTITION OF measurements FOR VALUES IN ('eu')`);
+      const h: HealthOptions = { expectedTables: ['users', 'posts', 'measurements'], expectedUncoveredTables: ['job_queue', 'scratch'] };
+      app = await boot(h);
+      await applyTriggers(app, ['users', 'posts', 'measurements']);
+      await db.query(`CREATE TABLE measurements_us PARTITION OF measurements FOR VALUES IN ('us')`);
+      expect((await app.get(CoverageService).report()).ok).toBe(true);
+      await db.query(`DROP TRIGGER threadline_audit_measurements_delete ON measurements_us`);
+      await expectRed(app, 'public.measurements', /partition\(s\) public\.measurements_us have no capture triggers/);
+      expect((await app.get(CoverageService).report()).uncoveredExpected).toEqual(['public.measurements_us']);
+    });
   });
 
   it('publishes health-checked events, and error events that keep counting while the database refuses connections', async () => {

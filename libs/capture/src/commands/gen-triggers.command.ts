@@ -27,10 +27,13 @@ export class GenTriggersCommand extends CommandRunner {
       );
       if (flags.json) return commandOutput.json({ dryRun: !!flags.dryRun, ...outcome });
       if (flags.dryRun) return commandOutput.text(outcome.up);
+      const why = Object.entries(outcome.differences ?? {}).flatMap(([table, list]) => list.map((d) => `  ${table}: ${d}`));
       commandOutput.text(
         outcome.written
-          ? `Wrote ${outcome.file} (tables: ${outcome.tables.join(', ')})\nRun your migrations (npm start runs them) to apply it.`
-          : `Up to date: ${outcome.file} already holds exactly this SQL; nothing written.`,
+          ? `Wrote ${outcome.file} (tables: ${outcome.tables.join(', ')})\n${why.length ? `Deployed capture differs:\n${why.join('\n')}\n` : ''}Run your migrations (npm start runs them) to apply it.`
+          : outcome.upToDate === 'pending'
+            ? `Pending: ${outcome.file} holds exactly this SQL and has not run yet; run your migrations to apply it. Nothing written.`
+            : `Up to date: the database already runs this capture for ${outcome.tables.join(', ')}; nothing written.`,
       );
     } catch (error) {
       commandOutput.fail(error);

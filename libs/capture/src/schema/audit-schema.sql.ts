@@ -1,4 +1,5 @@
 import { ident, qualified } from '../sql/quote';
+import { captureFunctionsSql, dropCaptureFunctionsSql } from './capture-functions.sql';
 
 export const TRANSACTION_FUNCTION = 'threadline_transaction_id';
 
@@ -40,7 +41,7 @@ export const TRANSACTION_CACHE_SETTING = 'threadline.transaction_id';
  *   correlation with PostgreSQL logs.
  */
 /** Bumped when the install SQL changes; part of the install migration's marker. */
-export const AUDIT_SCHEMA_VERSION = 1;
+export const AUDIT_SCHEMA_VERSION = 2;
 
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and
@@ -143,8 +144,9 @@ BEGIN
   RETURN tx_id;
 END
 $threadline$;
+${captureFunctionsSql(auditSchema)}
 ${options.queryIndexes === false ? '' : auditQueryIndexesSql(auditSchema)}`;
-  const down = `DROP FUNCTION IF EXISTS ${s(TRANSACTION_FUNCTION)}();
+  const down = `${dropCaptureFunctionsSql(auditSchema)}DROP FUNCTION IF EXISTS ${s(TRANSACTION_FUNCTION)}();
 DROP TABLE IF EXISTS ${s('audit_changes')};
 DROP TABLE IF EXISTS ${s('audit_transactions')};
 DROP TABLE IF EXISTS ${s('audit_actions')};

@@ -1,25 +1,41 @@
-import { createHash } from 'crypto';
 import { ColumnDescription, TableDescription } from '../catalog/table-description';
+import { CAPTURE_FUNCTION, UNCAPTURE_FUNCTION } from '../schema/capture-functions.sql';
 import { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
 import { ident, literal, qualified, textArray } from '../sql/quote';
-import { TRANSACTION_FUNCTION } from '../schema/audit-schema.sql';
-import { TRIGGER_EVENTS, triggerNameFor } from './trigger-names';
+import { triggerNameFor } from './trigger-names';
 
 export interface GeneratedSql {
   up: string;
   down: string;
 }
 
-/** What the stamp on a generated function records, so deployed redaction can be read back and compared. */
+/**
+ * What the stamp on a deployed capture function records (its comment,
+ * `threadline:` + JSON), so deployed redaction can be read back and compared,
+ * and PostgreSQL can regenerate the function when the table changes.
+ */
 export interface TriggerStamp {
-  version: 1;
+  version: 1 | 2;
   table: string;
+  auditSchema?: string;
+  /** Configured names, as deployed. */
   exclude: string[];
   mask: string[];
-  maskPlaceholder: string;
   exceptColumns: string[];
+  maskPlaceholder: string;
   storeChangedFrom: boolean;
   recordNoopUpdates: boolean;
+  /** v2: the columns each setting applies to now (a renamed column keeps its setting through its attribute number). */
+  excludedColumns?: string[];
+  maskedColumns?: string[];
+  exceptedColumns?: string[];
+  excludeAttnums?: number[];
+  maskAttnums?: number[];
+  exceptAttnums?: number[];
+  /** v2: `name:type` of the table's columns when the function was generated. */
+  columnSignature?: string;
+  /** v2: the function checks the column signature itself (no DDL event trigger was installed). */
+  guarded?: boolean;
   /** sha256 of the function body as generated: a body changed by hand no longer matches it. */
   bodySha256: string;
 }
@@ -57,115 +73,35 @@ export function catalogProblems(description: TableDescription | undefined, optio
   return problems;
 }
 
-/**
- * The SQL that installs capture on one table: a statement-level AFTER trigger
- * with transition tables, so a statement touching N rows runs the audit logic
- * once with set-based inserts instead of N times. Output is deterministic
- * (same catalog and options, same text) so drift can be detected by comparison.
- */
-export function generateTriggerSql(table: TableDescription, options: ResolvedTableCaptureOptions, global: GlobalCaptureSettings): GeneratedSql {
-  const name = triggerNameFor(table.table);
-  const fn = qualified(table.schema, name);
-  const target = qualified(table.schema, table.table);
-  const changes = qualified(global.auditSchema, 'audit_changes');
-  const txFn = `(SELECT ${qualified(global.auditSchema, TRANSACTION_FUNCTION)}())`;
-  const b = new ImageBuilder(table, options, global.maskPlaceholder);
-
-  const insertColumns = 'transaction_id, table_schema, table_name, op, table_pk';
-  const fixed = `${txFn}, ${literal(table.schema)}, ${literal(table.table)}`;
-
-  const insertBranch = `INSERT INTO ${changes} (${insertColumns}, data_after)
-    SELECT ${fixed}, 'insert', ${b.primaryKey('n')}, ${b.image('n')}
-    FROM threadline_new AS n;`;
-
-  const deleteBranch = `INSERT INTO ${changes} (${insertColumns})
-    SELECT ${fixed}, 'delete', ${b.primaryKey('o')}
-    FROM threadline_old AS o;`;
-
-  // Old and new images are paired by their position in the transition tables:
-  // PostgreSQL stores both images of each updated row together, so the pairing
-  // holds even when an UPDATE changes the primary key itself.
-  // PL/pgSQL caches this query's plan from its first call; the function's
-  // settings (jit, nestloop and mergejoin off) keep a plan made for one row
-  // from pairing 100,000 rows with a nested loop later in the same session.
-  // Columns are read as plain columns of each side (not fields of a row
-  // value, which PostgreSQL re-walks from the first column on every access),
-  // and the inner query (OFFSET 0: not flattened) computes each row's image
-  // and changed list once.
-  const taken = new Set(table.columns.map((c) => c.name));
-  const ord = freeName('threadline_ord', taken);
-  const img = freeName('threadline_image', taken);
-  const tracked = table.columns.filter((c) => !options.exceptColumns.includes(c.name));
-  const listed = tracked.filter((c) => !options.exclude.includes(c.name));
-  const hidden = tracked.filter((c) => options.exclude.includes(c.name)).map((c) => b.differs(c));
-  const keep = global.recordNoopUpdates ? 'true' : 'cardinality(x.changed) > 0 OR x.hidden_change';
-  const keyChanged = table.primaryKey.map((k) => b.differs(b.column(k))).join(' OR ');
-  const changedFrom = options.storeChangedFrom
-    ? `(SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(x.old_image) AS e WHERE e.key = ANY (x.changed))`
-    : 'NULL';
-  const changedList =
-    listed.length === 0
-      ? `'{}'::text[]`
-      : `array_remove(ARRAY[\n          ${listed.map((c) => `CASE WHEN ${b.differs(c)} THEN ${literal(c.name)} END`).join(',\n          ')}\n        ]::text[], NULL)`;
-  const oldImage = options.storeChangedFrom ? `, ${b.image('o')} AS ${ident(img)}` : '';
-
-  const updateBranch = `INSERT INTO ${changes} (${insertColumns}, previous_pk, data_after, changed_fields, changed_from)
-    SELECT ${fixed}, 'update', x.pk, x.previous_pk, x.image, x.changed, ${changedFrom}
-    FROM (
-      SELECT ${b.primaryKey('n')} AS pk,
-        CASE WHEN ${keyChanged} THEN ${b.primaryKey('o')} END AS previous_pk,
-        n.${ident(img)} AS image,${options.storeChangedFrom ? `\n        o.${ident(img)} AS old_image,` : ''}
-        ${changedList} AS changed,
-        ${hidden.length ? hidden.join(' OR ') : 'false'} AS hidden_change
-      FROM (SELECT row_number() OVER () AS ${ident(ord)}${oldImage}, o.* FROM threadline_old AS o) AS o
-      JOIN (SELECT row_number() OVER () AS ${ident(ord)}, ${b.image('n')} AS ${ident(img)}, n.* FROM threadline_new AS n) AS n
-        ON n.${ident(ord)} = o.${ident(ord)}
-      OFFSET 0
-    ) AS x
-    WHERE ${keep};`;
-
-  const stamp: TriggerStamp = {
-    version: 1,
-    table: `${table.schema}.${table.table}`,
+/** The settings a capture function is generated from, as `threadline_capture` takes them. */
+export function captureSettings(options: ResolvedTableCaptureOptions, global: GlobalCaptureSettings) {
+  return {
     exclude: options.exclude,
     mask: options.mask,
-    maskPlaceholder: global.maskPlaceholder,
     exceptColumns: options.exceptColumns,
+    maskPlaceholder: global.maskPlaceholder,
     storeChangedFrom: options.storeChangedFrom,
     recordNoopUpdates: global.recordNoopUpdates,
-    bodySha256: '',
   };
-  const body = `
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    ${insertBranch}
-  ELSIF TG_OP = 'UPDATE' THEN
-    ${updateBranch}
-  ELSIF TG_OP = 'DELETE' THEN
-    ${deleteBranch}
-  END IF;
-  RETURN NULL;
-END
-`;
-  stamp.bodySha256 = createHash('sha256').update(body).digest('hex');
-  const tag = dollarTag(body);
+}
+
+/**
+ * The SQL that installs capture on one table: a call of the database's own
+ * generator (`threadline_capture`, installed with the audit schema), which
+ * reads the live catalog and creates a statement-level AFTER trigger function
+ * with transition tables (a statement touching N rows runs the audit logic
+ * once, set-based) on the table and its partitions. Because the generator
+ * lives in the database, the DDL event trigger can run it again whenever the
+ * table's columns change (README "Schema changes").
+ */
+export function generateTriggerSql(table: Pick<TableDescription, 'schema' | 'table'>, options: ResolvedTableCaptureOptions, global: GlobalCaptureSettings): GeneratedSql {
+  const name = triggerNameFor(table.table);
+  const target = literal(qualified(table.schema, table.table));
+  const settings = literal(JSON.stringify(captureSettings(options, global)));
   const up = `-- Threadline capture for ${table.schema}.${table.table}
-CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger
-LANGUAGE plpgsql
-SET jit = off
-SET enable_nestloop = off
-SET enable_mergejoin = off
-AS ${tag}${body}${tag};
-COMMENT ON FUNCTION ${fn}() IS ${literal(STAMP_PREFIX + JSON.stringify(stamp))};
-${TRIGGER_EVENTS.map(
-  (e) => `DROP TRIGGER IF EXISTS ${ident(name + e.suffix)} ON ${target};
-CREATE TRIGGER ${ident(name + e.suffix)}
-AFTER ${e.event} ON ${target}
-REFERENCING ${e.referencing}
-FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();
-`,
-).join('')}`;
-  const down = `${TRIGGER_EVENTS.map((e) => `DROP TRIGGER IF EXISTS ${ident(name + e.suffix)} ON ${target};\n`).join('')}DROP FUNCTION IF EXISTS ${fn}();
+SELECT ${qualified(global.auditSchema, CAPTURE_FUNCTION)}(${target}::regclass, ${literal(name)}, ${settings}::jsonb);
+`;
+  const down = `SELECT ${qualified(global.auditSchema, UNCAPTURE_FUNCTION)}(to_regclass(${target}), ${literal(name)});
 `;
   return { up, down };
 }
@@ -251,7 +187,7 @@ class ImageBuilder {
 
   /** `to_jsonb` of the row with excluded keys removed and masked values replaced. */
   image(alias: string): string {
-    let expr = `to_jsonb(${alias})`;
+    let expr = `to_jsonb(${alias}.*)`;
     if (this.options.exclude.length > 0) expr = `(${expr} - ${textArray(this.options.exclude)})`;
     if (this.options.mask.length > 0) {
       const masked = this.options.mask.map((c) => `${literal(c)}, ${literal(this.placeholder)}::text`).join(', ');
@@ -263,24 +199,4 @@ class ImageBuilder {
   primaryKey(alias: string): string {
     return `jsonb_build_object(${this.table.primaryKey.map((k) => `${literal(k)}, ${alias}.${ident(k)}`).join(', ')})`;
   }
-
-  /** Old and new value of a column differ (text comparison for types without `=`, such as json). */
-  differs(column: ColumnDescription): string {
-    const cast = column.comparable ? '' : '::text';
-    return `o.${ident(column.name)}${cast} IS DISTINCT FROM n.${ident(column.name)}${cast}`;
-  }
-}
-
-/** `base`, or `base_1`, `base_2`... whichever is not a column of the table. */
-function freeName(base: string, taken: Set<string>): string {
-  let name = base;
-  for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
-  return name;
-}
-
-/** A dollar-quote tag that does not occur in the body, so no column name can end the function early. */
-function dollarTag(body: string): string {
-  let tag = '$threadline$';
-  for (let i = 1; body.includes(tag); i++) tag = `$threadline${i}$`;
-  return tag;
 }

@@ -1,0 +1,147 @@
+import { createHash } from 'crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
+import { SIGNATURE_FUNCTION } from '../schema/capture-functions.sql';
+import { qualified } from '../sql/quote';
+import { STAMP_PREFIX, TriggerStamp } from '../trigger/trigger-sql.generator';
+import { triggerNameFor } from '../trigger/trigger-names';
+
+type Queryable = Pick<DataSource | EntityManager, 'query'>;
+
+/** What the database holds for one table's capture, read in one round trip with the others. */
+export interface DeployedCapture {
+  schema: string;
+  table: string;
+  tableExists: boolean;
+  /** No capture function of this table's name exists. */
+  deployed: boolean;
+  /** The parsed stamp; undefined when the function has none (or it is not valid JSON). */
+  stamp?: TriggerStamp;
+  /** The function body still hashes to its stamp. */
+  bodyMatches: boolean;
+  /** The table's column signature now (`name:type`, as the stamp records it). */
+  signature?: string;
+  /** Partitions below the table that lack an enabled trigger of its capture function. */
+  partitionsWithoutCapture: string[];
+}
+
+/** Reads the deployed capture function, stamp and partitions of each table. */
+export async function readDeployedCapture(db: Queryable, auditSchema: string, tables: { schema: string; table: string }[]): Promise<DeployedCapture[]> {
+  if (tables.length === 0) return [];
+  const rows: {
+    ord: string;
+    table_exists: boolean;
+    body: string | null;
+    stamp: string | null;
+    signature: string | null;
+    partitions_without_capture: string[] | null;
+  }[] = await db.query(
+    `SELECT x.ord, c.oid IS NOT NULL AS table_exists, p.prosrc AS body, obj_description(p.oid, 'pg_proc') AS stamp,
+       CASE WHEN c.oid IS NOT NULL THEN ${qualified(auditSchema, SIGNATURE_FUNCTION)}(c.oid) END AS signature,
+       (SELECT array_agg(pn.nspname || '.' || pc.relname ORDER BY pn.nspname, pc.relname)
+        FROM pg_partition_tree(c.oid) AS t
+        JOIN pg_class pc ON pc.oid = t.relid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+        WHERE t.relid <> c.oid
+          AND (SELECT count(*) FROM pg_trigger tg WHERE tg.tgrelid = t.relid AND tg.tgfoid = p.oid AND tg.tgenabled <> 'D'
+                 AND tg.tgname IN (x.f, x.f || '_update', x.f || '_delete')) < 3) AS partitions_without_capture
+     FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(s, t, f, ord)
+     LEFT JOIN pg_namespace n ON n.nspname = x.s
+     LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = x.t AND c.relkind IN ('r', 'p')
+     LEFT JOIN pg_proc p ON p.pronamespace = n.oid AND p.proname = x.f AND p.pronargs = 0
+     ORDER BY x.ord`,
+    [tables.map((t) => t.schema), tables.map((t) => t.table), tables.map((t) => triggerNameFor(t.table))],
+  );
+  return tables.map((t, i) => {
+    const row = rows[i];
+    const stamp = parseStamp(row?.stamp ?? null);
+    return {
+      schema: t.schema,
+      table: t.table,
+      tableExists: !!row?.table_exists,
+      deployed: !!row?.body,
+      stamp,
+      bodyMatches: !!row?.body && !!stamp && createHash('sha256').update(row.body).digest('hex') === stamp.bodySha256,
+      signature: row?.signature ?? undefined,
+      partitionsWithoutCapture: row?.partitions_without_capture ?? [],
+    };
+  });
+}
+
+export function parseStamp(comment: string | null): TriggerStamp | undefined {
+  if (!comment?.startsWith(STAMP_PREFIX)) return undefined;
+  try {
+    const stamp = JSON.parse(comment.slice(STAMP_PREFIX.length)) as TriggerStamp;
+    return (stamp.version === 1 || stamp.version === 2) && typeof stamp.bodySha256 === 'string' ? stamp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why deployed capture cannot be read at all (then nothing about it can be trusted); undefined when it can. */
+export function unreadableReason(deployed: DeployedCapture): string | undefined {
+  if (!deployed.tableExists) return 'the table does not exist';
+  if (!deployed.deployed) return 'no Threadline capture function is deployed for this table; run gen-triggers and apply the migration';
+  if (!deployed.stamp) return 'the capture function carries no Threadline stamp (created by hand or by an older version); regenerate it with gen-triggers';
+  if (!deployed.bodyMatches) return 'the capture function was changed outside Threadline (its body no longer matches its stamp); regenerate it with gen-triggers';
+  return undefined;
+}
+
+/**
+ * Every way a table's deployed capture differs from what the configuration
+ * asks for, or from the table as it is now; each entry says what and how to
+ * fix it. Empty when deployed capture matches.
+ */
+export function captureDifferences(
+  configured: ResolvedTableCaptureOptions,
+  global: Pick<ResolvedCaptureOptions, 'maskPlaceholder' | 'recordNoopUpdates'>,
+  deployed: DeployedCapture,
+): string[] {
+  const unreadable = unreadableReason(deployed);
+  if (unreadable) return [unreadable];
+  const stamp = deployed.stamp!;
+  const differences = [
+    ...listDifference('exclude', configured.exclude, stamp.exclude),
+    ...listDifference('mask', configured.mask, stamp.mask),
+    ...listDifference('exceptColumns', configured.exceptColumns, stamp.exceptColumns),
+    ...(global.maskPlaceholder !== stamp.maskPlaceholder ? ['maskPlaceholder differs'] : []),
+    ...(configured.storeChangedFrom !== stamp.storeChangedFrom ? [`storeChangedFrom: configured ${configured.storeChangedFrom}, deployed ${stamp.storeChangedFrom}`] : []),
+    ...(global.recordNoopUpdates !== stamp.recordNoopUpdates ? [`recordNoopUpdates: configured ${global.recordNoopUpdates}, deployed ${stamp.recordNoopUpdates}`] : []),
+  ];
+  if (stamp.version === 1) {
+    differences.push('generated by an older Threadline (stamp v1) that does not follow schema changes; regenerate it with gen-triggers');
+  } else {
+    // What the function applies now, against the configured names: a column renamed since deployment keeps its
+    // redaction under its new name, and a configured name that is no longer a column redacts nothing.
+    for (const [setting, applied] of [
+      ['exclude', stamp.excludedColumns ?? []],
+      ['mask', stamp.maskedColumns ?? []],
+      ['exceptColumns', stamp.exceptedColumns ?? []],
+    ] as const) {
+      const names = configured[setting];
+      const renamed = applied.filter((c) => !names.includes(c) && !stamp[setting].includes(c));
+      const gone = names.filter((c) => !applied.includes(c) && stamp[setting].includes(c));
+      if (renamed.length) differences.push(`${setting}: deployed capture applies it to ${renamed.join(', ')} (a renamed or re-added column), which capture.tables does not name; update capture.tables and regenerate`);
+      if (gone.length) differences.push(`${setting}: ${gone.join(', ')} ${gone.length > 1 ? 'are' : 'is'} no longer a column of the table; update capture.tables and regenerate`);
+    }
+    if (deployed.signature !== undefined && stamp.columnSignature !== deployed.signature) {
+      differences.push(
+        stamp.guarded
+          ? 'the table\'s columns changed since its capture function was generated and no DDL event trigger regenerated it: writes to the table are refused until you run gen-triggers and apply the migration'
+          : 'the table\'s columns changed since its capture function was generated (the DDL event trigger did not regenerate it); run gen-triggers and apply the migration',
+      );
+    }
+  }
+  if (deployed.partitionsWithoutCapture.length) {
+    differences.push(`partition(s) ${deployed.partitionsWithoutCapture.join(', ')} have no capture triggers: writes that name them are not recorded; run gen-triggers and apply the migration`);
+  }
+  return differences;
+}
+
+function listDifference(setting: string, configured: string[], deployed: string[]): string[] {
+  const missing = configured.filter((c) => !deployed.includes(c));
+  const extra = deployed.filter((d) => !configured.includes(d));
+  return [
+    ...(missing.length ? [`${setting}: deployed lacks ${missing.join(', ')}`] : []),
+    ...(extra.length ? [`${setting}: deployed also has ${extra.join(', ')}`] : []),
+  ];
+}

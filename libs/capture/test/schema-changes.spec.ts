@@ -1,0 +1,243 @@
+import { createCaptureHarness, CaptureHarness } from './capture-harness';
+
+const SECRET_EMAIL = 'alice-secret@example.com';
+const SECRET_HASH = 'hash-never-stored';
+
+/** Every audit row as text: a redacted value must appear nowhere in it. */
+async function auditText(h: CaptureHarness): Promise<string> {
+  const { rows } = await h.client.query(`SELECT coalesce(string_agg(c::text, E'\\n'), '') AS t FROM audit_changes c`);
+  return rows[0].t;
+}
+
+describe('capture survives schema changes (real PostgreSQL, DDL event trigger)', () => {
+  let h: CaptureHarness;
+
+  beforeEach(async () => {
+    h = await createCaptureHarness();
+    await h.client.query(
+      `CREATE TABLE users (id serial PRIMARY KEY, email text, password_hash text, name text, body text, meta jsonb)`,
+    );
+    await h.capture(['users'], { tables: { users: { mask: ['email'], exclude: ['password_hash'] } } });
+    await h.client.query(`INSERT INTO users (email, password_hash, name, body) VALUES ($1, $2, 'alice', 'x')`, [SECRET_EMAIL, SECRET_HASH]);
+  });
+  afterEach(() => h.close());
+
+  it('DROP COLUMN: later writes succeed and are recorded', async () => {
+    await h.client.query(`ALTER TABLE users DROP COLUMN body`);
+    await h.client.query(`UPDATE users SET name = 'alice2'`);
+    await h.client.query(`INSERT INTO users (name) VALUES ('bob')`);
+    await h.client.query(`DELETE FROM users WHERE name = 'bob'`);
+    const changes = await h.changes(`id > 1`);
+    expect(changes.map((c) => [c.op, c.changed_fields])).toEqual([
+      ['update', ['name']],
+      ['insert', null],
+      ['delete', null],
+    ]);
+    expect(changes[0].data_after).not.toHaveProperty('body');
+  });
+
+  it('ADD COLUMN: an UPDATE that changes only the new column is recorded with it in changed_fields', async () => {
+    await h.client.query(`ALTER TABLE users ADD COLUMN credit_limit numeric`);
+    await h.client.query(`UPDATE users SET credit_limit = 500`);
+    const [update] = await h.changes(`op = 'update'`);
+    expect(update.changed_fields).toEqual(['credit_limit']);
+    expect(update.data_after).toMatchObject({ credit_limit: 500 });
+  });
+
+  it('RENAME COLUMN of a masked and an excluded column: values stay redacted under the new names', async () => {
+    await h.client.query(`ALTER TABLE users RENAME COLUMN email TO email_address`);
+    await h.client.query(`ALTER TABLE users RENAME COLUMN password_hash TO pw`);
+    await h.client.query(`INSERT INTO users (email_address, pw, name) VALUES ($1, $2, 'carol')`, [SECRET_EMAIL, SECRET_HASH]);
+    await h.client.query(`UPDATE users SET email_address = $1 || '.new', pw = $2 || '2' WHERE name = 'alice'`, [SECRET_EMAIL, SECRET_HASH]);
+    const changes = await h.changes(`id > 1`);
+    expect(changes.map((c) => c.op)).toEqual(['insert', 'update']);
+    expect(changes[0].data_after).toMatchObject({ email_address: '[REDACTED]', name: 'carol' });
+    expect(changes[0].data_after).not.toHaveProperty('pw');
+    expect(changes[1].changed_fields).toEqual(['email_address']);
+    const text = await auditText(h);
+    expect(text).not.toContain('alice-secret');
+    expect(text).not.toContain('hash-never');
+  });
+
+  it('a new column that takes a masked name is masked too (the configuration names it)', async () => {
+    await h.client.query(`ALTER TABLE users RENAME COLUMN email TO old_email`);
+    await h.client.query(`ALTER TABLE users ADD COLUMN email text`);
+    await h.client.query(`UPDATE users SET email = $1`, [SECRET_EMAIL]);
+    expect(await auditText(h)).not.toContain('alice-secret');
+    const [update] = await h.changes(`op = 'update'`);
+    expect(update.data_after).toMatchObject({ email: '[REDACTED]', old_email: '[REDACTED]' });
+  });
+
+  it('ALTER COLUMN TYPE jsonb -> json -> text: every UPDATE still works and is recorded', async () => {
+    await h.client.query(`UPDATE users SET meta = '{"a": 1}'`);
+    await h.client.query(`ALTER TABLE users ALTER COLUMN meta TYPE json USING meta::json`);
+    await h.client.query(`UPDATE users SET meta = '{"a": 2}'`);
+    await h.client.query(`ALTER TABLE users ALTER COLUMN meta TYPE text`);
+    await h.client.query(`UPDATE users SET meta = 'plain'`);
+    const updates = await h.changes(`op = 'update'`);
+    expect(updates.map((c) => c.changed_fields)).toEqual([['meta'], ['meta'], ['meta']]);
+    expect(updates[2].data_after).toMatchObject({ meta: 'plain' });
+  });
+
+  it('the DDL and the regenerated capture commit or roll back together', async () => {
+    await h.client.query('BEGIN');
+    await h.client.query(`ALTER TABLE users ADD COLUMN temp int`);
+    await h.client.query('ROLLBACK');
+    await h.client.query(`UPDATE users SET name = 'after rollback'`);
+    const [update] = await h.changes(`op = 'update'`);
+    expect(update.changed_fields).toEqual(['name']);
+    expect(update.data_after).not.toHaveProperty('temp');
+  });
+});
+
+describe('capture without the DDL event trigger (no superuser at install)', () => {
+  let h: CaptureHarness;
+
+  beforeEach(async () => {
+    h = await createCaptureHarness();
+    await h.client.query(`DROP EVENT TRIGGER threadline_ddl`);
+    await h.client.query(`CREATE TABLE users (id serial PRIMARY KEY, email text, name text)`);
+    await h.capture(['users'], { tables: { users: { mask: ['email'] } } });
+    await h.client.query(`INSERT INTO users (email, name) VALUES ($1, 'alice')`, [SECRET_EMAIL]);
+  });
+  afterEach(() => h.close());
+
+  it('refuses writes to a table whose columns changed, naming the table and the fix, and stores nothing in clear', async () => {
+    await h.client.query(`ALTER TABLE users RENAME COLUMN email TO email_address`);
+    await expect(h.client.query(`INSERT INTO users (email_address, name) VALUES ($1, 'bob')`, [SECRET_EMAIL])).rejects.toThrow(
+      /threadline: the columns of public\.users changed since its capture function was generated.*gen-triggers/,
+    );
+    await expect(h.client.query(`UPDATE users SET name = 'x'`)).rejects.toThrow('changed since its capture function was generated');
+    expect(await auditText(h)).not.toContain('alice-secret');
+    const { rows } = await h.client.query(`SELECT count(*)::int AS n FROM users`);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('works again once capture is regenerated, and then masks the renamed column', async () => {
+    await h.client.query(`ALTER TABLE users RENAME COLUMN email TO email_address`);
+    await h.capture(['users'], { tables: { users: { mask: ['email_address'] } } });
+    await h.client.query(`INSERT INTO users (email_address, name) VALUES ($1, 'bob')`, [SECRET_EMAIL]);
+    expect(await auditText(h)).not.toContain('alice-secret');
+    expect((await h.changes()).map((c) => c.op)).toEqual(['insert', 'insert']);
+  });
+
+  it('a function that guards itself costs nothing in correctness when nothing changed', async () => {
+    await h.client.query(`UPDATE users SET name = 'alice2'`);
+    const [update] = await h.changes(`op = 'update'`);
+    expect(update.changed_fields).toEqual(['name']);
+  });
+});
+
+describe('a change is a change: values compared by their stored representation', () => {
+  let h: CaptureHarness;
+  beforeEach(async () => {
+    h = await createCaptureHarness();
+  });
+  afterEach(() => h.close());
+
+  it('records case-only (citext, nondeterministic collation), scale-only (numeric) and json/jsonb/array/float changes', async () => {
+    await h.client.query(`CREATE EXTENSION IF NOT EXISTS citext`);
+    await h.client.query(`CREATE COLLATION IF NOT EXISTS ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`);
+    await h.client.query(`CREATE DOMAIN ci_text AS text COLLATE ci`);
+    await h.client.query(
+      `CREATE TABLE things (id int PRIMARY KEY, ct citext, coll text COLLATE ci, dom ci_text, amount numeric, j json, jb jsonb,
+         arr citext[], f float8, iv interval)`,
+    );
+    await h.capture(['things']);
+    await h.client.query(`INSERT INTO things VALUES (1, 'abc', 'abc', 'abc', 1.0, '{"a":1}', '{"a": 1.0}', '{abc}', 0, '1 day')`);
+    const steps: [string, string][] = [
+      [`ct = 'ABC'`, 'ct'],
+      [`coll = 'ABC'`, 'coll'],
+      [`dom = 'ABC'`, 'dom'],
+      [`amount = 1.00`, 'amount'],
+      [`j = '{"a": 1}'`, 'j'],
+      [`jb = '{"a": 1.00}'`, 'jb'],
+      [`arr = '{ABC}'`, 'arr'],
+      [`f = '-0'`, 'f'],
+      [`iv = '24 hours'`, 'iv'],
+    ];
+    for (const [set] of steps) await h.client.query(`UPDATE things SET ${set}`);
+    const updates = await h.changes(`op = 'update'`);
+    expect(updates.map((c) => c.changed_fields)).toEqual(steps.map(([, column]) => [column]));
+    // and an UPDATE that writes identical values records nothing
+    await h.client.query(`UPDATE things SET ct = ct, coll = coll, amount = amount, j = j, arr = arr`);
+    expect(await h.changes(`op = 'update'`)).toHaveLength(steps.length);
+  });
+});
+
+describe('generated SQL whatever the column names', () => {
+  let h: CaptureHarness;
+  beforeEach(async () => {
+    h = await createCaptureHarness();
+  });
+  afterEach(() => h.close());
+
+  it('columns named n, o, x, e, pk, image, threadline_ord, threadline_image and reserved words, with an exclude', async () => {
+    await h.client.query(
+      `CREATE TABLE odd (id int PRIMARY KEY, n text, o text, x text, e text, pk text, image text, changed text,
+         threadline_ord int, threadline_image text, "select" text, secret text)`,
+    );
+    await h.capture(['odd'], { tables: { odd: { exclude: ['secret'] }, }, });
+    await h.client.query(`INSERT INTO odd VALUES (1, 'n1', 'o1', 'x1', 'e1', 'pk1', 'i1', 'c1', 7, 'ti', 's1', 'hidden')`);
+    await h.client.query(`UPDATE odd SET n = 'n2', threadline_ord = 8`);
+    await h.client.query(`UPDATE odd SET secret = 'hidden2'`);
+    const changes = await h.changes();
+    expect(changes.map((c) => c.op)).toEqual(['insert', 'update', 'update']);
+    expect(changes[0].data_after).toEqual({
+      id: 1, n: 'n1', o: 'o1', x: 'x1', e: 'e1', pk: 'pk1', image: 'i1', changed: 'c1', threadline_ord: 7, threadline_image: 'ti', select: 's1',
+    });
+    expect(changes[1].changed_fields).toEqual(['n', 'threadline_ord']);
+    expect(changes[2].changed_fields).toEqual([]);
+    expect(changes[0].table_pk).toEqual({ id: 1 });
+  });
+});
+
+describe('partitioned tables', () => {
+  let h: CaptureHarness;
+  beforeEach(async () => {
+    h = await createCaptureHarness();
+    await h.client.query(`CREATE TABLE events (id int, region text, v int, PRIMARY KEY (id, region)) PARTITION BY LIST (region)`);
+    await h.client.query(`CREATE TABLE events_eu PARTITION OF events FOR VALUES IN ('eu')`);
+    await h.capture(['events']);
+  });
+  afterEach(() => h.close());
+
+  it('captures writes that name a partition, including partitions created or attached later, under the table name', async () => {
+    await h.client.query(`CREATE TABLE events_us PARTITION OF events FOR VALUES IN ('us')`);
+    await h.client.query(`CREATE TABLE events_as (id int, region text, v int, PRIMARY KEY (id, region))`);
+    await h.client.query(`ALTER TABLE events ATTACH PARTITION events_as FOR VALUES IN ('as')`);
+    await h.client.query(`INSERT INTO events VALUES (1, 'eu', 1)`);
+    await h.client.query(`INSERT INTO events_eu VALUES (2, 'eu', 1)`);
+    await h.client.query(`INSERT INTO events_us VALUES (3, 'us', 1)`);
+    await h.client.query(`INSERT INTO events_as VALUES (4, 'as', 1)`);
+    await h.client.query(`UPDATE events_us SET v = 2`);
+    await h.client.query(`DELETE FROM events_as`);
+    const changes = await h.changes();
+    expect(changes.map((c) => [c.op, c.table_name, c.table_pk])).toEqual([
+      ['insert', 'events', { id: 1, region: 'eu' }],
+      ['insert', 'events', { id: 2, region: 'eu' }],
+      ['insert', 'events', { id: 3, region: 'us' }],
+      ['insert', 'events', { id: 4, region: 'as' }],
+      ['update', 'events', { id: 3, region: 'us' }],
+      ['delete', 'events', { id: 4, region: 'as' }],
+    ]);
+  });
+
+  it('a cross-partition UPDATE whose destination trigger skips a row fails clearly instead of recording a false key change', async () => {
+    await h.client.query(`CREATE TABLE events_us PARTITION OF events FOR VALUES IN ('us')`);
+    await h.client.query(`INSERT INTO events VALUES (1, 'eu', 1), (2, 'eu', 1), (3, 'eu', 1)`);
+    await h.client.query(`CREATE FUNCTION skip_two() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = 2 THEN RETURN NULL; END IF; RETURN NEW; END $$`);
+    await h.client.query(`CREATE TRIGGER skipper BEFORE INSERT ON events_us FOR EACH ROW EXECUTE FUNCTION skip_two()`);
+    await expect(h.client.query(`UPDATE events SET region = 'us'`)).rejects.toThrow(/changed 3 rows but produced 2 new rows.*cannot be paired/);
+    expect(await h.changes(`op = 'update'`)).toHaveLength(0);
+    const { rows } = await h.client.query(`SELECT count(*)::int AS n FROM events WHERE region = 'eu'`);
+    expect(rows[0].n).toBe(3);
+    // a cross-partition UPDATE that moves every row pairs correctly
+    await h.client.query(`UPDATE events SET region = 'us' WHERE id <> 2`);
+    const updates = await h.changes(`op = 'update'`);
+    expect(updates.map((c) => [c.previous_pk, c.table_pk])).toEqual([
+      [{ id: 1, region: 'eu' }, { id: 1, region: 'us' }],
+      [{ id: 3, region: 'eu' }, { id: 3, region: 'us' }],
+    ]);
+  });
+});
