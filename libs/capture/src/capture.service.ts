@@ -13,7 +13,7 @@ import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql'
 import { CaptureConfigError } from './threadline.error';
 import { catalogProblems, generateSnapshotSql, generateTriggerSql, SnapshotSql } from './trigger/trigger-sql.generator';
 
-export const AUDIT_TABLES = ['audit_transactions', 'audit_changes', 'audit_actions'] as const;
+export const AUDIT_TABLES = ['audit_transactions', 'audit_changes', 'audit_actions', 'audit_capture_pending'] as const;
 
 export interface TriggerSqlRequest {
   /** `table` or `schema.table` names; defaults to every table in `capture.tables`. */

@@ -160,7 +160,7 @@ describe('audit schema install', () => {
     const h = await createCaptureHarness();
     try {
       await h.client.query(auditSchemaSql('public').up);
-      expect((await h.client.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'audit_%' AND relkind = 'r'`)).rows[0].n).toBe(3);
+      expect((await h.client.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'audit_%' AND relkind = 'r'`)).rows[0].n).toBe(4);
     } finally {
       await h.close();
     }

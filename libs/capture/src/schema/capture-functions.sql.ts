@@ -2,6 +2,8 @@ import { ident, qualified } from '../sql/quote';
 
 /** Deploys (or redeploys) capture on a table: `threadline_capture(table regclass, function_name text, settings jsonb)`. */
 export const CAPTURE_FUNCTION = 'threadline_capture';
+/** Capture requested for tables that do not exist yet (deployed by the DDL event trigger when they are created). */
+export const PENDING_TABLE = 'audit_capture_pending';
 /** Removes capture from a table and its partitions. */
 export const UNCAPTURE_FUNCTION = 'threadline_uncapture';
 /** Builds, without running it, the SQL that `threadline_capture` runs. */
@@ -302,6 +304,49 @@ BEGIN
 END
 $threadline$;
 
+-- Capture asked for before its table exists (a migration that runs before
+-- TypeORM's synchronize, or migrations in another order): kept here and
+-- deployed by the DDL event trigger when the table is created.
+CREATE TABLE IF NOT EXISTS ${s(PENDING_TABLE)} (
+  table_schema text NOT NULL,
+  table_name text NOT NULL,
+  function_name text NOT NULL,
+  settings jsonb NOT NULL,
+  requested_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (table_schema, table_name)
+);
+
+CREATE OR REPLACE FUNCTION ${s(CAPTURE_FUNCTION)}(table_schema text, table_name text, function_name text, settings jsonb)
+RETURNS void
+LANGUAGE plpgsql
+AS $threadline$
+DECLARE
+  target regclass := to_regclass(format('%I.%I', table_schema, table_name));
+BEGIN
+  DELETE FROM ${s(PENDING_TABLE)} p WHERE p.table_schema = $1 AND p.table_name = $2;
+  IF target IS NOT NULL THEN
+    PERFORM ${s(CAPTURE_FUNCTION)}(target, function_name, settings);
+  ELSE
+    INSERT INTO ${s(PENDING_TABLE)} (table_schema, table_name, function_name, settings) VALUES ($1, $2, $3, $4);
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled <> 'D') THEN
+      RAISE WARNING 'threadline: table %.% does not exist yet and no DDL event trigger can capture it when it is created; run gen-triggers again once it exists', $1, $2;
+    ELSE
+      RAISE NOTICE 'threadline: table %.% does not exist yet; capture is deployed when it is created', $1, $2;
+    END IF;
+  END IF;
+END
+$threadline$;
+
+CREATE OR REPLACE FUNCTION ${s(UNCAPTURE_FUNCTION)}(table_schema text, table_name text, function_name text)
+RETURNS void
+LANGUAGE plpgsql
+AS $threadline$
+BEGIN
+  DELETE FROM ${s(PENDING_TABLE)} p WHERE p.table_schema = $1 AND p.table_name = $2;
+  PERFORM ${s(UNCAPTURE_FUNCTION)}(to_regclass(format('%I.%I', $1, $2)), function_name);
+END
+$threadline$;
+
 CREATE OR REPLACE FUNCTION ${s(UNCAPTURE_FUNCTION)}(target regclass, function_name text)
 RETURNS void
 LANGUAGE plpgsql
@@ -335,6 +380,15 @@ DECLARE
   stamp jsonb;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = target AND relkind IN ('r', 'p')) THEN RETURN; END IF;
+  -- A table whose capture was asked for before it existed.
+  FOR captured IN
+    SELECT p.table_schema, p.table_name, p.function_name, p.settings
+    FROM ${s(PENDING_TABLE)} p JOIN pg_class c ON c.relname = p.table_name JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.table_schema
+    WHERE c.oid = target
+  LOOP
+    PERFORM ${s(CAPTURE_FUNCTION)}(captured.table_schema, captured.table_name, captured.function_name, captured.settings);
+    RETURN;
+  END LOOP;
   FOR captured IN
     SELECT rel.relid, p.proname::text AS function_name, d.description, pn.nspname || '.' || pc.relname AS name
     FROM (SELECT target AS relid, 0 AS depth
@@ -408,6 +462,9 @@ export function dropCaptureFunctionsSql(auditSchema: string): string {
 DROP FUNCTION IF EXISTS ${s(DDL_FUNCTION)}();
 DROP FUNCTION IF EXISTS ${s(REFRESH_FUNCTION)}(oid);
 DROP FUNCTION IF EXISTS ${s(UNCAPTURE_FUNCTION)}(regclass, text);
+DROP FUNCTION IF EXISTS ${s(UNCAPTURE_FUNCTION)}(text, text, text);
+DROP FUNCTION IF EXISTS ${s(CAPTURE_FUNCTION)}(text, text, text, jsonb);
+DROP TABLE IF EXISTS ${s(PENDING_TABLE)};
 DROP FUNCTION IF EXISTS ${s(CAPTURE_FUNCTION)}(regclass, text, jsonb);
 DROP FUNCTION IF EXISTS ${s(CAPTURE_SQL_FUNCTION)}(regclass, text, jsonb);
 DROP FUNCTION IF EXISTS ${s(SIGNATURE_FUNCTION)}(oid);

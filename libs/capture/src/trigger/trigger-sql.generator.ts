@@ -95,13 +95,14 @@ export function captureSettings(options: ResolvedTableCaptureOptions, global: Gl
  * table's columns change (README "Schema changes").
  */
 export function generateTriggerSql(table: Pick<TableDescription, 'schema' | 'table'>, options: ResolvedTableCaptureOptions, global: GlobalCaptureSettings): GeneratedSql {
-  const name = triggerNameFor(table.table);
-  const target = literal(qualified(table.schema, table.table));
+  const name = literal(triggerNameFor(table.table));
+  const target = `${literal(table.schema)}, ${literal(table.table)}`;
   const settings = literal(JSON.stringify(captureSettings(options, global)));
+  // A table that does not exist yet (migrations before TypeORM's synchronize) is captured when it is created.
   const up = `-- Threadline capture for ${table.schema}.${table.table}
-SELECT ${qualified(global.auditSchema, CAPTURE_FUNCTION)}(${target}::regclass, ${literal(name)}, ${settings}::jsonb);
+SELECT ${qualified(global.auditSchema, CAPTURE_FUNCTION)}(${target}, ${name}, ${settings}::jsonb);
 `;
-  const down = `SELECT ${qualified(global.auditSchema, UNCAPTURE_FUNCTION)}(to_regclass(${target}), ${literal(name)});
+  const down = `SELECT ${qualified(global.auditSchema, UNCAPTURE_FUNCTION)}(${target}, ${name});
 `;
   return { up, down };
 }
