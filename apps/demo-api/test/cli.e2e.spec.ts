@@ -180,4 +180,30 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const [counts] = await db.query<{ n: string; rows: string }>(`SELECT count(*) AS n, count(DISTINCT table_pk) AS rows FROM audit_changes WHERE op = 'snapshot' AND table_name = 'big'`);
     expect(counts).toEqual({ n: '3000', rows: '3000' });
   });
+
+  it('a schema change on the demo: writes go on, a renamed masked column stays masked, and every check turns red until the config follows', async () => {
+    // earlier tests left tables uncovered on purpose: deploy the demo's capture again first
+    await db.query(JSON.parse(cli('gen-triggers', '--dry-run', '--json').stdout).up);
+    expect(cli('verify-coverage').code).toBe(0);
+    await db.query(`INSERT INTO posts (title, body) VALUES ('schema change', 'x')`);
+    await db.query(`ALTER TABLE posts ADD COLUMN draft_note text`);
+    await db.query(`UPDATE posts SET draft_note = 'only the new column'`);
+    await db.query(`ALTER TABLE posts DROP COLUMN draft_note`);
+    await db.query(`ALTER TABLE users RENAME COLUMN email TO email_address`);
+    await db.query(`INSERT INTO users (name, email_address, password_hash) VALUES ('Renamed', 'renamed@secret.example', 'x')`);
+    await db.query(`UPDATE posts SET title = title || '!'`);
+    const [{ text }] = await db.query<{ text: string }>(`SELECT string_agg(c::text, ' ') AS text FROM audit_changes c`);
+    expect(text).not.toContain('renamed@secret.example');
+    const noteChanges = await db.query(`SELECT 1 FROM audit_changes WHERE table_name = 'posts' AND changed_fields = '{draft_note}'`);
+    expect(noteChanges.length).toBeGreaterThan(0);
+    const verify = cli('verify-coverage');
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toContain('public.users: mask: deployed capture applies it to email_address');
+    const policy = cli('policy', 'show');
+    expect(policy.code).toBe(1);
+    expect(policy.stdout).toContain('public.users  Drift detected');
+    await db.query(`ALTER TABLE users RENAME COLUMN email_address TO email`);
+    expect(cli('verify-coverage').code).toBe(0);
+    expect(cli('policy', 'show').code).toBe(0);
+  });
 });

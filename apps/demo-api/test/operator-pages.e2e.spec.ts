@@ -123,6 +123,12 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
       expect(await row(other, 'public.users').textContent()).toContain('mask: deployed lacks name');
       expect(await row(other, 'public.posts').textContent()).toContain('Config matches deployed');
       await shot('redaction-drift', other);
+      // the badge turns amber on every page, and the coverage page says which table and what differs
+      expect(await other.locator('#coverage-badge').textContent()).toBe('1 with capture drift');
+      expect(await other.locator('#coverage-badge').getAttribute('class')).toBe('badge warn');
+      await other.locator('#coverage-badge').click();
+      await other.waitForURL(/\/audit\/coverage$/);
+      expect(await other.getByRole('region', { name: /Capture drift/ }).locator('li').allTextContents()).toEqual(['public.users: mask: deployed lacks name']);
       await other.close();
     } finally {
       await next.close();

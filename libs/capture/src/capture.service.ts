@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'crypto';
+import { readFileSync } from 'fs';
 import * as path from 'path';
 import { DataSource } from 'typeorm';
 import { describeTables } from './catalog/catalog.reader';
 import { THREADLINE_CAPTURE_OPTIONS } from './capture.constants';
 import { parseTableName, ResolvedCaptureOptions, tableOptionsFor } from './capture.options';
-import { findMigration, writeMigration, MigrationWriteResult } from './migration/migration-writer';
+import { findMigrations, writeMigration, MigrationWriteResult } from './migration/migration-writer';
 import { captureDifferences, readDeployedCapture } from './catalog/deployed-capture';
 import { ident } from './sql/quote';
-import { readFileSync } from 'fs';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
 import { CaptureConfigError } from './threadline.error';
 import { catalogProblems, generateSnapshotSql, generateTriggerSql, SnapshotSql } from './trigger/trigger-sql.generator';
@@ -139,8 +139,9 @@ export class CaptureService {
     const hash = createHash('sha256').update(sql.up).digest('hex').slice(0, 16);
     const marker = `threadline:triggers sha256=${hash} tables=${sql.tables.join(',')}`;
     const dir = path.resolve(options.dir ?? this.options.migrationsDir);
-    const existing = findMigration(dir, marker);
-    if (existing && !(await this.migrationHasRun(existing))) return { ...sql, file: existing, written: false, upToDate: 'pending', differences };
+    for (const existing of findMigrations(dir, marker)) {
+      if (!(await this.migrationHasRun(existing))) return { ...sql, file: existing, written: false, upToDate: 'pending', differences };
+    }
     return { ...sql, ...writeMigration(dir, { name: 'ThreadlineTriggers', marker, up: sql.up, down: sql.down }, Date.now(), { reuseExisting: false }), differences };
   }
 
@@ -149,10 +150,7 @@ export class CaptureService {
     const className = /export class (\w+)/.exec(readFileSync(file, 'utf8'))?.[1];
     if (!className) return false;
     const table = this.dataSource.options.migrationsTableName ?? 'migrations';
-    const [{ found }] = await this.dataSource.query(
-      `SELECT CASE WHEN to_regclass($1) IS NULL THEN false ELSE true END AS found`,
-      [ident(table)],
-    );
+    const [{ found }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [ident(table)]);
     if (!found) return false;
     const rows = await this.dataSource.query(`SELECT 1 FROM ${ident(table)} WHERE name = $1`, [className]);
     return rows.length > 0;

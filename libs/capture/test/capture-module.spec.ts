@@ -107,5 +107,27 @@ describe('ThreadlineCaptureModule', () => {
       expect(source).toContain('threadline:triggers sha256=');
       expect(existsSync(written.file!)).toBe(true);
     });
+
+    it('decides "up to date" from the database, not from files: deployed, restored after a revert, pending until it runs', async () => {
+      // the previous test ran its migration: record it as TypeORM would
+      await dataSource.query(`CREATE TABLE migrations (id serial PRIMARY KEY, timestamp bigint NOT NULL, name varchar NOT NULL)`);
+      const classOf = (file: string) => /export class (\w+)/.exec(readFileSync(file, 'utf8'))![1];
+      const ran = readdirSync(dir).filter((f) => f.endsWith('-threadline-triggers.ts'));
+      for (const f of ran) await dataSource.query(`INSERT INTO migrations (timestamp, name) VALUES (1, $1)`, [classOf(path.join(dir, f))]);
+      const first = await service.writeTriggerMigration({});
+      expect(first).toMatchObject({ written: false, upToDate: 'deployed' });
+      // capture deployed behind the config's back (an older config, by hand): the same SQL is written again
+      await dataSource.query(`SELECT threadline_capture('public', 'users', 'threadline_audit_users', '{"exclude": [], "mask": []}'::jsonb)`);
+      const restored = await service.writeTriggerMigration({});
+      expect(restored.written).toBe(true);
+      expect(restored.differences!['public.users']).toEqual(expect.arrayContaining(['mask: deployed lacks email, nickname', 'exclude: deployed lacks password_hash']));
+      // not run yet: pending, nothing new written
+      expect(await service.writeTriggerMigration({})).toMatchObject({ written: false, upToDate: 'pending', file: restored.file });
+      // run it as TypeORM would, recording it in the migrations table
+      const { [Object.keys(require(restored.file!))[0]]: Migration } = require(restored.file!);
+      await new Migration().up(dataSource.createQueryRunner());
+      await dataSource.query(`INSERT INTO migrations (timestamp, name) VALUES (1, $1)`, [classOf(restored.file!)]);
+      expect(await service.writeTriggerMigration({})).toMatchObject({ written: false, upToDate: 'deployed' });
+    });
   });
 });

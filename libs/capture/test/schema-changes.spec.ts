@@ -79,6 +79,21 @@ describe('capture survives schema changes (real PostgreSQL, DDL event trigger)',
     expect(updates[2].data_after).toMatchObject({ meta: 'plain' });
   });
 
+  it('a primary key moved to another column: history is keyed by the new key', async () => {
+    await h.client.query(`ALTER TABLE users ADD COLUMN code text`);
+    await h.client.query(`UPDATE users SET code = 'A1'`);
+    await h.client.query(`ALTER TABLE users DROP CONSTRAINT users_pkey, ADD PRIMARY KEY (code)`);
+    await h.client.query(`UPDATE users SET name = 'keyed by code'`);
+    const [last] = (await h.changes(`op = 'update'`)).slice(-1);
+    expect(last.table_pk).toEqual({ code: 'A1' });
+  });
+
+  it('dropping the primary key of an audited table is refused with the reason', async () => {
+    await expect(h.client.query(`ALTER TABLE users DROP CONSTRAINT users_pkey`)).rejects.toThrow(/threadline: table public\.users has no primary key/);
+    await h.client.query(`UPDATE users SET name = 'still captured'`);
+    expect(await h.changes(`op = 'update'`)).toHaveLength(1);
+  });
+
   it('the DDL and the regenerated capture commit or roll back together', async () => {
     await h.client.query('BEGIN');
     await h.client.query(`ALTER TABLE users ADD COLUMN temp int`);
@@ -221,6 +236,14 @@ describe('partitioned tables', () => {
       ['update', 'events', { id: 3, region: 'us' }],
       ['delete', 'events', { id: 4, region: 'as' }],
     ]);
+  });
+
+  it('a detached partition is no longer recorded under the table name', async () => {
+    await h.client.query(`ALTER TABLE events DETACH PARTITION events_eu`);
+    await h.client.query(`INSERT INTO events_eu VALUES (9, 'eu', 1)`);
+    expect(await h.changes()).toEqual([]);
+    const { rows } = await h.client.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'events_eu'::regclass AND tgname LIKE 'threadline%'`);
+    expect(rows[0].n).toBe(0);
   });
 
   it('a cross-partition UPDATE whose destination trigger skips a row fails clearly instead of recording a false key change', async () => {

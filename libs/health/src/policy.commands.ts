@@ -1,10 +1,14 @@
 import { commandOutput, ThreadlineError } from '@threadline/capture';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { CoverageService } from './coverage.service';
 import { RedactionPolicyService } from './redaction-policy.service';
 
 @SubCommand({ name: 'show', description: 'Show, per table, whether the deployed redaction matches the configuration' })
 export class PolicyShowCommand extends CommandRunner {
-  constructor(private readonly policy: RedactionPolicyService) {
+  constructor(
+    private readonly policy: RedactionPolicyService,
+    private readonly coverage: CoverageService,
+  ) {
     super();
   }
 
@@ -12,7 +16,15 @@ export class PolicyShowCommand extends CommandRunner {
     try {
       const tables = await this.policy.redactionPolicy();
       const notMatching = tables.filter((t) => t.status !== 'matches');
-      if (flags.json) commandOutput.json({ ok: notMatching.length === 0, tables });
+      // Drift means data may be captured differently from what the configuration says, and an uncovered
+      // expected table is not captured at all: either fails the command, for CI and scripts.
+      const coverage = await this.coverage.report();
+      const uncoveredExpected = [...coverage.uncoveredExpected, ...coverage.missingExpected];
+      const reasons = [
+        ...(notMatching.length ? [`deployed capture does not match the configuration for ${notMatching.map((t) => t.table).join(', ')}`] : []),
+        ...(uncoveredExpected.length ? [`expected table(s) ${uncoveredExpected.join(', ')} are not covered`] : []),
+      ];
+      if (flags.json) commandOutput.json({ ok: reasons.length === 0, tables, uncoveredExpected });
       else if (tables.length === 0) commandOutput.text('No tables configured under capture.tables.');
       else {
         for (const t of tables) {
@@ -20,10 +32,7 @@ export class PolicyShowCommand extends CommandRunner {
           commandOutput.text(`${t.table}  ${t.label}${detail}\n  exclude: ${t.configured.exclude.join(', ') || '-'}  mask: ${t.configured.mask.join(', ') || '-'}`);
         }
       }
-      // Drift means data may be captured differently from what the configuration says: fail, for CI and scripts.
-      if (notMatching.length) {
-        commandOutput.fail(new ThreadlineError(`policy show: deployed capture does not match the configuration for ${notMatching.map((t) => t.table).join(', ')}; run gen-triggers and apply the migration`));
-      }
+      if (reasons.length) commandOutput.fail(new ThreadlineError(`policy show: ${reasons.join('; ')}; run gen-triggers and apply the migration`));
     } catch (error) {
       commandOutput.fail(error);
     }

@@ -89,6 +89,12 @@ CREATE OR REPLACE FUNCTION "public"."threadline_column_signature"(target oid) RE
 LANGUAGE sql STABLE
 AS $threadline$
   SELECT coalesce(string_agg(a.attname || ':' || a.atttypid::text, ',' ORDER BY a.attname), '')
+    || ';pk=' || coalesce((
+      SELECT string_agg(k.attname, ',' ORDER BY u.pos)
+      FROM pg_catalog.pg_index x
+      CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS u(attnum, pos)
+      JOIN pg_catalog.pg_attribute k ON k.attrelid = x.indrelid AND k.attnum = u.attnum
+      WHERE x.indrelid = target AND x.indisprimary), '')
   FROM pg_catalog.pg_attribute a
   WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
 $threadline$;
@@ -221,11 +227,14 @@ BEGIN
   ddl_trigger := EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'threadline_ddl' AND evtenabled <> 'D');
   IF NOT ddl_trigger THEN
     -- No event trigger regenerates this function on DDL: refuse a table whose columns changed since.
+    -- The catalog query is written out (not a call of the signature function) so PL/pgSQL caches its plan;
+    -- it checks the columns, and drift detection the primary key.
     guard := format($g$
-  IF "public"."threadline_column_signature"(TG_RELID) IS DISTINCT FROM %L THEN
+  IF (SELECT string_agg(a.attname || ':' || a.atttypid::text, ',' ORDER BY a.attname) FROM pg_catalog.pg_attribute a
+      WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped) IS DISTINCT FROM %L THEN
     RAISE EXCEPTION 'threadline: the columns of %% changed since its capture function was generated; the change was not recorded. Regenerate capture (npm run cli -- gen-triggers, then run your migrations) or install the DDL event trigger (README "Schema changes")', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME
       USING ERRCODE = 'object_not_in_prerequisite_state';
-  END IF;$g$, "public"."threadline_column_signature"(target));
+  END IF;$g$, split_part("public"."threadline_column_signature"(target), ';pk=', 1));
   END IF;
 
   -- Old and new images of an UPDATE are paired by their position in the
@@ -323,6 +332,18 @@ DROP TRIGGER IF EXISTS %4$I ON %1$s;
 CREATE TRIGGER %4$I AFTER DELETE ON %1$s REFERENCING OLD TABLE AS threadline_old FOR EACH STATEMENT EXECUTE FUNCTION %5$s();$t$,
       part, function_name, function_name || '_update', function_name || '_delete', fn);
   END LOOP;
+  -- A partition detached since: its triggers would record its writes under this table's name.
+  FOR part IN
+    SELECT DISTINCT tg.tgrelid::regclass FROM pg_trigger tg
+    WHERE tg.tgfoid = to_regprocedure(fn || '()') AND tg.tgrelid <> target
+      AND tg.tgrelid NOT IN (SELECT t.relid FROM pg_partition_tree(target) AS t)
+  LOOP
+    triggers := triggers || format(E'
+DROP TRIGGER IF EXISTS %2$I ON %1$s;
+DROP TRIGGER IF EXISTS %3$I ON %1$s;
+DROP TRIGGER IF EXISTS %4$I ON %1$s;',
+      part, function_name, function_name || '_update', function_name || '_delete');
+  END LOOP;
 
   RETURN format(E'CREATE OR REPLACE FUNCTION %s() RETURNS trigger\\nLANGUAGE plpgsql\\nSET jit = off\\nSET enable_nestloop = off\\nSET enable_mergejoin = off\\nAS %s%s%s;\\nCOMMENT ON FUNCTION %s() IS %L;%s\\n',
     fn, tag, body, tag, fn, 'threadline:' || stamp::text, triggers);
@@ -335,6 +356,49 @@ LANGUAGE plpgsql
 AS $threadline$
 BEGIN
   EXECUTE "public"."threadline_capture_sql"(target, function_name, settings);
+END
+$threadline$;
+
+-- Capture asked for before its table exists (a migration that runs before
+-- TypeORM's synchronize, or migrations in another order): kept here and
+-- deployed by the DDL event trigger when the table is created.
+CREATE TABLE IF NOT EXISTS "public"."audit_capture_pending" (
+  table_schema text NOT NULL,
+  table_name text NOT NULL,
+  function_name text NOT NULL,
+  settings jsonb NOT NULL,
+  requested_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (table_schema, table_name)
+);
+
+CREATE OR REPLACE FUNCTION "public"."threadline_capture"(table_schema text, table_name text, function_name text, settings jsonb)
+RETURNS void
+LANGUAGE plpgsql
+AS $threadline$
+DECLARE
+  target regclass := to_regclass(format('%I.%I', table_schema, table_name));
+BEGIN
+  DELETE FROM "public"."audit_capture_pending" p WHERE p.table_schema = $1 AND p.table_name = $2;
+  IF target IS NOT NULL THEN
+    PERFORM "public"."threadline_capture"(target, function_name, settings);
+  ELSE
+    INSERT INTO "public"."audit_capture_pending" (table_schema, table_name, function_name, settings) VALUES ($1, $2, $3, $4);
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'threadline_ddl' AND evtenabled <> 'D') THEN
+      RAISE WARNING 'threadline: table %.% does not exist yet and no DDL event trigger can capture it when it is created; run gen-triggers again once it exists', $1, $2;
+    ELSE
+      RAISE NOTICE 'threadline: table %.% does not exist yet; capture is deployed when it is created', $1, $2;
+    END IF;
+  END IF;
+END
+$threadline$;
+
+CREATE OR REPLACE FUNCTION "public"."threadline_uncapture"(table_schema text, table_name text, function_name text)
+RETURNS void
+LANGUAGE plpgsql
+AS $threadline$
+BEGIN
+  DELETE FROM "public"."audit_capture_pending" p WHERE p.table_schema = $1 AND p.table_name = $2;
+  PERFORM "public"."threadline_uncapture"(to_regclass(format('%I.%I', $1, $2)), function_name);
 END
 $threadline$;
 
@@ -371,6 +435,15 @@ DECLARE
   stamp jsonb;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = target AND relkind IN ('r', 'p')) THEN RETURN; END IF;
+  -- A table whose capture was asked for before it existed.
+  FOR captured IN
+    SELECT p.table_schema, p.table_name, p.function_name, p.settings
+    FROM "public"."audit_capture_pending" p JOIN pg_class c ON c.relname = p.table_name JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.table_schema
+    WHERE c.oid = target
+  LOOP
+    PERFORM "public"."threadline_capture"(captured.table_schema, captured.table_name, captured.function_name, captured.settings);
+    RETURN;
+  END LOOP;
   FOR captured IN
     SELECT rel.relid, p.proname::text AS function_name, d.description, pn.nspname || '.' || pc.relname AS name
     FROM (SELECT target AS relid, 0 AS depth
@@ -396,7 +469,11 @@ BEGIN
       IF stamp->>'columnSignature' IS DISTINCT FROM "public"."threadline_column_signature"(captured.relid)
          OR EXISTS (SELECT 1 FROM pg_partition_tree(captured.relid) AS t
                     WHERE t.relid <> captured.relid
-                      AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = t.relid AND tg.tgname = captured.function_name)) THEN
+                      AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = t.relid AND tg.tgname = captured.function_name))
+         OR EXISTS (SELECT 1 FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid
+                    WHERE p.proname = captured.function_name AND p.pronamespace = (SELECT relnamespace FROM pg_class WHERE oid = captured.relid)
+                      AND tg.tgrelid NOT IN (SELECT t.relid FROM pg_partition_tree(captured.relid) AS t)
+                      AND tg.tgrelid <> captured.relid) THEN
         PERFORM "public"."threadline_capture"(captured.relid::regclass, captured.function_name, stamp || '{"keepExistingTriggers": true}');
       END IF;
       RETURN;
@@ -451,6 +528,9 @@ CREATE INDEX IF NOT EXISTS audit_actions_correlation_idx ON "public"."audit_acti
 DROP FUNCTION IF EXISTS "public"."threadline_on_ddl"();
 DROP FUNCTION IF EXISTS "public"."threadline_refresh_capture"(oid);
 DROP FUNCTION IF EXISTS "public"."threadline_uncapture"(regclass, text);
+DROP FUNCTION IF EXISTS "public"."threadline_uncapture"(text, text, text);
+DROP FUNCTION IF EXISTS "public"."threadline_capture"(text, text, text, jsonb);
+DROP TABLE IF EXISTS "public"."audit_capture_pending";
 DROP FUNCTION IF EXISTS "public"."threadline_capture"(regclass, text, jsonb);
 DROP FUNCTION IF EXISTS "public"."threadline_capture_sql"(regclass, text, jsonb);
 DROP FUNCTION IF EXISTS "public"."threadline_column_signature"(oid);

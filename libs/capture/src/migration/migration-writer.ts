@@ -33,11 +33,17 @@ export function writeMigration(dir: string, spec: MigrationSpec, now = Date.now(
 
 /** The migration file in `dir` carrying `marker`, if any. */
 export function findMigration(dir: string, marker: string): string | undefined {
-  if (!existsSync(dir)) return undefined;
+  return findMigrations(dir, marker)[0];
+}
+
+/** Every migration file in `dir` carrying `marker`, oldest first. */
+export function findMigrations(dir: string, marker: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.ts') || f.endsWith('.js'))
+    .sort()
     .map((f) => path.join(dir, f))
-    .find((f) => readFileSync(f, 'utf8').includes(marker));
+    .filter((f) => readFileSync(f, 'utf8').includes(marker));
 }
 
 function migrationSource(className: string, spec: MigrationSpec): string {

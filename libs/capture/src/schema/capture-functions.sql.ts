@@ -10,7 +10,7 @@ export const UNCAPTURE_FUNCTION = 'threadline_uncapture';
 export const CAPTURE_SQL_FUNCTION = 'threadline_capture_sql';
 /** Regenerates a table's capture from the stamp of its deployed function (what the DDL event trigger calls). */
 export const REFRESH_FUNCTION = 'threadline_refresh_capture';
-/** The columns of a table as capture sees them: `name:type` sorted by name, comma-separated. */
+/** The columns of a table as capture sees them: `name:type` sorted by name, comma-separated, then `;pk=` and the key columns. */
 export const SIGNATURE_FUNCTION = 'threadline_column_signature';
 const DDL_FUNCTION = 'threadline_on_ddl';
 
@@ -55,6 +55,12 @@ CREATE OR REPLACE FUNCTION ${s(SIGNATURE_FUNCTION)}(target oid) RETURNS text
 LANGUAGE sql STABLE
 AS $threadline$
   SELECT coalesce(string_agg(a.attname || ':' || a.atttypid::text, ',' ORDER BY a.attname), '')
+    || ';pk=' || coalesce((
+      SELECT string_agg(k.attname, ',' ORDER BY u.pos)
+      FROM pg_catalog.pg_index x
+      CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS u(attnum, pos)
+      JOIN pg_catalog.pg_attribute k ON k.attrelid = x.indrelid AND k.attnum = u.attnum
+      WHERE x.indrelid = target AND x.indisprimary), '')
   FROM pg_catalog.pg_attribute a
   WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
 $threadline$;
@@ -187,11 +193,14 @@ BEGIN
   ddl_trigger := EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled <> 'D');
   IF NOT ddl_trigger THEN
     -- No event trigger regenerates this function on DDL: refuse a table whose columns changed since.
+    -- The catalog query is written out (not a call of the signature function) so PL/pgSQL caches its plan;
+    -- it checks the columns, and drift detection the primary key.
     guard := format($g$
-  IF ${s(SIGNATURE_FUNCTION).replace(/%/g, '%%')}(TG_RELID) IS DISTINCT FROM %L THEN
+  IF (SELECT string_agg(a.attname || ':' || a.atttypid::text, ',' ORDER BY a.attname) FROM pg_catalog.pg_attribute a
+      WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped) IS DISTINCT FROM %L THEN
     RAISE EXCEPTION 'threadline: the columns of %% changed since its capture function was generated; the change was not recorded. Regenerate capture (npm run cli -- gen-triggers, then run your migrations) or install the DDL event trigger (README "Schema changes")', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME
       USING ERRCODE = 'object_not_in_prerequisite_state';
-  END IF;$g$, ${s(SIGNATURE_FUNCTION).replace(/'/g, "''")}(target));
+  END IF;$g$, split_part(${s(SIGNATURE_FUNCTION).replace(/'/g, "''")}(target), ';pk=', 1));
   END IF;
 
   -- Old and new images of an UPDATE are paired by their position in the
@@ -288,6 +297,15 @@ CREATE TRIGGER %3$I AFTER UPDATE ON %1$s REFERENCING OLD TABLE AS threadline_old
 DROP TRIGGER IF EXISTS %4$I ON %1$s;
 CREATE TRIGGER %4$I AFTER DELETE ON %1$s REFERENCING OLD TABLE AS threadline_old FOR EACH STATEMENT EXECUTE FUNCTION %5$s();$t$,
       part, function_name, function_name || '_update', function_name || '_delete', fn);
+  END LOOP;
+  -- A partition detached since: its triggers would record its writes under this table's name.
+  FOR part IN
+    SELECT DISTINCT tg.tgrelid::regclass FROM pg_trigger tg
+    WHERE tg.tgfoid = to_regprocedure(fn || '()') AND tg.tgrelid <> target
+      AND tg.tgrelid NOT IN (SELECT t.relid FROM pg_partition_tree(target) AS t)
+  LOOP
+    triggers := triggers || format(E'\nDROP TRIGGER IF EXISTS %2$I ON %1$s;\nDROP TRIGGER IF EXISTS %3$I ON %1$s;\nDROP TRIGGER IF EXISTS %4$I ON %1$s;',
+      part, function_name, function_name || '_update', function_name || '_delete');
   END LOOP;
 
   RETURN format(E'CREATE OR REPLACE FUNCTION %s() RETURNS trigger\\nLANGUAGE plpgsql\\nSET jit = off\\nSET enable_nestloop = off\\nSET enable_mergejoin = off\\nAS %s%s%s;\\nCOMMENT ON FUNCTION %s() IS %L;%s\\n',
@@ -414,7 +432,11 @@ BEGIN
       IF stamp->>'columnSignature' IS DISTINCT FROM ${s(SIGNATURE_FUNCTION)}(captured.relid)
          OR EXISTS (SELECT 1 FROM pg_partition_tree(captured.relid) AS t
                     WHERE t.relid <> captured.relid
-                      AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = t.relid AND tg.tgname = captured.function_name)) THEN
+                      AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = t.relid AND tg.tgname = captured.function_name))
+         OR EXISTS (SELECT 1 FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid
+                    WHERE p.proname = captured.function_name AND p.pronamespace = (SELECT relnamespace FROM pg_class WHERE oid = captured.relid)
+                      AND tg.tgrelid NOT IN (SELECT t.relid FROM pg_partition_tree(captured.relid) AS t)
+                      AND tg.tgrelid <> captured.relid) THEN
         PERFORM ${s(CAPTURE_FUNCTION)}(captured.relid::regclass, captured.function_name, stamp || '{"keepExistingTriggers": true}');
       END IF;
       RETURN;

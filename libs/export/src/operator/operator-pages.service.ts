@@ -58,7 +58,7 @@ export class OperatorPages {
   }
 
   private badgeOf(report: CoverageReport | { error: string }): BadgeState {
-    return 'error' in report ? { error: report.error } : { uncovered: uncoveredCount(report) };
+    return 'error' in report ? { error: report.error } : { uncovered: uncoveredCount(report), drifted: report.drift.length };
   }
 
   private reason(error: unknown, what: string): string {

@@ -2,8 +2,8 @@ import type { CoverageReport, TableRedaction } from '@threadline/health';
 import { AuditChange, changeDiff } from '../audit-change';
 import { Html, html, scriptJson } from './html';
 
-/** What the header badge shows: the number of uncovered tables, or why it is unknown. */
-export type BadgeState = { uncovered: number } | { error: string };
+/** What the header badge shows: the number of uncovered tables and of tables whose capture drifted, or why it is unknown. */
+export type BadgeState = { uncovered: number; drifted: number } | { error: string };
 
 export interface PageFrame {
   /** The mount path, e.g. '/audit'. */
@@ -59,9 +59,14 @@ button, .button { font: inherit; padding: 5px 14px; border: 1px solid #8c959f; b
 function badge(frame: PageFrame): Html {
   const href = `${frame.base}/coverage`;
   if ('error' in frame.badge) return html`<a class="badge warn" href="${href}" id="coverage-badge">Coverage unknown</a>`;
-  return frame.badge.uncovered === 0
-    ? html`<a class="badge ok" href="${href}" id="coverage-badge">All covered</a>`
-    : html`<a class="badge warn" href="${href}" id="coverage-badge">${frame.badge.uncovered} uncovered</a>`;
+  const text = badgeText(frame.badge.uncovered, frame.badge.drifted);
+  return html`<a class="badge ${text === 'All covered' ? 'ok' : 'warn'}" href="${href}" id="coverage-badge">${text}</a>`;
+}
+
+/** "All covered", "2 uncovered", "1 with capture drift" or both; the page script words it the same way. */
+export function badgeText(uncovered: number, drifted: number): string {
+  const parts = [...(uncovered ? [`${uncovered} uncovered`] : []), ...(drifted ? [`${drifted} with capture drift`] : [])];
+  return parts.length ? parts.join(', ') : 'All covered';
 }
 
 /** Every page: skip link, header with the coverage badge and navigation, one main landmark. */
@@ -107,7 +112,13 @@ export function coverageBuckets(report: CoverageReport): Html {
   <section class="bucket" aria-labelledby="b-covered"><h2 id="b-covered">Covered (<span data-count="covered">${report.covered.length}</span>)</h2>${list(report.covered, 'None')}</section>
   <section class="bucket" aria-labelledby="b-uncovered"><h2 id="b-uncovered">Uncovered (<span data-count="uncovered">${uncovered.length}</span>)</h2>${list(uncovered, 'None')}</section>
   <section class="bucket" aria-labelledby="b-expected"><h2 id="b-expected">Expected uncovered (<span data-count="expected">${report.expectedUncovered.length}</span>)</h2>${list(report.expectedUncovered, 'None')}</section>
+  <section class="bucket" aria-labelledby="b-drift"><h2 id="b-drift">Capture drift (<span data-count="drift">${report.drift.length}</span>)</h2>${list(driftLines(report), 'None')}</section>
 </div>`;
+}
+
+/** One line per difference: `public.users: mask: deployed lacks name`. Names only, never values. */
+function driftLines(report: CoverageReport): string[] {
+  return report.drift.flatMap((d) => d.differences.map((difference) => `${d.table}: ${difference}`));
 }
 
 /**
@@ -118,7 +129,7 @@ export function coverageBuckets(report: CoverageReport): Html {
  */
 export function coveragePage(frame: PageFrame, report: CoverageReport | { error: string }, refreshSeconds: number): string {
   const failed = 'error' in report;
-  const body = html`<p>Tables of the audited schemas with and without Threadline triggers. Refreshes every ${refreshSeconds} seconds.</p>
+  const body = html`<p>Tables of the audited schemas with and without Threadline triggers, and tables whose deployed capture differs from the configuration or from the table. Refreshes every ${refreshSeconds} seconds.</p>
 <p aria-live="polite">Last refreshed: <time id="refreshed-at" datetime="${failed ? '' : report.checkedAt}">${failed ? 'never' : report.checkedAt}</time></p>
 <div id="buckets">${failed ? '' : coverageBuckets(report)}</div>
 <script>
@@ -144,9 +155,16 @@ export function coveragePage(frame: PageFrame, report: CoverageReport | { error:
         list(buckets.querySelector('[data-count="covered"]'), r.covered);
         list(buckets.querySelector('[data-count="uncovered"]'), uncovered);
         list(buckets.querySelector('[data-count="expected"]'), r.expectedUncovered);
+        var drift = [];
+        r.drift.forEach(function (d) { d.differences.forEach(function (x) { drift.push(d.table + ': ' + x); }); });
+        list(buckets.querySelector('[data-count="drift"]'), drift);
+        buckets.querySelector('[data-count="drift"]').textContent = String(r.drift.length);
+        var parts = [];
+        if (uncovered.length) parts.push(uncovered.length + ' uncovered');
+        if (r.drift.length) parts.push(r.drift.length + ' with capture drift');
         var badge = document.getElementById('coverage-badge');
-        badge.textContent = uncovered.length === 0 ? 'All covered' : uncovered.length + ' uncovered';
-        badge.className = 'badge ' + (uncovered.length === 0 ? 'ok' : 'warn');
+        badge.textContent = parts.length ? parts.join(', ') : 'All covered';
+        badge.className = 'badge ' + (parts.length ? 'warn' : 'ok');
         var at = document.getElementById('refreshed-at');
         at.textContent = r.checkedAt; at.setAttribute('datetime', r.checkedAt);
         buckets.classList.remove('stale');
