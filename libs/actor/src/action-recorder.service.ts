@@ -1,14 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import {
-  ACTION_SETTING,
-  ActionRecordedEvent,
-  qualified,
-  ResolvedCaptureOptions,
-  THREADLINE_CAPTURE_OPTIONS,
-  ThreadlineError,
-  threadlineEvents,
-  TRANSACTION_CACHE_SETTING,
-} from '@threadline/capture';
+import { ACTION_SETTING, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS, TRANSACTION_CACHE_SETTING } from '@threadline/capture';
+import { ActionRecordedEvent, qualified, ThreadlineError, threadlineEvents } from '@threadline/core';
 import { DataSource, EntityManager } from 'typeorm';
 import { ActorRef } from './actor-ref';
 import { MAX_ID_BYTES } from './actor.constants';

@@ -1,5 +1,5 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
-import { ThreadlineError } from '@threadline/capture';
+import { ThreadlineError } from '@threadline/core';
 
 export const ACTOR_TYPES = ['user', 'admin', 'service_account', 'job', 'system', 'anonymous'] as const;
 export type ActorType = (typeof ACTOR_TYPES)[number];

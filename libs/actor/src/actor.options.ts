@@ -1,4 +1,4 @@
-import { InvalidOptionsError } from '@threadline/capture';
+import { InvalidOptionsError } from '@threadline/core';
 import type { Request } from 'express';
 import { ActorRef } from './actor-ref';
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ThreadlineError } from '@threadline/capture';
+import { ThreadlineError } from '@threadline/core';
 import { randomUUID } from 'crypto';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { DataSource, EntityManager } from 'typeorm';

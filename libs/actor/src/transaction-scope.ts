@@ -1,17 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
-import {
-  ACTOR_SETTING,
-  CORRELATION_SETTING,
-  literal,
-  qualified,
-  REQUEST_SETTING,
-  ResolvedCaptureOptions,
-  THREADLINE_CAPTURE_OPTIONS,
-  threadlineEvents,
-  TRANSACTION_CACHE_SETTING,
-  TransactionCommittedEvent,
-  UnattributedWriteEvent,
-} from '@threadline/capture';
+import { ACTOR_SETTING, CORRELATION_SETTING, REQUEST_SETTING, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS, TRANSACTION_CACHE_SETTING } from '@threadline/capture';
+import { literal, qualified, threadlineEvents, TransactionCommittedEvent, UnattributedWriteEvent } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ThreadlineContext } from './threadline-context';
 

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, INestApplication, Injectable, Logger, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { auditSchemaSql, currentAuditTransactionId, describeTables, generateTriggerSql, resolveCaptureOptions, tableOptionsFor, threadlineEvents, ThreadlineCaptureModule } from '@threadline/capture';
+import { auditSchemaSql, currentAuditTransactionId, describeTables, generateTriggerSql, resolveCaptureOptions, tableOptionsFor, ThreadlineCaptureModule } from '@threadline/capture';
+import { threadlineEvents } from '@threadline/core';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import type { Request } from 'express';
 import request from 'supertest';
@@ -93,6 +94,9 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    // Every test here runs with the legacy string syntax some servers still have: a literal the
+    // transaction scope writes must read back the same either way.
+    await db.query(`ALTER DATABASE ${new URL(db.url).pathname.slice(1)} SET standard_conforming_strings = off`);
     await db.query(`CREATE TABLE notes (id serial PRIMARY KEY, text text NOT NULL)`);
     await db.query(auditSchemaSql('public').up);
     const options = resolveCaptureOptions({});
@@ -120,6 +124,14 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
     const changes = await db.query(`SELECT op FROM audit_changes WHERE transaction_id = $1 ORDER BY id`, [res.body.tx]);
     expect(changes).toEqual([{ op: 'insert' }, { op: 'update' }]);
   });
+
+  it.each(['ends in a backslash\\', "quote\\'; SELECT pg_sleep(0); --"])(
+    'stores a correlation id with backslashes and quotes exactly (%s), under standard_conforming_strings = off',
+    async (correlationId) => {
+      const res = await http().post('/notes').set('x-actor', 'user:7').set('x-correlation-id', correlationId).send({ text: 'bs' }).expect(201);
+      expect((await txOf(res.body.tx))[0].correlation_id).toBe(correlationId);
+    },
+  );
 
   it('generates and echoes a correlation id when none is sent', async () => {
     const res = await http().post('/notes').set('x-actor', 'user:1').send({ text: 'b' }).expect(201);

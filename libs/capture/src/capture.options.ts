@@ -1,6 +1,6 @@
 import { IsArray, IsBoolean, IsOptional, IsString, Matches, MinLength } from 'class-validator';
-import { InvalidOptionsError } from './threadline.error';
-import { validateOptionsObject } from './validate-options';
+import { InvalidOptionsError } from '@threadline/core';
+import { validateOptionsObject } from '@threadline/core';
 
 /** Redaction and change-detection settings of one audited table. */
 export interface TableCaptureOptions {

@@ -8,9 +8,9 @@ import { THREADLINE_CAPTURE_OPTIONS } from './capture.constants';
 import { parseTableName, ResolvedCaptureOptions, tableOptionsFor } from './capture.options';
 import { findMigrations, writeMigration, MigrationWriteResult } from './migration/migration-writer';
 import { captureDifferences, readDeployedCapture } from './catalog/deployed-capture';
-import { ident } from './sql/quote';
+import { ident } from '@threadline/core';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
-import { CaptureConfigError } from './threadline.error';
+import { CaptureConfigError } from '@threadline/core';
 import { catalogProblems, generateSnapshotSql, generateTriggerSql, SnapshotSql } from './trigger/trigger-sql.generator';
 
 export const AUDIT_TABLES = ['audit_transactions', 'audit_changes', 'audit_actions', 'audit_capture_pending'] as const;

@@ -1,7 +1,6 @@
-export * from './threadline.error';
+// Re-exported so that code written against @threadline/capture before the core split keeps compiling.
+export * from '@threadline/core';
 export * from './capture.options';
-export * from './validate-options';
-export * from './sql/quote';
 export * from './catalog/table-description';
 export * from './catalog/catalog.reader';
 export * from './catalog/deployed-capture';
@@ -13,8 +12,6 @@ export * from './capture.constants';
 export * from './capture.module';
 export * from './capture.service';
 export * from './migration/migration-writer';
-export * from './commands/command-output';
 export { InstallCommand } from './commands/install.command';
 export { GenTriggersCommand } from './commands/gen-triggers.command';
 export * from './schema/current-transaction';
-export * from './events/threadline-events';

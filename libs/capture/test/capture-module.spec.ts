@@ -5,7 +5,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { itResolvesEveryRegistrationForm } from '@threadline/testing/module-registration';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationInterface } from 'typeorm';
 import { CaptureConfigError, CaptureOptions, CaptureService, THREADLINE_CAPTURE_OPTIONS, ThreadlineCaptureModule } from '../src';
 
 const OPTIONS: CaptureOptions = { tables: { users: { mask: ['email'] } } };
@@ -99,7 +99,7 @@ describe('ThreadlineCaptureModule', () => {
       expect(written.up).toBe(dry.up);
       const source = readFileSync(written.file!, 'utf8');
       // The migration runs the dry-run SQL verbatim: load and run it.
-      const { [Object.keys(require(written.file!))[0]]: Migration } = require(written.file!);
+      const Migration = Object.values(await import(written.file!))[0] as new () => MigrationInterface;
       await new Migration().up(dataSource.createQueryRunner());
       await dataSource.query(`INSERT INTO users VALUES (1, 'a@b.c', 'h', 'nick')`);
       const [change] = await dataSource.query(`SELECT data_after FROM audit_changes`);
@@ -124,7 +124,7 @@ describe('ThreadlineCaptureModule', () => {
       // not run yet: pending, nothing new written
       expect(await service.writeTriggerMigration({})).toMatchObject({ written: false, upToDate: 'pending', file: restored.file });
       // run it as TypeORM would, recording it in the migrations table
-      const { [Object.keys(require(restored.file!))[0]]: Migration } = require(restored.file!);
+      const Migration = Object.values(await import(restored.file!))[0] as new () => MigrationInterface;
       await new Migration().up(dataSource.createQueryRunner());
       await dataSource.query(`INSERT INTO migrations (timestamp, name) VALUES (1, $1)`, [classOf(restored.file!)]);
       expect(await service.writeTriggerMigration({})).toMatchObject({ written: false, upToDate: 'deployed' });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ActorRef } from '@threadline/actor';
-import { describeTables, literal, parseTableName, qualified, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { describeTables, parseTableName, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { literal, qualified } from '@threadline/core';
 import { to as copyTo } from 'pg-copy-streams';
 import { StringDecoder } from 'string_decoder';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';

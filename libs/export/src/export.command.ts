@@ -1,4 +1,4 @@
-import { commandOutput, ThreadlineError } from '@threadline/capture';
+import { commandOutput, ThreadlineError } from '@threadline/core';
 import { createWriteStream } from 'fs';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { finished } from 'stream/promises';

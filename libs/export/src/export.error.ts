@@ -1,4 +1,4 @@
-import { ThreadlineError } from '@threadline/capture';
+import { ThreadlineError } from '@threadline/core';
 
 /** A timeline/export filter or query argument is not acceptable; the message names the rule. */
 export class InvalidFilterError extends ThreadlineError {}

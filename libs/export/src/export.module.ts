@@ -6,7 +6,7 @@ import { EXPORT_MODULE_OPTIONS, EXPORT_OPTIONS_TYPE, ExportConfigurableModule } 
 import { DEFAULT_OPERATOR_PATH, OperatorOptions, operatorPathProblem, resolveOperatorOptions } from './export.options';
 import { ExportCommand } from './export.command';
 import { ExportService } from './export.service';
-import { InvalidOptionsError } from '@threadline/capture';
+import { InvalidOptionsError } from '@threadline/core';
 
 /**
  * Exploration queries, exports, and the operator surface: the audit routes

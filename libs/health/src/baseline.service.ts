@@ -1,15 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  BASELINE_SOURCE,
-  CaptureService,
-  parseTableName,
-  qualified,
-  ResolvedCaptureOptions,
-  SnapshotSql,
-  tableOptionsFor,
-  THREADLINE_CAPTURE_OPTIONS,
-  ThreadlineError,
-} from '@threadline/capture';
+import { BASELINE_SOURCE, CaptureService, parseTableName, ResolvedCaptureOptions, SnapshotSql, tableOptionsFor, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { qualified, ThreadlineError } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CoverageService } from './coverage.service';
 import { tableKey } from './health.options';

@@ -1,4 +1,4 @@
-import { commandOutput, parsePositiveInteger, ThreadlineError } from '@threadline/capture';
+import { commandOutput, parsePositiveInteger, ThreadlineError } from '@threadline/core';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { BaselineProgress, BaselineResult, BaselineService } from './baseline.service';
 import { ContinuityService, TableContinuity } from './continuity.service';

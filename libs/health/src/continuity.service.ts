@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { parseTableName, qualified, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { parseTableName, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { qualified } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { CoverageService } from './coverage.service';
 import { tableKey } from './health.options';

@@ -1,20 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import {
-  AUDIT_TABLES,
-  captureDifferences,
-  readDeployedCapture,
-  resolveCaptureOptions,
-  tableOptionsFor,
-  HealthCheckedEvent,
-  HealthErrorEvent,
-  InvalidOptionsError,
-  qualified,
-  ResolvedCaptureOptions,
-  THREADLINE_CAPTURE_OPTIONS,
-  threadlineEvents,
-  TRIGGER_PREFIX,
-  triggerNamesFor,
-} from '@threadline/capture';
+import { AUDIT_TABLES, captureDifferences, readDeployedCapture, resolveCaptureOptions, tableOptionsFor, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS, TRIGGER_PREFIX, triggerNamesFor } from '@threadline/capture';
+import { HealthCheckedEvent, HealthErrorEvent, InvalidOptionsError, qualified, threadlineEvents } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { THREADLINE_COVERAGE_POLICY } from './health.constants';
 import { CoveragePolicy, TableName, tableKey } from './health.options';

@@ -1,4 +1,5 @@
-import { InvalidOptionsError, parseTableName } from '@threadline/capture';
+import { parseTableName } from '@threadline/capture';
+import { InvalidOptionsError } from '@threadline/core';
 
 /** `ThreadlineModule.forRoot({ health })`: the coverage policy. */
 export interface HealthOptions {

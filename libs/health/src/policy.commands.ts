@@ -1,4 +1,4 @@
-import { commandOutput, ThreadlineError } from '@threadline/capture';
+import { commandOutput, ThreadlineError } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CoverageService } from './coverage.service';
 import { RedactionPolicyService } from './redaction-policy.service';

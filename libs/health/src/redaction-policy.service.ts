@@ -1,12 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  captureDifferences,
-  readDeployedCapture,
-  ResolvedCaptureOptions,
-  ResolvedTableCaptureOptions,
-  THREADLINE_CAPTURE_OPTIONS,
-  unreadableReason,
-} from '@threadline/capture';
+import { captureDifferences, readDeployedCapture, ResolvedCaptureOptions, ResolvedTableCaptureOptions, THREADLINE_CAPTURE_OPTIONS, unreadableReason } from '@threadline/capture';
 import { DataSource } from 'typeorm';
 
 export type RedactionStatus = 'matches' | 'drift' | 'could_not_introspect';

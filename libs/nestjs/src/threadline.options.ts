@@ -1,4 +1,5 @@
-import { CaptureOptions, InvalidOptionsError } from '@threadline/capture';
+import { CaptureOptions } from '@threadline/capture';
+import { InvalidOptionsError } from '@threadline/core';
 import { ActorOptions } from '@threadline/actor';
 import { OperatorOptions } from '@threadline/export';
 import { HealthOptions } from '@threadline/health';

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const LIBS = ['capture', 'actor', 'retention', 'health', 'export', 'nestjs'];
+const LIBS = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'nestjs'];
 const RUNTIME_DEPS = ['@nestjs/common', '@nestjs/core', '@nestjs/typeorm', 'typeorm', 'pg', 'reflect-metadata', 'rxjs', 'class-validator', 'class-transformer', 'nest-commander'];
 
 /** A Nest app written as a user outside this workspace would: only the packed tarballs and public npm packages. */

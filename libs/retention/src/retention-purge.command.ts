@@ -1,4 +1,4 @@
-import { commandOutput, parsePositiveInteger, ThreadlineError } from '@threadline/capture';
+import { commandOutput, parsePositiveInteger, ThreadlineError } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { PurgeProgress, PurgeResult, RetentionService } from './retention.service';
 

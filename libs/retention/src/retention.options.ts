@@ -1,4 +1,5 @@
-import { InvalidOptionsError, parseTableName } from '@threadline/capture';
+import { parseTableName } from '@threadline/capture';
+import { InvalidOptionsError } from '@threadline/core';
 // the cron implementation @nestjs/schedule runs, so what validates here runs there
 import { CronTime } from 'cron';
 

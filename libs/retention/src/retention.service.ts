@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { InvalidOptionsError, qualified, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { InvalidOptionsError, qualified } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
 import { RetentionError } from './retention.error';

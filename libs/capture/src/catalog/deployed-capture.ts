@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
 import { SIGNATURE_FUNCTION } from '../schema/capture-functions.sql';
-import { qualified } from '../sql/quote';
+import { qualified } from '@threadline/core';
 import { STAMP_PREFIX, TriggerStamp } from '../trigger/trigger-sql.generator';
 import { triggerNameFor } from '../trigger/trigger-names';
 

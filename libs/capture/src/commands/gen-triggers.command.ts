@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { CaptureService } from '../capture.service';
-import { commandOutput, parseList } from './command-output';
+import { commandOutput, parseList } from '@threadline/core';
 
 interface GenTriggersFlags {
   tables?: string[];

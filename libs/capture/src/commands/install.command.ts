@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { CaptureService } from '../capture.service';
-import { commandOutput } from './command-output';
+import { commandOutput } from '@threadline/core';
 
 interface InstallFlags {
   dryRun?: boolean;

@@ -1,4 +1,4 @@
-import { ident, qualified } from '../sql/quote';
+import { ident, qualified } from '@threadline/core';
 import { captureFunctionsSql, dropCaptureFunctionsSql } from './capture-functions.sql';
 
 export const TRANSACTION_FUNCTION = 'threadline_transaction_id';

@@ -1,4 +1,4 @@
-import { ident, qualified } from '../sql/quote';
+import { ident, qualified } from '@threadline/core';
 
 /** Deploys (or redeploys) capture on a table: `threadline_capture(table regclass, function_name text, settings jsonb)`. */
 export const CAPTURE_FUNCTION = 'threadline_capture';

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { MAX_IDENTIFIER_BYTES } from '../sql/quote';
+import { MAX_IDENTIFIER_BYTES } from '@threadline/core';
 
 export const TRIGGER_PREFIX = 'threadline_audit_';
 

@@ -1,7 +1,7 @@
 import { ColumnDescription, TableDescription } from '../catalog/table-description';
 import { CAPTURE_FUNCTION, UNCAPTURE_FUNCTION } from '../schema/capture-functions.sql';
 import { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
-import { ident, literal, qualified, textArray } from '../sql/quote';
+import { ident, literal, qualified, textArray } from '@threadline/core';
 import { triggerNameFor } from './trigger-names';
 
 export interface GeneratedSql {

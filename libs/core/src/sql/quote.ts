@@ -12,10 +12,18 @@ export function qualified(schema: string, name: string): string {
   return `${ident(schema)}.${ident(name)}`;
 }
 
-/** A standard-conforming string literal (`standard_conforming_strings` is on since PostgreSQL 9.1). */
+/**
+ * A string literal that reads the same whatever `standard_conforming_strings`
+ * says (node-pg's escapeLiteral form): quotes doubled, and when the value has
+ * a backslash, backslashes doubled inside an `E'...'` literal. A plain
+ * `'...'` literal with a backslash would be read differently by a server (or
+ * session) with the setting off, and a value ending in a backslash could end
+ * the string early there.
+ */
 export function literal(value: string): string {
   if (value.includes('\0')) throw new Error('SQL literals cannot contain NUL characters');
-  return `'${value.replace(/'/g, "''")}'`;
+  const quoted = `'${value.replace(/'/g, "''")}'`;
+  return value.includes('\\') ? `E${quoted.replace(/\\/g, '\\\\')}` : quoted;
 }
 
 /** `ARRAY['a','b']::text[]` */
