@@ -30,13 +30,32 @@ export default tseslint.config(
             // Export reads actor refs for its actor filter. The operator pages still live in export and read
             // health; they move to their own lib (issue 18), and then export no longer depends on health.
             layer('scope:export', ['scope:core', 'scope:capture', 'scope:actor', 'scope:health']),
-            layer('scope:nestjs', ['scope:core', 'scope:capture', 'scope:actor', 'scope:retention', 'scope:health', 'scope:export']),
+            layer('scope:nestjs', [
+              'scope:core',
+              'scope:capture',
+              'scope:actor',
+              'scope:retention',
+              'scope:health',
+              'scope:export',
+            ]),
             layer('type:tool', []),
-            layer('type:app', ['scope:nestjs', 'scope:core', 'scope:capture', 'scope:actor', 'scope:retention', 'scope:health', 'scope:export', 'type:tool']),
+            layer('type:app', [
+              'scope:nestjs',
+              'scope:core',
+              'scope:capture',
+              'scope:actor',
+              'scope:retention',
+              'scope:health',
+              'scope:export',
+              'type:tool',
+            ]),
           ],
         },
       ],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
 );

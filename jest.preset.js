@@ -7,11 +7,22 @@ const libs = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'nest
 const moduleNameMapper = Object.fromEntries(
   libs.map((name) => [`^@threadline/${name}$`, path.join(__dirname, 'libs', name, 'src', 'index.ts')]),
 );
-moduleNameMapper['^@threadline/embedded-postgres$'] = path.join(__dirname, 'tools', 'embedded-postgres', 'src', 'index.ts');
+moduleNameMapper['^@threadline/embedded-postgres$'] = path.join(
+  __dirname,
+  'tools',
+  'embedded-postgres',
+  'src',
+  'index.ts',
+);
 moduleNameMapper['^@threadline/testing$'] = path.join(__dirname, 'tools', 'testing', 'test-database.ts');
 moduleNameMapper['^@threadline/testing/pgbouncer$'] = path.join(__dirname, 'tools', 'testing', 'pgbouncer.ts');
 moduleNameMapper['^@threadline/testing/browser$'] = path.join(__dirname, 'tools', 'testing', 'browser.ts');
-moduleNameMapper['^@threadline/testing/module-registration$'] = path.join(__dirname, 'tools', 'testing', 'module-registration.ts');
+moduleNameMapper['^@threadline/testing/module-registration$'] = path.join(
+  __dirname,
+  'tools',
+  'testing',
+  'module-registration.ts',
+);
 
 module.exports = {
   testEnvironment: 'node',

@@ -15,7 +15,8 @@ for (const project of process.argv.slice(2)) {
     for (const entry of readdirSync(dir)) {
       const file = path.join(dir, entry);
       if (statSync(file).isDirectory()) walk(file);
-      else if (OUTPUT.test(entry) && !existsSync(path.join(src, path.relative(dist, file)).replace(OUTPUT, '.ts'))) rmSync(file);
+      else if (OUTPUT.test(entry) && !existsSync(path.join(src, path.relative(dist, file)).replace(OUTPUT, '.ts')))
+        rmSync(file);
     }
   };
   walk(dist);

@@ -10,14 +10,25 @@ const resultsDir = path.join(root, 'tmp', 'test-results');
 rmSync(resultsDir, { recursive: true, force: true });
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
 const nx = require.resolve('nx/bin/nx');
-const nxArgs = (target) => [nx, 'run-many', '-t', target, '--parallel=1', '--outputStyle=stream', ...process.argv.slice(2)];
+const nxArgs = (target) => [
+  nx,
+  'run-many',
+  '-t',
+  target,
+  '--parallel=1',
+  '--outputStyle=stream',
+  ...process.argv.slice(2),
+];
 
 // Lint and format check first: they take seconds and a failure says exactly where.
 const lint = spawnSync('npm', ['run', '--silent', 'lint'], { stdio: 'inherit', cwd: root, env });
 if (lint.status !== 0) console.error('\nLint or format check failed (npm run lint; npm run format fixes formatting).');
 const build = spawnSync(process.execPath, nxArgs('build'), { stdio: 'inherit', cwd: root, env });
 let failedSuites = (build.status === 0 ? 0 : 1) + (lint.status === 0 ? 0 : 1);
-const test = build.status === 0 ? spawnSync(process.execPath, nxArgs('test'), { stdio: 'inherit', cwd: root, env }) : { status: 1 };
+const test =
+  build.status === 0
+    ? spawnSync(process.execPath, nxArgs('test'), { stdio: 'inherit', cwd: root, env })
+    : { status: 1 };
 
 let passed = 0;
 let failed = 0;

@@ -77,7 +77,9 @@ async function main() {
   if (result.status !== 'complete') throw new Error(`baseline ended ${result.status}`);
 
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`baseline_naive rows=${ROWS} rows_per_s=${Math.round(ROWS / naiveSeconds)} (one transaction, blocks writers throughout)`);
+  console.log(
+    `baseline_naive rows=${ROWS} rows_per_s=${Math.round(ROWS / naiveSeconds)} (one transaction, blocks writers throughout)`,
+  );
   console.log(
     `baseline rows=${ROWS} snapshots=${result.written} batch=${BATCH} rows_per_s=${Math.round(result.written / baselineSeconds)} vs_naive=${(baselineSeconds / naiveSeconds).toFixed(2)}`,
   );

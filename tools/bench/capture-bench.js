@@ -6,7 +6,13 @@
 // For `oltp` the numbers are transactions per second and ratio=unaudited/threadline.
 const os = require('os');
 const { Client } = require('pg');
-const { auditSchemaSql, describeTables, generateTriggerSql, resolveCaptureOptions, tableOptionsFor } = require('@threadline/capture');
+const {
+  auditSchemaSql,
+  describeTables,
+  generateTriggerSql,
+  resolveCaptureOptions,
+  tableOptionsFor,
+} = require('@threadline/capture');
 const { startBenchServer } = require('./bench-server');
 const { naiveSchemaSql, naiveTriggerSql } = require('./naive-reference.sql');
 
@@ -18,7 +24,10 @@ const QUERY_INDEXES = process.env.BENCH_QUERY_INDEXES !== '0';
 const MODES = ['unaudited', 'naive', 'threadline'];
 
 const narrowColumns = 'id bigint PRIMARY KEY, a int NOT NULL, b text NOT NULL, c timestamptz NOT NULL DEFAULT now()';
-const wideColumns = ['id bigint PRIMARY KEY', ...Array.from({ length: 39 }, (_, i) => `c${i} ${['int', 'text', 'numeric', 'timestamptz'][i % 4]}`)].join(', ');
+const wideColumns = [
+  'id bigint PRIMARY KEY',
+  ...Array.from({ length: 39 }, (_, i) => `c${i} ${['int', 'text', 'numeric', 'timestamptz'][i % 4]}`),
+].join(', ');
 const wideValues = Array.from({ length: 39 }, (_, i) => ['g', "'v' || g", 'g * 1.5', 'now()'][i % 4]).join(', ');
 
 const shapes = [
@@ -41,14 +50,18 @@ async function main() {
   const client = new Client({ connectionString: server.url });
   await client.connect();
   const version = (await client.query('SHOW server_version')).rows[0].server_version;
-  console.log(`# PostgreSQL ${version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${ROWS} rows per bulk statement, query indexes ${QUERY_INDEXES ? 'on (default)' : 'off'}`);
+  console.log(
+    `# PostgreSQL ${version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${ROWS} rows per bulk statement, query indexes ${QUERY_INDEXES ? 'on (default)' : 'off'}`,
+  );
   await client.query(auditSchemaSql('public', { queryIndexes: QUERY_INDEXES }).up);
   await client.query(naiveSchemaSql);
   const options = resolveCaptureOptions({});
 
   async function prepare(table, columns, mode) {
     await client.query(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (${columns})`);
-    await client.query('TRUNCATE audit_changes, audit_transactions, naive.audit_changes, naive.audit_transactions CASCADE');
+    await client.query(
+      'TRUNCATE audit_changes, audit_transactions, naive.audit_changes, naive.audit_transactions CASCADE',
+    );
     if (mode === 'naive') await client.query(naiveTriggerSql(table));
     if (mode === 'threadline') {
       const [description] = await describeTables(client2rows(client), [{ schema: 'public', table }]);

@@ -51,7 +51,9 @@ async function main() {
   const small = await measure(server.url, 'small', 10);
   const large = await measure(server.url, 'large', 1000);
   console.log(`coverage tables=10 p50_ms=${small.p50.toFixed(2)} p95_ms=${small.p95.toFixed(2)}`);
-  console.log(`coverage tables=1000 p50_ms=${large.p50.toFixed(2)} p95_ms=${large.p95.toFixed(2)} ratio_p50=${(large.p50 / small.p50).toFixed(1)}`);
+  console.log(
+    `coverage tables=1000 p50_ms=${large.p50.toFixed(2)} p95_ms=${large.p95.toFixed(2)} ratio_p50=${(large.p50 / small.p50).toFixed(1)}`,
+  );
   await server.stop();
 }
 

@@ -18,7 +18,13 @@ const CHANGES = 1_000_000;
 
 function appModule(url) {
   class QueryBenchModule {}
-  Module({ imports: [TypeOrmModule.forRoot({ type: 'postgres', url }), ThreadlineCaptureModule.forRoot({}), ThreadlineExportModule.forRoot({ mountAt: false })] })(QueryBenchModule); // no HTTP routes: queries and exports only
+  Module({
+    imports: [
+      TypeOrmModule.forRoot({ type: 'postgres', url }),
+      ThreadlineCaptureModule.forRoot({}),
+      ThreadlineExportModule.forRoot({ mountAt: false }),
+    ],
+  })(QueryBenchModule); // no HTTP routes: queries and exports only
   return QueryBenchModule;
 }
 
@@ -32,7 +38,9 @@ async function exportChild(url, format, rows) {
   for await (const chunk of exports.chunks({}, { format, maxRows: rows }, meta)) bytes += chunk.length;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await app.close();
-  process.stdout.write(JSON.stringify({ rows: meta.returnedCount, seconds, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(
+    JSON.stringify({ rows: meta.returnedCount, seconds, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 }),
+  );
 }
 
 async function main() {
@@ -76,13 +84,20 @@ async function main() {
   for (const format of ['ndjson', 'csv']) {
     const results = {};
     for (const rows of [10_000, 1_000_000]) {
-      const child = spawnSync(process.execPath, [__filename, '--export-child', server.url, format, String(rows)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const child = spawnSync(process.execPath, [__filename, '--export-child', server.url, format, String(rows)], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
       if (child.status !== 0) throw new Error(child.stderr);
       const r = JSON.parse(child.stdout);
       results[rows] = r;
-      console.log(`export_${format} rows=${r.rows} rows_per_s=${Math.round(r.rows / r.seconds)} peak_rss_mb=${r.maxRssMb.toFixed(0)}`);
+      console.log(
+        `export_${format} rows=${r.rows} rows_per_s=${Math.round(r.rows / r.seconds)} peak_rss_mb=${r.maxRssMb.toFixed(0)}`,
+      );
     }
-    console.log(`export_${format} peak_rss_1m_vs_10k=${(results[1_000_000].maxRssMb / results[10_000].maxRssMb).toFixed(2)} (target <= 1.5)`);
+    console.log(
+      `export_${format} peak_rss_1m_vs_10k=${(results[1_000_000].maxRssMb / results[10_000].maxRssMb).toFixed(2)} (target <= 1.5)`,
+    );
   }
   await server.stop();
 }

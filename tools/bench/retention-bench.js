@@ -39,7 +39,8 @@ async function main() {
     const result = await app.get(RetentionService).purge();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await app.close();
-    if (result.deletedChanges !== ROWS) throw new Error(`expected ${ROWS} deleted changes, got ${JSON.stringify(result)}`);
+    if (result.deletedChanges !== ROWS)
+      throw new Error(`expected ${ROWS} deleted changes, got ${JSON.stringify(result)}`);
     results[batchSize] = ROWS / seconds;
     console.log(
       `purge_batch${batchSize} rows=${ROWS} seconds=${seconds.toFixed(1)} rows_per_s=${Math.round(results[batchSize])} batches=${result.batchesRun} deleted_transactions=${result.deletedTransactions}`,

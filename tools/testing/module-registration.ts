@@ -30,7 +30,10 @@ export function itResolvesEveryRegistrationForm<O>(spec: {
     ['forRoot', () => spec.module.forRoot(spec.options)],
     ['forRootAsync useFactory', () => spec.module.forRootAsync({ useFactory: async () => spec.options })],
     ['forRootAsync useClass', () => spec.module.forRootAsync({ useClass: OptionsFactory })],
-    ['forRootAsync useExisting', () => spec.module.forRootAsync({ imports: [FactoryModule], useExisting: OptionsFactory })],
+    [
+      'forRootAsync useExisting',
+      () => spec.module.forRootAsync({ imports: [FactoryModule], useExisting: OptionsFactory }),
+    ],
   ])('%s resolves the same options', async (_name, register) => {
     const moduleRef = await Test.createTestingModule({ imports: [...spec.imports(), register()] }).compile();
     try {

@@ -46,7 +46,12 @@ logfile = ${path.join(dir, 'pgbouncer.log')}
   );
   const asRoot = userInfo().uid === 0;
   if (asRoot) ensurePostgresUser();
-  const ids = asRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
+  const ids = asRoot
+    ? {
+        uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+        gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+      }
+    : {};
   const child: ChildProcess = spawn(BINARY, [ini], { ...ids, stdio: 'ignore' });
   await waitForPort(port, child);
   const url = new URL(targetUrl);
@@ -68,7 +73,9 @@ function ensureInstalled(): void {
   if (userInfo().uid !== 0) {
     throw new Error(`PgBouncer is not installed (${BINARY}); install Debian's package: sudo apt-get install pgbouncer`);
   }
-  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer'], { stdio: 'ignore' });
+  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer'], {
+    stdio: 'ignore',
+  });
 }
 
 function ensurePostgresUser(): void {

@@ -11,7 +11,10 @@ export interface TestDatabase {
 
 function adminUrl(): string {
   const url = process.env.THREADLINE_TEST_ADMIN_URL;
-  if (!url) throw new Error('THREADLINE_TEST_ADMIN_URL is not set: run tests through jest (its global setup starts PostgreSQL).');
+  if (!url)
+    throw new Error(
+      'THREADLINE_TEST_ADMIN_URL is not set: run tests through jest (its global setup starts PostgreSQL).',
+    );
   return url;
 }
 

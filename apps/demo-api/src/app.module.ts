@@ -45,7 +45,10 @@ export class AppModule {
         ThreadlineModule.forRoot({
           ...threadlineOptions,
           ...(options.capture && { capture: options.capture }),
-          operator: { ...threadlineOptions.operator, ...(options.coverageRefreshSeconds && { coverageRefreshSeconds: options.coverageRefreshSeconds }) },
+          operator: {
+            ...threadlineOptions.operator,
+            ...(options.coverageRefreshSeconds && { coverageRefreshSeconds: options.coverageRefreshSeconds }),
+          },
         }),
         TerminusModule,
         ...(options.scheduledJobs ? [ScheduleModule.forRoot()] : []),

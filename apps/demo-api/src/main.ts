@@ -6,7 +6,9 @@ import { openDemoDatabase } from './database/database';
 
 async function bootstrap(): Promise<void> {
   const database = await openDemoDatabase();
-  const app = await NestFactory.create(AppModule.forRoot({ databaseUrl: database.url, runMigrations: true, scheduledJobs: true }));
+  const app = await NestFactory.create(
+    AppModule.forRoot({ databaseUrl: database.url, runMigrations: true, scheduledJobs: true }),
+  );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
   app.enableShutdownHooks();
   const stopDatabase = async () => database.stop();

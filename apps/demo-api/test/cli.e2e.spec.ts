@@ -13,7 +13,10 @@ const MIGRATIONS = path.resolve(__dirname, '..', 'src', 'migrations');
 describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
   let db: TestDatabase;
   const cli = (...args: string[]) => {
-    const run = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, DATABASE_URL: db.url }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [CLI, ...args], {
+      env: { ...process.env, DATABASE_URL: db.url },
+      encoding: 'utf8',
+    });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
   };
 
@@ -34,7 +37,9 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
   it('install finds the committed migration and says so', () => {
     const run = cli('install');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Already installed: .*threadline-install\.ts holds the Threadline install migration; nothing written\.\n$/);
+    expect(run.stdout).toMatch(
+      /^Already installed: .*threadline-install\.ts holds the Threadline install migration; nothing written\.\n$/,
+    );
   });
 
   it('fails with the reason on stderr and exit 1 for an unknown table', () => {
@@ -54,9 +59,14 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(doc.tables).toEqual(['public.post_tags', 'public.posts', 'public.users']);
     // What the committed migration runs, captured by calling its up() with a recording query runner.
     // The newest one: older ones stay, as in an app that upgraded Threadline (v1 functions, then regenerated).
-    const file = readdirSync(MIGRATIONS).filter((f) => f.endsWith('-threadline-triggers.ts')).sort().pop()!;
+    const file = readdirSync(MIGRATIONS)
+      .filter((f) => f.endsWith('-threadline-triggers.ts'))
+      .sort()
+      .pop()!;
     const module = await import(path.join(MIGRATIONS, file));
-    const Migration = Object.values(module)[0] as new () => { up(q: { query(sql: string): Promise<void> }): Promise<void> };
+    const Migration = Object.values(module)[0] as new () => {
+      up(q: { query(sql: string): Promise<void> }): Promise<void>;
+    };
     const executed: string[] = [];
     await new Migration().up({ query: async (sql: string) => void executed.push(sql) });
     expect(executed).toEqual([doc.up]);
@@ -81,10 +91,17 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(refused.stderr).toContain('refusing to delete without --execute; run with --dry-run first');
     const dry = cli('retention', 'purge', '--dry-run', '--json');
     expect(dry.code).toBe(0);
-    expect(JSON.parse(dry.stdout)).toMatchObject({ status: 'completed', dryRun: true, deletedChanges: 0, maxBatches: 10000 });
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      status: 'completed',
+      dryRun: true,
+      deletedChanges: 0,
+      maxBatches: 10000,
+    });
     const run = cli('retention', 'purge', '--execute', '--batch-size', '100');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^deleted 0 changes and 0 empty transactions captured before .+\nbatches: 0 of at most 10000\nduration: \d+ ms\n$/);
+    expect(run.stdout).toMatch(
+      /^deleted 0 changes and 0 empty transactions captured before .+\nbatches: 0 of at most 10000\nduration: \d+ ms\n$/,
+    );
     const bad = cli('retention', 'purge', '--execute', '--cutoff', '2999-01-01');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is newer than the policy allows');
@@ -95,19 +112,31 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(verify.code).toBe(0);
     expect(verify.stdout).toContain('OK: every expected table is covered');
     const coverage = JSON.parse(cli('health', 'coverage', '--json').stdout);
-    expect(coverage).toMatchObject({ covered: ['public.post_tags', 'public.posts', 'public.users'], expectedUncovered: ['public.migrations'], ok: true });
+    expect(coverage).toMatchObject({
+      covered: ['public.post_tags', 'public.posts', 'public.users'],
+      expectedUncovered: ['public.migrations'],
+      ok: true,
+    });
     const policy = JSON.parse(cli('policy', 'show', '--json').stdout);
     expect(policy.tables.map((t: { table: string; label: string }) => [t.table, t.label])).toEqual([
       ['public.post_tags', 'Config matches deployed'],
       ['public.posts', 'Config matches deployed'],
       ['public.users', 'Config matches deployed'],
     ]);
-    expect(policy.tables[2].configured).toEqual({ exclude: ['password_hash'], mask: ['email'], maskPlaceholder: '[REDACTED]', exceptColumns: [], storeChangedFrom: false });
+    expect(policy.tables[2].configured).toEqual({
+      exclude: ['password_hash'],
+      mask: ['email'],
+      maskPlaceholder: '[REDACTED]',
+      exceptColumns: [],
+      storeChangedFrom: false,
+    });
 
     await db.query(`DROP TRIGGER threadline_audit_users ON users`);
     const failing = cli('verify-coverage');
     expect(failing.code).toBe(1);
-    expect(failing.stderr).toContain('public.users is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)');
+    expect(failing.stderr).toContain(
+      'public.users is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)',
+    );
     await db.query(`CREATE TABLE stray (id int PRIMARY KEY)`);
     const strict = cli('verify-coverage', '--strict', '--json');
     expect(JSON.parse(strict.stdout)).toMatchObject({ strict: true, unclassified: ['public.stray'], ok: false });
@@ -126,14 +155,20 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'export-')), 'out.json');
     const json = cli('export', '--format', 'json', '--out', file);
     expect(json.stderr).toContain(`Exported 2 changes to ${file}`);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format_version: 1, returned_count: 2, truncated: false });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      format_version: 1,
+      returned_count: 2,
+      truncated: false,
+    });
     const bad = cli('export', '--format', 'xml');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('format must be one of csv, json, ndjson (got "xml")');
   });
 
   it('continuity explains the T0 cutover and checks that each table exists and is covered', async () => {
-    await db.query(`CREATE TABLE legacy (id int PRIMARY KEY, v text); INSERT INTO legacy SELECT g, 'old' FROM generate_series(1, 3) g`);
+    await db.query(
+      `CREATE TABLE legacy (id int PRIMARY KEY, v text); INSERT INTO legacy SELECT g, 'old' FROM generate_series(1, 3) g`,
+    );
     const uncovered = cli('continuity', '--table', 'legacy', '--table', 'nope');
     expect(uncovered.code).toBe(1);
     expect(uncovered.stdout).toContain('Rows that existed before have no history until they are next written');
@@ -144,31 +179,68 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const covered = cli('continuity', '--table', 'legacy', '--json');
     expect(covered.code).toBe(0);
     expect(JSON.parse(covered.stdout).tables).toEqual([
-      { table: 'public.legacy', exists: true, covered: true, rows: 3, rowsWithHistory: 1, firstCapturedAt: expect.any(String) },
+      {
+        table: 'public.legacy',
+        exists: true,
+        covered: true,
+        rows: 3,
+        rowsWithHistory: 1,
+        firstCapturedAt: expect.any(String),
+      },
     ]);
   });
 
   it('continuity --baseline: a dry run by default, then snapshots with --execute; bad flag combinations are refused', async () => {
-    const snapshots = async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_changes WHERE op = 'snapshot' AND table_name = 'legacy'`))[0].n);
+    const snapshots = async () =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM audit_changes WHERE op = 'snapshot' AND table_name = 'legacy'`,
+          )
+        )[0].n,
+      );
     const dry = cli('continuity', '--baseline', '--table', 'legacy');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('public.legacy: dry run, nothing written. 2 rows without history would get a snapshot, in about 1 batches of 1000');
+    expect(dry.stdout).toContain(
+      'public.legacy: dry run, nothing written. 2 rows without history would get a snapshot, in about 1 batches of 1000',
+    );
     expect(await snapshots()).toBe(0);
     const run = cli('continuity', '--baseline', '--table', 'legacy', '--execute', '--batch-size', '1', '--json');
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).baselines).toEqual([expect.objectContaining({ table: 'public.legacy', status: 'complete', written: 2, snapshots: 2, batches: 3 })]);
+    expect(JSON.parse(run.stdout).baselines).toEqual([
+      expect.objectContaining({ table: 'public.legacy', status: 'complete', written: 2, snapshots: 2, batches: 3 }),
+    ]);
     expect(await snapshots()).toBe(2);
-    expect(cli('continuity', '--baseline', '--table', 'legacy', '--execute').stdout).toContain('every row already has history; no baseline needed');
+    expect(cli('continuity', '--baseline', '--table', 'legacy', '--execute').stdout).toContain(
+      'every row already has history; no baseline needed',
+    );
     expect(cli('continuity', '--baseline').stderr).toContain('--baseline needs --table NAME');
-    expect(cli('continuity', '--execute').stderr).toContain('--execute, --batch-size and --max-batches go with --baseline');
-    expect(cli('continuity', '--baseline', '--table', 'legacy', '--batch-size', 'ten').stderr).toContain('--batch-size must be a positive integer (got "ten")');
+    expect(cli('continuity', '--execute').stderr).toContain(
+      '--execute, --batch-size and --max-batches go with --baseline',
+    );
+    expect(cli('continuity', '--baseline', '--table', 'legacy', '--batch-size', 'ten').stderr).toContain(
+      '--batch-size must be a positive integer (got "ten")',
+    );
   });
 
   it('continuity --baseline killed mid-run resumes on the next run and ends with exactly one snapshot per row', async () => {
-    await db.query(`CREATE TABLE big (id int PRIMARY KEY, v text); INSERT INTO big SELECT g, 'v' FROM generate_series(1, 3000) g`);
+    await db.query(
+      `CREATE TABLE big (id int PRIMARY KEY, v text); INSERT INTO big SELECT g, 'v' FROM generate_series(1, 3000) g`,
+    );
     await db.query(cli('gen-triggers', '--tables', 'big', '--dry-run').stdout);
-    const snapshots = async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_changes WHERE op = 'snapshot' AND table_name = 'big'`))[0].n);
-    const child = spawn(process.execPath, [CLI, 'continuity', '--baseline', '--table', 'big', '--execute', '--batch-size', '2'], { env: { ...process.env, DATABASE_URL: db.url }, stdio: 'ignore' });
+    const snapshots = async () =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM audit_changes WHERE op = 'snapshot' AND table_name = 'big'`,
+          )
+        )[0].n,
+      );
+    const child = spawn(
+      process.execPath,
+      [CLI, 'continuity', '--baseline', '--table', 'big', '--execute', '--batch-size', '2'],
+      { env: { ...process.env, DATABASE_URL: db.url }, stdio: 'ignore' },
+    );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     while ((await snapshots()) < 100) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
@@ -176,8 +248,15 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const partial = await snapshots();
     expect(partial).toBeLessThan(3000);
     const resumed = cli('continuity', '--baseline', '--table', 'big', '--execute', '--json');
-    expect(JSON.parse(resumed.stdout).baselines[0]).toMatchObject({ status: 'complete', resumed: true, written: 3000 - partial, snapshots: 3000 });
-    const [counts] = await db.query<{ n: string; rows: string }>(`SELECT count(*) AS n, count(DISTINCT table_pk) AS rows FROM audit_changes WHERE op = 'snapshot' AND table_name = 'big'`);
+    expect(JSON.parse(resumed.stdout).baselines[0]).toMatchObject({
+      status: 'complete',
+      resumed: true,
+      written: 3000 - partial,
+      snapshots: 3000,
+    });
+    const [counts] = await db.query<{ n: string; rows: string }>(
+      `SELECT count(*) AS n, count(DISTINCT table_pk) AS rows FROM audit_changes WHERE op = 'snapshot' AND table_name = 'big'`,
+    );
     expect(counts).toEqual({ n: '3000', rows: '3000' });
   });
 
@@ -190,11 +269,15 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     await db.query(`UPDATE posts SET draft_note = 'only the new column'`);
     await db.query(`ALTER TABLE posts DROP COLUMN draft_note`);
     await db.query(`ALTER TABLE users RENAME COLUMN email TO email_address`);
-    await db.query(`INSERT INTO users (name, email_address, password_hash) VALUES ('Renamed', 'renamed@secret.example', 'x')`);
+    await db.query(
+      `INSERT INTO users (name, email_address, password_hash) VALUES ('Renamed', 'renamed@secret.example', 'x')`,
+    );
     await db.query(`UPDATE posts SET title = title || '!'`);
     const [{ text }] = await db.query<{ text: string }>(`SELECT string_agg(c::text, ' ') AS text FROM audit_changes c`);
     expect(text).not.toContain('renamed@secret.example');
-    const noteChanges = await db.query(`SELECT 1 FROM audit_changes WHERE table_name = 'posts' AND changed_fields = '{draft_note}'`);
+    const noteChanges = await db.query(
+      `SELECT 1 FROM audit_changes WHERE table_name = 'posts' AND changed_fields = '{draft_note}'`,
+    );
     expect(noteChanges.length).toBeGreaterThan(0);
     const verify = cli('verify-coverage');
     expect(verify.code).toBe(1);

@@ -12,7 +12,9 @@ export interface DemoApp {
 /** The demo app as main.ts builds it, on a fresh database, migrations applied at start. */
 export async function startDemoApp(options: Partial<DemoAppOptions> = {}): Promise<DemoApp> {
   const db = await createTestDatabase();
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ databaseUrl: db.url, runMigrations: true, ...options })] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot({ databaseUrl: db.url, runMigrations: true, ...options })],
+  }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
   await app.init();

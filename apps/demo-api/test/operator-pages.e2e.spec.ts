@@ -12,7 +12,10 @@ import { DemoApp, startDemoApp } from './demo-app';
 
 const SECRET_EMAIL = 'ann.private@secret.example';
 /** THREADLINE_SCREENSHOTS=1 writes the README's screenshots from this run. */
-const SCREENSHOTS = process.env.THREADLINE_SCREENSHOTS === '1' ? path.resolve(__dirname, '..', '..', '..', 'docs', 'screenshots') : undefined;
+const SCREENSHOTS =
+  process.env.THREADLINE_SCREENSHOTS === '1'
+    ? path.resolve(__dirname, '..', '..', '..', 'docs', 'screenshots')
+    : undefined;
 
 /**
  * The operator pages in headless Chromium (Debian's package, driven by
@@ -31,9 +34,18 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     demo = await startDemoApp({ coverageRefreshSeconds: 1 });
     await demo.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${demo.app.getHttpServer().address().port}`;
-    await http().post('/api/users').set('x-user-id', '1').send({ name: 'Ann', email: SECRET_EMAIL, password: 'correct horse' }).expect(201);
+    await http()
+      .post('/api/users')
+      .set('x-user-id', '1')
+      .send({ name: 'Ann', email: SECRET_EMAIL, password: 'correct horse' })
+      .expect(201);
     for (let i = 1; i <= 60; i++) {
-      await http().post('/api/posts').set('x-user-id', '2').set('x-correlation-id', i <= 3 ? 'incident-7' : `c-${i}`).send({ title: `Post ${i}`, body: 'b' }).expect(201);
+      await http()
+        .post('/api/posts')
+        .set('x-user-id', '2')
+        .set('x-correlation-id', i <= 3 ? 'incident-7' : `c-${i}`)
+        .send({ title: `Post ${i}`, body: 'b' })
+        .expect(201);
     }
     await http().patch('/api/posts/1').set('x-user-id', '3').send({ body: 'edited' }).expect(200);
     browser = await launchChromium();
@@ -50,27 +62,37 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
   const shot = async (name: string, target: Page = page, fullPage = true) => {
     if (SCREENSHOTS) await target.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
   };
-  const bucket = (name: string) => page.locator('section.bucket', { has: page.getByRole('heading', { name: new RegExp(`^${name} \\(`) }) });
+  const bucket = (name: string) =>
+    page.locator('section.bucket', { has: page.getByRole('heading', { name: new RegExp(`^${name} \\(`) }) });
   const setAvailable = async (available: boolean) => {
     const admin = new Client({ connectionString: process.env.THREADLINE_TEST_ADMIN_URL });
     await admin.connect();
     const name = new URL(demo.db.url).pathname.slice(1);
     await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS ${available}`);
-    if (!available) await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
+    if (!available)
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
     await admin.end();
   };
 
   it('coverage: three buckets and the badge, which follow a table losing its trigger at the next refresh', async () => {
     expect(page.url()).toBe(`${base}/audit/coverage`);
     await expect(page.locator('#coverage-badge').textContent()).resolves.toBe('All covered');
-    expect(await bucket('Covered').locator('li').allTextContents()).toEqual(['public.post_tags', 'public.posts', 'public.users']);
+    expect(await bucket('Covered').locator('li').allTextContents()).toEqual([
+      'public.post_tags',
+      'public.posts',
+      'public.users',
+    ]);
     expect(await bucket('Uncovered').textContent()).toContain('None');
     expect(await bucket('Expected uncovered').locator('li').allTextContents()).toEqual(['public.migrations']);
     await shot('coverage');
     const firstRefresh = await page.locator('#refreshed-at').textContent();
 
     await demo.db.query(`DROP TRIGGER threadline_audit_posts_delete ON posts`);
-    await page.waitForFunction(() => document.getElementById('coverage-badge')?.textContent === '1 uncovered', undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.getElementById('coverage-badge')?.textContent === '1 uncovered',
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await bucket('Uncovered').locator('li').allTextContents()).toEqual(['public.posts']);
     expect(await page.locator('#refreshed-at').textContent()).not.toBe(firstRefresh);
     expect(await page.locator('#coverage-badge').getAttribute('class')).toBe('badge warn');
@@ -82,7 +104,11 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     await page.waitForURL(`${base}/audit/coverage`);
 
     await demo.db.query((await demo.app.get(CaptureService).triggerSql({ tables: ['posts'] })).up);
-    await page.waitForFunction(() => document.getElementById('coverage-badge')?.textContent === 'All covered', undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.getElementById('coverage-badge')?.textContent === 'All covered',
+      undefined,
+      { timeout: 10_000 },
+    );
   });
 
   it('coverage: an error banner while the database is unreachable, dimming the stale counts, gone once it is back', async () => {
@@ -91,7 +117,9 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     try {
       const banner = page.getByRole('alert');
       await banner.waitFor({ state: 'visible', timeout: 10_000 });
-      expect(await banner.textContent()).toMatch(/^Refresh failed at .*: coverage could not be read: .*The counts below are from the last successful refresh/);
+      expect(await banner.textContent()).toMatch(
+        /^Refresh failed at .*: coverage could not be read: .*The counts below are from the last successful refresh/,
+      );
       expect(await page.locator('#buckets').getAttribute('class')).toContain('stale');
       await shot('coverage-error');
     } finally {
@@ -112,7 +140,13 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     // The same app and database after a config change (users.name masked too) deployed without gen-triggers + migrate.
     const users = { ...threadlineOptions.capture!.tables!.users, mask: ['email', 'name'] };
     const changed = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ databaseUrl: demo.db.url, runMigrations: false, capture: { ...threadlineOptions.capture, tables: { ...threadlineOptions.capture!.tables, users } } })],
+      imports: [
+        AppModule.forRoot({
+          databaseUrl: demo.db.url,
+          runMigrations: false,
+          capture: { ...threadlineOptions.capture, tables: { ...threadlineOptions.capture!.tables, users } },
+        }),
+      ],
     }).compile();
     const next = changed.createNestApplication({ logger: false });
     await next.listen(0, '127.0.0.1');
@@ -128,7 +162,12 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
       expect(await other.locator('#coverage-badge').getAttribute('class')).toBe('badge warn');
       await other.locator('#coverage-badge').click();
       await other.waitForURL(/\/audit\/coverage$/);
-      expect(await other.getByRole('region', { name: /Capture drift/ }).locator('li').allTextContents()).toEqual(['public.users: mask: deployed lacks name']);
+      expect(
+        await other
+          .getByRole('region', { name: /Capture drift/ })
+          .locator('li')
+          .allTextContents(),
+      ).toEqual(['public.users: mask: deployed lacks name']);
       await other.close();
     } finally {
       await next.close();
@@ -141,7 +180,8 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     await page.getByLabel('Actor').fill('user:2');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/table=posts&actor=user%3A2/);
-    const ids = async () => (await page.locator('tbody tr td:nth-child(4)').allTextContents()).map((k) => JSON.parse(k).id);
+    const ids = async () =>
+      (await page.locator('tbody tr td:nth-child(4)').allTextContents()).map((k) => JSON.parse(k).id);
     const first = await ids();
     expect(first).toHaveLength(50);
     expect(new Set(await page.locator('tbody tr td:nth-child(6)').allTextContents())).toEqual(new Set(['user:2']));
@@ -163,12 +203,17 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     expect((await ids()).sort()).toEqual([1, 2, 3]);
 
     await page.goto(`${base}/audit/timeline?from=last%20tuesday`);
-    expect(await page.getByRole('alert').textContent()).toContain('from must be a date or ISO 8601 timestamp (got "last tuesday")');
+    expect(await page.getByRole('alert').textContent()).toContain(
+      'from must be a date or ISO 8601 timestamp (got "last tuesday")',
+    );
   });
 
   it('transaction page: every change of the transaction with a before/after diff', async () => {
     await page.goto(`${base}/audit/timeline?table=posts&actor=user:3`);
-    await page.getByRole('link', { name: /^View transaction/ }).first().click();
+    await page
+      .getByRole('link', { name: /^View transaction/ })
+      .first()
+      .click();
     await page.waitForURL(/\/audit\/transactions\/[0-9a-f-]{36}$/);
     const change = page.locator('section.bucket').first();
     expect(await change.getByRole('heading').textContent()).toBe('update public.posts {"id":1}');
@@ -179,8 +224,16 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
 
   it('a masked column: its real value is in the database and absent from every page', async () => {
     expect(await demo.db.query(`SELECT email FROM users WHERE email = $1`, [SECRET_EMAIL])).toHaveLength(1);
-    const [{ transaction_id }] = await demo.db.query<{ transaction_id: string }>(`SELECT transaction_id FROM audit_changes WHERE table_name = 'users' LIMIT 1`);
-    for (const url of ['/audit/coverage', '/audit/policy/redaction', '/audit/timeline', '/audit/timeline?table=users', `/audit/transactions/${transaction_id}`]) {
+    const [{ transaction_id }] = await demo.db.query<{ transaction_id: string }>(
+      `SELECT transaction_id FROM audit_changes WHERE table_name = 'users' LIMIT 1`,
+    );
+    for (const url of [
+      '/audit/coverage',
+      '/audit/policy/redaction',
+      '/audit/timeline',
+      '/audit/timeline?table=users',
+      `/audit/transactions/${transaction_id}`,
+    ]) {
       await page.goto(`${base}${url}`);
       const content = await page.content();
       expect(content).not.toContain(SECRET_EMAIL);
@@ -193,7 +246,12 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     const stranger = await browser.newContext();
     try {
       const other = await stranger.newPage();
-      for (const url of ['/audit/coverage', '/audit/policy/redaction', '/audit/timeline', '/audit/transactions/00000000-0000-0000-0000-000000000000']) {
+      for (const url of [
+        '/audit/coverage',
+        '/audit/policy/redaction',
+        '/audit/timeline',
+        '/audit/transactions/00000000-0000-0000-0000-000000000000',
+      ]) {
         const response = await other.goto(`${base}${url}`);
         expect(response?.status()).toBe(403);
         expect(await other.getByRole('heading', { level: 1 }).textContent()).toBe('Not authorized');
@@ -203,20 +261,30 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
       await shot('forbidden', other);
       const data = await other.request.get(`${base}/audit/coverage`, { headers: { accept: 'application/json' } });
       expect(data.status()).toBe(403);
-      expect(await data.json()).toEqual({ statusCode: 403, message: 'not authorized for audit routes', error: 'Forbidden' });
+      expect(await data.json()).toEqual({
+        statusCode: 403,
+        message: 'not authorized for audit routes',
+        error: 'Forbidden',
+      });
     } finally {
       await stranger.close();
     }
   });
 
   it('is keyboard reachable and fits a narrow screen', async () => {
-    const small = await browser.newContext({ viewport: { width: 360, height: 740 }, storageState: await auditor.storageState() });
+    const small = await browser.newContext({
+      viewport: { width: 360, height: 740 },
+      storageState: await auditor.storageState(),
+    });
     const narrow = await small.newPage();
     try {
       for (const url of ['/audit/coverage', '/audit/policy/redaction', '/audit/timeline']) {
         await narrow.goto(`${base}${url}`);
         const wide = await narrow.evaluate(() =>
-          [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 361 && !e.parentElement?.closest('.table-wrap')).map((e) => `${e.tagName}.${e.className}`).slice(0, 5),
+          [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > 361 && !e.parentElement?.closest('.table-wrap'))
+            .map((e) => `${e.tagName}.${e.className}`)
+            .slice(0, 5),
         );
         expect({ url, wide }).toEqual({ url, wide: [] });
         expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);

@@ -1,4 +1,11 @@
-import { AuditQueryService, BaselineService, changeDiff, ExportService, PurgeSummary, RetentionService } from '@threadline/nestjs';
+import {
+  AuditQueryService,
+  BaselineService,
+  changeDiff,
+  ExportService,
+  PurgeSummary,
+  RetentionService,
+} from '@threadline/nestjs';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { Post } from '../src/posts/post.entity';
@@ -20,13 +27,38 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
   beforeAll(async () => {
     demo = await startDemoApp();
     queries = demo.app.get(AuditQueryService);
-    await http().post('/api/users').set('x-user-id', '1').send({ name: 'Ann', email: 'ann@example.com', password: 'correct horse' }).expect(201);
-    const created = await http().post('/api/posts').set('x-user-id', '1').set('x-correlation-id', 'incident-42').send({ title: 'Hello', body: 'v1', tags: ['a'] }).expect(201);
+    await http()
+      .post('/api/users')
+      .set('x-user-id', '1')
+      .send({ name: 'Ann', email: 'ann@example.com', password: 'correct horse' })
+      .expect(201);
+    const created = await http()
+      .post('/api/posts')
+      .set('x-user-id', '1')
+      .set('x-correlation-id', 'incident-42')
+      .send({ title: 'Hello', body: 'v1', tags: ['a'] })
+      .expect(201);
     postId = created.body.id;
     tx.create = created.body.audit_transaction_id;
-    tx.update = (await http().patch(`/api/posts/${postId}`).set('x-user-id', '2').set('x-correlation-id', 'incident-42').send({ body: 'v2' }).expect(200)).body.audit_transaction_id;
-    tx.other = (await http().post('/api/posts').set('x-user-id', '2').set('x-correlation-id', 'unrelated').send({ title: 'Other', body: 'x' }).expect(201)).body.audit_transaction_id;
-    tx.delete = (await http().delete(`/api/posts/${postId}`).set('x-user-id', '1').expect(200)).body.audit_transaction_id;
+    tx.update = (
+      await http()
+        .patch(`/api/posts/${postId}`)
+        .set('x-user-id', '2')
+        .set('x-correlation-id', 'incident-42')
+        .send({ body: 'v2' })
+        .expect(200)
+    ).body.audit_transaction_id;
+    tx.other = (
+      await http()
+        .post('/api/posts')
+        .set('x-user-id', '2')
+        .set('x-correlation-id', 'unrelated')
+        .send({ title: 'Other', body: 'x' })
+        .expect(201)
+    ).body.audit_transaction_id;
+    tx.delete = (
+      await http().delete(`/api/posts/${postId}`).set('x-user-id', '1').expect(200)
+    ).body.audit_transaction_id;
   });
   afterAll(() => demo.close());
 
@@ -39,8 +71,12 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
     ]);
     const afterUpdate = history[1].captured_at;
     expect(await queries.asOf('posts', postId, afterUpdate)).toMatchObject({ id: postId, body: 'v2' });
-    await expect(queries.asOf('posts', postId, history[0].captured_at)).rejects.toMatchObject({ code: 'deleted_record' });
-    await expect(queries.asOf('posts', postId, '2000-01-01T00:00:00Z')).rejects.toMatchObject({ code: 'before_audit_horizon' });
+    await expect(queries.asOf('posts', postId, history[0].captured_at)).rejects.toMatchObject({
+      code: 'deleted_record',
+    });
+    await expect(queries.asOf('posts', postId, '2000-01-01T00:00:00Z')).rejects.toMatchObject({
+      code: 'before_audit_horizon',
+    });
     const asEntity = await queries.asOf(Post, postId, afterUpdate, { entity: true });
     expect(asEntity).toBeInstanceOf(Post);
     expect(asEntity).toMatchObject({ id: postId, title: 'Hello', body: 'v2', authorId: 1 });
@@ -49,7 +85,9 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
       ['delete', tx.delete],
       ['insert', tx.create],
     ]);
-    await expect(queries.history('post_tags', postId)).rejects.toThrow('public.post_tags has a composite primary key (post_id, tag); pass an object with each column');
+    await expect(queries.history('post_tags', postId)).rejects.toThrow(
+      'public.post_tags has a composite primary key (post_id, tag); pass an object with each column',
+    );
     const window = await queries.timeline({ table: 'posts', from: history[2].captured_at, to: history[1].captured_at });
     expect(window.changes.map((c) => c.op)).toEqual(['update', 'insert']);
   });
@@ -77,17 +115,24 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
     const json = JSON.parse((await exports.exportChanges(filters, { format: 'json' })).body);
     expect(json).toMatchObject({ format_version: 1, returned_count: ids.length, truncated: false });
     expect(json.changes).toEqual(timeline.changes);
-    const ndjson = (await exports.exportChanges(filters, { format: 'ndjson' })).body.trim().split('\n').map((l) => JSON.parse(l));
+    const ndjson = (await exports.exportChanges(filters, { format: 'ndjson' })).body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ndjson).toEqual(timeline.changes);
     const csv = parse((await exports.exportChanges(filters, { format: 'csv' })).body, { columns: true });
     expect(csv.map((r: { id: string }) => r.id)).toEqual(ids);
-    const http1 = await auditor(http().get('/audit/export').query({ format: 'json', table: 'post_tags', actor: 'user:1' })).expect(200);
+    const http1 = await auditor(
+      http().get('/audit/export').query({ format: 'json', table: 'post_tags', actor: 'user:1' }),
+    ).expect(200);
     expect(http1.body.changes).toEqual(timeline.changes);
   });
 
   it('Q5 action <-> capture: the post.created action links to the changes it explains', async () => {
     const [create] = await queries.changesForTransaction(tx.create);
-    const [action] = await demo.db.query(`SELECT name, correlation_id FROM audit_actions WHERE id = $1`, [create.transaction.action_id]);
+    const [action] = await demo.db.query(`SELECT name, correlation_id FROM audit_actions WHERE id = $1`, [
+      create.transaction.action_id,
+    ]);
     expect(action).toEqual({ name: 'post.created', correlation_id: 'incident-42' });
   });
 
@@ -95,16 +140,29 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
     const res = await auditor(http().get(`/audit/transactions/${tx.update}/changes`)).expect(200);
     expect(res.body.transaction_id).toBe(tx.update);
     expect(res.body.changes.map((c: { diff: unknown }) => c.diff)).toEqual([
-      { schema_version: 1, id: expect.any(String), op: 'update', table: 'public.posts', table_pk: { id: postId }, previous_pk: null, fields: { body: { before_omitted: true, after: 'v2' } } },
+      {
+        schema_version: 1,
+        id: expect.any(String),
+        op: 'update',
+        table: 'public.posts',
+        table_pk: { id: postId },
+        previous_pk: null,
+        fields: { body: { before_omitted: true, after: 'v2' } },
+      },
     ]);
-    expect((await auditor(http().get('/audit/transactions/00000000-0000-0000-0000-000000000000/changes')).expect(200)).body.changes).toEqual([]);
+    expect(
+      (await auditor(http().get('/audit/transactions/00000000-0000-0000-0000-000000000000/changes')).expect(200)).body
+        .changes,
+    ).toEqual([]);
     const bad = await auditor(http().get('/audit/transactions/not-a-uuid/changes')).expect(400);
     expect(bad.body.message).toBe('transaction id must be a UUID (got "not-a-uuid")');
   });
 
   it('brownfield: a row that existed before capture has no history, and asOf says before_audit_horizon', async () => {
     await demo.db.query(`ALTER TABLE posts DISABLE TRIGGER USER`);
-    const [{ id }] = await demo.db.query<{ id: number }>(`INSERT INTO posts (title, body) VALUES ('legacy', 'before capture') RETURNING id`);
+    const [{ id }] = await demo.db.query<{ id: number }>(
+      `INSERT INTO posts (title, body) VALUES ('legacy', 'before capture') RETURNING id`,
+    );
     await demo.db.query(`ALTER TABLE posts ENABLE TRIGGER USER`);
     expect(await queries.history('posts', id)).toEqual([]);
     await expect(queries.asOf('posts', id, new Date())).rejects.toMatchObject({ code: 'before_audit_horizon' });
@@ -112,7 +170,9 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
 
   it('brownfield baseline: a snapshot gives a pre-capture row history from the baseline instant on, marked as a baseline; export, diff and retention handle it', async () => {
     await demo.db.query(`ALTER TABLE users DISABLE TRIGGER USER`);
-    const [{ id }] = await demo.db.query<{ id: number }>(`INSERT INTO users (name, email, password_hash) VALUES ('Legacy', 'legacy@secret.example', 'scrypt$x') RETURNING id`);
+    const [{ id }] = await demo.db.query<{ id: number }>(
+      `INSERT INTO users (name, email, password_hash) VALUES ('Legacy', 'legacy@secret.example', 'scrypt$x') RETURNING id`,
+    );
     await demo.db.query(`ALTER TABLE users ENABLE TRIGGER USER`);
     const beforeBaseline = new Date().toISOString();
     expect(await queries.history('users', id)).toEqual([]);
@@ -123,13 +183,20 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
     expect(snapshot).toMatchObject({
       op: 'snapshot',
       transaction_id: result.transactionId,
-      transaction: { source: 'threadline:baseline', actor_ref: { type: 'system', id: 'threadline-baseline' }, meta: { baseline: true, table: 'public.users' } },
+      transaction: {
+        source: 'threadline:baseline',
+        actor_ref: { type: 'system', id: 'threadline-baseline' },
+        meta: { baseline: true, table: 'public.users' },
+      },
       data_after: { id, name: 'Legacy', email: '[REDACTED]' },
     });
     expect(snapshot.data_after).not.toHaveProperty('password_hash');
     expect(await queries.asOf('users', id, new Date())).toMatchObject({ id, name: 'Legacy', email: '[REDACTED]' });
     await expect(queries.asOf('users', id, beforeBaseline)).rejects.toMatchObject({ code: 'before_audit_horizon' });
-    expect(changeDiff(snapshot)).toMatchObject({ op: 'snapshot', fields: { name: { after: 'Legacy' }, email: { after: '[REDACTED]' } } });
+    expect(changeDiff(snapshot)).toMatchObject({
+      op: 'snapshot',
+      fields: { name: { after: 'Legacy' }, email: { after: '[REDACTED]' } },
+    });
 
     // A later write is ordered after the snapshot.
     await demo.db.query(`UPDATE users SET name = 'Legacy 2' WHERE id = $1`, [id]);
@@ -137,15 +204,23 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
 
     const ndjson = (await demo.app.get(ExportService).exportChanges({ table: 'users' }, { format: 'ndjson' })).body;
     expect(ndjson).toContain('"op":"snapshot"');
-    const csv = parse((await demo.app.get(ExportService).exportChanges({ table: 'users' }, { format: 'csv' })).body, { columns: true });
+    const csv = parse((await demo.app.get(ExportService).exportChanges({ table: 'users' }, { format: 'csv' })).body, {
+      columns: true,
+    });
     expect(csv.filter((r: { op: string }) => r.op === 'snapshot')).toHaveLength(1);
     const page = await auditor(http().get(`/audit/transactions/${result.transactionId}/changes`)).expect(200);
     expect(page.body.changes[0].diff).toMatchObject({ op: 'snapshot', fields: { name: { after: 'Legacy' } } });
-    for (const text of [ndjson, JSON.stringify(csv), JSON.stringify(page.body)]) expect(text).not.toContain('legacy@secret.example');
+    for (const text of [ndjson, JSON.stringify(csv), JSON.stringify(page.body)])
+      expect(text).not.toContain('legacy@secret.example');
 
     // Retention purges a snapshot like any change once it is old enough, and its emptied baseline transaction.
-    await demo.db.query(`UPDATE audit_changes SET captured_at = now() - interval '100 days' WHERE transaction_id = $1`, [result.transactionId]);
-    await demo.db.query(`UPDATE audit_transactions SET occurred_at = now() - interval '100 days' WHERE id = $1`, [result.transactionId]);
+    await demo.db.query(
+      `UPDATE audit_changes SET captured_at = now() - interval '100 days' WHERE transaction_id = $1`,
+      [result.transactionId],
+    );
+    await demo.db.query(`UPDATE audit_transactions SET occurred_at = now() - interval '100 days' WHERE id = $1`, [
+      result.transactionId,
+    ]);
     const purge = (await demo.app.get(RetentionService).purge()) as PurgeSummary;
     expect(purge.deletedChanges).toBeGreaterThanOrEqual(1);
     expect((await queries.history('users', id)).map((c) => c.op)).toEqual(['update']);

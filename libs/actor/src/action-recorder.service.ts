@@ -1,5 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { ACTION_SETTING, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS, TRANSACTION_CACHE_SETTING } from '@threadline/capture';
+import {
+  ACTION_SETTING,
+  ResolvedCaptureOptions,
+  THREADLINE_CAPTURE_OPTIONS,
+  TRANSACTION_CACHE_SETTING,
+} from '@threadline/capture';
 import { ActionRecordedEvent, qualified, ThreadlineError, threadlineEvents } from '@threadline/core';
 import { DataSource, EntityManager } from 'typeorm';
 import { ActorRef } from './actor-ref';
@@ -75,14 +80,24 @@ FROM action AS a`;
       throw new ThreadlineError('recordAction: name must be a non-empty string of at most 200 characters');
     }
     const status = options.status ?? 'ok';
-    if (status !== 'ok' && status !== 'error') throw new ThreadlineError(`recordAction: status must be 'ok' or 'error' (got ${JSON.stringify(status)})`);
+    if (status !== 'ok' && status !== 'error')
+      throw new ThreadlineError(`recordAction: status must be 'ok' or 'error' (got ${JSON.stringify(status)})`);
     const actor = options.actor !== undefined ? ActorRef.of(options.actor) : await this.context.actor();
     if (!actor) {
-      throw new MissingActorError('recordAction needs an actor: pass options.actor, or call it inside a request or job context that has one');
+      throw new MissingActorError(
+        'recordAction needs an actor: pass options.actor, or call it inside a request or job context that has one',
+      );
     }
     const correlationId = options.correlationId ?? this.context.correlationId();
-    for (const [label, value] of [['correlationId', correlationId], ['requestId', options.requestId], ['jobId', options.jobId]] as const) {
-      if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || Buffer.byteLength(value) > MAX_ID_BYTES)) {
+    for (const [label, value] of [
+      ['correlationId', correlationId],
+      ['requestId', options.requestId],
+      ['jobId', options.jobId],
+    ] as const) {
+      if (
+        value !== undefined &&
+        (typeof value !== 'string' || value.trim() === '' || Buffer.byteLength(value) > MAX_ID_BYTES)
+      ) {
         throw new ThreadlineError(`recordAction: ${label} must be a non-empty string of at most ${MAX_ID_BYTES} bytes`);
       }
     }

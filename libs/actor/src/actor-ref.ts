@@ -64,9 +64,15 @@ export class ActorRef {
     }
     const { type, id } = value as { type?: unknown; id?: unknown };
     if (typeof type !== 'string' || !(ACTOR_TYPES as readonly string[]).includes(type)) {
-      return { reason: 'unknown_actor_type', detail: `type ${JSON.stringify(type)} is not one of ${ACTOR_TYPES.join(', ')}` };
+      return {
+        reason: 'unknown_actor_type',
+        detail: `type ${JSON.stringify(type)} is not one of ${ACTOR_TYPES.join(', ')}`,
+      };
     }
-    if (type !== 'anonymous' && !((typeof id === 'string' && id.trim() !== '') || (typeof id === 'number' && Number.isFinite(id)))) {
+    if (
+      type !== 'anonymous' &&
+      !((typeof id === 'string' && id.trim() !== '') || (typeof id === 'number' && Number.isFinite(id)))
+    ) {
       return { reason: 'missing_actor_id', detail: `an actor of type ${type} needs a non-empty id` };
     }
     return undefined;
@@ -85,7 +91,9 @@ export class ActorRef {
       return ActorRef.of(value);
     }
     const colon = trimmed.indexOf(':');
-    return colon < 0 ? ActorRef.of({ type: trimmed }) : ActorRef.of({ type: trimmed.slice(0, colon), id: trimmed.slice(colon + 1) });
+    return colon < 0
+      ? ActorRef.of({ type: trimmed })
+      : ActorRef.of({ type: trimmed.slice(0, colon), id: trimmed.slice(colon + 1) });
   }
 
   /** `user:42`, or `anonymous`. */

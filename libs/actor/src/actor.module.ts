@@ -16,7 +16,11 @@ import { TransactionScope } from './transaction-scope';
 @Module({
   imports: [ClsModule.forRoot({ global: true })],
   providers: [
-    { provide: THREADLINE_ACTOR_OPTIONS, useFactory: (o: ActorOptions | undefined) => resolveActorOptions(o), inject: [ACTOR_MODULE_OPTIONS] },
+    {
+      provide: THREADLINE_ACTOR_OPTIONS,
+      useFactory: (o: ActorOptions | undefined) => resolveActorOptions(o),
+      inject: [ACTOR_MODULE_OPTIONS],
+    },
     ThreadlineContext,
     TransactionScope,
     ActionRecorder,

@@ -32,7 +32,9 @@ function headerId(req: Request, header: string): string | undefined {
   if (raw === undefined) return undefined;
   const value = raw.trim();
   if (value === '' || Buffer.byteLength(value) > MAX_ID_BYTES) {
-    throw new BadRequestException(`${header} must be a non-empty id of at most ${MAX_ID_BYTES} bytes; omit it to have one generated`);
+    throw new BadRequestException(
+      `${header} must be a non-empty id of at most ${MAX_ID_BYTES} bytes; omit it to have one generated`,
+    );
   }
   return value;
 }

@@ -74,7 +74,10 @@ export class ThreadlineContext {
    *
    * @example await context.transaction(ActorRef.system('import'), (manager) => manager.save(rows))
    */
-  transaction<T>(actor: ActorRef | { type: string; id?: string }, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  transaction<T>(
+    actor: ActorRef | { type: string; id?: string },
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
     const validated = ActorRef.of(actor);
     return this.run({ actor: validated }, () => this.dataSource.transaction(work));
   }
@@ -88,10 +91,15 @@ export class ThreadlineContext {
   /** Runs a job handler inside the context restored from its payload. */
   runJob<T>(payload: JobContextPayload, work: () => Promise<T>): Promise<T> {
     if (payload === null || typeof payload !== 'object') {
-      throw new ThreadlineError('runJob needs the payload made by ThreadlineContext.jobPayload(): { actor, correlationId, jobId }');
+      throw new ThreadlineError(
+        'runJob needs the payload made by ThreadlineContext.jobPayload(): { actor, correlationId, jobId }',
+      );
     }
     const actor = payload.actor == null ? null : ActorRef.of(payload.actor);
-    return this.run({ actor, correlationId: payload.correlationId ?? randomUUID(), jobId: payload.jobId, request: undefined }, work);
+    return this.run(
+      { actor, correlationId: payload.correlationId ?? randomUUID(), jobId: payload.jobId, request: undefined },
+      work,
+    );
   }
 }
 
@@ -109,7 +117,11 @@ export function ThreadlineJob(actor: ActorRef | { type: string; id?: string }): 
     descriptor.value = function (this: unknown, ...args: unknown[]) {
       const cls = ClsServiceManager.getClsService();
       return cls.run(() => {
-        cls.set<ContextState>(THREADLINE_CLS_KEY, { actor: validated, correlationId: randomUUID(), jobId: randomUUID() });
+        cls.set<ContextState>(THREADLINE_CLS_KEY, {
+          actor: validated,
+          correlationId: randomUUID(),
+          jobId: randomUUID(),
+        });
         return method.apply(this, args);
       });
     };

@@ -1,6 +1,19 @@
 import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
-import { ACTOR_SETTING, CORRELATION_SETTING, REQUEST_SETTING, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS, TRANSACTION_CACHE_SETTING } from '@threadline/capture';
-import { literal, qualified, threadlineEvents, TransactionCommittedEvent, UnattributedWriteEvent } from '@threadline/core';
+import {
+  ACTOR_SETTING,
+  CORRELATION_SETTING,
+  REQUEST_SETTING,
+  ResolvedCaptureOptions,
+  THREADLINE_CAPTURE_OPTIONS,
+  TRANSACTION_CACHE_SETTING,
+} from '@threadline/capture';
+import {
+  literal,
+  qualified,
+  threadlineEvents,
+  TransactionCommittedEvent,
+  UnattributedWriteEvent,
+} from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ThreadlineContext } from './threadline-context';
 
@@ -56,7 +69,11 @@ FROM (SELECT CASE WHEN ${cached} LIKE txid_current_if_assigned()::text || '/%'
   private instrument(runner: QueryRunner): QueryRunner {
     const startTransaction = runner.startTransaction.bind(runner);
     const commitTransaction = runner.commitTransaction.bind(runner);
-    const query = runner.query.bind(runner) as (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
+    const query = runner.query.bind(runner) as (
+      sql: string,
+      parameters?: unknown[],
+      structured?: boolean,
+    ) => Promise<unknown>;
     let opening: { settings: string; isolation?: string } | undefined;
     let skipIsolation: string | undefined;
 
@@ -113,13 +130,18 @@ FROM (SELECT CASE WHEN ${cached} LIKE txid_current_if_assigned()::text || '/%'
       [CORRELATION_SETTING, this.context.correlationId()],
       [REQUEST_SETTING, this.context.requestId()],
     ];
-    const calls = settings.filter(([, value]) => value !== undefined).map(([name, value]) => `set_config(${literal(name)}, ${literal(value!)}, true)`);
+    const calls = settings
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => `set_config(${literal(name)}, ${literal(value!)}, true)`);
     return calls.length ? `SELECT ${calls.join(', ')}` : undefined;
   }
 
   private noteUnattributed(sql: string): void {
     this.unattributed++;
-    const event: UnattributedWriteEvent = { statement: sql.trim().split(/\s+/).slice(0, 3).join(' '), count: this.unattributed };
+    const event: UnattributedWriteEvent = {
+      statement: sql.trim().split(/\s+/).slice(0, 3).join(' '),
+      count: this.unattributed,
+    };
     if (this.unattributed === 1) {
       this.logger.warn(
         `A write ran outside any transaction ("${event.statement} ..."), so its audit rows carry no actor. ` +

@@ -13,7 +13,8 @@ describe('ThreadlineActorModule', () => {
     db = await createTestDatabase();
   });
   afterAll(() => db.drop());
-  const typeorm = (connect = true) => TypeOrmModule.forRoot({ type: 'postgres', url: db.url, manualInitialization: !connect });
+  const typeorm = (connect = true) =>
+    TypeOrmModule.forRoot({ type: 'postgres', url: db.url, manualInitialization: !connect });
 
   itResolvesEveryRegistrationForm({
     module: ThreadlineActorModule,
@@ -31,7 +32,9 @@ describe('ThreadlineActorModule', () => {
     [{ resolver: () => null }, 'actor.resolver is not a known option (allowed: resolveActor, mountContext)'],
     [{ mountContext: 'yes' }, 'actor.mountContext must be true or false'],
   ])('stops boot for %j', async (options, message) => {
-    const compile = Test.createTestingModule({ imports: [typeorm(false), ThreadlineActorModule.forRoot(options as never)] }).compile();
+    const compile = Test.createTestingModule({
+      imports: [typeorm(false), ThreadlineActorModule.forRoot(options as never)],
+    }).compile();
     await expect(compile).rejects.toThrow(message);
   });
 });

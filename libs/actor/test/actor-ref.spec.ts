@@ -33,7 +33,9 @@ describe('ActorRef', () => {
   });
 
   it('rejects bad text forms with the reason', () => {
-    expect(() => ActorRef.parse('robot:1')).toThrow('Invalid actor (unknown_actor_type): type "robot" is not one of user, admin, service_account, job, system, anonymous');
+    expect(() => ActorRef.parse('robot:1')).toThrow(
+      'Invalid actor (unknown_actor_type): type "robot" is not one of user, admin, service_account, job, system, anonymous',
+    );
     expect(() => ActorRef.parse('user:')).toThrow('missing_actor_id');
     expect(() => ActorRef.parse('{nope')).toThrow('malformed_actor');
   });
@@ -44,6 +46,8 @@ describe('ActorRef', () => {
     }
     expect(validateSync(plainToInstance(Dto, { actor: { type: 'user', id: '1' } }))).toEqual([]);
     const [error] = validateSync(plainToInstance(Dto, { actor: { type: 'user' } }));
-    expect(error.constraints).toEqual({ isActorRef: 'actor is not a valid actor: an actor of type user needs a non-empty id' });
+    expect(error.constraints).toEqual({
+      isActorRef: 'actor is not a valid actor: an actor of type user needs a non-empty id',
+    });
   });
 });

@@ -1,13 +1,29 @@
 import { Body, Controller, Get, INestApplication, Injectable, Logger, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { auditSchemaSql, currentAuditTransactionId, describeTables, generateTriggerSql, resolveCaptureOptions, tableOptionsFor, ThreadlineCaptureModule } from '@threadline/capture';
+import {
+  auditSchemaSql,
+  currentAuditTransactionId,
+  describeTables,
+  generateTriggerSql,
+  resolveCaptureOptions,
+  tableOptionsFor,
+  ThreadlineCaptureModule,
+} from '@threadline/capture';
 import { threadlineEvents } from '@threadline/core';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import type { Request } from 'express';
 import request from 'supertest';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { ActionRecorder, ActorRef, MissingActorError, ThreadlineActorModule, ThreadlineContext, ThreadlineJob, TransactionScope } from '../src';
+import {
+  ActionRecorder,
+  ActorRef,
+  MissingActorError,
+  ThreadlineActorModule,
+  ThreadlineContext,
+  ThreadlineJob,
+  TransactionScope,
+} from '../src';
 
 @Entity({ name: 'notes' })
 class Note {
@@ -36,7 +52,8 @@ class NotesController {
       if (body.action === 'before') await this.actions.recordAction('note.create', { manager: m, verb: 'create' });
       await m.query(`INSERT INTO notes (text) VALUES ($1)`, [body.text]);
       await m.query(`UPDATE notes SET text = text || '!' WHERE text = $1`, [body.text]);
-      if (body.action === 'after') await this.actions.recordAction('note.create', { manager: m, verb: 'create', reason: 'after' });
+      if (body.action === 'after')
+        await this.actions.recordAction('note.create', { manager: m, verb: 'create', reason: 'after' });
       return { tx: await currentAuditTransactionId(m) };
     });
   }
@@ -68,7 +85,11 @@ class NotesController {
 
   @Get('context')
   async ctx() {
-    return { actor: (await this.context.actor())?.toJSON() ?? null, correlationId: this.context.correlationId(), ip: this.context.state()?.ip };
+    return {
+      actor: (await this.context.actor())?.toJSON() ?? null,
+      correlationId: this.context.correlationId(),
+      ip: this.context.state()?.ip,
+    };
   }
 }
 
@@ -100,10 +121,16 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
     await db.query(`CREATE TABLE notes (id serial PRIMARY KEY, text text NOT NULL)`);
     await db.query(auditSchemaSql('public').up);
     const options = resolveCaptureOptions({});
-    const [table] = await describeTables({ query: (sql: string, p?: unknown[]) => db.query(sql, p) }, [{ schema: 'public', table: 'notes' }]);
+    const [table] = await describeTables({ query: (sql: string, p?: unknown[]) => db.query(sql, p) }, [
+      { schema: 'public', table: 'notes' },
+    ]);
     await db.query(generateTriggerSql(table!, tableOptionsFor(options, 'public', 'notes'), options).up);
     const moduleRef = await Test.createTestingModule({
-      imports: [TypeOrmModule.forRoot({ type: 'postgres', url: db.url, entities: [Note] }), ThreadlineCaptureModule.forRoot({}), ThreadlineActorModule.forRoot({ resolveActor })],
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, entities: [Note] }),
+        ThreadlineCaptureModule.forRoot({}),
+        ThreadlineActorModule.forRoot({ resolveActor }),
+      ],
       controllers: [NotesController],
       providers: [NightlyJob],
     }).compile();
@@ -117,10 +144,18 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
   });
 
   it('attributes a request transaction to the resolved actor, with correlation and request ids', async () => {
-    const res = await http().post('/notes').set('x-actor', 'user:42').set('x-correlation-id', 'corr-1').set('x-request-id', 'req-1').send({ text: 'a' }).expect(201);
+    const res = await http()
+      .post('/notes')
+      .set('x-actor', 'user:42')
+      .set('x-correlation-id', 'corr-1')
+      .set('x-request-id', 'req-1')
+      .send({ text: 'a' })
+      .expect(201);
     expect(res.headers['x-correlation-id']).toBe('corr-1');
     expect(res.headers['x-request-id']).toBe('req-1');
-    expect(await txOf(res.body.tx)).toEqual([{ actor_ref: { type: 'user', id: '42' }, correlation_id: 'corr-1', request_id: 'req-1', action_id: null }]);
+    expect(await txOf(res.body.tx)).toEqual([
+      { actor_ref: { type: 'user', id: '42' }, correlation_id: 'corr-1', request_id: 'req-1', action_id: null },
+    ]);
     const changes = await db.query(`SELECT op FROM audit_changes WHERE transaction_id = $1 ORDER BY id`, [res.body.tx]);
     expect(changes).toEqual([{ op: 'insert' }, { op: 'update' }]);
   });
@@ -128,7 +163,12 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
   it.each(['ends in a backslash\\', "quote\\'; SELECT pg_sleep(0); --"])(
     'stores a correlation id with backslashes and quotes exactly (%s), under standard_conforming_strings = off',
     async (correlationId) => {
-      const res = await http().post('/notes').set('x-actor', 'user:7').set('x-correlation-id', correlationId).send({ text: 'bs' }).expect(201);
+      const res = await http()
+        .post('/notes')
+        .set('x-actor', 'user:7')
+        .set('x-correlation-id', correlationId)
+        .send({ text: 'bs' })
+        .expect(201);
       expect((await txOf(res.body.tx))[0].correlation_id).toBe(correlationId);
     },
   );
@@ -142,7 +182,9 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
 
   it('rejects a blank or oversized correlation id with 400 naming the header', async () => {
     const res = await http().post('/notes').set('x-correlation-id', 'x'.repeat(257)).send({ text: 'c' }).expect(400);
-    expect(res.body.message).toBe('x-correlation-id must be a non-empty id of at most 256 bytes; omit it to have one generated');
+    expect(res.body.message).toBe(
+      'x-correlation-id must be a non-empty id of at most 256 bytes; omit it to have one generated',
+    );
   });
 
   it('records no actor when the resolver returns null', async () => {
@@ -152,7 +194,9 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
 
   it('fails a write with a 500 and a logged reason when the resolver returns an invalid actor, writing nothing', async () => {
     const errors: string[] = [];
-    const spy = jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => void errors.push(String(message)));
+    const spy = jest
+      .spyOn(Logger.prototype, 'error')
+      .mockImplementation((message: unknown) => void errors.push(String(message)));
     app.useLogger(new Logger());
     try {
       const before = await db.query(`SELECT count(*)::int AS n FROM notes`);
@@ -167,10 +211,25 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
 
   it('links an action to its transaction whether recorded before or after the audited writes', async () => {
     for (const when of ['before', 'after'] as const) {
-      const res = await http().post('/notes').set('x-actor', 'admin:9').set('x-correlation-id', `act-${when}`).send({ text: when, action: when }).expect(201);
+      const res = await http()
+        .post('/notes')
+        .set('x-actor', 'admin:9')
+        .set('x-correlation-id', `act-${when}`)
+        .send({ text: when, action: when })
+        .expect(201);
       const [tx] = await txOf(res.body.tx);
-      const [action] = await db.query(`SELECT name, actor_ref, status, verb, correlation_id, request_id FROM audit_actions WHERE id = $1`, [tx.action_id]);
-      expect(action).toEqual({ name: 'note.create', actor_ref: { type: 'admin', id: '9' }, status: 'ok', verb: 'create', correlation_id: `act-${when}`, request_id: tx.request_id });
+      const [action] = await db.query(
+        `SELECT name, actor_ref, status, verb, correlation_id, request_id FROM audit_actions WHERE id = $1`,
+        [tx.action_id],
+      );
+      expect(action).toEqual({
+        name: 'note.create',
+        actor_ref: { type: 'admin', id: '9' },
+        status: 'ok',
+        verb: 'create',
+        correlation_id: `act-${when}`,
+        request_id: tx.request_id,
+      });
     }
   });
 
@@ -193,7 +252,9 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
     } finally {
       threadlineEvents.unattributedWrite.unsubscribe(listener);
     }
-    const [row] = await db.query(`SELECT t.actor_ref FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id WHERE c.data_after->>'text' = 'outside'`);
+    const [row] = await db.query(
+      `SELECT t.actor_ref FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id WHERE c.data_after->>'text' = 'outside'`,
+    );
     expect(row).toEqual({ actor_ref: null });
   });
 
@@ -206,15 +267,24 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
     });
     expect((await txOf(tx!))[0].actor_ref).toEqual({ type: 'service_account', id: 'importer' });
 
-    const payload = await context.run({ actor: ActorRef.user('77'), correlationId: 'enqueued-by-request' }, () => context.jobPayload('job-1'));
-    expect(payload).toEqual({ actor: { type: 'user', id: '77' }, correlationId: 'enqueued-by-request', jobId: 'job-1' });
+    const payload = await context.run({ actor: ActorRef.user('77'), correlationId: 'enqueued-by-request' }, () =>
+      context.jobPayload('job-1'),
+    );
+    expect(payload).toEqual({
+      actor: { type: 'user', id: '77' },
+      correlationId: 'enqueued-by-request',
+      jobId: 'job-1',
+    });
     const jobTx = await context.runJob(JSON.parse(JSON.stringify(payload)), () =>
       db2.transaction(async (m) => {
         await m.query(`INSERT INTO notes (text) VALUES ('from job')`);
         return currentAuditTransactionId(m);
       }),
     );
-    expect((await txOf(jobTx!))[0]).toMatchObject({ actor_ref: { type: 'user', id: '77' }, correlation_id: 'enqueued-by-request' });
+    expect((await txOf(jobTx!))[0]).toMatchObject({
+      actor_ref: { type: 'user', id: '77' },
+      correlation_id: 'enqueued-by-request',
+    });
 
     await app.get(NightlyJob).run('nightly note');
     const [row] = await db.query(
@@ -226,8 +296,12 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
   it('recordAction without any actor fails with MissingActorError; an invalid one with its reason', async () => {
     const actions = app.get(ActionRecorder);
     await expect(actions.recordAction('x')).rejects.toThrow(MissingActorError);
-    await expect(actions.recordAction('x', { actor: { type: 'user' } })).rejects.toThrow('Invalid actor (missing_actor_id)');
-    await expect(actions.recordAction('x', { actor: ActorRef.user('1'), status: 'maybe' as never })).rejects.toThrow("status must be 'ok' or 'error'");
+    await expect(actions.recordAction('x', { actor: { type: 'user' } })).rejects.toThrow(
+      'Invalid actor (missing_actor_id)',
+    );
+    await expect(actions.recordAction('x', { actor: ActorRef.user('1'), status: 'maybe' as never })).rejects.toThrow(
+      "status must be 'ok' or 'error'",
+    );
     const recorded = await actions.recordAction('standalone', { actor: ActorRef.user('1'), status: 'error' });
     expect(recorded.linked).toBe(false);
   });
@@ -249,7 +323,11 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
 
   it("reports the client IP as Express does, honouring the app's trust proxy setting", async () => {
     const res = await http().get('/context').set('x-actor', 'user:3').set('x-forwarded-for', '203.0.113.9').expect(200);
-    expect(res.body).toEqual({ actor: { type: 'user', id: '3' }, correlationId: expect.any(String), ip: '203.0.113.9' });
+    expect(res.body).toEqual({
+      actor: { type: 'user', id: '3' },
+      correlationId: expect.any(String),
+      ip: '203.0.113.9',
+    });
   });
 
   it('publishes the action-recorded event with its status', async () => {
@@ -257,8 +335,12 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
     const listener = (e: unknown) => events.push(e);
     threadlineEvents.actionRecorded.subscribe(listener);
     try {
-      const recorded = await app.get(ActionRecorder).recordAction('import.failed', { actor: ActorRef.job('import-7'), status: 'error', reason: 'bad file' });
-      expect(events).toEqual([{ actionId: recorded.id, name: 'import.failed', status: 'error', linkedTransaction: false }]);
+      const recorded = await app
+        .get(ActionRecorder)
+        .recordAction('import.failed', { actor: ActorRef.job('import-7'), status: 'error', reason: 'bad file' });
+      expect(events).toEqual([
+        { actionId: recorded.id, name: 'import.failed', status: 'error', linkedTransaction: false },
+      ]);
     } finally {
       threadlineEvents.actionRecorded.unsubscribe(listener);
     }

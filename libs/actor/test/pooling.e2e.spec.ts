@@ -1,7 +1,14 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { auditSchemaSql, describeTables, generateTriggerSql, resolveCaptureOptions, tableOptionsFor, ThreadlineCaptureModule } from '@threadline/capture';
+import {
+  auditSchemaSql,
+  describeTables,
+  generateTriggerSql,
+  resolveCaptureOptions,
+  tableOptionsFor,
+  ThreadlineCaptureModule,
+} from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { PgBouncerHandle, startPgBouncer } from '@threadline/testing/pgbouncer';
 import { AbstractLogger, DataSource, LogLevel, LogMessage } from 'typeorm';
@@ -15,7 +22,8 @@ const POOL = 2;
 class RecordingLogger extends AbstractLogger {
   readonly queries: string[] = [];
   protected writeLog(_level: LogLevel, message: LogMessage | LogMessage[]): void {
-    for (const m of Array.isArray(message) ? message : [message]) if (m.type === 'query') this.queries.push(String(m.message));
+    for (const m of Array.isArray(message) ? message : [message])
+      if (m.type === 'query') this.queries.push(String(m.message));
   }
   logQuery(query: string): void {
     this.queries.push(query);
@@ -39,10 +47,14 @@ describe('actor attribution under concurrency (real PostgreSQL, and PgBouncer in
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    await db.query(`CREATE TABLE writes (id serial PRIMARY KEY, writer text NOT NULL, seq int NOT NULL, touched int NOT NULL DEFAULT 0)`);
+    await db.query(
+      `CREATE TABLE writes (id serial PRIMARY KEY, writer text NOT NULL, seq int NOT NULL, touched int NOT NULL DEFAULT 0)`,
+    );
     await db.query(auditSchemaSql('public').up);
     const options = resolveCaptureOptions({});
-    const [table] = await describeTables({ query: (sql: string, p?: unknown[]) => db.query(sql, p) }, [{ schema: 'public', table: 'writes' }]);
+    const [table] = await describeTables({ query: (sql: string, p?: unknown[]) => db.query(sql, p) }, [
+      { schema: 'public', table: 'writes' },
+    ]);
     await db.query(generateTriggerSql(table!, tableOptionsFor(options, 'public', 'writes'), options).up);
     bouncer = await startPgBouncer(db.url, POOL);
   }, 180_000);
@@ -54,43 +66,55 @@ describe('actor attribution under concurrency (real PostgreSQL, and PgBouncer in
   it.each([
     ['directly against PostgreSQL', () => db.url, 'direct'],
     ['through PgBouncer (transaction pooling, 2 server connections)', () => bouncer.url, 'bouncer'],
-  ])('%s: every change carries exactly the actor that wrote it, none leaks into actor-less transactions', async (_name, url, label) => {
-    const app = await boot(url());
-    const context = app.get(ThreadlineContext);
-    const dataSource = app.get(DataSource);
-    const backends = new Set<number>();
-    try {
-      await Promise.all(
-        Array.from({ length: WORKERS }, async (_, w) => {
-          for (let i = 0; i < TRANSACTIONS; i++) {
-            const withActor = i % 2 === 0;
-            const writer = withActor ? `${label}-w${w}` : `${label}-none`;
-            const work = async (m: import('typeorm').EntityManager) => {
-              const [{ pid }] = await m.query(`SELECT pg_backend_pid() AS pid`);
-              backends.add(pid);
-              const [{ id }] = await m.query(`INSERT INTO writes (writer, seq) VALUES ($1, $2) RETURNING id`, [writer, i]);
-              await m.query(`UPDATE writes SET touched = touched + 1 WHERE id = $1`, [id]);
-            };
-            if (withActor) await context.transaction(ActorRef.user(`${label}-w${w}`), work);
-            else await dataSource.transaction(work);
-          }
-        }),
-      );
-    } finally {
-      await app.close();
-    }
-    const [result] = await db.query<{ changes: number; mismatches: number; leaks: number; attributed: number }>(
-      `SELECT count(*)::int AS changes,
+  ])(
+    '%s: every change carries exactly the actor that wrote it, none leaks into actor-less transactions',
+    async (_name, url, label) => {
+      const app = await boot(url());
+      const context = app.get(ThreadlineContext);
+      const dataSource = app.get(DataSource);
+      const backends = new Set<number>();
+      try {
+        await Promise.all(
+          Array.from({ length: WORKERS }, async (_, w) => {
+            for (let i = 0; i < TRANSACTIONS; i++) {
+              const withActor = i % 2 === 0;
+              const writer = withActor ? `${label}-w${w}` : `${label}-none`;
+              const work = async (m: import('typeorm').EntityManager) => {
+                const [{ pid }] = await m.query(`SELECT pg_backend_pid() AS pid`);
+                backends.add(pid);
+                const [{ id }] = await m.query(`INSERT INTO writes (writer, seq) VALUES ($1, $2) RETURNING id`, [
+                  writer,
+                  i,
+                ]);
+                await m.query(`UPDATE writes SET touched = touched + 1 WHERE id = $1`, [id]);
+              };
+              if (withActor) await context.transaction(ActorRef.user(`${label}-w${w}`), work);
+              else await dataSource.transaction(work);
+            }
+          }),
+        );
+      } finally {
+        await app.close();
+      }
+      const [result] = await db.query<{ changes: number; mismatches: number; leaks: number; attributed: number }>(
+        `SELECT count(*)::int AS changes,
               count(*) FILTER (WHERE c.data_after->>'writer' NOT LIKE '%-none' AND t.actor_ref IS DISTINCT FROM jsonb_build_object('type', 'user', 'id', c.data_after->>'writer'))::int AS mismatches,
               count(*) FILTER (WHERE c.data_after->>'writer' LIKE '%-none' AND t.actor_ref IS NOT NULL)::int AS leaks,
               count(*) FILTER (WHERE t.actor_ref IS NOT NULL)::int AS attributed
        FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id
        WHERE c.data_after->>'writer' LIKE $1`,
-      [`${label}-%`],
-    );
-    expect(result).toEqual({ changes: WORKERS * TRANSACTIONS * 2, mismatches: 0, leaks: 0, attributed: WORKERS * TRANSACTIONS });
-    if (label === 'bouncer') expect(backends.size).toBeLessThanOrEqual(POOL); // 8 clients really shared 2 server connections
-  }, 180_000);
+        [`${label}-%`],
+      );
+      expect(result).toEqual({
+        changes: WORKERS * TRANSACTIONS * 2,
+        mismatches: 0,
+        leaks: 0,
+        attributed: WORKERS * TRANSACTIONS,
+      });
+      if (label === 'bouncer') expect(backends.size).toBeLessThanOrEqual(POOL); // 8 clients really shared 2 server connections
+    },
+    180_000,
+  );
 
   it('sets the context once per transaction, in the round trip that opens it', async () => {
     const logger = new RecordingLogger();
@@ -114,4 +138,3 @@ describe('actor attribution under concurrency (real PostgreSQL, and PgBouncer in
     ]);
   });
 });
-

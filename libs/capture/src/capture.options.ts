@@ -53,17 +53,26 @@ export interface ResolvedCaptureOptions {
 const COLUMN_LIST = 'must be an array of column names';
 
 class TableCaptureOptionsSchema implements TableCaptureOptions {
-  @IsOptional() @IsArray({ message: COLUMN_LIST }) @IsString({ each: true, message: COLUMN_LIST }) exclude?: string[] = undefined;
-  @IsOptional() @IsArray({ message: COLUMN_LIST }) @IsString({ each: true, message: COLUMN_LIST }) mask?: string[] = undefined;
-  @IsOptional() @IsArray({ message: COLUMN_LIST }) @IsString({ each: true, message: COLUMN_LIST }) exceptColumns?: string[] = undefined;
+  @IsOptional() @IsArray({ message: COLUMN_LIST }) @IsString({ each: true, message: COLUMN_LIST }) exclude?: string[] =
+    undefined;
+  @IsOptional() @IsArray({ message: COLUMN_LIST }) @IsString({ each: true, message: COLUMN_LIST }) mask?: string[] =
+    undefined;
+  @IsOptional()
+  @IsArray({ message: COLUMN_LIST })
+  @IsString({ each: true, message: COLUMN_LIST })
+  exceptColumns?: string[] = undefined;
   @IsOptional() @IsBoolean({ message: 'must be true or false' }) storeChangedFrom?: boolean = undefined;
 }
 
 class CaptureOptionsSchema implements Omit<CaptureOptions, 'tables'> {
-  @IsOptional() @IsString() @Matches(/^[^\0]{1,63}$/, { message: 'must be a schema name of 1 to 63 characters' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^\0]{1,63}$/, { message: 'must be a schema name of 1 to 63 characters' })
   auditSchema?: string = undefined;
   tables?: unknown = undefined; // checked entry by entry below
-  @IsOptional() @IsString({ message: 'must be a string' }) @MinLength(1, { message: 'must not be empty' })
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @MinLength(1, { message: 'must not be empty' })
   maskPlaceholder?: string = undefined;
   @IsOptional() @IsBoolean({ message: 'must be true or false' }) recordNoopUpdates?: boolean = undefined;
   @IsOptional() @IsString({ message: 'must be a folder path' }) migrationsDir?: string = undefined;
@@ -92,7 +101,9 @@ export function captureOptionProblems(options: CaptureOptions | undefined, path 
     if (tableProblems.length > 0) continue;
     const both = (table.exclude ?? []).filter((column) => (table.mask ?? []).includes(column));
     if (both.length > 0) {
-      problems.push(`${here}: column(s) ${both.join(', ')} are both excluded and masked; a column may be in exclude or in mask, not both`);
+      problems.push(
+        `${here}: column(s) ${both.join(', ')} are both excluded and masked; a column may be in exclude or in mask, not both`,
+      );
     }
   }
   return problems;
@@ -125,7 +136,11 @@ export function resolveCaptureOptions(options: CaptureOptions | undefined): Reso
 }
 
 /** The settings of one table: configured ones, or defaults for a table not in `tables`. */
-export function tableOptionsFor(options: ResolvedCaptureOptions, schema: string, table: string): ResolvedTableCaptureOptions {
+export function tableOptionsFor(
+  options: ResolvedCaptureOptions,
+  schema: string,
+  table: string,
+): ResolvedTableCaptureOptions {
   return (
     options.tables.find((t) => t.schema === schema && t.table === table) ?? {
       schema,

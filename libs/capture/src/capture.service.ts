@@ -58,7 +58,10 @@ export class CaptureService {
   ) {}
 
   installSql(): GeneratedMigration {
-    return { ...auditSchemaSql(this.options.auditSchema, { queryIndexes: this.options.queryIndexes }), tables: AUDIT_TABLES.map((t) => `${this.options.auditSchema}.${t}`) };
+    return {
+      ...auditSchemaSql(this.options.auditSchema, { queryIndexes: this.options.queryIndexes }),
+      tables: AUDIT_TABLES.map((t) => `${this.options.auditSchema}.${t}`),
+    };
   }
 
   /**
@@ -68,14 +71,20 @@ export class CaptureService {
   async triggerSql(request: TriggerSqlRequest = {}): Promise<GeneratedMigration> {
     const names = request.tables?.length ? request.tables : this.options.tables.map((t) => `${t.schema}.${t.table}`);
     if (names.length === 0) {
-      throw new CaptureConfigError('No tables to capture: pass --tables a,b or list the tables under capture.tables in the module options.');
+      throw new CaptureConfigError(
+        'No tables to capture: pass --tables a,b or list the tables under capture.tables in the module options.',
+      );
     }
-    const refs = [...new Map(names.map((n) => parseTableName(n.trim())).map((r) => [`${r.schema}.${r.table}`, r])).values()];
+    const refs = [
+      ...new Map(names.map((n) => parseTableName(n.trim())).map((r) => [`${r.schema}.${r.table}`, r])).values(),
+    ];
     const auditRefs = AUDIT_TABLES.map((table) => ({ schema: this.options.auditSchema, table }));
     const described = await describeTables(this.dataSource, [...refs, ...auditRefs]);
     const problems: string[] = [];
     if (described.slice(refs.length).some((d) => d === undefined)) {
-      problems.push(`the audit tables are not in schema "${this.options.auditSchema}"; run the install migration first (npm run cli -- install)`);
+      problems.push(
+        `the audit tables are not in schema "${this.options.auditSchema}"; run the install migration first (npm run cli -- install)`,
+      );
     }
     const sections = refs.map((ref, i) => {
       const tableOptions = tableOptionsFor(this.options, ref.schema, ref.table);
@@ -106,14 +115,25 @@ export class CaptureService {
     const ref = parseTableName(name.trim());
     const [description] = await describeTables(this.dataSource, [ref]);
     const problems = catalogProblems(description, tableOptionsFor(this.options, ref.schema, ref.table));
-    if (problems.length > 0) throw new CaptureConfigError(`Cannot take a baseline of ${ref.schema}.${ref.table}:\n  - ${problems.join('\n  - ')}`);
-    return { table: `${ref.schema}.${ref.table}`, ...generateSnapshotSql(description!, tableOptionsFor(this.options, ref.schema, ref.table), this.options) };
+    if (problems.length > 0)
+      throw new CaptureConfigError(
+        `Cannot take a baseline of ${ref.schema}.${ref.table}:\n  - ${problems.join('\n  - ')}`,
+      );
+    return {
+      table: `${ref.schema}.${ref.table}`,
+      ...generateSnapshotSql(description!, tableOptionsFor(this.options, ref.schema, ref.table), this.options),
+    };
   }
 
   /** The `install` migration: idempotent, a second run finds the first file and writes nothing. */
   writeInstallMigration(options: WriteOptions = {}): MigrationOutcome {
     const sql = this.installSql();
-    return this.write('ThreadlineInstall', `threadline:install v${AUDIT_SCHEMA_VERSION} schema=${this.options.auditSchema}`, sql, options);
+    return this.write(
+      'ThreadlineInstall',
+      `threadline:install v${AUDIT_SCHEMA_VERSION} schema=${this.options.auditSchema}`,
+      sql,
+      options,
+    );
   }
 
   /**
@@ -140,9 +160,16 @@ export class CaptureService {
     const marker = `threadline:triggers sha256=${hash} tables=${sql.tables.join(',')}`;
     const dir = path.resolve(options.dir ?? this.options.migrationsDir);
     for (const existing of findMigrations(dir, marker)) {
-      if (!(await this.migrationHasRun(existing))) return { ...sql, file: existing, written: false, upToDate: 'pending', differences };
+      if (!(await this.migrationHasRun(existing)))
+        return { ...sql, file: existing, written: false, upToDate: 'pending', differences };
     }
-    return { ...sql, ...writeMigration(dir, { name: 'ThreadlineTriggers', marker, up: sql.up, down: sql.down }, Date.now(), { reuseExisting: false }), differences };
+    return {
+      ...sql,
+      ...writeMigration(dir, { name: 'ThreadlineTriggers', marker, up: sql.up, down: sql.down }, Date.now(), {
+        reuseExisting: false,
+      }),
+      differences,
+    };
   }
 
   /** Whether TypeORM's migrations table records the migration class of this file as run. */

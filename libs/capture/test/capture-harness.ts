@@ -1,6 +1,13 @@
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { auditSchemaSql, CaptureOptions, describeTables, generateTriggerSql, resolveCaptureOptions, tableOptionsFor } from '../src';
+import {
+  auditSchemaSql,
+  CaptureOptions,
+  describeTables,
+  generateTriggerSql,
+  resolveCaptureOptions,
+  tableOptionsFor,
+} from '../src';
 
 /** A fresh database with the audit schema installed and a connected client. */
 export interface CaptureHarness {
@@ -42,7 +49,9 @@ export async function createCaptureHarness(auditSchema = 'public'): Promise<Capt
       });
       const described = await describeTables(queryable, refs);
       for (const [i, ref] of refs.entries()) {
-        await client.query(generateTriggerSql(described[i]!, tableOptionsFor(resolved, ref.schema, ref.table), resolved).up);
+        await client.query(
+          generateTriggerSql(described[i]!, tableOptionsFor(resolved, ref.schema, ref.table), resolved).up,
+        );
       }
     },
     async changes(where = 'true') {

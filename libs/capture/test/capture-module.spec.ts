@@ -6,7 +6,13 @@ import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { itResolvesEveryRegistrationForm } from '@threadline/testing/module-registration';
 import { DataSource, MigrationInterface } from 'typeorm';
-import { CaptureConfigError, CaptureOptions, CaptureService, THREADLINE_CAPTURE_OPTIONS, ThreadlineCaptureModule } from '../src';
+import {
+  CaptureConfigError,
+  CaptureOptions,
+  CaptureService,
+  THREADLINE_CAPTURE_OPTIONS,
+  ThreadlineCaptureModule,
+} from '../src';
 
 const OPTIONS: CaptureOptions = { tables: { users: { mask: ['email'] } } };
 
@@ -60,12 +66,16 @@ describe('ThreadlineCaptureModule', () => {
       service = moduleRef.get(CaptureService);
       dataSource = moduleRef.get(DataSource);
       close = () => moduleRef.close();
-      await dataSource.query(`CREATE TABLE users (id int PRIMARY KEY, email text, password_hash text); CREATE TABLE nokey (a int)`);
+      await dataSource.query(
+        `CREATE TABLE users (id int PRIMARY KEY, email text, password_hash text); CREATE TABLE nokey (a int)`,
+      );
     });
     afterAll(() => close());
 
     it('refuses to generate before install, naming the fix', async () => {
-      await expect(service.triggerSql({ tables: ['users'] })).rejects.toThrow('run the install migration first (npm run cli -- install)');
+      await expect(service.triggerSql({ tables: ['users'] })).rejects.toThrow(
+        'run the install migration first (npm run cli -- install)',
+      );
     });
 
     it('writes the install migration once; a second run writes nothing', async () => {
@@ -81,7 +91,9 @@ describe('ThreadlineCaptureModule', () => {
       const attempt = service.writeTriggerMigration({ tables: ['users', 'missing', 'nokey', 'audit_changes'] });
       await expect(attempt).rejects.toThrow(CaptureConfigError);
       const message = await attempt.catch((e: Error) => e.message);
-      expect(message).toContain('public.users: mask names unknown column(s) nickname; the table has id, email, password_hash');
+      expect(message).toContain(
+        'public.users: mask names unknown column(s) nickname; the table has id, email, password_hash',
+      );
       expect(message).toContain('table public.missing does not exist in the database');
       expect(message).toContain('table public.nokey has no primary key');
       expect(message).toContain('public.audit_changes is one of Threadline');
@@ -110,19 +122,30 @@ describe('ThreadlineCaptureModule', () => {
 
     it('decides "up to date" from the database, not from files: deployed, restored after a revert, pending until it runs', async () => {
       // the previous test ran its migration: record it as TypeORM would
-      await dataSource.query(`CREATE TABLE migrations (id serial PRIMARY KEY, timestamp bigint NOT NULL, name varchar NOT NULL)`);
+      await dataSource.query(
+        `CREATE TABLE migrations (id serial PRIMARY KEY, timestamp bigint NOT NULL, name varchar NOT NULL)`,
+      );
       const classOf = (file: string) => /export class (\w+)/.exec(readFileSync(file, 'utf8'))![1];
       const ran = readdirSync(dir).filter((f) => f.endsWith('-threadline-triggers.ts'));
-      for (const f of ran) await dataSource.query(`INSERT INTO migrations (timestamp, name) VALUES (1, $1)`, [classOf(path.join(dir, f))]);
+      for (const f of ran)
+        await dataSource.query(`INSERT INTO migrations (timestamp, name) VALUES (1, $1)`, [classOf(path.join(dir, f))]);
       const first = await service.writeTriggerMigration({});
       expect(first).toMatchObject({ written: false, upToDate: 'deployed' });
       // capture deployed behind the config's back (an older config, by hand): the same SQL is written again
-      await dataSource.query(`SELECT threadline_capture('public', 'users', 'threadline_audit_users', '{"exclude": [], "mask": []}'::jsonb)`);
+      await dataSource.query(
+        `SELECT threadline_capture('public', 'users', 'threadline_audit_users', '{"exclude": [], "mask": []}'::jsonb)`,
+      );
       const restored = await service.writeTriggerMigration({});
       expect(restored.written).toBe(true);
-      expect(restored.differences!['public.users']).toEqual(expect.arrayContaining(['mask: deployed lacks email, nickname', 'exclude: deployed lacks password_hash']));
+      expect(restored.differences!['public.users']).toEqual(
+        expect.arrayContaining(['mask: deployed lacks email, nickname', 'exclude: deployed lacks password_hash']),
+      );
       // not run yet: pending, nothing new written
-      expect(await service.writeTriggerMigration({})).toMatchObject({ written: false, upToDate: 'pending', file: restored.file });
+      expect(await service.writeTriggerMigration({})).toMatchObject({
+        written: false,
+        upToDate: 'pending',
+        file: restored.file,
+      });
       // run it as TypeORM would, recording it in the migrations table
       const Migration = Object.values(await import(restored.file!))[0] as new () => MigrationInterface;
       await new Migration().up(dataSource.createQueryRunner());

@@ -12,21 +12,42 @@ describe('capture options validation', () => {
   };
 
   it.each([
-    [{ tables: { users: { mask: 'email' } } }, 'capture.tables.users.mask must be an array of column names (got "email")'],
-    [{ tables: { users: { mask: ['email'], exclude: ['email'] } } }, 'capture.tables.users: column(s) email are both excluded and masked'],
-    [{ tables: { users: { masks: ['email'] } } }, 'capture.tables.users.masks is not a known option (allowed: exclude, mask, exceptColumns, storeChangedFrom)'],
-    [{ table: {} }, 'capture.table is not a known option (allowed: auditSchema, tables, maskPlaceholder, recordNoopUpdates, migrationsDir, queryIndexes)'],
+    [
+      { tables: { users: { mask: 'email' } } },
+      'capture.tables.users.mask must be an array of column names (got "email")',
+    ],
+    [
+      { tables: { users: { mask: ['email'], exclude: ['email'] } } },
+      'capture.tables.users: column(s) email are both excluded and masked',
+    ],
+    [
+      { tables: { users: { masks: ['email'] } } },
+      'capture.tables.users.masks is not a known option (allowed: exclude, mask, exceptColumns, storeChangedFrom)',
+    ],
+    [
+      { table: {} },
+      'capture.table is not a known option (allowed: auditSchema, tables, maskPlaceholder, recordNoopUpdates, migrationsDir, queryIndexes)',
+    ],
     [{ tables: [] }, 'capture.tables must be an object keyed by table name'],
     [{ maskPlaceholder: '' }, 'capture.maskPlaceholder must not be empty'],
     [{ recordNoopUpdates: 'yes' }, 'capture.recordNoopUpdates must be true or false (got "yes")'],
-    [{ tables: { users: { storeChangedFrom: 1 } } }, 'capture.tables.users.storeChangedFrom must be true or false (got 1)'],
-    [{ tables: { users: { exceptColumns: [1] } } }, 'capture.tables.users.exceptColumns must be an array of column names'],
+    [
+      { tables: { users: { storeChangedFrom: 1 } } },
+      'capture.tables.users.storeChangedFrom must be true or false (got 1)',
+    ],
+    [
+      { tables: { users: { exceptColumns: [1] } } },
+      'capture.tables.users.exceptColumns must be an array of column names',
+    ],
   ])('rejects %j with a message naming the option', (options, message) => {
     expect(problemOf(options)).toContain(message);
   });
 
   it('reports every problem at once', () => {
-    const message = problemOf({ recordNoopUpdates: 1, tables: { a: { mask: 'x' }, b: { exclude: ['c'], mask: ['c'] } } });
+    const message = problemOf({
+      recordNoopUpdates: 1,
+      tables: { a: { mask: 'x' }, b: { exclude: ['c'], mask: ['c'] } },
+    });
     expect(message.split('\n  - ')).toHaveLength(4);
   });
 
@@ -37,7 +58,9 @@ describe('capture options validation', () => {
       recordNoopUpdates: false,
       migrationsDir: 'src/migrations',
       queryIndexes: true,
-      tables: [{ schema: 'shop', table: 'orders', mask: ['a', 'b'], exclude: [], exceptColumns: [], storeChangedFrom: false }],
+      tables: [
+        { schema: 'shop', table: 'orders', mask: ['a', 'b'], exclude: [], exceptColumns: [], storeChangedFrom: false },
+      ],
     });
   });
 });

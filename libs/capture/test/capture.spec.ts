@@ -5,7 +5,9 @@ describe('trigger capture (real PostgreSQL)', () => {
 
   beforeEach(async () => {
     h = await createCaptureHarness();
-    await h.client.query(`CREATE TABLE posts (id serial PRIMARY KEY, title text NOT NULL, body text, meta json, updated_at timestamptz DEFAULT now())`);
+    await h.client.query(
+      `CREATE TABLE posts (id serial PRIMARY KEY, title text NOT NULL, body text, meta json, updated_at timestamptz DEFAULT now())`,
+    );
   });
   afterEach(() => h.close());
 
@@ -94,7 +96,9 @@ describe('trigger capture (real PostgreSQL)', () => {
     await h.capture(['posts']);
     await h.client.query('BEGIN');
     await h.client.query(`SELECT set_config('threadline.actor_ref', 'user:42', true)`);
-    await expect(h.client.query(`INSERT INTO posts (title) VALUES ('a')`)).rejects.toThrow(/threadline.actor_ref is not valid JSON/);
+    await expect(h.client.query(`INSERT INTO posts (title) VALUES ('a')`)).rejects.toThrow(
+      /threadline.actor_ref is not valid JSON/,
+    );
     await h.client.query('ROLLBACK');
     expect(await h.changes()).toHaveLength(0);
   });
@@ -123,7 +127,9 @@ describe('trigger capture (real PostgreSQL)', () => {
     await h.client.query(`UPDATE posts SET body = 'one' WHERE id = 1`);
     await h.client.query(`SET statement_timeout = '30s'`);
     await h.client.query(`UPDATE posts SET body = 'all'`);
-    expect((await h.client.query(`SELECT count(*)::int AS n FROM audit_changes WHERE op = 'update'`)).rows[0].n).toBe(30001);
+    expect((await h.client.query(`SELECT count(*)::int AS n FROM audit_changes WHERE op = 'update'`)).rows[0].n).toBe(
+      30001,
+    );
   });
 
   it('accepts only the four ops in audit_changes.op, and op still compares as text', async () => {
@@ -131,8 +137,13 @@ describe('trigger capture (real PostgreSQL)', () => {
     await h.client.query(`INSERT INTO posts (title) VALUES ('a')`);
     const txId = (await h.client.query(`SELECT transaction_id FROM audit_changes LIMIT 1`)).rows[0].transaction_id;
     await expect(
-      h.client.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk) VALUES ($1, 'public', 'posts', 'truncate', '{"id": 1}')`, [txId]),
+      h.client.query(
+        `INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk) VALUES ($1, 'public', 'posts', 'truncate', '{"id": 1}')`,
+        [txId],
+      ),
     ).rejects.toMatchObject({ code: '23514', message: expect.stringContaining('audit_change_op') });
-    expect((await h.client.query(`SELECT count(*)::int AS n FROM audit_changes WHERE op = $1::text`, ['insert'])).rows[0].n).toBe(1);
+    expect(
+      (await h.client.query(`SELECT count(*)::int AS n FROM audit_changes WHERE op = $1::text`, ['insert'])).rows[0].n,
+    ).toBe(1);
   });
 });

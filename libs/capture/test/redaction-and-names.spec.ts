@@ -20,7 +20,9 @@ describe('redaction at capture', () => {
   let h: CaptureHarness;
   beforeEach(async () => {
     h = await createCaptureHarness();
-    await h.client.query(`CREATE TABLE users (id int PRIMARY KEY, name text, email text, password_hash text, profile jsonb)`);
+    await h.client.query(
+      `CREATE TABLE users (id int PRIMARY KEY, name text, email text, password_hash text, profile jsonb)`,
+    );
   });
   afterEach(() => h.close());
 
@@ -28,8 +30,14 @@ describe('redaction at capture', () => {
     await h.capture(['users'], {
       tables: { users: { mask: ['email', 'profile'], exclude: ['password_hash'], storeChangedFrom: true } },
     });
-    await h.client.query(`INSERT INTO users VALUES (1, 'Ann', $1, $2, $3)`, [SECRET_EMAIL, SECRET_HASH, { secret: SECRET_JSON }]);
-    await h.client.query(`UPDATE users SET email = 'second-' || email, password_hash = password_hash || 'x', profile = '{"secret":"${SECRET_JSON}2"}', name = 'Anne'`);
+    await h.client.query(`INSERT INTO users VALUES (1, 'Ann', $1, $2, $3)`, [
+      SECRET_EMAIL,
+      SECRET_HASH,
+      { secret: SECRET_JSON },
+    ]);
+    await h.client.query(
+      `UPDATE users SET email = 'second-' || email, password_hash = password_hash || 'x', profile = '{"secret":"${SECRET_JSON}2"}', name = 'Anne'`,
+    );
     await h.client.query(`UPDATE users SET password_hash = 'only-hash-changed'`);
     await h.client.query(`DELETE FROM users`);
 
@@ -54,8 +62,12 @@ describe('redaction at capture', () => {
   });
 
   it('generates the same SQL text for the same options and catalog', async () => {
-    const options = resolveCaptureOptions({ tables: { users: { mask: ['email', 'profile'], exclude: ['password_hash'] } } });
-    const reordered = resolveCaptureOptions({ tables: { users: { exclude: ['password_hash'], mask: ['profile', 'email'] } } });
+    const options = resolveCaptureOptions({
+      tables: { users: { mask: ['email', 'profile'], exclude: ['password_hash'] } },
+    });
+    const reordered = resolveCaptureOptions({
+      tables: { users: { exclude: ['password_hash'], mask: ['profile', 'email'] } },
+    });
     const q = { query: (sql: string, p?: unknown[]) => h.client.query(sql, p).then((r) => r.rows) };
     const [table] = await describeTables(q, [{ schema: 'public', table: 'users' }]);
     const a = generateTriggerSql(table!, tableOptionsFor(options, 'public', 'users'), options);
@@ -88,7 +100,9 @@ describe('keys, names and schemas', () => {
     h = await createCaptureHarness();
     const evil = `x"; DROP TABLE victims; --`;
     await h.client.query(`CREATE TABLE victims (id int PRIMARY KEY)`);
-    await h.client.query(`CREATE TABLE "${evil.replace(/"/g, '""')}" ("Key Col" int PRIMARY KEY, "it's" text, "$threadline$" text)`);
+    await h.client.query(
+      `CREATE TABLE "${evil.replace(/"/g, '""')}" ("Key Col" int PRIMARY KEY, "it's" text, "$threadline$" text)`,
+    );
     await h.client.query(`CREATE TABLE "MixedCase" ("Id" int PRIMARY KEY, "Some Value" text)`);
     await h.capture([evil, 'MixedCase'], { tables: { [evil]: { mask: [`it's`] } } });
     await h.client.query(`INSERT INTO "${evil.replace(/"/g, '""')}" VALUES (1, 'quoted ''value''', 'dollar')`);
@@ -137,7 +151,9 @@ describe('concurrency', () => {
       // Interleave: all four open a transaction and write before any commits.
       for (const [i, c] of clients.entries()) {
         await c.query('BEGIN');
-        await c.query(`SELECT set_config('threadline.actor_ref', $1, true)`, [JSON.stringify({ type: 'user', id: String(i) })]);
+        await c.query(`SELECT set_config('threadline.actor_ref', $1, true)`, [
+          JSON.stringify({ type: 'user', id: String(i) }),
+        ]);
       }
       for (let round = 0; round < 3; round++) {
         for (const [i, c] of clients.entries()) await c.query(`INSERT INTO items VALUES ($1, $2)`, [round * 10 + i, i]);
@@ -160,7 +176,10 @@ describe('audit schema install', () => {
     const h = await createCaptureHarness();
     try {
       await h.client.query(auditSchemaSql('public').up);
-      expect((await h.client.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'audit_%' AND relkind = 'r'`)).rows[0].n).toBe(4);
+      expect(
+        (await h.client.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'audit_%' AND relkind = 'r'`))
+          .rows[0].n,
+      ).toBe(4);
     } finally {
       await h.close();
     }

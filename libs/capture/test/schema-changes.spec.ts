@@ -18,7 +18,10 @@ describe('capture survives schema changes (real PostgreSQL, DDL event trigger)',
       `CREATE TABLE users (id serial PRIMARY KEY, email text, password_hash text, name text, body text, meta jsonb)`,
     );
     await h.capture(['users'], { tables: { users: { mask: ['email'], exclude: ['password_hash'] } } });
-    await h.client.query(`INSERT INTO users (email, password_hash, name, body) VALUES ($1, $2, 'alice', 'x')`, [SECRET_EMAIL, SECRET_HASH]);
+    await h.client.query(`INSERT INTO users (email, password_hash, name, body) VALUES ($1, $2, 'alice', 'x')`, [
+      SECRET_EMAIL,
+      SECRET_HASH,
+    ]);
   });
   afterEach(() => h.close());
 
@@ -47,8 +50,14 @@ describe('capture survives schema changes (real PostgreSQL, DDL event trigger)',
   it('RENAME COLUMN of a masked and an excluded column: values stay redacted under the new names', async () => {
     await h.client.query(`ALTER TABLE users RENAME COLUMN email TO email_address`);
     await h.client.query(`ALTER TABLE users RENAME COLUMN password_hash TO pw`);
-    await h.client.query(`INSERT INTO users (email_address, pw, name) VALUES ($1, $2, 'carol')`, [SECRET_EMAIL, SECRET_HASH]);
-    await h.client.query(`UPDATE users SET email_address = $1 || '.new', pw = $2 || '2' WHERE name = 'alice'`, [SECRET_EMAIL, SECRET_HASH]);
+    await h.client.query(`INSERT INTO users (email_address, pw, name) VALUES ($1, $2, 'carol')`, [
+      SECRET_EMAIL,
+      SECRET_HASH,
+    ]);
+    await h.client.query(`UPDATE users SET email_address = $1 || '.new', pw = $2 || '2' WHERE name = 'alice'`, [
+      SECRET_EMAIL,
+      SECRET_HASH,
+    ]);
     const changes = await h.changes(`id > 1`);
     expect(changes.map((c) => c.op)).toEqual(['insert', 'update']);
     expect(changes[0].data_after).toMatchObject({ email_address: '[REDACTED]', name: 'carol' });
@@ -89,7 +98,9 @@ describe('capture survives schema changes (real PostgreSQL, DDL event trigger)',
   });
 
   it('dropping the primary key of an audited table is refused with the reason', async () => {
-    await expect(h.client.query(`ALTER TABLE users DROP CONSTRAINT users_pkey`)).rejects.toThrow(/threadline: table public\.users has no primary key/);
+    await expect(h.client.query(`ALTER TABLE users DROP CONSTRAINT users_pkey`)).rejects.toThrow(
+      /threadline: table public\.users has no primary key/,
+    );
     await h.client.query(`UPDATE users SET name = 'still captured'`);
     expect(await h.changes(`op = 'update'`)).toHaveLength(1);
   });
@@ -119,10 +130,14 @@ describe('capture without the DDL event trigger (no superuser at install)', () =
 
   it('refuses writes to a table whose columns changed, naming the table and the fix, and stores nothing in clear', async () => {
     await h.client.query(`ALTER TABLE users RENAME COLUMN email TO email_address`);
-    await expect(h.client.query(`INSERT INTO users (email_address, name) VALUES ($1, 'bob')`, [SECRET_EMAIL])).rejects.toThrow(
+    await expect(
+      h.client.query(`INSERT INTO users (email_address, name) VALUES ($1, 'bob')`, [SECRET_EMAIL]),
+    ).rejects.toThrow(
       /threadline: the columns of public\.users changed since its capture function was generated.*gen-triggers/,
     );
-    await expect(h.client.query(`UPDATE users SET name = 'x'`)).rejects.toThrow('changed since its capture function was generated');
+    await expect(h.client.query(`UPDATE users SET name = 'x'`)).rejects.toThrow(
+      'changed since its capture function was generated',
+    );
     expect(await auditText(h)).not.toContain('alice-secret');
     const { rows } = await h.client.query(`SELECT count(*)::int AS n FROM users`);
     expect(rows[0].n).toBe(1);
@@ -152,14 +167,18 @@ describe('a change is a change: values compared by their stored representation',
 
   it('records case-only (citext, nondeterministic collation), scale-only (numeric) and json/jsonb/array/float changes', async () => {
     await h.client.query(`CREATE EXTENSION IF NOT EXISTS citext`);
-    await h.client.query(`CREATE COLLATION IF NOT EXISTS ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`);
+    await h.client.query(
+      `CREATE COLLATION IF NOT EXISTS ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`,
+    );
     await h.client.query(`CREATE DOMAIN ci_text AS text COLLATE ci`);
     await h.client.query(
       `CREATE TABLE things (id int PRIMARY KEY, ct citext, coll text COLLATE ci, dom ci_text, amount numeric, j json, jb jsonb,
          arr citext[], f float8, iv interval)`,
     );
     await h.capture(['things']);
-    await h.client.query(`INSERT INTO things VALUES (1, 'abc', 'abc', 'abc', 1.0, '{"a":1}', '{"a": 1.0}', '{abc}', 0, '1 day')`);
+    await h.client.query(
+      `INSERT INTO things VALUES (1, 'abc', 'abc', 'abc', 1.0, '{"a":1}', '{"a": 1.0}', '{abc}', 0, '1 day')`,
+    );
     const steps: [string, string][] = [
       [`ct = 'ABC'`, 'ct'],
       [`coll = 'ABC'`, 'coll'],
@@ -192,14 +211,26 @@ describe('generated SQL whatever the column names', () => {
       `CREATE TABLE odd (id int PRIMARY KEY, n text, o text, x text, e text, pk text, image text, changed text,
          threadline_ord int, threadline_image text, "select" text, secret text)`,
     );
-    await h.capture(['odd'], { tables: { odd: { exclude: ['secret'] }, }, });
-    await h.client.query(`INSERT INTO odd VALUES (1, 'n1', 'o1', 'x1', 'e1', 'pk1', 'i1', 'c1', 7, 'ti', 's1', 'hidden')`);
+    await h.capture(['odd'], { tables: { odd: { exclude: ['secret'] } } });
+    await h.client.query(
+      `INSERT INTO odd VALUES (1, 'n1', 'o1', 'x1', 'e1', 'pk1', 'i1', 'c1', 7, 'ti', 's1', 'hidden')`,
+    );
     await h.client.query(`UPDATE odd SET n = 'n2', threadline_ord = 8`);
     await h.client.query(`UPDATE odd SET secret = 'hidden2'`);
     const changes = await h.changes();
     expect(changes.map((c) => c.op)).toEqual(['insert', 'update', 'update']);
     expect(changes[0].data_after).toEqual({
-      id: 1, n: 'n1', o: 'o1', x: 'x1', e: 'e1', pk: 'pk1', image: 'i1', changed: 'c1', threadline_ord: 7, threadline_image: 'ti', select: 's1',
+      id: 1,
+      n: 'n1',
+      o: 'o1',
+      x: 'x1',
+      e: 'e1',
+      pk: 'pk1',
+      image: 'i1',
+      changed: 'c1',
+      threadline_ord: 7,
+      threadline_image: 'ti',
+      select: 's1',
     });
     expect(changes[1].changed_fields).toEqual(['n', 'threadline_ord']);
     expect(changes[2].changed_fields).toEqual([]);
@@ -211,7 +242,9 @@ describe('partitioned tables', () => {
   let h: CaptureHarness;
   beforeEach(async () => {
     h = await createCaptureHarness();
-    await h.client.query(`CREATE TABLE events (id int, region text, v int, PRIMARY KEY (id, region)) PARTITION BY LIST (region)`);
+    await h.client.query(
+      `CREATE TABLE events (id int, region text, v int, PRIMARY KEY (id, region)) PARTITION BY LIST (region)`,
+    );
     await h.client.query(`CREATE TABLE events_eu PARTITION OF events FOR VALUES IN ('eu')`);
     await h.capture(['events']);
   });
@@ -242,16 +275,22 @@ describe('partitioned tables', () => {
     await h.client.query(`ALTER TABLE events DETACH PARTITION events_eu`);
     await h.client.query(`INSERT INTO events_eu VALUES (9, 'eu', 1)`);
     expect(await h.changes()).toEqual([]);
-    const { rows } = await h.client.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'events_eu'::regclass AND tgname LIKE 'threadline%'`);
+    const { rows } = await h.client.query(
+      `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'events_eu'::regclass AND tgname LIKE 'threadline%'`,
+    );
     expect(rows[0].n).toBe(0);
   });
 
   it('a cross-partition UPDATE whose destination trigger skips a row fails clearly instead of recording a false key change', async () => {
     await h.client.query(`CREATE TABLE events_us PARTITION OF events FOR VALUES IN ('us')`);
     await h.client.query(`INSERT INTO events VALUES (1, 'eu', 1), (2, 'eu', 1), (3, 'eu', 1)`);
-    await h.client.query(`CREATE FUNCTION skip_two() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = 2 THEN RETURN NULL; END IF; RETURN NEW; END $$`);
+    await h.client.query(
+      `CREATE FUNCTION skip_two() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = 2 THEN RETURN NULL; END IF; RETURN NEW; END $$`,
+    );
     await h.client.query(`CREATE TRIGGER skipper BEFORE INSERT ON events_us FOR EACH ROW EXECUTE FUNCTION skip_two()`);
-    await expect(h.client.query(`UPDATE events SET region = 'us'`)).rejects.toThrow(/changed 3 rows but produced 2 new rows.*cannot be paired/);
+    await expect(h.client.query(`UPDATE events SET region = 'us'`)).rejects.toThrow(
+      /changed 3 rows but produced 2 new rows.*cannot be paired/,
+    );
     expect(await h.changes(`op = 'update'`)).toHaveLength(0);
     const { rows } = await h.client.query(`SELECT count(*)::int AS n FROM events WHERE region = 'eu'`);
     expect(rows[0].n).toBe(3);
@@ -259,8 +298,14 @@ describe('partitioned tables', () => {
     await h.client.query(`UPDATE events SET region = 'us' WHERE id <> 2`);
     const updates = await h.changes(`op = 'update'`);
     expect(updates.map((c) => [c.previous_pk, c.table_pk])).toEqual([
-      [{ id: 1, region: 'eu' }, { id: 1, region: 'us' }],
-      [{ id: 3, region: 'eu' }, { id: 3, region: 'us' }],
+      [
+        { id: 1, region: 'eu' },
+        { id: 1, region: 'us' },
+      ],
+      [
+        { id: 3, region: 'eu' },
+        { id: 3, region: 'us' },
+      ],
     ]);
   });
 });

@@ -14,7 +14,11 @@ const AccountEntity = new EntitySchema<Account>({
 });
 
 const options = resolveCaptureOptions({ tables: { accounts: { mask: ['email'] } } });
-const triggers = generateTriggerSql({ schema: 'public', table: 'accounts' }, tableOptionsFor(options, 'public', 'accounts'), options);
+const triggers = generateTriggerSql(
+  { schema: 'public', table: 'accounts' },
+  tableOptionsFor(options, 'public', 'accounts'),
+  options,
+);
 
 class Install1700000000001 implements MigrationInterface {
   name = 'Install1700000000001';
@@ -52,12 +56,22 @@ describe('TypeORM flows where the trigger migration runs before its table exists
   });
 
   async function capturedEmails(): Promise<unknown[]> {
-    const rows = await db.query<{ data_after: { email: unknown } }>(`SELECT data_after FROM audit_changes WHERE table_name = 'accounts' ORDER BY id`);
+    const rows = await db.query<{ data_after: { email: unknown } }>(
+      `SELECT data_after FROM audit_changes WHERE table_name = 'accounts' ORDER BY id`,
+    );
     return rows.map((r) => r.data_after.email);
   }
 
   it('synchronize: true with migrationsRun (TypeORM runs migrations first, then creates the tables): boots and captures', async () => {
-    ds = new DataSource({ type: 'postgres', url: db.url, entities: [AccountEntity], migrations: [Install1700000000001, Triggers1700000000002], migrationsRun: true, synchronize: true, logging: false });
+    ds = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      entities: [AccountEntity],
+      migrations: [Install1700000000001, Triggers1700000000002],
+      migrationsRun: true,
+      synchronize: true,
+      logging: false,
+    });
     await ds.initialize();
     await ds.getRepository(AccountEntity).insert({ email: 'secret@example.com', name: 'a' });
     await ds.getRepository(AccountEntity).update({ name: 'a' }, { email: 'other@example.com' });
@@ -67,7 +81,14 @@ describe('TypeORM flows where the trigger migration runs before its table exists
   });
 
   it('a trigger migration ordered before the migration that creates its table', async () => {
-    ds = new DataSource({ type: 'postgres', url: db.url, entities: [AccountEntity], migrations: [Install1700000000001, Triggers1700000000002, CreateAccounts1700000000003], migrationsRun: true, logging: false });
+    ds = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      entities: [AccountEntity],
+      migrations: [Install1700000000001, Triggers1700000000002, CreateAccounts1700000000003],
+      migrationsRun: true,
+      logging: false,
+    });
     await ds.initialize();
     await ds.getRepository(AccountEntity).insert({ email: 'secret@example.com', name: 'a' });
     expect(await capturedEmails()).toEqual(['[REDACTED]']);

@@ -2,7 +2,15 @@ import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import { ident, literal, qualified, textArray } from '../src';
 
-const HOSTILE = ["plain", "it's", 'back\\slash', 'ends in a backslash\\', "\\'; DROP TABLE victims; --", 'é "quoted" $$ $tag$', '\\\\double'];
+const HOSTILE = [
+  'plain',
+  "it's",
+  'back\\slash',
+  'ends in a backslash\\',
+  "\\'; DROP TABLE victims; --",
+  'é "quoted" $$ $tag$',
+  '\\\\double',
+];
 
 describe('SQL quoting (real PostgreSQL)', () => {
   let db: TestDatabase;

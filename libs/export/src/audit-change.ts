@@ -53,7 +53,10 @@ export function changeDiff(change: AuditChange): ChangeDiff {
     for (const key of Object.keys(after).sort()) fields[key] = { after: after[key] };
   } else if (change.op === 'update') {
     for (const key of [...(change.changed_fields ?? [])].sort()) {
-      const before = change.changed_from && key in change.changed_from ? { before: change.changed_from[key] } : { before_omitted: true as const };
+      const before =
+        change.changed_from && key in change.changed_from
+          ? { before: change.changed_from[key] }
+          : { before_omitted: true as const };
       fields[key] = { ...before, after: after[key] };
     }
   }

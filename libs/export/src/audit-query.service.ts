@@ -1,6 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ActorRef } from '@threadline/actor';
-import { describeTables, parseTableName, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import {
+  describeTables,
+  parseTableName,
+  ResolvedCaptureOptions,
+  THREADLINE_CAPTURE_OPTIONS,
+} from '@threadline/capture';
 import { literal, qualified } from '@threadline/core';
 import { to as copyTo } from 'pg-copy-streams';
 import { StringDecoder } from 'string_decoder';
@@ -48,7 +53,11 @@ export class AuditQueryService {
   /** Changes matching the filters, newest first, one page at a time. */
   async timeline(filters: TimelineFilters = {}, page: PageOptions = {}): Promise<Page<AuditChange>> {
     const limit = pageLimit(page.limit);
-    const rows = await this.select(normalizeFilters(filters), limit + 1, page.cursor ? decodeCursor(page.cursor) : undefined);
+    const rows = await this.select(
+      normalizeFilters(filters),
+      limit + 1,
+      page.cursor ? decodeCursor(page.cursor) : undefined,
+    );
     const changes = rows.slice(0, limit);
     const last = changes[changes.length - 1];
     return { changes, nextCursor: rows.length > limit && last ? encodeCursor(last.captured_at, last.id) : null };
@@ -73,7 +82,11 @@ export class AuditQueryService {
   }
 
   /** Changes of one row, newest first; `primaryKey` is the value, or an object for composite keys. A changed key is found by old and new value. */
-  async history<E extends ObjectLiteral>(target: string | EntityTarget<E>, primaryKey: unknown, page: PageOptions = {}): Promise<AuditChange[]> {
+  async history<E extends ObjectLiteral>(
+    target: string | EntityTarget<E>,
+    primaryKey: unknown,
+    page: PageOptions = {},
+  ): Promise<AuditChange[]> {
     const where = await this.rowCondition(target, primaryKey);
     return this.select({}, pageLimit(page.limit ?? 1000), page.cursor ? decodeCursor(page.cursor) : undefined, where);
   }
@@ -83,42 +96,66 @@ export class AuditQueryService {
    * an instance of the entity class. Throws DeletedRecordError or
    * BeforeAuditHorizonError rather than inventing a row.
    */
-  async asOf<E extends ObjectLiteral>(target: string | EntityTarget<E>, primaryKey: unknown, at: Date | string, options: { entity?: boolean } = {}): Promise<Record<string, unknown> | E> {
+  async asOf<E extends ObjectLiteral>(
+    target: string | EntityTarget<E>,
+    primaryKey: unknown,
+    at: Date | string,
+    options: { entity?: boolean } = {},
+  ): Promise<Record<string, unknown> | E> {
     const when = at instanceof Date ? at.toISOString() : at;
-    if (typeof when !== 'string' || Number.isNaN(Date.parse(when))) throw new InvalidFilterError(`at must be a date or ISO 8601 timestamp (got ${JSON.stringify(at)})`);
+    if (typeof when !== 'string' || Number.isNaN(Date.parse(when)))
+      throw new InvalidFilterError(`at must be a date or ISO 8601 timestamp (got ${JSON.stringify(at)})`);
     const where = await this.rowCondition(target, primaryKey);
     where.sql.push(`c.captured_at <= $${where.params.length + 1}::timestamptz`);
     where.params.push(when);
     const [latest] = await this.select({}, 1, undefined, where);
     const label = `${typeof target === 'string' ? target : this.tableOf(target).table} ${JSON.stringify(primaryKey)}`;
-    if (!latest) throw new BeforeAuditHorizonError(`${label} has no captured change at or before ${when} (before_audit_horizon): its history starts later, or it was never captured`);
-    if (latest.op === 'delete') throw new DeletedRecordError(`${label} was deleted at ${latest.captured_at}, at or before ${when} (deleted_record)`);
+    if (!latest)
+      throw new BeforeAuditHorizonError(
+        `${label} has no captured change at or before ${when} (before_audit_horizon): its history starts later, or it was never captured`,
+      );
+    if (latest.op === 'delete')
+      throw new DeletedRecordError(
+        `${label} was deleted at ${latest.captured_at}, at or before ${when} (deleted_record)`,
+      );
     if (!options.entity || typeof target === 'string') return latest.data_after ?? {};
     const metadata = this.dataSource.getMetadata(target);
     const values: Record<string, unknown> = {};
     for (const column of metadata.columns) {
-      if (latest.data_after && column.databaseName in latest.data_after) values[column.propertyName] = latest.data_after[column.databaseName];
+      if (latest.data_after && column.databaseName in latest.data_after)
+        values[column.propertyName] = latest.data_after[column.databaseName];
     }
     return this.dataSource.manager.create(target, values as never) as E;
   }
 
   /** Transactions of one actor, newest first. */
-  async actorHistory(actor: ActorRef | { type: string; id?: string } | string, page: PageOptions = {}): Promise<AuditTransaction[]> {
+  async actorHistory(
+    actor: ActorRef | { type: string; id?: string } | string,
+    page: PageOptions = {},
+  ): Promise<AuditTransaction[]> {
     const { actor: ref } = normalizeFilters({ actorRef: actor });
     const limit = pageLimit(page.limit);
-    return this.dataSource.query(
-      `SELECT ${this.transactionJson('t')} AS tx FROM ${this.transactionsTable} AS t WHERE t.actor_ref = $1::jsonb ORDER BY t.occurred_at DESC, t.id DESC LIMIT ${limit}`,
-      [ref!.serialize()],
-    ).then((rows: { tx: AuditTransaction }[]) => rows.map((r) => r.tx));
+    return this.dataSource
+      .query(
+        `SELECT ${this.transactionJson('t')} AS tx FROM ${this.transactionsTable} AS t WHERE t.actor_ref = $1::jsonb ORDER BY t.occurred_at DESC, t.id DESC LIMIT ${limit}`,
+        [ref!.serialize()],
+      )
+      .then((rows: { tx: AuditTransaction }[]) => rows.map((r) => r.tx));
   }
 
   /** All changes of one transaction, newest first. A malformed id is an error; an unknown one is an empty list. */
   async changesForTransaction(id: string): Promise<AuditChange[]> {
-    if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidFilterError(`transaction id must be a UUID (got ${JSON.stringify(id)})`);
+    if (typeof id !== 'string' || !UUID.test(id))
+      throw new InvalidFilterError(`transaction id must be a UUID (got ${JSON.stringify(id)})`);
     return this.select({}, 100_000, undefined, { sql: ['c.transaction_id = $1::uuid'], params: [id] });
   }
 
-  private async select(filters: NormalizedFilters, limit: number, after?: { capturedAt: string; id: string }, extra?: { sql: string[]; params: unknown[] }): Promise<AuditChange[]> {
+  private async select(
+    filters: NormalizedFilters,
+    limit: number,
+    after?: { capturedAt: string; id: string },
+    extra?: { sql: string[]; params: unknown[] },
+  ): Promise<AuditChange[]> {
     const params: unknown[] = [...(extra?.params ?? [])];
     const bind = (value: string) => {
       params.push(value);
@@ -135,14 +172,29 @@ export class AuditQueryService {
    * columns as strings (`csv-cells`; id first, captured_at sixth). No row
    * objects are built in Node, so memory stays flat whatever the page size.
    */
-  async *copyLines(filters: TimelineFilters, limit: number, shape: 'ndjson' | 'csv-cells', after?: { capturedAt: string; id: string }): AsyncGenerator<string> {
+  async *copyLines(
+    filters: TimelineFilters,
+    limit: number,
+    shape: 'ndjson' | 'csv-cells',
+    after?: { capturedAt: string; id: string },
+  ): AsyncGenerator<string> {
     const normalized = normalizeFilters(filters);
-    const driver = this.dataSource.driver as unknown as { obtainMasterConnection(): Promise<[CopyClient, (error?: unknown) => void]> };
+    const driver = this.dataSource.driver as unknown as {
+      obtainMasterConnection(): Promise<[CopyClient, (error?: unknown) => void]>;
+    };
     const [client, release] = await driver.obtainMasterConnection();
     // COPY takes no bind parameters: values go in as literals, quoted by node-pg (backslash-safe whatever standard_conforming_strings says)
-    const sql = this.changesQuery(shape === 'ndjson' ? `row_to_json(r)::text` : this.csvCells(), normalized, limit, (value) => client.escapeLiteral(value), after);
+    const sql = this.changesQuery(
+      shape === 'ndjson' ? `row_to_json(r)::text` : this.csvCells(),
+      normalized,
+      limit,
+      (value) => client.escapeLiteral(value),
+      after,
+    );
     // CSV format with delimiter and quote bytes that JSON text never holds raw (it escapes control characters): each line arrives verbatim
-    const stream: NodeJS.ReadableStream = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
+    const stream: NodeJS.ReadableStream = client.query(
+      copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`),
+    );
     const decoder = new StringDecoder('utf8');
     let finished = false;
     try {
@@ -164,9 +216,17 @@ export class AuditQueryService {
    * `row_to_json(r)` share one definition while ORDER BY still walks the
    * captured_at index (PostgreSQL flattens it, computing only what is used).
    */
-  private changesQuery(columns: string, filters: NormalizedFilters, limit: number, bind: (value: string) => string, after?: { capturedAt: string; id: string }, extraSql: string[] = []): string {
+  private changesQuery(
+    columns: string,
+    filters: NormalizedFilters,
+    limit: number,
+    bind: (value: string) => string,
+    after?: { capturedAt: string; id: string },
+    extraSql: string[] = [],
+  ): string {
     const sql = [...extraSql];
-    if (filters.table) sql.push(`c.table_schema = ${bind(filters.table.schema)} AND c.table_name = ${bind(filters.table.table)}`);
+    if (filters.table)
+      sql.push(`c.table_schema = ${bind(filters.table.schema)} AND c.table_name = ${bind(filters.table.table)}`);
     if (filters.actor) sql.push(`t.actor_ref = ${bind(filters.actor.serialize())}::jsonb`);
     if (filters.from) sql.push(`c.captured_at >= ${bind(filters.from)}::timestamptz`);
     if (filters.to) sql.push(`c.captured_at <= ${bind(filters.to)}::timestamptz`);
@@ -212,7 +272,10 @@ export class AuditQueryService {
    * The key is rebuilt with each column's own type, so 1 and '1' match and the
    * comparison is one jsonb equality the row index serves.
    */
-  private async rowCondition<E extends ObjectLiteral>(target: string | EntityTarget<E>, primaryKey: unknown): Promise<{ sql: string[]; params: unknown[] }> {
+  private async rowCondition<E extends ObjectLiteral>(
+    target: string | EntityTarget<E>,
+    primaryKey: unknown,
+  ): Promise<{ sql: string[]; params: unknown[] }> {
     const table = this.tableOf(target);
     const [description] = await describeTables(this.dataSource, [table]);
     if (!description) throw new InvalidFilterError(`${table.schema}.${table.table} is not a table`);
@@ -223,17 +286,23 @@ export class AuditQueryService {
       if (typeof target !== 'string') {
         // entity property names to column names
         const metadata = this.dataSource.getMetadata(target);
-        key = Object.fromEntries(Object.entries(key).map(([k, v]) => [metadata.findColumnWithPropertyName(k)?.databaseName ?? k, v]));
+        key = Object.fromEntries(
+          Object.entries(key).map(([k, v]) => [metadata.findColumnWithPropertyName(k)?.databaseName ?? k, v]),
+        );
       }
     } else {
       if (keyColumns.length !== 1) {
-        throw new InvalidFilterError(`${table.schema}.${table.table} has a composite primary key (${keyColumns.join(', ')}); pass an object with each column`);
+        throw new InvalidFilterError(
+          `${table.schema}.${table.table} has a composite primary key (${keyColumns.join(', ')}); pass an object with each column`,
+        );
       }
       key = { [keyColumns[0]]: primaryKey };
     }
     const given = Object.keys(key).sort();
     if (given.join() !== [...keyColumns].sort().join()) {
-      throw new InvalidFilterError(`the primary key of ${table.schema}.${table.table} is (${keyColumns.join(', ')}); got (${given.join(', ')})`);
+      throw new InvalidFilterError(
+        `the primary key of ${table.schema}.${table.table} is (${keyColumns.join(', ')}); got (${given.join(', ')})`,
+      );
     }
     const params: unknown[] = [table.schema, table.table];
     const pairs = keyColumns.map((column) => {
@@ -242,7 +311,10 @@ export class AuditQueryService {
       return `${literal(column)}, $${params.length}::text::${type}`;
     });
     const pk = `jsonb_build_object(${pairs.join(', ')})`;
-    return { sql: ['c.table_schema = $1 AND c.table_name = $2', `(c.table_pk = ${pk} OR c.previous_pk = ${pk})`], params };
+    return {
+      sql: ['c.table_schema = $1 AND c.table_name = $2', `(c.table_pk = ${pk} OR c.previous_pk = ${pk})`],
+      params,
+    };
   }
 }
 
@@ -254,6 +326,7 @@ interface CopyClient {
 
 function pageLimit(limit: number | undefined): number {
   const n = limit ?? 50;
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidFilterError(`limit must be an integer from 1 to 1000 (got ${JSON.stringify(limit)})`);
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new InvalidFilterError(`limit must be an integer from 1 to 1000 (got ${JSON.stringify(limit)})`);
   return n;
 }

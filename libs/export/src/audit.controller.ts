@@ -31,13 +31,30 @@ export class AuditController {
     if (!wantsHtml(req)) return this.queries.timeline(query.toFilters(), { cursor: query.cursor, limit: query.limit });
     // A form submits its empty fields: on the page, a blank filter is no filter.
     const blank = (v: string | undefined) => (v?.trim() ? v : undefined);
-    const filters = { table: blank(query.table), actor: blank(query.actor), from: blank(query.from), to: blank(query.to), correlationId: blank(query.correlationId) };
+    const filters = {
+      table: blank(query.table),
+      actor: blank(query.actor),
+      from: blank(query.from),
+      to: blank(query.to),
+      correlationId: blank(query.correlationId),
+    };
     try {
-      const page = await this.queries.timeline(Object.assign(new TimelineQueryDto(), filters).toFilters(), { cursor: query.cursor, limit: query.limit ?? 50 });
-      return this.sendPage(res, 200, await this.pages.timeline({ filters, changes: page.changes, nextCursor: page.nextCursor }));
+      const page = await this.queries.timeline(Object.assign(new TimelineQueryDto(), filters).toFilters(), {
+        cursor: query.cursor,
+        limit: query.limit ?? 50,
+      });
+      return this.sendPage(
+        res,
+        200,
+        await this.pages.timeline({ filters, changes: page.changes, nextCursor: page.nextCursor }),
+      );
     } catch (error) {
       if (!(error instanceof InvalidFilterError)) throw error;
-      return this.sendPage(res, 400, await this.pages.timeline({ filters, changes: [], nextCursor: null, error: error.message }));
+      return this.sendPage(
+        res,
+        400,
+        await this.pages.timeline({ filters, changes: [], nextCursor: null, error: error.message }),
+      );
     }
   }
 
@@ -52,11 +69,18 @@ export class AuditController {
   @Get('export')
   async export(@Query() query: ExportQueryDto, @Res() res: Response): Promise<void> {
     const meta = { returnedCount: 0, truncated: false };
-    const chunks = this.exports.chunks(query.toFilters(), { format: query.format, maxRows: query.maxRows ?? 10_000 }, meta);
+    const chunks = this.exports.chunks(
+      query.toFilters(),
+      { format: query.format, maxRows: query.maxRows ?? 10_000 },
+      meta,
+    );
     const first = await chunks.next(); // validation errors surface here, before any byte is sent
     res.status(200);
     res.setHeader('content-type', CONTENT_TYPES[query.format]);
-    res.setHeader('content-disposition', `attachment; filename="audit-changes-${new Date().toISOString().replace(/[:.]/g, '-')}.${query.format}"`);
+    res.setHeader(
+      'content-disposition',
+      `attachment; filename="audit-changes-${new Date().toISOString().replace(/[:.]/g, '-')}.${query.format}"`,
+    );
     res.setHeader('x-threadline-max-rows', String(query.maxRows ?? 10_000));
     try {
       for (let next = first; !next.done && !res.destroyed; next = await chunks.next()) {

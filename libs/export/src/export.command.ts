@@ -36,7 +36,11 @@ export class ExportCommand extends CommandRunner {
       // progress only for a person at a terminal; plain output when piped
       const showProgress = process.stderr.isTTY;
       const meta = { returnedCount: 0, truncated: false };
-      for await (const chunk of this.exports.chunks(filters, { format: flags.format, maxRows: null, onRow: showProgress ? progressLine() : undefined }, meta)) {
+      for await (const chunk of this.exports.chunks(
+        filters,
+        { format: flags.format, maxRows: null, onRow: showProgress ? progressLine() : undefined },
+        meta,
+      )) {
         if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       }
       if (flags.out) {

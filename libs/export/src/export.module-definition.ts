@@ -19,8 +19,15 @@ export const {
   .setFactoryMethodName('createOperatorOptions')
   .setExtras({ mountAt: DEFAULT_OPERATOR_PATH as string | false }, (definition, extras) => ({
     ...definition,
-    controllers: [...(definition.controllers ?? []), ...(extras.mountAt === false ? [] : operatorControllers(extras.mountAt))],
+    controllers: [
+      ...(definition.controllers ?? []),
+      ...(extras.mountAt === false ? [] : operatorControllers(extras.mountAt)),
+    ],
     // The pages read the health module's services: only needed where they are mounted.
-    providers: [...(definition.providers ?? []), { provide: THREADLINE_OPERATOR_MOUNT, useValue: extras.mountAt }, ...(extras.mountAt === false ? [] : [OperatorPages])],
+    providers: [
+      ...(definition.providers ?? []),
+      { provide: THREADLINE_OPERATOR_MOUNT, useValue: extras.mountAt },
+      ...(extras.mountAt === false ? [] : [OperatorPages]),
+    ],
   }))
   .build();

@@ -43,11 +43,15 @@ export function operatorPathProblem(path: unknown): string | undefined {
  * without `authorize` is a boot error: audit pages must never be open by
  * omission, and a silent 403 everywhere would look like a bug.
  */
-export function resolveOperatorOptions(options: OperatorOptions | undefined, mountedAt: string | false): ResolvedOperatorOptions {
+export function resolveOperatorOptions(
+  options: OperatorOptions | undefined,
+  mountedAt: string | false,
+): ResolvedOperatorOptions {
   const problems = Object.keys(options ?? {})
     .filter((k) => !KNOWN.includes(k))
     .map((k) => `operator.${k} is not a known option (allowed: ${KNOWN.join(', ')})`);
-  if (options?.authorize !== undefined && typeof options.authorize !== 'function') problems.push('operator.authorize must be a function (request) => boolean');
+  if (options?.authorize !== undefined && typeof options.authorize !== 'function')
+    problems.push('operator.authorize must be a function (request) => boolean');
   if (mountedAt !== false && options?.authorize === undefined) {
     problems.push(
       `operator.authorize is required to mount the audit pages and routes at ${mountedAt}: pass operator: { authorize: (request) => boolean } (for example, is the signed-in user an auditor?)`,
@@ -64,7 +68,9 @@ export function resolveOperatorOptions(options: OperatorOptions | undefined, mou
   }
   const refresh = options?.coverageRefreshSeconds ?? 30;
   if (typeof refresh !== 'number' || !Number.isFinite(refresh) || refresh < 1 || refresh > 3600) {
-    problems.push(`operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 (got ${JSON.stringify(options?.coverageRefreshSeconds)})`);
+    problems.push(
+      `operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 (got ${JSON.stringify(options?.coverageRefreshSeconds)})`,
+    );
   }
   if (problems.length) throw new InvalidOptionsError(`Invalid Threadline options:\n  - ${problems.join('\n  - ')}`);
   return { path: mountedAt, authorize: options?.authorize, coverageRefreshSeconds: refresh };

@@ -71,16 +71,26 @@ export class ExportService {
    * The export as text chunks. `meta` is filled in as it goes (final once the
    * generator is done); the JSON document also carries it at its end.
    */
-  async *chunks(filters: TimelineFilters, options: ExportOptions, meta: { returnedCount: number; truncated: boolean } = { returnedCount: 0, truncated: false }): AsyncGenerator<string> {
+  async *chunks(
+    filters: TimelineFilters,
+    options: ExportOptions,
+    meta: { returnedCount: number; truncated: boolean } = { returnedCount: 0, truncated: false },
+  ): AsyncGenerator<string> {
     const format = options.format;
-    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new InvalidFilterError(`format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(format)})`);
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format))
+      throw new InvalidFilterError(
+        `format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(format)})`,
+      );
     const cap = options.maxRows ?? null;
-    if (cap !== null && (!Number.isInteger(cap) || cap < 1)) throw new InvalidFilterError(`maxRows must be a positive integer (got ${JSON.stringify(cap)})`);
+    if (cap !== null && (!Number.isInteger(cap) || cap < 1))
+      throw new InvalidFilterError(`maxRows must be a positive integer (got ${JSON.stringify(cap)})`);
     const pageSize = options.pageRows ?? EXPORT_PAGE_ROWS;
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw new InvalidFilterError(`pageRows must be a positive integer (got ${JSON.stringify(options.pageRows)})`);
+    if (!Number.isInteger(pageSize) || pageSize < 1)
+      throw new InvalidFilterError(`pageRows must be a positive integer (got ${JSON.stringify(options.pageRows)})`);
     const normalized = normalizeFilters(filters); // fail before the first byte
     if (format === 'csv') yield stringify([[...CSV_COLUMNS]]);
-    if (format === 'json') yield `{"format_version":1,"generated_at":${JSON.stringify(new Date().toISOString())},"filters":${JSON.stringify(describeFilters(normalized))},"changes":[`;
+    if (format === 'json')
+      yield `{"format_version":1,"generated_at":${JSON.stringify(new Date().toISOString())},"filters":${JSON.stringify(describeFilters(normalized))},"changes":[`;
     // Keyset pages of pageRows, each one COPY in which PostgreSQL writes every change as one line of
     // JSON text (see copyLines); here lines are only counted, cut at the cap and joined for the format, and
     // the last line of a page is parsed for the next page's cursor. One row past the cap is fetched to tell
@@ -88,7 +98,7 @@ export class ExportService {
     const shape = format === 'csv' ? 'csv-cells' : 'ndjson';
     let after: { capturedAt: string; id: string } | undefined;
     let atCap = false;
-    for (let pageFull = true; pageFull && !meta.truncated; ) {
+    for (let pageFull = true; pageFull && !meta.truncated;) {
       const pageRows = cap === null ? pageSize : Math.min(pageSize, cap + 1 - meta.returnedCount);
       let inPage = 0;
       let partial = ''; // a line split across chunks

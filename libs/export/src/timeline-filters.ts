@@ -33,15 +33,19 @@ export interface NormalizedFilters {
  */
 export function normalizeFilters(filters: unknown): NormalizedFilters {
   if (filters === undefined || filters === null) return {};
-  if (typeof filters !== 'object' || Array.isArray(filters)) throw new InvalidFilterError(`filters must be an object with keys ${FILTER_KEYS.join(', ')}`);
+  if (typeof filters !== 'object' || Array.isArray(filters))
+    throw new InvalidFilterError(`filters must be an object with keys ${FILTER_KEYS.join(', ')}`);
   const input = filters as Record<string, unknown>;
   const unknown = Object.keys(input).filter((k) => !(FILTER_KEYS as readonly string[]).includes(k));
   if (unknown.length) {
-    throw new InvalidFilterError(`unknown filter ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed filters are exactly ${FILTER_KEYS.join(', ')}`);
+    throw new InvalidFilterError(
+      `unknown filter ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed filters are exactly ${FILTER_KEYS.join(', ')}`,
+    );
   }
   const out: NormalizedFilters = {};
   if (input.table !== undefined) {
-    if (typeof input.table !== 'string' || !input.table.trim()) throw new InvalidFilterError('table must be a non-empty table name (table or schema.table)');
+    if (typeof input.table !== 'string' || !input.table.trim())
+      throw new InvalidFilterError('table must be a non-empty table name (table or schema.table)');
     out.table = parseTableName(input.table.trim());
   }
   if (input.actorRef !== undefined) {
@@ -55,12 +59,15 @@ export function normalizeFilters(filters: unknown): NormalizedFilters {
     const value = input[key];
     if (value === undefined) continue;
     const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
-    if (!date || Number.isNaN(date.getTime())) throw new InvalidFilterError(`${key} must be a date or ISO 8601 timestamp (got ${JSON.stringify(value)})`);
+    if (!date || Number.isNaN(date.getTime()))
+      throw new InvalidFilterError(`${key} must be a date or ISO 8601 timestamp (got ${JSON.stringify(value)})`);
     // keep a string as given (microseconds survive), a Date as ISO
     out[key] = typeof value === 'string' ? value : date.toISOString();
   }
   if (out.from && out.to && new Date(out.from).getTime() > new Date(out.to).getTime()) {
-    throw new InvalidFilterError(`from (${out.from}) is after to (${out.to}); from and to are inclusive bounds on captured_at`);
+    throw new InvalidFilterError(
+      `from (${out.from}) is after to (${out.to}); from and to are inclusive bounds on captured_at`,
+    );
   }
   if (input.correlationId !== undefined) {
     if (typeof input.correlationId !== 'string') throw new InvalidFilterError('correlationId must be a string');
@@ -80,7 +87,13 @@ export function encodeCursor(capturedAt: string, id: string): string {
 export function decodeCursor(cursor: string): { capturedAt: string; id: string } {
   try {
     const [capturedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof capturedAt === 'string' && typeof id === 'string' && /^\d+$/.test(id) && !Number.isNaN(Date.parse(capturedAt))) return { capturedAt, id };
+    if (
+      typeof capturedAt === 'string' &&
+      typeof id === 'string' &&
+      /^\d+$/.test(id) &&
+      !Number.isNaN(Date.parse(capturedAt))
+    )
+      return { capturedAt, id };
   } catch {
     // fall through
   }

@@ -16,7 +16,16 @@ describe('ThreadlineExportModule', () => {
     module: ThreadlineExportModule,
     factoryMethod: 'createOperatorOptions',
     options: { authorize: () => true },
-    imports: () => [TypeOrmModule.forRoot({ type: 'postgres', url: db.url }), ThreadlineCaptureModule.forRoot({}), ThreadlineHealthModule.forRoot({})],
-    check: (moduleRef) => expect(moduleRef.get(THREADLINE_OPERATOR_OPTIONS)).toMatchObject({ path: '/audit', authorize: expect.any(Function), coverageRefreshSeconds: 30 }),
+    imports: () => [
+      TypeOrmModule.forRoot({ type: 'postgres', url: db.url }),
+      ThreadlineCaptureModule.forRoot({}),
+      ThreadlineHealthModule.forRoot({}),
+    ],
+    check: (moduleRef) =>
+      expect(moduleRef.get(THREADLINE_OPERATOR_OPTIONS)).toMatchObject({
+        path: '/audit',
+        authorize: expect.any(Function),
+        coverageRefreshSeconds: 30,
+      }),
   });
 });

@@ -42,7 +42,9 @@ describe('exploration and export (real PostgreSQL)', () => {
     await db.query((await capture.triggerSql()).up);
     const context = app.get(ThreadlineContext);
     for (let i = 1; i <= 25; i++) {
-      await context.transaction(ActorRef.user(String(i % 3)), (m) => m.query(`INSERT INTO people VALUES ($1, $2, $3)`, [i, i === 1 ? TRICKY : `p${i}`, SECRET]));
+      await context.transaction(ActorRef.user(String(i % 3)), (m) =>
+        m.query(`INSERT INTO people VALUES ($1, $2, $3)`, [i, i === 1 ? TRICKY : `p${i}`, SECRET]),
+      );
     }
     queries = app.get(AuditQueryService);
     exports = app.get(ExportService);
@@ -53,7 +55,10 @@ describe('exploration and export (real PostgreSQL)', () => {
   });
 
   it.each([
-    [{ tabel: 'people' }, 'unknown filter "tabel"; allowed filters are exactly table, actorRef, from, to, correlationId'],
+    [
+      { tabel: 'people' },
+      'unknown filter "tabel"; allowed filters are exactly table, actorRef, from, to, correlationId',
+    ],
     [{ correlationId: 42 }, 'correlationId must be a string'],
     [{ correlationId: '   ' }, 'correlationId must not be blank'],
     [{ correlationId: 'x'.repeat(257) }, 'correlationId must be at most 256 bytes'],
@@ -81,8 +86,14 @@ describe('exploration and export (real PostgreSQL)', () => {
   });
 
   it('caps at maxRows with truncated and returnedCount', async () => {
-    expect(await exports.exportChanges({}, { format: 'ndjson', maxRows: 10 })).toMatchObject({ returnedCount: 10, truncated: true });
-    expect(await exports.exportChanges({}, { format: 'ndjson', maxRows: 25 })).toMatchObject({ returnedCount: 25, truncated: false });
+    expect(await exports.exportChanges({}, { format: 'ndjson', maxRows: 10 })).toMatchObject({
+      returnedCount: 10,
+      truncated: true,
+    });
+    expect(await exports.exportChanges({}, { format: 'ndjson', maxRows: 25 })).toMatchObject({
+      returnedCount: 25,
+      truncated: false,
+    });
     const json = JSON.parse((await exports.exportChanges({}, { format: 'json', maxRows: 3 })).body);
     expect(json).toMatchObject({ format_version: 1, returned_count: 3, truncated: true });
     expect(json.changes).toHaveLength(3);
@@ -92,7 +103,19 @@ describe('exploration and export (real PostgreSQL)', () => {
     const { body } = await exports.exportChanges({ table: 'people' }, { format: 'csv' });
     const rows: Record<string, string>[] = parse(body, { columns: true });
     expect(Object.keys(rows[0])).toEqual([
-      'id', 'transaction_id', 'table_schema', 'table_name', 'op', 'captured_at', 'table_pk', 'data_after', 'changed_fields', 'changed_from', 'transaction_json', 'correlation_id', 'action_id',
+      'id',
+      'transaction_id',
+      'table_schema',
+      'table_name',
+      'op',
+      'captured_at',
+      'table_pk',
+      'data_after',
+      'changed_fields',
+      'changed_from',
+      'transaction_json',
+      'correlation_id',
+      'action_id',
     ]);
     const first = rows.find((r) => JSON.parse(r.table_pk).id === 1)!;
     expect(JSON.parse(first.data_after).name).toBe(TRICKY);
@@ -110,13 +133,24 @@ describe('exploration and export (real PostgreSQL)', () => {
   });
 
   it('streams the export over HTTP with content type and file name, and answers bad parameters with 400 naming them', async () => {
-    const csv = await request(app.getHttpServer()).get('/audit/export?format=csv&table=people').set('x-role', 'auditor').expect(200);
+    const csv = await request(app.getHttpServer())
+      .get('/audit/export?format=csv&table=people')
+      .set('x-role', 'auditor')
+      .expect(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="audit-changes-.*\.csv"$/);
     expect(parse(csv.text, { columns: true })).toHaveLength(25);
-    const nd = await request(app.getHttpServer()).get('/audit/export?format=ndjson&actor=user:1').set('x-role', 'auditor').expect(200);
+    const nd = await request(app.getHttpServer())
+      .get('/audit/export?format=ndjson&actor=user:1')
+      .set('x-role', 'auditor')
+      .expect(200);
     expect(nd.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
-    expect(nd.text.trim().split('\n').every((line) => JSON.parse(line).transaction.actor_ref.id === '1')).toBe(true);
+    expect(
+      nd.text
+        .trim()
+        .split('\n')
+        .every((line) => JSON.parse(line).transaction.actor_ref.id === '1'),
+    ).toBe(true);
 
     const cases: [string, string][] = [
       ['/audit/export?format=xml', 'format must be one of the following values: csv, json, ndjson'],
@@ -134,11 +168,24 @@ describe('exploration and export (real PostgreSQL)', () => {
   it('fails closed: 403 with no audit data when authorize says no or throws; refuses to mount without authorize', async () => {
     const denied = await request(app.getHttpServer()).get('/audit/timeline').expect(403);
     expect(denied.body).toEqual({ statusCode: 403, message: 'not authorized for audit routes', error: 'Forbidden' });
-    await expect(boot({})).rejects.toThrow('operator.authorize is required to mount the audit pages and routes at /audit');
-    for (const operator of [{ authorize: () => false }, { authorize: () => { throw new Error('boom'); } }] as OperatorOptions[]) {
+    await expect(boot({})).rejects.toThrow(
+      'operator.authorize is required to mount the audit pages and routes at /audit',
+    );
+    for (const operator of [
+      { authorize: () => false },
+      {
+        authorize: () => {
+          throw new Error('boom');
+        },
+      },
+    ] as OperatorOptions[]) {
       const closed = await boot(operator);
       try {
-        for (const url of ['/audit/timeline', '/audit/export?format=json', '/audit/transactions/00000000-0000-0000-0000-000000000000/changes']) {
+        for (const url of [
+          '/audit/timeline',
+          '/audit/export?format=json',
+          '/audit/transactions/00000000-0000-0000-0000-000000000000/changes',
+        ]) {
           const res = await request(closed.getHttpServer()).get(url).set('x-role', 'auditor').expect(403);
           expect(JSON.stringify(res.body)).not.toMatch(/people|REDACTED|changes/);
         }
@@ -152,19 +199,26 @@ describe('exploration and export (real PostgreSQL)', () => {
     const BULK = 2500; // about 1.5 MB of NDJSON: many COPY chunks
     /** `rows` synthetic changes of a table that exists only in the audit log; three share each captured_at, so keyset pages split ties. */
     async function insertChanges(table: string, rows: number, noteRepeat: number): Promise<void> {
-      await db.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, captured_at)
+      await db.query(
+        `INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, captured_at)
         SELECT '00000000-0000-0000-0000-00000000b01c', 'public', $1, 'insert', jsonb_build_object('id', g),
                jsonb_build_object('id', g, 'note', repeat('é,"\\', $2) || g), now() - (g / 3) * interval '1 millisecond'
-        FROM generate_series(1, $3::int) g`, [table, noteRepeat, rows]);
+        FROM generate_series(1, $3::int) g`,
+        [table, noteRepeat, rows],
+      );
     }
     beforeAll(async () => {
-      await db.query(`INSERT INTO audit_transactions (id, txid, occurred_at, actor_ref) VALUES ('00000000-0000-0000-0000-00000000b01c', 1, now(), '{"type":"system","id":"bulk"}')`);
+      await db.query(
+        `INSERT INTO audit_transactions (id, txid, occurred_at, actor_ref) VALUES ('00000000-0000-0000-0000-00000000b01c', 1, now(), '{"type":"system","id":"bulk"}')`,
+      );
       await insertChanges('bulk_export', BULK, 100);
       await insertChanges('bulk_http', 10_000, 2000); // about 80 MB: far more than socket buffers, so the COPY is still running when the client leaves
     });
 
     async function activeCopies(): Promise<number[]> {
-      const rows: { pid: number }[] = await db.query(`SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()`);
+      const rows: { pid: number }[] = await db.query(
+        `SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()`,
+      );
       return rows.map((r) => r.pid);
     }
     /** Whether the backend has gone within a few seconds (a connection pooled mid-COPY would stay). */
@@ -182,19 +236,40 @@ describe('exploration and export (real PostgreSQL)', () => {
       for await (const change of queries.streamChanges({ table: 'bulk_export' })) ids.push(change.id);
       expect(ids).toHaveLength(BULK);
       const cases: [number | null, number | undefined][] = [
-        [1, undefined], [999, 1000], [1000, 1000], [1000, 500], [BULK - 1, undefined], [BULK, 1000], [BULK, 700], [BULK + 1, 1250], [null, undefined], [null, 1000], [300, 3], [301, 3],
+        [1, undefined],
+        [999, 1000],
+        [1000, 1000],
+        [1000, 500],
+        [BULK - 1, undefined],
+        [BULK, 1000],
+        [BULK, 700],
+        [BULK + 1, 1250],
+        [null, undefined],
+        [null, 1000],
+        [300, 3],
+        [301, 3],
       ];
       for (const [maxRows, pageRows] of cases) {
         const expected = maxRows === null ? BULK : Math.min(maxRows, BULK);
         const truncated = maxRows !== null && maxRows < BULK;
         const label = { maxRows, pageRows };
         const nd = await exports.exportChanges({ table: 'bulk_export' }, { format: 'ndjson', maxRows, pageRows });
-        expect({ ...label, returnedCount: nd.returnedCount, truncated: nd.truncated }).toEqual({ ...label, returnedCount: expected, truncated });
+        expect({ ...label, returnedCount: nd.returnedCount, truncated: nd.truncated }).toEqual({
+          ...label,
+          returnedCount: expected,
+          truncated,
+        });
         const rows = nd.body.split('\n');
         expect(rows.pop()).toBe('');
         expect(rows.map((line) => JSON.parse(line).id)).toEqual(ids.slice(0, expected));
-        const json = JSON.parse((await exports.exportChanges({ table: 'bulk_export' }, { format: 'json', maxRows, pageRows })).body);
-        expect({ ...label, returned_count: json.returned_count, truncated: json.truncated }).toEqual({ ...label, returned_count: expected, truncated });
+        const json = JSON.parse(
+          (await exports.exportChanges({ table: 'bulk_export' }, { format: 'json', maxRows, pageRows })).body,
+        );
+        expect({ ...label, returned_count: json.returned_count, truncated: json.truncated }).toEqual({
+          ...label,
+          returned_count: expected,
+          truncated,
+        });
         expect(json.changes.map((c: { id: string }) => c.id)).toEqual(ids.slice(0, expected));
         const csv = await exports.exportChanges({ table: 'bulk_export' }, { format: 'csv', maxRows, pageRows });
         const parsed: Record<string, string>[] = parse(csv.body, { columns: true });
@@ -203,17 +278,26 @@ describe('exploration and export (real PostgreSQL)', () => {
         expect(image.note).toBe(`${'é,"\\'.repeat(100)}${image.id}`);
       }
       expect(await activeCopies()).toEqual([]);
-      await expect(exports.exportChanges({}, { format: 'csv', pageRows: 0 })).rejects.toThrow('pageRows must be a positive integer (got 0)');
+      await expect(exports.exportChanges({}, { format: 'csv', pageRows: 0 })).rejects.toThrow(
+        'pageRows must be a positive integer (got 0)',
+      );
     });
 
     it('takes filter values as quoted literals, never as SQL', async () => {
       const hostile = `x'); DROP TABLE people; -- \\' \\`;
       const context = app.get(ThreadlineContext);
-      await context.run({ correlationId: hostile }, () => context.transaction(ActorRef.user('9'), (m) => m.query(`UPDATE people SET name = 'hostile' WHERE id = 2`)));
+      await context.run({ correlationId: hostile }, () =>
+        context.transaction(ActorRef.user('9'), (m) => m.query(`UPDATE people SET name = 'hostile' WHERE id = 2`)),
+      );
       const timeline = await queries.timeline({ correlationId: hostile });
       expect(timeline.changes).toHaveLength(1);
       const nd = await exports.exportChanges({ correlationId: hostile }, { format: 'ndjson' });
-      expect(nd.body.trim().split('\n').map((l) => JSON.parse(l))).toEqual(timeline.changes);
+      expect(
+        nd.body
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l)),
+      ).toEqual(timeline.changes);
       expect(await db.query(`SELECT count(*)::int AS n FROM people`)).toEqual([{ n: 25 }]);
     });
 
@@ -230,21 +314,25 @@ describe('exploration and export (real PostgreSQL)', () => {
       await app.listen(0);
       const { port } = app.getHttpServer().address();
       pid = await new Promise<number>((resolve, reject) => {
-        const req = get({ port, path: '/audit/export?format=ndjson&table=bulk_http&maxRows=10000', headers: { 'x-role': 'auditor' } }, (res) => {
-          res.once('data', async () => {
-            res.pause();
-            const [copying] = await activeCopies();
-            req.destroy(); // the browser tab closed after the first bytes
-            resolve(copying);
-          });
-        });
+        const req = get(
+          { port, path: '/audit/export?format=ndjson&table=bulk_http&maxRows=10000', headers: { 'x-role': 'auditor' } },
+          (res) => {
+            res.once('data', async () => {
+              res.pause();
+              const [copying] = await activeCopies();
+              req.destroy(); // the browser tab closed after the first bytes
+              resolve(copying);
+            });
+          },
+        );
         req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
       });
       expect(pid).toBeGreaterThan(0);
       expect(await backendGone(pid)).toBe(true);
       // every pooled connection is still usable (none was returned mid-COPY)
       const people = (await queries.timeline({ table: 'people' }, { limit: 1000 })).changes.length;
-      for (let i = 0; i < 12; i++) expect((await exports.exportChanges({ table: 'people' }, { format: 'csv' })).returnedCount).toBe(people);
+      for (let i = 0; i < 12; i++)
+        expect((await exports.exportChanges({ table: 'people' }, { format: 'csv' })).returnedCount).toBe(people);
     });
   });
 });

@@ -24,7 +24,8 @@ class LastQuery extends AbstractLogger {
 
 /** Every plan node that scans audit_changes sequentially. */
 function seqScansOfChanges(plan: Record<string, unknown>): string[] {
-  const here = plan['Node Type'] === 'Seq Scan' && plan['Relation Name'] === 'audit_changes' ? ['Seq Scan on audit_changes'] : [];
+  const here =
+    plan['Node Type'] === 'Seq Scan' && plan['Relation Name'] === 'audit_changes' ? ['Seq Scan on audit_changes'] : [];
   return here.concat(((plan.Plans as Record<string, unknown>[]) ?? []).flatMap(seqScansOfChanges));
 }
 
@@ -57,7 +58,11 @@ describe(`every exploration query uses an index with ${CHANGES.toLocaleString('e
     await db.query('ANALYZE audit_transactions');
     await db.query('ANALYZE audit_actions');
     const moduleRef = await Test.createTestingModule({
-      imports: [TypeOrmModule.forRoot({ type: 'postgres', url: db.url, logger, logging: true }), ThreadlineCaptureModule.forRoot({}), ThreadlineExportModule.forRoot({ mountAt: false })],
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, logger, logging: true }),
+        ThreadlineCaptureModule.forRoot({}),
+        ThreadlineExportModule.forRoot({ mountAt: false }),
+      ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
@@ -74,7 +79,10 @@ describe(`every exploration query uses an index with ${CHANGES.toLocaleString('e
   };
   const shapes: [string, () => Promise<unknown>][] = [
     ['timeline, no filter', () => queries.timeline({})],
-    ['timeline by time window', () => queries.timeline({ from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() })],
+    [
+      'timeline by time window',
+      () => queries.timeline({ from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() }),
+    ],
     ['timeline by table', () => queries.timeline({ table: 't3' })],
     ['timeline by table, next page', page2],
     ['timeline by actor', () => queries.timeline({ actorRef: 'user:42' })],
@@ -88,7 +96,9 @@ describe(`every exploration query uses an index with ${CHANGES.toLocaleString('e
 
   it.each(shapes)('%s: no sequential scan of audit_changes', async (_name, run) => {
     await run();
-    const [{ 'QUERY PLAN': plan }] = await app.get(AuditQueryService)['dataSource'].query(`EXPLAIN (FORMAT JSON) ${logger.sql}`, logger.params);
+    const [{ 'QUERY PLAN': plan }] = await app
+      .get(AuditQueryService)
+      ['dataSource'].query(`EXPLAIN (FORMAT JSON) ${logger.sql}`, logger.params);
     expect(seqScansOfChanges(plan[0].Plan)).toEqual([]);
   });
 
@@ -104,7 +114,9 @@ describe(`every exploration query uses an index with ${CHANGES.toLocaleString('e
     await db.query(`ANALYZE audit_actions`);
     await db.query(`ANALYZE audit_transactions`);
     await queries.timeline({ correlationId: 'corr-5000' });
-    const [{ 'QUERY PLAN': plan }] = await app.get(AuditQueryService)['dataSource'].query(`EXPLAIN (FORMAT JSON) ${logger.sql}`, logger.params);
+    const [{ 'QUERY PLAN': plan }] = await app
+      .get(AuditQueryService)
+      ['dataSource'].query(`EXPLAIN (FORMAT JSON) ${logger.sql}`, logger.params);
     expect(seqScansOfChanges(plan[0].Plan)).toEqual([]);
   });
 
@@ -114,5 +126,4 @@ describe(`every exploration query uses an index with ${CHANGES.toLocaleString('e
     );
     expect(seqScansOfChanges(plan[0].Plan)).not.toEqual([]);
   });
-
 });

@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BASELINE_SOURCE, CaptureService, parseTableName, ResolvedCaptureOptions, SnapshotSql, tableOptionsFor, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import {
+  BASELINE_SOURCE,
+  CaptureService,
+  parseTableName,
+  ResolvedCaptureOptions,
+  SnapshotSql,
+  tableOptionsFor,
+  THREADLINE_CAPTURE_OPTIONS,
+} from '@threadline/capture';
 import { qualified, ThreadlineError } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CoverageService } from './coverage.service';
@@ -81,7 +89,9 @@ export class BaselineService {
   async baseline(name: string, options: BaselineOptions = {}): Promise<BaselineResult> {
     const batchSize = options.batchSize ?? 1000;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
-      throw new BaselineError(`batchSize must be an integer from 1 to 100000 (got ${JSON.stringify(options.batchSize)})`);
+      throw new BaselineError(
+        `batchSize must be an integer from 1 to 100000 (got ${JSON.stringify(options.batchSize)})`,
+      );
     }
     if (options.maxBatches !== undefined && (!Number.isInteger(options.maxBatches) || options.maxBatches < 1)) {
       throw new BaselineError(`maxBatches must be a positive integer (got ${JSON.stringify(options.maxBatches)})`);
@@ -111,24 +121,37 @@ export class BaselineService {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtext('threadline:baseline'), hashtext($1)) AS locked`, [table]);
+      const [{ locked }] = await runner.query(
+        `SELECT pg_try_advisory_lock(hashtext('threadline:baseline'), hashtext($1)) AS locked`,
+        [table],
+      );
       if (!locked) return { ...result, status: 'busy' };
       try {
         // Read again under the lock: a run that just finished may have closed it.
-        const baseline = (await this.openBaseline(table, runner)) ?? (await this.createBaseline(table, runner, batchSize));
+        const baseline =
+          (await this.openBaseline(table, runner)) ?? (await this.createBaseline(table, runner, batchSize));
         result.transactionId = baseline.id;
         let cursor = baseline.meta.cursor ?? null;
         for (;;) {
-          if (options.maxBatches !== undefined && result.batches >= options.maxBatches) return { ...result, status: 'stopped' };
+          if (options.maxBatches !== undefined && result.batches >= options.maxBatches)
+            return { ...result, status: 'stopped' };
           const batch = await this.writeBatch(runner, baseline.id, sql, cursor, batchSize, table);
           result.batches++;
           result.written += batch.written;
           result.snapshots = batch.snapshots;
           cursor = batch.lastPk ?? cursor;
-          options.onBatch?.({ table, batch: result.batches, written: result.written, total: result.rowsWithoutHistory });
+          options.onBatch?.({
+            table,
+            batch: result.batches,
+            written: result.written,
+            total: result.rowsWithoutHistory,
+          });
           if (batch.locked < batchSize) break;
         }
-        await runner.query(`UPDATE ${this.transactions} SET meta = meta || jsonb_build_object('completed_at', clock_timestamp()) WHERE id = $1`, [baseline.id]);
+        await runner.query(
+          `UPDATE ${this.transactions} SET meta = meta || jsonb_build_object('completed_at', clock_timestamp()) WHERE id = $1`,
+          [baseline.id],
+        );
         return { ...result, status: 'complete' };
       } finally {
         await runner.query(`SELECT pg_advisory_unlock(hashtext('threadline:baseline'), hashtext($1))`, [table]);
@@ -144,16 +167,23 @@ export class BaselineService {
     const coverage = (await this.coverage.triggerCoverage()).find((t) => tableKey(t) === table);
     if (!coverage) throw new BaselineError(`${table} is not a table in the database`);
     if (!coverage.covered) {
-      throw new BaselineError(`${table} has no Threadline triggers (missing: ${coverage.missingTriggers.join(', ')}); run gen-triggers and migrate first, or writes made during the baseline would go unrecorded`);
+      throw new BaselineError(
+        `${table} has no Threadline triggers (missing: ${coverage.missingTriggers.join(', ')}); run gen-triggers and migrate first, or writes made during the baseline would go unrecorded`,
+      );
     }
     const [redaction] = await this.redaction.redactionPolicy([tableOptionsFor(this.options, ref.schema, ref.table)]);
     if (redaction.status !== 'matches') {
       const why = redaction.status === 'drift' ? redaction.differences.join('; ') : redaction.reason;
-      throw new BaselineError(`${table}: ${redaction.label} (${why}); regenerate its triggers first, so snapshots are redacted exactly as its changes are`);
+      throw new BaselineError(
+        `${table}: ${redaction.label} (${why}); regenerate its triggers first, so snapshots are redacted exactly as its changes are`,
+      );
     }
   }
 
-  private async openBaseline(table: string, db: { query(sql: string, params: unknown[]): Promise<OpenBaseline[]> } = this.dataSource): Promise<OpenBaseline | undefined> {
+  private async openBaseline(
+    table: string,
+    db: { query(sql: string, params: unknown[]): Promise<OpenBaseline[]> } = this.dataSource,
+  ): Promise<OpenBaseline | undefined> {
     const [row] = await db.query(
       `SELECT id, meta FROM ${this.transactions} WHERE source = $1 AND meta ->> 'table' = $2 AND NOT meta ? 'completed_at' ORDER BY occurred_at DESC LIMIT 1`,
       [BASELINE_SOURCE, table],
@@ -172,13 +202,29 @@ export class BaselineService {
   }
 
   /** One batch and its cursor in one short transaction; a deadlock with an application write is retried. */
-  private async writeBatch(runner: QueryRunner, id: string, sql: SnapshotSql, cursor: Record<string, unknown> | null, limit: number, table: string) {
+  private async writeBatch(
+    runner: QueryRunner,
+    id: string,
+    sql: SnapshotSql,
+    cursor: Record<string, unknown> | null,
+    limit: number,
+    table: string,
+  ) {
     const from = cursor ? [JSON.stringify(cursor)] : [];
     for (let attempt = 1; ; attempt++) {
       await runner.startTransaction();
       try {
         const [{ locked, last_pk }] = await runner.query(cursor ? sql.lock.next : sql.lock.first, [...from, limit]);
-        const written = locked === 0 ? 0 : (await runner.query(cursor ? sql.write.next : sql.write.first, [id, ...from, JSON.stringify(last_pk)], true)).affected ?? 0;
+        const written =
+          locked === 0
+            ? 0
+            : ((
+                await runner.query(
+                  cursor ? sql.write.next : sql.write.first,
+                  [id, ...from, JSON.stringify(last_pk)],
+                  true,
+                )
+              ).affected ?? 0);
         const {
           records: [{ snapshots }],
         } = await runner.query(
@@ -188,7 +234,12 @@ export class BaselineService {
           true,
         );
         await runner.commitTransaction();
-        return { locked: Number(locked), written: Number(written), lastPk: last_pk as Record<string, unknown> | null, snapshots: Number(snapshots) };
+        return {
+          locked: Number(locked),
+          written: Number(written),
+          lastPk: last_pk as Record<string, unknown> | null,
+          snapshots: Number(snapshots),
+        };
       } catch (error) {
         await runner.rollbackTransaction();
         const code = (error as { driverError?: { code?: string } }).driverError?.code;

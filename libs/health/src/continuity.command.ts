@@ -22,7 +22,10 @@ interface ContinuityFlags {
  * `continuity [--table NAME] [--json]`: explains the T0 cutover and checks each table exists and is covered.
  * `continuity --baseline --table NAME [--execute]`: records a snapshot of each existing row without history.
  */
-@Command({ name: 'continuity', description: 'Explain the capture cutover (T0), check each audited table is covered, or --baseline its existing rows' })
+@Command({
+  name: 'continuity',
+  description: 'Explain the capture cutover (T0), check each audited table is covered, or --baseline its existing rows',
+})
 export class ContinuityCommand extends CommandRunner {
   constructor(
     private readonly continuity: ContinuityService,
@@ -38,32 +41,58 @@ export class ContinuityCommand extends CommandRunner {
         throw new ThreadlineError('--execute, --batch-size and --max-batches go with --baseline');
       }
       const tables = await this.continuity.check(flags.table);
-      if (tables.length === 0) throw new ThreadlineError('no tables to check: pass --table NAME or list tables under capture.tables');
+      if (tables.length === 0)
+        throw new ThreadlineError('no tables to check: pass --table NAME or list tables under capture.tables');
       if (flags.json) commandOutput.json({ explanation: EXPLANATION.replace(/\n/g, ' '), tables });
       else commandOutput.text(`${EXPLANATION}\n\n${tables.map(describe).join('\n')}`);
       const failing = tables.filter((t) => t.problem);
-      if (failing.length) commandOutput.fail(new ThreadlineError(`continuity check failed:\n  - ${failing.map((t) => t.problem).join('\n  - ')}`));
+      if (failing.length)
+        commandOutput.fail(
+          new ThreadlineError(`continuity check failed:\n  - ${failing.map((t) => t.problem).join('\n  - ')}`),
+        );
     } catch (error) {
       commandOutput.fail(error);
     }
   }
 
   private async baseline(flags: ContinuityFlags): Promise<void> {
-    if (!flags.table?.length) throw new ThreadlineError('--baseline needs --table NAME (repeatable): the tables whose existing rows get a snapshot');
-    if (flags.execute && flags.dryRun) throw new ThreadlineError('--execute and --dry-run contradict each other; without --execute the baseline is a dry run');
+    if (!flags.table?.length)
+      throw new ThreadlineError(
+        '--baseline needs --table NAME (repeatable): the tables whose existing rows get a snapshot',
+      );
+    if (flags.execute && flags.dryRun)
+      throw new ThreadlineError(
+        '--execute and --dry-run contradict each other; without --execute the baseline is a dry run',
+      );
     const results: BaselineResult[] = [];
     const report = progressReporter(flags.json === true);
     for (const table of flags.table) {
-      results.push(await this.baselines.baseline(table, { execute: flags.execute, batchSize: flags.batchSize, maxBatches: flags.maxBatches, onBatch: report }));
+      results.push(
+        await this.baselines.baseline(table, {
+          execute: flags.execute,
+          batchSize: flags.batchSize,
+          maxBatches: flags.maxBatches,
+          onBatch: report,
+        }),
+      );
     }
     if (report && process.stderr.isTTY) process.stderr.write('\n');
     if (flags.json) commandOutput.json({ baselines: results });
     else commandOutput.text(results.map(describeBaseline).join('\n'));
     const busy = results.filter((r) => r.status === 'busy');
-    if (busy.length) commandOutput.fail(new ThreadlineError(`another baseline of ${busy.map((r) => r.table).join(', ')} is running; nothing written for it`), 2);
+    if (busy.length)
+      commandOutput.fail(
+        new ThreadlineError(
+          `another baseline of ${busy.map((r) => r.table).join(', ')} is running; nothing written for it`,
+        ),
+        2,
+      );
   }
 
-  @Option({ flags: '--baseline', description: 'Record one snapshot change per existing row without history (dry run unless --execute)' })
+  @Option({
+    flags: '--baseline',
+    description: 'Record one snapshot change per existing row without history (dry run unless --execute)',
+  })
   parseBaseline(): boolean {
     return true;
   }
@@ -73,7 +102,10 @@ export class ContinuityCommand extends CommandRunner {
     return true;
   }
 
-  @Option({ flags: '--batch-size <n>', description: 'With --baseline: rows per batch, one short transaction each (default 1000)' })
+  @Option({
+    flags: '--batch-size <n>',
+    description: 'With --baseline: rows per batch, one short transaction each (default 1000)',
+  })
   parseBatchSize(value: string): number {
     return parsePositiveInteger('--batch-size', value);
   }
@@ -88,7 +120,10 @@ export class ContinuityCommand extends CommandRunner {
     return [...previous, value];
   }
 
-  @Option({ flags: '--dry-run', description: 'Write nothing (the check never writes; a baseline writes only with --execute)' })
+  @Option({
+    flags: '--dry-run',
+    description: 'Write nothing (the check never writes; a baseline writes only with --execute)',
+  })
   parseDryRun(): boolean {
     return true;
   }

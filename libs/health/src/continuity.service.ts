@@ -37,7 +37,9 @@ export class ContinuityService {
   }
 
   async check(tables?: string[]): Promise<TableContinuity[]> {
-    const names = tables?.length ? tables.map(parseTableName) : (this.capture?.tables ?? []).map((t) => ({ schema: t.schema, table: t.table }));
+    const names = tables?.length
+      ? tables.map(parseTableName)
+      : (this.capture?.tables ?? []).map((t) => ({ schema: t.schema, table: t.table }));
     const coverage = new Map((await this.coverage.triggerCoverage()).map((t) => [tableKey(t), t]));
     const result: TableContinuity[] = [];
     for (const name of names) {
@@ -47,11 +49,24 @@ export class ContinuityService {
         [name.schema, name.table],
       );
       if (!exists) {
-        result.push({ table: key, exists: false, covered: false, rows: 0, rowsWithHistory: 0, firstCapturedAt: null, problem: `${key} is not a table in the database` });
+        result.push({
+          table: key,
+          exists: false,
+          covered: false,
+          rows: 0,
+          rowsWithHistory: 0,
+          firstCapturedAt: null,
+          problem: `${key} is not a table in the database`,
+        });
         continue;
       }
       const estimate = Number(exists.estimate);
-      const rows = estimate >= 0 && estimate > 100_000 ? estimate : Number((await this.dataSource.query(`SELECT count(*) AS n FROM ${qualified(name.schema, name.table)}`))[0].n);
+      const rows =
+        estimate >= 0 && estimate > 100_000
+          ? estimate
+          : Number(
+              (await this.dataSource.query(`SELECT count(*) AS n FROM ${qualified(name.schema, name.table)}`))[0].n,
+            );
       const [history] = await this.dataSource.query(
         `SELECT count(DISTINCT table_pk)::bigint AS rows, min(captured_at) AS first FROM ${this.changes} WHERE table_schema = $1 AND table_name = $2`,
         [name.schema, name.table],
@@ -64,7 +79,9 @@ export class ContinuityService {
         rows,
         rowsWithHistory: Number(history.rows),
         firstCapturedAt: history.first ? new Date(history.first).toISOString() : null,
-        ...(!covered && { problem: `${key} has no Threadline triggers (missing: ${coverage.get(key)?.missingTriggers.join(', ')}); run gen-triggers and migrate` }),
+        ...(!covered && {
+          problem: `${key} has no Threadline triggers (missing: ${coverage.get(key)?.missingTriggers.join(', ')}); run gen-triggers and migrate`,
+        }),
       });
     }
     return result;

@@ -8,20 +8,27 @@ interface CoverageFlags {
 }
 
 function humanReport(r: CoverageReport): string {
-  const line = (label: string, names: string[]) => `${label} (${names.length})${names.length ? `: ${names.join(', ')}` : ''}`;
+  const line = (label: string, names: string[]) =>
+    `${label} (${names.length})${names.length ? `: ${names.join(', ')}` : ''}`;
   return [
     line('covered', r.covered),
     line('uncovered, expected to be covered', r.uncoveredExpected),
     line('expected but not a table', r.missingExpected),
     line('uncovered by design (expectedUncoveredTables)', r.expectedUncovered),
     line(`unclassified, uncovered${r.strict ? ' (fails under --strict)' : ' (informational)'}`, r.unclassified),
-    line('capture drift (deployed capture differs from the configuration or the table)', r.drift.map((d) => d.table)),
+    line(
+      'capture drift (deployed capture differs from the configuration or the table)',
+      r.drift.map((d) => d.table),
+    ),
     ...r.drift.flatMap((d) => d.differences.map((difference) => `  ${d.table}: ${difference}`)),
   ].join('\n');
 }
 
 /** `verify-coverage`: exit 1 when an expected table is uncovered or missing, or any table's capture drifted (also unclassified ones with --strict). For CI. */
-@Command({ name: 'verify-coverage', description: 'Fail (exit 1) when a table in expectedTables is uncovered or missing, or deployed capture drifted' })
+@Command({
+  name: 'verify-coverage',
+  description: 'Fail (exit 1) when a table in expectedTables is uncovered or missing, or deployed capture drifted',
+})
 export class VerifyCoverageCommand extends CommandRunner {
   constructor(private readonly coverage: CoverageService) {
     super();
@@ -31,13 +38,20 @@ export class VerifyCoverageCommand extends CommandRunner {
     try {
       const report = await this.coverage.report({ strict: flags.strict });
       if (flags.json) commandOutput.json(report);
-      else commandOutput.text(`${humanReport(report)}\n${report.ok ? 'OK: every expected table is covered' : 'FAILED'}`);
+      else
+        commandOutput.text(`${humanReport(report)}\n${report.ok ? 'OK: every expected table is covered' : 'FAILED'}`);
       if (!report.ok || report.drift.length > 0) {
         const reasons = [
           ...report.drift.flatMap((d) => d.differences.map((difference) => `${d.table}: ${difference}`)),
-          ...report.uncoveredExpected.map((t) => `${t} is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)`),
+          ...report.uncoveredExpected.map(
+            (t) => `${t} is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)`,
+          ),
           ...report.missingExpected.map((t) => `${t} is in expectedTables but is not a table`),
-          ...(report.strict ? report.unclassified.map((t) => `${t} is uncovered and in neither expectedTables nor expectedUncoveredTables (strict)`) : []),
+          ...(report.strict
+            ? report.unclassified.map(
+                (t) => `${t} is uncovered and in neither expectedTables nor expectedUncoveredTables (strict)`,
+              )
+            : []),
         ];
         commandOutput.fail(new ThreadlineError(`verify-coverage failed:\n  - ${reasons.join('\n  - ')}`));
       }

@@ -1,6 +1,22 @@
 import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { AUDIT_TABLES, captureDifferences, readDeployedCapture, resolveCaptureOptions, tableOptionsFor, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS, TRIGGER_PREFIX, triggerNamesFor } from '@threadline/capture';
-import { HealthCheckedEvent, HealthErrorEvent, InvalidOptionsError, qualified, threadlineEvents } from '@threadline/core';
+import {
+  AUDIT_TABLES,
+  captureDifferences,
+  readDeployedCapture,
+  resolveCaptureOptions,
+  tableOptionsFor,
+  ResolvedCaptureOptions,
+  THREADLINE_CAPTURE_OPTIONS,
+  TRIGGER_PREFIX,
+  triggerNamesFor,
+} from '@threadline/capture';
+import {
+  HealthCheckedEvent,
+  HealthErrorEvent,
+  InvalidOptionsError,
+  qualified,
+  threadlineEvents,
+} from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { THREADLINE_COVERAGE_POLICY } from './health.constants';
 import { CoveragePolicy, TableName, tableKey } from './health.options';
@@ -63,7 +79,9 @@ export class CoverageService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const names = [...this.policy.expectedTables, ...this.policy.expectedUncoveredTables];
     if (names.length === 0) return;
-    const [{ installed }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS installed`, [qualified(this.auditSchema, 'audit_changes')]);
+    const [{ installed }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS installed`, [
+      qualified(this.auditSchema, 'audit_changes'),
+    ]);
     if (!installed) return;
     const missing = await this.missingTables(names);
     if (missing.length) {
@@ -97,7 +115,10 @@ export class CoverageService implements OnApplicationBootstrap {
     } catch (error) {
       this.consecutiveFailures++;
       if (threadlineEvents.healthError.hasSubscribers) {
-        const event: HealthErrorEvent = { error: error instanceof Error ? error.message : String(error), consecutiveFailures: this.consecutiveFailures };
+        const event: HealthErrorEvent = {
+          error: error instanceof Error ? error.message : String(error),
+          consecutiveFailures: this.consecutiveFailures,
+        };
         threadlineEvents.healthError.publish(event);
       }
       throw error;
@@ -113,27 +134,36 @@ export class CoverageService implements OnApplicationBootstrap {
       uncoveredExpected: tables.filter((t) => !t.covered && expected.has(tableKey(t))).map(tableKey),
       missingExpected: [...expected].filter((k) => !byKey.has(k)),
       expectedUncovered: tables.filter((t) => !t.covered && expectedUncovered.has(tableKey(t))).map(tableKey),
-      unclassified: tables.filter((t) => !t.covered && !expected.has(tableKey(t)) && !expectedUncovered.has(tableKey(t))).map(tableKey),
+      unclassified: tables
+        .filter((t) => !t.covered && !expected.has(tableKey(t)) && !expectedUncovered.has(tableKey(t)))
+        .map(tableKey),
       drift: drift.map((d) => ({ table: d.table, expected: expected.has(d.table), differences: d.differences })),
       ok: false,
       strict,
     };
     // A partition without capture is an uncovered table, in the bucket of the table it belongs to.
-    for (const d of drift) (expected.has(d.table) ? report.uncoveredExpected : report.unclassified).push(...d.partitions);
+    for (const d of drift)
+      (expected.has(d.table) ? report.uncoveredExpected : report.unclassified).push(...d.partitions);
     report.ok =
       report.uncoveredExpected.length === 0 &&
       report.missingExpected.length === 0 &&
       report.drift.every((d) => !d.expected) &&
       (!strict || (report.unclassified.length === 0 && report.drift.length === 0));
     if (threadlineEvents.healthChecked.hasSubscribers) {
-      const event: HealthCheckedEvent = { covered: report.covered.length, uncovered: tables.length - report.covered.length, unclassified: report.unclassified.length };
+      const event: HealthCheckedEvent = {
+        covered: report.covered.length,
+        uncovered: tables.length - report.covered.length,
+        unclassified: report.unclassified.length,
+      };
       threadlineEvents.healthChecked.publish(event);
     }
     return report;
   }
 
   /** Drift of every covered table and every configured one that exists. */
-  private async captureDrift(tables: TableCoverage[]): Promise<{ table: string; differences: string[]; partitions: string[] }[]> {
+  private async captureDrift(
+    tables: TableCoverage[],
+  ): Promise<{ table: string; differences: string[]; partitions: string[] }[]> {
     const existing = new Set(tables.map(tableKey));
     const checked = new Map<string, TableName>();
     for (const t of tables) if (t.covered) checked.set(tableKey(t), t);

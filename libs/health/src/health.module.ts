@@ -16,7 +16,11 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
 @Module({
   imports: [TerminusModule],
   providers: [
-    { provide: THREADLINE_COVERAGE_POLICY, useFactory: (o: HealthOptions | undefined) => resolveCoveragePolicy(o), inject: [HEALTH_MODULE_OPTIONS] },
+    {
+      provide: THREADLINE_COVERAGE_POLICY,
+      useFactory: (o: HealthOptions | undefined) => resolveCoveragePolicy(o),
+      inject: [HEALTH_MODULE_OPTIONS],
+    },
     CoverageService,
     ContinuityService,
     BaselineService,
@@ -29,6 +33,13 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
     PolicyCommand,
     PolicyShowCommand,
   ],
-  exports: [THREADLINE_COVERAGE_POLICY, CoverageService, ContinuityService, BaselineService, RedactionPolicyService, ThreadlineCoverageIndicator],
+  exports: [
+    THREADLINE_COVERAGE_POLICY,
+    CoverageService,
+    ContinuityService,
+    BaselineService,
+    RedactionPolicyService,
+    ThreadlineCoverageIndicator,
+  ],
 })
 export class ThreadlineHealthModule extends HealthConfigurableModule {}

@@ -37,13 +37,22 @@ export function resolveCoveragePolicy(options: HealthOptions | undefined): Cover
     .filter((k) => !KEYS.includes(k))
     .map((k) => `health.${k} is not a known option (allowed: ${KEYS.join(', ')})`);
   for (const key of ['schemas', 'expectedTables', 'expectedUncoveredTables'] as const) {
-    if (o[key] !== undefined && !isNameList(o[key])) problems.push(`health.${key} must be an array of table names (got ${JSON.stringify(o[key])})`);
+    if (o[key] !== undefined && !isNameList(o[key]))
+      problems.push(`health.${key} must be an array of table names (got ${JSON.stringify(o[key])})`);
   }
   if (o.strict !== undefined && typeof o.strict !== 'boolean') problems.push('health.strict must be true or false');
   const expected = isNameList(o.expectedTables) ? o.expectedTables!.map(parseTableName) : [];
   const uncovered = isNameList(o.expectedUncoveredTables) ? o.expectedUncoveredTables!.map(parseTableName) : [];
   const both = expected.filter((e) => uncovered.some((u) => tableKey(u) === tableKey(e))).map(tableKey);
-  if (both.length) problems.push(`health: ${both.join(', ')} listed in both expectedTables and expectedUncoveredTables; a table is either audited or not`);
+  if (both.length)
+    problems.push(
+      `health: ${both.join(', ')} listed in both expectedTables and expectedUncoveredTables; a table is either audited or not`,
+    );
   if (problems.length) throw new InvalidOptionsError(`Invalid Threadline options:\n  - ${problems.join('\n  - ')}`);
-  return { schemas: o.schemas ?? ['public'], expectedTables: expected, expectedUncoveredTables: uncovered, strict: o.strict ?? false };
+  return {
+    schemas: o.schemas ?? ['public'],
+    expectedTables: expected,
+    expectedUncoveredTables: uncovered,
+    strict: o.strict ?? false,
+  };
 }

@@ -21,7 +21,9 @@ export class PolicyShowCommand extends CommandRunner {
       const coverage = await this.coverage.report();
       const uncoveredExpected = [...coverage.uncoveredExpected, ...coverage.missingExpected];
       const reasons = [
-        ...(notMatching.length ? [`deployed capture does not match the configuration for ${notMatching.map((t) => t.table).join(', ')}`] : []),
+        ...(notMatching.length
+          ? [`deployed capture does not match the configuration for ${notMatching.map((t) => t.table).join(', ')}`]
+          : []),
         ...(uncoveredExpected.length ? [`expected table(s) ${uncoveredExpected.join(', ')} are not covered`] : []),
       ];
       if (flags.json) commandOutput.json({ ok: reasons.length === 0, tables, uncoveredExpected });
@@ -29,10 +31,15 @@ export class PolicyShowCommand extends CommandRunner {
       else {
         for (const t of tables) {
           const detail = t.status === 'drift' ? `: ${t.differences.join('; ')}` : t.reason ? `: ${t.reason}` : '';
-          commandOutput.text(`${t.table}  ${t.label}${detail}\n  exclude: ${t.configured.exclude.join(', ') || '-'}  mask: ${t.configured.mask.join(', ') || '-'}`);
+          commandOutput.text(
+            `${t.table}  ${t.label}${detail}\n  exclude: ${t.configured.exclude.join(', ') || '-'}  mask: ${t.configured.mask.join(', ') || '-'}`,
+          );
         }
       }
-      if (reasons.length) commandOutput.fail(new ThreadlineError(`policy show: ${reasons.join('; ')}; run gen-triggers and apply the migration`));
+      if (reasons.length)
+        commandOutput.fail(
+          new ThreadlineError(`policy show: ${reasons.join('; ')}; run gen-triggers and apply the migration`),
+        );
     } catch (error) {
       commandOutput.fail(error);
     }

@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { captureDifferences, readDeployedCapture, ResolvedCaptureOptions, ResolvedTableCaptureOptions, THREADLINE_CAPTURE_OPTIONS, unreadableReason } from '@threadline/capture';
+import {
+  captureDifferences,
+  readDeployedCapture,
+  ResolvedCaptureOptions,
+  ResolvedTableCaptureOptions,
+  THREADLINE_CAPTURE_OPTIONS,
+  unreadableReason,
+} from '@threadline/capture';
 import { DataSource } from 'typeorm';
 
 export type RedactionStatus = 'matches' | 'drift' | 'could_not_introspect';
@@ -15,8 +22,20 @@ export interface TableRedaction {
   table: string;
   status: RedactionStatus;
   label: string;
-  configured: { exclude: string[]; mask: string[]; maskPlaceholder: string; exceptColumns: string[]; storeChangedFrom: boolean };
-  deployed?: { exclude: string[]; mask: string[]; maskPlaceholder: string; exceptColumns: string[]; storeChangedFrom: boolean };
+  configured: {
+    exclude: string[];
+    mask: string[];
+    maskPlaceholder: string;
+    exceptColumns: string[];
+    storeChangedFrom: boolean;
+  };
+  deployed?: {
+    exclude: string[];
+    mask: string[];
+    maskPlaceholder: string;
+    exceptColumns: string[];
+    storeChangedFrom: boolean;
+  };
   /** For drift: each setting that differs, e.g. "mask: deployed lacks email". */
   differences: string[];
   /** For could_not_introspect: why. */
@@ -54,7 +73,15 @@ export class RedactionPolicyService {
       const table = `${t.schema}.${t.table}`;
       const found = deployedCapture[i];
       const reason = unreadableReason(found);
-      if (reason) return { table, status: 'could_not_introspect', label: REDACTION_STATUS_LABELS.could_not_introspect, configured, differences: [], reason };
+      if (reason)
+        return {
+          table,
+          status: 'could_not_introspect',
+          label: REDACTION_STATUS_LABELS.could_not_introspect,
+          configured,
+          differences: [],
+          reason,
+        };
       const stamp = found.stamp!;
       const deployed = {
         exclude: stamp.excludedColumns ?? stamp.exclude,

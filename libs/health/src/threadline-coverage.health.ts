@@ -32,7 +32,9 @@ export class ThreadlineCoverageIndicator {
       };
       return r.ok ? indicator.up(data) : indicator.down(data);
     } catch (error) {
-      return indicator.down({ message: `coverage check failed: ${error instanceof Error ? error.message : String(error)}` });
+      return indicator.down({
+        message: `coverage check failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   }
 }

@@ -16,6 +16,10 @@ describe('ThreadlineHealthModule', () => {
     factoryMethod: 'createHealthOptions',
     options: { expectedTables: ['app.orders'], strict: true },
     imports: () => [TypeOrmModule.forRoot({ type: 'postgres', url: db.url }), ThreadlineCaptureModule.forRoot({})],
-    check: (moduleRef) => expect(moduleRef.get(THREADLINE_COVERAGE_POLICY)).toMatchObject({ expectedTables: [{ schema: 'app', table: 'orders' }], strict: true }),
+    check: (moduleRef) =>
+      expect(moduleRef.get(THREADLINE_COVERAGE_POLICY)).toMatchObject({
+        expectedTables: [{ schema: 'app', table: 'orders' }],
+        strict: true,
+      }),
   });
 });

@@ -7,7 +7,13 @@ import { threadlineEvents } from '@threadline/core';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import request from 'supertest';
-import { CoverageService, HealthOptions, RedactionPolicyService, ThreadlineCoverageIndicator, ThreadlineHealthModule } from '../src';
+import {
+  CoverageService,
+  HealthOptions,
+  RedactionPolicyService,
+  ThreadlineCoverageIndicator,
+  ThreadlineHealthModule,
+} from '../src';
 
 @Controller('health')
 class HealthController {
@@ -45,12 +51,18 @@ describe('health and coverage (real PostgreSQL)', () => {
   async function boot(health: HealthOptions, capture: CaptureOptions = CAPTURE): Promise<INestApplication> {
     const url = db.url;
     const moduleRef = await Test.createTestingModule({
-      imports: [TypeOrmModule.forRoot({ type: 'postgres', url, retryAttempts: 0 }), TerminusModule, ThreadlineCaptureModule.forRoot(capture), ThreadlineHealthModule.forRoot(health)],
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url, retryAttempts: 0 }),
+        TerminusModule,
+        ThreadlineCaptureModule.forRoot(capture),
+        ThreadlineHealthModule.forRoot(health),
+      ],
       controllers: [HealthController],
     }).compile();
     return initOrClose(moduleRef.createNestApplication({ logger: false }));
   }
-  const applyTriggers = async (a: INestApplication, tables?: string[]) => db.query((await a.get(CaptureService).triggerSql({ tables })).up);
+  const applyTriggers = async (a: INestApplication, tables?: string[]) =>
+    db.query((await a.get(CaptureService).triggerSql({ tables })).up);
 
   it('reports coverage before and after gen-triggers and after a trigger is dropped or disabled by hand', async () => {
     app = await boot({ expectedTables: ['users', 'posts'], expectedUncoveredTables: ['job_queue'] });
@@ -64,11 +76,20 @@ describe('health and coverage (real PostgreSQL)', () => {
       ok: false,
     });
     await applyTriggers(app);
-    expect(await coverage.report()).toMatchObject({ covered: ['public.posts', 'public.users'], uncoveredExpected: [], ok: true });
+    expect(await coverage.report()).toMatchObject({
+      covered: ['public.posts', 'public.users'],
+      uncoveredExpected: [],
+      ok: true,
+    });
     expect((await coverage.report({ strict: true })).ok).toBe(false);
     await db.query(`DROP TRIGGER threadline_audit_posts_delete ON posts`);
     const tables = await coverage.triggerCoverage();
-    expect(tables.find((t) => t.table === 'posts')).toEqual({ schema: 'public', table: 'posts', covered: false, missingTriggers: ['threadline_audit_posts_delete'] });
+    expect(tables.find((t) => t.table === 'posts')).toEqual({
+      schema: 'public',
+      table: 'posts',
+      covered: false,
+      missingTriggers: ['threadline_audit_posts_delete'],
+    });
     expect(tables.map((t) => t.table)).not.toContain('audit_changes');
     await applyTriggers(app, ['posts']);
     await db.query(`ALTER TABLE users DISABLE TRIGGER threadline_audit_users`);
@@ -97,8 +118,14 @@ describe('health and coverage (real PostgreSQL)', () => {
 
   it.each([
     [{ expectedTables: ['users', 'userz'] }, 'health: public.userz is not a table in the database'],
-    [{ expectedUncoveredTables: ['jobqueue', 'nope.x'] }, 'health: public.jobqueue, nope.x are not tables in the database'],
-    [{ expectedTables: ['users'], expectedUncoveredTables: ['users'] }, 'health: public.users listed in both expectedTables and expectedUncoveredTables'],
+    [
+      { expectedUncoveredTables: ['jobqueue', 'nope.x'] },
+      'health: public.jobqueue, nope.x are not tables in the database',
+    ],
+    [
+      { expectedTables: ['users'], expectedUncoveredTables: ['users'] },
+      'health: public.users listed in both expectedTables and expectedUncoveredTables',
+    ],
     [{ expectedTables: 'users' }, 'health.expectedTables must be an array of table names (got "users")'],
     [{ strict: 'yes' }, 'health.strict must be true or false'],
   ])('stops boot for %j, listing the bad names', async (health, message) => {
@@ -116,12 +143,18 @@ describe('health and coverage (real PostgreSQL)', () => {
     const changed: CaptureOptions = { tables: { users: { mask: ['email', 'name'] }, posts: {} } };
     app = await boot({}, changed);
     const drift = (await app.get(RedactionPolicyService).redactionPolicy()).find((t) => t.table === 'public.users')!;
-    expect(drift).toMatchObject({ status: 'drift', label: 'Drift detected', differences: ['exclude: deployed also has password_hash', 'mask: deployed lacks name'] });
+    expect(drift).toMatchObject({
+      status: 'drift',
+      label: 'Drift detected',
+      differences: ['exclude: deployed also has password_hash', 'mask: deployed lacks name'],
+    });
     await applyTriggers(app);
     expect((await app.get(RedactionPolicyService).redactionPolicy()).every((t) => t.status === 'matches')).toBe(true);
 
     await db.query(`INSERT INTO users VALUES (1, 'secret@example.com', 'hash-value', 'Ann')`);
-    await db.query(`CREATE OR REPLACE FUNCTION threadline_audit_posts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`);
+    await db.query(
+      `CREATE OR REPLACE FUNCTION threadline_audit_posts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
+    );
     await db.query(`DROP FUNCTION threadline_audit_users() CASCADE`);
     const policy = await app.get(RedactionPolicyService).redactionPolicy();
     expect(policy.map((t) => [t.table, t.label, t.reason])).toEqual([
@@ -144,14 +177,19 @@ describe('health and coverage (real PostgreSQL)', () => {
       const down = await request(a.getHttpServer()).get('/health').expect(503);
       expect(JSON.stringify(down.body.error.threadline_coverage.drift)).toContain(table);
     };
-    const health: HealthOptions = { expectedTables: ['users', 'posts'], expectedUncoveredTables: ['job_queue', 'scratch'] };
+    const health: HealthOptions = {
+      expectedTables: ['users', 'posts'],
+      expectedUncoveredTables: ['job_queue', 'scratch'],
+    };
 
     it('a mask added to the config but not deployed', async () => {
       app = await boot(health);
       await applyTriggers(app);
       expect((await app.get(CoverageService).report()).ok).toBe(true);
       await app.close();
-      app = await boot(health, { tables: { users: { mask: ['email', 'name'], exclude: ['password_hash'] }, posts: {} } });
+      app = await boot(health, {
+        tables: { users: { mask: ['email', 'name'], exclude: ['password_hash'] }, posts: {} },
+      });
       await expectRed(app, 'public.users', /mask: deployed lacks name/);
     });
 
@@ -159,7 +197,11 @@ describe('health and coverage (real PostgreSQL)', () => {
       app = await boot(health);
       await applyTriggers(app);
       await db.query(`ALTER TABLE users RENAME COLUMN email TO email_address`);
-      await expectRed(app, 'public.users', /mask: deployed capture applies it to email_address.*\n.*mask: email is no longer a column/);
+      await expectRed(
+        app,
+        'public.users',
+        /mask: deployed capture applies it to email_address.*\n.*mask: email is no longer a column/,
+      );
     });
 
     it('columns changed while no DDL event trigger regenerates capture', async () => {
@@ -167,21 +209,34 @@ describe('health and coverage (real PostgreSQL)', () => {
       app = await boot(health);
       await applyTriggers(app);
       await db.query(`ALTER TABLE posts ADD COLUMN body text`);
-      await expectRed(app, 'public.posts', /columns changed since its capture function was generated.*writes to the table are refused/);
+      await expectRed(
+        app,
+        'public.posts',
+        /columns changed since its capture function was generated.*writes to the table are refused/,
+      );
     });
 
     it('a capture function body changed by hand', async () => {
       app = await boot(health);
       await applyTriggers(app);
-      const [{ src }] = await db.query<{ src: string }>(`SELECT prosrc AS src FROM pg_proc WHERE proname = 'threadline_audit_posts'`);
-      await db.query(`CREATE OR REPLACE FUNCTION threadline_audit_posts() RETURNS trigger LANGUAGE plpgsql AS $x$${src.replace("'insert'", "'insert' -- edited")}$x$`);
+      const [{ src }] = await db.query<{ src: string }>(
+        `SELECT prosrc AS src FROM pg_proc WHERE proname = 'threadline_audit_posts'`,
+      );
+      await db.query(
+        `CREATE OR REPLACE FUNCTION threadline_audit_posts() RETURNS trigger LANGUAGE plpgsql AS $x$${src.replace("'insert'", "'insert' -- edited")}$x$`,
+      );
       await expectRed(app, 'public.posts', /changed outside Threadline/);
     });
 
     it('a partition without capture, and one created later gets it', async () => {
-      await db.query(`CREATE TABLE measurements (id int, region text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)`);
+      await db.query(
+        `CREATE TABLE measurements (id int, region text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)`,
+      );
       await db.query(`CREATE TABLE measurements_eu PARTITION OF measurements FOR VALUES IN ('eu')`);
-      const h: HealthOptions = { expectedTables: ['users', 'posts', 'measurements'], expectedUncoveredTables: ['job_queue', 'scratch'] };
+      const h: HealthOptions = {
+        expectedTables: ['users', 'posts', 'measurements'],
+        expectedUncoveredTables: ['job_queue', 'scratch'],
+      };
       app = await boot(h);
       await applyTriggers(app, ['users', 'posts', 'measurements']);
       await db.query(`CREATE TABLE measurements_us PARTITION OF measurements FOR VALUES IN ('us')`);
@@ -204,7 +259,8 @@ describe('health and coverage (real PostgreSQL)', () => {
       const admin = new Client({ connectionString: process.env.THREADLINE_TEST_ADMIN_URL });
       await admin.connect();
       await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS ${available}`);
-      if (!available) await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
+      if (!available)
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
       await admin.end();
     };
     try {
@@ -217,7 +273,10 @@ describe('health and coverage (real PostgreSQL)', () => {
       await expect(coverage.report()).rejects.toThrow();
       expect(errors.map((e) => e.consecutiveFailures)).toEqual([1, 2]);
       const result = await app.get(ThreadlineCoverageIndicator).isHealthy();
-      expect(result.threadline_coverage).toMatchObject({ status: 'down', message: expect.stringContaining('coverage check failed') });
+      expect(result.threadline_coverage).toMatchObject({
+        status: 'down',
+        message: expect.stringContaining('coverage check failed'),
+      });
       expect(errors.map((e) => e.consecutiveFailures)).toEqual([1, 2, 3]);
       await setAvailable(true);
       await coverage.report();

@@ -6,4 +6,7 @@ export const {
   MODULE_OPTIONS_TOKEN: THREADLINE_MODULE_OPTIONS,
   OPTIONS_TYPE: THREADLINE_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: THREADLINE_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<ThreadlineModuleOptions>({ moduleName: 'Threadline' }).setClassMethodName('forRoot').setFactoryMethodName('createThreadlineOptions').build();
+} = new ConfigurableModuleBuilder<ThreadlineModuleOptions>({ moduleName: 'Threadline' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createThreadlineOptions')
+  .build();

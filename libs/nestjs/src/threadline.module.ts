@@ -13,7 +13,13 @@ import {
 } from './threadline.module-definition';
 import { checkThreadlineOptions, ThreadlineModuleOptions } from './threadline.options';
 
-const FEATURES = [ThreadlineCaptureModule, ThreadlineRetentionModule, ThreadlineActorModule, ThreadlineHealthModule, ThreadlineExportModule];
+const FEATURES = [
+  ThreadlineCaptureModule,
+  ThreadlineRetentionModule,
+  ThreadlineActorModule,
+  ThreadlineHealthModule,
+  ThreadlineExportModule,
+];
 
 /**
  * The one module an app imports. A facade: it hands each feature module its
@@ -38,7 +44,10 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
    * routes and pages go: Nest fixes routes before useFactory runs. The
    * factory's `operator.authorize` is then required.
    */
-  static forRootAsync({ operatorPath, ...options }: typeof THREADLINE_ASYNC_OPTIONS_TYPE & { operatorPath?: string | false }): DynamicModule {
+  static forRootAsync({
+    operatorPath,
+    ...options
+  }: typeof THREADLINE_ASYNC_OPTIONS_TYPE & { operatorPath?: string | false }): DynamicModule {
     const mountAt = operatorPath === false ? false : mountPathOf({ path: operatorPath ?? DEFAULT_OPERATOR_PATH });
     return ThreadlineModule.compose(super.forRootAsync(options), mountAt);
   }
@@ -53,7 +62,10 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
       global: true,
       imports: [
         ...(base.imports ?? []),
-        ThreadlineCaptureModule.forRootAsync({ useFactory: (o: ThreadlineModuleOptions) => o.capture ?? {}, inject: [THREADLINE_OPTIONS] }),
+        ThreadlineCaptureModule.forRootAsync({
+          useFactory: (o: ThreadlineModuleOptions) => o.capture ?? {},
+          inject: [THREADLINE_OPTIONS],
+        }),
         ThreadlineRetentionModule.forRootAsync(slice('retention')),
         ThreadlineActorModule.forRootAsync(slice('actor')),
         ThreadlineHealthModule.forRootAsync(slice('health')),

@@ -24,7 +24,9 @@ const SLICES: (keyof ThreadlineModuleOptions)[] = ['capture', 'actor', 'retentio
 /** Rejects keys that are not a feature slice, so a typo cannot silently disable a setting. */
 export function checkThreadlineOptions(options: ThreadlineModuleOptions): ThreadlineModuleOptions {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionsError('Invalid Threadline options: ThreadlineModule.forRoot expects an object such as { capture: { tables: { ... } } }');
+    throw new InvalidOptionsError(
+      'Invalid Threadline options: ThreadlineModule.forRoot expects an object such as { capture: { tables: { ... } } }',
+    );
   }
   const unknown = Object.keys(options).filter((k) => !SLICES.includes(k as keyof ThreadlineModuleOptions));
   if (unknown.length > 0) {

@@ -6,7 +6,18 @@ import { createTestDatabase, TestDatabase } from '@threadline/testing';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const LIBS = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'nestjs'];
-const RUNTIME_DEPS = ['@nestjs/common', '@nestjs/core', '@nestjs/typeorm', 'typeorm', 'pg', 'reflect-metadata', 'rxjs', 'class-validator', 'class-transformer', 'nest-commander'];
+const RUNTIME_DEPS = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/typeorm',
+  'typeorm',
+  'pg',
+  'reflect-metadata',
+  'rxjs',
+  'class-validator',
+  'class-transformer',
+  'nest-commander',
+];
 
 /** A Nest app written as a user outside this workspace would: only the packed tarballs and public npm packages. */
 const APP = `
@@ -50,7 +61,10 @@ describe('packed packages outside the workspace', () => {
     const work = mkdtempSync(path.join(tmpdir(), 'threadline-pack-'));
     chmodSync(work, 0o755);
     const tarballs = LIBS.map((lib) => {
-      const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: path.join(ROOT, 'libs', lib), encoding: 'utf8' });
+      const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
+        cwd: path.join(ROOT, 'libs', lib),
+        encoding: 'utf8',
+      });
       return path.join(work, out.trim().split('\n').pop()!);
     });
     const rootPkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -69,9 +83,16 @@ describe('packed packages outside the workspace', () => {
       }),
     );
     writeFileSync(path.join(app, 'main.js'), APP);
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, stdio: 'pipe' });
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: app,
+      stdio: 'pipe',
+    });
 
-    const run = spawnSync(process.execPath, ['main.js'], { cwd: app, env: { ...process.env, DATABASE_URL: db.url }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['main.js'], {
+      cwd: app,
+      env: { ...process.env, DATABASE_URL: db.url },
+      encoding: 'utf8',
+    });
     expect(run.stderr).toBe('');
     const out = JSON.parse(run.stdout);
     expect(out.resolvedFrom).toBe(path.join(app, 'node_modules', '@threadline', 'nestjs', 'dist', 'index.js'));

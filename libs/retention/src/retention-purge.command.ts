@@ -12,7 +12,10 @@ interface PurgeFlags {
 }
 
 /** `retention purge --dry-run | --execute`: deletes nothing without an explicit --execute. */
-@SubCommand({ name: 'purge', description: 'Delete audit changes older than the retention window (--dry-run first, then --execute)' })
+@SubCommand({
+  name: 'purge',
+  description: 'Delete audit changes older than the retention window (--dry-run first, then --execute)',
+})
 export class RetentionPurgeCommand extends CommandRunner {
   constructor(private readonly retention: RetentionService) {
     super();
@@ -22,7 +25,9 @@ export class RetentionPurgeCommand extends CommandRunner {
     try {
       if (flags.dryRun && flags.execute) throw new ThreadlineError('choose one of --dry-run or --execute');
       if (!flags.dryRun && !flags.execute) {
-        throw new ThreadlineError('refusing to delete without --execute; run with --dry-run first to see what would be deleted');
+        throw new ThreadlineError(
+          'refusing to delete without --execute; run with --dry-run first to see what would be deleted',
+        );
       }
       const tty = process.stderr.isTTY && !flags.json;
       const result = await this.retention.purge({
@@ -33,7 +38,8 @@ export class RetentionPurgeCommand extends CommandRunner {
         onBatch: tty ? (p) => progress(p) : undefined,
       });
       if (tty) process.stderr.write('\n');
-      if (result.status !== 'completed') return commandOutput.fail(new ThreadlineError(`retention purge ${result.status}: ${result.reason}`));
+      if (result.status !== 'completed')
+        return commandOutput.fail(new ThreadlineError(`retention purge ${result.status}: ${result.reason}`));
       if (flags.json) return commandOutput.json(result);
       commandOutput.text(summary(result));
     } catch (error) {
@@ -76,12 +82,18 @@ export class RetentionPurgeCommand extends CommandRunner {
 @Command({ name: 'retention', description: 'Retention commands', subCommands: [RetentionPurgeCommand] })
 export class RetentionCommand extends CommandRunner {
   async run(): Promise<void> {
-    commandOutput.fail(new ThreadlineError('usage: retention purge --dry-run | --execute [--batch-size N] [--max-batches N] [--cutoff ISO] [--json]'));
+    commandOutput.fail(
+      new ThreadlineError(
+        'usage: retention purge --dry-run | --execute [--batch-size N] [--max-batches N] [--cutoff ISO] [--json]',
+      ),
+    );
   }
 }
 
 function progress(p: PurgeProgress): void {
-  process.stderr.write(`\rbatch ${p.batch}: ${p.deletedChanges} changes, ${p.deletedTransactions} transactions deleted`);
+  process.stderr.write(
+    `\rbatch ${p.batch}: ${p.deletedChanges} changes, ${p.deletedTransactions} transactions deleted`,
+  );
 }
 
 function summary(r: Extract<PurgeResult, { status: 'completed' }>): string {

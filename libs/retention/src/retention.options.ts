@@ -50,19 +50,30 @@ export interface RetentionPolicy {
   tables: TableRetentionWindow[];
 }
 
-const KEYS = ['keepDays', 'maxAgeSeconds', 'enabled', 'deleteEmptyTransactions', 'batchSize', 'maxBatches', 'schedule', 'tables'];
+const KEYS = [
+  'keepDays',
+  'maxAgeSeconds',
+  'enabled',
+  'deleteEmptyTransactions',
+  'batchSize',
+  'maxBatches',
+  'schedule',
+  'tables',
+];
 const isPositiveInteger = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
 /** Problems with a retention policy, each starting with `retention:` and saying what is allowed. */
 export function retentionProblems(options: RetentionOptions | undefined): string[] {
   if (options === undefined) return [];
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) return ['retention: must be an object such as { keepDays: 90, enabled: true }'];
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    return ['retention: must be an object such as { keepDays: 90, enabled: true }'];
   const problems = Object.keys(options)
     .filter((k) => !KEYS.includes(k))
     .map((k) => `retention: ${k} is not a known option (allowed: ${KEYS.join(', ')})`);
   const hasDays = options.keepDays !== undefined;
   const hasSeconds = options.maxAgeSeconds !== undefined;
-  if (hasDays === hasSeconds) problems.push('retention: set exactly one of keepDays or maxAgeSeconds (a positive integer)');
+  if (hasDays === hasSeconds)
+    problems.push('retention: set exactly one of keepDays or maxAgeSeconds (a positive integer)');
   for (const key of ['keepDays', 'maxAgeSeconds', 'batchSize', 'maxBatches'] as const) {
     if (options[key] !== undefined && !isPositiveInteger(options[key])) {
       problems.push(`retention: ${key} must be a positive integer (got ${JSON.stringify(options[key])})`);
@@ -74,7 +85,9 @@ export function retentionProblems(options: RetentionOptions | undefined): string
     }
   }
   if (options.schedule !== undefined && !validCron(options.schedule)) {
-    problems.push(`retention: schedule must be a cron expression such as '0 3 * * *' (got ${JSON.stringify(options.schedule)})`);
+    problems.push(
+      `retention: schedule must be a cron expression such as '0 3 * * *' (got ${JSON.stringify(options.schedule)})`,
+    );
   }
   if (options.tables !== undefined) {
     if (options.tables === null || typeof options.tables !== 'object' || Array.isArray(options.tables)) {
@@ -83,12 +96,20 @@ export function retentionProblems(options: RetentionOptions | undefined): string
       for (const [name, window] of Object.entries(options.tables)) {
         const w = (window ?? {}) as { keepDays?: unknown; maxAgeSeconds?: unknown };
         const unknown = Object.keys(w).filter((k) => k !== 'keepDays' && k !== 'maxAgeSeconds');
-        if (unknown.length) problems.push(`retention: tables.${name}.${unknown[0]} is not a known option (allowed: keepDays, maxAgeSeconds)`);
+        if (unknown.length)
+          problems.push(
+            `retention: tables.${name}.${unknown[0]} is not a known option (allowed: keepDays, maxAgeSeconds)`,
+          );
         if ((w.keepDays !== undefined) === (w.maxAgeSeconds !== undefined)) {
-          problems.push(`retention: tables.${name} needs exactly one of keepDays or maxAgeSeconds (a positive integer)`);
+          problems.push(
+            `retention: tables.${name} needs exactly one of keepDays or maxAgeSeconds (a positive integer)`,
+          );
         }
         for (const key of ['keepDays', 'maxAgeSeconds'] as const) {
-          if (w[key] !== undefined && !isPositiveInteger(w[key])) problems.push(`retention: tables.${name}.${key} must be a positive integer (got ${JSON.stringify(w[key])})`);
+          if (w[key] !== undefined && !isPositiveInteger(w[key]))
+            problems.push(
+              `retention: tables.${name}.${key} must be a positive integer (got ${JSON.stringify(w[key])})`,
+            );
         }
       }
     }
@@ -121,7 +142,10 @@ export function resolveRetentionPolicy(options: RetentionOptions | undefined): R
     maxBatches: options.maxBatches ?? 10_000,
     schedule: options.schedule,
     tables: Object.entries(options.tables ?? {})
-      .map(([name, w]) => ({ ...parseTableName(name), windowSeconds: w.keepDays !== undefined ? w.keepDays * 86_400 : w.maxAgeSeconds! }))
+      .map(([name, w]) => ({
+        ...parseTableName(name),
+        windowSeconds: w.keepDays !== undefined ? w.keepDays * 86_400 : w.maxAgeSeconds!,
+      }))
       .sort((a, b) => `${a.schema}.${a.table}`.localeCompare(`${b.schema}.${b.table}`)),
   };
 }

@@ -32,7 +32,9 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
     try {
       registry = this.moduleRef.get(SchedulerRegistry, { strict: false });
     } catch {
-      this.logger.log(`retention.schedule is set but ScheduleModule.forRoot() is not imported here: no scheduled purges in this process`);
+      this.logger.log(
+        `retention.schedule is set but ScheduleModule.forRoot() is not imported here: no scheduled purges in this process`,
+      );
       return;
     }
     this.job = CronJob.from({ cronTime: this.policy.schedule, onTick: () => this.tick(), start: true });
@@ -49,9 +51,14 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
     this.running = this.retention
       .purge()
       .then((result) => {
-        if (result.status !== 'completed') this.logger.warn(`threadline retention purge ${result.status}: ${result.reason}`);
+        if (result.status !== 'completed')
+          this.logger.warn(`threadline retention purge ${result.status}: ${result.reason}`);
       })
-      .catch((error: unknown) => this.logger.error(`threadline retention purge failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) =>
+        this.logger.error(
+          `threadline retention purge failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      )
       .finally(() => (this.running = undefined));
     await this.running;
   }

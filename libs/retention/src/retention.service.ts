@@ -100,7 +100,9 @@ export class RetentionService implements OnApplicationBootstrap {
   /** Per-table windows must name real tables; checked once the audit schema exists. */
   async onApplicationBootstrap(): Promise<void> {
     if (!this.policy?.tables.length) return;
-    const [{ installed }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS installed`, [this.changes]);
+    const [{ installed }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS installed`, [
+      this.changes,
+    ]);
     if (!installed) return;
     const rows: { name: string; exists: boolean }[] = await this.dataSource.query(
       `SELECT s || '.' || t AS name, to_regclass(format('%I.%I', s, t)) IS NOT NULL AS exists FROM unnest($1::text[], $2::text[]) AS x(s, t)`,
@@ -108,7 +110,9 @@ export class RetentionService implements OnApplicationBootstrap {
     );
     const missing = rows.filter((r) => !r.exists).map((r) => r.name);
     if (missing.length) {
-      throw new InvalidOptionsError(`Invalid Threadline options:\n  - retention: tables names ${missing.join(', ')}, not a table in the database`);
+      throw new InvalidOptionsError(
+        `Invalid Threadline options:\n  - retention: tables names ${missing.join(', ')}, not a table in the database`,
+      );
     }
   }
 
@@ -119,9 +123,16 @@ export class RetentionService implements OnApplicationBootstrap {
 
   async purge(options: PurgeOptions = {}): Promise<PurgeResult> {
     const policy = this.policy;
-    if (!policy) return { status: 'disabled', reason: 'retention is not configured (ThreadlineModule.forRoot({ retention: { keepDays, enabled } }))' };
+    if (!policy)
+      return {
+        status: 'disabled',
+        reason: 'retention is not configured (ThreadlineModule.forRoot({ retention: { keepDays, enabled } }))',
+      };
     if (!policy.enabled && !options.dryRun) {
-      return { status: 'disabled', reason: 'retention.enabled is false: destructive purges refuse to run until it is true (a dry run is allowed)' };
+      return {
+        status: 'disabled',
+        reason: 'retention.enabled is false: destructive purges refuse to run until it is true (a dry run is allowed)',
+      };
     }
     const batchSize = positive('batchSize', options.batchSize ?? policy.batchSize);
     const maxBatches = positive('maxBatches', options.maxBatches ?? policy.maxBatches);
@@ -132,7 +143,11 @@ export class RetentionService implements OnApplicationBootstrap {
       const groups = await this.windowGroups(runner, policy, options.cutoff);
       if (options.dryRun) return await this.dryRun(runner, groups, batchSize, maxBatches, policy, started);
       const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`);
-      if (!locked) return { status: 'busy', reason: 'another purge is running (it holds the retention advisory lock); nothing deleted' };
+      if (!locked)
+        return {
+          status: 'busy',
+          reason: 'another purge is running (it holds the retention advisory lock); nothing deleted',
+        };
       try {
         return await this.run(runner, groups, batchSize, maxBatches, policy, options, started);
       } finally {
@@ -143,7 +158,15 @@ export class RetentionService implements OnApplicationBootstrap {
     }
   }
 
-  private async run(runner: QueryRunner, groups: WindowGroup[], batchSize: number, maxBatches: number, policy: RetentionPolicy, options: PurgeOptions, started: number): Promise<PurgeSummary> {
+  private async run(
+    runner: QueryRunner,
+    groups: WindowGroup[],
+    batchSize: number,
+    maxBatches: number,
+    policy: RetentionPolicy,
+    options: PurgeOptions,
+    started: number,
+  ): Promise<PurgeSummary> {
     const progress: PurgeProgress = { batch: 0, deletedChanges: 0, deletedTransactions: 0 };
     let reachedMax = false;
     for (const group of groups) {
@@ -184,7 +207,12 @@ export class RetentionService implements OnApplicationBootstrap {
   }
 
   /** One batch in its own transaction: the oldest eligible changes, then the transactions they left empty. */
-  private async batch(runner: QueryRunner, group: WindowGroup, batchSize: number, deleteEmpty: boolean): Promise<{ changes: number; transactions: number }> {
+  private async batch(
+    runner: QueryRunner,
+    group: WindowGroup,
+    batchSize: number,
+    deleteEmpty: boolean,
+  ): Promise<{ changes: number; transactions: number }> {
     const p = new SqlParams();
     const where = eligible(group, p);
     await runner.startTransaction();
@@ -228,12 +256,22 @@ export class RetentionService implements OnApplicationBootstrap {
     return rows.length > 0;
   }
 
-  private async dryRun(runner: QueryRunner, groups: WindowGroup[], batchSize: number, maxBatches: number, policy: RetentionPolicy, started: number): Promise<PurgeSummary> {
+  private async dryRun(
+    runner: QueryRunner,
+    groups: WindowGroup[],
+    batchSize: number,
+    maxBatches: number,
+    policy: RetentionPolicy,
+    started: number,
+  ): Promise<PurgeSummary> {
     const cap = batchSize * maxBatches;
     // the groups partition the tables, so a change is eligible when it is eligible in any group
     const counted = new SqlParams();
     const anyGroup = groups.map((g) => eligible(g, counted)).join(' OR ');
-    const [{ n: total }] = await runner.query(`SELECT count(*)::bigint AS n FROM ${this.changes} AS c WHERE ${anyGroup}`, counted.values);
+    const [{ n: total }] = await runner.query(
+      `SELECT count(*)::bigint AS n FROM ${this.changes} AS c WHERE ${anyGroup}`,
+      counted.values,
+    );
     const eligibleChanges = Number(total);
     const deletedChanges = Math.min(eligibleChanges, cap);
     let deletedTransactions = 0;
@@ -267,7 +305,11 @@ export class RetentionService implements OnApplicationBootstrap {
    * window, each with its cutoff computed by the database clock. A given
    * cutoff may only make a group stricter.
    */
-  private async windowGroups(runner: QueryRunner, policy: RetentionPolicy, cutoff?: Date | string): Promise<WindowGroup[]> {
+  private async windowGroups(
+    runner: QueryRunner,
+    policy: RetentionPolicy,
+    cutoff?: Date | string,
+  ): Promise<WindowGroup[]> {
     const given = cutoff === undefined ? null : cutoff instanceof Date ? cutoff.toISOString() : cutoff;
     if (given !== null && (typeof given !== 'string' || Number.isNaN(Date.parse(given)))) {
       throw new RetentionError(`retention: cutoff must be a date or ISO timestamp (got ${JSON.stringify(cutoff)})`);
@@ -294,6 +336,7 @@ export class RetentionService implements OnApplicationBootstrap {
 }
 
 function positive(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) throw new RetentionError(`retention: ${name} must be a positive integer (got ${JSON.stringify(value)})`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new RetentionError(`retention: ${name} must be a positive integer (got ${JSON.stringify(value)})`);
   return value;
 }

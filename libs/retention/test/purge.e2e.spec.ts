@@ -1,7 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { auditSchemaSql, describeTables, generateTriggerSql, resolveCaptureOptions, tableOptionsFor, ThreadlineCaptureModule } from '@threadline/capture';
+import {
+  auditSchemaSql,
+  describeTables,
+  generateTriggerSql,
+  resolveCaptureOptions,
+  tableOptionsFor,
+  ThreadlineCaptureModule,
+} from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import { PurgeSummary, RetentionError, RetentionOptions, RetentionService, ThreadlineRetentionModule } from '../src';
@@ -23,7 +30,11 @@ describe('retention purge (real PostgreSQL)', () => {
 
   async function service(policy: RetentionOptions): Promise<RetentionService> {
     const moduleRef = await Test.createTestingModule({
-      imports: [TypeOrmModule.forRoot({ type: 'postgres', url: db.url }), ThreadlineCaptureModule.forRoot({}), ThreadlineRetentionModule.forRoot(policy)],
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url }),
+        ThreadlineCaptureModule.forRoot({}),
+        ThreadlineRetentionModule.forRoot(policy),
+      ],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();
@@ -33,7 +44,9 @@ describe('retention purge (real PostgreSQL)', () => {
 
   /** One audit transaction with changes captured at the given SQL timestamps. */
   async function seed(capturedAt: string[], table = 'items', occurredAt = capturedAt[0]): Promise<string> {
-    const [{ id }] = await db.query<{ id: string }>(`INSERT INTO audit_transactions (txid, occurred_at) VALUES (1, ${occurredAt}) RETURNING id`);
+    const [{ id }] = await db.query<{ id: string }>(
+      `INSERT INTO audit_transactions (txid, occurred_at) VALUES (1, ${occurredAt}) RETURNING id`,
+    );
     for (const [i, at] of capturedAt.entries()) {
       await db.query(
         `INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, captured_at)
@@ -51,8 +64,16 @@ describe('retention purge (real PostgreSQL)', () => {
     await seed([`'${cutoff}'`]);
     await seed([`'2020-01-01 00:00:00+00'`]);
     const result = (await retention.purge({ cutoff })) as PurgeSummary;
-    expect(result).toMatchObject({ status: 'completed', dryRun: false, deletedChanges: 1, deletedTransactions: 1, batchesRun: 1 });
-    expect(await db.query(`SELECT captured_at::text AS at FROM audit_changes`)).toEqual([{ at: '2020-01-01 00:00:00.000001+00' }]);
+    expect(result).toMatchObject({
+      status: 'completed',
+      dryRun: false,
+      deletedChanges: 1,
+      deletedTransactions: 1,
+      batchesRun: 1,
+    });
+    expect(await db.query(`SELECT captured_at::text AS at FROM audit_changes`)).toEqual([
+      { at: '2020-01-01 00:00:00.000001+00' },
+    ]);
   });
 
   it('judges the changes of one long transaction one by one, and keeps a transaction that still has changes', async () => {
@@ -65,7 +86,9 @@ describe('retention purge (real PostgreSQL)', () => {
   });
 
   it('removes parent transactions left empty, or keeps them when deleteEmptyTransactions is false; never purges actions', async () => {
-    await db.query(`INSERT INTO audit_actions (name, actor_ref, inserted_at) VALUES ('old.action', '{"type":"system","id":"x"}', now() - interval '400 days')`);
+    await db.query(
+      `INSERT INTO audit_actions (name, actor_ref, inserted_at) VALUES ('old.action', '{"type":"system","id":"x"}', now() - interval '400 days')`,
+    );
     await seed([`now() - interval '400 days'`]);
     const keep = await service({ keepDays: 30, enabled: true, deleteEmptyTransactions: false });
     expect(await keep.purge()).toMatchObject({ deletedChanges: 1, deletedTransactions: 0 });
@@ -84,8 +107,17 @@ describe('retention purge (real PostgreSQL)', () => {
     await seed([`now() - interval '100 days'`, `now() - interval '100 days'`]);
     await seed([`now() - interval '1 day'`]);
     const retention = await service({ keepDays: 90, enabled: false });
-    expect(await retention.purge()).toEqual({ status: 'disabled', reason: expect.stringContaining('retention.enabled is false') });
-    expect(await retention.purge({ dryRun: true })).toMatchObject({ status: 'completed', dryRun: true, deletedChanges: 2, deletedTransactions: 1, batchesRun: 1 });
+    expect(await retention.purge()).toEqual({
+      status: 'disabled',
+      reason: expect.stringContaining('retention.enabled is false'),
+    });
+    expect(await retention.purge({ dryRun: true })).toMatchObject({
+      status: 'completed',
+      dryRun: true,
+      deletedChanges: 2,
+      deletedTransactions: 1,
+      batchesRun: 1,
+    });
     expect(await count(`SELECT count(*) AS n FROM audit_changes`)).toBe(3);
   });
 
@@ -93,7 +125,9 @@ describe('retention purge (real PostgreSQL)', () => {
     const retention = await service({ keepDays: 90, enabled: true });
     await expect(retention.purge({ cutoff: new Date() })).rejects.toThrow(RetentionError);
     await expect(retention.purge({ cutoff: new Date() })).rejects.toThrow('is newer than the policy allows');
-    await expect(retention.purge({ cutoff: 'yesterday-ish' })).rejects.toThrow('retention: cutoff must be a date or ISO timestamp');
+    await expect(retention.purge({ cutoff: 'yesterday-ish' })).rejects.toThrow(
+      'retention: cutoff must be a date or ISO timestamp',
+    );
     await expect(retention.purge({ batchSize: 0 })).rejects.toThrow('retention: batchSize must be a positive integer');
   });
 
@@ -116,7 +150,9 @@ describe('retention purge (real PostgreSQL)', () => {
     expect(await db.query(`SELECT table_name FROM audit_changes`)).toEqual([{ table_name: 'items' }]);
     await close!();
     close = undefined;
-    await expect(service({ keepDays: 90, tables: { sesions: { keepDays: 7 } } })).rejects.toThrow('retention: tables names public.sesions, not a table in the database');
+    await expect(service({ keepDays: 90, tables: { sesions: { keepDays: 7 } } })).rejects.toThrow(
+      'retention: tables names public.sesions, not a table in the database',
+    );
   });
 
   it('lets only one purge run at a time (advisory lock)', async () => {
@@ -126,7 +162,10 @@ describe('retention purge (real PostgreSQL)', () => {
     await other.connect();
     try {
       await other.query(`SELECT pg_advisory_lock(hashtext('threadline.retention.purge'))`);
-      expect(await retention.purge()).toEqual({ status: 'busy', reason: expect.stringContaining('another purge is running') });
+      expect(await retention.purge()).toEqual({
+        status: 'busy',
+        reason: expect.stringContaining('another purge is running'),
+      });
       await other.query(`SELECT pg_advisory_unlock(hashtext('threadline.retention.purge'))`);
       expect(await retention.purge()).toMatchObject({ deletedChanges: 1 });
     } finally {
@@ -144,7 +183,11 @@ describe('retention purge (real PostgreSQL)', () => {
     });
     await expect(crash).rejects.toThrow('killed between batches');
     expect(await count(`SELECT count(*) AS n FROM audit_changes`)).toBe(14);
-    expect(await count(`SELECT count(*) AS n FROM audit_changes c WHERE NOT EXISTS (SELECT 1 FROM audit_transactions t WHERE t.id = c.transaction_id)`)).toBe(0);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM audit_changes c WHERE NOT EXISTS (SELECT 1 FROM audit_transactions t WHERE t.id = c.transaction_id)`,
+      ),
+    ).toBe(0);
     expect(await retention.purge()).toMatchObject({ deletedChanges: 14, deletedTransactions: expect.any(Number) });
     expect(await count(`SELECT count(*) AS n FROM audit_transactions`)).toBe(0);
   });
@@ -152,7 +195,9 @@ describe('retention purge (real PostgreSQL)', () => {
   it('logs every batch with cumulative counts and a summary saying whether maxBatches was hit', async () => {
     for (let i = 0; i < 5; i++) await seed([`now() - interval '100 days'`]);
     const lines: string[] = [];
-    const spy = jest.spyOn(Logger.prototype, 'log').mockImplementation((message: unknown) => void lines.push(String(message)));
+    const spy = jest
+      .spyOn(Logger.prototype, 'log')
+      .mockImplementation((message: unknown) => void lines.push(String(message)));
     try {
       const retention = await service({ keepDays: 90, enabled: true, batchSize: 2, maxBatches: 2 });
       await retention.purge();
@@ -162,13 +207,17 @@ describe('retention purge (real PostgreSQL)', () => {
     expect(lines.filter((l) => l.startsWith('threadline retention purge'))).toEqual([
       'threadline retention purge batch 1 deleted_changes=2 deleted_transactions=2',
       'threadline retention purge batch 2 deleted_changes=4 deleted_transactions=4',
-      expect.stringMatching(/^threadline retention purge done deleted_changes=4 deleted_transactions=4 batches=2\/2 max_batches reached: eligible rows remain for the next run duration_ms=\d+$/),
+      expect.stringMatching(
+        /^threadline retention purge done deleted_changes=4 deleted_transactions=4 batches=2\/2 max_batches reached: eligible rows remain for the next run duration_ms=\d+$/,
+      ),
     ]);
   });
 
   it('deletes only eligible rows while 4 writers keep inserting audited rows, and no writer waits long on a lock', async () => {
     const options = resolveCaptureOptions({});
-    const [table] = await describeTables({ query: (sql: string, p?: unknown[]) => db.query(sql, p) }, [{ schema: 'public', table: 'items' }]);
+    const [table] = await describeTables({ query: (sql: string, p?: unknown[]) => db.query(sql, p) }, [
+      { schema: 'public', table: 'items' },
+    ]);
     await db.query(generateTriggerSql(table!, tableOptionsFor(options, 'public', 'items'), options).up);
     for (let i = 0; i < 40; i++) await seed(Array.from({ length: 50 }, () => `now() - interval '100 days'`));
     const retention = await service({ keepDays: 90, enabled: true, batchSize: 100 });
@@ -192,7 +241,11 @@ describe('retention purge (real PostgreSQL)', () => {
     purging = false;
     await Promise.all(writers);
     expect(result.deletedChanges).toBe(2000);
-    expect(await count(`SELECT count(*) AS n FROM audit_changes WHERE table_name = 'items' AND op = 'insert' AND captured_at > now() - interval '1 day'`)).toBe(written);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM audit_changes WHERE table_name = 'items' AND op = 'insert' AND captured_at > now() - interval '1 day'`,
+      ),
+    ).toBe(written);
     expect(await count(`SELECT count(*) AS n FROM items`)).toBe(written);
     // generous: a writer may wait for at most about one batch, never for the whole purge
     expect(maxWait).toBeLessThan(Math.max(2000, purgeMs));

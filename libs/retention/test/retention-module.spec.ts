@@ -16,6 +16,7 @@ describe('ThreadlineRetentionModule', () => {
     factoryMethod: 'createRetentionOptions',
     options: { keepDays: 30, enabled: true },
     imports: () => [TypeOrmModule.forRoot({ type: 'postgres', url: db.url }), ThreadlineCaptureModule.forRoot({})],
-    check: (moduleRef) => expect(moduleRef.get(THREADLINE_RETENTION_POLICY)).toMatchObject({ windowSeconds: 2592000, enabled: true }),
+    check: (moduleRef) =>
+      expect(moduleRef.get(THREADLINE_RETENTION_POLICY)).toMatchObject({ windowSeconds: 2592000, enabled: true }),
   });
 });

@@ -9,12 +9,24 @@ describe('retention policy validation', () => {
     [{ maxAgeSeconds: 1.5 }, 'retention: maxAgeSeconds must be a positive integer (got 1.5)'],
     [{ keepDays: 1, batchSize: 0 }, 'retention: batchSize must be a positive integer (got 0)'],
     [{ keepDays: 1, maxBatches: '10' }, 'retention: maxBatches must be a positive integer (got "10")'],
-    [{ keepDays: 1, deleteEmptyTransactions: 'no' }, 'retention: deleteEmptyTransactions must be true or false (got "no")'],
+    [
+      { keepDays: 1, deleteEmptyTransactions: 'no' },
+      'retention: deleteEmptyTransactions must be true or false (got "no")',
+    ],
     [{ keep_days: 1 }, 'retention: keep_days is not a known option (allowed: keepDays, maxAgeSeconds, enabled'],
     [[], 'retention: must be an object such as { keepDays: 90, enabled: true }'],
-    [{ keepDays: 1, schedule: 'every night' }, "retention: schedule must be a cron expression such as '0 3 * * *' (got \"every night\")"],
-    [{ keepDays: 1, tables: { sessions: { keepDays: 7, maxAgeSeconds: 1 } } }, 'retention: tables.sessions needs exactly one of keepDays or maxAgeSeconds'],
-    [{ keepDays: 1, tables: { sessions: { days: 7 } } }, 'retention: tables.sessions.days is not a known option (allowed: keepDays, maxAgeSeconds)'],
+    [
+      { keepDays: 1, schedule: 'every night' },
+      'retention: schedule must be a cron expression such as \'0 3 * * *\' (got "every night")',
+    ],
+    [
+      { keepDays: 1, tables: { sessions: { keepDays: 7, maxAgeSeconds: 1 } } },
+      'retention: tables.sessions needs exactly one of keepDays or maxAgeSeconds',
+    ],
+    [
+      { keepDays: 1, tables: { sessions: { days: 7 } } },
+      'retention: tables.sessions.days is not a known option (allowed: keepDays, maxAgeSeconds)',
+    ],
   ])('rejects %j with a message starting with retention:', (options, message) => {
     expect(() => resolveRetentionPolicy(options as never)).toThrow(InvalidOptionsError);
     expect(() => resolveRetentionPolicy(options as never)).toThrow(message);
@@ -32,7 +44,13 @@ describe('retention policy validation', () => {
       schedule: undefined,
       tables: [],
     });
-    expect(resolveRetentionPolicy({ keepDays: 90, schedule: '0 3 * * *', tables: { 'app.sessions': { maxAgeSeconds: 3600 } } })).toMatchObject({
+    expect(
+      resolveRetentionPolicy({
+        keepDays: 90,
+        schedule: '0 3 * * *',
+        tables: { 'app.sessions': { maxAgeSeconds: 3600 } },
+      }),
+    ).toMatchObject({
       schedule: '0 3 * * *',
       tables: [{ schema: 'app', table: 'sessions', windowSeconds: 3600 }],
     });

@@ -39,7 +39,11 @@ describe('scheduled purges', () => {
       expect(job.isActive).toBe(true);
       await seedOld();
       // the every-second schedule purges the old change within a few ticks
-      for (let i = 0; i < 50 && Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_changes`))[0].n) > 0; i++) {
+      for (
+        let i = 0;
+        i < 50 && Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_changes`))[0].n) > 0;
+        i++
+      ) {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(await db.query(`SELECT count(*)::int AS n FROM audit_changes`)).toEqual([{ n: 0 }]);

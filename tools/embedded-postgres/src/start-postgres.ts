@@ -113,6 +113,8 @@ async function hydrateBinarySymlinks(): Promise<void> {
     const rel = (p: string) => p.slice(p.lastIndexOf('native/') + 'native/'.length);
     const linkPath = path.join(nativeDir, rel(target));
     if (existsSync(linkPath)) continue;
-    await fs.symlink(path.relative(path.dirname(linkPath), path.join(nativeDir, rel(source))), linkPath).catch(() => undefined);
+    await fs
+      .symlink(path.relative(path.dirname(linkPath), path.join(nativeDir, rel(source))), linkPath)
+      .catch(() => undefined);
   }
 }

@@ -14,7 +14,9 @@ const DATA_DIR = path.resolve(__dirname, '..', '..', '..', '..', '.data', 'pg');
  * DATABASE_URL when set; otherwise the embedded PostgreSQL that the demo
  * starts itself (and reuses if the app or the CLI already started it).
  */
-export async function openDemoDatabase(say: (line: string) => void = (line) => new Logger('EmbeddedPostgres').log(line)): Promise<DemoDatabase> {
+export async function openDemoDatabase(
+  say: (line: string) => void = (line) => new Logger('EmbeddedPostgres').log(line),
+): Promise<DemoDatabase> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
   const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
   // PostgreSQL's own log lines are dropped; a failed start reports its reason in the error.

@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, HttpCode, NotFoundException, Param, ParseIntPipe, Patch, Post as HttpPost } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseIntPipe,
+  Patch,
+  Post as HttpPost,
+} from '@nestjs/common';
 import { ActionRecorder, currentAuditTransactionId, ThreadlineContext } from '@threadline/nestjs';
 import { DataSource, EntityManager } from 'typeorm';
 import { CreatePostDto, UpdatePostDto } from './post.dto';
@@ -43,7 +53,9 @@ export class PostsController {
   @HttpPost()
   async create(@Body() dto: CreatePostDto) {
     return this.dataSource.transaction(async (m) => {
-      const post = await m.save(m.create(Post, { title: dto.title, body: dto.body, authorId: await this.authorId(m), tags: [] }));
+      const post = await m.save(
+        m.create(Post, { title: dto.title, body: dto.body, authorId: await this.authorId(m), tags: [] }),
+      );
       post.tags = await m.save([...new Set(dto.tags ?? [])].map((tag) => m.create(PostTag, { postId: post.id, tag })));
       // The "why" beside the row changes; linked to this transaction's audit row.
       await this.actions.recordAction('post.created', { verb: 'create', category: 'content', manager: m });
@@ -55,15 +67,26 @@ export class PostsController {
   async update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdatePostDto) {
     return this.dataSource.transaction(async (m) => {
       const post = await findOrFail(m, id);
-      const changes = { ...(dto.title !== undefined && { title: dto.title }), ...(dto.body !== undefined && { body: dto.body }) };
+      const changes = {
+        ...(dto.title !== undefined && { title: dto.title }),
+        ...(dto.body !== undefined && { body: dto.body }),
+      };
       if (Object.keys(changes).length > 0) await m.update(Post, { id }, changes);
       if (dto.tags) {
         const wanted = new Set(dto.tags);
         const current = new Set(post.tags.map((t) => t.tag));
         const removed = [...current].filter((t) => !wanted.has(t));
-        if (removed.length) await m.delete(PostTag, removed.map((tag) => ({ postId: id, tag })));
+        if (removed.length)
+          await m.delete(
+            PostTag,
+            removed.map((tag) => ({ postId: id, tag })),
+          );
         const added = [...wanted].filter((t) => !current.has(t));
-        if (added.length) await m.insert(PostTag, added.map((tag) => ({ postId: id, tag })));
+        if (added.length)
+          await m.insert(
+            PostTag,
+            added.map((tag) => ({ postId: id, tag })),
+          );
       }
       return view(await findOrFail(m, id), await currentAuditTransactionId(m));
     });

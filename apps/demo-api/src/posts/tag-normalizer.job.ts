@@ -19,7 +19,9 @@ export class TagNormalizerJob {
   async normalizeTags(): Promise<number> {
     try {
       return await this.dataSource.transaction(async (m) => {
-        await m.query(`INSERT INTO post_tags (post_id, tag) SELECT post_id, lower(tag) FROM post_tags WHERE tag <> lower(tag) ON CONFLICT DO NOTHING`);
+        await m.query(
+          `INSERT INTO post_tags (post_id, tag) SELECT post_id, lower(tag) FROM post_tags WHERE tag <> lower(tag) ON CONFLICT DO NOTHING`,
+        );
         const [, removed] = await m.query(`DELETE FROM post_tags WHERE tag <> lower(tag)`);
         return removed as number;
       });

@@ -26,7 +26,13 @@ export class UsersController {
       // Any TypeORM transaction in a request carries the request's actor: no audit code here.
       return await this.dataSource.transaction(async (m) => {
         const user = await m.save(m.create(User, { name: dto.name, email: dto.email, passwordHash }));
-        return { id: user.id, name: user.name, email: user.email, created_at: user.createdAt, audit_transaction_id: await currentAuditTransactionId(m) };
+        return {
+          id: user.id,
+          name: user.name,
+          email: user.email,
+          created_at: user.createdAt,
+          audit_transaction_id: await currentAuditTransactionId(m),
+        };
       });
     } catch (error) {
       if (error instanceof QueryFailedError && (error as { code?: string }).code === '23505') {

@@ -13,8 +13,13 @@ export async function describeTables(
   tables: { schema: string; table: string }[],
 ): Promise<(TableDescription | undefined)[]> {
   if (tables.length === 0) return [];
-  const rows: { ord: string; schema: string | null; table: string | null; columns: TableDescription['columns'] | null; primary_key: string[] | null }[] =
-    await db.query(DESCRIBE_TABLES_SQL, [tables.map((t) => t.schema), tables.map((t) => t.table)]);
+  const rows: {
+    ord: string;
+    schema: string | null;
+    table: string | null;
+    columns: TableDescription['columns'] | null;
+    primary_key: string[] | null;
+  }[] = await db.query(DESCRIBE_TABLES_SQL, [tables.map((t) => t.schema), tables.map((t) => t.table)]);
   const byOrdinal = new Map(rows.map((row) => [Number(row.ord), row]));
   return tables.map((_, index) => {
     const row = byOrdinal.get(index + 1);

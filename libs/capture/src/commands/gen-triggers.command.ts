@@ -27,7 +27,9 @@ export class GenTriggersCommand extends CommandRunner {
       );
       if (flags.json) return commandOutput.json({ dryRun: !!flags.dryRun, ...outcome });
       if (flags.dryRun) return commandOutput.text(outcome.up);
-      const why = Object.entries(outcome.differences ?? {}).flatMap(([table, list]) => list.map((d) => `  ${table}: ${d}`));
+      const why = Object.entries(outcome.differences ?? {}).flatMap(([table, list]) =>
+        list.map((d) => `  ${table}: ${d}`),
+      );
       commandOutput.text(
         outcome.written
           ? `Wrote ${outcome.file} (tables: ${outcome.tables.join(', ')})\n${why.length ? `Deployed capture differs:\n${why.join('\n')}\n` : ''}Run your migrations (npm start runs them) to apply it.`

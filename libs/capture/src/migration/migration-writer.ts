@@ -21,7 +21,12 @@ export interface MigrationWriteResult {
  * unless a migration with the same marker is already in the folder (so
  * re-running a generator is harmless).
  */
-export function writeMigration(dir: string, spec: MigrationSpec, now = Date.now(), options: { reuseExisting?: boolean } = {}): MigrationWriteResult {
+export function writeMigration(
+  dir: string,
+  spec: MigrationSpec,
+  now = Date.now(),
+  options: { reuseExisting?: boolean } = {},
+): MigrationWriteResult {
   const existing = options.reuseExisting === false ? undefined : findMigration(dir, spec.marker);
   if (existing) return { file: existing, written: false };
   mkdirSync(dir, { recursive: true });

@@ -63,7 +63,10 @@ CREATE INDEX IF NOT EXISTS audit_actions_correlation_idx ON ${s('audit_actions')
 `;
 }
 
-export function auditSchemaSql(auditSchema: string, options: { queryIndexes?: boolean } = {}): { up: string; down: string } {
+export function auditSchemaSql(
+  auditSchema: string,
+  options: { queryIndexes?: boolean } = {},
+): { up: string; down: string } {
   const s = (name: string) => qualified(auditSchema, name);
   const createSchema = auditSchema === 'public' ? '' : `CREATE SCHEMA IF NOT EXISTS ${ident(auditSchema)};\n`;
   const up = `-- Threadline audit schema

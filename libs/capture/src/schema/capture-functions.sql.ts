@@ -19,7 +19,9 @@ const DDL_FUNCTION = 'threadline_on_ddl';
  * are global to a database, so a second audit schema gets its own.
  */
 export function ddlEventTriggerName(auditSchema: string): string {
-  return auditSchema === 'public' ? 'threadline_ddl' : `threadline_ddl_${Buffer.from(auditSchema).toString('hex').slice(0, 40)}`;
+  return auditSchema === 'public'
+    ? 'threadline_ddl'
+    : `threadline_ddl_${Buffer.from(auditSchema).toString('hex').slice(0, 40)}`;
 }
 
 /**

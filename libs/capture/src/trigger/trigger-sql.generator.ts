@@ -48,27 +48,38 @@ type GlobalCaptureSettings = Pick<ResolvedCaptureOptions, 'auditSchema' | 'maskP
  * Problems between a table's capture settings and the live catalog: each one
  * says what is wrong and how to fix it. Empty when generation can proceed.
  */
-export function catalogProblems(description: TableDescription | undefined, options: ResolvedTableCaptureOptions): string[] {
+export function catalogProblems(
+  description: TableDescription | undefined,
+  options: ResolvedTableCaptureOptions,
+): string[] {
   const name = `${options.schema}.${options.table}`;
   if (!description) {
     return [`table ${name} does not exist in the database; create it (run your migrations) or fix the name`];
   }
   const problems: string[] = [];
   if (description.primaryKey.length === 0) {
-    problems.push(`table ${name} has no primary key; audit rows are keyed by it, so add one before capturing this table`);
+    problems.push(
+      `table ${name} has no primary key; audit rows are keyed by it, so add one before capturing this table`,
+    );
   }
   const columns = new Set(description.columns.map((c) => c.name));
   for (const setting of ['exclude', 'mask', 'exceptColumns'] as const) {
     const unknown = options[setting].filter((column) => !columns.has(column));
     if (unknown.length > 0) {
-      problems.push(`${name}: ${setting} names unknown column(s) ${unknown.join(', ')}; the table has ${[...columns].join(', ')}`);
+      problems.push(
+        `${name}: ${setting} names unknown column(s) ${unknown.join(', ')}; the table has ${[...columns].join(', ')}`,
+      );
     }
   }
   const both = options.exclude.filter((column) => options.mask.includes(column));
   if (both.length > 0) problems.push(`${name}: column(s) ${both.join(', ')} are both excluded and masked; choose one`);
-  const redactedKey = description.primaryKey.filter((column) => options.exclude.includes(column) || options.mask.includes(column));
+  const redactedKey = description.primaryKey.filter(
+    (column) => options.exclude.includes(column) || options.mask.includes(column),
+  );
   if (redactedKey.length > 0) {
-    problems.push(`${name}: primary-key column(s) ${redactedKey.join(', ')} cannot be excluded or masked; history is looked up by the key`);
+    problems.push(
+      `${name}: primary-key column(s) ${redactedKey.join(', ')} cannot be excluded or masked; history is looked up by the key`,
+    );
   }
   return problems;
 }
@@ -94,7 +105,11 @@ export function captureSettings(options: ResolvedTableCaptureOptions, global: Gl
  * lives in the database, the DDL event trigger can run it again whenever the
  * table's columns change (README "Schema changes").
  */
-export function generateTriggerSql(table: Pick<TableDescription, 'schema' | 'table'>, options: ResolvedTableCaptureOptions, global: GlobalCaptureSettings): GeneratedSql {
+export function generateTriggerSql(
+  table: Pick<TableDescription, 'schema' | 'table'>,
+  options: ResolvedTableCaptureOptions,
+  global: GlobalCaptureSettings,
+): GeneratedSql {
   const name = literal(triggerNameFor(table.table));
   const target = `${literal(table.schema)}, ${literal(table.table)}`;
   const settings = literal(JSON.stringify(captureSettings(options, global)));
@@ -131,7 +146,11 @@ export interface SnapshotSql {
  * the same redacted image an insert gets. So no row's snapshot comes after
  * another change of that row.
  */
-export function generateSnapshotSql(table: TableDescription, options: ResolvedTableCaptureOptions, global: Pick<GlobalCaptureSettings, 'auditSchema' | 'maskPlaceholder'>): SnapshotSql {
+export function generateSnapshotSql(
+  table: TableDescription,
+  options: ResolvedTableCaptureOptions,
+  global: Pick<GlobalCaptureSettings, 'auditSchema' | 'maskPlaceholder'>,
+): SnapshotSql {
   const target = qualified(table.schema, table.table);
   const changes = qualified(global.auditSchema, 'audit_changes');
   const b = new ImageBuilder(table, options, global.maskPlaceholder);
@@ -157,7 +176,9 @@ export function generateSnapshotSql(table: TableDescription, options: ResolvedTa
 )
 SELECT (SELECT count(*) FROM locked)::int AS locked,
   (SELECT ${b.primaryKey('n')} FROM locked AS n ORDER BY ${order(' DESC')} LIMIT 1) AS last_pk`;
-  const write = (cursor: boolean) => `INSERT INTO ${changes} (transaction_id, table_schema, table_name, op, table_pk, data_after)
+  const write = (
+    cursor: boolean,
+  ) => `INSERT INTO ${changes} (transaction_id, table_schema, table_name, op, table_pk, data_after)
 SELECT $1::uuid, ${literal(table.schema)}, ${literal(table.table)}, 'snapshot', ${b.primaryKey('n')}, ${b.image('n')}
 FROM ${target} AS n
 WHERE ${cursor ? `${compare('>', '$2')} AND ` : ''}${compare('<=', cursor ? '$3' : '$2')} AND ${withoutHistory}

@@ -13,7 +13,12 @@ export const commandOutput = {
   },
   /** Reports a failure; Threadline errors print their message, anything else its stack. */
   fail(error: unknown, exitCode = 1): void {
-    const message = error instanceof ThreadlineError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const message =
+      error instanceof ThreadlineError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
     process.stderr.write(`${message}\n`);
     process.exitCode = exitCode;
   },
@@ -30,6 +35,7 @@ export function parseList(value: string): string[] {
 /** A CLI flag's value as a positive integer, e.g. `--batch-size 500`; anything else is an error naming the flag. */
 export function parsePositiveInteger(flag: string, value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1) throw new ThreadlineError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
+  if (!/^\d+$/.test(value.trim()) || n < 1)
+    throw new ThreadlineError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
   return n;
 }

@@ -18,7 +18,10 @@ export class OperatorExceptionFilter implements ExceptionFilter {
     if (response.headersSent) return void response.end();
     const forbidden = error instanceof ForbiddenException;
     const status = forbidden ? 403 : 400;
-    const body = error instanceof InvalidFilterError ? { statusCode: 400, error: 'Bad Request', message: error.message } : (error.getResponse() as { message: string | string[] });
+    const body =
+      error instanceof InvalidFilterError
+        ? { statusCode: 400, error: 'Bad Request', message: error.message }
+        : (error.getResponse() as { message: string | string[] });
     const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
     if (wantsHtml(request)) {
       const page = forbidden

@@ -31,7 +31,9 @@ export class OperatorPagesController {
     const tables = await this.pages.redactionPolicy();
     if (!wantsHtml(req)) {
       if ('error' in tables) res.status(503);
-      return 'error' in tables ? { statusCode: 503, message: `redaction policy could not be read: ${tables.error}` } : { tables };
+      return 'error' in tables
+        ? { statusCode: 503, message: `redaction policy could not be read: ${tables.error}` }
+        : { tables };
     }
     res.status('error' in tables ? 503 : 200).type('html');
     return this.pages.redaction(tables);

@@ -3,7 +3,16 @@ import { CoverageReport, CoverageService, RedactionPolicyService, TableRedaction
 import { AuditChange } from '../audit-change';
 import { THREADLINE_OPERATOR_OPTIONS } from '../export.constants';
 import { ResolvedOperatorOptions } from '../export.options';
-import { BadgeState, coveragePage, PageFrame, redactionPage, timelinePage, TimelineView, transactionPage, uncoveredCount } from './pages';
+import {
+  BadgeState,
+  coveragePage,
+  PageFrame,
+  redactionPage,
+  timelinePage,
+  TimelineView,
+  transactionPage,
+  uncoveredCount,
+} from './pages';
 
 /** Gathers what each page shows (the badge on every one) and renders it. */
 @Injectable()
@@ -58,7 +67,9 @@ export class OperatorPages {
   }
 
   private badgeOf(report: CoverageReport | { error: string }): BadgeState {
-    return 'error' in report ? { error: report.error } : { uncovered: uncoveredCount(report), drifted: report.drift.length };
+    return 'error' in report
+      ? { error: report.error }
+      : { uncovered: uncoveredCount(report), drifted: report.drift.length };
   }
 
   private reason(error: unknown, what: string): string {

@@ -58,14 +58,18 @@ button, .button { font: inherit; padding: 5px 14px; border: 1px solid #8c959f; b
 
 function badge(frame: PageFrame): Html {
   const href = `${frame.base}/coverage`;
-  if ('error' in frame.badge) return html`<a class="badge warn" href="${href}" id="coverage-badge">Coverage unknown</a>`;
+  if ('error' in frame.badge)
+    return html`<a class="badge warn" href="${href}" id="coverage-badge">Coverage unknown</a>`;
   const text = badgeText(frame.badge.uncovered, frame.badge.drifted);
   return html`<a class="badge ${text === 'All covered' ? 'ok' : 'warn'}" href="${href}" id="coverage-badge">${text}</a>`;
 }
 
 /** "All covered", "2 uncovered", "1 with capture drift" or both; the page script words it the same way. */
 export function badgeText(uncovered: number, drifted: number): string {
-  const parts = [...(uncovered ? [`${uncovered} uncovered`] : []), ...(drifted ? [`${drifted} with capture drift`] : [])];
+  const parts = [
+    ...(uncovered ? [`${uncovered} uncovered`] : []),
+    ...(drifted ? [`${drifted} with capture drift`] : []),
+  ];
   return parts.length ? parts.join(', ') : 'All covered';
 }
 
@@ -103,11 +107,17 @@ ${body}
 }
 
 function list(items: string[], empty: string): Html {
-  return items.length ? html`<ul>${items.map((t) => html`<li><code>${t}</code></li>`)}</ul>` : html`<p class="muted">${empty}</p>`;
+  return items.length
+    ? html`<ul>${items.map((t) => html`<li><code>${t}</code></li>`)}</ul>`
+    : html`<p class="muted">${empty}</p>`;
 }
 
 export function coverageBuckets(report: CoverageReport): Html {
-  const uncovered = [...report.uncoveredExpected, ...report.unclassified, ...report.missingExpected.map((t) => `${t} (missing)`)];
+  const uncovered = [
+    ...report.uncoveredExpected,
+    ...report.unclassified,
+    ...report.missingExpected.map((t) => `${t} (missing)`),
+  ];
   return html`<div class="buckets">
   <section class="bucket" aria-labelledby="b-covered"><h2 id="b-covered">Covered (<span data-count="covered">${report.covered.length}</span>)</h2>${list(report.covered, 'None')}</section>
   <section class="bucket" aria-labelledby="b-uncovered"><h2 id="b-uncovered">Uncovered (<span data-count="uncovered">${uncovered.length}</span>)</h2>${list(uncovered, 'None')}</section>
@@ -127,7 +137,11 @@ function driftLines(report: CoverageReport): string[] {
  * `refreshSeconds`, says when it last did, and shows an error banner (and
  * dims the stale counts) when a refresh fails, rather than freezing on them.
  */
-export function coveragePage(frame: PageFrame, report: CoverageReport | { error: string }, refreshSeconds: number): string {
+export function coveragePage(
+  frame: PageFrame,
+  report: CoverageReport | { error: string },
+  refreshSeconds: number,
+): string {
   const failed = 'error' in report;
   const body = html`<p>Tables of the audited schemas with and without Threadline triggers, and tables whose deployed capture differs from the configuration or from the table. Refreshes every ${refreshSeconds} seconds.</p>
 <p aria-live="polite">Last refreshed: <time id="refreshed-at" datetime="${failed ? '' : report.checkedAt}">${failed ? 'never' : report.checkedAt}</time></p>
@@ -186,7 +200,12 @@ export function coveragePage(frame: PageFrame, report: CoverageReport | { error:
 /** Per table: status, and column names and placeholder only; never a value. */
 export function redactionPage(frame: PageFrame, tables: TableRedaction[] | { error: string }): string {
   if ('error' in tables) {
-    return layout('Redaction policy', { ...frame, current: 'redaction' }, html``, html`<div class="banner error" role="alert">Redaction policy could not be read: ${tables.error}</div>`);
+    return layout(
+      'Redaction policy',
+      { ...frame, current: 'redaction' },
+      html``,
+      html`<div class="banner error" role="alert">Redaction policy could not be read: ${tables.error}</div>`,
+    );
   }
   const names = (items: string[] | undefined) => (items?.length ? items.join(', ') : '—');
   const rows = tables.map(
@@ -242,7 +261,8 @@ ${FILTERS.map(([k, label, hint]) => html`<label>${label}<input name="${k}" value
 <div><button type="submit">Apply filters</button> <a href="${frame.base}/timeline">Clear</a></div>
 </form>`;
   const exports = html`<div class="actions" aria-label="Export">${(['csv', 'json', 'ndjson'] as const).map(
-    (format) => html`<a class="button" href="${frame.base}/export${query({ ...filters, format })}" download>Export ${format.toUpperCase()}</a>`,
+    (format) =>
+      html`<a class="button" href="${frame.base}/export${query({ ...filters, format })}" download>Export ${format.toUpperCase()}</a>`,
   )}</div>`;
   const rows = view.changes.map(
     (c) => html`<tr>
@@ -256,7 +276,9 @@ ${FILTERS.map(([k, label, hint]) => html`<label>${label}<input name="${k}" value
   <td><a href="${frame.base}/transactions/${c.transaction_id}">View transaction<span class="vh"> ${c.transaction_id}</span></a></td>
 </tr>`,
   );
-  const next = view.nextCursor ? html`<a class="button" rel="next" href="${frame.base}/timeline${query({ ...filters, cursor: view.nextCursor })}">Next page</a>` : html`<span class="muted">End of results</span>`;
+  const next = view.nextCursor
+    ? html`<a class="button" rel="next" href="${frame.base}/timeline${query({ ...filters, cursor: view.nextCursor })}">Next page</a>`
+    : html`<span class="muted">End of results</span>`;
   const body = html`${form}${exports}
 <div class="table-wrap"><table>
 <caption class="muted">Newest first. ${view.changes.length} change${view.changes.length === 1 ? '' : 's'} on this page.</caption>
@@ -271,7 +293,11 @@ ${FILTERS.map(([k, label, hint]) => html`<label>${label}<input name="${k}" value
 /** One transaction: who and when, then every change with its before/after diff. */
 export function transactionPage(frame: PageFrame, id: string, changes: AuditChange[]): string {
   if (changes.length === 0) {
-    return layout('Transaction', frame, html`<p>No captured changes for transaction <code>${id}</code> (unknown id, or purged by retention).</p>`);
+    return layout(
+      'Transaction',
+      frame,
+      html`<p>No captured changes for transaction <code>${id}</code> (unknown id, or purged by retention).</p>`,
+    );
   }
   const tx = changes[0].transaction;
   const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
@@ -284,7 +310,8 @@ export function transactionPage(frame: PageFrame, id: string, changes: AuditChan
 ${
   fields.length
     ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${fields.map(
-        ([name, f]) => html`<tr><th scope="row">${name}</th><td>${f.before_omitted ? html`<span class="muted">not stored</span>` : html`<code>${show(f.before)}</code>`}</td><td><code>${show(f.after)}</code></td></tr>`,
+        ([name, f]) =>
+          html`<tr><th scope="row">${name}</th><td>${f.before_omitted ? html`<span class="muted">not stored</span>` : html`<code>${show(f.before)}</code>`}</td><td><code>${show(f.after)}</code></td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="muted">${change.op === 'delete' ? 'Row deleted (no image after a delete).' : 'No field changed.'}</p>`
 }
