@@ -23,8 +23,11 @@ const nxArgs = (target) => [
 // Lint and format check first: they take seconds and a failure says exactly where.
 const lint = spawnSync('npm', ['run', '--silent', 'lint'], { stdio: 'inherit', cwd: root, env });
 if (lint.status !== 0) console.error('\nLint or format check failed (npm run lint; npm run format fixes formatting).');
+// Jest compiles tests with swc, which strips types: this is what type-checks them.
+const typecheck = spawnSync('npm', ['run', '--silent', 'typecheck:tests'], { stdio: 'inherit', cwd: root, env });
+if (typecheck.status !== 0) console.error('\nThe tests do not type-check (npm run typecheck:tests).');
 const build = spawnSync(process.execPath, nxArgs('build'), { stdio: 'inherit', cwd: root, env });
-let failedSuites = (build.status === 0 ? 0 : 1) + (lint.status === 0 ? 0 : 1);
+let failedSuites = (build.status === 0 ? 0 : 1) + (lint.status === 0 ? 0 : 1) + (typecheck.status === 0 ? 0 : 1);
 const test =
   build.status === 0
     ? spawnSync(process.execPath, nxArgs('test'), { stdio: 'inherit', cwd: root, env })

@@ -148,8 +148,8 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const csv = cli('export', '--format', 'csv', '--table', 'posts');
     expect(csv.code).toBe(0);
     expect(csv.stderr).not.toContain('exported'); // no progress display when piped
-    const rows = parse(csv.stdout, { columns: true });
-    expect(rows.map((r: { data_after: string }) => JSON.parse(r.data_after).title)).toEqual(['Cli2', 'Cli, "one"']);
+    const rows: { data_after: string }[] = parse(csv.stdout, { columns: true });
+    expect(rows.map((r) => JSON.parse(r.data_after).title)).toEqual(['Cli2', 'Cli, "one"']);
     const nd = cli('export', '--format', 'ndjson', '--actor', 'anonymous');
     expect(nd.stdout).toBe('');
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'export-')), 'out.json');

@@ -120,8 +120,10 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(ndjson).toEqual(timeline.changes);
-    const csv = parse((await exports.exportChanges(filters, { format: 'csv' })).body, { columns: true });
-    expect(csv.map((r: { id: string }) => r.id)).toEqual(ids);
+    const csv: { id: string }[] = parse((await exports.exportChanges(filters, { format: 'csv' })).body, {
+      columns: true,
+    });
+    expect(csv.map((r) => r.id)).toEqual(ids);
     const http1 = await auditor(
       http().get('/audit/export').query({ format: 'json', table: 'post_tags', actor: 'user:1' }),
     ).expect(200);
@@ -204,10 +206,11 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
 
     const ndjson = (await demo.app.get(ExportService).exportChanges({ table: 'users' }, { format: 'ndjson' })).body;
     expect(ndjson).toContain('"op":"snapshot"');
-    const csv = parse((await demo.app.get(ExportService).exportChanges({ table: 'users' }, { format: 'csv' })).body, {
-      columns: true,
-    });
-    expect(csv.filter((r: { op: string }) => r.op === 'snapshot')).toHaveLength(1);
+    const csv: { op: string }[] = parse(
+      (await demo.app.get(ExportService).exportChanges({ table: 'users' }, { format: 'csv' })).body,
+      { columns: true },
+    );
+    expect(csv.filter((r) => r.op === 'snapshot')).toHaveLength(1);
     const page = await auditor(http().get(`/audit/transactions/${result.transactionId}/changes`)).expect(200);
     expect(page.body.changes[0].diff).toMatchObject({ op: 'snapshot', fields: { name: { after: 'Legacy' } } });
     for (const text of [ndjson, JSON.stringify(csv), JSON.stringify(page.body)])

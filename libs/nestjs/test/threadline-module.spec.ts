@@ -102,11 +102,11 @@ describe('ThreadlineModule', () => {
       'operator.authorize is required to mount the audit pages and routes at /audit: pass operator: { authorize: (request) => boolean }',
     ],
     [
-      { operator: { path: '/ops', authorize: () => true } },
+      { operator: { path: '/ops', authorize: (): boolean => true } },
       "operator.path is /ops but the routes are mounted at /audit: with forRootAsync the path is fixed before useFactory runs, so pass operatorPath: '/ops' next to useFactory",
     ],
     [
-      { operator: { authorize: () => true, coverageRefreshSeconds: 0 } },
+      { operator: { authorize: (): boolean => true, coverageRefreshSeconds: 0 } },
       'operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 (got 0)',
     ],
   ])('forRootAsync mounting at /audit stops boot for %j', async (options, message) => {

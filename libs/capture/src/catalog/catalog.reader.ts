@@ -1,7 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { SqlQueryable } from '@threadline/core';
 import { TableDescription } from './table-description';
-
-type Queryable = Pick<DataSource | EntityManager, 'query'>;
 
 /**
  * Describes tables from the live catalog in one round trip: columns in order,
@@ -9,7 +7,7 @@ type Queryable = Pick<DataSource | EntityManager, 'query'>;
  * Tables that do not exist come back as `undefined` in their slot.
  */
 export async function describeTables(
-  db: Queryable,
+  db: SqlQueryable,
   tables: { schema: string; table: string }[],
 ): Promise<(TableDescription | undefined)[]> {
   if (tables.length === 0) return [];

@@ -1,12 +1,9 @@
 import { createHash } from 'crypto';
-import type { DataSource, EntityManager } from 'typeorm';
 import type { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
 import { SIGNATURE_FUNCTION } from '../schema/capture-functions.sql';
-import { qualified } from '@threadline/core';
+import { qualified, SqlQueryable } from '@threadline/core';
 import { STAMP_PREFIX, TriggerStamp } from '../trigger/trigger-sql.generator';
 import { triggerNameFor } from '../trigger/trigger-names';
-
-type Queryable = Pick<DataSource | EntityManager, 'query'>;
 
 /** What the database holds for one table's capture, read in one round trip with the others. */
 export interface DeployedCapture {
@@ -27,7 +24,7 @@ export interface DeployedCapture {
 
 /** Reads the deployed capture function, stamp and partitions of each table. */
 export async function readDeployedCapture(
-  db: Queryable,
+  db: SqlQueryable,
   auditSchema: string,
   tables: { schema: string; table: string }[],
 ): Promise<DeployedCapture[]> {

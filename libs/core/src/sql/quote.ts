@@ -33,3 +33,12 @@ export function textArray(values: readonly string[]): string {
 
 /** PostgreSQL truncates identifiers to 63 bytes; names are kept under it. */
 export const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * Anything that runs SQL and resolves to its rows: a TypeORM DataSource or
+ * EntityManager, a QueryRunner, or a small wrapper around a node-pg client.
+ */
+export interface SqlQueryable {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query(sql: string, params?: unknown[]): Promise<any>;
+}
