@@ -1,18 +1,18 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
-import { ThreadlineError } from '@threadline/core';
+import { ACTOR_ID_MAX_LENGTH, ACTOR_RULE, ACTOR_TYPES, ActorType, ThreadlineError } from '@threadline/core';
 
-export const ACTOR_TYPES = ['user', 'admin', 'service_account', 'job', 'system', 'anonymous'] as const;
-export type ActorType = (typeof ACTOR_TYPES)[number];
+export { ACTOR_TYPES, ActorType };
 
-/** Why an actor was rejected: the reference's reasons. */
-export type ActorRefProblem = 'unknown_actor_type' | 'missing_actor_id';
+/** Why an actor was rejected: the reference's reasons, and an id too long to index. */
+export type ActorRefProblem = 'unknown_actor_type' | 'missing_actor_id' | 'actor_id_too_long';
 
+/** The message names what is wrong and states the rule, in the same words the database uses. */
 export class InvalidActorError extends ThreadlineError {
   constructor(
     readonly reason: ActorRefProblem | 'malformed_actor',
     detail: string,
   ) {
-    super(`Invalid actor (${reason}): ${detail}`);
+    super(`Invalid actor (${reason}): ${detail}; ${ACTOR_RULE}`);
   }
 }
 
@@ -74,6 +74,9 @@ export class ActorRef {
       !((typeof id === 'string' && id.trim() !== '') || (typeof id === 'number' && Number.isFinite(id)))
     ) {
       return { reason: 'missing_actor_id', detail: `an actor of type ${type} needs a non-empty id` };
+    }
+    if (type !== 'anonymous' && String(id).trim().length > ACTOR_ID_MAX_LENGTH) {
+      return { reason: 'actor_id_too_long', detail: `the id has ${String(id).trim().length} characters` };
     }
     return undefined;
   }

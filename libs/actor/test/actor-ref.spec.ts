@@ -1,3 +1,4 @@
+import { ACTOR_RULE } from '@threadline/core';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ActorRef, InvalidActorError, IsActorRef } from '../src';
@@ -38,6 +39,14 @@ describe('ActorRef', () => {
     );
     expect(() => ActorRef.parse('user:')).toThrow('missing_actor_id');
     expect(() => ActorRef.parse('{nope')).toThrow('malformed_actor');
+  });
+
+  it('rejects an id longer than the database accepts, with the rule the database states', () => {
+    expect(() => ActorRef.user('x'.repeat(257))).toThrow(
+      `Invalid actor (actor_id_too_long): the id has 257 characters; ${ACTOR_RULE}`,
+    );
+    expect(ActorRef.user('x'.repeat(256)).id).toHaveLength(256);
+    expect(() => ActorRef.of({ type: 'user', id: '' })).toThrow(ACTOR_RULE);
   });
 
   it('validates DTO properties with @IsActorRef()', () => {

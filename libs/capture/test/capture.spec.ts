@@ -1,3 +1,4 @@
+import { ACTOR_RULE } from '@threadline/core';
 import { createCaptureHarness, CaptureHarness } from './capture-harness';
 
 describe('trigger capture (real PostgreSQL)', () => {
@@ -101,6 +102,46 @@ describe('trigger capture (real PostgreSQL)', () => {
     );
     await h.client.query('ROLLBACK');
     expect(await h.changes()).toHaveLength(0);
+  });
+
+  it.each([
+    ['{}'],
+    ['null'],
+    ['42'],
+    ['[]'],
+    ['"user:42"'],
+    ['{"type":"superuser","id":"1"}'],
+    ['{"type":"user"}'],
+    ['{"type":"user","id":""}'],
+    ['{"type":"user","id":"   "}'],
+    ['{"type":"user","id":7}'],
+    ['{"type":["user"],"id":"7"}'],
+    [JSON.stringify({ type: 'user', id: 'x'.repeat(3200) })],
+  ])('refuses the write for an actor of the wrong shape %s, naming the setting and the rule', async (actor) => {
+    await h.capture(['posts']);
+    await h.client.query('BEGIN');
+    await h.client.query(`SELECT set_config('threadline.actor_ref', $1, true)`, [actor]);
+    await expect(h.client.query(`INSERT INTO posts (title) VALUES ('a')`)).rejects.toThrow(
+      new RegExp(
+        `threadline: threadline.actor_ref is not a valid actor .*: ${ACTOR_RULE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+      ),
+    );
+    await h.client.query('ROLLBACK');
+    expect(await h.changes()).toHaveLength(0);
+  });
+
+  it.each([
+    ['{"type":"anonymous"}'],
+    ['{"type":"user","id":"42"}'],
+    [JSON.stringify({ type: 'job', id: 'x'.repeat(256) })],
+  ])('accepts the actor %s', async (actor) => {
+    await h.capture(['posts']);
+    await h.client.query('BEGIN');
+    await h.client.query(`SELECT set_config('threadline.actor_ref', $1, true)`, [actor]);
+    await h.client.query(`INSERT INTO posts (title) VALUES ('a')`);
+    await h.client.query('COMMIT');
+    const { rows } = await h.client.query(`SELECT actor_ref FROM audit_transactions`);
+    expect(rows).toEqual([{ actor_ref: JSON.parse(actor) }]);
   });
 
   it('captures an UPDATE that changes primary keys, pairing each old key with its new one', async () => {

@@ -6,3 +6,4 @@ export * from './validate-options';
 export * from './sql/quote';
 export * from './events/threadline-events';
 export * from './cli/command-output';
+export * from './actor/actor-rules';

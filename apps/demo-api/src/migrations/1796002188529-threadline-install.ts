@@ -71,8 +71,19 @@ BEGIN
       actor_json := actor::jsonb;
     EXCEPTION WHEN invalid_text_representation THEN
       RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', 'threadline.actor_ref'
-        USING ERRCODE = 'invalid_parameter_value';
+        USING ERRCODE = 'invalid_parameter_value', HINT = 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters, which anonymous does not need}';
     END;
+    -- The same rule ActorRef enforces: a write never records an actor of the wrong shape.
+    IF jsonb_typeof(actor_json) IS DISTINCT FROM 'object'
+       OR jsonb_typeof(actor_json->'type') IS DISTINCT FROM 'string'
+       OR NOT (actor_json->>'type' = ANY (ARRAY['user', 'admin', 'service_account', 'job', 'system', 'anonymous']::text[]))
+       OR (actor_json->>'type' <> 'anonymous'
+           AND (jsonb_typeof(actor_json->'id') IS DISTINCT FROM 'string'
+                OR btrim(actor_json->>'id') = ''
+                OR length(btrim(actor_json->>'id')) > 256)) THEN
+      RAISE EXCEPTION 'threadline: % is not a valid actor (%): %', 'threadline.actor_ref', left(actor, 120), 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters, which anonymous does not need}'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
   END IF;
   INSERT INTO "public"."audit_transactions" (txid, actor_ref, correlation_id, request_id, action_id)
   VALUES (xid, actor_json,

@@ -1,4 +1,4 @@
-import { ident, qualified } from '@threadline/core';
+import { ACTOR_ID_MAX_LENGTH, ACTOR_RULE, ACTOR_TYPES, ident, literal, qualified, textArray } from '@threadline/core';
 import { captureFunctionsSql, dropCaptureFunctionsSql } from './capture-functions.sql';
 
 export const TRANSACTION_FUNCTION = 'threadline_transaction_id';
@@ -134,8 +134,19 @@ BEGIN
       actor_json := actor::jsonb;
     EXCEPTION WHEN invalid_text_representation THEN
       RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', '${ACTOR_SETTING}'
-        USING ERRCODE = 'invalid_parameter_value';
+        USING ERRCODE = 'invalid_parameter_value', HINT = ${literal(ACTOR_RULE)};
     END;
+    -- The same rule ActorRef enforces: a write never records an actor of the wrong shape.
+    IF jsonb_typeof(actor_json) IS DISTINCT FROM 'object'
+       OR jsonb_typeof(actor_json->'type') IS DISTINCT FROM 'string'
+       OR NOT (actor_json->>'type' = ANY (${textArray(ACTOR_TYPES)}))
+       OR (actor_json->>'type' <> 'anonymous'
+           AND (jsonb_typeof(actor_json->'id') IS DISTINCT FROM 'string'
+                OR btrim(actor_json->>'id') = ''
+                OR length(btrim(actor_json->>'id')) > ${ACTOR_ID_MAX_LENGTH})) THEN
+      RAISE EXCEPTION 'threadline: % is not a valid actor (%): %', '${ACTOR_SETTING}', left(actor, 120), ${literal(ACTOR_RULE)}
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
   END IF;
   INSERT INTO ${s('audit_transactions')} (txid, actor_ref, correlation_id, request_id, action_id)
   VALUES (xid, actor_json,

@@ -1,0 +1,13 @@
+/**
+ * What a valid actor is, in one place: the capture function in PostgreSQL
+ * enforces it on `threadline.actor_ref`, and ActorRef enforces it in Node,
+ * with the same sentence in both error messages.
+ */
+export const ACTOR_TYPES = ['user', 'admin', 'service_account', 'job', 'system', 'anonymous'] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+
+/** Longest actor id, in characters: well under what a btree entry of the actor index can hold. */
+export const ACTOR_ID_MAX_LENGTH = 256;
+
+/** The rule, as every actor error states it. */
+export const ACTOR_RULE = `an actor is {"type": one of ${ACTOR_TYPES.join(', ')}; "id": a non-empty string of at most ${ACTOR_ID_MAX_LENGTH} characters, which anonymous does not need}`;
