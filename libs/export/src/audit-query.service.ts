@@ -197,15 +197,23 @@ export class AuditQueryService {
     );
     const decoder = new StringDecoder('utf8');
     let finished = false;
+    // A connection checked out of the pool has no 'error' listener of its own (the pool listens only while it is
+    // idle): a backend terminated mid-COPY (failover, pooler restart, pg_terminate_backend) would emit an unhandled
+    // 'error' and end the whole process. The stream fails too, so the export fails with the reason instead.
+    let connectionError: unknown;
+    const onConnectionError = (error: unknown) => (connectionError = error);
+    client.on('error', onConnectionError);
     try {
       for await (const chunk of stream) {
         const text = decoder.write(chunk as Buffer);
         if (text) yield text;
       }
+      if (connectionError) throw connectionError;
       finished = true;
     } finally {
       // stopped early (the client went away, or maxRows reached): the connection is still mid-COPY, so close it rather than pool it
-      release(finished ? undefined : new Error('export stopped before COPY finished'));
+      release(finished ? undefined : (connectionError ?? new Error('export stopped before COPY finished')));
+      client.removeListener('error', onConnectionError);
     }
   }
 
@@ -322,6 +330,8 @@ export class AuditQueryService {
 interface CopyClient {
   query(stream: ReturnType<typeof copyTo>): NodeJS.ReadableStream;
   escapeLiteral(value: string): string;
+  on(event: 'error', listener: (error: unknown) => void): void;
+  removeListener(event: 'error', listener: (error: unknown) => void): void;
 }
 
 function pageLimit(limit: number | undefined): number {

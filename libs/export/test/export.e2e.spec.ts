@@ -301,6 +301,25 @@ describe('exploration and export (real PostgreSQL)', () => {
       expect(await db.query(`SELECT count(*)::int AS n FROM people`)).toEqual([{ n: 25 }]);
     });
 
+    it('survives its database connection being terminated mid-COPY: the export fails with the reason, the process and the pool go on', async () => {
+      const chunks = exports.chunks({ table: 'bulk_export' }, { format: 'ndjson', maxRows: null });
+      let failure: unknown;
+      try {
+        for await (const chunk of chunks) {
+          expect(chunk.length).toBeGreaterThan(0);
+          const [pid] = await activeCopies();
+          await db.query(`SELECT pg_terminate_backend($1)`, [pid]);
+          await new Promise((r) => setTimeout(r, 200)); // let the termination reach the connection before reading on
+        }
+      } catch (error) {
+        failure = error;
+      }
+      expect(String(failure)).toMatch(/terminat/i);
+      // the app still answers from its pool
+      const people = (await queries.timeline({ table: 'people' }, { limit: 1000 })).changes.length;
+      expect((await exports.exportChanges({ table: 'people' }, { format: 'csv' })).returnedCount).toBe(people);
+    });
+
     it('stops the COPY and drops its connection when the consumer stops early, in code or over HTTP', async () => {
       let pid = 0;
       for await (const chunk of exports.chunks({ table: 'bulk_export' }, { format: 'ndjson', maxRows: null })) {
