@@ -26,6 +26,13 @@ export interface CaptureOptions {
   maskPlaceholder?: string;
   /** Record UPDATEs that change nothing (or only `exceptColumns`). @default false */
   recordNoopUpdates?: boolean;
+  /**
+   * Capture writes made under `session_replication_role = replica` too (the
+   * triggers are ENABLE ALWAYS). Set false only where those writes are
+   * captured elsewhere, e.g. a logical-replication subscriber whose publisher
+   * already audits them. @default true
+   */
+  captureInReplicaRole?: boolean;
   /** Folder where `install` and `gen-triggers` write TypeORM migrations. @default 'src/migrations' */
   migrationsDir?: string;
   /** Install the indexes the exploration queries use (each costs audited writes a little). @default true */
@@ -46,6 +53,7 @@ export interface ResolvedCaptureOptions {
   tables: ResolvedTableCaptureOptions[];
   maskPlaceholder: string;
   recordNoopUpdates: boolean;
+  captureInReplicaRole: boolean;
   migrationsDir: string;
   queryIndexes: boolean;
 }
@@ -75,6 +83,7 @@ class CaptureOptionsSchema implements Omit<CaptureOptions, 'tables'> {
   @MinLength(1, { message: 'must not be empty' })
   maskPlaceholder?: string = undefined;
   @IsOptional() @IsBoolean({ message: 'must be true or false' }) recordNoopUpdates?: boolean = undefined;
+  @IsOptional() @IsBoolean({ message: 'must be true or false' }) captureInReplicaRole?: boolean = undefined;
   @IsOptional() @IsString({ message: 'must be a folder path' }) migrationsDir?: string = undefined;
   @IsOptional() @IsBoolean({ message: 'must be true or false' }) queryIndexes?: boolean = undefined;
 }
@@ -130,6 +139,7 @@ export function resolveCaptureOptions(options: CaptureOptions | undefined): Reso
     tables,
     maskPlaceholder: options?.maskPlaceholder ?? '[REDACTED]',
     recordNoopUpdates: options?.recordNoopUpdates ?? false,
+    captureInReplicaRole: options?.captureInReplicaRole ?? true,
     migrationsDir: options?.migrationsDir ?? 'src/migrations',
     queryIndexes: options?.queryIndexes ?? true,
   };

@@ -26,7 +26,7 @@ describe('capture options validation', () => {
     ],
     [
       { table: {} },
-      'capture.table is not a known option (allowed: auditSchema, tables, maskPlaceholder, recordNoopUpdates, migrationsDir, queryIndexes)',
+      'capture.table is not a known option (allowed: auditSchema, tables, maskPlaceholder, recordNoopUpdates, captureInReplicaRole, migrationsDir, queryIndexes)',
     ],
     [{ tables: [] }, 'capture.tables must be an object keyed by table name'],
     [{ maskPlaceholder: '' }, 'capture.maskPlaceholder must not be empty'],
@@ -56,6 +56,7 @@ describe('capture options validation', () => {
       auditSchema: 'public',
       maskPlaceholder: '[REDACTED]',
       recordNoopUpdates: false,
+      captureInReplicaRole: true,
       migrationsDir: 'src/migrations',
       queryIndexes: true,
       tables: [

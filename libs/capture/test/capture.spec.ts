@@ -144,6 +144,23 @@ describe('trigger capture (real PostgreSQL)', () => {
     expect(rows).toEqual([{ actor_ref: JSON.parse(actor) }]);
   });
 
+  it('captures writes made under session_replication_role = replica, unless captureInReplicaRole is false', async () => {
+    const writes = async () => {
+      await h.client.query(`SET session_replication_role = replica`);
+      await h.client.query(`INSERT INTO posts (title) VALUES ('r1'), ('r2')`);
+      await h.client.query(`UPDATE posts SET title = 'r1b' WHERE title = 'r1'`);
+      await h.client.query(`DELETE FROM posts WHERE title = 'r2'`);
+      await h.client.query(`RESET session_replication_role`);
+    };
+    await h.capture(['posts']);
+    await writes();
+    expect((await h.changes()).map((c) => c.op)).toEqual(['insert', 'insert', 'update', 'delete']);
+    await h.client.query(`TRUNCATE audit_changes, audit_transactions, posts`);
+    await h.capture(['posts'], { captureInReplicaRole: false });
+    await writes();
+    expect(await h.changes()).toEqual([]);
+  });
+
   it('captures an UPDATE that changes primary keys, pairing each old key with its new one', async () => {
     await h.capture(['posts']);
     await h.client.query(`INSERT INTO posts (id, title) SELECT g, 't' || g FROM generate_series(1, 50) g`);

@@ -20,6 +20,7 @@ function humanReport(r: CoverageReport): string {
       'capture drift (deployed capture differs from the configuration or the table)',
       r.drift.map((d) => d.table),
     ),
+    line('covered, but not capturing under session_replication_role = replica', r.notCapturedInReplicaRole),
     ...r.drift.flatMap((d) => d.differences.map((difference) => `  ${d.table}: ${difference}`)),
   ].join('\n');
 }

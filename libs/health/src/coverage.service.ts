@@ -25,6 +25,8 @@ export interface TableCoverage extends TableName {
   covered: boolean;
   /** Threadline triggers a covered table has but this one lacks (or has disabled). */
   missingTriggers: string[];
+  /** Every Threadline trigger of the table fires under session_replication_role = replica too (ENABLE ALWAYS). */
+  firesInReplicaRole: boolean;
 }
 
 /** Coverage as the policy reads it: every table of the audited schemas in exactly one bucket. */
@@ -47,6 +49,12 @@ export interface CoverageReport {
    * without capture), each difference in words.
    */
   drift: { table: string; expected: boolean; differences: string[] }[];
+  /**
+   * Covered tables whose triggers do not fire under session_replication_role =
+   * replica: writes made in that mode are not captured (capture.captureInReplicaRole: false,
+   * or triggers enabled by hand with plain ENABLE TRIGGER).
+   */
+  notCapturedInReplicaRole: string[];
   /** True when every expected table exists, is covered and has no drift (and, under strict, nothing is unclassified). */
   ok: boolean;
   strict: boolean;
@@ -93,15 +101,22 @@ export class CoverageService implements OnApplicationBootstrap {
 
   /** Every user table of the audited schemas, covered or not. */
   async triggerCoverage(): Promise<TableCoverage[]> {
-    const rows: { schema: string; table: string; triggers: string[] }[] = await this.dataSource.query(COVERAGE_SQL, [
-      this.policy.schemas,
-      this.auditSchema,
-      [...AUDIT_TABLES],
-      `${TRIGGER_PREFIX.replace(/_/g, '\\_')}%`,
-    ]);
+    const rows: { schema: string; table: string; triggers: string[]; fires_in_replica: boolean }[] =
+      await this.dataSource.query(COVERAGE_SQL, [
+        this.policy.schemas,
+        this.auditSchema,
+        [...AUDIT_TABLES],
+        `${TRIGGER_PREFIX.replace(/_/g, '\\_')}%`,
+      ]);
     return rows.map((row) => {
       const missingTriggers = triggerNamesFor(row.table).filter((name) => !row.triggers.includes(name));
-      return { schema: row.schema, table: row.table, covered: missingTriggers.length === 0, missingTriggers };
+      return {
+        schema: row.schema,
+        table: row.table,
+        covered: missingTriggers.length === 0,
+        missingTriggers,
+        firesInReplicaRole: row.fires_in_replica,
+      };
     });
   }
 
@@ -138,6 +153,7 @@ export class CoverageService implements OnApplicationBootstrap {
         .filter((t) => !t.covered && !expected.has(tableKey(t)) && !expectedUncovered.has(tableKey(t)))
         .map(tableKey),
       drift: drift.map((d) => ({ table: d.table, expected: expected.has(d.table), differences: d.differences })),
+      notCapturedInReplicaRole: tables.filter((t) => t.covered && !t.firesInReplicaRole).map(tableKey),
       ok: false,
       strict,
     };
@@ -191,7 +207,8 @@ export class CoverageService implements OnApplicationBootstrap {
 
 const COVERAGE_SQL = `
 SELECT n.nspname AS schema, c.relname AS table,
-  coalesce(array_agg(t.tgname::text) FILTER (WHERE t.tgname IS NOT NULL), '{}') AS triggers
+  coalesce(array_agg(t.tgname::text) FILTER (WHERE t.tgname IS NOT NULL), '{}') AS triggers,
+  coalesce(bool_and(t.tgenabled = 'A') FILTER (WHERE t.tgname IS NOT NULL), false) AS fires_in_replica
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_trigger t ON t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgname LIKE $4

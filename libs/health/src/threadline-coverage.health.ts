@@ -29,6 +29,7 @@ export class ThreadlineCoverageIndicator {
         expectedUncovered: r.expectedUncovered,
         unclassified: r.unclassified,
         drift: r.drift.filter((d) => d.expected),
+        notCapturedInReplicaRole: r.notCapturedInReplicaRole,
       };
       return r.ok ? indicator.up(data) : indicator.down(data);
     } catch (error) {

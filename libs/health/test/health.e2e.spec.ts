@@ -89,6 +89,7 @@ describe('health and coverage (real PostgreSQL)', () => {
       table: 'posts',
       covered: false,
       missingTriggers: ['threadline_audit_posts_delete'],
+      firesInReplicaRole: true,
     });
     expect(tables.map((t) => t.table)).not.toContain('audit_changes');
     await applyTriggers(app, ['posts']);
@@ -108,6 +109,7 @@ describe('health and coverage (real PostgreSQL)', () => {
       expectedUncovered: ['public.job_queue'],
       unclassified: ['public.scratch'],
       drift: [],
+      notCapturedInReplicaRole: [],
     });
     await db.query(`DROP TRIGGER threadline_audit_users_update ON users`);
     const down = await request(app.getHttpServer()).get('/health').expect(503);
@@ -214,6 +216,14 @@ describe('health and coverage (real PostgreSQL)', () => {
         'public.posts',
         /columns changed since its capture function was generated.*writes to the table are refused/,
       );
+    });
+
+    it('triggers re-enabled by hand with plain ENABLE TRIGGER, which skips replica-role writes', async () => {
+      app = await boot(health);
+      await applyTriggers(app);
+      expect((await app.get(CoverageService).report()).notCapturedInReplicaRole).toEqual([]);
+      await db.query(`ALTER TABLE posts DISABLE TRIGGER threadline_audit_posts, ENABLE TRIGGER threadline_audit_posts`);
+      expect((await app.get(CoverageService).report()).notCapturedInReplicaRole).toEqual(['public.posts']);
     });
 
     it('a capture function body changed by hand', async () => {

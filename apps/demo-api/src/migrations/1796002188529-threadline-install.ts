@@ -122,6 +122,7 @@ DECLARE
   placeholder text := coalesce(settings->>'maskPlaceholder', '[REDACTED]');
   store_from boolean := coalesce((settings->>'storeChangedFrom')::boolean, false);
   record_noop boolean := coalesce((settings->>'recordNoopUpdates')::boolean, false);
+  in_replica boolean := coalesce((settings->>'captureInReplicaRole')::boolean, false);
   col record;
   pk text[];
   exclude_names text[] := '{}';
@@ -323,6 +324,7 @@ $b$,
     'maskPlaceholder', placeholder,
     'storeChangedFrom', store_from,
     'recordNoopUpdates', record_noop,
+    'captureInReplicaRole', in_replica,
     'columnSignature', "public"."threadline_column_signature"(target),
     'guarded', NOT ddl_trigger,
     'bodySha256', encode(sha256(convert_to(body, 'UTF8')), 'hex'));
@@ -342,6 +344,12 @@ CREATE TRIGGER %3$I AFTER UPDATE ON %1$s REFERENCING OLD TABLE AS threadline_old
 DROP TRIGGER IF EXISTS %4$I ON %1$s;
 CREATE TRIGGER %4$I AFTER DELETE ON %1$s REFERENCING OLD TABLE AS threadline_old FOR EACH STATEMENT EXECUTE FUNCTION %5$s();$t$,
       part, function_name, function_name || '_update', function_name || '_delete', fn);
+    -- Fire under session_replication_role = replica too, unless the configuration says otherwise.
+    IF in_replica THEN
+      triggers := triggers || format(E'
+ALTER TABLE %1$s ENABLE ALWAYS TRIGGER %2$I, ENABLE ALWAYS TRIGGER %3$I, ENABLE ALWAYS TRIGGER %4$I;',
+        part, function_name, function_name || '_update', function_name || '_delete');
+    END IF;
   END LOOP;
   -- A partition detached since: its triggers would record its writes under this table's name.
   FOR part IN

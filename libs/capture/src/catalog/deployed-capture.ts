@@ -97,7 +97,7 @@ export function unreadableReason(deployed: DeployedCapture): string | undefined 
  */
 export function captureDifferences(
   configured: ResolvedTableCaptureOptions,
-  global: Pick<ResolvedCaptureOptions, 'maskPlaceholder' | 'recordNoopUpdates'>,
+  global: Pick<ResolvedCaptureOptions, 'maskPlaceholder' | 'recordNoopUpdates' | 'captureInReplicaRole'>,
   deployed: DeployedCapture,
 ): string[] {
   const unreadable = unreadableReason(deployed);
@@ -110,6 +110,11 @@ export function captureDifferences(
     ...(global.maskPlaceholder !== stamp.maskPlaceholder ? ['maskPlaceholder differs'] : []),
     ...(configured.storeChangedFrom !== stamp.storeChangedFrom
       ? [`storeChangedFrom: configured ${configured.storeChangedFrom}, deployed ${stamp.storeChangedFrom}`]
+      : []),
+    ...(global.captureInReplicaRole !== (stamp.captureInReplicaRole ?? false)
+      ? [
+          `captureInReplicaRole: configured ${global.captureInReplicaRole}, deployed ${stamp.captureInReplicaRole ?? false}`,
+        ]
       : []),
     ...(global.recordNoopUpdates !== stamp.recordNoopUpdates
       ? [`recordNoopUpdates: configured ${global.recordNoopUpdates}, deployed ${stamp.recordNoopUpdates}`]

@@ -79,6 +79,7 @@ DECLARE
   placeholder text := coalesce(settings->>'maskPlaceholder', '[REDACTED]');
   store_from boolean := coalesce((settings->>'storeChangedFrom')::boolean, false);
   record_noop boolean := coalesce((settings->>'recordNoopUpdates')::boolean, false);
+  in_replica boolean := coalesce((settings->>'captureInReplicaRole')::boolean, false);
   col record;
   pk text[];
   exclude_names text[] := '{}';
@@ -280,6 +281,7 @@ $b$,
     'maskPlaceholder', placeholder,
     'storeChangedFrom', store_from,
     'recordNoopUpdates', record_noop,
+    'captureInReplicaRole', in_replica,
     'columnSignature', ${s(SIGNATURE_FUNCTION).replace(/'/g, "''")}(target),
     'guarded', NOT ddl_trigger,
     'bodySha256', encode(sha256(convert_to(body, 'UTF8')), 'hex'));
@@ -299,6 +301,11 @@ CREATE TRIGGER %3$I AFTER UPDATE ON %1$s REFERENCING OLD TABLE AS threadline_old
 DROP TRIGGER IF EXISTS %4$I ON %1$s;
 CREATE TRIGGER %4$I AFTER DELETE ON %1$s REFERENCING OLD TABLE AS threadline_old FOR EACH STATEMENT EXECUTE FUNCTION %5$s();$t$,
       part, function_name, function_name || '_update', function_name || '_delete', fn);
+    -- Fire under session_replication_role = replica too, unless the configuration says otherwise.
+    IF in_replica THEN
+      triggers := triggers || format(E'\nALTER TABLE %1$s ENABLE ALWAYS TRIGGER %2$I, ENABLE ALWAYS TRIGGER %3$I, ENABLE ALWAYS TRIGGER %4$I;',
+        part, function_name, function_name || '_update', function_name || '_delete');
+    END IF;
   END LOOP;
   -- A partition detached since: its triggers would record its writes under this table's name.
   FOR part IN

@@ -25,6 +25,8 @@ export interface TriggerStamp {
   maskPlaceholder: string;
   storeChangedFrom: boolean;
   recordNoopUpdates: boolean;
+  /** v2: the triggers fire under session_replication_role = replica too (ENABLE ALWAYS); absent means false. */
+  captureInReplicaRole?: boolean;
   /** v2: the columns each setting applies to now (a renamed column keeps its setting through its attribute number). */
   excludedColumns?: string[];
   maskedColumns?: string[];
@@ -42,7 +44,10 @@ export interface TriggerStamp {
 
 export const STAMP_PREFIX = 'threadline:';
 
-type GlobalCaptureSettings = Pick<ResolvedCaptureOptions, 'auditSchema' | 'maskPlaceholder' | 'recordNoopUpdates'>;
+type GlobalCaptureSettings = Pick<
+  ResolvedCaptureOptions,
+  'auditSchema' | 'maskPlaceholder' | 'recordNoopUpdates' | 'captureInReplicaRole'
+>;
 
 /**
  * Problems between a table's capture settings and the live catalog: each one
@@ -93,6 +98,7 @@ export function captureSettings(options: ResolvedTableCaptureOptions, global: Gl
     maskPlaceholder: global.maskPlaceholder,
     storeChangedFrom: options.storeChangedFrom,
     recordNoopUpdates: global.recordNoopUpdates,
+    captureInReplicaRole: global.captureInReplicaRole,
   };
 }
 
