@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import type { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
 import { SIGNATURE_FUNCTION } from '../schema/capture-functions.sql';
 import { qualified, SqlQueryable } from '@threadline/core';
@@ -32,12 +31,12 @@ export async function readDeployedCapture(
   const rows: {
     ord: string;
     table_exists: boolean;
-    body: string | null;
+    body_sha256: string | null;
     stamp: string | null;
     signature: string | null;
     partitions_without_capture: string[] | null;
   }[] = await db.query(
-    `SELECT x.ord, c.oid IS NOT NULL AS table_exists, p.prosrc AS body, obj_description(p.oid, 'pg_proc') AS stamp,
+    `SELECT x.ord, c.oid IS NOT NULL AS table_exists, encode(sha256(convert_to(p.prosrc, 'UTF8')), 'hex') AS body_sha256, obj_description(p.oid, 'pg_proc') AS stamp,
        CASE WHEN c.oid IS NOT NULL THEN ${qualified(auditSchema, SIGNATURE_FUNCTION)}(c.oid) END AS signature,
        (SELECT array_agg(pn.nspname || '.' || pc.relname ORDER BY pn.nspname, pc.relname)
         FROM pg_partition_tree(c.oid) AS t
@@ -59,9 +58,9 @@ export async function readDeployedCapture(
       schema: t.schema,
       table: t.table,
       tableExists: !!row?.table_exists,
-      deployed: !!row?.body,
+      deployed: !!row?.body_sha256,
       stamp,
-      bodyMatches: !!row?.body && !!stamp && createHash('sha256').update(row.body).digest('hex') === stamp.bodySha256,
+      bodyMatches: !!row?.body_sha256 && !!stamp && row.body_sha256 === stamp.bodySha256,
       signature: row?.signature ?? undefined,
       partitionsWithoutCapture: row?.partitions_without_capture ?? [],
     };
