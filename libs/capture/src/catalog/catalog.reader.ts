@@ -2,8 +2,9 @@ import { SqlQueryable } from '@threadline/core';
 import { TableDescription } from './table-description';
 
 /**
- * Describes tables from the live catalog in one round trip: columns in order,
- * whether each column's type has an equality operator, and the primary key.
+ * Describes tables from the live catalog in one round trip: columns in order
+ * with their types, and the primary key. (How each column is compared is the
+ * in-database generator's business: threadline_capture_sql.)
  * Tables that do not exist come back as `undefined` in their slot.
  */
 export async function describeTables(
@@ -30,14 +31,9 @@ const DESCRIBE_TABLES_SQL = `
 SELECT req.ord, n.nspname AS schema, c.relname AS table,
   (SELECT json_agg(json_build_object(
       'name', a.attname,
-      'type', format_type(a.atttypid, a.atttypmod),
-      'comparable', t.typtype IN ('e', 'r', 'm')
-        OR EXISTS (SELECT 1 FROM pg_operator o
-                   WHERE o.oprname = '=' AND o.oprleft = coalesce(nullif(t.typbasetype, 0), t.oid) AND o.oprright = o.oprleft)
-        OR (t.typcategory = 'A' AND EXISTS (SELECT 1 FROM pg_operator o
-                   WHERE o.oprname = '=' AND o.oprleft = t.typelem AND o.oprright = t.typelem))
+      'type', format_type(a.atttypid, a.atttypmod)
     ) ORDER BY a.attnum)
-   FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+   FROM pg_attribute a
    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
   (SELECT json_agg(a.attname ORDER BY k.pos)
    FROM pg_index i
