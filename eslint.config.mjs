@@ -7,6 +7,8 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+// Every lib below the umbrella.
+const LIBS = ['scope:core', 'scope:capture', 'scope:actor', 'scope:retention', 'scope:health', 'scope:export'];
 const layer = (tag, allowed) => ({ sourceTag: tag, onlyDependOnLibsWithTags: [tag, ...allowed] });
 
 export default tseslint.config(
@@ -30,25 +32,9 @@ export default tseslint.config(
             // Export reads actor refs for its actor filter. The operator pages still live in export and read
             // health; they move to their own lib (issue 18), and then export no longer depends on health.
             layer('scope:export', ['scope:core', 'scope:capture', 'scope:actor', 'scope:health']),
-            layer('scope:nestjs', [
-              'scope:core',
-              'scope:capture',
-              'scope:actor',
-              'scope:retention',
-              'scope:health',
-              'scope:export',
-            ]),
+            layer('scope:nestjs', LIBS),
             layer('type:tool', []),
-            layer('type:app', [
-              'scope:nestjs',
-              'scope:core',
-              'scope:capture',
-              'scope:actor',
-              'scope:retention',
-              'scope:health',
-              'scope:export',
-              'type:tool',
-            ]),
+            layer('type:app', ['scope:nestjs', ...LIBS, 'type:tool']),
           ],
         },
       ],

@@ -5,7 +5,12 @@ import * as path from 'path';
 import { DataSource } from 'typeorm';
 import { describeTables } from './catalog/catalog.reader';
 import { THREADLINE_CAPTURE_OPTIONS } from './capture.constants';
-import { parseTableName, ResolvedCaptureOptions, tableOptionsFor } from './capture.options';
+import {
+  parseTableName,
+  ResolvedCaptureOptions,
+  ResolvedTableCaptureOptions,
+  tableOptionsFor,
+} from './capture.options';
 import { findMigrations, writeMigration, MigrationWriteResult } from './migration/migration-writer';
 import { captureDifferences, readDeployedCapture } from './catalog/deployed-capture';
 import { ident } from '@threadline/core';
@@ -87,8 +92,7 @@ export class CaptureService {
       );
     }
     const sections = refs.map((ref, i) => {
-      const tableOptions = tableOptionsFor(this.options, ref.schema, ref.table);
-      const settings = request.storeChangedFrom ? { ...tableOptions, storeChangedFrom: true } : tableOptions;
+      const settings = this.settingsFor(ref, request);
       if (ref.schema === this.options.auditSchema && (AUDIT_TABLES as readonly string[]).includes(ref.table)) {
         problems.push(`${ref.schema}.${ref.table} is one of Threadline's own audit tables and cannot be audited`);
         return undefined;
@@ -149,9 +153,7 @@ export class CaptureService {
     const deployed = await readDeployedCapture(this.dataSource, this.options.auditSchema, refs);
     const differences: Record<string, string[]> = {};
     refs.forEach((ref, i) => {
-      const tableOptions = tableOptionsFor(this.options, ref.schema, ref.table);
-      const settings = request.storeChangedFrom ? { ...tableOptions, storeChangedFrom: true } : tableOptions;
-      const found = captureDifferences(settings, this.options, deployed[i]);
+      const found = captureDifferences(this.settingsFor(ref, request), this.options, deployed[i]);
       if (found.length) differences[sql.tables[i]] = found;
     });
     if (options.dryRun) return { ...sql, written: false, differences };
@@ -170,6 +172,12 @@ export class CaptureService {
       }),
       differences,
     };
+  }
+
+  /** A table's capture settings as a trigger migration deploys them (a request may add storeChangedFrom). */
+  private settingsFor(ref: { schema: string; table: string }, request: TriggerSqlRequest): ResolvedTableCaptureOptions {
+    const tableOptions = tableOptionsFor(this.options, ref.schema, ref.table);
+    return request.storeChangedFrom ? { ...tableOptions, storeChangedFrom: true } : tableOptions;
   }
 
   /** Whether TypeORM's migrations table records the migration class of this file as run. */
