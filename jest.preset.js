@@ -3,7 +3,7 @@
 // each lib's source so tests never depend on a previous build.
 const path = require('path');
 
-const libs = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'nestjs'];
+const libs = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'operator', 'nestjs'];
 const moduleNameMapper = Object.fromEntries(
   libs.map((name) => [`^@threadline/${name}$`, path.join(__dirname, 'libs', name, 'src', 'index.ts')]),
 );

@@ -22,7 +22,7 @@ function appModule(url) {
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url }),
       ThreadlineCaptureModule.forRoot({}),
-      ThreadlineExportModule.forRoot({ mountAt: false }),
+      ThreadlineExportModule,
     ],
   })(QueryBenchModule); // no HTTP routes: queries and exports only
   return QueryBenchModule;

@@ -1,4 +1,4 @@
-import { InvalidOptionsError } from '@threadline/core';
+import { InvalidOptionsError, optionProblems } from '@threadline/core';
 import type { Request } from 'express';
 import { ActorRef } from './actor-ref';
 
@@ -27,16 +27,20 @@ export interface ResolvedActorOptions {
 
 const KEYS = ['resolveActor', 'mountContext'];
 
-export function resolveActorOptions(options: ActorOptions | undefined): ResolvedActorOptions {
-  const problems = Object.keys(options ?? {})
-    .filter((k) => !KEYS.includes(k))
-    .map((k) => `actor.${k} is not a known option (allowed: ${KEYS.join(', ')})`);
+/** What is wrong with the `actor` slice, each problem naming its option. */
+export function actorOptionsProblems(options: ActorOptions | undefined): string[] {
+  const problems = optionProblems('actor', options, KEYS);
+  if (problems.length) return problems;
   if (options?.resolveActor !== undefined && typeof options.resolveActor !== 'function') {
     problems.push('actor.resolveActor must be a function (request) => ActorRef | null');
   }
   if (options?.mountContext !== undefined && typeof options.mountContext !== 'boolean') {
     problems.push('actor.mountContext must be true or false');
   }
-  if (problems.length > 0) throw new InvalidOptionsError(`Invalid Threadline options:\n  - ${problems.join('\n  - ')}`);
+  return problems;
+}
+
+export function resolveActorOptions(options: ActorOptions | undefined): ResolvedActorOptions {
+  InvalidOptionsError.throwIfAny(actorOptionsProblems(options));
   return { resolveActor: options?.resolveActor ?? (() => null), mountContext: options?.mountContext ?? true };
 }

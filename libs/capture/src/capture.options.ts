@@ -120,10 +120,7 @@ export function captureOptionProblems(options: CaptureOptions | undefined, path 
 
 /** Validates and fills defaults; throws InvalidOptionsError listing every problem. */
 export function resolveCaptureOptions(options: CaptureOptions | undefined): ResolvedCaptureOptions {
-  const problems = captureOptionProblems(options);
-  if (problems.length > 0) {
-    throw new InvalidOptionsError(`Invalid Threadline options:\n  - ${problems.join('\n  - ')}`);
-  }
+  InvalidOptionsError.throwIfAny(captureOptionProblems(options));
   const sorted = (list?: string[]) => [...new Set(list ?? [])].sort();
   const tables = Object.entries(options?.tables ?? {})
     .map(([name, table]) => ({

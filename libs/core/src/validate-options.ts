@@ -2,19 +2,28 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 
 /**
+ * The first problems of any options slice, in the one path style every slice
+ * uses (`retention.keepDays ...`): the slice is not an object, or has keys
+ * that are not options (each listed with the allowed ones). Undefined is fine.
+ */
+export function optionProblems(path: string, value: unknown, known: readonly string[]): string[] {
+  if (value === undefined) return [];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return [`${path} must be an object with the options ${known.join(', ')} (got ${describe(value)})`];
+  }
+  return Object.keys(value)
+    .filter((key) => !known.includes(key))
+    .map((key) => `${path}.${key} is not a known option (allowed: ${known.join(', ')})`);
+}
+
+/**
  * Validates one plain options object against a class-validator schema and
  * returns readable problems, each prefixed with the option's full path
  * (`capture.tables.users.mask`). Unknown keys are reported with the allowed ones.
  */
 export function validateOptionsObject(schema: new () => object, value: unknown, path: string): string[] {
-  if (value === undefined) return [];
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return [`${path} must be an object`];
-  }
-  const allowed = Object.keys(new schema());
-  const problems = Object.keys(value)
-    .filter((key) => !allowed.includes(key))
-    .map((key) => `${path}.${key} is not a known option (allowed: ${allowed.join(', ')})`);
+  const problems = optionProblems(path, value, Object.keys(new schema()));
+  if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return problems;
   const instance = plainToInstance(schema, value);
   const errors = validateSync(instance, { forbidUnknownValues: false });
   return problems.concat(flatten(errors, path));

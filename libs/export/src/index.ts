@@ -1,16 +1,7 @@
 export * from './audit-change';
 export * from './timeline-filters';
 export * from './export.error';
-export * from './export.options';
-export * from './export.constants';
 export * from './audit-query.service';
 export * from './export.service';
-export * from './export.dto';
-export { ThreadlineAuthorizeGuard } from './authorize.guard';
-export { AuditController } from './audit.controller';
-export { OperatorPagesController } from './operator/operator-pages.controller';
-export { OperatorExceptionFilter } from './operator/operator-exception.filter';
-export { OperatorPages } from './operator/operator-pages.service';
-export { operatorControllers } from './operator/mount';
 export { ExportCommand } from './export.command';
-export { ThreadlineExportModule, mountPathOf } from './export.module';
+export { ThreadlineExportModule } from './export.module';

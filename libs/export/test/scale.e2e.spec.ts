@@ -61,7 +61,7 @@ describe(`every exploration query uses an index with ${CHANGES.toLocaleString('e
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, logger, logging: true }),
         ThreadlineCaptureModule.forRoot({}),
-        ThreadlineExportModule.forRoot({ mountAt: false }),
+        ThreadlineExportModule,
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });

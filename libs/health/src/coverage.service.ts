@@ -93,9 +93,9 @@ export class CoverageService implements OnApplicationBootstrap {
     if (!installed) return;
     const missing = await this.missingTables(names);
     if (missing.length) {
-      throw new InvalidOptionsError(
-        `Invalid Threadline options:\n  - health: ${missing.join(', ')} ${missing.length > 1 ? 'are not tables' : 'is not a table'} in the database; fix the name in expectedTables / expectedUncoveredTables`,
-      );
+      throw InvalidOptionsError.of([
+        `health.expectedTables: ${missing.join(', ')} ${missing.length > 1 ? 'are not tables' : 'is not a table'} in the database; fix the name in expectedTables / expectedUncoveredTables`,
+      ]);
     }
   }
 

@@ -1,5 +1,5 @@
 import { parseTableName } from '@threadline/capture';
-import { InvalidOptionsError } from '@threadline/core';
+import { InvalidOptionsError, optionProblems } from '@threadline/core';
 
 /** `ThreadlineModule.forRoot({ health })`: the coverage policy. */
 export interface HealthOptions {
@@ -30,25 +30,36 @@ const isNameList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x =
 
 export const tableKey = (t: TableName) => `${t.schema}.${t.table}`;
 
-/** Validates the policy's shape (the catalog check happens at boot, in CoverageService). */
-export function resolveCoveragePolicy(options: HealthOptions | undefined): CoveragePolicy {
+/** What is wrong with the policy's shape, each problem naming its option (the catalog check happens at boot, in CoverageService). */
+export function healthOptionsProblems(options: HealthOptions | undefined): string[] {
+  const problems = optionProblems('health', options, KEYS);
+  if (problems.length) return problems;
   const o = options ?? {};
-  const problems = Object.keys(o)
-    .filter((k) => !KEYS.includes(k))
-    .map((k) => `health.${k} is not a known option (allowed: ${KEYS.join(', ')})`);
   for (const key of ['schemas', 'expectedTables', 'expectedUncoveredTables'] as const) {
     if (o[key] !== undefined && !isNameList(o[key]))
       problems.push(`health.${key} must be an array of table names (got ${JSON.stringify(o[key])})`);
   }
   if (o.strict !== undefined && typeof o.strict !== 'boolean') problems.push('health.strict must be true or false');
-  const expected = isNameList(o.expectedTables) ? o.expectedTables!.map(parseTableName) : [];
-  const uncovered = isNameList(o.expectedUncoveredTables) ? o.expectedUncoveredTables!.map(parseTableName) : [];
+  const { expected, uncovered } = tableLists(o);
   const both = expected.filter((e) => uncovered.some((u) => tableKey(u) === tableKey(e))).map(tableKey);
   if (both.length)
     problems.push(
-      `health: ${both.join(', ')} listed in both expectedTables and expectedUncoveredTables; a table is either audited or not`,
+      `health.expectedTables: ${both.join(', ')} listed in both expectedTables and expectedUncoveredTables; a table is either audited or not`,
     );
-  if (problems.length) throw new InvalidOptionsError(`Invalid Threadline options:\n  - ${problems.join('\n  - ')}`);
+  return problems;
+}
+
+function tableLists(o: HealthOptions): { expected: TableName[]; uncovered: TableName[] } {
+  return {
+    expected: isNameList(o.expectedTables) ? o.expectedTables!.map(parseTableName) : [],
+    uncovered: isNameList(o.expectedUncoveredTables) ? o.expectedUncoveredTables!.map(parseTableName) : [],
+  };
+}
+
+export function resolveCoveragePolicy(options: HealthOptions | undefined): CoveragePolicy {
+  InvalidOptionsError.throwIfAny(healthOptionsProblems(options));
+  const o = options ?? {};
+  const { expected, uncovered } = tableLists(o);
   return {
     schemas: o.schemas ?? ['public'],
     expectedTables: expected,

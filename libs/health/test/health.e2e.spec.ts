@@ -119,14 +119,14 @@ describe('health and coverage (real PostgreSQL)', () => {
   });
 
   it.each([
-    [{ expectedTables: ['users', 'userz'] }, 'health: public.userz is not a table in the database'],
+    [{ expectedTables: ['users', 'userz'] }, 'health.expectedTables: public.userz is not a table in the database'],
     [
       { expectedUncoveredTables: ['jobqueue', 'nope.x'] },
-      'health: public.jobqueue, nope.x are not tables in the database',
+      'health.expectedTables: public.jobqueue, nope.x are not tables in the database',
     ],
     [
       { expectedTables: ['users'], expectedUncoveredTables: ['users'] },
-      'health: public.users listed in both expectedTables and expectedUncoveredTables',
+      'health.expectedTables: public.users listed in both expectedTables and expectedUncoveredTables',
     ],
     [{ expectedTables: 'users' }, 'health.expectedTables must be an array of table names (got "users")'],
     [{ strict: 'yes' }, 'health.strict must be true or false'],

@@ -6,3 +6,4 @@ export * from '@threadline/actor';
 export * from '@threadline/retention';
 export * from '@threadline/health';
 export * from '@threadline/export';
+export * from '@threadline/operator';

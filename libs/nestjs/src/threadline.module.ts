@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ThreadlineActorModule } from '@threadline/actor';
 import { ThreadlineCaptureModule } from '@threadline/capture';
-import { DEFAULT_OPERATOR_PATH, mountPathOf, ThreadlineExportModule } from '@threadline/export';
+import { ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
+import { ThreadlineOperatorModule } from '@threadline/operator';
 import { ThreadlineRetentionModule } from '@threadline/retention';
 import { THREADLINE_OPTIONS } from './threadline.constants';
 import {
@@ -23,9 +24,14 @@ const FEATURES = [
 
 /**
  * The one module an app imports. A facade: it hands each feature module its
- * slice of the options and makes the features available app-wide. Every
- * slice is validated at boot; a bad option stops the app with a message that
- * names the option and what is allowed.
+ * slice of the options and makes the features available app-wide. All the
+ * options are checked at boot, before any feature reads its slice: a bad
+ * configuration stops the app with one error listing every problem, each
+ * naming the option and what is allowed.
+ *
+ * The audit routes and pages are mounted at `operator.path` (default
+ * '/audit') when `operator` is given; with forRootAsync, when the factory
+ * returns it (otherwise those routes answer 404).
  *
  * @example
  * ThreadlineModule.forRoot({ capture: { tables: { users: { mask: ['email'], exclude: ['password_hash'] } } } })
@@ -34,25 +40,15 @@ const FEATURES = [
  */
 @Module({})
 export class ThreadlineModule extends ThreadlineConfigurableModule {
-  /** The audit routes and pages are mounted when `operator` is given, at `operator.path` (default '/audit'). */
   static forRoot(options: typeof THREADLINE_OPTIONS_TYPE): DynamicModule {
-    return ThreadlineModule.compose(super.forRoot(options), options?.operator ? mountPathOf(options.operator) : false);
+    return ThreadlineModule.compose(super.forRoot(options), options?.operator !== undefined);
   }
 
-  /**
-   * `operatorPath` (default '/audit'; false for none) says where the audit
-   * routes and pages go: Nest fixes routes before useFactory runs. The
-   * factory's `operator.authorize` is then required.
-   */
-  static forRootAsync({
-    operatorPath,
-    ...options
-  }: typeof THREADLINE_ASYNC_OPTIONS_TYPE & { operatorPath?: string | false }): DynamicModule {
-    const mountAt = operatorPath === false ? false : mountPathOf({ path: operatorPath ?? DEFAULT_OPERATOR_PATH });
-    return ThreadlineModule.compose(super.forRootAsync(options), mountAt);
+  static forRootAsync(options: typeof THREADLINE_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return ThreadlineModule.compose(super.forRootAsync(options), true);
   }
 
-  private static compose(base: DynamicModule, mountAt: string | false): DynamicModule {
+  private static compose(base: DynamicModule, operator: boolean): DynamicModule {
     const slice = <K extends keyof ThreadlineModuleOptions>(key: K) => ({
       useFactory: (options: ThreadlineModuleOptions) => options[key],
       inject: [THREADLINE_OPTIONS],
@@ -69,13 +65,14 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
         ThreadlineRetentionModule.forRootAsync(slice('retention')),
         ThreadlineActorModule.forRootAsync(slice('actor')),
         ThreadlineHealthModule.forRootAsync(slice('health')),
-        ThreadlineExportModule.forRootAsync({ ...slice('operator'), mountAt }),
+        ThreadlineExportModule,
+        ...(operator ? [ThreadlineOperatorModule.forRootAsync(slice('operator'))] : []),
       ],
       providers: [
         ...(base.providers ?? []),
         { provide: THREADLINE_OPTIONS, useFactory: checkThreadlineOptions, inject: [THREADLINE_MODULE_OPTIONS] },
       ],
-      exports: [THREADLINE_OPTIONS, ...FEATURES],
+      exports: [THREADLINE_OPTIONS, ...FEATURES, ...(operator ? [ThreadlineOperatorModule] : [])],
     };
   }
 }

@@ -1,9 +1,9 @@
-import { CaptureOptions } from '@threadline/capture';
+import { ActorOptions, actorOptionsProblems } from '@threadline/actor';
+import { CaptureOptions, captureOptionProblems } from '@threadline/capture';
 import { InvalidOptionsError } from '@threadline/core';
-import { ActorOptions } from '@threadline/actor';
-import { OperatorOptions } from '@threadline/export';
-import { HealthOptions } from '@threadline/health';
-import { RetentionOptions } from '@threadline/retention';
+import { HealthOptions, healthOptionsProblems } from '@threadline/health';
+import { OperatorOptions, operatorOptionsProblems } from '@threadline/operator';
+import { RetentionOptions, retentionProblems } from '@threadline/retention';
 
 /** Everything `ThreadlineModule.forRoot(...)` accepts; each key is one feature's slice. */
 export interface ThreadlineModuleOptions {
@@ -19,20 +19,32 @@ export interface ThreadlineModuleOptions {
   retention?: RetentionOptions;
 }
 
-const SLICES: (keyof ThreadlineModuleOptions)[] = ['capture', 'actor', 'retention', 'health', 'operator'];
+/** Each slice and the function that lists its problems, in the order they are reported. */
+const SLICES: { [K in keyof Required<ThreadlineModuleOptions>]: (slice: ThreadlineModuleOptions[K]) => string[] } = {
+  capture: captureOptionProblems,
+  actor: actorOptionsProblems,
+  retention: retentionProblems,
+  health: healthOptionsProblems,
+  operator: operatorOptionsProblems,
+};
 
-/** Rejects keys that are not a feature slice, so a typo cannot silently disable a setting. */
+/**
+ * Checks every slice at once, so one boot shows every problem: keys that are
+ * not a slice (a typo cannot silently disable a setting), then each slice's own.
+ */
 export function checkThreadlineOptions(options: ThreadlineModuleOptions): ThreadlineModuleOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionsError(
-      'Invalid Threadline options: ThreadlineModule.forRoot expects an object such as { capture: { tables: { ... } } }',
-    );
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw InvalidOptionsError.of([
+      'ThreadlineModule.forRoot expects an object such as { capture: { tables: { ... } } }',
+    ]);
   }
-  const unknown = Object.keys(options).filter((k) => !SLICES.includes(k as keyof ThreadlineModuleOptions));
-  if (unknown.length > 0) {
-    throw new InvalidOptionsError(
-      `Invalid Threadline options:\n  - ${unknown.map((k) => `${k} is not a known option (allowed: ${SLICES.join(', ')})`).join('\n  - ')}`,
-    );
-  }
+  const slices = Object.keys(SLICES) as (keyof ThreadlineModuleOptions)[];
+  const unknown = Object.keys(options)
+    .filter((key) => !(key in SLICES))
+    .map((key) => `${key} is not a known option (allowed: ${slices.join(', ')})`);
+  InvalidOptionsError.throwIfAny([
+    ...unknown,
+    ...slices.flatMap((key) => (SLICES[key] as (slice: unknown) => string[])(options[key])),
+  ]);
   return options;
 }

@@ -5,10 +5,11 @@ import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const LIBS = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'nestjs'];
+const LIBS = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'operator', 'nestjs'];
 const RUNTIME_DEPS = [
   '@nestjs/common',
   '@nestjs/core',
+  '@nestjs/platform-express',
   '@nestjs/typeorm',
   'typeorm',
   'pg',
@@ -32,12 +33,16 @@ class AppModule {}
 Module({
   imports: [
     TypeOrmModule.forRoot({ type: 'postgres', url: process.env.DATABASE_URL }),
-    ThreadlineModule.forRoot({ capture: { tables: { widgets: { mask: ['secret'] } } } }),
+    ThreadlineModule.forRoot({
+      capture: { tables: { widgets: { mask: ['secret'] } } },
+      operator: { authorize: () => true },
+    }),
   ],
 })(AppModule);
 
 (async () => {
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  const app = await NestFactory.create(AppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
   const db = app.get(DataSource);
   const capture = app.get(CaptureService);
   await db.query('CREATE TABLE widgets (id int PRIMARY KEY, secret text)');
@@ -45,7 +50,9 @@ Module({
   await db.query((await capture.triggerSql()).up);
   await db.query("INSERT INTO widgets VALUES (1, 'hidden')");
   const rows = await db.query('SELECT op, table_pk, data_after FROM audit_changes');
-  process.stdout.write(JSON.stringify({ resolvedFrom: require.resolve('@threadline/nestjs'), rows }));
+  const page = await fetch((await app.getUrl()) + '/audit/coverage', { headers: { accept: 'text/html' } });
+  const coverage = { status: page.status, html: await page.text() };
+  process.stdout.write(JSON.stringify({ resolvedFrom: require.resolve('@threadline/nestjs'), rows, coverage }));
   await app.close();
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
@@ -97,5 +104,10 @@ describe('packed packages outside the workspace', () => {
     const out = JSON.parse(run.stdout);
     expect(out.resolvedFrom).toBe(path.join(app, 'node_modules', '@threadline', 'nestjs', 'dist', 'index.js'));
     expect(out.rows).toEqual([{ op: 'insert', table_pk: { id: 1 }, data_after: { id: 1, secret: '[REDACTED]' } }]);
+    // The operator page, with the stylesheet and browser script that ship as files in the operator tarball.
+    expect(out.coverage.status).toBe(200);
+    expect(out.coverage.html).toContain('.badge.ok {');
+    expect(out.coverage.html).toContain("getElementById('coverage-config')");
+    expect(out.coverage.html).toContain('<code>public.widgets</code>');
   }, 300_000);
 });

@@ -63,14 +63,12 @@ describe('ThreadlineModule', () => {
           imports: [ConfigModule],
           inject: [ConfigService],
           useFactory: (c: ConfigService) => c.get(),
-          operatorPath: '/ops',
         }),
     ],
-    ['forRootAsync useClass', () => ThreadlineModule.forRootAsync({ useClass: ConfigService, operatorPath: '/ops' })],
+    ['forRootAsync useClass', () => ThreadlineModule.forRootAsync({ useClass: ConfigService })],
     [
       'forRootAsync useExisting',
-      () =>
-        ThreadlineModule.forRootAsync({ imports: [ConfigModule], useExisting: ConfigService, operatorPath: '/ops' }),
+      () => ThreadlineModule.forRootAsync({ imports: [ConfigModule], useExisting: ConfigService }),
     ],
   ])('%s hands each feature its slice, available app-wide', async (_name, register) => {
     const moduleRef = await boot(register());
@@ -85,40 +83,43 @@ describe('ThreadlineModule', () => {
     await moduleRef.close();
   });
 
-  it('mounts no audit routes without operator (forRoot) or with operatorPath: false (forRootAsync)', async () => {
+  it('mounts no audit routes without operator: forRoot leaves them out, forRootAsync marks them unmounted (404)', async () => {
+    const sync = await boot(ThreadlineModule.forRoot({}));
+    expect(() => sync.get(THREADLINE_OPERATOR_OPTIONS)).toThrow();
+    await sync.close();
+    const async = await boot(ThreadlineModule.forRootAsync({ useFactory: () => ({}) }));
+    expect(async.get(THREADLINE_OPERATOR_OPTIONS)).toMatchObject({ mounted: false });
+    await async.close();
+  });
+
+  it('reports the problems of every slice in one error, so one boot shows them all', async () => {
+    const options = {
+      capture: { tables: { users: { mask: 'email' } } },
+      retention: { keepDays: 0 },
+      health: { strict: 'yes' },
+      actor: { resolveActor: 'user:1' },
+      operator: { path: 'audit/' },
+      operatr: {},
+    };
     for (const register of [
-      () => ThreadlineModule.forRoot({}),
-      () => ThreadlineModule.forRootAsync({ useFactory: () => ({}), operatorPath: false }),
+      () => ThreadlineModule.forRootAsync({ useFactory: () => options as unknown as ThreadlineModuleOptions }),
+      () => ThreadlineModule.forRoot(options as unknown as ThreadlineModuleOptions),
     ]) {
-      const moduleRef = await boot(register());
-      expect(moduleRef.get(THREADLINE_OPERATOR_OPTIONS)).toMatchObject({ path: false });
-      await moduleRef.close();
+      const error = await boot(register(), false).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message.split('\n')).toEqual([
+        'Invalid Threadline options:',
+        '  - operatr is not a known option (allowed: capture, actor, retention, health, operator)',
+        expect.stringMatching(/^  - capture\.tables\.users\.mask must be an array/),
+        '  - actor.resolveActor must be a function (request) => ActorRef | null',
+        '  - retention.keepDays must be a positive integer (got 0)',
+        '  - health.strict must be true or false',
+        expect.stringMatching(/^  - operator\.authorize is required/),
+        expect.stringMatching(/^  - operator\.path must be a URL path such as '\/audit'/),
+      ]);
     }
-  });
-
-  it.each([
-    [
-      {},
-      'operator.authorize is required to mount the audit pages and routes at /audit: pass operator: { authorize: (request) => boolean }',
-    ],
-    [
-      { operator: { path: '/ops', authorize: (): boolean => true } },
-      "operator.path is /ops but the routes are mounted at /audit: with forRootAsync the path is fixed before useFactory runs, so pass operatorPath: '/ops' next to useFactory",
-    ],
-    [
-      { operator: { authorize: (): boolean => true, coverageRefreshSeconds: 0 } },
-      'operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 (got 0)',
-    ],
-  ])('forRootAsync mounting at /audit stops boot for %j', async (options, message) => {
-    await expect(
-      boot(ThreadlineModule.forRootAsync({ useFactory: () => options as ThreadlineModuleOptions }), false),
-    ).rejects.toThrow(message);
-  });
-
-  it('forRoot rejects a malformed operator.path when the module is defined', () => {
-    expect(() => ThreadlineModule.forRoot({ operator: { path: 'audit/', authorize: () => true } })).toThrow(
-      "operator.path must be a URL path such as '/audit'",
-    );
   });
 
   it.each([
@@ -127,15 +128,12 @@ describe('ThreadlineModule', () => {
       { capture: { tables: { users: { exclude: ['a'], mask: ['a'] } } } },
       'capture.tables.users: column(s) a are both excluded and masked',
     ],
-    [{ retention: { keepDays: 90, maxAgeSeconds: 60 } }, 'retention: set exactly one of keepDays or maxAgeSeconds'],
-    [{ retention: { keepDays: 0 } }, 'retention: keepDays must be a positive integer (got 0)'],
-    [{ retention: { keepDays: 1, enabled: 'yes' } }, 'retention: enabled must be true or false'],
+    [{ retention: { keepDays: 90, maxAgeSeconds: 60 } }, 'retention needs exactly one of keepDays or maxAgeSeconds'],
+    [{ retention: { keepDays: 0 } }, 'retention.keepDays must be a positive integer (got 0)'],
+    [{ retention: { keepDays: 1, enabled: 'yes' } }, 'retention.enabled must be true or false'],
   ])('stops boot for %j, naming the option and what is allowed', async (options, message) => {
     await expect(
-      boot(
-        ThreadlineModule.forRootAsync({ useFactory: () => options as ThreadlineModuleOptions, operatorPath: false }),
-        false,
-      ),
+      boot(ThreadlineModule.forRootAsync({ useFactory: () => options as ThreadlineModuleOptions }), false),
     ).rejects.toThrow(message);
   });
 });

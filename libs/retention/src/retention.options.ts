@@ -1,5 +1,5 @@
 import { parseTableName } from '@threadline/capture';
-import { InvalidOptionsError } from '@threadline/core';
+import { InvalidOptionsError, optionProblems } from '@threadline/core';
 // the cron implementation @nestjs/schedule runs, so what validates here runs there
 import { CronTime } from 'cron';
 
@@ -62,54 +62,46 @@ const KEYS = [
 ];
 const isPositiveInteger = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
-/** Problems with a retention policy, each starting with `retention:` and saying what is allowed. */
+/** Problems with a retention policy, each naming its option (`retention.keepDays ...`) and saying what is allowed. */
 export function retentionProblems(options: RetentionOptions | undefined): string[] {
-  if (options === undefined) return [];
-  if (options === null || typeof options !== 'object' || Array.isArray(options))
-    return ['retention: must be an object such as { keepDays: 90, enabled: true }'];
-  const problems = Object.keys(options)
-    .filter((k) => !KEYS.includes(k))
-    .map((k) => `retention: ${k} is not a known option (allowed: ${KEYS.join(', ')})`);
+  const problems = optionProblems('retention', options, KEYS);
+  if (options === undefined || problems.length) return problems;
   const hasDays = options.keepDays !== undefined;
   const hasSeconds = options.maxAgeSeconds !== undefined;
   if (hasDays === hasSeconds)
-    problems.push('retention: set exactly one of keepDays or maxAgeSeconds (a positive integer)');
+    problems.push('retention needs exactly one of keepDays or maxAgeSeconds (a positive integer)');
   for (const key of ['keepDays', 'maxAgeSeconds', 'batchSize', 'maxBatches'] as const) {
     if (options[key] !== undefined && !isPositiveInteger(options[key])) {
-      problems.push(`retention: ${key} must be a positive integer (got ${JSON.stringify(options[key])})`);
+      problems.push(`retention.${key} must be a positive integer (got ${JSON.stringify(options[key])})`);
     }
   }
   for (const key of ['enabled', 'deleteEmptyTransactions'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
-      problems.push(`retention: ${key} must be true or false (got ${JSON.stringify(options[key])})`);
+      problems.push(`retention.${key} must be true or false (got ${JSON.stringify(options[key])})`);
     }
   }
   if (options.schedule !== undefined && !validCron(options.schedule)) {
     problems.push(
-      `retention: schedule must be a cron expression such as '0 3 * * *' (got ${JSON.stringify(options.schedule)})`,
+      `retention.schedule must be a cron expression such as '0 3 * * *' (got ${JSON.stringify(options.schedule)})`,
     );
   }
   if (options.tables !== undefined) {
     if (options.tables === null || typeof options.tables !== 'object' || Array.isArray(options.tables)) {
-      problems.push('retention: tables must be an object such as { sessions: { keepDays: 7 } }');
+      problems.push('retention.tables must be an object such as { sessions: { keepDays: 7 } }');
     } else {
       for (const [name, window] of Object.entries(options.tables)) {
         const w = (window ?? {}) as { keepDays?: unknown; maxAgeSeconds?: unknown };
         const unknown = Object.keys(w).filter((k) => k !== 'keepDays' && k !== 'maxAgeSeconds');
         if (unknown.length)
           problems.push(
-            `retention: tables.${name}.${unknown[0]} is not a known option (allowed: keepDays, maxAgeSeconds)`,
+            `retention.tables.${name}.${unknown[0]} is not a known option (allowed: keepDays, maxAgeSeconds)`,
           );
         if ((w.keepDays !== undefined) === (w.maxAgeSeconds !== undefined)) {
-          problems.push(
-            `retention: tables.${name} needs exactly one of keepDays or maxAgeSeconds (a positive integer)`,
-          );
+          problems.push(`retention.tables.${name} needs exactly one of keepDays or maxAgeSeconds (a positive integer)`);
         }
         for (const key of ['keepDays', 'maxAgeSeconds'] as const) {
           if (w[key] !== undefined && !isPositiveInteger(w[key]))
-            problems.push(
-              `retention: tables.${name}.${key} must be a positive integer (got ${JSON.stringify(w[key])})`,
-            );
+            problems.push(`retention.tables.${name}.${key} must be a positive integer (got ${JSON.stringify(w[key])})`);
         }
       }
     }
@@ -129,8 +121,7 @@ function validCron(expression: unknown): boolean {
 
 /** Validated policy with defaults, or undefined when retention is not configured. */
 export function resolveRetentionPolicy(options: RetentionOptions | undefined): RetentionPolicy | undefined {
-  const problems = retentionProblems(options);
-  if (problems.length > 0) throw new InvalidOptionsError(`Invalid Threadline options:\n  - ${problems.join('\n  - ')}`);
+  InvalidOptionsError.throwIfAny(retentionProblems(options));
   if (!options) return undefined;
   return {
     windowSeconds: options.keepDays !== undefined ? options.keepDays * 86_400 : options.maxAgeSeconds!,

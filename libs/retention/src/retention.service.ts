@@ -110,9 +110,7 @@ export class RetentionService implements OnApplicationBootstrap {
     );
     const missing = rows.filter((r) => !r.exists).map((r) => r.name);
     if (missing.length) {
-      throw new InvalidOptionsError(
-        `Invalid Threadline options:\n  - retention: tables names ${missing.join(', ')}, not a table in the database`,
-      );
+      throw InvalidOptionsError.of([`retention.tables names ${missing.join(', ')}, not a table in the database`]);
     }
   }
 

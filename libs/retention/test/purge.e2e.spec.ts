@@ -151,7 +151,7 @@ describe('retention purge (real PostgreSQL)', () => {
     await close!();
     close = undefined;
     await expect(service({ keepDays: 90, tables: { sesions: { keepDays: 7 } } })).rejects.toThrow(
-      'retention: tables names public.sesions, not a table in the database',
+      'retention.tables names public.sesions, not a table in the database',
     );
   });
 

@@ -3,31 +3,31 @@ import { resolveRetentionPolicy } from '../src';
 
 describe('retention policy validation', () => {
   it.each([
-    [{}, 'retention: set exactly one of keepDays or maxAgeSeconds (a positive integer)'],
-    [{ keepDays: 1, maxAgeSeconds: 60 }, 'retention: set exactly one of keepDays or maxAgeSeconds'],
-    [{ keepDays: -1 }, 'retention: keepDays must be a positive integer (got -1)'],
-    [{ maxAgeSeconds: 1.5 }, 'retention: maxAgeSeconds must be a positive integer (got 1.5)'],
-    [{ keepDays: 1, batchSize: 0 }, 'retention: batchSize must be a positive integer (got 0)'],
-    [{ keepDays: 1, maxBatches: '10' }, 'retention: maxBatches must be a positive integer (got "10")'],
+    [{}, 'retention needs exactly one of keepDays or maxAgeSeconds (a positive integer)'],
+    [{ keepDays: 1, maxAgeSeconds: 60 }, 'retention needs exactly one of keepDays or maxAgeSeconds'],
+    [{ keepDays: -1 }, 'retention.keepDays must be a positive integer (got -1)'],
+    [{ maxAgeSeconds: 1.5 }, 'retention.maxAgeSeconds must be a positive integer (got 1.5)'],
+    [{ keepDays: 1, batchSize: 0 }, 'retention.batchSize must be a positive integer (got 0)'],
+    [{ keepDays: 1, maxBatches: '10' }, 'retention.maxBatches must be a positive integer (got "10")'],
     [
       { keepDays: 1, deleteEmptyTransactions: 'no' },
-      'retention: deleteEmptyTransactions must be true or false (got "no")',
+      'retention.deleteEmptyTransactions must be true or false (got "no")',
     ],
-    [{ keep_days: 1 }, 'retention: keep_days is not a known option (allowed: keepDays, maxAgeSeconds, enabled'],
-    [[], 'retention: must be an object such as { keepDays: 90, enabled: true }'],
+    [{ keep_days: 1 }, 'retention.keep_days is not a known option (allowed: keepDays, maxAgeSeconds, enabled'],
+    [[], 'retention must be an object with the options keepDays, maxAgeSeconds'],
     [
       { keepDays: 1, schedule: 'every night' },
-      'retention: schedule must be a cron expression such as \'0 3 * * *\' (got "every night")',
+      'retention.schedule must be a cron expression such as \'0 3 * * *\' (got "every night")',
     ],
     [
       { keepDays: 1, tables: { sessions: { keepDays: 7, maxAgeSeconds: 1 } } },
-      'retention: tables.sessions needs exactly one of keepDays or maxAgeSeconds',
+      'retention.tables.sessions needs exactly one of keepDays or maxAgeSeconds',
     ],
     [
       { keepDays: 1, tables: { sessions: { days: 7 } } },
-      'retention: tables.sessions.days is not a known option (allowed: keepDays, maxAgeSeconds)',
+      'retention.tables.sessions.days is not a known option (allowed: keepDays, maxAgeSeconds)',
     ],
-  ])('rejects %j with a message starting with retention:', (options, message) => {
+  ])('rejects %j naming the option', (options, message) => {
     expect(() => resolveRetentionPolicy(options as never)).toThrow(InvalidOptionsError);
     expect(() => resolveRetentionPolicy(options as never)).toThrow(message);
   });

@@ -1,8 +1,8 @@
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, ForbiddenException } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { InvalidFilterError } from '../export.error';
+import { InvalidFilterError } from '@threadline/export';
 import { wantsHtml } from './negotiate';
-import { errorPage } from './pages';
+import { errorPage } from './pages/layout';
 
 /**
  * The operator routes' client errors, as a page for browsers and JSON

@@ -1,7 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { EXPORT_FORMATS, ExportFormat } from './export.service';
-import { TimelineFilters } from './timeline-filters';
+import { EXPORT_FORMATS, ExportFormat, TimelineFilters } from '@threadline/export';
 
 /** Query parameters shared by the timeline and the export: the timeline's filter vocabulary. */
 export class FilterQueryDto {

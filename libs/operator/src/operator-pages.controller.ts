@@ -1,12 +1,13 @@
-import { Get, Param, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AuditQueryService } from '../audit-query.service';
-import { ThreadlineAuthorizeGuard } from '../authorize.guard';
+import { AuditQueryService } from '@threadline/export';
+import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { wantsHtml } from './negotiate';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
 
 /** The operator pages; coverage and redaction answer JSON to API clients (the coverage page polls its own URL). */
+@Controller()
 @UseGuards(ThreadlineAuthorizeGuard)
 @UseFilters(OperatorExceptionFilter)
 export class OperatorPagesController {

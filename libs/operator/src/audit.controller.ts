@@ -1,20 +1,28 @@
-import { Get, Param, Query, Req, Res, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Param,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+  ValidationPipe,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { changeDiff } from './audit-change';
-import { AuditQueryService } from './audit-query.service';
+import { AuditQueryService, changeDiff, CONTENT_TYPES, ExportService, InvalidFilterError } from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
-import { ExportQueryDto, TimelineQueryDto } from './export.dto';
-import { InvalidFilterError } from './export.error';
-import { CONTENT_TYPES, ExportService } from './export.service';
-import { wantsHtml } from './operator/negotiate';
-import { OperatorExceptionFilter } from './operator/operator-exception.filter';
-import { OperatorPages } from './operator/operator-pages.service';
+import { ExportQueryDto, TimelineQueryDto } from './audit-query.dto';
+import { wantsHtml } from './negotiate';
+import { OperatorExceptionFilter } from './operator-exception.filter';
+import { OperatorPages } from './operator-pages.service';
 
 /**
- * Audit data over HTTP, behind the app's `operator.authorize` (fails closed).
- * Not decorated with @Controller: `operatorControllers(path)` mounts a
- * subclass at the configured path.
+ * Audit data over HTTP, behind the app's `operator.authorize` (fails closed),
+ * at the module's path (`operator.path`, placed by OperatorMount).
  */
+@Controller()
 @UseGuards(ThreadlineAuthorizeGuard)
 @UseFilters(OperatorExceptionFilter)
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))

@@ -1,9 +1,21 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import type { Request } from 'express';
-import { THREADLINE_OPERATOR_OPTIONS } from './export.constants';
-import { ResolvedOperatorOptions } from './export.options';
+import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
+import { ResolvedOperatorOptions } from './operator.options';
 
-/** Fails closed: no `authorize` configured, a false answer, or a throw are all 403, with no audit data in the body. */
+/**
+ * 404 when the app gave no `operator` options (forRootAsync without them).
+ * Fails closed: no `authorize` configured, a false answer, or a throw are all 403, with no
+ * audit data in the body.
+ */
 @Injectable()
 export class ThreadlineAuthorizeGuard implements CanActivate {
   private readonly logger = new Logger(ThreadlineAuthorizeGuard.name);
@@ -11,6 +23,7 @@ export class ThreadlineAuthorizeGuard implements CanActivate {
   constructor(@Inject(THREADLINE_OPERATOR_OPTIONS) private readonly options: ResolvedOperatorOptions) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (!this.options.mounted) throw new NotFoundException();
     const authorize = this.options.authorize;
     if (!authorize) throw new ForbiddenException('audit routes are closed: configure operator.authorize to open them');
     let allowed = false;

@@ -1,18 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CoverageReport, CoverageService, RedactionPolicyService, TableRedaction } from '@threadline/health';
-import { AuditChange } from '../audit-change';
-import { THREADLINE_OPERATOR_OPTIONS } from '../export.constants';
-import { ResolvedOperatorOptions } from '../export.options';
-import {
-  BadgeState,
-  coveragePage,
-  PageFrame,
-  redactionPage,
-  timelinePage,
-  TimelineView,
-  transactionPage,
-  uncoveredCount,
-} from './pages';
+import type { AuditChange } from '@threadline/export';
+import { OperatorMount } from './operator-mount';
+import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
+import { ResolvedOperatorOptions } from './operator.options';
+import { coveragePage } from './pages/coverage.page';
+import { BadgeState, PageFrame, uncoveredCount } from './pages/layout';
+import { redactionPage } from './pages/redaction.page';
+import { timelinePage, TimelineView } from './pages/timeline.page';
+import { transactionPage } from './pages/transaction.page';
 
 /** Gathers what each page shows (the badge on every one) and renders it. */
 @Injectable()
@@ -23,6 +19,7 @@ export class OperatorPages {
     @Inject(THREADLINE_OPERATOR_OPTIONS) private readonly options: ResolvedOperatorOptions,
     private readonly coverageService: CoverageService,
     private readonly redactionService: RedactionPolicyService,
+    private readonly mount: OperatorMount,
   ) {}
 
   /** The report, or the reason it could not be read (the page shows a banner rather than old numbers). */
@@ -63,7 +60,7 @@ export class OperatorPages {
   }
 
   private frame(badge: BadgeState): PageFrame {
-    return { base: this.options.path || '', badge };
+    return { base: this.mount.base(), badge };
   }
 
   private badgeOf(report: CoverageReport | { error: string }): BadgeState {

@@ -1,0 +1,74 @@
+import { InvalidOptionsError, optionProblems } from '@threadline/core';
+import type { Request } from 'express';
+
+/**
+ * The operator surface: the audit routes and pages under `path`. Giving
+ * `operator` mounts them; `authorize` is then required (boot error without it).
+ *
+ * @example operator: { path: '/audit', authorize: (req) => isAuditor(req) }
+ */
+export interface OperatorOptions {
+  /** Where the pages and routes are mounted, below the app's global prefix; default '/audit'. */
+  path?: string;
+  /**
+   * Decides per request; false or a throw answer 403 with no audit data (an
+   * HTML page for browsers, JSON otherwise).
+   */
+  authorize?: (request: Request) => boolean | Promise<boolean>;
+  /** How often the coverage page refreshes its counts, in seconds; default 30. */
+  coverageRefreshSeconds?: number;
+}
+
+export interface ResolvedOperatorOptions {
+  /** False when the app gave no `operator` options: the routes then answer 404. */
+  mounted: boolean;
+  /** The mount path, e.g. '/audit' (without the app's global prefix). */
+  path: string;
+  authorize?: (request: Request) => boolean | Promise<boolean>;
+  coverageRefreshSeconds: number;
+}
+
+export const DEFAULT_OPERATOR_PATH = '/audit';
+const KNOWN = ['path', 'authorize', 'coverageRefreshSeconds'];
+const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
+
+/**
+ * What is wrong with the `operator` slice, each problem naming its option
+ * (`operator.path ...`). Mounted without `authorize` is a problem: audit
+ * pages must never be open by omission, and a silent 403 everywhere would
+ * look like a bug.
+ */
+export function operatorOptionsProblems(options: OperatorOptions | undefined): string[] {
+  const problems = optionProblems('operator', options, KNOWN);
+  if (options === undefined || problems.length) return problems;
+  if (options.authorize === undefined) {
+    problems.push(
+      `operator.authorize is required to mount the audit pages and routes: pass operator: { authorize: (request) => boolean } (for example, is the signed-in user an auditor?)`,
+    );
+  } else if (typeof options.authorize !== 'function') {
+    problems.push('operator.authorize must be a function (request) => boolean');
+  }
+  if (options.path !== undefined && (typeof options.path !== 'string' || !PATH.test(options.path))) {
+    problems.push(
+      `operator.path must be a URL path such as '/audit' (segments of letters, digits, . _ ~ -; no trailing slash) (got ${JSON.stringify(options.path)})`,
+    );
+  }
+  const refresh = options.coverageRefreshSeconds ?? 30;
+  if (typeof refresh !== 'number' || !Number.isFinite(refresh) || refresh < 1 || refresh > 3600) {
+    problems.push(
+      `operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 (got ${JSON.stringify(options.coverageRefreshSeconds)})`,
+    );
+  }
+  return problems;
+}
+
+/** Checks the options (boot error listing every problem) and fills in the defaults. */
+export function resolveOperatorOptions(options: OperatorOptions | undefined): ResolvedOperatorOptions {
+  InvalidOptionsError.throwIfAny(operatorOptionsProblems(options));
+  return {
+    mounted: options !== undefined,
+    path: options?.path ?? DEFAULT_OPERATOR_PATH,
+    authorize: options?.authorize,
+    coverageRefreshSeconds: options?.coverageRefreshSeconds ?? 30,
+  };
+}

@@ -1,0 +1,85 @@
+// The coverage page's refresh, run in the browser: every config.everyMs it
+// fetches the report as JSON from config.url and redraws the buckets and the
+// badge; on failure it shows a banner and dims the stale counts.
+(function () {
+  // Written by the server into <script type="application/json" id="coverage-config">.
+  var config = JSON.parse(document.getElementById('coverage-config').textContent);
+  var banner = document.getElementById('refresh-error');
+  var buckets = document.getElementById('buckets');
+  function list(el, items) {
+    var section = el.closest('section');
+    var old = section.querySelector('ul, p');
+    var next;
+    if (items.length === 0) {
+      next = document.createElement('p');
+      next.className = 'muted';
+      next.textContent = 'None';
+    } else {
+      next = document.createElement('ul');
+      items.forEach(function (t) {
+        var li = document.createElement('li');
+        var c = document.createElement('code');
+        c.textContent = t;
+        li.appendChild(c);
+        next.appendChild(li);
+      });
+    }
+    if (old) section.replaceChild(next, old);
+    else section.appendChild(next);
+    el.textContent = String(items.length);
+  }
+  function refresh() {
+    fetch(config.url, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (res) {
+        return res.json().then(function (body) {
+          if (!res.ok) throw new Error(body.message || 'HTTP ' + res.status);
+          return body;
+        });
+      })
+      .then(function (r) {
+        if (!buckets.querySelector('.buckets')) {
+          location.reload();
+          return;
+        }
+        var uncovered = r.uncoveredExpected.concat(
+          r.unclassified,
+          r.missingExpected.map(function (t) {
+            return t + ' (missing)';
+          }),
+        );
+        list(buckets.querySelector('[data-count="covered"]'), r.covered);
+        list(buckets.querySelector('[data-count="uncovered"]'), uncovered);
+        list(buckets.querySelector('[data-count="expected"]'), r.expectedUncovered);
+        var drift = [];
+        r.drift.forEach(function (d) {
+          d.differences.forEach(function (x) {
+            drift.push(d.table + ': ' + x);
+          });
+        });
+        list(buckets.querySelector('[data-count="drift"]'), drift);
+        buckets.querySelector('[data-count="drift"]').textContent = String(r.drift.length);
+        var parts = [];
+        if (uncovered.length) parts.push(uncovered.length + ' uncovered');
+        if (r.drift.length) parts.push(r.drift.length + ' with capture drift');
+        var badge = document.getElementById('coverage-badge');
+        badge.textContent = parts.length ? parts.join(', ') : 'All covered';
+        badge.className = 'badge ' + (parts.length ? 'warn' : 'ok');
+        var at = document.getElementById('refreshed-at');
+        at.textContent = r.checkedAt;
+        at.setAttribute('datetime', r.checkedAt);
+        buckets.classList.remove('stale');
+        banner.hidden = true;
+      })
+      .catch(function (e) {
+        banner.textContent =
+          'Refresh failed at ' +
+          new Date().toISOString() +
+          ': ' +
+          e.message +
+          '. The counts below are from the last successful refresh and may be out of date.';
+        banner.hidden = false;
+        buckets.classList.add('stale');
+      });
+  }
+  setInterval(refresh, config.everyMs);
+})();

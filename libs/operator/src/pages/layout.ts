@@ -1,0 +1,91 @@
+import type { CoverageReport } from '@threadline/health';
+import type { AuditChange } from '@threadline/export';
+import { STYLE } from './assets';
+import { Html, html } from './html';
+
+/** What the header badge shows: the number of uncovered tables and of tables whose capture drifted, or why it is unknown. */
+export type BadgeState = { uncovered: number; drifted: number } | { error: string };
+
+export interface PageFrame {
+  /** The mount path, e.g. '/audit'. */
+  base: string;
+  badge: BadgeState;
+  current?: 'coverage' | 'redaction' | 'timeline';
+}
+
+/** Tables that should be covered and are not: uncovered (expected or unclassified) or missing. */
+export function uncoveredCount(report: CoverageReport): number {
+  return report.uncoveredExpected.length + report.unclassified.length + report.missingExpected.length;
+}
+
+function badge(frame: PageFrame): Html {
+  const href = `${frame.base}/coverage`;
+  if ('error' in frame.badge)
+    return html`<a class="badge warn" href="${href}" id="coverage-badge">Coverage unknown</a>`;
+  const text = badgeText(frame.badge.uncovered, frame.badge.drifted);
+  return html`<a class="badge ${text === 'All covered' ? 'ok' : 'warn'}" href="${href}" id="coverage-badge">${text}</a>`;
+}
+
+/** "All covered", "2 uncovered", "1 with capture drift" or both; the page script words it the same way. */
+export function badgeText(uncovered: number, drifted: number): string {
+  const parts = [
+    ...(uncovered ? [`${uncovered} uncovered`] : []),
+    ...(drifted ? [`${drifted} with capture drift`] : []),
+  ];
+  return parts.length ? parts.join(', ') : 'All covered';
+}
+
+/** Every page: skip link, header with the coverage badge and navigation, one main landmark. */
+export function layout(title: string, frame: PageFrame, body: Html, status?: Html): string {
+  const link = (key: PageFrame['current'], path: string, label: string) =>
+    html`<li><a href="${frame.base}${path}"${frame.current === key ? html` aria-current="page"` : ''}>${label}</a></li>`;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Threadline audit</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header>
+  <span class="brand">Threadline audit</span>
+  <nav aria-label="Audit pages"><ul>
+    ${link('coverage', '/coverage', 'Coverage')}
+    ${link('redaction', '/policy/redaction', 'Redaction policy')}
+    ${link('timeline', '/timeline', 'Timeline')}
+  </ul></nav>
+  ${badge(frame)}
+</header>
+<main id="main">
+${status ?? ''}
+<h1>${title}</h1>
+${body}
+</main>
+</body>
+</html>
+`.value;
+}
+
+/** Errors for browsers (403, 400): says why, shows no audit data (no badge counts either). */
+export function errorPage(title: string, message: string, hint: string): string {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Threadline audit</title>
+<style>${STYLE}</style></head>
+<body><main id="main"><h1>${title}</h1><p>${message}</p><p class="muted">${hint}</p></main></body></html>
+`.value;
+}
+
+/** A query string from the non-empty values, for links that keep the filters. */
+export function query(params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') search.set(k, v);
+  const s = search.toString();
+  return s ? `?${s}` : '';
+}
+
+export function actorLabel(actor: AuditChange['transaction']['actor_ref']): string {
+  if (!actor) return 'none';
+  return actor.id === undefined ? actor.type : `${actor.type}:${actor.id}`;
+}

@@ -1,0 +1,55 @@
+import type { AuditChange } from '@threadline/export';
+import { html } from './html';
+import { actorLabel, layout, PageFrame, query } from './layout';
+
+export interface TimelineView {
+  filters: Record<string, string | undefined>;
+  changes: AuditChange[];
+  nextCursor: string | null;
+  error?: string;
+}
+
+const FILTERS: [key: string, label: string, hint: string][] = [
+  ['table', 'Table', 'posts or public.posts'],
+  ['actor', 'Actor', 'user:42'],
+  ['from', 'From', '2026-01-01T00:00:00Z'],
+  ['to', 'To', '2026-01-31T23:59:59Z'],
+  ['correlationId', 'Correlation id', ''],
+];
+
+/** The timeline: the API's filter vocabulary as a GET form, keyset paging, export links with the same filters. */
+export function timelinePage(frame: PageFrame, view: TimelineView): string {
+  const filters = Object.fromEntries(FILTERS.map(([k]) => [k, view.filters[k]]));
+  const form = html`<form class="filters" method="get" action="${frame.base}/timeline" aria-label="Filters">
+${FILTERS.map(([k, label, hint]) => html`<label>${label}<input name="${k}" value="${filters[k] ?? ''}"${hint ? html` placeholder="${hint}"` : ''}></label>`)}
+<div><button type="submit">Apply filters</button> <a href="${frame.base}/timeline">Clear</a></div>
+</form>`;
+  const exports = html`<div class="actions" aria-label="Export">${(['csv', 'json', 'ndjson'] as const).map(
+    (format) =>
+      html`<a class="button" href="${frame.base}/export${query({ ...filters, format })}" download>Export ${format.toUpperCase()}</a>`,
+  )}</div>`;
+  const rows = view.changes.map(
+    (c) => html`<tr>
+  <td><time datetime="${c.captured_at}">${c.captured_at}</time></td>
+  <td><code>${c.table_schema}.${c.table_name}</code></td>
+  <td>${c.op}</td>
+  <td><code>${JSON.stringify(c.table_pk)}</code></td>
+  <td>${c.changed_fields?.length ? c.changed_fields.join(', ') : c.op === 'update' ? '—' : ''}</td>
+  <td>${actorLabel(c.transaction.actor_ref)}</td>
+  <td>${c.transaction.correlation_id ?? ''}</td>
+  <td><a href="${frame.base}/transactions/${c.transaction_id}">View transaction<span class="vh"> ${c.transaction_id}</span></a></td>
+</tr>`,
+  );
+  const next = view.nextCursor
+    ? html`<a class="button" rel="next" href="${frame.base}/timeline${query({ ...filters, cursor: view.nextCursor })}">Next page</a>`
+    : html`<span class="muted">End of results</span>`;
+  const body = html`${form}${exports}
+<div class="table-wrap"><table>
+<caption class="muted">Newest first. ${view.changes.length} change${view.changes.length === 1 ? '' : 's'} on this page.</caption>
+<thead><tr><th scope="col">Captured at</th><th scope="col">Table</th><th scope="col">Op</th><th scope="col">Key</th><th scope="col">Changed fields</th><th scope="col">Actor</th><th scope="col">Correlation id</th><th scope="col">Transaction</th></tr></thead>
+<tbody>${rows.length ? rows : html`<tr><td colspan="8">No changes match these filters.</td></tr>`}</tbody>
+</table></div>
+<nav class="actions" aria-label="Pages">${next}</nav>`;
+  const status = view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : undefined;
+  return layout('Timeline', { ...frame, current: 'timeline' }, body, status);
+}
