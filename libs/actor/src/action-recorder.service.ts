@@ -1,14 +1,17 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { ACTION_SETTING } from '@threadline/capture';
 import {
-  ACTION_SETTING,
-  ResolvedCaptureOptions,
-  THREADLINE_CAPTURE_OPTIONS,
-  TRANSACTION_CACHE_SETTING,
-} from '@threadline/capture';
-import { ActionRecordedEvent, qualified, ThreadlineError, threadlineEvents } from '@threadline/core';
+  ActionRecordedEvent,
+  AuditTables,
+  CONTEXT_ID_MAX_BYTES,
+  CACHED_TRANSACTION_SQL,
+  cachedTransactionIdSql,
+  ThreadlineError,
+  threadlineEvents,
+  transactionCacheMatchesSql,
+} from '@threadline/core';
 import { DataSource, EntityManager } from 'typeorm';
 import { ActorRef } from './actor-ref';
-import { MAX_ID_BYTES } from './actor.constants';
 import { ThreadlineContext } from './threadline-context';
 
 export interface RecordActionOptions {
@@ -50,20 +53,20 @@ export class ActionRecorder {
   constructor(
     private readonly context: ThreadlineContext,
     private readonly dataSource: DataSource,
-    @Optional() @Inject(THREADLINE_CAPTURE_OPTIONS) capture?: ResolvedCaptureOptions,
+    @Optional() tables: AuditTables = AuditTables.DEFAULT,
   ) {
-    const schema = capture?.auditSchema ?? 'public';
+    const xid = 'txid_current_if_assigned()';
     // One statement: insert the action, link the transaction row if this
     // transaction already has one, and remember the action for the row a
     // later audited write would create.
     this.insertSql = `WITH action AS (
-  INSERT INTO ${qualified(schema, 'audit_actions')} (name, actor_ref, status, verb, category, reason, comment, correlation_id, request_id, job_id)
+  INSERT INTO ${tables.actions} (name, actor_ref, status, verb, category, reason, comment, correlation_id, request_id, job_id)
   VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10)
   RETURNING id
 ), linked AS (
-  UPDATE ${qualified(schema, 'audit_transactions')} AS t SET action_id = a.id FROM action AS a
-  WHERE current_setting('${TRANSACTION_CACHE_SETTING}', true) LIKE txid_current_if_assigned()::text || '/%'
-    AND t.id = substr(current_setting('${TRANSACTION_CACHE_SETTING}', true), length(txid_current_if_assigned()::text) + 2)::uuid
+  UPDATE ${tables.transactions} AS t SET action_id = a.id FROM action AS a
+  WHERE ${transactionCacheMatchesSql(CACHED_TRANSACTION_SQL, xid)}
+    AND t.id = ${cachedTransactionIdSql(CACHED_TRANSACTION_SQL, xid)}
   RETURNING t.id
 )
 SELECT a.id, set_config('${ACTION_SETTING}', a.id::text, true) AS remembered, (SELECT count(*) FROM linked)::int AS linked
@@ -96,9 +99,11 @@ FROM action AS a`;
     ] as const) {
       if (
         value !== undefined &&
-        (typeof value !== 'string' || value.trim() === '' || Buffer.byteLength(value) > MAX_ID_BYTES)
+        (typeof value !== 'string' || value.trim() === '' || Buffer.byteLength(value) > CONTEXT_ID_MAX_BYTES)
       ) {
-        throw new ThreadlineError(`recordAction: ${label} must be a non-empty string of at most ${MAX_ID_BYTES} bytes`);
+        throw new ThreadlineError(
+          `recordAction: ${label} must be a non-empty string of at most ${CONTEXT_ID_MAX_BYTES} bytes`,
+        );
       }
     }
     const db = options.manager ?? this.dataSource.manager;

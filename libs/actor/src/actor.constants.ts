@@ -4,5 +4,3 @@ export const THREADLINE_ACTOR_OPTIONS = Symbol('THREADLINE_ACTOR_OPTIONS');
 export const THREADLINE_CLS_KEY = 'threadline.context';
 export const CORRELATION_HEADER = 'x-correlation-id';
 export const REQUEST_ID_HEADER = 'x-request-id';
-/** Longest correlation or request id accepted, in bytes (the reference's limit). */
-export const MAX_ID_BYTES = 256;

@@ -2,7 +2,8 @@ import { BadRequestException, Injectable, NestMiddleware } from '@nestjs/common'
 import { randomUUID } from 'crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ClsService } from 'nestjs-cls';
-import { CORRELATION_HEADER, MAX_ID_BYTES, REQUEST_ID_HEADER, THREADLINE_CLS_KEY } from './actor.constants';
+import { CONTEXT_ID_MAX_BYTES } from '@threadline/core';
+import { CORRELATION_HEADER, REQUEST_ID_HEADER, THREADLINE_CLS_KEY } from './actor.constants';
 import { ContextState } from './context-state';
 
 /**
@@ -31,9 +32,9 @@ function headerId(req: Request, header: string): string | undefined {
   const raw = req.header(header);
   if (raw === undefined) return undefined;
   const value = raw.trim();
-  if (value === '' || Buffer.byteLength(value) > MAX_ID_BYTES) {
+  if (value === '' || Buffer.byteLength(value) > CONTEXT_ID_MAX_BYTES) {
     throw new BadRequestException(
-      `${header} must be a non-empty id of at most ${MAX_ID_BYTES} bytes; omit it to have one generated`,
+      `${header} must be a non-empty id of at most ${CONTEXT_ID_MAX_BYTES} bytes; omit it to have one generated`,
     );
   }
   return value;

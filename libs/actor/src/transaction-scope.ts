@@ -1,16 +1,12 @@
-import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { ACTOR_SETTING, CORRELATION_SETTING, REQUEST_SETTING } from '@threadline/capture';
 import {
-  ACTOR_SETTING,
-  CORRELATION_SETTING,
-  REQUEST_SETTING,
-  ResolvedCaptureOptions,
-  THREADLINE_CAPTURE_OPTIONS,
-  TRANSACTION_CACHE_SETTING,
-} from '@threadline/capture';
-import {
+  AuditTables,
+  CACHED_TRANSACTION_SQL,
+  cachedTransactionIdSql,
   literal,
-  qualified,
   threadlineEvents,
+  transactionCacheMatchesSql,
   TransactionCommittedEvent,
   UnattributedWriteEvent,
 } from '@threadline/core';
@@ -44,13 +40,13 @@ export class TransactionScope implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly context: ThreadlineContext,
-    @Optional() @Inject(THREADLINE_CAPTURE_OPTIONS) capture?: ResolvedCaptureOptions,
+    @Optional() tables: AuditTables = AuditTables.DEFAULT,
   ) {
-    const cached = `current_setting('${TRANSACTION_CACHE_SETTING}', true)`;
+    const [cached, xid] = [CACHED_TRANSACTION_SQL, 'txid_current_if_assigned()'];
     this.committedSql = `SELECT x.id AS "auditTransactionId",
-  (SELECT count(DISTINCT (c.table_schema, c.table_name))::int FROM ${qualified(capture?.auditSchema ?? 'public', 'audit_changes')} AS c WHERE c.transaction_id = x.id) AS "tableCount"
-FROM (SELECT CASE WHEN ${cached} LIKE txid_current_if_assigned()::text || '/%'
-             THEN substr(${cached}, length(txid_current_if_assigned()::text) + 2)::uuid END AS id) AS x`;
+  (SELECT count(DISTINCT (c.table_schema, c.table_name))::int FROM ${tables.changes} AS c WHERE c.transaction_id = x.id) AS "tableCount"
+FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
+             THEN ${cachedTransactionIdSql(cached, xid)} END AS id) AS x`;
   }
 
   onModuleInit(): void {

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AuditTables } from '@threadline/core';
 import { THREADLINE_CAPTURE_OPTIONS } from './capture.constants';
 import { CAPTURE_MODULE_OPTIONS, CaptureConfigurableModule } from './capture.module-definition';
-import { CaptureOptions, resolveCaptureOptions } from './capture.options';
+import { CaptureOptions, resolveCaptureOptions, ResolvedCaptureOptions } from './capture.options';
 import { CaptureService } from './capture.service';
 import { GenTriggersCommand } from './commands/gen-triggers.command';
 import { InstallCommand } from './commands/install.command';
@@ -18,10 +19,15 @@ import { InstallCommand } from './commands/install.command';
       useFactory: (options: CaptureOptions) => resolveCaptureOptions(options),
       inject: [CAPTURE_MODULE_OPTIONS],
     },
+    {
+      provide: AuditTables,
+      useFactory: (options: ResolvedCaptureOptions) => new AuditTables(options.auditSchema),
+      inject: [THREADLINE_CAPTURE_OPTIONS],
+    },
     CaptureService,
     InstallCommand,
     GenTriggersCommand,
   ],
-  exports: [THREADLINE_CAPTURE_OPTIONS, CaptureService],
+  exports: [THREADLINE_CAPTURE_OPTIONS, AuditTables, CaptureService],
 })
 export class ThreadlineCaptureModule extends CaptureConfigurableModule {}

@@ -1,5 +1,5 @@
 import { IsArray, IsBoolean, IsOptional, IsString, Matches, MinLength } from 'class-validator';
-import { InvalidOptionsError } from '@threadline/core';
+import { DEFAULT_AUDIT_SCHEMA, InvalidOptionsError } from '@threadline/core';
 import { validateOptionsObject } from '@threadline/core';
 
 /** Redaction and change-detection settings of one audited table. */
@@ -132,7 +132,7 @@ export function resolveCaptureOptions(options: CaptureOptions | undefined): Reso
     }))
     .sort((a, b) => `${a.schema}.${a.table}`.localeCompare(`${b.schema}.${b.table}`));
   return {
-    auditSchema: options?.auditSchema ?? 'public',
+    auditSchema: options?.auditSchema ?? DEFAULT_AUDIT_SCHEMA,
     tables,
     maskPlaceholder: options?.maskPlaceholder ?? '[REDACTED]',
     recordNoopUpdates: options?.recordNoopUpdates ?? false,

@@ -1,9 +1,13 @@
 // @threadline/core: what every Threadline lib shares. Errors and their
-// messages, the options problem collector, SQL quoting, the event channels,
-// and the CLI output kit. It depends on no other Threadline lib.
+// messages, the options problem collector, SQL quoting and the parameter
+// builder, the audit table names, the transaction-id cache format, the event
+// channels, and the CLI kit (output, list and integer parsing, progress). It depends on no other Threadline lib.
 export * from './threadline.error';
 export * from './validate-options';
 export * from './sql/quote';
+export * from './sql/params';
+export * from './sql/audit-tables';
+export * from './sql/transaction-cache';
 export * from './events/threadline-events';
 export * from './cli/command-output';
 export * from './actor/actor-rules';

@@ -6,6 +6,8 @@ import { normalizeFilters, TimelineFilters } from './timeline-filters';
 
 /** Rows per keyset page of an export: one COPY each, streamed, so the size bounds queries rather than memory. */
 const EXPORT_PAGE_ROWS = 10_000;
+/** Rows an export returns when the caller sets no cap (HTTP and `exportChanges`); the CLI exports everything. */
+export const DEFAULT_EXPORT_MAX_ROWS = 10_000;
 
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -63,7 +65,8 @@ export class ExportService {
   async exportChanges(filters: TimelineFilters, options: ExportOptions): Promise<ExportResult> {
     const parts: string[] = [];
     const meta = { returnedCount: 0, truncated: false };
-    for await (const chunk of this.chunks(filters, { maxRows: 10_000, ...options }, meta)) parts.push(chunk);
+    for await (const chunk of this.chunks(filters, { maxRows: DEFAULT_EXPORT_MAX_ROWS, ...options }, meta))
+      parts.push(chunk);
     return { body: parts.join(''), ...meta };
   }
 

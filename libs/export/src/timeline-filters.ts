@@ -1,5 +1,6 @@
 import { ActorRef } from '@threadline/actor';
 import { parseTableName } from '@threadline/capture';
+import { CONTEXT_ID_MAX_BYTES } from '@threadline/core';
 import { InvalidFilterError } from './export.error';
 
 /** The filter vocabulary shared by timeline, export, their HTTP routes and the CLI. */
@@ -16,8 +17,6 @@ export interface TimelineFilters {
   correlationId?: string;
 }
 
-export const FILTER_KEYS = ['table', 'actorRef', 'from', 'to', 'correlationId'] as const;
-
 export interface NormalizedFilters {
   table?: { schema: string; table: string };
   actor?: ActorRef;
@@ -25,6 +24,112 @@ export interface NormalizedFilters {
   to?: string;
   correlationId?: string;
 }
+
+/**
+ * One timeline filter, described once. The service's validation, the HTTP
+ * query DTO, the page's form and the CLI's flags are all derived from
+ * TIMELINE_FILTERS: adding a filter is one entry here plus its SQL.
+ */
+export interface TimelineFilterField {
+  /** The key in TimelineFilters (`actorRef`). */
+  key: keyof TimelineFilters;
+  /** The query parameter, form field and (kebab-cased) CLI flag (`actor`, `--actor`). */
+  param: string;
+  /** The form label. */
+  label: string;
+  /** An example value: the form's placeholder. */
+  example: string;
+  /** The CLI flag's argument name (`--actor <type:id>`). */
+  arg: string;
+  /** What it selects, for `--help` and docs. */
+  description: string;
+  /** Longest accepted string, checked before anything else. */
+  maxLength: number;
+  /** Checks a given value and writes its normalized form; throws InvalidFilterError naming the rule. */
+  normalize(value: unknown, out: NormalizedFilters): void;
+}
+
+function dateBound(key: 'from' | 'to') {
+  return (value: unknown, out: NormalizedFilters) => {
+    const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+    if (!date || Number.isNaN(date.getTime()))
+      throw new InvalidFilterError(`${key} must be a date or ISO 8601 timestamp (got ${JSON.stringify(value)})`);
+    // keep a string as given (microseconds survive), a Date as ISO
+    out[key] = typeof value === 'string' ? value : date.toISOString();
+  };
+}
+
+export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
+  {
+    key: 'table',
+    param: 'table',
+    label: 'Table',
+    example: 'public.posts',
+    arg: 'name',
+    description: 'changes of one table (table or schema.table)',
+    maxLength: 200,
+    normalize(value, out) {
+      if (typeof value !== 'string' || !value.trim())
+        throw new InvalidFilterError('table must be a non-empty table name (table or schema.table)');
+      out.table = parseTableName(value.trim());
+    },
+  },
+  {
+    key: 'actorRef',
+    param: 'actor',
+    label: 'Actor',
+    example: 'user:42',
+    arg: 'type:id',
+    description: 'changes made by one actor (type:id)',
+    maxLength: 300,
+    normalize(value, out) {
+      try {
+        out.actor = typeof value === 'string' ? ActorRef.parse(value) : ActorRef.of(value as never);
+      } catch (error) {
+        throw new InvalidFilterError(`actorRef: ${(error as Error).message}`);
+      }
+    },
+  },
+  {
+    key: 'from',
+    param: 'from',
+    label: 'From',
+    example: '2026-01-01T00:00:00Z',
+    arg: 'timestamp',
+    description: 'inclusive lower bound on captured_at',
+    maxLength: 64,
+    normalize: dateBound('from'),
+  },
+  {
+    key: 'to',
+    param: 'to',
+    label: 'To',
+    example: '2026-01-31T23:59:59Z',
+    arg: 'timestamp',
+    description: 'inclusive upper bound on captured_at',
+    maxLength: 64,
+    normalize: dateBound('to'),
+  },
+  {
+    key: 'correlationId',
+    param: 'correlationId',
+    label: 'Correlation id',
+    example: 'req-7f3a9c',
+    arg: 'id',
+    description: 'changes whose transaction (or its action) carries this correlation id',
+    maxLength: CONTEXT_ID_MAX_BYTES,
+    normalize(value, out) {
+      if (typeof value !== 'string') throw new InvalidFilterError('correlationId must be a string');
+      const id = value.trim();
+      if (!id) throw new InvalidFilterError('correlationId must not be blank');
+      if (Buffer.byteLength(id) > CONTEXT_ID_MAX_BYTES)
+        throw new InvalidFilterError(`correlationId must be at most ${CONTEXT_ID_MAX_BYTES} bytes`);
+      out.correlationId = id;
+    },
+  },
+];
+
+export const FILTER_KEYS = TIMELINE_FILTERS.map((f) => f.key);
 
 /**
  * Validates filters; any other key, a blank or over-long correlation id, an
@@ -36,47 +141,41 @@ export function normalizeFilters(filters: unknown): NormalizedFilters {
   if (typeof filters !== 'object' || Array.isArray(filters))
     throw new InvalidFilterError(`filters must be an object with keys ${FILTER_KEYS.join(', ')}`);
   const input = filters as Record<string, unknown>;
-  const unknown = Object.keys(input).filter((k) => !(FILTER_KEYS as readonly string[]).includes(k));
+  const unknown = Object.keys(input).filter((k) => !(FILTER_KEYS as string[]).includes(k));
   if (unknown.length) {
     throw new InvalidFilterError(
       `unknown filter ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed filters are exactly ${FILTER_KEYS.join(', ')}`,
     );
   }
   const out: NormalizedFilters = {};
-  if (input.table !== undefined) {
-    if (typeof input.table !== 'string' || !input.table.trim())
-      throw new InvalidFilterError('table must be a non-empty table name (table or schema.table)');
-    out.table = parseTableName(input.table.trim());
-  }
-  if (input.actorRef !== undefined) {
-    try {
-      out.actor = typeof input.actorRef === 'string' ? ActorRef.parse(input.actorRef) : ActorRef.of(input.actorRef);
-    } catch (error) {
-      throw new InvalidFilterError(`actorRef: ${(error as Error).message}`);
-    }
-  }
-  for (const key of ['from', 'to'] as const) {
-    const value = input[key];
-    if (value === undefined) continue;
-    const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
-    if (!date || Number.isNaN(date.getTime()))
-      throw new InvalidFilterError(`${key} must be a date or ISO 8601 timestamp (got ${JSON.stringify(value)})`);
-    // keep a string as given (microseconds survive), a Date as ISO
-    out[key] = typeof value === 'string' ? value : date.toISOString();
+  for (const field of TIMELINE_FILTERS) {
+    if (input[field.key] !== undefined) field.normalize(input[field.key], out);
   }
   if (out.from && out.to && new Date(out.from).getTime() > new Date(out.to).getTime()) {
     throw new InvalidFilterError(
       `from (${out.from}) is after to (${out.to}); from and to are inclusive bounds on captured_at`,
     );
   }
-  if (input.correlationId !== undefined) {
-    if (typeof input.correlationId !== 'string') throw new InvalidFilterError('correlationId must be a string');
-    const id = input.correlationId.trim();
-    if (!id) throw new InvalidFilterError('correlationId must not be blank');
-    if (Buffer.byteLength(id) > 256) throw new InvalidFilterError('correlationId must be at most 256 bytes');
-    out.correlationId = id;
-  }
   return out;
+}
+
+/**
+ * Filters from query parameters or CLI flags (keyed by `param`). With
+ * `blankIsNone`, as a submitted form sends its empty fields, a blank value
+ * is no filter.
+ */
+export function filtersFromParams(
+  params: Record<string, unknown>,
+  options: { blankIsNone?: boolean } = {},
+): TimelineFilters {
+  const filters: Record<string, unknown> = {};
+  for (const field of TIMELINE_FILTERS) {
+    const value = params[field.param];
+    if (value === undefined) continue;
+    if (options.blankIsNone && typeof value === 'string' && !value.trim()) continue;
+    filters[field.key] = value;
+  }
+  return filters as TimelineFilters;
 }
 
 /** Opaque keyset cursor over (captured_at, id). */

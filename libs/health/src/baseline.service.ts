@@ -8,9 +8,10 @@ import {
   tableOptionsFor,
   THREADLINE_CAPTURE_OPTIONS,
 } from '@threadline/capture';
-import { qualified, ThreadlineError } from '@threadline/core';
+import { AuditTables, ThreadlineError } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CoverageService } from './coverage.service';
+import { BaselineOptions, BaselineResult } from './baseline.types';
 import { tableKey } from './health.options';
 import { RedactionPolicyService } from './redaction-policy.service';
 
@@ -18,43 +19,6 @@ import { RedactionPolicyService } from './redaction-policy.service';
 export const BASELINE_ACTOR = { type: 'system', id: 'threadline-baseline' } as const;
 
 export class BaselineError extends ThreadlineError {}
-
-export interface BaselineOptions {
-  /** false (the default) is a dry run: counts only, nothing written. */
-  execute?: boolean;
-  /** Rows per batch (one short transaction each); 1 to 100,000, default 1,000. */
-  batchSize?: number;
-  /** Stop after this many batches; a later run resumes where this one stopped. */
-  maxBatches?: number;
-  onBatch?: (progress: BaselineProgress) => void;
-}
-
-export interface BaselineProgress {
-  table: string;
-  batch: number;
-  /** Snapshots written by this run so far. */
-  written: number;
-  /** Rows without history when this run started. */
-  total: number;
-}
-
-export interface BaselineResult {
-  table: string;
-  /** dry_run: nothing written; complete: every row has history; stopped: maxBatches reached, run again to resume; nothing_to_do; busy: another baseline of this table holds its lock. */
-  status: 'dry_run' | 'complete' | 'stopped' | 'nothing_to_do' | 'busy';
-  /** The baseline transaction (audit_transactions.id), or null when none exists yet. */
-  transactionId: string | null;
-  /** True when this run continued an interrupted baseline. */
-  resumed: boolean;
-  /** Rows of the table with no captured change when the run started. */
-  rowsWithoutHistory: number;
-  /** Snapshots written by this run. */
-  written: number;
-  /** Snapshots in the baseline transaction, all runs together. */
-  snapshots: number;
-  batches: number;
-  batchSize: number;
-}
 
 interface OpenBaseline {
   id: string;
@@ -82,8 +46,9 @@ export class BaselineService {
     private readonly coverage: CoverageService,
     private readonly redaction: RedactionPolicyService,
     @Inject(THREADLINE_CAPTURE_OPTIONS) private readonly options: ResolvedCaptureOptions,
+    private readonly tables: AuditTables,
   ) {
-    this.transactions = qualified(options.auditSchema, 'audit_transactions');
+    this.transactions = tables.transactions;
   }
 
   async baseline(name: string, options: BaselineOptions = {}): Promise<BaselineResult> {
@@ -245,7 +210,7 @@ export class BaselineService {
         const code = (error as { driverError?: { code?: string } }).driverError?.code;
         if (code === DEADLOCK && attempt < 5) continue;
         if (code === CHECK_VIOLATION) {
-          const changes = qualified(this.options.auditSchema, 'audit_changes');
+          const changes = this.tables.changes;
           throw new BaselineError(
             `${table}: audit_changes does not accept op 'snapshot' (its audit schema predates baselines). Allow it with:\n` +
               `  ALTER TABLE ${changes} DROP CONSTRAINT audit_changes_op_check, ADD CONSTRAINT audit_changes_op_check CHECK (op IN ('insert', 'update', 'delete', 'snapshot'));`,

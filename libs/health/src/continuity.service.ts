@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { parseTableName, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
-import { qualified } from '@threadline/core';
+import { AuditTables, qualified } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { CoverageService } from './coverage.service';
 import { tableKey } from './health.options';
@@ -32,8 +32,9 @@ export class ContinuityService {
     private readonly dataSource: DataSource,
     private readonly coverage: CoverageService,
     @Optional() @Inject(THREADLINE_CAPTURE_OPTIONS) private readonly capture?: ResolvedCaptureOptions,
+    @Optional() tables: AuditTables = AuditTables.DEFAULT,
   ) {
-    this.changes = qualified(capture?.auditSchema ?? 'public', 'audit_changes');
+    this.changes = tables.changes;
   }
 
   async check(tables?: string[]): Promise<TableContinuity[]> {

@@ -14,7 +14,7 @@ import {
   HealthCheckedEvent,
   HealthErrorEvent,
   InvalidOptionsError,
-  qualified,
+  AuditTables,
   threadlineEvents,
 } from '@threadline/core';
 import { DataSource } from 'typeorm';
@@ -74,6 +74,7 @@ export class CoverageService implements OnApplicationBootstrap {
     private readonly dataSource: DataSource,
     @Inject(THREADLINE_COVERAGE_POLICY) private readonly policy: CoveragePolicy,
     @Optional() @Inject(THREADLINE_CAPTURE_OPTIONS) capture?: ResolvedCaptureOptions,
+    @Optional() private readonly tables: AuditTables = AuditTables.DEFAULT,
   ) {
     this.capture = capture ?? resolveCaptureOptions({});
     this.auditSchema = this.capture.auditSchema;
@@ -88,7 +89,7 @@ export class CoverageService implements OnApplicationBootstrap {
     const names = [...this.policy.expectedTables, ...this.policy.expectedUncoveredTables];
     if (names.length === 0) return;
     const [{ installed }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS installed`, [
-      qualified(this.auditSchema, 'audit_changes'),
+      this.tables.changes,
     ]);
     if (!installed) return;
     const missing = await this.missingTables(names);

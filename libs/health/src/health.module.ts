@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthCommand, HealthCoverageCommand, VerifyCoverageCommand } from './coverage.commands';
 import { BaselineService } from './baseline.service';
+import { BaselineCommand } from './baseline.command';
 import { ContinuityCommand } from './continuity.command';
 import { ContinuityService } from './continuity.service';
 import { CoverageService } from './coverage.service';
@@ -25,6 +26,7 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
     ContinuityService,
     BaselineService,
     ContinuityCommand,
+    BaselineCommand,
     RedactionPolicyService,
     ThreadlineCoverageIndicator,
     VerifyCoverageCommand,

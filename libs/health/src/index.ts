@@ -8,4 +8,6 @@ export { PolicyCommand, PolicyShowCommand } from './policy.commands';
 export { ThreadlineHealthModule } from './health.module';
 export * from './continuity.service';
 export * from './baseline.service';
+export * from './baseline.types';
 export { ContinuityCommand } from './continuity.command';
+export { BaselineCommand } from './baseline.command';

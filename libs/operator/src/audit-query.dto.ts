@@ -1,25 +1,35 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { EXPORT_FORMATS, ExportFormat, TimelineFilters } from '@threadline/export';
+import { EXPORT_FORMATS, ExportFormat, filtersFromParams, TIMELINE_FILTERS, TimelineFilters } from '@threadline/export';
 
-/** Query parameters shared by the timeline and the export: the timeline's filter vocabulary. */
+/**
+ * Query parameters shared by the timeline and the export: one property per
+ * entry of TIMELINE_FILTERS (`table`, `actor`, `from`, `to`,
+ * `correlationId`), each an optional string of at most its `maxLength`. The
+ * decorators are applied from that description below, so a new filter needs
+ * no edit here.
+ */
 export class FilterQueryDto {
-  @IsOptional() @IsString() @MaxLength(200) table?: string;
-  /** `type:id`, e.g. `user:42` */
-  @IsOptional() @IsString() @MaxLength(300) actor?: string;
-  @IsOptional() @IsString() from?: string;
-  @IsOptional() @IsString() to?: string;
-  @IsOptional() @IsString() @MaxLength(256) correlationId?: string;
+  [param: string]: unknown;
 
-  toFilters(): TimelineFilters {
-    return {
-      ...(this.table !== undefined && { table: this.table }),
-      ...(this.actor !== undefined && { actorRef: this.actor }),
-      ...(this.from !== undefined && { from: this.from }),
-      ...(this.to !== undefined && { to: this.to }),
-      ...(this.correlationId !== undefined && { correlationId: this.correlationId }),
-    };
+  toFilters(options: { blankIsNone?: boolean } = {}): TimelineFilters {
+    return filtersFromParams(this, options);
   }
+
+  /** The filter parameters as given, blank ones left out: what a page's form and links carry on. */
+  filterParams(): Record<string, string> {
+    const params: Record<string, string> = {};
+    for (const { param } of TIMELINE_FILTERS) {
+      const value = this[param];
+      if (typeof value === 'string' && value.trim()) params[param] = value;
+    }
+    return params;
+  }
+}
+
+for (const field of TIMELINE_FILTERS) {
+  for (const decorate of [IsOptional(), IsString(), MaxLength(field.maxLength)])
+    decorate(FilterQueryDto.prototype, field.param);
 }
 
 export class TimelineQueryDto extends FilterQueryDto {

@@ -11,7 +11,14 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AuditQueryService, changeDiff, CONTENT_TYPES, ExportService, InvalidFilterError } from '@threadline/export';
+import {
+  AuditQueryService,
+  changeDiff,
+  CONTENT_TYPES,
+  DEFAULT_EXPORT_MAX_ROWS,
+  ExportService,
+  InvalidFilterError,
+} from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { ExportQueryDto, TimelineQueryDto } from './audit-query.dto';
 import { wantsHtml } from './negotiate';
@@ -38,16 +45,9 @@ export class AuditController {
   async timeline(@Query() query: TimelineQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     if (!wantsHtml(req)) return this.queries.timeline(query.toFilters(), { cursor: query.cursor, limit: query.limit });
     // A form submits its empty fields: on the page, a blank filter is no filter.
-    const blank = (v: string | undefined) => (v?.trim() ? v : undefined);
-    const filters = {
-      table: blank(query.table),
-      actor: blank(query.actor),
-      from: blank(query.from),
-      to: blank(query.to),
-      correlationId: blank(query.correlationId),
-    };
+    const filters = query.filterParams();
     try {
-      const page = await this.queries.timeline(Object.assign(new TimelineQueryDto(), filters).toFilters(), {
+      const page = await this.queries.timeline(query.toFilters({ blankIsNone: true }), {
         cursor: query.cursor,
         limit: query.limit ?? 50,
       });
@@ -79,7 +79,7 @@ export class AuditController {
     const meta = { returnedCount: 0, truncated: false };
     const chunks = this.exports.chunks(
       query.toFilters(),
-      { format: query.format, maxRows: query.maxRows ?? 10_000 },
+      { format: query.format, maxRows: query.maxRows ?? DEFAULT_EXPORT_MAX_ROWS },
       meta,
     );
     const first = await chunks.next(); // validation errors surface here, before any byte is sent
@@ -89,7 +89,7 @@ export class AuditController {
       'content-disposition',
       `attachment; filename="audit-changes-${new Date().toISOString().replace(/[:.]/g, '-')}.${query.format}"`,
     );
-    res.setHeader('x-threadline-max-rows', String(query.maxRows ?? 10_000));
+    res.setHeader('x-threadline-max-rows', String(query.maxRows ?? DEFAULT_EXPORT_MAX_ROWS));
     try {
       for (let next = first; !next.done && !res.destroyed; next = await chunks.next()) {
         if (!res.write(next.value)) await drainedOrClosed(res);

@@ -1,6 +1,7 @@
-import { commandOutput, parsePositiveInteger, ThreadlineError } from '@threadline/core';
+import { commandOutput, parsePositiveInteger, ProgressLine, ThreadlineError } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { PurgeProgress, PurgeResult, RetentionService } from './retention.service';
+import { PurgeResult } from './purge.types';
+import { RetentionService } from './retention.service';
 
 interface PurgeFlags {
   dryRun?: boolean;
@@ -29,15 +30,18 @@ export class RetentionPurgeCommand extends CommandRunner {
           'refusing to delete without --execute; run with --dry-run first to see what would be deleted',
         );
       }
-      const tty = process.stderr.isTTY && !flags.json;
+      const progress = ProgressLine.start({ json: flags.json });
       const result = await this.retention.purge({
         dryRun: flags.dryRun,
         batchSize: flags.batchSize,
         maxBatches: flags.maxBatches,
         cutoff: flags.cutoff,
-        onBatch: tty ? (p) => progress(p) : undefined,
+        onBatch: (p) =>
+          progress.update(
+            `batch ${p.batch}: ${p.deletedChanges} changes, ${p.deletedTransactions} transactions deleted`,
+          ),
       });
-      if (tty) process.stderr.write('\n');
+      progress.done();
       if (result.status !== 'completed')
         return commandOutput.fail(new ThreadlineError(`retention purge ${result.status}: ${result.reason}`));
       if (flags.json) return commandOutput.json(result);
@@ -88,12 +92,6 @@ export class RetentionCommand extends CommandRunner {
       ),
     );
   }
-}
-
-function progress(p: PurgeProgress): void {
-  process.stderr.write(
-    `\rbatch ${p.batch}: ${p.deletedChanges} changes, ${p.deletedTransactions} transactions deleted`,
-  );
 }
 
 function summary(r: Extract<PurgeResult, { status: 'completed' }>): string {

@@ -1,78 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
-import { InvalidOptionsError, qualified } from '@threadline/core';
+import { AuditTables, InvalidOptionsError, SqlParams } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
 import { RetentionError } from './retention.error';
 import { RetentionPolicy } from './retention.options';
-
-export interface PurgeOptions {
-  /** Count what would be deleted; delete nothing. Allowed even when the policy is disabled. */
-  dryRun?: boolean;
-  /** @default policy.batchSize */
-  batchSize?: number;
-  /** @default policy.maxBatches */
-  maxBatches?: number;
-  /** A stricter (older) cutoff than the policy's; a newer one is an error. ISO string keeps microseconds. */
-  cutoff?: Date | string;
-  /** Called after each batch (the CLI's progress display). */
-  onBatch?: (progress: PurgeProgress) => void;
-}
-
-export interface PurgeProgress {
-  batch: number;
-  deletedChanges: number;
-  deletedTransactions: number;
-}
-
-export interface PurgeSummary extends PurgeProgress {
-  status: 'completed';
-  dryRun: boolean;
-  batchesRun: number;
-  maxBatches: number;
-  /** True when the run stopped at maxBatches: eligible rows are left for the next run. */
-  maxBatchesReached: boolean;
-  /** The global cutoff used (changes captured before it were eligible). */
-  cutoff: string;
-  durationMs: number;
-}
-
-/** The reference's `{:error, :disabled}`: nothing was deleted, and why. */
-export interface PurgeRefused {
-  status: 'disabled' | 'busy';
-  reason: string;
-}
-
-export type PurgeResult = PurgeSummary | PurgeRefused;
+import { eligible, WindowGroup, windowGroups } from './purge-windows';
+import { PurgeOptions, PurgeProgress, PurgeResult, PurgeSummary } from './purge.types';
 
 const LOCK_KEY = "hashtext('threadline.retention.purge')";
-
-interface WindowGroup {
-  cutoff: string;
-  /** The table of a per-table window; absent for the global window. */
-  table?: { schema: string; table: string };
-  /** For the global window: the tables that have a window of their own. */
-  others: { schema: string; table: string }[];
-}
-
-/** Binds values as $1, $2... in the order conditions are built. */
-class SqlParams {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
-/** `c` (an audit_changes row) belongs to the group and is older than its cutoff. */
-function eligible(group: WindowGroup, p: SqlParams): string {
-  const inGroup = group.table
-    ? `c.table_schema = ${p.add(group.table.schema)} AND c.table_name = ${p.add(group.table.table)}`
-    : group.others.length
-      ? `(c.table_schema, c.table_name) NOT IN (${group.others.map((t) => `(${p.add(t.schema)}, ${p.add(t.table)})`).join(', ')})`
-      : 'true';
-  return `(c.captured_at < ${p.add(group.cutoff)}::timestamptz AND ${inGroup})`;
-}
 
 /**
  * Deletes audit changes older than the retention window, in batches, each
@@ -90,11 +25,10 @@ export class RetentionService implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(THREADLINE_RETENTION_POLICY) private readonly policy: RetentionPolicy | null,
-    @Optional() @Inject(THREADLINE_CAPTURE_OPTIONS) capture?: ResolvedCaptureOptions,
+    @Optional() tables: AuditTables = AuditTables.DEFAULT,
   ) {
-    const schema = capture?.auditSchema ?? 'public';
-    this.changes = qualified(schema, 'audit_changes');
-    this.transactions = qualified(schema, 'audit_transactions');
+    this.changes = tables.changes;
+    this.transactions = tables.transactions;
   }
 
   /** Per-table windows must name real tables; checked once the audit schema exists. */
@@ -138,7 +72,7 @@ export class RetentionService implements OnApplicationBootstrap {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const groups = await this.windowGroups(runner, policy, options.cutoff);
+      const groups = await windowGroups(runner, policy, options.cutoff);
       if (options.dryRun) return await this.dryRun(runner, groups, batchSize, maxBatches, policy, started);
       const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`);
       if (!locked)
@@ -211,7 +145,7 @@ export class RetentionService implements OnApplicationBootstrap {
     batchSize: number,
     deleteEmpty: boolean,
   ): Promise<{ changes: number; transactions: number }> {
-    const p = new SqlParams();
+    const p = SqlParams.bound();
     const where = eligible(group, p);
     await runner.startTransaction();
     try {
@@ -249,7 +183,7 @@ export class RetentionService implements OnApplicationBootstrap {
   }
 
   private async hasEligible(runner: QueryRunner, group: WindowGroup): Promise<boolean> {
-    const p = new SqlParams();
+    const p = SqlParams.bound();
     const rows = await runner.query(`SELECT 1 FROM ${this.changes} AS c WHERE ${eligible(group, p)} LIMIT 1`, p.values);
     return rows.length > 0;
   }
@@ -264,7 +198,7 @@ export class RetentionService implements OnApplicationBootstrap {
   ): Promise<PurgeSummary> {
     const cap = batchSize * maxBatches;
     // the groups partition the tables, so a change is eligible when it is eligible in any group
-    const counted = new SqlParams();
+    const counted = SqlParams.bound();
     const anyGroup = groups.map((g) => eligible(g, counted)).join(' OR ');
     const [{ n: total }] = await runner.query(
       `SELECT count(*)::bigint AS n FROM ${this.changes} AS c WHERE ${anyGroup}`,
@@ -296,40 +230,6 @@ export class RetentionService implements OnApplicationBootstrap {
       cutoff: groups[0].cutoff,
       durationMs: Date.now() - started,
     };
-  }
-
-  /**
-   * The global window (tables without their own) and one group per table
-   * window, each with its cutoff computed by the database clock. A given
-   * cutoff may only make a group stricter.
-   */
-  private async windowGroups(
-    runner: QueryRunner,
-    policy: RetentionPolicy,
-    cutoff?: Date | string,
-  ): Promise<WindowGroup[]> {
-    const given = cutoff === undefined ? null : cutoff instanceof Date ? cutoff.toISOString() : cutoff;
-    if (given !== null && (typeof given !== 'string' || Number.isNaN(Date.parse(given)))) {
-      throw new RetentionError(`retention: cutoff must be a date or ISO timestamp (got ${JSON.stringify(cutoff)})`);
-    }
-    const windows = [policy.windowSeconds, ...policy.tables.map((t) => t.windowSeconds)];
-    const rows: { policy_cutoff: string; too_new: boolean; effective: string }[] = await runner.query(
-      `SELECT (now() - w * interval '1 second')::text AS policy_cutoff,
-              $2::timestamptz > now() - w * interval '1 second' AS too_new,
-              least(coalesce($2::timestamptz, 'infinity'), now() - w * interval '1 second')::text AS effective
-       FROM unnest($1::bigint[]) WITH ORDINALITY AS x(w, ord) ORDER BY ord`,
-      [windows, given],
-    );
-    if (given !== null && rows[0].too_new) {
-      throw new RetentionError(
-        `retention: cutoff ${given} is newer than the policy allows (${rows[0].policy_cutoff}); only a stricter (older) cutoff may be given`,
-      );
-    }
-    const listed = policy.tables.map(({ schema, table }) => ({ schema, table }));
-    return [
-      { cutoff: rows[0].effective, others: listed },
-      ...listed.map((table, i) => ({ cutoff: rows[i + 1].effective, table, others: [] })),
-    ];
   }
 }
 

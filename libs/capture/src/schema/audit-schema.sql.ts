@@ -1,4 +1,17 @@
-import { ACTOR_ID_MAX_LENGTH, ACTOR_RULE, ACTOR_TYPES, ident, literal, qualified, textArray } from '@threadline/core';
+import {
+  ACTOR_ID_MAX_LENGTH,
+  ACTOR_RULE,
+  ACTOR_TYPES,
+  CACHED_TRANSACTION_SQL,
+  cachedTransactionIdSql,
+  ident,
+  literal,
+  qualified,
+  textArray,
+  TRANSACTION_CACHE_SETTING,
+  transactionCacheMatchesSql,
+  transactionCacheValueSql,
+} from '@threadline/core';
 import { captureFunctionsSql, dropCaptureFunctionsSql } from './capture-functions.sql';
 
 export const TRANSACTION_FUNCTION = 'threadline_transaction_id';
@@ -9,8 +22,6 @@ export const CORRELATION_SETTING = 'threadline.correlation_id';
 export const REQUEST_SETTING = 'threadline.request_id';
 /** Set by recordAction: links the transaction row created later in the same transaction to the action. */
 export const ACTION_SETTING = 'threadline.action_id';
-/** Internal: caches `<txid>/<audit transaction id>` for the rest of the transaction. */
-export const TRANSACTION_CACHE_SETTING = 'threadline.transaction_id';
 
 /**
  * The audit schema: three tables, their indexes, and the function that
@@ -30,7 +41,7 @@ export const TRANSACTION_CACHE_SETTING = 'threadline.transaction_id';
  *   Retention deletes changes before their transactions.
  * - `op` is insert, update or delete from the triggers, or `snapshot`: the
  *   image of a row that existed before capture, written by a baseline
- *   (`continuity --baseline`) under one transaction whose `source` is
+ *   (the `baseline` command) under one transaction whose `source` is
  *   'threadline:baseline'. The allowed values are a domain, not a table CHECK:
  *   PostgreSQL parses and plans a table's CHECK expressions again in every
  *   statement that inserts, which cost each audited single-row statement
@@ -118,7 +129,7 @@ LANGUAGE plpgsql
 AS $threadline$
 DECLARE
   xid bigint := txid_current();
-  cached text := current_setting('${TRANSACTION_CACHE_SETTING}', true);
+  cached text := ${CACHED_TRANSACTION_SQL};
   actor text := nullif(current_setting('${ACTOR_SETTING}', true), '');
   actor_json jsonb;
   tx_id uuid;
@@ -126,8 +137,8 @@ BEGIN
   -- One audit_transactions row per database transaction: later statements
   -- find it in a transaction-local setting (reset at commit or rollback,
   -- and rolled back with a savepoint together with the row itself).
-  IF cached LIKE xid::text || '/%' THEN
-    RETURN substr(cached, length(xid::text) + 2)::uuid;
+  IF ${transactionCacheMatchesSql('cached', 'xid')} THEN
+    RETURN ${cachedTransactionIdSql('cached', 'xid')};
   END IF;
   IF actor IS NOT NULL THEN
     BEGIN
@@ -154,7 +165,7 @@ BEGIN
           nullif(current_setting('${REQUEST_SETTING}', true), ''),
           nullif(current_setting('${ACTION_SETTING}', true), '')::uuid)
   RETURNING id INTO tx_id;
-  PERFORM set_config('${TRANSACTION_CACHE_SETTING}', xid::text || '/' || tx_id::text, true);
+  PERFORM set_config('${TRANSACTION_CACHE_SETTING}', ${transactionCacheValueSql('xid', 'tx_id')}, true);
   RETURN tx_id;
 END
 $threadline$;

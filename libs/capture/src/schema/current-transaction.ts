@@ -1,5 +1,5 @@
+import { cachedTransactionId, TRANSACTION_CACHE_SETTING } from '@threadline/core';
 import type { EntityManager } from 'typeorm';
-import { TRANSACTION_CACHE_SETTING } from './audit-schema.sql';
 
 /**
  * The id of the `audit_transactions` row of the current database
@@ -11,7 +11,5 @@ export async function currentAuditTransactionId(manager: Pick<EntityManager, 'qu
     `SELECT current_setting($1, true) AS cached, txid_current_if_assigned()::text AS xid`,
     [TRANSACTION_CACHE_SETTING],
   );
-  const cached: string | null = row?.cached || null;
-  if (!cached || !row.xid || !cached.startsWith(`${row.xid}/`)) return null;
-  return cached.slice(row.xid.length + 1);
+  return cachedTransactionId(row?.cached, row?.xid);
 }

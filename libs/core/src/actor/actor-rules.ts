@@ -11,3 +11,6 @@ export const ACTOR_ID_MAX_LENGTH = 256;
 
 /** The rule, as every actor error states it. */
 export const ACTOR_RULE = `an actor is {"type": one of ${ACTOR_TYPES.join(', ')}; "id": a non-empty string of at most ${ACTOR_ID_MAX_LENGTH} characters, which anonymous does not need}`;
+
+/** Longest correlation or request id accepted anywhere (a header, recordAction, a timeline filter), in bytes. */
+export const CONTEXT_ID_MAX_BYTES = 256;

@@ -39,3 +39,40 @@ export function parsePositiveInteger(flag: string, value: string): number {
     throw new ThreadlineError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
   return n;
 }
+
+/**
+ * One progress reporter for long commands, on stderr so stdout stays the
+ * result: redrawn in place on a terminal, a plain line at most every
+ * `everyMs` when piped (logs stay readable), nothing with `--json`. Call
+ * `done()` when the work ends, to finish the line.
+ */
+export class ProgressLine {
+  private last = 0;
+  private drawn = false;
+
+  private constructor(
+    private readonly enabled: boolean,
+    private readonly tty: boolean,
+    private readonly everyMs: number,
+  ) {}
+
+  static start(options: { json?: boolean; everyMs?: number } = {}): ProgressLine {
+    return new ProgressLine(options.json !== true, process.stderr.isTTY === true, options.everyMs ?? 5000);
+  }
+
+  update(line: string): void {
+    if (!this.enabled) return;
+    if (this.tty) {
+      process.stderr.write(`\r${line}`);
+      this.drawn = true;
+    } else if (Date.now() - this.last >= this.everyMs) {
+      process.stderr.write(`${line}\n`);
+      this.last = Date.now();
+    }
+  }
+
+  done(): void {
+    if (this.drawn) process.stderr.write('\n');
+    this.drawn = false;
+  }
+}

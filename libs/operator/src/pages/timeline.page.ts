@@ -1,27 +1,20 @@
-import type { AuditChange } from '@threadline/export';
+import { AuditChange, TIMELINE_FILTERS } from '@threadline/export';
 import { html } from './html';
 import { actorLabel, layout, PageFrame, query } from './layout';
 
 export interface TimelineView {
+  /** The filter parameters as given (`actor`, not `actorRef`), kept in the form and every link. */
   filters: Record<string, string | undefined>;
   changes: AuditChange[];
   nextCursor: string | null;
   error?: string;
 }
 
-const FILTERS: [key: string, label: string, hint: string][] = [
-  ['table', 'Table', 'posts or public.posts'],
-  ['actor', 'Actor', 'user:42'],
-  ['from', 'From', '2026-01-01T00:00:00Z'],
-  ['to', 'To', '2026-01-31T23:59:59Z'],
-  ['correlationId', 'Correlation id', ''],
-];
-
 /** The timeline: the API's filter vocabulary as a GET form, keyset paging, export links with the same filters. */
 export function timelinePage(frame: PageFrame, view: TimelineView): string {
-  const filters = Object.fromEntries(FILTERS.map(([k]) => [k, view.filters[k]]));
+  const filters = Object.fromEntries(TIMELINE_FILTERS.map(({ param }) => [param, view.filters[param]]));
   const form = html`<form class="filters" method="get" action="${frame.base}/timeline" aria-label="Filters">
-${FILTERS.map(([k, label, hint]) => html`<label>${label}<input name="${k}" value="${filters[k] ?? ''}"${hint ? html` placeholder="${hint}"` : ''}></label>`)}
+${TIMELINE_FILTERS.map(({ param, label, example }) => html`<label>${label}<input name="${param}" value="${filters[param] ?? ''}" placeholder="${example}"></label>`)}
 <div><button type="submit">Apply filters</button> <a href="${frame.base}/timeline">Clear</a></div>
 </form>`;
   const exports = html`<div class="actions" aria-label="Export">${(['csv', 'json', 'ndjson'] as const).map(

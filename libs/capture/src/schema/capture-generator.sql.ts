@@ -1,0 +1,235 @@
+import { qualified } from '@threadline/core';
+import { CAPTURE_SQL_FUNCTION, ddlEventTriggerName, SIGNATURE_FUNCTION } from './capture-functions.sql';
+import { triggerBodySql } from './trigger-body.sql';
+
+/** Names a generator piece interpolates: the audit schema, a quoter for its objects, the changes table and the transaction function. */
+export interface GeneratorNames {
+  auditSchema: string;
+  s: (name: string) => string;
+  changes: string;
+  txFn: string;
+}
+
+export function generatorNames(auditSchema: string): GeneratorNames {
+  const s = (name: string) => qualified(auditSchema, name);
+  return { auditSchema, s, changes: s('audit_changes'), txFn: s('threadline_transaction_id') };
+}
+
+/**
+ * `threadline_capture_sql(table, function_name, settings)`: reads the live
+ * catalog (the key, each column's type, which columns are redacted by name
+ * or attribute number), builds the trigger function's body
+ * (trigger-body.sql.ts), its stamp, and the triggers on the table and every
+ * partition below it, and returns them as one SQL script.
+ */
+export function captureSqlFunctionSql(names: GeneratorNames): string {
+  const { s } = names;
+  return `CREATE OR REPLACE FUNCTION ${s(CAPTURE_SQL_FUNCTION)}(target regclass, function_name text, settings jsonb)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $generator$
+DECLARE
+  rel_schema text;
+  rel_name text;
+  fn text;
+  placeholder text := coalesce(settings->>'maskPlaceholder', '[REDACTED]');
+  store_from boolean := coalesce((settings->>'storeChangedFrom')::boolean, false);
+  record_noop boolean := coalesce((settings->>'recordNoopUpdates')::boolean, false);
+  in_replica boolean := coalesce((settings->>'captureInReplicaRole')::boolean, false);
+  col record;
+  pk text[];
+  exclude_names text[] := '{}';
+  mask_names text[] := '{}';
+  except_names text[] := '{}';
+  exclude_nums int[] := '{}';
+  mask_nums int[] := '{}';
+  except_nums int[] := '{}';
+  all_names text[] := '{}';
+  differs text;
+  changed_items text[] := '{}';
+  hidden_items text[] := '{}';
+  key_changed text[] := '{}';
+  image_new text;
+  image_old text;
+  pk_new text;
+  pk_old text;
+  ord text := 'threadline_ord';
+  img text := 'threadline_image';
+  fixed text;
+  guard text := '';
+  body text;
+  tag text := '$threadline$';
+  stamp jsonb;
+  ddl_trigger boolean;
+  triggers text := '';
+  part regclass;
+  i int := 0;
+BEGIN
+${columnsSql(names)}${triggerBodySql(names)}${stampAndTriggersSql(names)}`;
+}
+
+/** Catalog reading: the key, redaction by name or attribute number, per-column change detection, the guard. */
+function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
+  return `  SELECT n.nspname, c.relname INTO rel_schema, rel_name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.oid = target AND c.relkind IN ('r', 'p');
+  IF rel_name IS NULL THEN
+    RAISE EXCEPTION 'threadline: % is not a table; capture applies to tables and partitioned tables', target
+      USING ERRCODE = 'wrong_object_type';
+  END IF;
+  fn := format('%I.%I', rel_schema, function_name);
+
+  SELECT array_agg(a.attname::text ORDER BY k.pos) INTO pk
+  FROM pg_index x
+  CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
+  JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+  WHERE x.indrelid = target AND x.indisprimary;
+  IF pk IS NULL THEN
+    RAISE EXCEPTION 'threadline: table %.% has no primary key; audit rows are keyed by it, so add one before capturing it', rel_schema, rel_name
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+
+  -- Which columns are redacted or ignored: by configured name or by the
+  -- attribute number they had when capture was deployed (a rename keeps it).
+  FOR col IN
+    SELECT a.attnum::int AS attnum, a.attname::text AS name,
+      (SELECT coalesce(nullif(t.typbasetype, 0), t.oid) FROM pg_type t WHERE t.oid = a.atttypid) AS base
+    FROM pg_attribute a
+    WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
+    ORDER BY a.attnum
+  LOOP
+    all_names := all_names || col.name;
+    IF settings->'exclude' ? col.name OR settings->'excludeAttnums' @> to_jsonb(col.attnum) THEN
+      exclude_names := exclude_names || col.name; exclude_nums := exclude_nums || col.attnum;
+    ELSIF settings->'mask' ? col.name OR settings->'maskAttnums' @> to_jsonb(col.attnum) THEN
+      mask_names := mask_names || col.name; mask_nums := mask_nums || col.attnum;
+    END IF;
+    IF settings->'exceptColumns' ? col.name OR settings->'exceptAttnums' @> to_jsonb(col.attnum) THEN
+      except_names := except_names || col.name; except_nums := except_nums || col.attnum;
+      CONTINUE;
+    END IF;
+    differs := CASE
+      WHEN col.base IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype, 'uuid'::regtype,
+                        'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'time'::regtype,
+                        'oid'::regtype, 'bytea'::regtype, '"char"'::regtype)
+        OR (SELECT t.typtype = 'e' FROM pg_type t WHERE t.oid = col.base)
+        THEN format('o.%1$I IS DISTINCT FROM n.%1$I', col.name)
+      WHEN col.base IN ('text'::regtype, 'varchar'::regtype, 'name'::regtype)
+        THEN format('o.%1$I COLLATE "C" IS DISTINCT FROM n.%1$I COLLATE "C"', col.name)
+      WHEN col.base = 'numeric'::regtype
+        THEN format('(o.%1$I IS DISTINCT FROM n.%1$I OR scale(o.%1$I) IS DISTINCT FROM scale(n.%1$I))', col.name)
+      ELSE format('o.%1$I::text COLLATE "C" IS DISTINCT FROM n.%1$I::text COLLATE "C"', col.name)
+    END;
+    IF col.name = ANY (pk) THEN key_changed := key_changed || differs; END IF;
+    IF col.name = ANY (exclude_names) THEN
+      hidden_items := hidden_items || differs;
+    ELSE
+      changed_items := changed_items || format('CASE WHEN %s THEN %L END', differs, col.name);
+    END IF;
+  END LOOP;
+  -- Key columns compare even when change detection ignores them.
+  IF cardinality(key_changed) < cardinality(pk) THEN
+    key_changed := ARRAY(SELECT format('o.%1$I::text COLLATE "C" IS DISTINCT FROM n.%1$I::text COLLATE "C"', k) FROM unnest(pk) AS k);
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(pk) AS k WHERE k = ANY (exclude_names) OR k = ANY (mask_names)) THEN
+    RAISE EXCEPTION 'threadline: primary-key column(s) of %.% cannot be excluded or masked; history is looked up by the key', rel_schema, rel_name
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  WHILE ord = ANY (all_names) LOOP i := i + 1; ord := 'threadline_ord_' || i; END LOOP;
+  WHILE img = ANY (all_names) LOOP i := i + 1; img := 'threadline_image_' || i; END LOOP;
+
+  image_new := 'to_jsonb(n.*)';
+  image_old := 'to_jsonb(o.*)';
+  IF cardinality(exclude_names) > 0 THEN
+    image_new := format('(%s - %L::text[])', image_new, exclude_names);
+    image_old := format('(%s - %L::text[])', image_old, exclude_names);
+  END IF;
+  IF cardinality(mask_names) > 0 THEN
+    image_new := format('(%s || jsonb_build_object(%s))', image_new,
+      (SELECT string_agg(format('%L, %L::text', m, placeholder), ', ') FROM unnest(mask_names) AS m));
+    image_old := format('(%s || jsonb_build_object(%s))', image_old,
+      (SELECT string_agg(format('%L, %L::text', m, placeholder), ', ') FROM unnest(mask_names) AS m));
+  END IF;
+  pk_new := format('jsonb_build_object(%s)', (SELECT string_agg(format('%L, n.%I', k, k), ', ') FROM unnest(pk) AS k));
+  pk_old := format('jsonb_build_object(%s)', (SELECT string_agg(format('%L, o.%I', k, k), ', ') FROM unnest(pk) AS k));
+  fixed := format('(SELECT %s()), %L, %L', '${txFn.replace(/'/g, "''")}', rel_schema, rel_name);
+
+  ddl_trigger := EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled <> 'D');
+  IF NOT ddl_trigger THEN
+    -- No event trigger regenerates this function on DDL: refuse a table whose columns changed since.
+    -- The catalog query is written out (not a call of the signature function) so PL/pgSQL caches its plan;
+    -- it checks the columns, and drift detection the primary key.
+    guard := format($g$
+  IF (SELECT string_agg(a.attname || ':' || a.atttypid::text, ',' ORDER BY a.attname) FROM pg_catalog.pg_attribute a
+      WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped) IS DISTINCT FROM %L THEN
+    RAISE EXCEPTION 'threadline: the columns of %% changed since its capture function was generated; the change was not recorded. Regenerate capture (npm run cli -- gen-triggers, then run your migrations) or install the DDL event trigger (README "Schema changes")', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;$g$, split_part(${s(SIGNATURE_FUNCTION).replace(/'/g, "''")}(target), ';pk=', 1));
+  END IF;
+
+`;
+}
+
+/** The stamp (settings and what they resolved to) and the triggers of the table and its partitions. */
+function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
+  return `  i := 0;
+  WHILE position(tag IN body) > 0 LOOP i := i + 1; tag := '$threadline' || i || '$'; END LOOP;
+  stamp := jsonb_build_object(
+    'version', 2,
+    'table', rel_schema || '.' || rel_name,
+    'auditSchema', '${auditSchema.replace(/'/g, "''")}',
+    'exclude', coalesce(settings->'exclude', '[]'),
+    'mask', coalesce(settings->'mask', '[]'),
+    'exceptColumns', coalesce(settings->'exceptColumns', '[]'),
+    'excludeAttnums', to_jsonb(exclude_nums),
+    'maskAttnums', to_jsonb(mask_nums),
+    'exceptAttnums', to_jsonb(except_nums),
+    'excludedColumns', to_jsonb(exclude_names),
+    'maskedColumns', to_jsonb(mask_names),
+    'exceptedColumns', to_jsonb(except_names),
+    'maskPlaceholder', placeholder,
+    'storeChangedFrom', store_from,
+    'recordNoopUpdates', record_noop,
+    'captureInReplicaRole', in_replica,
+    'columnSignature', ${s(SIGNATURE_FUNCTION).replace(/'/g, "''")}(target),
+    'guarded', NOT ddl_trigger,
+    'bodySha256', encode(sha256(convert_to(body, 'UTF8')), 'hex'));
+
+  -- The table and every partition below it, so a write that names a
+  -- partition directly is captured too (statement triggers fire only on the
+  -- table a statement names). Partitions record the captured table's name.
+  FOR part IN SELECT target UNION ALL SELECT t.relid FROM pg_partition_tree(target) AS t WHERE t.relid <> target LOOP
+    -- A regeneration after DDL leaves existing triggers as they are (a disabled one stays disabled, for coverage to report).
+    CONTINUE WHEN (settings->>'keepExistingTriggers')::boolean
+      AND EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = part AND tg.tgname = function_name);
+    triggers := triggers || format($t$
+DROP TRIGGER IF EXISTS %2$I ON %1$s;
+CREATE TRIGGER %2$I AFTER INSERT ON %1$s REFERENCING NEW TABLE AS threadline_new FOR EACH STATEMENT EXECUTE FUNCTION %5$s();
+DROP TRIGGER IF EXISTS %3$I ON %1$s;
+CREATE TRIGGER %3$I AFTER UPDATE ON %1$s REFERENCING OLD TABLE AS threadline_old NEW TABLE AS threadline_new FOR EACH STATEMENT EXECUTE FUNCTION %5$s();
+DROP TRIGGER IF EXISTS %4$I ON %1$s;
+CREATE TRIGGER %4$I AFTER DELETE ON %1$s REFERENCING OLD TABLE AS threadline_old FOR EACH STATEMENT EXECUTE FUNCTION %5$s();$t$,
+      part, function_name, function_name || '_update', function_name || '_delete', fn);
+    -- Fire under session_replication_role = replica too, unless the configuration says otherwise.
+    IF in_replica THEN
+      triggers := triggers || format(E'\nALTER TABLE %1$s ENABLE ALWAYS TRIGGER %2$I, ENABLE ALWAYS TRIGGER %3$I, ENABLE ALWAYS TRIGGER %4$I;',
+        part, function_name, function_name || '_update', function_name || '_delete');
+    END IF;
+  END LOOP;
+  -- A partition detached since: its triggers would record its writes under this table's name.
+  FOR part IN
+    SELECT DISTINCT tg.tgrelid::regclass FROM pg_trigger tg
+    WHERE tg.tgfoid = to_regprocedure(fn || '()') AND tg.tgrelid <> target
+      AND tg.tgrelid NOT IN (SELECT t.relid FROM pg_partition_tree(target) AS t)
+  LOOP
+    triggers := triggers || format(E'\nDROP TRIGGER IF EXISTS %2$I ON %1$s;\nDROP TRIGGER IF EXISTS %3$I ON %1$s;\nDROP TRIGGER IF EXISTS %4$I ON %1$s;',
+      part, function_name, function_name || '_update', function_name || '_delete');
+  END LOOP;
+
+  RETURN format(E'CREATE OR REPLACE FUNCTION %s() RETURNS trigger\\nLANGUAGE plpgsql\\nSET jit = off\\nSET enable_nestloop = off\\nSET enable_mergejoin = off\\nAS %s%s%s;\\nCOMMENT ON FUNCTION %s() IS %L;%s\\n',
+    fn, tag, body, tag, fn, 'threadline:' || stamp::text, triggers);
+END
+$generator$;
+`;
+}

@@ -1,0 +1,28 @@
+import { qualified } from './quote';
+
+/** Where the audit tables live when `capture.auditSchema` is not set. */
+export const DEFAULT_AUDIT_SCHEMA = 'public';
+
+/**
+ * The audit tables' quoted names in the configured audit schema, resolved
+ * once. The capture module provides it (from `capture.auditSchema`); services
+ * built without the capture module use `AuditTables.DEFAULT`.
+ */
+export class AuditTables {
+  static readonly DEFAULT = new AuditTables(DEFAULT_AUDIT_SCHEMA);
+
+  readonly changes: string;
+  readonly transactions: string;
+  readonly actions: string;
+
+  constructor(readonly schema: string) {
+    this.changes = qualified(schema, 'audit_changes');
+    this.transactions = qualified(schema, 'audit_transactions');
+    this.actions = qualified(schema, 'audit_actions');
+  }
+
+  /** Any other object of the audit schema (a function, the pending-capture table), quoted. */
+  named(name: string): string {
+    return qualified(this.schema, name);
+  }
+}

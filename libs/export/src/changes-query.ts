@@ -1,0 +1,67 @@
+import { AuditTables, SqlParams } from '@threadline/core';
+import { NormalizedFilters } from './timeline-filters';
+
+/** A timestamp as ISO 8601 UTC with microseconds, formatted by PostgreSQL. */
+export const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** The SQL of change queries and exports over the audit tables: one definition of an AuditChange's fields. */
+export class ChangesQuery {
+  constructor(private readonly tables: AuditTables) {}
+
+  /**
+   * One SELECT over changes `c` joined to their transaction `t`. `params` turns
+   * a value into a placeholder (queries) or a quoted literal (COPY). The
+   * AuditChange fields are built in a LATERAL row `r`, so `r.*` and
+   * `row_to_json(r)` share one definition while ORDER BY still walks the
+   * captured_at index (PostgreSQL flattens it, computing only what is used).
+   */
+  select(
+    columns: string,
+    filters: NormalizedFilters,
+    limit: number,
+    params: SqlParams,
+    after?: { capturedAt: string; id: string },
+    extraSql: string[] = [],
+  ): string {
+    const sql = [...extraSql];
+    if (filters.table)
+      sql.push(
+        `c.table_schema = ${params.add(filters.table.schema)} AND c.table_name = ${params.add(filters.table.table)}`,
+      );
+    if (filters.actor) sql.push(`t.actor_ref = ${params.add(filters.actor.serialize())}::jsonb`);
+    if (filters.from) sql.push(`c.captured_at >= ${params.add(filters.from)}::timestamptz`);
+    if (filters.to) sql.push(`c.captured_at <= ${params.add(filters.to)}::timestamptz`);
+    if (filters.correlationId) {
+      // The transactions carrying the id, or linked to an action that does, computed first as an array: the
+      // planner then drives the transaction_id index from that small set whatever the statistics say (as a
+      // plain IN (...) it seq-scanned all changes when audit_actions was empty). The ORDER BY below sorts on
+      // an expression for this filter, so it cannot walk the captured_at index hoping to meet matches early.
+      const id = params.add(filters.correlationId);
+      sql.push(`c.transaction_id = ANY (ARRAY(SELECT t2.id FROM ${this.tables.transactions} AS t2 WHERE t2.correlation_id = ${id}
+        UNION SELECT t3.id FROM ${this.tables.transactions} AS t3 JOIN ${this.tables.actions} AS a ON a.id = t3.action_id WHERE a.correlation_id = ${id}))`);
+    }
+    if (after)
+      sql.push(
+        `(c.captured_at, c.id) < (${params.add(after.capturedAt)}::timestamptz, ${params.add(after.id)}::bigint)`,
+      );
+    return `SELECT ${columns}
+       FROM ${this.tables.changes} AS c JOIN ${this.tables.transactions} AS t ON t.id = c.transaction_id
+       CROSS JOIN LATERAL (SELECT c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')} AS captured_at,
+         c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction) AS r
+       ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
+       ORDER BY ${filters.correlationId ? `c.captured_at + interval '0'` : 'c.captured_at'} DESC, c.id DESC
+       LIMIT ${limit}`;
+  }
+
+  /** The CSV export's columns (CSV_COLUMNS' order), each as text ('' for none), in one JSON array per change. */
+  csvCells(): string {
+    return `json_build_array(c.id::text, c.transaction_id::text, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')},
+      c.table_pk::text, coalesce(c.data_after::text, ''), coalesce(to_json(c.changed_fields)::text, ''), coalesce(c.changed_from::text, ''),
+      (${this.transactionJson('t')})::text, coalesce(t.correlation_id, ''), coalesce(t.action_id::text, ''))::text`;
+  }
+
+  transactionJson(t: string): string {
+    return `jsonb_build_object('id', ${t}.id, 'txid', ${t}.txid::text, 'occurred_at', ${ISO(`${t}.occurred_at`)}, 'actor_ref', ${t}.actor_ref,
+      'correlation_id', ${t}.correlation_id, 'request_id', ${t}.request_id, 'action_id', ${t}.action_id, 'source', ${t}.source, 'meta', ${t}.meta)`;
+  }
+}

@@ -1,0 +1,62 @@
+import { describeTables, parseTableName } from '@threadline/capture';
+import { literal, SqlParams } from '@threadline/core';
+import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { InvalidFilterError } from './export.error';
+
+export function tableOf<E extends ObjectLiteral>(
+  dataSource: DataSource,
+  target: string | EntityTarget<E>,
+): { schema: string; table: string } {
+  if (typeof target === 'string') return parseTableName(target);
+  const metadata = dataSource.getMetadata(target);
+  return { schema: metadata.schema ?? 'public', table: metadata.tableName };
+}
+
+/**
+ * `c` is the row: its key now, or its key before an UPDATE that changed it.
+ * The key is rebuilt with each column's own type, so 1 and '1' match and the
+ * comparison is one jsonb equality the row index serves.
+ */
+export async function rowCondition<E extends ObjectLiteral>(
+  dataSource: DataSource,
+  target: string | EntityTarget<E>,
+  primaryKey: unknown,
+): Promise<(params: SqlParams) => string[]> {
+  const table = tableOf(dataSource, target);
+  const [description] = await describeTables(dataSource, [table]);
+  if (!description) throw new InvalidFilterError(`${table.schema}.${table.table} is not a table`);
+  const keyColumns = description.primaryKey;
+  let key: Record<string, unknown>;
+  if (primaryKey !== null && typeof primaryKey === 'object' && !(primaryKey instanceof Date)) {
+    key = primaryKey as Record<string, unknown>;
+    if (typeof target !== 'string') {
+      // entity property names to column names
+      const metadata = dataSource.getMetadata(target);
+      key = Object.fromEntries(
+        Object.entries(key).map(([k, v]) => [metadata.findColumnWithPropertyName(k)?.databaseName ?? k, v]),
+      );
+    }
+  } else {
+    if (keyColumns.length !== 1) {
+      throw new InvalidFilterError(
+        `${table.schema}.${table.table} has a composite primary key (${keyColumns.join(', ')}); pass an object with each column`,
+      );
+    }
+    key = { [keyColumns[0]]: primaryKey };
+  }
+  const given = Object.keys(key).sort();
+  if (given.join() !== [...keyColumns].sort().join()) {
+    throw new InvalidFilterError(
+      `the primary key of ${table.schema}.${table.table} is (${keyColumns.join(', ')}); got (${given.join(', ')})`,
+    );
+  }
+  return (params) => {
+    const where = `c.table_schema = ${params.add(table.schema)} AND c.table_name = ${params.add(table.table)}`;
+    const pairs = keyColumns.map((column) => {
+      const type = description.columns.find((c) => c.name === column)!.type;
+      return `${literal(column)}, ${params.add(key[column] === null ? null : String(key[column]))}::text::${type}`;
+    });
+    const pk = `jsonb_build_object(${pairs.join(', ')})`;
+    return [where, `(c.table_pk = ${pk} OR c.previous_pk = ${pk})`];
+  };
+}

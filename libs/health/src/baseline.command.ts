@@ -1,0 +1,111 @@
+import { commandOutput, parsePositiveInteger, ProgressLine, ThreadlineError } from '@threadline/core';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { BaselineService } from './baseline.service';
+import { BaselineResult } from './baseline.types';
+
+interface BaselineFlags {
+  table?: string[];
+  json?: boolean;
+  dryRun?: boolean;
+  execute?: boolean;
+  batchSize?: number;
+  maxBatches?: number;
+}
+
+/**
+ * `baseline --table NAME [--execute]`: records a snapshot of each existing
+ * row without history (see `continuity` for why rows lack it).
+ */
+@Command({
+  name: 'baseline',
+  description: 'Record one snapshot change per existing row without history (a dry run unless --execute)',
+})
+export class BaselineCommand extends CommandRunner {
+  constructor(private readonly baselines: BaselineService) {
+    super();
+  }
+
+  async run(_args: string[], flags: BaselineFlags): Promise<void> {
+    try {
+      if (!flags.table?.length)
+        throw new ThreadlineError(
+          'baseline needs --table NAME (repeatable): the tables whose existing rows get a snapshot',
+        );
+      if (flags.execute && flags.dryRun)
+        throw new ThreadlineError(
+          '--execute and --dry-run contradict each other; without --execute the baseline is a dry run',
+        );
+      const results: BaselineResult[] = [];
+      const progress = ProgressLine.start({ json: flags.json });
+      for (const table of flags.table) {
+        results.push(
+          await this.baselines.baseline(table, {
+            execute: flags.execute,
+            batchSize: flags.batchSize,
+            maxBatches: flags.maxBatches,
+            onBatch: (p) => progress.update(`baseline ${p.table}: batch ${p.batch}, ${p.written} of ${p.total} rows`),
+          }),
+        );
+      }
+      progress.done();
+      if (flags.json) commandOutput.json({ baselines: results });
+      else commandOutput.text(results.map(describeBaseline).join('\n'));
+      const busy = results.filter((r) => r.status === 'busy');
+      if (busy.length)
+        commandOutput.fail(
+          new ThreadlineError(
+            `another baseline of ${busy.map((r) => r.table).join(', ')} is running; nothing written for it`,
+          ),
+          2,
+        );
+    } catch (error) {
+      commandOutput.fail(error);
+    }
+  }
+
+  @Option({ flags: '--table <name>', description: 'A table whose existing rows get a snapshot (repeatable)' })
+  parseTable(value: string, previous: string[] = []): string[] {
+    return [...previous, value];
+  }
+
+  @Option({ flags: '--execute', description: 'Write the snapshots (without it, a dry run)' })
+  parseExecute(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--dry-run', description: 'Count what would be written; write nothing (the default)' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--batch-size <n>', description: 'Rows per batch, one short transaction each (default 1000)' })
+  parseBatchSize(value: string): number {
+    return parsePositiveInteger('--batch-size', value);
+  }
+
+  @Option({ flags: '--max-batches <n>', description: 'Stop after N batches; run again to resume' })
+  parseMaxBatches(value: string): number {
+    return parsePositiveInteger('--max-batches', value);
+  }
+
+  @Option({ flags: '--json', description: 'Print one JSON document' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+function describeBaseline(r: BaselineResult): string {
+  const tx = r.transactionId ? ` (baseline transaction ${r.transactionId})` : '';
+  switch (r.status) {
+    case 'dry_run':
+      return `${r.table}: dry run, nothing written. ${r.rowsWithoutHistory} rows without history would get a snapshot, in about ${Math.ceil(r.rowsWithoutHistory / r.batchSize)} batches of ${r.batchSize}${r.resumed ? `; an interrupted baseline with ${r.snapshots} snapshots would be resumed${tx}` : ''}. Run again with --execute to write them.`;
+    case 'nothing_to_do':
+      return `${r.table}: every row already has history; no baseline needed.`;
+    case 'busy':
+      return `${r.table}: another baseline of this table is running; nothing written.`;
+    case 'stopped':
+      return `${r.table}: stopped after ${r.batches} batches, ${r.written} snapshots written (${r.snapshots} in all)${tx}. Run the same command again to resume.`;
+    case 'complete':
+      return `${r.table}: baseline complete${r.resumed ? ' (resumed)' : ''}: ${r.written} snapshots written in ${r.batches} batches, ${r.snapshots} in all${tx}. history() and asOf() answer for these rows from now on.`;
+  }
+}

@@ -1,0 +1,57 @@
+import { SqlParams } from '@threadline/core';
+import { QueryRunner } from 'typeorm';
+import { RetentionError } from './retention.error';
+import { RetentionPolicy } from './retention.options';
+
+/** One retention window: the global one (every table without its own) or a table's own. */
+export interface WindowGroup {
+  cutoff: string;
+  /** The table of a per-table window; absent for the global window. */
+  table?: { schema: string; table: string };
+  /** For the global window: the tables that have a window of their own. */
+  others: { schema: string; table: string }[];
+}
+
+/** `c` (an audit_changes row) belongs to the group and is older than its cutoff. */
+export function eligible(group: WindowGroup, p: SqlParams): string {
+  const inGroup = group.table
+    ? `c.table_schema = ${p.add(group.table.schema)} AND c.table_name = ${p.add(group.table.table)}`
+    : group.others.length
+      ? `(c.table_schema, c.table_name) NOT IN (${group.others.map((t) => `(${p.add(t.schema)}, ${p.add(t.table)})`).join(', ')})`
+      : 'true';
+  return `(c.captured_at < ${p.add(group.cutoff)}::timestamptz AND ${inGroup})`;
+}
+
+/**
+ * The global window (tables without their own) and one group per table
+ * window, each with its cutoff computed by the database clock. A given
+ * cutoff may only make a group stricter.
+ */
+export async function windowGroups(
+  runner: QueryRunner,
+  policy: RetentionPolicy,
+  cutoff?: Date | string,
+): Promise<WindowGroup[]> {
+  const given = cutoff === undefined ? null : cutoff instanceof Date ? cutoff.toISOString() : cutoff;
+  if (given !== null && (typeof given !== 'string' || Number.isNaN(Date.parse(given)))) {
+    throw new RetentionError(`retention: cutoff must be a date or ISO timestamp (got ${JSON.stringify(cutoff)})`);
+  }
+  const windows = [policy.windowSeconds, ...policy.tables.map((t) => t.windowSeconds)];
+  const rows: { policy_cutoff: string; too_new: boolean; effective: string }[] = await runner.query(
+    `SELECT (now() - w * interval '1 second')::text AS policy_cutoff,
+            $2::timestamptz > now() - w * interval '1 second' AS too_new,
+            least(coalesce($2::timestamptz, 'infinity'), now() - w * interval '1 second')::text AS effective
+     FROM unnest($1::bigint[]) WITH ORDINALITY AS x(w, ord) ORDER BY ord`,
+    [windows, given],
+  );
+  if (given !== null && rows[0].too_new) {
+    throw new RetentionError(
+      `retention: cutoff ${given} is newer than the policy allows (${rows[0].policy_cutoff}); only a stricter (older) cutoff may be given`,
+    );
+  }
+  const listed = policy.tables.map(({ schema, table }) => ({ schema, table }));
+  return [
+    { cutoff: rows[0].effective, others: listed },
+    ...listed.map((table, i) => ({ cutoff: rows[i + 1].effective, table, others: [] })),
+  ];
+}

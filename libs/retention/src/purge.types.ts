@@ -1,0 +1,38 @@
+export interface PurgeOptions {
+  /** Count what would be deleted; delete nothing. Allowed even when the policy is disabled. */
+  dryRun?: boolean;
+  /** @default policy.batchSize */
+  batchSize?: number;
+  /** @default policy.maxBatches */
+  maxBatches?: number;
+  /** A stricter (older) cutoff than the policy's; a newer one is an error. ISO string keeps microseconds. */
+  cutoff?: Date | string;
+  /** Called after each batch (the CLI's progress display). */
+  onBatch?: (progress: PurgeProgress) => void;
+}
+
+export interface PurgeProgress {
+  batch: number;
+  deletedChanges: number;
+  deletedTransactions: number;
+}
+
+export interface PurgeSummary extends PurgeProgress {
+  status: 'completed';
+  dryRun: boolean;
+  batchesRun: number;
+  maxBatches: number;
+  /** True when the run stopped at maxBatches: eligible rows are left for the next run. */
+  maxBatchesReached: boolean;
+  /** The global cutoff used (changes captured before it were eligible). */
+  cutoff: string;
+  durationMs: number;
+}
+
+/** The reference's `{:error, :disabled}`: nothing was deleted, and why. */
+export interface PurgeRefused {
+  status: 'disabled' | 'busy';
+  reason: string;
+}
+
+export type PurgeResult = PurgeSummary | PurgeRefused;
