@@ -7,9 +7,19 @@ import {
   RetentionService,
 } from '@threadline/nestjs';
 import { parse } from 'csv-parse/sync';
+import { readFileSync } from 'fs';
+import path from 'path';
 import request from 'supertest';
 import { Post } from '../src/posts/post.entity';
 import { DemoApp, startDemoApp } from './demo-app';
+
+/** The SQL block of question `n` in docs/domain-reference.md, run as the docs print it. */
+function goldenSql(n: number): string {
+  const doc = readFileSync(path.resolve(__dirname, '../../../docs/domain-reference.md'), 'utf8');
+  const block = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]).find((sql) => sql.startsWith(`-- Q${n} `));
+  if (!block) throw new Error(`docs/domain-reference.md has no SQL block starting "-- Q${n} "`);
+  return block;
+}
 
 /**
  * Golden tests for the checklist's support questions, on the demo's real
@@ -90,6 +100,22 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
     );
     const window = await queries.timeline({ table: 'posts', from: history[2].captured_at, to: history[1].captured_at });
     expect(window.changes.map((c) => c.op)).toEqual(['update', 'insert']);
+    const golden = await demo.db.query(goldenSql(1), [
+      'public',
+      'posts',
+      JSON.stringify({ id: postId }),
+      '-infinity',
+      'infinity',
+    ]);
+    expect(golden.map((r) => String(r.id))).toEqual(history.map((c) => c.id));
+    const goldenWindow = await demo.db.query(goldenSql(1), [
+      'public',
+      'posts',
+      JSON.stringify({ id: postId }),
+      history[2].captured_at,
+      history[1].captured_at,
+    ]);
+    expect(goldenWindow.map((r) => String(r.op))).toEqual(['update', 'insert']);
   });
 
   it('Q2 actor window: one actor across tables', async () => {
@@ -98,12 +124,21 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
     expect(user2.changes.every((c) => c.transaction.actor_ref?.id === '2')).toBe(true);
     const transactions = await queries.actorHistory({ type: 'user', id: '2' });
     expect(transactions.map((t) => t.id)).toEqual([tx.other, tx.update]);
+    const golden = await demo.db.query(goldenSql(2), [
+      JSON.stringify({ type: 'user', id: '2' }),
+      '-infinity',
+      'infinity',
+    ]);
+    expect(golden.map((r) => String(r.id))).toEqual(user2.changes.map((c) => c.id));
   });
 
   it('Q3 correlation bundle: only changes of transactions carrying that correlation id', async () => {
     const bundle = await queries.timeline({ correlationId: 'incident-42' });
     expect(new Set(bundle.changes.map((c) => c.transaction_id))).toEqual(new Set([tx.create, tx.update]));
     expect((await queries.timeline({ correlationId: 'nobody' })).changes).toEqual([]);
+    const golden = await demo.db.query(goldenSql(3), ['incident-42']);
+    expect(golden.map((r) => String(r.id))).toEqual(bundle.changes.map((c) => c.id));
+    expect(await demo.db.query(goldenSql(3), ['nobody'])).toEqual([]);
   });
 
   it('Q4 export parity: the export of a filter equals the timeline of the same filter, row for row, in every format', async () => {
@@ -128,6 +163,12 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
       http().get('/audit/export').query({ format: 'json', table: 'post_tags', actor: 'user:1' }),
     ).expect(200);
     expect(http1.body.changes).toEqual(timeline.changes);
+    const golden = await demo.db.query(goldenSql(4), [
+      'public',
+      'post_tags',
+      JSON.stringify({ type: 'user', id: '1' }),
+    ]);
+    expect(golden.map((r) => String(r.id))).toEqual(ids);
   });
 
   it('Q5 action <-> capture: the post.created action links to the changes it explains', async () => {
@@ -136,11 +177,20 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
       create.transaction.action_id,
     ]);
     expect(action).toEqual({ name: 'post.created', correlation_id: 'incident-42' });
+    const golden = await demo.db.query(goldenSql(5), ['post.created', 'incident-42']);
+    expect(golden.length).toBeGreaterThan(0);
+    expect(new Set(golden.map((r) => String(r.transaction_id)))).toEqual(new Set([tx.create]));
+    expect(golden.map((r) => String(r.table_name)).sort()).toEqual(
+      (await queries.changesForTransaction(tx.create)).map((c) => c.table_name).sort(),
+    );
   });
 
   it('Q6 single-transaction drill-down: every change of the transaction with its diff', async () => {
     const res = await auditor(http().get(`/audit/transactions/${tx.update}/changes`)).expect(200);
     expect(res.body.transaction_id).toBe(tx.update);
+    const golden = await demo.db.query(goldenSql(6), [tx.update]);
+    expect(golden.map((r) => String(r.id))).toEqual(res.body.changes.map((c: { id: string }) => c.id).reverse());
+    expect(golden[0]).toMatchObject({ actor_ref: { type: 'user', id: '2' }, correlation_id: 'incident-42' });
     expect(res.body.changes.map((c: { diff: unknown }) => c.diff)).toEqual([
       {
         schema_version: 1,

@@ -27,7 +27,7 @@ export const ACTION_SETTING = 'threadline.action_id';
  * The audit schema: three tables, their indexes, and the function that
  * creates the `audit_transactions` row once per database transaction.
  *
- * Why it looks like this (figures in README "Capture cost"):
+ * Why it looks like this (figures in docs/capture-cost.md):
  * - `audit_changes.id` is a bigint identity, not a random UUID: UUIDs on
  *   every change row cost 20-40% on bulk writes and give no ordering.
  * - Indexes are the ones a shipped query uses; each extra index costs every write
@@ -57,8 +57,8 @@ export const AUDIT_SCHEMA_VERSION = 2;
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and
  * correlation; row history; actor history). They make those queries use an
- * index at any size, and cost every audited write (see README "Capture
- * cost"); `capture.queryIndexes: false` leaves them out for write-heavy
+ * index at any size, and cost every audited write (see docs/capture-cost.md
+ * and docs/audit-indexing.md); `capture.queryIndexes: false` leaves them out for write-heavy
  * deployments that only stream exports.
  */
 export function auditQueryIndexesSql(auditSchema: string): string {
