@@ -16,7 +16,9 @@ import { captureDifferences, readDeployedCapture } from './catalog/deployed-capt
 import { ident } from '@threadline/core';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
 import { CaptureConfigError } from '@threadline/core';
-import { catalogProblems, generateSnapshotSql, generateTriggerSql, SnapshotSql } from './trigger/trigger-sql.generator';
+import { catalogProblems } from './trigger/catalog-problems';
+import { generateSnapshotSql, SnapshotSql } from './trigger/snapshot-sql';
+import { generateTriggerSql } from './trigger/trigger-sql.generator';
 
 export const AUDIT_TABLES = ['audit_transactions', 'audit_changes', 'audit_actions', 'audit_capture_pending'] as const;
 

@@ -10,4 +10,5 @@ export * from './sql/audit-tables';
 export * from './sql/transaction-cache';
 export * from './events/threadline-events';
 export * from './cli/command-output';
+export * from './cli/command-flags';
 export * from './actor/actor-rules';

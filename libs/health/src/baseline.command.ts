@@ -1,5 +1,14 @@
-import { commandOutput, parsePositiveInteger, ProgressLine, ThreadlineError } from '@threadline/core';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import {
+  commandOutput,
+  DryRunFlag,
+  ExecuteFlag,
+  JsonFlag,
+  PositiveIntegerFlag,
+  ProgressLine,
+  RepeatableFlag,
+  ThreadlineError,
+} from '@threadline/core';
+import { Command, CommandRunner } from 'nest-commander';
 import { BaselineService } from './baseline.service';
 import { BaselineResult } from './baseline.types';
 
@@ -16,6 +25,12 @@ interface BaselineFlags {
  * `baseline --table NAME [--execute]`: records a snapshot of each existing
  * row without history (see `continuity` for why rows lack it).
  */
+@RepeatableFlag('--table <name>', 'A table whose existing rows get a snapshot (repeatable)')
+@ExecuteFlag('Write the snapshots (without it, a dry run)')
+@DryRunFlag('Count what would be written; write nothing (the default)')
+@PositiveIntegerFlag('--batch-size <n>', 'Rows per batch, one short transaction each (default 1000)')
+@PositiveIntegerFlag('--max-batches <n>', 'Stop after N batches; run again to resume')
+@JsonFlag()
 @Command({
   name: 'baseline',
   description: 'Record one snapshot change per existing row without history (a dry run unless --execute)',
@@ -61,36 +76,6 @@ export class BaselineCommand extends CommandRunner {
     } catch (error) {
       commandOutput.fail(error);
     }
-  }
-
-  @Option({ flags: '--table <name>', description: 'A table whose existing rows get a snapshot (repeatable)' })
-  parseTable(value: string, previous: string[] = []): string[] {
-    return [...previous, value];
-  }
-
-  @Option({ flags: '--execute', description: 'Write the snapshots (without it, a dry run)' })
-  parseExecute(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--dry-run', description: 'Count what would be written; write nothing (the default)' })
-  parseDryRun(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--batch-size <n>', description: 'Rows per batch, one short transaction each (default 1000)' })
-  parseBatchSize(value: string): number {
-    return parsePositiveInteger('--batch-size', value);
-  }
-
-  @Option({ flags: '--max-batches <n>', description: 'Stop after N batches; run again to resume' })
-  parseMaxBatches(value: string): number {
-    return parsePositiveInteger('--max-batches', value);
-  }
-
-  @Option({ flags: '--json', description: 'Print one JSON document' })
-  parseJson(): boolean {
-    return true;
   }
 }
 

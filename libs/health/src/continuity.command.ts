@@ -1,5 +1,5 @@
-import { commandOutput, ThreadlineError } from '@threadline/core';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { commandOutput, DryRunFlag, JsonFlag, RepeatableFlag, ThreadlineError } from '@threadline/core';
+import { Command, CommandRunner } from 'nest-commander';
 import { ContinuityService, TableContinuity } from './continuity.service';
 
 const EXPLANATION = `Capture starts at the first audited write after the triggers are installed (T0).
@@ -8,6 +8,9 @@ for them and asOf() answers before_audit_horizon, rather than inventing a past.
 To give them history from now on, record a baseline: baseline --table NAME --execute`;
 
 /** `continuity [--table NAME] [--json]`: explains the T0 cutover and checks each table exists and is covered. */
+@RepeatableFlag('--table <name>', 'A table to check (repeatable; default: capture.tables)')
+@DryRunFlag('Accepted for symmetry: the check never writes')
+@JsonFlag()
 @Command({
   name: 'continuity',
   description:
@@ -33,21 +36,6 @@ export class ContinuityCommand extends CommandRunner {
     } catch (error) {
       commandOutput.fail(error);
     }
-  }
-
-  @Option({ flags: '--table <name>', description: 'A table to check (repeatable; default: capture.tables)' })
-  parseTable(value: string, previous: string[] = []): string[] {
-    return [...previous, value];
-  }
-
-  @Option({ flags: '--dry-run', description: 'Accepted for symmetry: the check never writes' })
-  parseDryRun(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--json', description: 'Print one JSON document' })
-  parseJson(): boolean {
-    return true;
   }
 }
 

@@ -1,4 +1,4 @@
-import { commandOutput, ThreadlineError } from '@threadline/core';
+import { commandOutput, JsonFlag, ThreadlineError } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CoverageReport, CoverageService } from './coverage.service';
 
@@ -26,6 +26,7 @@ function humanReport(r: CoverageReport): string {
 }
 
 /** `verify-coverage`: exit 1 when an expected table is uncovered or missing, or any table's capture drifted (also unclassified ones with --strict). For CI. */
+@JsonFlag()
 @Command({
   name: 'verify-coverage',
   description: 'Fail (exit 1) when a table in expectedTables is uncovered or missing, or deployed capture drifted',
@@ -65,13 +66,9 @@ export class VerifyCoverageCommand extends CommandRunner {
   parseStrict(): boolean {
     return true;
   }
-
-  @Option({ flags: '--json', description: 'Print one JSON document' })
-  parseJson(): boolean {
-    return true;
-  }
 }
 
+@JsonFlag()
 @SubCommand({ name: 'coverage', description: 'Show trigger coverage of every table, by bucket' })
 export class HealthCoverageCommand extends CommandRunner {
   constructor(private readonly coverage: CoverageService) {
@@ -86,11 +83,6 @@ export class HealthCoverageCommand extends CommandRunner {
     } catch (error) {
       commandOutput.fail(error);
     }
-  }
-
-  @Option({ flags: '--json', description: 'Print one JSON document' })
-  parseJson(): boolean {
-    return true;
   }
 }
 

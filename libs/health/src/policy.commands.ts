@@ -1,8 +1,9 @@
-import { commandOutput, ThreadlineError } from '@threadline/core';
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { commandOutput, JsonFlag, ThreadlineError } from '@threadline/core';
+import { Command, CommandRunner, SubCommand } from 'nest-commander';
 import { CoverageService } from './coverage.service';
 import { RedactionPolicyService } from './redaction-policy.service';
 
+@JsonFlag()
 @SubCommand({ name: 'show', description: 'Show, per table, whether the deployed redaction matches the configuration' })
 export class PolicyShowCommand extends CommandRunner {
   constructor(
@@ -43,11 +44,6 @@ export class PolicyShowCommand extends CommandRunner {
     } catch (error) {
       commandOutput.fail(error);
     }
-  }
-
-  @Option({ flags: '--json', description: 'Print one JSON document' })
-  parseJson(): boolean {
-    return true;
   }
 }
 

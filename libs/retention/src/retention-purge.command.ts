@@ -1,4 +1,12 @@
-import { commandOutput, parsePositiveInteger, ProgressLine, ThreadlineError } from '@threadline/core';
+import {
+  commandOutput,
+  DryRunFlag,
+  ExecuteFlag,
+  JsonFlag,
+  PositiveIntegerFlag,
+  ProgressLine,
+  ThreadlineError,
+} from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { PurgeResult } from './purge.types';
 import { RetentionService } from './retention.service';
@@ -13,6 +21,11 @@ interface PurgeFlags {
 }
 
 /** `retention purge --dry-run | --execute`: deletes nothing without an explicit --execute. */
+@DryRunFlag('Count what would be deleted; delete nothing')
+@ExecuteFlag('Really delete (required for a destructive run)')
+@PositiveIntegerFlag('--batch-size <n>', 'Changes per batch (default: retention.batchSize)')
+@PositiveIntegerFlag('--max-batches <n>', 'Most batches this run (default: retention.maxBatches)')
+@JsonFlag()
 @SubCommand({
   name: 'purge',
   description: 'Delete audit changes older than the retention window (--dry-run first, then --execute)',
@@ -51,34 +64,9 @@ export class RetentionPurgeCommand extends CommandRunner {
     }
   }
 
-  @Option({ flags: '--dry-run', description: 'Count what would be deleted; delete nothing' })
-  parseDryRun(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--execute', description: 'Really delete (required for a destructive run)' })
-  parseExecute(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--batch-size <n>', description: 'Changes per batch (default: retention.batchSize)' })
-  parseBatchSize(value: string): number {
-    return parsePositiveInteger('--batch-size', value);
-  }
-
-  @Option({ flags: '--max-batches <n>', description: 'Most batches this run (default: retention.maxBatches)' })
-  parseMaxBatches(value: string): number {
-    return parsePositiveInteger('--max-batches', value);
-  }
-
   @Option({ flags: '--cutoff <timestamp>', description: 'A stricter (older) cutoff than the policy, ISO 8601' })
   parseCutoff(value: string): string {
     return value;
-  }
-
-  @Option({ flags: '--json', description: 'Print one JSON document' })
-  parseJson(): boolean {
-    return true;
   }
 }
 

@@ -1,7 +1,9 @@
+import { JsonFlag } from '@threadline/core';
 import { commandOutput } from '@threadline/nestjs';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner } from 'nest-commander';
 import { DataSource } from 'typeorm';
 
+@JsonFlag()
 @Command({ name: 'migrate', description: 'Apply pending migrations (the app does this at start)' })
 export class MigrateCommand extends CommandRunner {
   constructor(private readonly dataSource: DataSource) {
@@ -17,10 +19,5 @@ export class MigrateCommand extends CommandRunner {
     } catch (error) {
       commandOutput.fail(error);
     }
-  }
-
-  @Option({ flags: '--json', description: 'Print one JSON document' })
-  parseJson(): boolean {
-    return true;
   }
 }

@@ -1,7 +1,7 @@
 import type { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
 import { SIGNATURE_FUNCTION } from '../schema/capture-functions.sql';
 import { qualified, SqlQueryable } from '@threadline/core';
-import { STAMP_PREFIX, TriggerStamp } from '../trigger/trigger-sql.generator';
+import { parseStamp, TriggerStamp } from '../trigger/trigger-stamp';
 import { triggerNameFor } from '../trigger/trigger-names';
 
 /** What the database holds for one table's capture, read in one round trip with the others. */
@@ -65,16 +65,6 @@ export async function readDeployedCapture(
       partitionsWithoutCapture: row?.partitions_without_capture ?? [],
     };
   });
-}
-
-export function parseStamp(comment: string | null): TriggerStamp | undefined {
-  if (!comment?.startsWith(STAMP_PREFIX)) return undefined;
-  try {
-    const stamp = JSON.parse(comment.slice(STAMP_PREFIX.length)) as TriggerStamp;
-    return (stamp.version === 1 || stamp.version === 2) && typeof stamp.bodySha256 === 'string' ? stamp : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Why deployed capture cannot be read at all (then nothing about it can be trusted); undefined when it can. */

@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { CaptureService } from '../capture.service';
-import { commandOutput, parseList } from '@threadline/core';
+import { commandOutput, DryRunFlag, JsonFlag, parseList } from '@threadline/core';
 
 interface GenTriggersFlags {
   tables?: string[];
@@ -10,6 +10,8 @@ interface GenTriggersFlags {
   dir?: string;
 }
 
+@DryRunFlag('Print the SQL the migration would run; write nothing')
+@JsonFlag()
 @Command({
   name: 'gen-triggers',
   description: 'Write the migration that installs capture triggers, from the same options the app runs with',
@@ -47,18 +49,8 @@ export class GenTriggersCommand extends CommandRunner {
     return parseList(value);
   }
 
-  @Option({ flags: '--dry-run', description: 'Print the SQL the migration would run; write nothing' })
-  parseDryRun(): boolean {
-    return true;
-  }
-
   @Option({ flags: '--store-changed-from', description: 'Also store prior values of changed columns' })
   parseStoreChangedFrom(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--json', description: 'Print one JSON document' })
-  parseJson(): boolean {
     return true;
   }
 

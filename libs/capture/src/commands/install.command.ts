@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { CaptureService } from '../capture.service';
-import { commandOutput } from '@threadline/core';
+import { commandOutput, DryRunFlag, JsonFlag } from '@threadline/core';
 
 interface InstallFlags {
   dryRun?: boolean;
@@ -8,6 +8,8 @@ interface InstallFlags {
   dir?: string;
 }
 
+@DryRunFlag('Print the SQL the migration would run; write nothing')
+@JsonFlag()
 @Command({ name: 'install', description: 'Write the migration that creates the Threadline audit tables (idempotent)' })
 export class InstallCommand extends CommandRunner {
   constructor(private readonly capture: CaptureService) {
@@ -27,16 +29,6 @@ export class InstallCommand extends CommandRunner {
     } catch (error) {
       commandOutput.fail(error);
     }
-  }
-
-  @Option({ flags: '--dry-run', description: 'Print the SQL the migration would run; write nothing' })
-  parseDryRun(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--json', description: 'Print one JSON document' })
-  parseJson(): boolean {
-    return true;
   }
 
   @Option({ flags: '--dir <path>', description: 'Migrations folder (default: capture.migrationsDir)' })

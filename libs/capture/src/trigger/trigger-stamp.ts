@@ -1,0 +1,49 @@
+// The stamp is written by the in-database generator (threadline_capture_sql,
+// schema/capture-generator.sql.ts) as the capture function's comment, and
+// read back here: its shape and its parsing live in this one file.
+
+/**
+ * What the stamp on a deployed capture function records (its comment,
+ * `threadline:` + JSON), so deployed redaction can be read back and compared,
+ * and PostgreSQL can regenerate the function when the table changes.
+ */
+export interface TriggerStamp {
+  version: 1 | 2;
+  table: string;
+  auditSchema?: string;
+  /** Configured names, as deployed. */
+  exclude: string[];
+  mask: string[];
+  exceptColumns: string[];
+  maskPlaceholder: string;
+  storeChangedFrom: boolean;
+  recordNoopUpdates: boolean;
+  /** v2: the triggers fire under session_replication_role = replica too (ENABLE ALWAYS); absent means false. */
+  captureInReplicaRole?: boolean;
+  /** v2: the columns each setting applies to now (a renamed column keeps its setting through its attribute number). */
+  excludedColumns?: string[];
+  maskedColumns?: string[];
+  exceptedColumns?: string[];
+  excludeAttnums?: number[];
+  maskAttnums?: number[];
+  exceptAttnums?: number[];
+  /** v2: `name:type` of the table's columns when the function was generated. */
+  columnSignature?: string;
+  /** v2: the function checks the column signature itself (no DDL event trigger was installed). */
+  guarded?: boolean;
+  /** sha256 of the function body as generated: a body changed by hand no longer matches it. */
+  bodySha256: string;
+}
+
+export const STAMP_PREFIX = 'threadline:';
+
+/** The stamp of a capture function's comment, or undefined when it is none Threadline wrote (or a version it cannot read). */
+export function parseStamp(comment: string | null): TriggerStamp | undefined {
+  if (!comment?.startsWith(STAMP_PREFIX)) return undefined;
+  try {
+    const stamp = JSON.parse(comment.slice(STAMP_PREFIX.length)) as TriggerStamp;
+    return (stamp.version === 1 || stamp.version === 2) && typeof stamp.bodySha256 === 'string' ? stamp : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,57 @@
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { auditSchemaSql } from '../src';
+
+const V1 = readFileSync(path.join(__dirname, 'fixtures', 'install-v1.sql'), 'utf8');
+
+/** What the audit schema is made of: tables' columns, constraints, indexes, domains, functions and triggers. */
+const CATALOG = `
+SELECT 'column' AS kind, c.relname || '.' || a.attname AS name,
+       format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+         || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '') || CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity::text ELSE '' END AS definition
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT 'constraint', c.relname || '.' || k.conname, pg_get_constraintdef(k.oid)
+FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
+UNION ALL
+SELECT 'index', i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = 'public'
+UNION ALL
+SELECT 'domain', t.typname, format_type(t.typbasetype, t.typtypmod) || ' ' || coalesce(string_agg(pg_get_constraintdef(k.oid), ' '), '')
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace LEFT JOIN pg_constraint k ON k.contypid = t.oid
+WHERE n.nspname = 'public' AND t.typtype = 'd' GROUP BY t.typname, t.typbasetype, t.typtypmod
+UNION ALL
+SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', md5(pg_get_functiondef(p.oid))
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+UNION ALL
+SELECT 'event trigger', e.evtname, e.evtevent || ' ' || e.evtfoid::regproc::text FROM pg_event_trigger e
+ORDER BY 1, 2`;
+
+/**
+ * The upgrade path: an app that installed an earlier audit schema gets a new
+ * install migration (its marker carries the version) and runs it. The
+ * result must be the schema a fresh install of this version creates.
+ */
+describe('audit schema upgrade from every earlier version', () => {
+  let fresh: TestDatabase;
+  let upgraded: TestDatabase;
+  beforeAll(async () => {
+    fresh = await createTestDatabase();
+    upgraded = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await fresh.drop();
+    await upgraded.drop();
+  });
+
+  it('v1 then this version equals a fresh install of this version', async () => {
+    await fresh.query(auditSchemaSql('public').up);
+    await upgraded.query(V1);
+    await upgraded.query(`CREATE TABLE t (id int PRIMARY KEY); INSERT INTO audit_transactions (txid) VALUES (1)`);
+    await upgraded.query(auditSchemaSql('public').up);
+    await upgraded.query(`DROP TABLE t`);
+    expect(await upgraded.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+  });
+});
