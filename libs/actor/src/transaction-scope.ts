@@ -8,14 +8,15 @@ import {
   threadlineEvents,
   transactionCacheMatchesSql,
   TransactionCommittedEvent,
-  UnattributedWriteEvent,
 } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ThreadlineContext } from './threadline-context';
 
 const INSTRUMENTED = Symbol('threadline.instrumented');
 const ISOLATION_LEVELS = ['READ UNCOMMITTED', 'READ COMMITTED', 'REPEATABLE READ', 'SERIALIZABLE'];
-const WRITE = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i;
+// Statements that may write: a CTE may hold an INSERT / UPDATE / DELETE, so WITH counts too (a read-only one
+// merely runs in its own transaction).
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|MERGE|WITH|TRUNCATE)\b/i;
 
 type InstrumentedDataSource = DataSource & { [INSTRUMENTED]?: true };
 
@@ -28,13 +29,13 @@ type InstrumentedDataSource = DataSource & { [INSTRUMENTED]?: true };
  * commit or rollback, so a pooled connection (PgBouncer in transaction mode)
  * never carries them into someone else's transaction. They travel in the
  * same round trip as `START TRANSACTION`, once per transaction, not per
- * statement. Writes outside any transaction cannot carry them; those are
- * counted, warned about once, and published as an event.
+ * statement. A write made outside any transaction (repository.insert /
+ * update / delete, QueryBuilder execute(), a raw query) is run in a
+ * transaction of its own carrying them.
  */
 @Injectable()
 export class TransactionScope implements OnModuleInit {
   private readonly logger = new Logger(TransactionScope.name);
-  private unattributed = 0;
   private readonly committedSql: string;
 
   constructor(
@@ -55,11 +56,6 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
     ds[INSTRUMENTED] = true;
     const create = ds.createQueryRunner.bind(ds);
     ds.createQueryRunner = (mode) => this.instrument(create(mode));
-  }
-
-  /** Writes this process made inside a context but outside any transaction (so without an actor). */
-  unattributedWrites(): number {
-    return this.unattributed;
   }
 
   private instrument(runner: QueryRunner): QueryRunner {
@@ -110,11 +106,39 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
         skipIsolation = undefined;
         return Promise.resolve(structured ? { records: [], raw: [] } : []);
       }
-      if (!runner.isTransactionActive && WRITE.test(sql) && this.context.state()) this.noteUnattributed(sql);
+      if (!runner.isTransactionActive && WRITE.test(sql) && this.context.state())
+        return this.inOwnTransaction(query, sql, parameters, structured);
       return query(sql, parameters, structured);
     }) as QueryRunner['query'];
 
     return runner;
+  }
+
+  /**
+   * A write with no transaction around it (repository.insert / update /
+   * delete, a QueryBuilder's execute(), a raw query) runs alone in a
+   * transaction of its own that carries the context's settings, so it is
+   * attributed like any other. One statement, so the result is the same;
+   * it costs two more round trips (START with the settings, COMMIT).
+   */
+  private async inOwnTransaction(
+    query: (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>,
+    sql: string,
+    parameters: unknown[] | undefined,
+    structured: boolean | undefined,
+  ): Promise<unknown> {
+    const settings = await this.settingsSql();
+    if (!settings) return query(sql, parameters, structured);
+    await query(`START TRANSACTION; ${settings}`);
+    let result: unknown;
+    try {
+      result = await query(sql, parameters, structured);
+    } catch (error) {
+      await query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await query('COMMIT');
+    return result;
   }
 
   /** `SELECT set_config(...)` for the current context, or undefined when there is nothing to set. */
@@ -130,21 +154,5 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
       .filter(([, value]) => value !== undefined)
       .map(([name, value]) => `set_config(${literal(name)}, ${literal(value!)}, true)`);
     return calls.length ? `SELECT ${calls.join(', ')}` : undefined;
-  }
-
-  private noteUnattributed(sql: string): void {
-    this.unattributed++;
-    const event: UnattributedWriteEvent = {
-      statement: sql.trim().split(/\s+/).slice(0, 3).join(' '),
-      count: this.unattributed,
-    };
-    if (this.unattributed === 1) {
-      this.logger.warn(
-        `A write ran outside any transaction ("${event.statement} ..."), so its audit rows carry no actor. ` +
-          'Run audited writes in a transaction (repository.save does; manager.update/insert/delete and raw queries do not): ' +
-          'dataSource.transaction(...) or ThreadlineContext.transaction(...). Counted in TransactionScope.unattributedWrites(); warned once.',
-      );
-    }
-    if (threadlineEvents.unattributedWrite.hasSubscribers) threadlineEvents.unattributedWrite.publish(event);
   }
 }

@@ -22,7 +22,6 @@ import {
   ThreadlineActorModule,
   ThreadlineContext,
   ThreadlineJob,
-  TransactionScope,
 } from '../src';
 
 @Entity({ name: 'notes' })
@@ -58,11 +57,37 @@ class NotesController {
     });
   }
 
-  /** A write outside any transaction: it cannot carry the actor. */
-  @Post('notes/unsafe')
-  async unsafe(@Body() body: { text: string }) {
-    await this.db.query(`INSERT INTO notes (text) VALUES ($1)`, [body.text]);
+  /** Writes outside any transaction, each in the form apps use: they must carry the actor all the same. */
+  @Post('notes/outside')
+  async outside(@Body() body: { text: string }) {
+    const repo = this.db.getRepository(Note);
+    await this.db.query(`INSERT INTO notes (text) VALUES ($1)`, [`${body.text} raw`]);
+    await repo.insert({ text: `${body.text} insert` });
+    await repo.update({ text: `${body.text} insert` }, { text: `${body.text} updated` });
+    await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(Note)
+      .values({ text: `${body.text} qb` })
+      .execute();
+    await this.db.manager.update(Note, { text: `${body.text} qb` }, { text: `${body.text} qb updated` });
+    await repo.delete({ text: `${body.text} updated` });
+    await this.db
+      .createQueryBuilder()
+      .delete()
+      .from(Note)
+      .where('text = :t', { t: `${body.text} qb updated` })
+      .execute();
+    await this.db.query(`WITH x AS (UPDATE notes SET text = text WHERE text = $1 RETURNING 1) SELECT count(*) FROM x`, [
+      `${body.text} raw`,
+    ]);
     return { ok: true };
+  }
+
+  /** A write outside a transaction that fails: nothing of it may be left, and the connection goes on working. */
+  @Post('notes/outside-failing')
+  async outsideFailing() {
+    await this.db.getRepository(Note).insert({ text: null as never });
   }
 
   @Post('notes/serializable')
@@ -239,23 +264,56 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
     expect((await txOf(res.body.tx))[0].actor_ref).toEqual({ type: 'user', id: '5' });
   });
 
-  it('makes writes outside a transaction visible: counted, published, warned once', async () => {
-    const scope = app.get(TransactionScope);
-    const events: unknown[] = [];
-    const listener = (e: unknown) => events.push(e);
-    threadlineEvents.unattributedWrite.subscribe(listener);
-    try {
-      const before = scope.unattributedWrites();
-      await http().post('/notes/unsafe').set('x-actor', 'user:1').send({ text: 'outside' }).expect(201);
-      expect(scope.unattributedWrites()).toBe(before + 1);
-      expect(events).toEqual([{ statement: 'INSERT INTO notes', count: before + 1 }]);
-    } finally {
-      threadlineEvents.unattributedWrite.unsubscribe(listener);
-    }
-    const [row] = await db.query(
-      `SELECT t.actor_ref FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id WHERE c.data_after->>'text' = 'outside'`,
+  it('attributes writes made outside any transaction: repository and manager insert / update / delete, QueryBuilder, raw', async () => {
+    await http()
+      .post('/notes/outside')
+      .set('x-actor', 'user:31')
+      .set('x-correlation-id', 'outside-1')
+      .send({ text: 'o' })
+      .expect(201);
+    const rows = await db.query<{ op: string; text: string; actor_ref: unknown; correlation_id: string }>(
+      `SELECT c.op, coalesce(c.data_after->>'text', '') AS text, t.actor_ref, t.correlation_id
+       FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id
+       WHERE t.correlation_id = 'outside-1' OR c.data_after->>'text' LIKE 'o %' ORDER BY c.id`,
     );
-    expect(row).toEqual({ actor_ref: null });
+    expect(rows.map((r) => [r.op, r.text])).toEqual([
+      ['insert', 'o raw'],
+      ['insert', 'o insert'],
+      ['update', 'o updated'],
+      ['insert', 'o qb'],
+      ['update', 'o qb updated'],
+      ['delete', ''],
+      ['delete', ''],
+    ]);
+    for (const row of rows)
+      expect(row).toMatchObject({ actor_ref: { type: 'user', id: '31' }, correlation_id: 'outside-1' });
+    // One audit transaction per statement: each ran in a transaction of its own.
+    const [{ n }] = await db.query(
+      `SELECT count(*)::int AS n FROM audit_transactions WHERE correlation_id = 'outside-1'`,
+    );
+    expect(n).toBe(7);
+  });
+
+  it('a failing write outside a transaction leaves nothing and no open transaction behind', async () => {
+    await http().post('/notes/outside-failing').set('x-actor', 'user:32').send({}).expect(500);
+    // Rolled back: no pooled connection is left inside the failed transaction.
+    const [{ aborted }] = await db.query(
+      `SELECT count(*)::int AS aborted FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+    );
+    expect(aborted).toBe(0);
+    const res = await http()
+      .post('/notes/outside')
+      .set('x-actor', 'user:33')
+      .set('x-correlation-id', 'after-failure')
+      .send({ text: 'p' })
+      .expect(201);
+    expect(res.body).toEqual({ ok: true });
+    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM audit_transactions WHERE actor_ref->>'id' = '32'`);
+    expect(n).toBe(0);
+    const [{ m }] = await db.query(
+      `SELECT count(*)::int AS m FROM audit_transactions WHERE correlation_id = 'after-failure'`,
+    );
+    expect(m).toBe(7);
   });
 
   it('offers an explicit transaction API, a job payload round trip and a job decorator', async () => {
@@ -307,8 +365,6 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
   });
 
   it('covers the implicit transactions of repository.save() and remove()', async () => {
-    const scope = app.get(TransactionScope);
-    const before = scope.unattributedWrites();
     await http().post('/notes/repository').set('x-actor', 'user:88').send({ text: 'saved then removed' }).expect(201);
     const rows = await db.query(
       `SELECT c.op, t.actor_ref FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id
@@ -318,7 +374,6 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
       { op: 'insert', actor_ref: { type: 'user', id: '88' } },
       { op: 'delete', actor_ref: { type: 'user', id: '88' } },
     ]);
-    expect(scope.unattributedWrites()).toBe(before);
   });
 
   it("reports the client IP as Express does, honouring the app's trust proxy setting", async () => {

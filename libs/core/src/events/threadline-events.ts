@@ -8,7 +8,6 @@ import { channel, Channel } from 'diagnostics_channel';
  */
 export const THREADLINE_EVENT_NAMES = {
   actionRecorded: 'threadline:action:recorded',
-  unattributedWrite: 'threadline:capture:unattributed_write',
   transactionCommitted: 'threadline:capture:transaction_committed',
   healthChecked: 'threadline:health:checked',
   healthError: 'threadline:health:error',
@@ -41,16 +40,8 @@ export interface ActionRecordedEvent {
   linkedTransaction: boolean;
 }
 
-export interface UnattributedWriteEvent {
-  /** The first words of the statement (never its parameters). */
-  statement: string;
-  /** Writes outside a transaction seen by this process so far. */
-  count: number;
-}
-
 export const threadlineEvents: Record<keyof typeof THREADLINE_EVENT_NAMES, Channel> = {
   actionRecorded: channel(THREADLINE_EVENT_NAMES.actionRecorded),
-  unattributedWrite: channel(THREADLINE_EVENT_NAMES.unattributedWrite),
   transactionCommitted: channel(THREADLINE_EVENT_NAMES.transactionCommitted),
   healthChecked: channel(THREADLINE_EVENT_NAMES.healthChecked),
   healthError: channel(THREADLINE_EVENT_NAMES.healthError),
