@@ -1,6 +1,6 @@
-import { commandOutput, ProgressLine, ThreadlineError } from '@threadline/core';
+import { ProgressLine, ThreadlineCommand, ThreadlineError } from '@threadline/core';
 import { createWriteStream } from 'fs';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
 import { finished } from 'stream/promises';
 import { EXPORT_FORMATS, ExportFormat, ExportService } from './export.service';
 import { filtersFromParams, TIMELINE_FILTERS } from './timeline-filters';
@@ -16,40 +16,36 @@ interface ExportFlags extends Record<string, unknown> {
  * `--from`, `--to`, `--correlation-id`) come from TIMELINE_FILTERS, below.
  */
 @Command({ name: 'export', description: 'Export audit changes as CSV, JSON or NDJSON (same filters as the timeline)' })
-export class ExportCommand extends CommandRunner {
+export class ExportCommand extends ThreadlineCommand<ExportFlags> {
   constructor(private readonly exports: ExportService) {
     super();
   }
 
-  async run(_args: string[], flags: ExportFlags): Promise<void> {
-    try {
-      if (!flags.format) throw new ThreadlineError(`--format is required: one of ${EXPORT_FORMATS.join(', ')}`);
-      const out: NodeJS.WritableStream = flags.out ? createWriteStream(flags.out) : process.stdout;
-      const progress = ProgressLine.start();
-      const meta = { returnedCount: 0, truncated: false };
-      let shownThousands = 0;
-      const onRow = (count: number) => {
-        // redrawn on every thousand crossed, not on every chunk
-        if (Math.floor(count / 1000) === shownThousands) return;
-        shownThousands = Math.floor(count / 1000);
-        progress.update(`exported ${count} changes`);
-      };
-      for await (const chunk of this.exports.chunks(
-        filtersFromParams(flags),
-        { format: flags.format, maxRows: null, onRow },
-        meta,
-      )) {
-        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      }
-      if (flags.out) {
-        out.end();
-        await finished(out);
-      }
-      progress.done();
-      if (flags.out) process.stderr.write(`Exported ${meta.returnedCount} changes to ${flags.out}\n`);
-    } catch (error) {
-      commandOutput.fail(error);
+  protected async execute(_args: string[], flags: ExportFlags): Promise<void> {
+    if (!flags.format) throw new ThreadlineError(`--format is required: one of ${EXPORT_FORMATS.join(', ')}`);
+    const out: NodeJS.WritableStream = flags.out ? createWriteStream(flags.out) : process.stdout;
+    const progress = ProgressLine.start();
+    const meta = { returnedCount: 0, truncated: false };
+    let shownThousands = 0;
+    const onRow = (count: number) => {
+      // redrawn on every thousand crossed, not on every chunk
+      if (Math.floor(count / 1000) === shownThousands) return;
+      shownThousands = Math.floor(count / 1000);
+      progress.update(`exported ${count} changes`);
+    };
+    for await (const chunk of this.exports.chunks(
+      filtersFromParams(flags),
+      { format: flags.format, maxRows: null, onRow },
+      meta,
+    )) {
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
+    if (flags.out) {
+      out.end();
+      await finished(out);
+    }
+    progress.done();
+    if (flags.out) process.stderr.write(`Exported ${meta.returnedCount} changes to ${flags.out}\n`);
   }
 
   @Option({ flags: '--format <format>', description: 'csv, json or ndjson' })

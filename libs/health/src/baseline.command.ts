@@ -6,9 +6,10 @@ import {
   PositiveIntegerFlag,
   ProgressLine,
   RepeatableFlag,
+  ThreadlineCommand,
   ThreadlineError,
 } from '@threadline/core';
-import { Command, CommandRunner } from 'nest-commander';
+import { Command } from 'nest-commander';
 import { BaselineService } from './baseline.service';
 import { BaselineResult } from './baseline.types';
 
@@ -35,47 +36,43 @@ interface BaselineFlags {
   name: 'baseline',
   description: 'Record one snapshot change per existing row without history (a dry run unless --execute)',
 })
-export class BaselineCommand extends CommandRunner {
+export class BaselineCommand extends ThreadlineCommand<BaselineFlags> {
   constructor(private readonly baselines: BaselineService) {
     super();
   }
 
-  async run(_args: string[], flags: BaselineFlags): Promise<void> {
-    try {
-      if (!flags.table?.length)
-        throw new ThreadlineError(
-          'baseline needs --table NAME (repeatable): the tables whose existing rows get a snapshot',
-        );
-      if (flags.execute && flags.dryRun)
-        throw new ThreadlineError(
-          '--execute and --dry-run contradict each other; without --execute the baseline is a dry run',
-        );
-      const results: BaselineResult[] = [];
-      const progress = ProgressLine.start({ json: flags.json });
-      for (const table of flags.table) {
-        results.push(
-          await this.baselines.baseline(table, {
-            execute: flags.execute,
-            batchSize: flags.batchSize,
-            maxBatches: flags.maxBatches,
-            onBatch: (p) => progress.update(`baseline ${p.table}: batch ${p.batch}, ${p.written} of ${p.total} rows`),
-          }),
-        );
-      }
-      progress.done();
-      if (flags.json) commandOutput.json({ baselines: results });
-      else commandOutput.text(results.map(describeBaseline).join('\n'));
-      const busy = results.filter((r) => r.status === 'busy');
-      if (busy.length)
-        commandOutput.fail(
-          new ThreadlineError(
-            `another baseline of ${busy.map((r) => r.table).join(', ')} is running; nothing written for it`,
-          ),
-          2,
-        );
-    } catch (error) {
-      commandOutput.fail(error);
+  protected async execute(_args: string[], flags: BaselineFlags): Promise<void> {
+    if (!flags.table?.length)
+      throw new ThreadlineError(
+        'baseline needs --table NAME (repeatable): the tables whose existing rows get a snapshot',
+      );
+    if (flags.execute && flags.dryRun)
+      throw new ThreadlineError(
+        '--execute and --dry-run contradict each other; without --execute the baseline is a dry run',
+      );
+    const results: BaselineResult[] = [];
+    const progress = ProgressLine.start({ json: flags.json });
+    for (const table of flags.table) {
+      results.push(
+        await this.baselines.baseline(table, {
+          execute: flags.execute,
+          batchSize: flags.batchSize,
+          maxBatches: flags.maxBatches,
+          onBatch: (p) => progress.update(`baseline ${p.table}: batch ${p.batch}, ${p.written} of ${p.total} rows`),
+        }),
+      );
     }
+    progress.done();
+    if (flags.json) commandOutput.json({ baselines: results });
+    else commandOutput.text(results.map(describeBaseline).join('\n'));
+    const busy = results.filter((r) => r.status === 'busy');
+    if (busy.length)
+      commandOutput.fail(
+        new ThreadlineError(
+          `another baseline of ${busy.map((r) => r.table).join(', ')} is running; nothing written for it`,
+        ),
+        2,
+      );
   }
 }
 

@@ -1,5 +1,12 @@
-import { commandOutput, DryRunFlag, JsonFlag, RepeatableFlag, ThreadlineError } from '@threadline/core';
-import { Command, CommandRunner } from 'nest-commander';
+import {
+  commandOutput,
+  DryRunFlag,
+  JsonFlag,
+  RepeatableFlag,
+  ThreadlineCommand,
+  ThreadlineError,
+} from '@threadline/core';
+import { Command } from 'nest-commander';
 import { ContinuityService, TableContinuity } from './continuity.service';
 
 const EXPLANATION = `Capture starts at the first audited write after the triggers are installed (T0).
@@ -16,26 +23,22 @@ To give them history from now on, record a baseline: baseline --table NAME --exe
   description:
     'Explain the capture cutover (T0) and check each audited table is covered (`baseline` gives rows history)',
 })
-export class ContinuityCommand extends CommandRunner {
+export class ContinuityCommand extends ThreadlineCommand<{ table?: string[]; json?: boolean }> {
   constructor(private readonly continuity: ContinuityService) {
     super();
   }
 
-  async run(_args: string[], flags: { table?: string[]; json?: boolean }): Promise<void> {
-    try {
-      const tables = await this.continuity.check(flags.table);
-      if (tables.length === 0)
-        throw new ThreadlineError('no tables to check: pass --table NAME or list tables under capture.tables');
-      if (flags.json) commandOutput.json({ explanation: EXPLANATION.replace(/\n/g, ' '), tables });
-      else commandOutput.text(`${EXPLANATION}\n\n${tables.map(describe).join('\n')}`);
-      const failing = tables.filter((t) => t.problem);
-      if (failing.length)
-        commandOutput.fail(
-          new ThreadlineError(`continuity check failed:\n  - ${failing.map((t) => t.problem).join('\n  - ')}`),
-        );
-    } catch (error) {
-      commandOutput.fail(error);
-    }
+  protected async execute(_args: string[], flags: { table?: string[]; json?: boolean }): Promise<void> {
+    const tables = await this.continuity.check(flags.table);
+    if (tables.length === 0)
+      throw new ThreadlineError('no tables to check: pass --table NAME or list tables under capture.tables');
+    if (flags.json) commandOutput.json({ explanation: EXPLANATION.replace(/\n/g, ' '), tables });
+    else commandOutput.text(`${EXPLANATION}\n\n${tables.map(describe).join('\n')}`);
+    const failing = tables.filter((t) => t.problem);
+    if (failing.length)
+      commandOutput.fail(
+        new ThreadlineError(`continuity check failed:\n  - ${failing.map((t) => t.problem).join('\n  - ')}`),
+      );
   }
 }
 

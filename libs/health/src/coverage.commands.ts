@@ -1,4 +1,4 @@
-import { commandOutput, JsonFlag, ThreadlineError } from '@threadline/core';
+import { commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CoverageReport, CoverageService } from './coverage.service';
 
@@ -31,34 +31,29 @@ function humanReport(r: CoverageReport): string {
   name: 'verify-coverage',
   description: 'Fail (exit 1) when a table in expectedTables is uncovered or missing, or deployed capture drifted',
 })
-export class VerifyCoverageCommand extends CommandRunner {
+export class VerifyCoverageCommand extends ThreadlineCommand<CoverageFlags> {
   constructor(private readonly coverage: CoverageService) {
     super();
   }
 
-  async run(_args: string[], flags: CoverageFlags): Promise<void> {
-    try {
-      const report = await this.coverage.report({ strict: flags.strict });
-      if (flags.json) commandOutput.json(report);
-      else
-        commandOutput.text(`${humanReport(report)}\n${report.ok ? 'OK: every expected table is covered' : 'FAILED'}`);
-      if (!report.ok || report.drift.length > 0) {
-        const reasons = [
-          ...report.drift.flatMap((d) => d.differences.map((difference) => `${d.table}: ${difference}`)),
-          ...report.uncoveredExpected.map(
-            (t) => `${t} is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)`,
-          ),
-          ...report.missingExpected.map((t) => `${t} is in expectedTables but is not a table`),
-          ...(report.strict
-            ? report.unclassified.map(
-                (t) => `${t} is uncovered and in neither expectedTables nor expectedUncoveredTables (strict)`,
-              )
-            : []),
-        ];
-        commandOutput.fail(new ThreadlineError(`verify-coverage failed:\n  - ${reasons.join('\n  - ')}`));
-      }
-    } catch (error) {
-      commandOutput.fail(error);
+  protected async execute(_args: string[], flags: CoverageFlags): Promise<void> {
+    const report = await this.coverage.report({ strict: flags.strict });
+    if (flags.json) commandOutput.json(report);
+    else commandOutput.text(`${humanReport(report)}\n${report.ok ? 'OK: every expected table is covered' : 'FAILED'}`);
+    if (!report.ok || report.drift.length > 0) {
+      const reasons = [
+        ...report.drift.flatMap((d) => d.differences.map((difference) => `${d.table}: ${difference}`)),
+        ...report.uncoveredExpected.map(
+          (t) => `${t} is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)`,
+        ),
+        ...report.missingExpected.map((t) => `${t} is in expectedTables but is not a table`),
+        ...(report.strict
+          ? report.unclassified.map(
+              (t) => `${t} is uncovered and in neither expectedTables nor expectedUncoveredTables (strict)`,
+            )
+          : []),
+      ];
+      commandOutput.fail(new ThreadlineError(`verify-coverage failed:\n  - ${reasons.join('\n  - ')}`));
     }
   }
 
@@ -70,19 +65,15 @@ export class VerifyCoverageCommand extends CommandRunner {
 
 @JsonFlag()
 @SubCommand({ name: 'coverage', description: 'Show trigger coverage of every table, by bucket' })
-export class HealthCoverageCommand extends CommandRunner {
+export class HealthCoverageCommand extends ThreadlineCommand<CoverageFlags> {
   constructor(private readonly coverage: CoverageService) {
     super();
   }
 
-  async run(_args: string[], flags: CoverageFlags): Promise<void> {
-    try {
-      const report = await this.coverage.report();
-      if (flags.json) return commandOutput.json(report);
-      commandOutput.text(humanReport(report));
-    } catch (error) {
-      commandOutput.fail(error);
-    }
+  protected async execute(_args: string[], flags: CoverageFlags): Promise<void> {
+    const report = await this.coverage.report();
+    if (flags.json) return commandOutput.json(report);
+    commandOutput.text(humanReport(report));
   }
 }
 

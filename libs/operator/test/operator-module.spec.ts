@@ -18,7 +18,7 @@ describe('ThreadlineOperatorModule', () => {
   afterAll(() => db.drop());
 
   const imports = () => [
-    TypeOrmModule.forRoot({ type: 'postgres', url: db.url }),
+    TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
     ThreadlineCaptureModule.forRoot({}),
     ThreadlineActorModule.forRoot({}),
     ThreadlineHealthModule.forRoot({}),

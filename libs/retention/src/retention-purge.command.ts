@@ -5,6 +5,7 @@ import {
   JsonFlag,
   PositiveIntegerFlag,
   ProgressLine,
+  ThreadlineCommand,
   ThreadlineError,
 } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
@@ -30,38 +31,32 @@ interface PurgeFlags {
   name: 'purge',
   description: 'Delete audit changes older than the retention window (--dry-run first, then --execute)',
 })
-export class RetentionPurgeCommand extends CommandRunner {
+export class RetentionPurgeCommand extends ThreadlineCommand<PurgeFlags> {
   constructor(private readonly retention: RetentionService) {
     super();
   }
 
-  async run(_args: string[], flags: PurgeFlags): Promise<void> {
-    try {
-      if (flags.dryRun && flags.execute) throw new ThreadlineError('choose one of --dry-run or --execute');
-      if (!flags.dryRun && !flags.execute) {
-        throw new ThreadlineError(
-          'refusing to delete without --execute; run with --dry-run first to see what would be deleted',
-        );
-      }
-      const progress = ProgressLine.start({ json: flags.json });
-      const result = await this.retention.purge({
-        dryRun: flags.dryRun,
-        batchSize: flags.batchSize,
-        maxBatches: flags.maxBatches,
-        cutoff: flags.cutoff,
-        onBatch: (p) =>
-          progress.update(
-            `batch ${p.batch}: ${p.deletedChanges} changes, ${p.deletedTransactions} transactions deleted`,
-          ),
-      });
-      progress.done();
-      if (result.status !== 'completed')
-        return commandOutput.fail(new ThreadlineError(`retention purge ${result.status}: ${result.reason}`));
-      if (flags.json) return commandOutput.json(result);
-      commandOutput.text(summary(result));
-    } catch (error) {
-      commandOutput.fail(error);
+  protected async execute(_args: string[], flags: PurgeFlags): Promise<void> {
+    if (flags.dryRun && flags.execute) throw new ThreadlineError('choose one of --dry-run or --execute');
+    if (!flags.dryRun && !flags.execute) {
+      throw new ThreadlineError(
+        'refusing to delete without --execute; run with --dry-run first to see what would be deleted',
+      );
     }
+    const progress = ProgressLine.start({ json: flags.json });
+    const result = await this.retention.purge({
+      dryRun: flags.dryRun,
+      batchSize: flags.batchSize,
+      maxBatches: flags.maxBatches,
+      cutoff: flags.cutoff,
+      onBatch: (p) =>
+        progress.update(`batch ${p.batch}: ${p.deletedChanges} changes, ${p.deletedTransactions} transactions deleted`),
+    });
+    progress.done();
+    if (result.status !== 'completed')
+      return commandOutput.fail(new ThreadlineError(`retention purge ${result.status}: ${result.reason}`));
+    if (flags.json) return commandOutput.json(result);
+    commandOutput.text(summary(result));
   }
 
   @Option({ flags: '--cutoff <timestamp>', description: 'A stricter (older) cutoff than the policy, ISO 8601' })

@@ -1,6 +1,6 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
 import { CaptureService } from '../capture.service';
-import { commandOutput, DryRunFlag, JsonFlag, parseList } from '@threadline/core';
+import { commandOutput, DryRunFlag, JsonFlag, parseList, ThreadlineCommand } from '@threadline/core';
 
 interface GenTriggersFlags {
   tables?: string[];
@@ -16,32 +16,28 @@ interface GenTriggersFlags {
   name: 'gen-triggers',
   description: 'Write the migration that installs capture triggers, from the same options the app runs with',
 })
-export class GenTriggersCommand extends CommandRunner {
+export class GenTriggersCommand extends ThreadlineCommand<GenTriggersFlags> {
   constructor(private readonly capture: CaptureService) {
     super();
   }
 
-  async run(_args: string[], flags: GenTriggersFlags): Promise<void> {
-    try {
-      const outcome = await this.capture.writeTriggerMigration(
-        { tables: flags.tables, storeChangedFrom: flags.storeChangedFrom },
-        { dryRun: flags.dryRun, dir: flags.dir },
-      );
-      if (flags.json) return commandOutput.json({ dryRun: !!flags.dryRun, ...outcome });
-      if (flags.dryRun) return commandOutput.text(outcome.up);
-      const why = Object.entries(outcome.differences ?? {}).flatMap(([table, list]) =>
-        list.map((d) => `  ${table}: ${d}`),
-      );
-      commandOutput.text(
-        outcome.written
-          ? `Wrote ${outcome.file} (tables: ${outcome.tables.join(', ')})\n${why.length ? `Deployed capture differs:\n${why.join('\n')}\n` : ''}Run your migrations (npm start runs them) to apply it.`
-          : outcome.upToDate === 'pending'
-            ? `Pending: ${outcome.file} holds exactly this SQL and has not run yet; run your migrations to apply it. Nothing written.`
-            : `Up to date: the database already runs this capture for ${outcome.tables.join(', ')}; nothing written.`,
-      );
-    } catch (error) {
-      commandOutput.fail(error);
-    }
+  protected async execute(_args: string[], flags: GenTriggersFlags): Promise<void> {
+    const outcome = await this.capture.writeTriggerMigration(
+      { tables: flags.tables, storeChangedFrom: flags.storeChangedFrom },
+      { dryRun: flags.dryRun, dir: flags.dir },
+    );
+    if (flags.json) return commandOutput.json({ dryRun: !!flags.dryRun, ...outcome });
+    if (flags.dryRun) return commandOutput.text(outcome.up);
+    const why = Object.entries(outcome.differences ?? {}).flatMap(([table, list]) =>
+      list.map((d) => `  ${table}: ${d}`),
+    );
+    commandOutput.text(
+      outcome.written
+        ? `Wrote ${outcome.file} (tables: ${outcome.tables.join(', ')})\n${why.length ? `Deployed capture differs:\n${why.join('\n')}\n` : ''}Run your migrations (npm start runs them) to apply it.`
+        : outcome.upToDate === 'pending'
+          ? `Pending: ${outcome.file} holds exactly this SQL and has not run yet; run your migrations to apply it. Nothing written.`
+          : `Up to date: the database already runs this capture for ${outcome.tables.join(', ')}; nothing written.`,
+    );
   }
 
   @Option({ flags: '-t, --tables <list>', description: 'Comma-separated tables (default: capture.tables)' })

@@ -1,6 +1,6 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
 import { CaptureService } from '../capture.service';
-import { commandOutput, DryRunFlag, JsonFlag } from '@threadline/core';
+import { commandOutput, DryRunFlag, JsonFlag, ThreadlineCommand } from '@threadline/core';
 
 interface InstallFlags {
   dryRun?: boolean;
@@ -11,24 +11,20 @@ interface InstallFlags {
 @DryRunFlag('Print the SQL the migration would run; write nothing')
 @JsonFlag()
 @Command({ name: 'install', description: 'Write the migration that creates the Threadline audit tables (idempotent)' })
-export class InstallCommand extends CommandRunner {
+export class InstallCommand extends ThreadlineCommand<InstallFlags> {
   constructor(private readonly capture: CaptureService) {
     super();
   }
 
-  async run(_args: string[], flags: InstallFlags): Promise<void> {
-    try {
-      const outcome = this.capture.writeInstallMigration({ dryRun: flags.dryRun, dir: flags.dir });
-      if (flags.json) return commandOutput.json({ dryRun: !!flags.dryRun, ...outcome });
-      if (flags.dryRun) return commandOutput.text(outcome.up);
-      commandOutput.text(
-        outcome.written
-          ? `Wrote ${outcome.file}\nRun your migrations (npm start runs them) to create the audit tables.`
-          : `Already installed: ${outcome.file} holds the Threadline install migration; nothing written.`,
-      );
-    } catch (error) {
-      commandOutput.fail(error);
-    }
+  protected async execute(_args: string[], flags: InstallFlags): Promise<void> {
+    const outcome = this.capture.writeInstallMigration({ dryRun: flags.dryRun, dir: flags.dir });
+    if (flags.json) return commandOutput.json({ dryRun: !!flags.dryRun, ...outcome });
+    if (flags.dryRun) return commandOutput.text(outcome.up);
+    commandOutput.text(
+      outcome.written
+        ? `Wrote ${outcome.file}\nRun your migrations (npm start runs them) to create the audit tables.`
+        : `Already installed: ${outcome.file} holds the Threadline install migration; nothing written.`,
+    );
   }
 
   @Option({ flags: '--dir <path>', description: 'Migrations folder (default: capture.migrationsDir)' })

@@ -1,5 +1,5 @@
-import { Option } from 'nest-commander';
-import { parsePositiveInteger } from './command-output';
+import { CommandRunner, Option } from 'nest-commander';
+import { commandOutput, parsePositiveInteger } from './command-output';
 
 /**
  * Declares a flag on a nest-commander command class without writing a parse
@@ -46,4 +46,21 @@ export function PositiveIntegerFlag(flags: string, description: string): (comman
 export function RepeatableFlag(flags: string, description: string): (command: CommandClass) => void {
   return (command) =>
     addFlag(command, flags, description, (value, previous) => [...((previous as string[] | undefined) ?? []), value]);
+}
+
+/**
+ * The base of every Threadline command: `execute` does the work, and any
+ * failure ends the same way (the reason on stderr, exit code 1; a Threadline
+ * error prints its message, anything else its stack).
+ */
+export abstract class ThreadlineCommand<Flags extends object = Record<string, unknown>> extends CommandRunner {
+  async run(args: string[], flags?: Flags): Promise<void> {
+    try {
+      await this.execute(args, flags ?? ({} as Flags));
+    } catch (error) {
+      commandOutput.fail(error);
+    }
+  }
+
+  protected abstract execute(args: string[], flags: Flags): Promise<void>;
 }
