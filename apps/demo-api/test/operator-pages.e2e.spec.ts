@@ -207,7 +207,7 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
 
     await page.goto(`${base}/audit/timeline?from=last%20tuesday`);
     expect(await page.getByRole('alert').textContent()).toContain(
-      'from must be a date or ISO 8601 timestamp (got "last tuesday")',
+      'from must be an ISO 8601 date or timestamp such as 2026-01-31 or 2026-01-31T23:59:59Z (got "last tuesday")',
     );
   });
 

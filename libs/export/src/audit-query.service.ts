@@ -6,6 +6,7 @@ import { StringDecoder } from 'string_decoder';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AuditChange, AuditTransaction } from './audit-change';
 import { ChangesQuery } from './changes-query';
+import { isIsoTimestamp } from './iso-timestamp';
 import { rowCondition, tableOf } from './row-key';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidFilterError } from './export.error';
 import { decodeCursor, encodeCursor, NormalizedFilters, normalizeFilters, TimelineFilters } from './timeline-filters';
@@ -93,8 +94,8 @@ export class AuditQueryService {
     options: { entity?: boolean } = {},
   ): Promise<Record<string, unknown> | E> {
     const when = at instanceof Date ? at.toISOString() : at;
-    if (typeof when !== 'string' || Number.isNaN(Date.parse(when)))
-      throw new InvalidFilterError(`at must be a date or ISO 8601 timestamp (got ${JSON.stringify(at)})`);
+    if (typeof when !== 'string' || !isIsoTimestamp(when))
+      throw new InvalidFilterError(`at must be a Date or an ISO 8601 date or timestamp (got ${JSON.stringify(at)})`);
     const row = await rowCondition(this.dataSource, target, primaryKey);
     const [latest] = await this.select({}, 1, undefined, (p) => [
       ...row(p),

@@ -126,7 +126,8 @@ export class ExportService {
         inPage += count;
         meta.returnedCount += count;
         options.onRow?.(meta.returnedCount);
-        if (format === 'csv') yield stringify(lines.split('\n').map((line) => JSON.parse(line) as string[]));
+        if (format === 'csv')
+          yield stringify(lines.split('\n').map((line) => (JSON.parse(line) as string[]).map(inertCell)));
         else if (format === 'ndjson') yield `${lines}\n`;
         else yield `${first ? '' : ','}${lines.replace(/\n/g, ',')}`;
       }
@@ -135,6 +136,17 @@ export class ExportService {
     }
     if (format === 'json') yield `],"returned_count":${meta.returnedCount},"truncated":${meta.truncated}}\n`;
   }
+}
+
+/**
+ * A CSV cell a spreadsheet will not run: a value starting with =, +, -, @,
+ * a tab or a carriage return (a formula to Excel, LibreOffice and Google
+ * Sheets) gets a leading apostrophe, as OWASP recommends. Audit cells carry
+ * what clients sent (a correlation id header, a row's text), so an export
+ * opened by an auditor must not execute them. JSON and NDJSON are unchanged.
+ */
+export function inertCell(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 /** The keyset position of an exported line: its id and captured_at. */

@@ -2,6 +2,7 @@ import { ActorRef } from '@threadline/actor';
 import { parseTableName } from '@threadline/capture';
 import { CONTEXT_ID_MAX_BYTES } from '@threadline/core';
 import { InvalidFilterError } from './export.error';
+import { isIsoTimestamp } from './iso-timestamp';
 
 /** The filter vocabulary shared by timeline, export, their HTTP routes and the CLI. */
 export interface TimelineFilters {
@@ -51,9 +52,12 @@ export interface TimelineFilterField {
 
 function dateBound(key: 'from' | 'to') {
   return (value: unknown, out: NormalizedFilters) => {
-    const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
-    if (!date || Number.isNaN(date.getTime()))
-      throw new InvalidFilterError(`${key} must be a date or ISO 8601 timestamp (got ${JSON.stringify(value)})`);
+    const date =
+      value instanceof Date ? value : typeof value === 'string' && isIsoTimestamp(value) ? new Date(value) : undefined;
+    if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999)
+      throw new InvalidFilterError(
+        `${key} must be an ISO 8601 date or timestamp such as 2026-01-31 or 2026-01-31T23:59:59Z (got ${JSON.stringify(value)})`,
+      );
     // keep a string as given (microseconds survive), a Date as ISO
     out[key] = typeof value === 'string' ? value : date.toISOString();
   };
@@ -149,7 +153,12 @@ export function normalizeFilters(filters: unknown): NormalizedFilters {
   }
   const out: NormalizedFilters = {};
   for (const field of TIMELINE_FILTERS) {
-    if (input[field.key] !== undefined) field.normalize(input[field.key], out);
+    const value = input[field.key];
+    if (value === undefined) continue;
+    // PostgreSQL text cannot hold NUL: refused here, as bad input, rather than failing the query.
+    if (typeof value === 'string' && value.includes('\0'))
+      throw new InvalidFilterError(`${field.key} must not contain a NUL character`);
+    field.normalize(value, out);
   }
   if (out.from && out.to && new Date(out.from).getTime() > new Date(out.to).getTime()) {
     throw new InvalidFilterError(
@@ -183,14 +192,17 @@ export function encodeCursor(capturedAt: string, id: string): string {
   return Buffer.from(JSON.stringify([capturedAt, id])).toString('base64url');
 }
 
+const MAX_BIGINT = 9223372036854775807n;
+
 export function decodeCursor(cursor: string): { capturedAt: string; id: string } {
   try {
     const [capturedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
       typeof capturedAt === 'string' &&
       typeof id === 'string' &&
-      /^\d+$/.test(id) &&
-      !Number.isNaN(Date.parse(capturedAt))
+      /^\d{1,19}$/.test(id) &&
+      BigInt(id) <= MAX_BIGINT &&
+      isIsoTimestamp(capturedAt)
     )
       return { capturedAt, id };
   } catch {

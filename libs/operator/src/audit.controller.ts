@@ -20,6 +20,7 @@ import {
   InvalidFilterError,
 } from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
+import { OperatorHeadersGuard } from './operator-headers.guard';
 import { ExportQueryDto, TimelineQueryDto } from './audit-query.dto';
 import { wantsHtml } from './negotiate';
 import { OperatorExceptionFilter } from './operator-exception.filter';
@@ -30,7 +31,7 @@ import { OperatorPages } from './operator-pages.service';
  * at the module's path (`operator.path`, placed by OperatorMount).
  */
 @Controller()
-@UseGuards(ThreadlineAuthorizeGuard)
+@UseGuards(OperatorHeadersGuard, ThreadlineAuthorizeGuard)
 @UseFilters(OperatorExceptionFilter)
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
 export class AuditController {

@@ -18,11 +18,13 @@ export class OperatorExceptionFilter implements ExceptionFilter {
     if (response.headersSent) return void response.end();
     const forbidden = error instanceof ForbiddenException;
     const status = forbidden ? 403 : 400;
-    const body =
+    const given =
       error instanceof InvalidFilterError
-        ? { statusCode: 400, error: 'Bad Request', message: error.message }
-        : (error.getResponse() as { message: string | string[] });
-    const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
+        ? error.message
+        : (error.getResponse() as { message: string | string[] }).message;
+    const message = Array.isArray(given) ? given.join('; ') : given;
+    // One shape for every refusal, whichever layer refused (validation pipe, filters, authorize).
+    const body = { statusCode: status, error: forbidden ? 'Forbidden' : 'Bad Request', message };
     if (wantsHtml(request)) {
       const page = forbidden
         ? errorPage('Not authorized', message, 'Ask an administrator for access to the audit pages.')

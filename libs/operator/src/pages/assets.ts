@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Html } from './html';
@@ -9,3 +10,22 @@ function asset(name: string): Html {
 
 export const STYLE = asset('operator.css');
 export const COVERAGE_SCRIPT = asset('coverage.client.js');
+
+const hash = (content: Html) => `'sha256-${createHash('sha256').update(content.value).digest('base64')}'`;
+
+/**
+ * The pages' Content-Security-Policy: nothing loads or runs but the inlined
+ * stylesheet and coverage script (allowed by their hashes), the script may
+ * only fetch from this origin, forms submit only here, and no site may frame
+ * the pages.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  `style-src ${hash(STYLE)}`,
+  `script-src ${hash(COVERAGE_SCRIPT)}`,
+  "connect-src 'self'",
+  "img-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
