@@ -74,6 +74,21 @@ describe('packed packages outside the workspace', () => {
       });
       return path.join(work, out.trim().split('\n').pop()!);
     });
+    // Each package carries its licence and a README, and says which Node it needs.
+    for (const [i, tarball] of tarballs.entries()) {
+      const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+      expect({
+        lib: LIBS[i],
+        license: listing.includes('package/LICENSE'),
+        readme: listing.includes('package/README.md'),
+      }).toEqual({
+        lib: LIBS[i],
+        license: true,
+        readme: true,
+      });
+      const manifest = JSON.parse(readFileSync(path.join(ROOT, 'libs', LIBS[i], 'package.json'), 'utf8'));
+      expect(manifest).toMatchObject({ license: 'MIT', engines: { node: expect.any(String) } });
+    }
     const rootPkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     const versions = { ...rootPkg.dependencies, ...rootPkg.devDependencies };
     const app = path.join(work, 'app');
