@@ -90,7 +90,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
       try {
         out.actor = typeof value === 'string' ? ActorRef.parse(value) : ActorRef.of(value as never);
       } catch (error) {
-        throw new InvalidFilterError(`actorRef: ${(error as Error).message}`);
+        throw new InvalidFilterError(`actor: ${(error as Error).message}`);
       }
     },
   },

@@ -70,7 +70,7 @@ describe('exploration and export (real PostgreSQL)', () => {
       { from: 'last tuesday' },
       'from must be an ISO 8601 date or timestamp such as 2026-01-31 or 2026-01-31T23:59:59Z (got "last tuesday")',
     ],
-    [{ actorRef: 'robot:1' }, 'actorRef: Invalid actor (unknown_actor_type)'],
+    [{ actorRef: 'robot:1' }, 'actor: Invalid actor (unknown_actor_type)'],
   ])('rejects the filter %j in timeline and export alike', async (filters, message) => {
     await expect(queries.timeline(filters as never)).rejects.toThrow(InvalidFilterError);
     await expect(queries.timeline(filters as never)).rejects.toThrow(message);
@@ -166,7 +166,7 @@ describe('exploration and export (real PostgreSQL)', () => {
         '/audit/timeline?from=yesterday',
         'from must be an ISO 8601 date or timestamp such as 2026-01-31 or 2026-01-31T23:59:59Z (got "yesterday")',
       ],
-      ['/audit/export?format=csv&actor=robot:1', 'actorRef: Invalid actor (unknown_actor_type)'],
+      ['/audit/export?format=csv&actor=robot:1', 'actor: Invalid actor (unknown_actor_type)'],
     ];
     for (const [url, message] of cases) {
       const res = await request(app.getHttpServer()).get(url).set('x-role', 'auditor').expect(400);
