@@ -1,4 +1,12 @@
-import { Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationBootstrap,
+  RequestMethod,
+} from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
 import { ActionRecorder } from './action-recorder.service';
 import { THREADLINE_ACTOR_OPTIONS } from './actor.constants';
@@ -28,9 +36,19 @@ import { TransactionScope } from './transaction-scope';
   ],
   exports: [THREADLINE_ACTOR_OPTIONS, ThreadlineContext, TransactionScope, ActionRecorder, ThreadlineContextMiddleware],
 })
-export class ThreadlineActorModule extends ActorConfigurableModule implements NestModule {
+export class ThreadlineActorModule extends ActorConfigurableModule implements NestModule, OnApplicationBootstrap {
   constructor(@Inject(THREADLINE_ACTOR_OPTIONS) private readonly options: ResolvedActorOptions) {
     super();
+  }
+
+  /** Without a resolver every request's audit rows have no actor: legal, but rarely meant, so it is said once. */
+  onApplicationBootstrap(): void {
+    if (this.options.resolverConfigured || !this.options.mountContext) return;
+    new Logger('ThreadlineActor').warn(
+      'actor.resolveActor is not set, so audited writes made in requests are stored with no actor (actor_ref NULL). ' +
+        'Pass actor: { resolveActor: (req) => (req.user ? ActorRef.user(req.user.id) : null) } to ThreadlineModule.forRoot, ' +
+        'reading the user your auth guard or middleware set.',
+    );
   }
 
   configure(consumer: MiddlewareConsumer): void {

@@ -22,6 +22,8 @@ export interface ActorOptions {
 
 export interface ResolvedActorOptions {
   resolveActor: (request: Request) => ResolvedActor | Promise<ResolvedActor>;
+  /** False when the app gave no resolver: requests then have no actor (said once at boot). */
+  resolverConfigured: boolean;
   mountContext: boolean;
 }
 
@@ -42,5 +44,9 @@ export function actorOptionsProblems(options: ActorOptions | undefined): string[
 
 export function resolveActorOptions(options: ActorOptions | undefined): ResolvedActorOptions {
   InvalidOptionsError.throwIfAny(actorOptionsProblems(options));
-  return { resolveActor: options?.resolveActor ?? (() => null), mountContext: options?.mountContext ?? true };
+  return {
+    resolveActor: options?.resolveActor ?? (() => null),
+    resolverConfigured: options?.resolveActor !== undefined,
+    mountContext: options?.mountContext ?? true,
+  };
 }

@@ -22,7 +22,11 @@ describe('ThreadlineActorModule', () => {
     options: OPTIONS,
     imports: () => [typeorm()],
     check: (moduleRef) => {
-      expect(moduleRef.get(THREADLINE_ACTOR_OPTIONS)).toEqual({ resolveActor, mountContext: false });
+      expect(moduleRef.get(THREADLINE_ACTOR_OPTIONS)).toEqual({
+        resolveActor,
+        resolverConfigured: true,
+        mountContext: false,
+      });
       expect(moduleRef.get(ThreadlineContext)).toBeInstanceOf(ThreadlineContext);
     },
   });
@@ -36,5 +40,23 @@ describe('ThreadlineActorModule', () => {
       imports: [typeorm(false), ThreadlineActorModule.forRoot(options as never)],
     }).compile();
     await expect(compile).rejects.toThrow(message);
+  });
+
+  it('says once at boot that requests will have no actor when no resolver is configured, and not when one is', async () => {
+    const warnings: string[] = [];
+    const logger = { log() {}, error() {}, debug() {}, verbose() {}, warn: (m: string) => warnings.push(m) };
+    for (const actor of [{}, { resolveActor }]) {
+      const moduleRef = await Test.createTestingModule({
+        imports: [typeorm(), ThreadlineActorModule.forRoot(actor)],
+      }).compile();
+      const app = moduleRef.createNestApplication({ logger });
+      await app.init();
+      await app.close();
+    }
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        'actor.resolveActor is not set, so audited writes made in requests are stored with no actor',
+      ),
+    ]);
   });
 });
