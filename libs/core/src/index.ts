@@ -1,9 +1,11 @@
 // @threadline/core: what every Threadline lib shares. Errors and their
 // messages, the options problem collector, SQL quoting and the parameter
-// builder, the audit table names, the transaction-id cache format, the event
+// builder, strict ISO 8601 timestamps, the audit table names, the
+// transaction-id cache format, the event
 // channels, and the CLI kit (output, list and integer parsing, progress). It depends on no other Threadline lib.
 export * from './threadline.error';
 export * from './validate-options';
+export * from './iso-timestamp';
 export * from './sql/quote';
 export * from './sql/params';
 export * from './sql/audit-tables';

@@ -1,12 +1,12 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { ActorRef } from '@threadline/actor';
-import { AuditTables, SqlParams } from '@threadline/core';
+import { AuditTables, isIsoTimestamp, SqlParams } from '@threadline/core';
 import { to as copyTo } from 'pg-copy-streams';
 import { StringDecoder } from 'string_decoder';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AuditChange, AuditTransaction } from './audit-change';
 import { ChangesQuery } from './changes-query';
-import { isIsoTimestamp } from './iso-timestamp';
+
 import { rowCondition, tableOf } from './row-key';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidFilterError } from './export.error';
 import { decodeCursor, encodeCursor, NormalizedFilters, normalizeFilters, TimelineFilters } from './timeline-filters';

@@ -1,8 +1,7 @@
 import { ActorRef } from '@threadline/actor';
 import { parseTableName } from '@threadline/capture';
-import { CONTEXT_ID_MAX_BYTES } from '@threadline/core';
+import { CONTEXT_ID_MAX_BYTES, isIsoTimestamp } from '@threadline/core';
 import { InvalidFilterError } from './export.error';
-import { isIsoTimestamp } from './iso-timestamp';
 
 /** The filter vocabulary shared by timeline, export, their HTTP routes and the CLI. */
 export interface TimelineFilters {

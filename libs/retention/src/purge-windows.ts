@@ -1,4 +1,4 @@
-import { SqlParams } from '@threadline/core';
+import { isIsoTimestamp, SqlParams } from '@threadline/core';
 import { QueryRunner } from 'typeorm';
 import { RetentionError } from './retention.error';
 import { RetentionPolicy } from './retention.options';
@@ -33,8 +33,11 @@ export async function windowGroups(
   cutoff?: Date | string,
 ): Promise<WindowGroup[]> {
   const given = cutoff === undefined ? null : cutoff instanceof Date ? cutoff.toISOString() : cutoff;
-  if (given !== null && (typeof given !== 'string' || Number.isNaN(Date.parse(given)))) {
-    throw new RetentionError(`retention: cutoff must be a date or ISO timestamp (got ${JSON.stringify(cutoff)})`);
+  // Strict: JavaScript accepts 2026-02-30 or '1', which PostgreSQL then refuses or reads differently.
+  if (given !== null && (typeof given !== 'string' || !isIsoTimestamp(given))) {
+    throw new RetentionError(
+      `retention: cutoff must be a Date or an ISO 8601 date or timestamp such as 2026-01-31T00:00:00Z (got ${JSON.stringify(cutoff)})`,
+    );
   }
   const windows = [policy.windowSeconds, ...policy.tables.map((t) => t.windowSeconds)];
   const rows: { policy_cutoff: string; too_new: boolean; effective: string }[] = await runner.query(

@@ -125,9 +125,10 @@ describe('retention purge (real PostgreSQL)', () => {
     const retention = await service({ keepDays: 90, enabled: true });
     await expect(retention.purge({ cutoff: new Date() })).rejects.toThrow(RetentionError);
     await expect(retention.purge({ cutoff: new Date() })).rejects.toThrow('is newer than the policy allows');
-    await expect(retention.purge({ cutoff: 'yesterday-ish' })).rejects.toThrow(
-      'retention: cutoff must be a date or ISO timestamp',
-    );
+    for (const cutoff of ['yesterday-ish', '2026-02-30', '1', '2026-01-01T24:00:00Z']) {
+      await expect(retention.purge({ cutoff })).rejects.toThrow(RetentionError);
+      await expect(retention.purge({ cutoff })).rejects.toThrow('retention: cutoff must be a Date or an ISO 8601');
+    }
     await expect(retention.purge({ batchSize: 0 })).rejects.toThrow('retention: batchSize must be a positive integer');
   });
 
