@@ -1,4 +1,4 @@
-import { ProgressLine, ThreadlineCommand, ThreadlineError } from '@threadline/core';
+import { addFlag, ProgressLine, ThreadlineCommand, ThreadlineError } from '@threadline/core';
 import { createWriteStream } from 'fs';
 import { Command, Option } from 'nest-commander';
 import { finished } from 'stream/promises';
@@ -60,11 +60,6 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
 
 // One flag per timeline filter: `--correlation-id <id>` arrives as flags.correlationId, the filter's param.
 for (const field of TIMELINE_FILTERS) {
-  const name = `parse_${field.param}`;
-  const parse = (value: string) => value;
-  Object.defineProperty(ExportCommand.prototype, name, { value: parse, writable: true, configurable: true });
   const flag = field.param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  Option({ flags: `--${flag} <${field.arg}>`, description: field.description })(ExportCommand.prototype, name, {
-    value: parse,
-  });
+  addFlag(ExportCommand, `--${flag} <${field.arg}>`, field.description, (value) => value);
 }
