@@ -1,14 +1,11 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { ACTION_SETTING } from '@threadline/capture';
+import { RECORD_ACTION_FUNCTION } from '@threadline/capture';
 import {
   ActionRecordedEvent,
   AuditTables,
   CONTEXT_ID_MAX_BYTES,
-  CACHED_TRANSACTION_SQL,
-  cachedTransactionIdSql,
   ThreadlineError,
   threadlineEvents,
-  transactionCacheMatchesSql,
 } from '@threadline/core';
 import { DataSource, EntityManager } from 'typeorm';
 import { ActorRef } from './actor-ref';
@@ -55,22 +52,10 @@ export class ActionRecorder {
     private readonly dataSource: DataSource,
     @Optional() tables: AuditTables = AuditTables.DEFAULT,
   ) {
-    const xid = 'txid_current_if_assigned()';
-    // One statement: insert the action, link the transaction row if this
-    // transaction already has one, and remember the action for the row a
-    // later audited write would create.
-    this.insertSql = `WITH action AS (
-  INSERT INTO ${tables.actions} (name, actor_ref, status, verb, category, reason, comment, correlation_id, request_id, job_id)
-  VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10)
-  RETURNING id
-), linked AS (
-  UPDATE ${tables.transactions} AS t SET action_id = a.id FROM action AS a
-  WHERE ${transactionCacheMatchesSql(CACHED_TRANSACTION_SQL, xid)}
-    AND t.id = ${cachedTransactionIdSql(CACHED_TRANSACTION_SQL, xid)}
-  RETURNING t.id
-)
-SELECT a.id, set_config('${ACTION_SETTING}', a.id::text, true) AS remembered, (SELECT count(*) FROM linked)::int AS linked
-FROM action AS a`;
+    // One call: the function inserts the action, links this transaction's audit row if it already
+    // has one, and remembers the action for the row a later audited write creates. It runs with the
+    // audit tables' owner's rights (the app's role needs EXECUTE on it, no write right on audit tables).
+    this.insertSql = `SELECT r.id, r.linked FROM ${tables.named(RECORD_ACTION_FUNCTION)}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r`;
   }
 
   /**

@@ -20,7 +20,14 @@ import { catalogProblems } from './trigger/catalog-problems';
 import { generateSnapshotSql, SnapshotSql } from './trigger/snapshot-sql';
 import { generateTriggerSql } from './trigger/trigger-sql.generator';
 
-export const AUDIT_TABLES = ['audit_transactions', 'audit_changes', 'audit_actions', 'audit_capture_pending'] as const;
+export const AUDIT_TABLES = [
+  'audit_transactions',
+  'audit_changes',
+  'audit_actions',
+  'audit_capture_pending',
+  'audit_seals',
+  'audit_seal_checkpoints',
+] as const;
 
 export interface TriggerSqlRequest {
   /** `table` or `schema.table` names; defaults to every table in `capture.tables`. */

@@ -6,6 +6,7 @@ export * from './catalog/catalog.reader';
 export * from './catalog/deployed-capture';
 export * from './schema/audit-schema.sql';
 export * from './schema/capture-functions.sql';
+export * from './schema/seal.sql';
 export * from './trigger/trigger-names';
 export * from './trigger/trigger-sql.generator';
 export * from './trigger/trigger-stamp';

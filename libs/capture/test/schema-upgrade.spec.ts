@@ -4,6 +4,7 @@ import * as path from 'path';
 import { auditSchemaSql } from '../src';
 
 const V1 = readFileSync(path.join(__dirname, 'fixtures', 'install-v1.sql'), 'utf8');
+const V2 = readFileSync(path.join(__dirname, 'fixtures', 'install-v2.sql'), 'utf8');
 
 /** What the audit schema is made of: tables' columns, constraints, indexes, domains, functions and triggers. */
 const CATALOG = `
@@ -53,5 +54,30 @@ describe('audit schema upgrade from every earlier version', () => {
     await upgraded.query(auditSchemaSql('public').up);
     await upgraded.query(`DROP TABLE t`);
     expect(await upgraded.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+  });
+
+  it("v2 then this version equals a fresh install, and capture functions v2 made now run with the owner's rights", async () => {
+    const v2 = await createTestDatabase();
+    try {
+      await v2.query(V2);
+      await v2.query(`CREATE TABLE t (id int PRIMARY KEY, secret text);
+        SELECT threadline_capture('public', 't', 't_audit', '{"mask": ["secret"], "captureInReplicaRole": true}')`);
+      const rights = `SELECT p.prosecdef, p.proconfig FROM pg_proc p WHERE p.proname = 't_audit'`;
+      const [before] = await v2.query<{ prosecdef: boolean }>(rights);
+      expect(before.prosecdef).toBe(false);
+      await v2.query(auditSchemaSql('public').up);
+      await v2.query(`INSERT INTO t VALUES (1, 'hidden')`);
+      const [after] = await v2.query<{ prosecdef: boolean; proconfig: string[] }>(rights);
+      expect(after.prosecdef).toBe(true);
+      expect(after.proconfig).toContain('search_path=pg_catalog, pg_temp');
+      const [change] = await v2.query<{ data_after: unknown }>(`SELECT data_after FROM audit_changes`);
+      expect(change.data_after).toEqual({ id: 1, secret: '[REDACTED]' });
+      await v2.query(
+        `SELECT threadline_uncapture('public', 't', 't_audit'); DROP TABLE t; DELETE FROM audit_changes; DELETE FROM audit_transactions`,
+      );
+      expect(await v2.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+    } finally {
+      await v2.drop();
+    }
   });
 });

@@ -12,7 +12,8 @@ import {
   transactionCacheMatchesSql,
   transactionCacheValueSql,
 } from '@threadline/core';
-import { captureFunctionsSql, dropCaptureFunctionsSql } from './capture-functions.sql';
+import { CAPTURE_FUNCTION, captureFunctionsSql, dropCaptureFunctionsSql } from './capture-functions.sql';
+import { dropSealSchemaSql, sealSchemaSql } from './seal.sql';
 
 export const TRANSACTION_FUNCTION = 'threadline_transaction_id';
 
@@ -22,6 +23,36 @@ export const CORRELATION_SETTING = 'threadline.correlation_id';
 export const REQUEST_SETTING = 'threadline.request_id';
 /** Set by recordAction: links the transaction row created later in the same transaction to the action. */
 export const ACTION_SETTING = 'threadline.action_id';
+/** Records an action (`audit_actions`) with the owner's rights: the app's role holds EXECUTE on it, not INSERT. */
+export const RECORD_ACTION_FUNCTION = 'threadline_record_action';
+
+/**
+ * PL/pgSQL: reads the actor text in `textVar` into the jsonb `jsonVar` and
+ * raises when it is not valid JSON or not an actor by the same rule ActorRef
+ * enforces (ACTOR_RULE), naming `source` (the setting or parameter).
+ */
+function actorCheckSql(textVar: string, jsonVar: string, source: string): string {
+  return `  IF ${textVar} IS NOT NULL THEN
+    BEGIN
+      ${jsonVar} := ${textVar}::jsonb;
+    EXCEPTION WHEN invalid_text_representation THEN
+      RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', '${source}'
+        USING ERRCODE = 'invalid_parameter_value', HINT = ${literal(ACTOR_RULE)};
+    END;
+    -- The same rule ActorRef enforces: a write never records an actor of the wrong shape.
+    IF jsonb_typeof(${jsonVar}) IS DISTINCT FROM 'object'
+       OR jsonb_typeof(${jsonVar}->'type') IS DISTINCT FROM 'string'
+       OR NOT (${jsonVar}->>'type' = ANY (${textArray(ACTOR_TYPES)}))
+       OR (${jsonVar}->>'type' <> 'anonymous'
+           AND (jsonb_typeof(${jsonVar}->'id') IS DISTINCT FROM 'string'
+                OR btrim(${jsonVar}->>'id') = ''
+                OR length(btrim(${jsonVar}->>'id')) > ${ACTOR_ID_MAX_LENGTH})) THEN
+      RAISE EXCEPTION 'threadline: % is not a valid actor (%): %', '${source}', left(${textVar}, 120), ${literal(ACTOR_RULE)}
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END IF;
+`;
+}
 
 /**
  * The audit schema: three tables, their indexes, and the function that
@@ -52,7 +83,7 @@ export const ACTION_SETTING = 'threadline.action_id';
  *   correlation with PostgreSQL logs.
  */
 /** Bumped when the install SQL changes; part of the install migration's marker. */
-export const AUDIT_SCHEMA_VERSION = 2;
+export const AUDIT_SCHEMA_VERSION = 3;
 
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and
@@ -140,26 +171,7 @@ BEGIN
   IF ${transactionCacheMatchesSql('cached', 'xid')} THEN
     RETURN ${cachedTransactionIdSql('cached', 'xid')};
   END IF;
-  IF actor IS NOT NULL THEN
-    BEGIN
-      actor_json := actor::jsonb;
-    EXCEPTION WHEN invalid_text_representation THEN
-      RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', '${ACTOR_SETTING}'
-        USING ERRCODE = 'invalid_parameter_value', HINT = ${literal(ACTOR_RULE)};
-    END;
-    -- The same rule ActorRef enforces: a write never records an actor of the wrong shape.
-    IF jsonb_typeof(actor_json) IS DISTINCT FROM 'object'
-       OR jsonb_typeof(actor_json->'type') IS DISTINCT FROM 'string'
-       OR NOT (actor_json->>'type' = ANY (${textArray(ACTOR_TYPES)}))
-       OR (actor_json->>'type' <> 'anonymous'
-           AND (jsonb_typeof(actor_json->'id') IS DISTINCT FROM 'string'
-                OR btrim(actor_json->>'id') = ''
-                OR length(btrim(actor_json->>'id')) > ${ACTOR_ID_MAX_LENGTH})) THEN
-      RAISE EXCEPTION 'threadline: % is not a valid actor (%): %', '${ACTOR_SETTING}', left(actor, 120), ${literal(ACTOR_RULE)}
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-  END IF;
-  INSERT INTO ${s('audit_transactions')} (txid, actor_ref, correlation_id, request_id, action_id)
+${actorCheckSql('actor', 'actor_json', ACTOR_SETTING)}  INSERT INTO ${s('audit_transactions')} (txid, actor_ref, correlation_id, request_id, action_id)
   VALUES (xid, actor_json,
           nullif(current_setting('${CORRELATION_SETTING}', true), ''),
           nullif(current_setting('${REQUEST_SETTING}', true), ''),
@@ -169,13 +181,97 @@ BEGIN
   RETURN tx_id;
 END
 $threadline$;
+${recordActionFunctionSql(auditSchema)}
+${sealSchemaSql(auditSchema)}
 ${captureFunctionsSql(auditSchema)}
-${options.queryIndexes === false ? '' : auditQueryIndexesSql(auditSchema)}`;
-  const down = `${dropCaptureFunctionsSql(auditSchema)}DROP FUNCTION IF EXISTS ${s(TRANSACTION_FUNCTION)}();
+${options.queryIndexes === false ? '' : auditQueryIndexesSql(auditSchema)}${regenerateOlderCaptureSql(auditSchema)}`;
+  const down = `${dropCaptureFunctionsSql(auditSchema)}${dropSealSchemaSql(auditSchema)}DROP FUNCTION IF EXISTS ${s(RECORD_ACTION_FUNCTION)}(text, jsonb, text, text, text, text, text, text, text, text);
+DROP FUNCTION IF EXISTS ${s(TRANSACTION_FUNCTION)}();
 DROP TABLE IF EXISTS ${s('audit_changes')};
 DROP TABLE IF EXISTS ${s('audit_transactions')};
 DROP TABLE IF EXISTS ${s('audit_actions')};
 DROP DOMAIN IF EXISTS ${s('audit_change_op')};
 `;
   return { up, down };
+}
+
+/**
+ * `threadline_record_action(...)`: inserts an action and links it to this
+ * transaction's audit row (if one exists yet) and to the one a later write
+ * creates. SECURITY DEFINER, so the app's role needs EXECUTE on it rather
+ * than INSERT on audit_actions and UPDATE on audit_transactions; the link
+ * only ever touches the audit row created by the calling transaction.
+ */
+function recordActionFunctionSql(auditSchema: string): string {
+  const s = (name: string) => qualified(auditSchema, name);
+  const fn = s(RECORD_ACTION_FUNCTION);
+  return `CREATE OR REPLACE FUNCTION ${fn}(action_name text, actor text, action_status text, action_verb text,
+  action_category text, action_reason text, action_comment text, action_correlation_id text, action_request_id text,
+  action_job_id text)
+RETURNS TABLE (id uuid, linked int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $threadline$
+DECLARE
+  actor_json jsonb;
+  action uuid;
+  xid bigint;
+  cached text := ${CACHED_TRANSACTION_SQL};
+  n int := 0;
+BEGIN
+  IF actor IS NULL THEN
+    RAISE EXCEPTION 'threadline: an action needs an actor; %', ${literal(ACTOR_RULE)} USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+${actorCheckSql('actor', 'actor_json', 'the actor of an action')}  INSERT INTO ${s('audit_actions')} AS a (name, actor_ref, status, verb, category, reason, comment, correlation_id, request_id, job_id)
+  VALUES (action_name, actor_json, action_status, action_verb, action_category, action_reason, action_comment,
+          action_correlation_id, action_request_id, action_job_id)
+  RETURNING a.id INTO action;
+  xid := txid_current();
+  IF ${transactionCacheMatchesSql('cached', 'xid')} THEN
+    UPDATE ${s('audit_transactions')} AS t SET action_id = action
+    WHERE t.id = ${cachedTransactionIdSql('cached', 'xid')} AND t.txid = xid;
+    GET DIAGNOSTICS n = ROW_COUNT;
+  END IF;
+  PERFORM set_config('${ACTION_SETTING}', action::text, true);
+  RETURN QUERY SELECT action, n;
+END
+$threadline$;
+REVOKE ALL ON FUNCTION ${fn}(text, text, text, text, text, text, text, text, text, text) FROM PUBLIC;
+`;
+}
+
+/**
+ * Upgrading from an earlier schema version regenerates every capture
+ * function an older generator made (their stamps carry the settings), so
+ * each one runs with its owner's rights from the moment the new install
+ * migration commits.
+ */
+function regenerateOlderCaptureSql(auditSchema: string): string {
+  const name = literal(auditSchema);
+  return `DO $threadline$
+DECLARE
+  captured record;
+  stamp jsonb;
+BEGIN
+  FOR captured IN
+    SELECT DISTINCT ON (p.oid) tg.tgrelid::regclass AS target, p.proname::text AS function_name, d.description
+    FROM pg_catalog.pg_proc p
+    JOIN pg_catalog.pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_catalog.pg_proc'::regclass AND d.objsubid = 0
+    JOIN pg_catalog.pg_trigger tg ON tg.tgfoid = p.oid AND tg.tgname = p.proname
+    JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid AND NOT c.relispartition
+    WHERE d.description LIKE 'threadline:{%'
+  LOOP
+    BEGIN
+      stamp := substr(captured.description, length('threadline:') + 1)::jsonb;
+    EXCEPTION WHEN invalid_text_representation THEN
+      CONTINUE; -- edited by hand: coverage reports it
+    END;
+    IF coalesce((stamp->>'version')::int, 1) < 3 AND coalesce(stamp->>'auditSchema', ${name}) = ${name} THEN
+      PERFORM ${qualified(auditSchema, CAPTURE_FUNCTION)}(captured.target, captured.function_name, stamp || '{"keepExistingTriggers": true}');
+    END IF;
+  END LOOP;
+END
+$threadline$;
+`;
 }

@@ -176,7 +176,7 @@ function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
   return `  i := 0;
   WHILE position(tag IN body) > 0 LOOP i := i + 1; tag := '$threadline' || i || '$'; END LOOP;
   stamp := jsonb_build_object(
-    'version', 2,
+    'version', 3,
     'table', rel_schema || '.' || rel_name,
     'auditSchema', '${auditSchema.replace(/'/g, "''")}',
     'exclude', coalesce(settings->'exclude', '[]'),
@@ -227,8 +227,13 @@ CREATE TRIGGER %4$I AFTER DELETE ON %1$s REFERENCING OLD TABLE AS threadline_old
       part, function_name, function_name || '_update', function_name || '_delete');
   END LOOP;
 
-  RETURN format(E'CREATE OR REPLACE FUNCTION %s() RETURNS trigger\\nLANGUAGE plpgsql\\nSET jit = off\\nSET enable_nestloop = off\\nSET enable_mergejoin = off\\nAS %s%s%s;\\nCOMMENT ON FUNCTION %s() IS %L;%s\\n',
-    fn, tag, body, tag, fn, 'threadline:' || stamp::text, triggers);
+  -- SECURITY DEFINER: capture writes the audit tables with the rights of the
+  -- function's owner (the role that ran the migration), so the roles that
+  -- write audited tables need no right on the audit tables. The search_path
+  -- is pinned (every name the body uses is qualified or in pg_catalog), and
+  -- no one but the owner may attach the function to a table of their own.
+  RETURN format(E'CREATE OR REPLACE FUNCTION %s() RETURNS trigger\\nLANGUAGE plpgsql\\nSECURITY DEFINER\\nSET search_path = pg_catalog, pg_temp\\nSET jit = off\\nSET enable_nestloop = off\\nSET enable_mergejoin = off\\nAS %s%s%s;\\nCOMMENT ON FUNCTION %s() IS %L;\\nREVOKE ALL ON FUNCTION %s() FROM PUBLIC;%s\\n',
+    fn, tag, body, tag, fn, 'threadline:' || stamp::text, fn, triggers);
 END
 $generator$;
 `;

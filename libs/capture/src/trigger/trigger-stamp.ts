@@ -8,7 +8,8 @@
  * and PostgreSQL can regenerate the function when the table changes.
  */
 export interface TriggerStamp {
-  version: 1 | 2;
+  /** 3: the function runs with its owner's rights (SECURITY DEFINER); 2: it follows schema changes. */
+  version: 1 | 2 | 3;
   table: string;
   auditSchema?: string;
   /** Configured names, as deployed. */
@@ -42,7 +43,7 @@ export function parseStamp(comment: string | null): TriggerStamp | undefined {
   if (!comment?.startsWith(STAMP_PREFIX)) return undefined;
   try {
     const stamp = JSON.parse(comment.slice(STAMP_PREFIX.length)) as TriggerStamp;
-    return (stamp.version === 1 || stamp.version === 2) && typeof stamp.bodySha256 === 'string' ? stamp : undefined;
+    return [1, 2, 3].includes(stamp.version) && typeof stamp.bodySha256 === 'string' ? stamp : undefined;
   } catch {
     return undefined;
   }
