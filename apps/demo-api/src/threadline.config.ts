@@ -18,7 +18,12 @@ export const threadlineOptions: ThreadlineModuleOptions = {
   },
   actor: { resolveActor: demoActorOf },
   operator: { authorize: demoIsAuditor },
-  // TypeORM's own bookkeeping table stays unaudited by design
-  health: { expectedTables: ['users', 'posts', 'post_tags'], expectedUncoveredTables: ['migrations'] },
+  // TypeORM's own bookkeeping table stays unaudited by design; the audit log is sealed every
+  // 30 s and /health verifies its hash chain at most every 5 minutes
+  health: {
+    expectedTables: ['users', 'posts', 'post_tags'],
+    expectedUncoveredTables: ['migrations'],
+    integrity: { sealEverySeconds: 30 },
+  },
   retention: { keepDays: 90, enabled: true, schedule: '0 3 * * *' },
 };

@@ -127,6 +127,13 @@ describe('least privilege: the app role writes audited tables, never the audit t
     expect(rows).toEqual([{ reason: 'asked by support' }]);
   });
 
+  it("seals the audit log with the owner's rights, while the seals stay out of its reach", async () => {
+    const { rows } = await asApp.query(`SELECT sealed, pending FROM threadline_seal()`);
+    expect(rows[0].sealed).toBeGreaterThan(0);
+    await expect(asApp.query(`UPDATE audit_seals SET chain_sha256 = sha256('x')`)).rejects.toThrow(/permission denied/);
+    await expect(asApp.query(`DELETE FROM audit_seal_checkpoints`)).rejects.toThrow(/permission denied/);
+  });
+
   it('refuses an action whose actor is not an actor, naming what is allowed', async () => {
     await expect(
       asApp.query(

@@ -12,6 +12,10 @@ import { HealthOptions, resolveCoveragePolicy } from './health.options';
 import { PolicyCommand, PolicyShowCommand } from './policy.commands';
 import { RedactionPolicyService } from './redaction-policy.service';
 import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
+import { IntegrityService } from './integrity.service';
+import { CompletenessService } from './completeness.service';
+import { IntegritySealer } from './integrity.sealer';
+import { VerifyIntegrityCommand } from './integrity.command';
 
 /** Trigger coverage, the coverage policy, redaction drift, a Terminus indicator and their commands. */
 @Module({
@@ -29,6 +33,10 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
     BaselineCommand,
     RedactionPolicyService,
     ThreadlineCoverageIndicator,
+    IntegrityService,
+    CompletenessService,
+    IntegritySealer,
+    VerifyIntegrityCommand,
     VerifyCoverageCommand,
     HealthCommand,
     HealthCoverageCommand,
@@ -42,6 +50,8 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
     BaselineService,
     RedactionPolicyService,
     ThreadlineCoverageIndicator,
+    IntegrityService,
+    CompletenessService,
   ],
 })
 export class ThreadlineHealthModule extends HealthConfigurableModule {}

@@ -11,6 +11,19 @@ export interface HealthOptions {
   expectedUncoveredTables?: string[];
   /** Also fail on uncovered tables that are in neither list ("unclassified"). @default false */
   strict?: boolean;
+  /**
+   * Tamper evidence (README "Trust"): seal committed audit transactions every
+   * `sealEverySeconds` (default 60; 0: only when a check runs), and make the
+   * Terminus indicator verify the hash chain too, at most every
+   * `checkEverySeconds` (default 300; the last result is reused in between).
+   * @example { integrity: { sealEverySeconds: 30 } }
+   */
+  integrity?: { sealEverySeconds?: number; checkEverySeconds?: number };
+}
+
+export interface IntegrityPolicy {
+  sealEverySeconds: number;
+  checkEverySeconds: number;
 }
 
 export interface TableName {
@@ -23,9 +36,12 @@ export interface CoveragePolicy {
   expectedTables: TableName[];
   expectedUncoveredTables: TableName[];
   strict: boolean;
+  /** Null when `health.integrity` is not set. */
+  integrity: IntegrityPolicy | null;
 }
 
-const KEYS = ['schemas', 'expectedTables', 'expectedUncoveredTables', 'strict'];
+const KEYS = ['schemas', 'expectedTables', 'expectedUncoveredTables', 'strict', 'integrity'];
+const INTEGRITY_KEYS = ['sealEverySeconds', 'checkEverySeconds'];
 const isNameList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.trim() !== '');
 
 export const tableKey = (t: TableName) => `${t.schema}.${t.table}`;
@@ -40,6 +56,18 @@ export function healthOptionsProblems(options: HealthOptions | undefined): strin
       problems.push(`health.${key} must be an array of table names (got ${JSON.stringify(o[key])})`);
   }
   if (o.strict !== undefined && typeof o.strict !== 'boolean') problems.push('health.strict must be true or false');
+  if (o.integrity !== undefined) {
+    const integrity = optionProblems('health.integrity', o.integrity, INTEGRITY_KEYS);
+    problems.push(...integrity);
+    if (!integrity.length)
+      for (const key of INTEGRITY_KEYS as (keyof NonNullable<HealthOptions['integrity']>)[]) {
+        const value = o.integrity[key];
+        if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 86_400))
+          problems.push(
+            `health.integrity.${key} must be a whole number of seconds from 0 to 86400 (got ${JSON.stringify(value)})`,
+          );
+      }
+  }
   const { expected, uncovered } = tableLists(o);
   const both = expected.filter((e) => uncovered.some((u) => tableKey(u) === tableKey(e))).map(tableKey);
   if (both.length)
@@ -65,5 +93,11 @@ export function resolveCoveragePolicy(options: HealthOptions | undefined): Cover
     expectedTables: expected,
     expectedUncoveredTables: uncovered,
     strict: o.strict ?? false,
+    integrity: o.integrity
+      ? {
+          sealEverySeconds: o.integrity.sealEverySeconds ?? 60,
+          checkEverySeconds: o.integrity.checkEverySeconds ?? 300,
+        }
+      : null,
   };
 }

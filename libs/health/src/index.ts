@@ -11,3 +11,6 @@ export * from './baseline.service';
 export * from './baseline.types';
 export { ContinuityCommand } from './continuity.command';
 export { BaselineCommand } from './baseline.command';
+export * from './integrity.service';
+export { VerifyIntegrityCommand } from './integrity.command';
+export * from './completeness.service';

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { CHECKPOINTS_TABLE, SEAL_FUNCTION, SEALS_TABLE } from '@threadline/capture';
 import { AuditTables, InvalidOptionsError, SqlParams } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
@@ -20,6 +21,7 @@ export class RetentionService implements OnApplicationBootstrap {
   private readonly logger = new Logger('ThreadlineRetention');
   private readonly changes: string;
   private readonly transactions: string;
+  private readonly tables: AuditTables;
   private stopping = false;
 
   constructor(
@@ -29,6 +31,7 @@ export class RetentionService implements OnApplicationBootstrap {
   ) {
     this.changes = tables.changes;
     this.transactions = tables.transactions;
+    this.tables = tables;
   }
 
   /** Per-table windows must name real tables; checked once the audit schema exists. */
@@ -101,6 +104,11 @@ export class RetentionService implements OnApplicationBootstrap {
   ): Promise<PurgeSummary> {
     const progress: PurgeProgress = { batch: 0, deletedChanges: 0, deletedTransactions: 0 };
     let reachedMax = false;
+    // Seal what has committed first, so each batch can record where the chain stays verifiable.
+    for (;;) {
+      const [sealed] = await runner.query(`SELECT pending FROM ${this.tables.named(SEAL_FUNCTION)}()`);
+      if (!sealed.pending) break;
+    }
     for (const group of groups) {
       while (!this.stopping) {
         if (progress.batch >= maxBatches) {
@@ -173,6 +181,18 @@ export class RetentionService implements OnApplicationBootstrap {
           true,
         );
         transactions = emptied.affected ?? 0;
+      }
+      if (deleted.length > 0) {
+        // The chain stays verifiable after the last sealed transaction this batch touched:
+        // record a checkpoint there (verify-integrity starts after the latest one).
+        await runner.query(
+          `INSERT INTO ${this.tables.named(CHECKPOINTS_TABLE)} (seq, chain_sha256, reason)
+           SELECT s.seq, s.chain_sha256, 'retention purge' FROM ${this.tables.named(SEALS_TABLE)} AS s
+           WHERE s.seq = (SELECT max(x.seq) FROM ${this.tables.named(SEALS_TABLE)} AS x WHERE x.transaction_id = ANY ($1::uuid[]))
+             AND s.seq > coalesce((SELECT max(k.seq) FROM ${this.tables.named(CHECKPOINTS_TABLE)} AS k), 0)
+           ON CONFLICT (seq) DO NOTHING`,
+          [[...new Set(deleted.map((d) => d.transaction_id))]],
+        );
       }
       await runner.commitTransaction();
       return { changes: deleted.length, transactions };

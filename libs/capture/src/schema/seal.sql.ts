@@ -65,7 +65,7 @@ export function sealSchemaSql(auditSchema: string): string {
   content_sha256 bytea NOT NULL,
   chain_sha256 bytea NOT NULL,
   horizon bigint NOT NULL,
-  sealed_at timestamptz NOT NULL DEFAULT now()
+  sealed_at timestamptz NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ${s(CHECKPOINTS_TABLE)} (
   seq bigint PRIMARY KEY,
@@ -114,8 +114,8 @@ BEGIN
     n := n + 1;
     done := done + 1;
     chain := ${chainStepSql('chain', 'n', 'candidate.id', 'candidate.content')};
-    INSERT INTO ${s(SEALS_TABLE)} (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon)
-    VALUES (n, candidate.id, candidate.changes, candidate.content, chain, from_txid);
+    INSERT INTO ${s(SEALS_TABLE)} (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at)
+    VALUES (n, candidate.id, candidate.changes, candidate.content, chain, from_txid, clock_timestamp());
   END LOOP;
   IF done > 0 THEN
     UPDATE ${s(SEALS_TABLE)} AS s SET horizon = horizon_now WHERE s.seq = n;

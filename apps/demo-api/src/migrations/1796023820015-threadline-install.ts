@@ -2,8 +2,8 @@
 // threadline:install v3 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796023415137 implements MigrationInterface {
-  name = 'ThreadlineInstall1796023415137';
+export class ThreadlineInstall1796023820015 implements MigrationInterface {
+  name = 'ThreadlineInstall1796023820015';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -155,7 +155,7 @@ CREATE TABLE IF NOT EXISTS "public"."audit_seals" (
   content_sha256 bytea NOT NULL,
   chain_sha256 bytea NOT NULL,
   horizon bigint NOT NULL,
-  sealed_at timestamptz NOT NULL DEFAULT now()
+  sealed_at timestamptz NOT NULL
 );
 CREATE TABLE IF NOT EXISTS "public"."audit_seal_checkpoints" (
   seq bigint PRIMARY KEY,
@@ -210,8 +210,8 @@ BEGIN
     n := n + 1;
     done := done + 1;
     chain := sha256(chain || convert_to(n::text || ':' || candidate.id::text, 'UTF8') || candidate.content);
-    INSERT INTO "public"."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon)
-    VALUES (n, candidate.id, candidate.changes, candidate.content, chain, from_txid);
+    INSERT INTO "public"."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at)
+    VALUES (n, candidate.id, candidate.changes, candidate.content, chain, from_txid, clock_timestamp());
   END LOOP;
   IF done > 0 THEN
     UPDATE "public"."audit_seals" AS s SET horizon = horizon_now WHERE s.seq = n;

@@ -1,0 +1,116 @@
+import {
+  addFlag,
+  commandOutput,
+  JsonFlag,
+  ProgressLine,
+  RepeatableFlag,
+  ThreadlineCommand,
+  ThreadlineError,
+} from '@threadline/core';
+import { Command } from 'nest-commander';
+import { CompletenessReport, CompletenessService } from './completeness.service';
+import { IntegrityReport, IntegrityService } from './integrity.service';
+
+interface IntegrityFlags {
+  from?: string;
+  to?: string;
+  json?: boolean;
+  completeness?: boolean;
+  table?: string[];
+}
+
+/**
+ * `verify-integrity [--from T] [--to T] [--completeness [--table NAME]] [--json]`:
+ * seals what has committed, recomputes the hash chain, exits 1 naming the
+ * first sealed transaction or change that was altered, inserted or deleted;
+ * with --completeness also when a current row's latest captured image is
+ * missing or differs from the row.
+ */
+@RepeatableFlag('--table <name>', 'With --completeness: a table to check (repeatable; default: capture.tables)')
+@JsonFlag()
+@Command({
+  name: 'verify-integrity',
+  description:
+    'Seal committed audit transactions, recompute the hash chain, and fail (exit 1) naming the first record altered, inserted or deleted after sealing',
+})
+export class VerifyIntegrityCommand extends ThreadlineCommand<IntegrityFlags> {
+  constructor(
+    private readonly integrity: IntegrityService,
+    private readonly completeness: CompletenessService,
+  ) {
+    super();
+  }
+
+  protected async execute(_args: string[], flags: IntegrityFlags): Promise<void> {
+    const progress = ProgressLine.start({ json: flags.json });
+    const report = await this.integrity.verify({
+      from: flags.from,
+      to: flags.to,
+      onProgress: (checked) => progress.update(`verify-integrity: ${checked} seals checked`),
+    });
+    progress.done();
+    const completeness = flags.completeness
+      ? await this.completeness.check({
+          tables: flags.table,
+          onProgress: (table, rows) => progress.update(`verify-integrity --completeness: ${table} ${rows} rows`),
+        })
+      : undefined;
+    progress.done();
+    if (flags.json) commandOutput.json(completeness ? { ...report, completeness } : report);
+    else
+      commandOutput.text([describe(report), ...(completeness ? [describeCompleteness(completeness)] : [])].join('\n'));
+    const failures = [
+      ...(report.ok
+        ? []
+        : [`${report.problemCount} sealed record problem(s); first: ${report.problems[0]?.message ?? 'see --json'}`]),
+      ...(completeness?.ok === false
+        ? completeness.tables
+            .filter((t) => t.problem || t.withoutHistory || t.divergent)
+            .map(
+              (t) =>
+                t.problem ??
+                `${t.table}: ${t.withoutHistory} row(s) without history, ${t.divergent} whose latest captured image differs (first: ${JSON.stringify(t.gaps[0]?.key)})`,
+            )
+        : []),
+    ];
+    if (failures.length)
+      commandOutput.fail(new ThreadlineError(`verify-integrity failed:\n  - ${failures.join('\n  - ')}`));
+  }
+}
+addFlag(VerifyIntegrityCommand, '--from <timestamp>', 'Only seals made at or after this ISO 8601 instant', (v) => v);
+addFlag(VerifyIntegrityCommand, '--to <timestamp>', 'Only seals made before this ISO 8601 instant', (v) => v);
+addFlag(
+  VerifyIntegrityCommand,
+  '--completeness',
+  "Also check that every current row's latest captured image equals the row (exit 1 on a row without history or a divergent image)",
+);
+
+function describeCompleteness(r: CompletenessReport): string {
+  return [
+    'completeness:',
+    ...r.tables.map((t) =>
+      t.problem
+        ? `  ${t.table}: NOT CHECKED: ${t.problem}`
+        : `  ${t.table}: ${t.rows} rows, ${t.withoutHistory} without history, ${t.divergent} divergent${t.gaps
+            .slice(0, 10)
+            .map((g) => `\n    ${JSON.stringify(g.key)} ${g.problem}${g.columns ? ` (${g.columns.join(', ')})` : ''}`)
+            .join('')}`,
+    ),
+    r.ok ? 'OK: every current row is where its history ends' : 'FAILED: rows changed without a captured change',
+  ].join('\n');
+}
+
+function describe(r: IntegrityReport): string {
+  return [
+    `sealed now: ${r.sealedNow}`,
+    `checked: ${r.checked} seal(s)${r.from || r.to ? ` made in [${r.from ?? 'start'}, ${r.to ?? 'now'})` : ''}`,
+    r.checkpoint
+      ? `starting after checkpoint #${r.checkpoint.seq} (${r.checkpoint.reason}, ${r.checkpoint.createdAt}); earlier seals are not checked`
+      : 'starting at the first seal',
+    r.head
+      ? `head: seal #${r.head.seq} ${r.head.chainSha256} (keep it outside the database: a later check against it detects a rewrite)`
+      : 'head: nothing sealed yet',
+    ...r.problems.map((p) => `  - ${p.message}`),
+    r.ok ? 'OK: every sealed record is as it was sealed' : `FAILED: ${r.problemCount} problem(s)`,
+  ].join('\n');
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { THREADLINE_COVERAGE_POLICY } from './health.constants';
+import { CoveragePolicy } from './health.options';
+import { IntegrityService } from './integrity.service';
+
+export const SEAL_JOB_NAME = 'threadline.integrity.seal';
+
+/**
+ * Seals committed audit transactions every `health.integrity.sealEverySeconds`
+ * (an interval in @nestjs/schedule's registry when ScheduleModule is
+ * imported, a plain timer otherwise). Runs never overlap; instances do not
+ * interleave (the sealer's advisory lock); errors are logged, never thrown.
+ */
+@Injectable()
+export class IntegritySealer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ThreadlineIntegrity');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly integrity: IntegrityService,
+    private readonly moduleRef: ModuleRef,
+    @Inject(THREADLINE_COVERAGE_POLICY) private readonly policy: CoveragePolicy,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const every = this.policy.integrity?.sealEverySeconds ?? 0;
+    if (every === 0) return;
+    this.timer = setInterval(() => void this.tick(), every * 1000);
+    this.timer.unref();
+    try {
+      this.moduleRef.get(SchedulerRegistry, { strict: false }).addInterval(SEAL_JOB_NAME, this.timer);
+    } catch {
+      // ScheduleModule not imported: the timer runs on its own.
+    }
+  }
+
+  /** One sealing run; skipped while the previous one still runs. */
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = this.integrity
+      .seal()
+      .then(() => undefined)
+      .catch((error: unknown) =>
+        this.logger.error(`threadline sealing failed: ${error instanceof Error ? error.message : String(error)}`),
+      )
+      .finally(() => (this.running = undefined));
+    await this.running;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,264 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { CHECKPOINTS_TABLE, SEAL_FUNCTION, sealContentSql, SEALS_TABLE } from '@threadline/capture';
+import { AuditTables, isIsoTimestamp, ThreadlineError } from '@threadline/core';
+import { createHash } from 'crypto';
+import { DataSource } from 'typeorm';
+
+/** What is wrong with the sealed log, found by recomputing it. */
+export interface IntegrityProblem {
+  kind: 'altered' | 'deleted' | 'inserted';
+  /** The seal's position in the chain, when the problem is at a seal. */
+  seq?: number;
+  transactionId?: string;
+  changeId?: string;
+  message: string;
+}
+
+export interface IntegrityReport {
+  ok: boolean;
+  /** Audit transactions sealed by this check before it verified (everything committed before it started). */
+  sealedNow: number;
+  /** Seals whose transaction and chain link were recomputed. */
+  checked: number;
+  /** Where verification started: the latest retention checkpoint (seals at or before it are not checked), or null. */
+  checkpoint: { seq: number; chainSha256: string; reason: string; createdAt: string } | null;
+  /** The chain's last seal: keep `chainSha256` outside the database to detect a rewrite of everything before it. */
+  head: { seq: number; chainSha256: string; sealedAt: string } | null;
+  from: string | null;
+  to: string | null;
+  /** The first problems found (at most 100), in chain order; `problemCount` counts all. */
+  problems: IntegrityProblem[];
+  problemCount: number;
+  durationMs: number;
+}
+
+export interface VerifyIntegrityOptions {
+  /** Only seals made at or after this instant (ISO 8601). */
+  from?: string;
+  /** Only seals made before this instant (ISO 8601). */
+  to?: string;
+  /** Called after each batch of seals. */
+  onProgress?: (checked: number) => void;
+}
+
+export class IntegrityError extends ThreadlineError {}
+
+const BATCH = 1000;
+const MAX_LISTED = 100;
+const ZERO = Buffer.alloc(32);
+
+interface SealRow {
+  seq: string;
+  transaction_id: string;
+  change_count: number;
+  content_sha256: Buffer;
+  chain_sha256: Buffer;
+  sealed_at: string;
+  present: boolean;
+  recomputed: Buffer | null;
+  changes_now: number;
+}
+
+/**
+ * Tamper evidence (README "Trust"): seals committed audit transactions into
+ * the hash chain (`threadline_seal()`, in the database) and verifies it by
+ * recomputing every sealed transaction's content hash and every chain link.
+ * It names the first transaction or change that was altered, inserted or
+ * deleted after it was sealed.
+ */
+@Injectable()
+export class IntegrityService {
+  private readonly seals: string;
+  private readonly checkpoints: string;
+  private readonly sealFunction: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() private readonly tables: AuditTables = AuditTables.DEFAULT,
+  ) {
+    this.seals = tables.named(SEALS_TABLE);
+    this.checkpoints = tables.named(CHECKPOINTS_TABLE);
+    this.sealFunction = tables.named(SEAL_FUNCTION);
+  }
+
+  /** Seals every audit transaction committed so far; returns how many it sealed. */
+  async seal(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [row]: { sealed: number; pending: boolean }[] = await this.dataSource.query(
+        `SELECT sealed, pending FROM ${this.sealFunction}()`,
+      );
+      total += row.sealed;
+      if (!row.pending) return total;
+    }
+  }
+
+  /** Seals what committed before the call, then recomputes the chain (see IntegrityReport). */
+  async verify(options: VerifyIntegrityOptions = {}): Promise<IntegrityReport> {
+    const started = Date.now();
+    for (const key of ['from', 'to'] as const) {
+      const value = options[key];
+      if (value !== undefined && (typeof value !== 'string' || !isIsoTimestamp(value)))
+        throw new IntegrityError(
+          `${key} must be an ISO 8601 date or timestamp such as 2026-01-31T00:00:00Z (got ${JSON.stringify(value)})`,
+        );
+    }
+    const sealedNow = await this.seal();
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const [checkpointRow] = await runner.query(
+        `SELECT seq::text, encode(chain_sha256, 'hex') AS chain, reason, created_at::text FROM ${this.checkpoints} ORDER BY seq DESC LIMIT 1`,
+      );
+      const checkpoint = checkpointRow
+        ? {
+            seq: Number(checkpointRow.seq),
+            chainSha256: checkpointRow.chain as string,
+            reason: checkpointRow.reason as string,
+            createdAt: checkpointRow.created_at as string,
+          }
+        : null;
+      const problems: IntegrityProblem[] = [];
+      let problemCount = 0;
+      const report = (problem: IntegrityProblem) => {
+        problemCount++;
+        if (problems.length < MAX_LISTED) problems.push(problem);
+      };
+
+      // Where to start: after the checkpoint, or at the first seal made at or after `from`.
+      let after = checkpoint?.seq ?? 0;
+      let previous: Buffer = checkpoint ? Buffer.from(checkpoint.chainSha256, 'hex') : ZERO;
+      if (options.from) {
+        const [first] = await runner.query(
+          `SELECT min(seq)::text AS seq FROM ${this.seals} WHERE sealed_at >= $1::timestamptz AND seq > $2`,
+          [options.from, after],
+        );
+        if (first?.seq && Number(first.seq) - 1 > after) {
+          after = Number(first.seq) - 1;
+          const [link] = await runner.query(`SELECT chain_sha256 FROM ${this.seals} WHERE seq = $1`, [after]);
+          if (link) previous = link.chain_sha256;
+          else
+            report({
+              kind: 'deleted',
+              seq: after,
+              message: `seal #${after} (the link before --from) was deleted`,
+            });
+        }
+      }
+
+      let checked = 0;
+      let expected = after + 1;
+      for (;;) {
+        const rows: SealRow[] = await runner.query(
+          `SELECT s.seq::text, s.transaction_id, s.change_count, s.content_sha256, s.chain_sha256, s.sealed_at::text,
+                  t.id IS NOT NULL AS present,
+                  CASE WHEN t.id IS NOT NULL THEN ${sealContentSql(this.tables.schema)} END AS recomputed,
+                  (SELECT count(*) FROM ${this.tables.changes} AS c WHERE c.transaction_id = s.transaction_id)::int AS changes_now
+           FROM ${this.seals} AS s LEFT JOIN ${this.tables.transactions} AS t ON t.id = s.transaction_id
+           WHERE s.seq > $1 AND ($2::timestamptz IS NULL OR s.sealed_at < $2::timestamptz)
+           ORDER BY s.seq LIMIT ${BATCH}`,
+          [after, options.to ?? null],
+        );
+        for (const row of rows) {
+          const seq = Number(row.seq);
+          if (seq !== expected) {
+            report({
+              kind: 'deleted',
+              seq: expected,
+              message: `seal${seq - expected > 1 ? `s #${expected} to #${seq - 1} were` : ` #${expected} was`} deleted from the chain`,
+            });
+          } else {
+            const link = createHash('sha256')
+              .update(previous)
+              .update(`${seq}:${row.transaction_id}`)
+              .update(row.content_sha256)
+              .digest();
+            if (!link.equals(row.chain_sha256))
+              report({
+                kind: 'altered',
+                seq,
+                transactionId: row.transaction_id,
+                message: `seal #${seq} (transaction ${row.transaction_id}) was altered: its chain link does not match`,
+              });
+          }
+          if (!row.present) {
+            report({
+              kind: 'deleted',
+              seq,
+              transactionId: row.transaction_id,
+              message: `transaction ${row.transaction_id} (seal #${seq}) was deleted after sealing`,
+            });
+          } else if (!row.recomputed?.equals(row.content_sha256)) {
+            const delta = row.changes_now - row.change_count;
+            report({
+              kind: delta > 0 ? 'inserted' : delta < 0 ? 'deleted' : 'altered',
+              seq,
+              transactionId: row.transaction_id,
+              message:
+                delta > 0
+                  ? `transaction ${row.transaction_id} (seal #${seq}): ${delta} change(s) inserted after sealing (${row.change_count} sealed, ${row.changes_now} now)`
+                  : delta < 0
+                    ? `transaction ${row.transaction_id} (seal #${seq}): ${-delta} change(s) deleted after sealing (${row.change_count} sealed, ${row.changes_now} now)`
+                    : `transaction ${row.transaction_id} (seal #${seq}) was altered after sealing: a change, the transaction row or its action differs from what was sealed`,
+            });
+          }
+          previous = row.chain_sha256;
+          expected = seq + 1;
+          after = seq;
+          checked++;
+        }
+        options.onProgress?.(checked);
+        if (rows.length < BATCH) break;
+      }
+
+      // Rows no seal covers though the sealer has passed them: inserted after sealing.
+      const unsealed: { id: string }[] = await runner.query(
+        `SELECT t.id FROM ${this.tables.transactions} AS t
+         WHERE t.txid < coalesce((SELECT horizon FROM ${this.seals} ORDER BY seq DESC LIMIT 1), 0)
+           AND NOT EXISTS (SELECT 1 FROM ${this.seals} AS s WHERE s.transaction_id = t.id)
+         ORDER BY t.occurred_at, t.id LIMIT ${MAX_LISTED}`,
+      );
+      for (const t of unsealed)
+        report({
+          kind: 'inserted',
+          transactionId: t.id,
+          message: `transaction ${t.id} has no seal though the sealer has passed it: inserted after sealing, or its seal deleted`,
+        });
+      const orphans: { id: string; transaction_id: string }[] = await runner.query(
+        `SELECT c.id::text, c.transaction_id FROM ${this.tables.changes} AS c
+         WHERE NOT EXISTS (SELECT 1 FROM ${this.tables.transactions} AS t WHERE t.id = c.transaction_id)
+         ORDER BY c.id LIMIT ${MAX_LISTED}`,
+      );
+      for (const c of orphans)
+        report({
+          kind: 'inserted',
+          changeId: c.id,
+          transactionId: c.transaction_id,
+          message: `change ${c.id} belongs to no audit transaction (${c.transaction_id}): inserted, or its transaction deleted`,
+        });
+
+      const [headRow] = await runner.query(
+        `SELECT seq::text, encode(chain_sha256, 'hex') AS chain, sealed_at::text FROM ${this.seals} ORDER BY seq DESC LIMIT 1`,
+      );
+      await runner.query('COMMIT');
+      return {
+        ok: problemCount === 0,
+        sealedNow,
+        checked,
+        checkpoint,
+        head: headRow ? { seq: Number(headRow.seq), chainSha256: headRow.chain, sealedAt: headRow.sealed_at } : null,
+        from: options.from ?? null,
+        to: options.to ?? null,
+        problems,
+        problemCount,
+        durationMs: Date.now() - started,
+      };
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { auditSchemaSql, CaptureOptions, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { Client } from 'pg';
+import { CompletenessError, CompletenessService, ThreadlineHealthModule } from '../src';
+
+const CAPTURE: CaptureOptions = {
+  tables: { people: { mask: ['email'], exclude: ['secret'], exceptColumns: ['seen_at'] }, tags: {} },
+};
+
+/** Runs `sql` as an app would: in a transaction with an actor, under the given session TimeZone. */
+async function audited(url: string, sql: string, timeZone = 'UTC'): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`SET TimeZone = '${timeZone}'`);
+    await client.query('BEGIN');
+    await client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"1"}', true)`);
+    await client.query(sql);
+    await client.query('COMMIT');
+  } finally {
+    await client.end();
+  }
+}
+
+describe('completeness: every current row is where its history ends (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let completeness: CompletenessService;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    await db.query(auditSchemaSql('public').up);
+    await db.query(`CREATE TABLE people (id int PRIMARY KEY, name text, email text, secret text, score numeric,
+                      born timestamptz, seen_at timestamptz);
+                    CREATE TABLE tags (post_id int, tag text, note text, PRIMARY KEY (post_id, tag))`);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
+        ThreadlineCaptureModule.forRoot(CAPTURE),
+        ThreadlineHealthModule.forRoot({}),
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    await db.query((await app.get(CaptureService).triggerSql()).up);
+    completeness = app.get(CompletenessService);
+    // Written under Tokyo time: the check (UTC) must still see the same instants.
+    await audited(
+      db.url,
+      `INSERT INTO people SELECT g, 'name ' || g, 'p' || g || '@x', 's', 1.50, '2026-01-02 03:04:05.123456+09', now()
+       FROM generate_series(1, 7) g;
+       INSERT INTO tags VALUES (1, 'a', 'x'), (1, 'b', 'y'), (2, 'a', 'z')`,
+      'Asia/Tokyo',
+    );
+  });
+  afterEach(async () => {
+    await app.close();
+    await db.drop();
+  });
+
+  it('finds nothing missing when every write was captured, across batches and session time zones', async () => {
+    await audited(
+      db.url,
+      `UPDATE people SET name = 'renamed', score = 2 WHERE id = 2; DELETE FROM people WHERE id = 7`,
+    );
+    const report = await completeness.check({ batchSize: 2 });
+    expect(report.ok).toBe(true);
+    expect(report.tables).toEqual([
+      { table: 'public.people', rows: 6, withoutHistory: 0, divergent: 0, gaps: [] },
+      { table: 'public.tags', rows: 3, withoutHistory: 0, divergent: 0, gaps: [] },
+    ]);
+  });
+
+  it('finds the gap a disabled trigger leaves: changed values, rows without history, a key moved', async () => {
+    await db.query(`ALTER TABLE people DISABLE TRIGGER USER; ALTER TABLE tags DISABLE TRIGGER USER`);
+    await db.query(`UPDATE people SET name = 'quiet', score = 1.500 WHERE id = 3;
+                    UPDATE people SET email = 'changed@x', secret = 'changed', seen_at = now() WHERE id = 4;
+                    UPDATE people SET born = born + interval '1 microsecond' WHERE id = 5;
+                    INSERT INTO people (id, name) VALUES (8, 'unseen');
+                    UPDATE people SET id = 9 WHERE id = 6;
+                    UPDATE tags SET note = 'quiet' WHERE post_id = 1 AND tag = 'b'`);
+    await db.query(`ALTER TABLE people ENABLE TRIGGER USER; ALTER TABLE tags ENABLE TRIGGER USER`);
+    const report = await completeness.check({ batchSize: 2 });
+    expect(report.ok).toBe(false);
+    const [people, tags] = report.tables;
+    expect(people).toMatchObject({ rows: 8, withoutHistory: 2, divergent: 2 });
+    expect(people.gaps).toEqual([
+      { key: { id: 3 }, problem: 'divergent', columns: ['name', 'score'] },
+      { key: { id: 5 }, problem: 'divergent', columns: ['born'] },
+      { key: { id: 8 }, problem: 'no_history' },
+      { key: { id: 9 }, problem: 'no_history' },
+    ]);
+    expect(tags).toMatchObject({
+      rows: 3,
+      divergent: 1,
+      gaps: [{ key: { post_id: 1, tag: 'b' }, problem: 'divergent', columns: ['note'] }],
+    });
+  });
+
+  it('reports a row whose latest captured change is a delete, and checks one table on request', async () => {
+    await audited(db.url, `DELETE FROM people WHERE id = 1`);
+    await db.query(
+      `ALTER TABLE people DISABLE TRIGGER USER; INSERT INTO people (id, name) VALUES (1, 'back'); ALTER TABLE people ENABLE TRIGGER USER`,
+    );
+    const report = await completeness.check({ tables: ['people'] });
+    expect(report.tables).toHaveLength(1);
+    expect(report.tables[0].gaps).toEqual([{ key: { id: 1 }, problem: 'latest_is_delete' }]);
+  });
+
+  it('says why a table cannot be checked, and refuses a bad batch size', async () => {
+    await db.query(`CREATE TABLE plain (id int PRIMARY KEY)`);
+    const report = await completeness.check({ tables: ['plain', 'nope'] });
+    expect(report.ok).toBe(false);
+    expect(report.tables.map((t) => t.problem)).toEqual([
+      'public.plain has no Threadline capture deployed (run gen-triggers and migrate)',
+      'public.nope is not a table with a primary key',
+    ]);
+    await expect(completeness.check({ batchSize: 0 })).rejects.toThrow(CompletenessError);
+  });
+});

@@ -1,0 +1,243 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { auditSchemaSql, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { Client } from 'pg';
+import {
+  HealthOptions,
+  healthOptionsProblems,
+  IntegrityError,
+  IntegrityReport,
+  IntegrityService,
+  ThreadlineCoverageIndicator,
+  ThreadlineHealthModule,
+} from '../src';
+
+/** Writes `n` audited transactions, one with a linked action, as an app would (actor set per transaction). */
+async function write(url: string, n: number, prefix = 'p'): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (let i = 0; i < n; i++) {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"u${i % 3}"}', true)`);
+      await client.query(`INSERT INTO posts (title) VALUES ($1)`, [`${prefix}${i}`]);
+      await client.query(`UPDATE posts SET title = title || '!' WHERE title = $1`, [`${prefix}${i}`]);
+      if (i === 0)
+        await client.query(
+          `SELECT * FROM threadline_record_action('post.created', '{"type":"user","id":"u0"}', 'ok', NULL, NULL, 'because', NULL, NULL, NULL, NULL)`,
+        );
+      await client.query('COMMIT');
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: INestApplication | undefined;
+  let integrity: IntegrityService;
+
+  async function boot(extra?: Record<string, unknown>, health: HealthOptions = {}): Promise<INestApplication> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0, extra }),
+        ThreadlineCaptureModule.forRoot({}),
+        ThreadlineHealthModule.forRoot(health),
+      ],
+    }).compile();
+    const created = moduleRef.createNestApplication({ logger: false });
+    await created.init();
+    return created;
+  }
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    await db.query(auditSchemaSql('public').up);
+    await db.query(`CREATE TABLE posts (id serial PRIMARY KEY, title text)`);
+    app = await boot();
+    await db.query((await app.get(CaptureService).triggerSql({ tables: ['posts'] })).up);
+    integrity = app.get(IntegrityService);
+    await write(db.url, 5);
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await db.drop();
+  });
+
+  const firstProblem = (r: IntegrityReport) => r.problems[0];
+  const sealedTransaction = async (seq: number) =>
+    (await db.query<{ id: string }>(`SELECT transaction_id AS id FROM audit_seals WHERE seq = ${seq}`))[0].id;
+
+  it('seals what committed before the check and finds an untouched log intact', async () => {
+    const report = await integrity.verify();
+    expect(report).toMatchObject({ ok: true, sealedNow: 5, checked: 5, problemCount: 0, checkpoint: null });
+    expect(report.head).toMatchObject({ seq: 5 });
+    expect(report.head!.chainSha256).toMatch(/^[0-9a-f]{64}$/);
+    await write(db.url, 2, 'q');
+    expect(await integrity.verify()).toMatchObject({ ok: true, sealedNow: 2, checked: 7 });
+  });
+
+  it('does not depend on the session time zone or date style of the sealer or the checker', async () => {
+    await integrity.seal();
+    await app!.close();
+    app = await boot({ options: '-c TimeZone=Asia/Kolkata -c DateStyle=German,DMY' });
+    expect(await app.get(IntegrityService).verify()).toMatchObject({ ok: true, checked: 5 });
+  });
+
+  it('names a change altered after sealing', async () => {
+    await integrity.seal();
+    const tx = await sealedTransaction(3);
+    await db.query(
+      `UPDATE audit_changes SET data_after = jsonb_set(data_after, '{title}', '"forged"') WHERE id = (SELECT min(id) FROM audit_changes WHERE transaction_id = '${tx}')`,
+    );
+    const report = await integrity.verify();
+    expect(report.ok).toBe(false);
+    expect(firstProblem(report)).toMatchObject({ kind: 'altered', seq: 3, transactionId: tx });
+    expect(firstProblem(report).message).toContain(`transaction ${tx} (seal #3) was altered after sealing`);
+    expect(report.problemCount).toBe(1);
+  });
+
+  it.each([
+    [
+      'the actor of a transaction',
+      `UPDATE audit_transactions SET actor_ref = '{"type":"admin","id":"cfo"}' WHERE id = $TX`,
+    ],
+    [
+      'the reason of its action',
+      `UPDATE audit_actions SET reason = 'none' WHERE id = (SELECT action_id FROM audit_transactions WHERE id = $TX)`,
+    ],
+    [
+      'the time of a change',
+      `UPDATE audit_changes SET captured_at = captured_at - interval '1 day' WHERE transaction_id = $TX`,
+    ],
+  ])('names a transaction whose %s was altered', async (_what, sql) => {
+    await integrity.seal();
+    const tx = await sealedTransaction(1);
+    await db.query(sql.replace('$TX', `'${tx}'`));
+    const report = await integrity.verify();
+    expect(firstProblem(report)).toMatchObject({ kind: 'altered', seq: 1, transactionId: tx });
+  });
+
+  it('names a change deleted after sealing, and one inserted into a sealed transaction', async () => {
+    await integrity.seal();
+    const deletedFrom = await sealedTransaction(2);
+    const insertedInto = await sealedTransaction(4);
+    await db.query(
+      `DELETE FROM audit_changes WHERE id = (SELECT max(id) FROM audit_changes WHERE transaction_id = '${deletedFrom}')`,
+    );
+    await db.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after)
+                    VALUES ('${insertedInto}', 'public', 'posts', 'insert', '{"id": 99}', '{"id": 99, "title": "forged"}')`);
+    const report = await integrity.verify();
+    expect(report.problems.map((p) => [p.kind, p.seq])).toEqual([
+      ['deleted', 2],
+      ['inserted', 4],
+    ]);
+    expect(report.problems[0].message).toContain('1 change(s) deleted after sealing (2 sealed, 1 now)');
+    expect(report.problems[1].message).toContain('1 change(s) inserted after sealing (2 sealed, 3 now)');
+  });
+
+  it('names a transaction deleted after sealing, a seal deleted from the chain, and an altered seal', async () => {
+    await integrity.seal();
+    const gone = await sealedTransaction(2);
+    await db.query(
+      `DELETE FROM audit_changes WHERE transaction_id = '${gone}'; DELETE FROM audit_transactions WHERE id = '${gone}'`,
+    );
+    await db.query(`DELETE FROM audit_seals WHERE seq = 4`);
+    await db.query(`UPDATE audit_seals SET content_sha256 = sha256('x') WHERE seq = 1`);
+    const report = await integrity.verify();
+    expect(report.problems.map((p) => `${p.kind}:${p.seq}`)).toEqual([
+      'altered:1',
+      'altered:1',
+      'deleted:2',
+      'deleted:4',
+      'inserted:undefined',
+    ]);
+    expect(report.problems.map((p) => p.message)).toEqual([
+      expect.stringContaining('seal #1 (transaction'),
+      expect.stringContaining('(seal #1) was altered after sealing'),
+      `transaction ${gone} (seal #2) was deleted after sealing`,
+      'seal #4 was deleted from the chain',
+      expect.stringMatching(/has no seal though the sealer has passed it: inserted after sealing, or its seal deleted/),
+    ]);
+  });
+
+  it('names a transaction inserted after sealing with a back-dated txid, and a change of no transaction', async () => {
+    await integrity.seal();
+    await db.query(
+      `INSERT INTO audit_transactions (txid, actor_ref, occurred_at) VALUES (3, '{"type":"admin","id":"cfo"}', now() - interval '1 year')`,
+    );
+    await db.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk)
+                    VALUES (gen_random_uuid(), 'public', 'posts', 'delete', '{"id": 1}')`);
+    const report = await integrity.verify();
+    expect(report.problems.map((p) => p.kind)).toEqual(['inserted', 'inserted']);
+    expect(report.problems[0].message).toMatch(/transaction .* has no seal .*: inserted after sealing/);
+    expect(report.problems[1].message).toMatch(/change \d+ belongs to no audit transaction/);
+  });
+
+  it('keeps the chain whole with 8 clients writing while sealers run', async () => {
+    let sealing = true;
+    const sealers = [0, 1].map(async () => {
+      while (sealing) await integrity.seal();
+    });
+    await Promise.all(Array.from({ length: 8 }, (_, i) => write(db.url, 25, `c${i}-`)));
+    sealing = false;
+    await Promise.all(sealers);
+    const report = await integrity.verify();
+    expect(report).toMatchObject({ ok: true, checked: 5 + 8 * 25 });
+    const [counts] = await db.query<{ transactions: string; seals: string; uniq: string }>(
+      `SELECT (SELECT count(*) FROM audit_transactions) AS transactions, count(*) AS seals, count(DISTINCT transaction_id) AS uniq FROM audit_seals`,
+    );
+    expect(counts).toEqual({ transactions: '205', seals: '205', uniq: '205' });
+  });
+
+  it('checks only seals made in [from, to), linking to the seal before', async () => {
+    await integrity.seal();
+    const [{ at }] = await db.query<{ at: string }>(`SELECT clock_timestamp()::text AS at`);
+    await write(db.url, 3, 'late');
+    await integrity.seal();
+    const iso = new Date(at).toISOString();
+    expect(await integrity.verify({ from: iso })).toMatchObject({ ok: true, checked: 3 });
+    expect(await integrity.verify({ to: iso })).toMatchObject({ ok: true, checked: 5 });
+    await expect(integrity.verify({ from: '2026-02-30' })).rejects.toThrow(IntegrityError);
+    await expect(integrity.verify({ to: 'yesterday' })).rejects.toThrow(/to must be an ISO 8601 date/);
+  });
+
+  it('is an option of the Terminus indicator: down naming the first problem once a sealed record is altered', async () => {
+    await app!.close();
+    app = await boot(undefined, { integrity: { checkEverySeconds: 0, sealEverySeconds: 0 } });
+    const indicator = app.get(ThreadlineCoverageIndicator);
+    const healthy = await indicator.isHealthy();
+    expect(healthy.threadline_coverage).toMatchObject({ status: 'up', integrity: { ok: true, checked: 5 } });
+    const tx = await sealedTransaction(2);
+    await db.query(`UPDATE audit_transactions SET correlation_id = 'rewritten' WHERE id = '${tx}'`);
+    const down = await indicator.isHealthy();
+    expect(down.threadline_coverage).toMatchObject({
+      status: 'down',
+      integrity: { ok: false, problemCount: 1, firstProblem: expect.stringContaining(`transaction ${tx} (seal #2)`) },
+    });
+  });
+
+  it('seals on its own every sealEverySeconds', async () => {
+    await app!.close();
+    app = await boot(undefined, { integrity: { sealEverySeconds: 1 } });
+    const seals = async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_seals`))[0].n);
+    for (let i = 0; i < 50 && (await seals()) < 5; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await seals()).toBe(5);
+  });
+
+  it('refuses integrity options that are not whole seconds, naming each', () => {
+    expect(
+      healthOptionsProblems({ integrity: { sealEverySeconds: -1, checkEverySeconds: 1.5 } } as HealthOptions),
+    ).toEqual([
+      'health.integrity.sealEverySeconds must be a whole number of seconds from 0 to 86400 (got -1)',
+      'health.integrity.checkEverySeconds must be a whole number of seconds from 0 to 86400 (got 1.5)',
+    ]);
+    expect(healthOptionsProblems({ integrity: { every: 5 } } as HealthOptions)).toEqual([
+      'health.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds)',
+    ]);
+  });
+});
