@@ -190,13 +190,13 @@ describe('trigger capture (real PostgreSQL)', () => {
     );
   });
 
-  it('accepts only the four ops in audit_changes.op, and op still compares as text', async () => {
+  it('accepts only the five ops in audit_changes.op, and op still compares as text', async () => {
     await h.capture(['posts']);
     await h.client.query(`INSERT INTO posts (title) VALUES ('a')`);
     const txId = (await h.client.query(`SELECT transaction_id FROM audit_changes LIMIT 1`)).rows[0].transaction_id;
     await expect(
       h.client.query(
-        `INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk) VALUES ($1, 'public', 'posts', 'truncate', '{"id": 1}')`,
+        `INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk) VALUES ($1, 'public', 'posts', 'drop', '{"id": 1}')`,
         [txId],
       ),
     ).rejects.toMatchObject({ code: '23514', message: expect.stringContaining('audit_change_op') });

@@ -70,8 +70,15 @@ describe('audit schema upgrade from every earlier version', () => {
       const [after] = await v2.query<{ prosecdef: boolean; proconfig: string[] }>(rights);
       expect(after.prosecdef).toBe(true);
       expect(after.proconfig).toContain('search_path=pg_catalog, pg_temp');
-      const [change] = await v2.query<{ data_after: unknown }>(`SELECT data_after FROM audit_changes`);
-      expect(change.data_after).toEqual({ id: 1, secret: '[REDACTED]' });
+      // v3 records TRUNCATE too: the upgrade added the trigger to the table v2 captured
+      await v2.query(`TRUNCATE t`);
+      const changes = await v2.query<{ op: string; data_after: unknown }>(
+        `SELECT op, data_after FROM audit_changes ORDER BY id`,
+      );
+      expect(changes).toEqual([
+        { op: 'insert', data_after: { id: 1, secret: '[REDACTED]' } },
+        { op: 'truncate', data_after: { rowCount: 1 } },
+      ]);
       await v2.query(
         `SELECT threadline_uncapture('public', 't', 't_audit'); DROP TABLE t; DELETE FROM audit_changes; DELETE FROM audit_transactions`,
       );

@@ -5,8 +5,12 @@ export interface AuditChange {
   transaction_id: string;
   table_schema: string;
   table_name: string;
-  /** `snapshot`: a row that existed before capture, recorded by a baseline (its transaction's source is 'threadline:baseline'). */
-  op: 'insert' | 'update' | 'delete' | 'snapshot';
+  /**
+   * `snapshot`: a row that existed before capture, recorded by a baseline (its transaction's source is
+   * 'threadline:baseline'). `truncate`: the table was truncated; `table_pk` is `{}` and `data_after` is
+   * `{ rowCount }`, how many rows it held.
+   */
+  op: 'insert' | 'update' | 'delete' | 'snapshot' | 'truncate';
   /** ISO 8601 UTC with microseconds. */
   captured_at: string;
   table_pk: Record<string, unknown>;
@@ -44,7 +48,8 @@ export interface ChangeDiff {
  * The reference's deterministic diff projection: inserts show every field's
  * `after`; updates show each changed field with `after` and `before` when
  * `changed_from` has it (else `before_omitted`); deletes have no image. A
- * baseline `snapshot` is shown like an insert: the row as first recorded.
+ * baseline `snapshot` is shown like an insert: the row as first recorded. A
+ * `truncate` has no fields (its `data_after` holds the count of rows removed).
  */
 export function changeDiff(change: AuditChange): ChangeDiff {
   const fields: ChangeDiff['fields'] = {};

@@ -72,19 +72,24 @@ export class AuditQueryService {
     }
   }
 
-  /** Changes of one row, newest first; `primaryKey` is the value, or an object for composite keys. A changed key is found by old and new value. */
+  /**
+   * Changes of one row, newest first; `primaryKey` is the value, or an object for composite keys. A changed key is
+   * found by old and new value. A TRUNCATE of the table after one of the row's changes is part of its history (op
+   * `truncate`): it removed the row.
+   */
   async history<E extends ObjectLiteral>(
     target: string | EntityTarget<E>,
     primaryKey: unknown,
     page: PageOptions = {},
   ): Promise<AuditChange[]> {
-    const where = await rowCondition(this.dataSource, target, primaryKey);
+    const where = await rowCondition(this.dataSource, target, primaryKey, this.tables.changes);
     return this.select({}, pageLimit(page.limit ?? 1000), page.cursor ? decodeCursor(page.cursor) : undefined, where);
   }
 
   /**
    * The row as it was at `at` (its redacted image), or with `{ entity: true }`
-   * an instance of the entity class. Throws DeletedRecordError or
+   * an instance of the entity class. Throws DeletedRecordError (deleted, or
+   * removed by a TRUNCATE of its table) or
    * BeforeAuditHorizonError rather than inventing a row.
    */
   async asOf<E extends ObjectLiteral>(
@@ -96,7 +101,7 @@ export class AuditQueryService {
     const when = at instanceof Date ? at.toISOString() : at;
     if (typeof when !== 'string' || !isIsoTimestamp(when))
       throw new InvalidFilterError(`at must be a Date or an ISO 8601 date or timestamp (got ${JSON.stringify(at)})`);
-    const row = await rowCondition(this.dataSource, target, primaryKey);
+    const row = await rowCondition(this.dataSource, target, primaryKey, this.tables.changes);
     const [latest] = await this.select({}, 1, undefined, (p) => [
       ...row(p),
       `c.captured_at <= ${p.add(when)}::timestamptz`,
@@ -109,6 +114,10 @@ export class AuditQueryService {
     if (latest.op === 'delete')
       throw new DeletedRecordError(
         `${label} was deleted at ${latest.captured_at}, at or before ${when} (deleted_record)`,
+      );
+    if (latest.op === 'truncate')
+      throw new DeletedRecordError(
+        `${label} was removed by a TRUNCATE of ${latest.table_schema}.${latest.table_name} at ${latest.captured_at}, at or before ${when} (deleted_record)`,
       );
     if (!options.entity || typeof target === 'string') return latest.data_after ?? {};
     const metadata = this.dataSource.getMetadata(target);

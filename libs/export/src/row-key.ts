@@ -16,11 +16,16 @@ export function tableOf<E extends ObjectLiteral>(
  * `c` is the row: its key now, or its key before an UPDATE that changed it.
  * The key is rebuilt with each column's own type, so 1 and '1' match and the
  * comparison is one jsonb equality the row index serves.
+ *
+ * With `truncatesIn` (the quoted audit_changes table), `c` may also be a
+ * TRUNCATE of the row's table captured after one of the row's changes: the
+ * truncate removed the row, so its history and as-of answers include it.
  */
 export async function rowCondition<E extends ObjectLiteral>(
   dataSource: DataSource,
   target: string | EntityTarget<E>,
   primaryKey: unknown,
+  truncatesIn?: string,
 ): Promise<(params: SqlParams) => string[]> {
   const table = tableOf(dataSource, target);
   const [description] = await describeTables(dataSource, [table]);
@@ -57,6 +62,11 @@ export async function rowCondition<E extends ObjectLiteral>(
       return `${literal(column)}, ${params.add(key[column] === null ? null : String(key[column]))}::text::${type}`;
     });
     const pk = `jsonb_build_object(${pairs.join(', ')})`;
-    return [where, `(c.table_pk = ${pk} OR c.previous_pk = ${pk})`];
+    const own = `(c.table_pk = ${pk} OR c.previous_pk = ${pk})`;
+    if (!truncatesIn) return [where, own];
+    const removedBy = `(c.op = 'truncate' AND EXISTS (SELECT 1 FROM ${truncatesIn} AS r
+      WHERE r.table_schema = c.table_schema AND r.table_name = c.table_name AND r.id < c.id
+        AND (r.table_pk = ${pk} OR r.previous_pk = ${pk})))`;
+    return [where, `(${own} OR ${removedBy})`];
   };
 }

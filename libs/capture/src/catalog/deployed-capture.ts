@@ -52,7 +52,7 @@ export async function readDeployedCapture(
         JOIN pg_class pc ON pc.oid = t.relid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
         WHERE t.relid <> c.oid
           AND (SELECT count(*) FROM pg_trigger tg WHERE tg.tgrelid = t.relid AND tg.tgfoid = p.oid AND tg.tgenabled <> 'D'
-                 AND tg.tgname IN (x.f, x.f || '_update', x.f || '_delete')) < 3) AS partitions_without_capture
+                 AND tg.tgname IN (x.f, x.f || '_update', x.f || '_delete', x.f || '_trunc')) < 4) AS partitions_without_capture
      FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(s, t, f, ord)
      LEFT JOIN pg_namespace n ON n.nspname = x.s
      LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = x.t AND c.relkind IN ('r', 'p')

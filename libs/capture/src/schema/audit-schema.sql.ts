@@ -70,7 +70,9 @@ function actorCheckSql(textVar: string, jsonVar: string, source: string): string
  *   costs every change row a lookup, and only the trigger writes these rows,
  *   always after creating the transaction row in the same transaction.
  *   Retention deletes changes before their transactions.
- * - `op` is insert, update or delete from the triggers, or `snapshot`: the
+ * - `op` is insert, update, delete or truncate from the triggers (a truncate
+ *   is one change with key `{}` and `data_after` `{"rowCount": n}`: how many
+ *   rows the table held), or `snapshot`: the
  *   image of a row that existed before capture, written by a baseline
  *   (the `baseline` command) under one transaction whose `source` is
  *   'threadline:baseline'. The allowed values are a domain, not a table CHECK:
@@ -98,6 +100,7 @@ export function auditQueryIndexesSql(auditSchema: string): string {
 CREATE INDEX IF NOT EXISTS audit_changes_table_captured_at_idx ON ${s('audit_changes')} (table_name, captured_at, id);
 CREATE INDEX IF NOT EXISTS audit_changes_row_idx ON ${s('audit_changes')} (table_name, table_pk);
 CREATE INDEX IF NOT EXISTS audit_changes_previous_pk_idx ON ${s('audit_changes')} (table_name, previous_pk) WHERE previous_pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_changes_truncate_idx ON ${s('audit_changes')} (table_name, id) WHERE op = 'truncate';
 CREATE INDEX IF NOT EXISTS audit_transactions_actor_idx ON ${s('audit_transactions')} (actor_ref, occurred_at);
 CREATE INDEX IF NOT EXISTS audit_transactions_correlation_idx ON ${s('audit_transactions')} (correlation_id) WHERE correlation_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_transactions_action_idx ON ${s('audit_transactions')} (action_id) WHERE action_id IS NOT NULL;
@@ -141,6 +144,11 @@ DO $threadline$ BEGIN
   CREATE DOMAIN ${s('audit_change_op')} AS text CHECK (VALUE IN ('insert', 'update', 'delete', 'snapshot'));
 EXCEPTION WHEN duplicate_object THEN NULL;
 END $threadline$;
+-- v3 adds 'truncate'. NOT VALID: rows already stored hold values the new check allows too, and an
+-- upgrade then need not scan audit_changes (a fresh install ends in the same state).
+ALTER DOMAIN ${s('audit_change_op')} DROP CONSTRAINT IF EXISTS audit_change_op_check;
+ALTER DOMAIN ${s('audit_change_op')} ADD CONSTRAINT audit_change_op_check
+  CHECK (VALUE IN ('insert', 'update', 'delete', 'snapshot', 'truncate')) NOT VALID;
 CREATE TABLE IF NOT EXISTS ${s('audit_changes')} (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   transaction_id uuid NOT NULL,

@@ -135,6 +135,7 @@ BEGIN
     EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', function_name, part);
     EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', function_name || '_update', part);
     EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', function_name || '_delete', part);
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', function_name || '_trunc', part);
   END LOOP;
   EXECUTE format('DROP FUNCTION IF EXISTS %I.%I()', rel_schema, function_name);
 END

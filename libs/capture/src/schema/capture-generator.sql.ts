@@ -64,6 +64,7 @@ DECLARE
   ddl_trigger boolean;
   triggers text := '';
   part regclass;
+  trig record;
   i int := 0;
 BEGIN
 ${columnsSql(names)}${triggerBodySql(names)}${stampAndTriggersSql(names)}`;
@@ -200,22 +201,24 @@ function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
   -- partition directly is captured too (statement triggers fire only on the
   -- table a statement names). Partitions record the captured table's name.
   FOR part IN SELECT target UNION ALL SELECT t.relid FROM pg_partition_tree(target) AS t WHERE t.relid <> target LOOP
-    -- A regeneration after DDL leaves existing triggers as they are (a disabled one stays disabled, for coverage to report).
-    CONTINUE WHEN (settings->>'keepExistingTriggers')::boolean
-      AND EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = part AND tg.tgname = function_name);
-    triggers := triggers || format($t$
-DROP TRIGGER IF EXISTS %2$I ON %1$s;
-CREATE TRIGGER %2$I AFTER INSERT ON %1$s REFERENCING NEW TABLE AS threadline_new FOR EACH STATEMENT EXECUTE FUNCTION %5$s();
-DROP TRIGGER IF EXISTS %3$I ON %1$s;
-CREATE TRIGGER %3$I AFTER UPDATE ON %1$s REFERENCING OLD TABLE AS threadline_old NEW TABLE AS threadline_new FOR EACH STATEMENT EXECUTE FUNCTION %5$s();
-DROP TRIGGER IF EXISTS %4$I ON %1$s;
-CREATE TRIGGER %4$I AFTER DELETE ON %1$s REFERENCING OLD TABLE AS threadline_old FOR EACH STATEMENT EXECUTE FUNCTION %5$s();$t$,
-      part, function_name, function_name || '_update', function_name || '_delete', fn);
-    -- Fire under session_replication_role = replica too, unless the configuration says otherwise.
-    IF in_replica THEN
-      triggers := triggers || format(E'\nALTER TABLE %1$s ENABLE ALWAYS TRIGGER %2$I, ENABLE ALWAYS TRIGGER %3$I, ENABLE ALWAYS TRIGGER %4$I;',
-        part, function_name, function_name || '_update', function_name || '_delete');
-    END IF;
+    FOR trig IN
+      SELECT * FROM (VALUES
+        (function_name, 'AFTER INSERT', 'REFERENCING NEW TABLE AS threadline_new'),
+        (function_name || '_update', 'AFTER UPDATE', 'REFERENCING OLD TABLE AS threadline_old NEW TABLE AS threadline_new'),
+        (function_name || '_delete', 'AFTER DELETE', 'REFERENCING OLD TABLE AS threadline_old'),
+        (function_name || '_trunc', 'BEFORE TRUNCATE', '')) AS v(name, event, referencing)
+    LOOP
+      -- A regeneration after DDL or an upgrade leaves existing triggers as they are (a disabled one stays
+      -- disabled, for coverage to report) and adds the ones missing.
+      CONTINUE WHEN (settings->>'keepExistingTriggers')::boolean
+        AND EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = part AND tg.tgname = trig.name);
+      triggers := triggers || format(E'\nDROP TRIGGER IF EXISTS %2$I ON %1$s;\nCREATE TRIGGER %2$I %3$s ON %1$s %4$s FOR EACH STATEMENT EXECUTE FUNCTION %5$s();',
+        part, trig.name, trig.event, trig.referencing, fn);
+      -- Fire under session_replication_role = replica too, unless the configuration says otherwise.
+      IF in_replica THEN
+        triggers := triggers || format(E'\nALTER TABLE %1$s ENABLE ALWAYS TRIGGER %2$I;', part, trig.name);
+      END IF;
+    END LOOP;
   END LOOP;
   -- A partition detached since: its triggers would record its writes under this table's name.
   FOR part IN
@@ -223,8 +226,8 @@ CREATE TRIGGER %4$I AFTER DELETE ON %1$s REFERENCING OLD TABLE AS threadline_old
     WHERE tg.tgfoid = to_regprocedure(fn || '()') AND tg.tgrelid <> target
       AND tg.tgrelid NOT IN (SELECT t.relid FROM pg_partition_tree(target) AS t)
   LOOP
-    triggers := triggers || format(E'\nDROP TRIGGER IF EXISTS %2$I ON %1$s;\nDROP TRIGGER IF EXISTS %3$I ON %1$s;\nDROP TRIGGER IF EXISTS %4$I ON %1$s;',
-      part, function_name, function_name || '_update', function_name || '_delete');
+    triggers := triggers || format(E'\nDROP TRIGGER IF EXISTS %2$I ON %1$s;\nDROP TRIGGER IF EXISTS %3$I ON %1$s;\nDROP TRIGGER IF EXISTS %4$I ON %1$s;\nDROP TRIGGER IF EXISTS %5$I ON %1$s;',
+      part, function_name, function_name || '_update', function_name || '_delete', function_name || '_trunc');
   END LOOP;
 
   -- SECURITY DEFINER: capture writes the audit tables with the rights of the

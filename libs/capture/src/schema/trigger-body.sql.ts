@@ -10,6 +10,8 @@ export function triggerBodySql({ changes }: GeneratorNames): string {
   -- and mergejoin off) keep a plan cached for one row from pairing 100,000
   -- rows with a nested loop later in the session.
   body := format($b$
+DECLARE
+  threadline_rows bigint;
 BEGIN%s
   IF TG_OP = 'INSERT' THEN
     INSERT INTO ${changes.replace(/%/g, '%%')} (transaction_id, table_schema, table_name, op, table_pk, data_after)
@@ -39,6 +41,14 @@ BEGIN%s
     INSERT INTO ${changes.replace(/%/g, '%%')} (transaction_id, table_schema, table_name, op, table_pk)
     SELECT %s, 'delete', %s
     FROM threadline_old AS o;
+  ELSIF TG_OP = 'TRUNCATE' THEN
+    -- BEFORE TRUNCATE, so the rows are still there to count. A partitioned table holds no rows
+    -- itself: TRUNCATE fires its partitions' triggers too, and each records what it held.
+    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) <> 'p' THEN
+      EXECUTE format('SELECT count(*) FROM ONLY %%s', TG_RELID::regclass) INTO threadline_rows;
+      INSERT INTO ${changes.replace(/%/g, '%%')} (transaction_id, table_schema, table_name, op, table_pk, data_after)
+      SELECT %s, 'truncate', '{}'::jsonb, jsonb_build_object('rowCount', threadline_rows);
+    END IF;
   END IF;
   RETURN NULL;
 END
@@ -57,7 +67,8 @@ $b$,
     ord, image_new, img,
     ord, ord,
     CASE WHEN record_noop THEN 'true' ELSE 'cardinality(x.changed) > 0 OR x.hidden_change' END,
-    fixed, pk_old);
+    fixed, pk_old,
+    fixed);
 
 `;
 }

@@ -5,16 +5,20 @@ export const TRIGGER_PREFIX = 'threadline_audit_';
 
 /**
  * PostgreSQL allows transition tables only on single-event triggers, so each
- * audited table has three statement triggers sharing one function:
- * `threadline_audit_<table>` (INSERT), `..._update` and `..._delete`.
+ * audited table has four statement triggers sharing one function:
+ * `threadline_audit_<table>` (INSERT), `..._update`, `..._delete`, and
+ * `..._trunc` (BEFORE TRUNCATE, which records the truncate and how many rows
+ * the table held).
  */
 export const TRIGGER_EVENTS = [
   { event: 'INSERT', suffix: '', referencing: 'NEW TABLE AS threadline_new' },
   { event: 'UPDATE', suffix: '_update', referencing: 'OLD TABLE AS threadline_old NEW TABLE AS threadline_new' },
   { event: 'DELETE', suffix: '_delete', referencing: 'OLD TABLE AS threadline_old' },
+  { event: 'TRUNCATE', suffix: '_trunc', referencing: '' },
 ] as const;
 
-const LONGEST_SUFFIX = Math.max(...TRIGGER_EVENTS.map((e) => e.suffix.length));
+// Names were shortened for the longest of the first three suffixes; '_trunc' fits inside it, so no name changes.
+const LONGEST_SUFFIX = '_update'.length;
 
 /**
  * `threadline_audit_<table>`: the INSERT trigger's name and the function's.
@@ -31,7 +35,7 @@ export function triggerNameFor(table: string): string {
   return `${head}_${hash}`;
 }
 
-/** Names of the three triggers of a table. */
+/** Names of the four triggers of a table. */
 export function triggerNamesFor(table: string): string[] {
   const base = triggerNameFor(table);
   return TRIGGER_EVENTS.map((e) => `${base}${e.suffix}`);

@@ -25,7 +25,13 @@ ${
         ([name, f]) =>
           html`<tr><th scope="row">${name}</th><td>${f.before_omitted ? html`<span class="muted">not stored</span>` : html`<code>${show(f.before)}</code>`}</td><td><code>${show(f.after)}</code></td></tr>`,
       )}</tbody></table></div>`
-    : html`<p class="muted">${change.op === 'delete' ? 'Row deleted (no image after a delete).' : 'No field changed.'}</p>`
+    : html`<p class="muted">${
+        change.op === 'delete'
+          ? 'Row deleted (no image after a delete).'
+          : change.op === 'truncate'
+            ? `Table truncated: every row removed (${Number(change.data_after?.rowCount ?? 0)} rows).`
+            : 'No field changed.'
+      }</p>`
 }
 </section>`;
   });

@@ -2,8 +2,8 @@
 // threadline:install v3 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796023820015 implements MigrationInterface {
-  name = 'ThreadlineInstall1796023820015';
+export class ThreadlineInstall1796025436661 implements MigrationInterface {
+  name = 'ThreadlineInstall1796025436661';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -36,6 +36,11 @@ DO $threadline$ BEGIN
   CREATE DOMAIN "public"."audit_change_op" AS text CHECK (VALUE IN ('insert', 'update', 'delete', 'snapshot'));
 EXCEPTION WHEN duplicate_object THEN NULL;
 END $threadline$;
+-- v3 adds 'truncate'. NOT VALID: rows already stored hold values the new check allows too, and an
+-- upgrade then need not scan audit_changes (a fresh install ends in the same state).
+ALTER DOMAIN "public"."audit_change_op" DROP CONSTRAINT IF EXISTS audit_change_op_check;
+ALTER DOMAIN "public"."audit_change_op" ADD CONSTRAINT audit_change_op_check
+  CHECK (VALUE IN ('insert', 'update', 'delete', 'snapshot', 'truncate')) NOT VALID;
 CREATE TABLE IF NOT EXISTS "public"."audit_changes" (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   transaction_id uuid NOT NULL,
@@ -279,6 +284,7 @@ DECLARE
   ddl_trigger boolean;
   triggers text := '';
   part regclass;
+  trig record;
   i int := 0;
 BEGIN
   SELECT n.nspname, c.relname INTO rel_schema, rel_name
@@ -386,6 +392,8 @@ BEGIN
   -- and mergejoin off) keep a plan cached for one row from pairing 100,000
   -- rows with a nested loop later in the session.
   body := format($b$
+DECLARE
+  threadline_rows bigint;
 BEGIN%s
   IF TG_OP = 'INSERT' THEN
     INSERT INTO "public"."audit_changes" (transaction_id, table_schema, table_name, op, table_pk, data_after)
@@ -415,6 +423,14 @@ BEGIN%s
     INSERT INTO "public"."audit_changes" (transaction_id, table_schema, table_name, op, table_pk)
     SELECT %s, 'delete', %s
     FROM threadline_old AS o;
+  ELSIF TG_OP = 'TRUNCATE' THEN
+    -- BEFORE TRUNCATE, so the rows are still there to count. A partitioned table holds no rows
+    -- itself: TRUNCATE fires its partitions' triggers too, and each records what it held.
+    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) <> 'p' THEN
+      EXECUTE format('SELECT count(*) FROM ONLY %%s', TG_RELID::regclass) INTO threadline_rows;
+      INSERT INTO "public"."audit_changes" (transaction_id, table_schema, table_name, op, table_pk, data_after)
+      SELECT %s, 'truncate', '{}'::jsonb, jsonb_build_object('rowCount', threadline_rows);
+    END IF;
   END IF;
   RETURN NULL;
 END
@@ -433,7 +449,8 @@ $b$,
     ord, image_new, img,
     ord, ord,
     CASE WHEN record_noop THEN 'true' ELSE 'cardinality(x.changed) > 0 OR x.hidden_change' END,
-    fixed, pk_old);
+    fixed, pk_old,
+    fixed);
 
   i := 0;
   WHILE position(tag IN body) > 0 LOOP i := i + 1; tag := '$threadline' || i || '$'; END LOOP;
@@ -462,23 +479,27 @@ $b$,
   -- partition directly is captured too (statement triggers fire only on the
   -- table a statement names). Partitions record the captured table's name.
   FOR part IN SELECT target UNION ALL SELECT t.relid FROM pg_partition_tree(target) AS t WHERE t.relid <> target LOOP
-    -- A regeneration after DDL leaves existing triggers as they are (a disabled one stays disabled, for coverage to report).
-    CONTINUE WHEN (settings->>'keepExistingTriggers')::boolean
-      AND EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = part AND tg.tgname = function_name);
-    triggers := triggers || format($t$
-DROP TRIGGER IF EXISTS %2$I ON %1$s;
-CREATE TRIGGER %2$I AFTER INSERT ON %1$s REFERENCING NEW TABLE AS threadline_new FOR EACH STATEMENT EXECUTE FUNCTION %5$s();
-DROP TRIGGER IF EXISTS %3$I ON %1$s;
-CREATE TRIGGER %3$I AFTER UPDATE ON %1$s REFERENCING OLD TABLE AS threadline_old NEW TABLE AS threadline_new FOR EACH STATEMENT EXECUTE FUNCTION %5$s();
-DROP TRIGGER IF EXISTS %4$I ON %1$s;
-CREATE TRIGGER %4$I AFTER DELETE ON %1$s REFERENCING OLD TABLE AS threadline_old FOR EACH STATEMENT EXECUTE FUNCTION %5$s();$t$,
-      part, function_name, function_name || '_update', function_name || '_delete', fn);
-    -- Fire under session_replication_role = replica too, unless the configuration says otherwise.
-    IF in_replica THEN
+    FOR trig IN
+      SELECT * FROM (VALUES
+        (function_name, 'AFTER INSERT', 'REFERENCING NEW TABLE AS threadline_new'),
+        (function_name || '_update', 'AFTER UPDATE', 'REFERENCING OLD TABLE AS threadline_old NEW TABLE AS threadline_new'),
+        (function_name || '_delete', 'AFTER DELETE', 'REFERENCING OLD TABLE AS threadline_old'),
+        (function_name || '_trunc', 'BEFORE TRUNCATE', '')) AS v(name, event, referencing)
+    LOOP
+      -- A regeneration after DDL or an upgrade leaves existing triggers as they are (a disabled one stays
+      -- disabled, for coverage to report) and adds the ones missing.
+      CONTINUE WHEN (settings->>'keepExistingTriggers')::boolean
+        AND EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = part AND tg.tgname = trig.name);
       triggers := triggers || format(E'
-ALTER TABLE %1$s ENABLE ALWAYS TRIGGER %2$I, ENABLE ALWAYS TRIGGER %3$I, ENABLE ALWAYS TRIGGER %4$I;',
-        part, function_name, function_name || '_update', function_name || '_delete');
-    END IF;
+DROP TRIGGER IF EXISTS %2$I ON %1$s;
+CREATE TRIGGER %2$I %3$s ON %1$s %4$s FOR EACH STATEMENT EXECUTE FUNCTION %5$s();',
+        part, trig.name, trig.event, trig.referencing, fn);
+      -- Fire under session_replication_role = replica too, unless the configuration says otherwise.
+      IF in_replica THEN
+        triggers := triggers || format(E'
+ALTER TABLE %1$s ENABLE ALWAYS TRIGGER %2$I;', part, trig.name);
+      END IF;
+    END LOOP;
   END LOOP;
   -- A partition detached since: its triggers would record its writes under this table's name.
   FOR part IN
@@ -489,8 +510,9 @@ ALTER TABLE %1$s ENABLE ALWAYS TRIGGER %2$I, ENABLE ALWAYS TRIGGER %3$I, ENABLE 
     triggers := triggers || format(E'
 DROP TRIGGER IF EXISTS %2$I ON %1$s;
 DROP TRIGGER IF EXISTS %3$I ON %1$s;
-DROP TRIGGER IF EXISTS %4$I ON %1$s;',
-      part, function_name, function_name || '_update', function_name || '_delete');
+DROP TRIGGER IF EXISTS %4$I ON %1$s;
+DROP TRIGGER IF EXISTS %5$I ON %1$s;',
+      part, function_name, function_name || '_update', function_name || '_delete', function_name || '_trunc');
   END LOOP;
 
   -- SECURITY DEFINER: capture writes the audit tables with the rights of the
@@ -570,6 +592,7 @@ BEGIN
     EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', function_name, part);
     EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', function_name || '_update', part);
     EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', function_name || '_delete', part);
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', function_name || '_trunc', part);
   END LOOP;
   EXECUTE format('DROP FUNCTION IF EXISTS %I.%I()', rel_schema, function_name);
 END
@@ -669,6 +692,7 @@ CREATE INDEX IF NOT EXISTS audit_changes_captured_at_idx ON "public"."audit_chan
 CREATE INDEX IF NOT EXISTS audit_changes_table_captured_at_idx ON "public"."audit_changes" (table_name, captured_at, id);
 CREATE INDEX IF NOT EXISTS audit_changes_row_idx ON "public"."audit_changes" (table_name, table_pk);
 CREATE INDEX IF NOT EXISTS audit_changes_previous_pk_idx ON "public"."audit_changes" (table_name, previous_pk) WHERE previous_pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_changes_truncate_idx ON "public"."audit_changes" (table_name, id) WHERE op = 'truncate';
 CREATE INDEX IF NOT EXISTS audit_transactions_actor_idx ON "public"."audit_transactions" (actor_ref, occurred_at);
 CREATE INDEX IF NOT EXISTS audit_transactions_correlation_idx ON "public"."audit_transactions" (correlation_id) WHERE correlation_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_transactions_action_idx ON "public"."audit_transactions" (action_id) WHERE action_id IS NOT NULL;
