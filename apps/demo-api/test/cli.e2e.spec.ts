@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'fs';
+import { createHash } from 'crypto';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { auditSchemaSql } from '@threadline/nestjs';
@@ -163,6 +164,56 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const bad = cli('export', '--format', 'xml');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('format must be one of csv, json, ndjson (got "xml")');
+  });
+
+  it('export --out writes a manifest; verify-export checks the file and the chain, and names a tampered file or a rewritten log', async () => {
+    await db.query(`INSERT INTO posts (title, body) VALUES ('Manifest', 'm')`);
+    const dir = mkdtempSync(path.join(tmpdir(), 'export-manifest-'));
+    const file = path.join(dir, 'posts.csv');
+    const run = cli('export', '--format', 'csv', '--table', 'posts', '--out', file);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`(manifest: ${file}.manifest.json)`);
+    const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8'));
+    const body = readFileSync(file);
+    expect(manifest).toMatchObject({
+      manifest_version: 1,
+      format: 'csv',
+      filters: { table: 'posts' },
+      row_count: 3,
+      truncated: false,
+      bytes: body.length,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      sealed_through: { seq: expect.any(Number), chain_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    const ok = cli('verify-export', file, '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, chain: 'intact', problems: [] });
+
+    // one byte changed in the file
+    const copy = path.join(dir, 'tampered.csv');
+    writeFileSync(copy, body.toString('utf8').replace('Manifest', 'Manifast'));
+    const tampered = cli('verify-export', copy, '--manifest', `${file}.manifest.json`);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toContain('SHA-256 differs: the manifest says');
+
+    // the audit log rewritten after the export, seals and all
+    await db.query(
+      `UPDATE audit_seals SET chain_sha256 = sha256('rewritten') WHERE seq = ${manifest.sealed_through.seq}`,
+    );
+    const rewritten = cli('verify-export', file);
+    expect(rewritten.code).toBe(1);
+    expect(rewritten.stderr).toContain(`the hash chain no longer passes through seal #${manifest.sealed_through.seq}`);
+    expect(cli('verify-integrity').code).toBe(1);
+    await db.query(
+      `UPDATE audit_seals SET chain_sha256 = decode($1, 'hex') WHERE seq = ${manifest.sealed_through.seq}`,
+      [manifest.sealed_through.chain_sha256],
+    );
+    expect(cli('verify-integrity').code).toBe(0);
+    expect(cli('verify-export', file).code).toBe(0);
+
+    const missing = cli('verify-export', path.join(dir, 'nope.csv'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('does not exist');
   });
 
   it('continuity explains the T0 cutover and checks that each table exists and is covered', async () => {

@@ -41,7 +41,10 @@ describe('every command in the README and docs/ runs as written', () => {
   let address: string;
   const values: Record<string, string> = {};
   const migrationsBefore = existsSync(MIGRATIONS) ? readdirSync(MIGRATIONS) : [];
-  const written = ['posts.csv', 'audit.csv', 'incident-42.csv', 'evidence.json'];
+  const written = ['posts.csv', 'audit.csv', 'incident-42.csv', 'evidence.json'].flatMap((f) => [
+    f,
+    `${f}.manifest.json`,
+  ]);
 
   beforeAll(async () => {
     db = await createTestDatabase();

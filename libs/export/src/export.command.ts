@@ -1,28 +1,42 @@
 import { addFlag, ProgressLine, ThreadlineCommand, ThreadlineError } from '@threadline/core';
-import { createWriteStream } from 'fs';
+import { createWriteStream, writeFileSync } from 'fs';
 import { Command, Option } from 'nest-commander';
 import { finished } from 'stream/promises';
+import { BodyDigest, ExportManifest, ExportSeals } from './export-manifest';
 import { EXPORT_FORMATS, ExportFormat, ExportService } from './export.service';
 import { filtersFromParams, TIMELINE_FILTERS } from './timeline-filters';
 
 interface ExportFlags extends Record<string, unknown> {
   format?: ExportFormat;
   out?: string;
+  manifest?: string;
 }
 
 /**
- * `export --format csv|json|ndjson [filters] [--out FILE]`: every matching
- * change (no cap), streamed. The filter flags (`--table`, `--actor`,
- * `--from`, `--to`, `--correlation-id`) come from TIMELINE_FILTERS, below.
+ * `export --format csv|json|ndjson [filters] [--out FILE] [--manifest PATH]`:
+ * every matching change (no cap), streamed. The filter flags (`--table`,
+ * `--actor`, `--from`, `--to`, `--correlation-id`) come from
+ * TIMELINE_FILTERS, below. With `--out FILE` it also writes
+ * FILE.manifest.json (or `--manifest PATH`): filters, row count, size,
+ * SHA-256 of the file and the hash chain's head it was cut at, which
+ * `verify-export FILE` checks.
  */
 @Command({ name: 'export', description: 'Export audit changes as CSV, JSON or NDJSON (same filters as the timeline)' })
 export class ExportCommand extends ThreadlineCommand<ExportFlags> {
-  constructor(private readonly exports: ExportService) {
+  constructor(
+    private readonly exports: ExportService,
+    private readonly seals: ExportSeals,
+  ) {
     super();
   }
 
   protected async execute(_args: string[], flags: ExportFlags): Promise<void> {
     if (!flags.format) throw new ThreadlineError(`--format is required: one of ${EXPORT_FORMATS.join(', ')}`);
+    const filters = filtersFromParams(flags);
+    const manifestPath = flags.manifest ?? (flags.out ? `${flags.out}.manifest.json` : undefined);
+    const sealedThrough = manifestPath ? await this.seals.head() : null;
+    const createdAt = new Date().toISOString();
+    const digest = new BodyDigest();
     const out: NodeJS.WritableStream = flags.out ? createWriteStream(flags.out) : process.stdout;
     const progress = ProgressLine.start();
     const meta = { returnedCount: 0, truncated: false };
@@ -33,11 +47,8 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
       shownThousands = Math.floor(count / 1000);
       progress.update(`exported ${count} changes`);
     };
-    for await (const chunk of this.exports.chunks(
-      filtersFromParams(flags),
-      { format: flags.format, maxRows: null, onRow },
-      meta,
-    )) {
+    for await (const chunk of this.exports.chunks(filters, { format: flags.format, maxRows: null, onRow }, meta)) {
+      digest.update(chunk);
       if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
     if (flags.out) {
@@ -45,15 +56,47 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
       await finished(out);
     }
     progress.done();
-    if (flags.out) process.stderr.write(`Exported ${meta.returnedCount} changes to ${flags.out}\n`);
+    if (manifestPath) {
+      const manifest: ExportManifest = {
+        manifest_version: 1,
+        format: flags.format,
+        filters: Object.fromEntries(
+          TIMELINE_FILTERS.filter((f) => typeof flags[f.param] === 'string').map((f) => [
+            f.param,
+            String(flags[f.param]),
+          ]),
+        ),
+        row_count: meta.returnedCount,
+        truncated: meta.truncated,
+        bytes: digest.bytes,
+        sha256: digest.hex(),
+        sealed_through: sealedThrough,
+        created_at: createdAt,
+      };
+      writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    }
+    if (flags.out)
+      process.stderr.write(
+        `Exported ${meta.returnedCount} changes to ${flags.out}${manifestPath ? ` (manifest: ${manifestPath})` : ''}\n`,
+      );
   }
 
   @Option({ flags: '--format <format>', description: 'csv, json or ndjson' })
   parseFormat(value: string): string {
     return value;
   }
-  @Option({ flags: '--out <file>', description: 'write to a file instead of stdout' })
+  @Option({
+    flags: '--out <file>',
+    description: 'write to a file instead of stdout (and FILE.manifest.json beside it)',
+  })
   parseOut(value: string): string {
+    return value;
+  }
+  @Option({
+    flags: '--manifest <path>',
+    description: 'where to write the manifest (default with --out: FILE.manifest.json)',
+  })
+  parseManifest(value: string): string {
     return value;
   }
 }

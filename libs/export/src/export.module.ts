@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AuditQueryService } from './audit-query.service';
 import { ExportCommand } from './export.command';
 import { ExportService } from './export.service';
+import { ExportSeals } from './export-manifest';
+import { VerifyExportCommand } from './verify-export.command';
 
 /**
  * Exploration queries (timeline, history, as-of, one transaction's changes)
@@ -9,7 +11,7 @@ import { ExportService } from './export.service';
  * over them are @threadline/operator's.
  */
 @Module({
-  providers: [AuditQueryService, ExportService, ExportCommand],
-  exports: [AuditQueryService, ExportService],
+  providers: [AuditQueryService, ExportService, ExportSeals, ExportCommand, VerifyExportCommand],
+  exports: [AuditQueryService, ExportService, ExportSeals],
 })
 export class ThreadlineExportModule {}
