@@ -225,6 +225,35 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     await shot('transaction');
   });
 
+  it('integrity: "Intact" with the chain head, then the altered transaction named and linked once a sealed record changes', async () => {
+    await page.goto(`${base}/audit/integrity`);
+    expect(await page.getByRole('status').textContent()).toMatch(
+      /^Intact: every sealed record is as it was sealed \(\d+ seals checked/,
+    );
+    expect(await page.locator('code.hash').textContent()).toMatch(/^[0-9a-f]{64}$/);
+    await shot('integrity');
+    const [{ id, actor_ref }] = await demo.db.query<{ id: string; actor_ref: unknown }>(
+      `SELECT t.id, t.actor_ref FROM audit_transactions t JOIN audit_seals s ON s.transaction_id = t.id ORDER BY s.seq LIMIT 1`,
+    );
+    await demo.db.query(`UPDATE audit_transactions SET actor_ref = '{"type":"admin","id":"cfo"}' WHERE id = $1`, [id]);
+    try {
+      await page.goto(`${base}/audit/integrity`);
+      expect(await page.getByRole('alert').textContent()).toContain(
+        `transaction ${id} (seal #1) was altered after sealing`,
+      );
+      await page.getByRole('link', { name: id }).click();
+      await page.waitForURL(`**/audit/transactions/${id}`);
+      await shot('integrity-altered');
+      const json = await page.request.get(`${base}/audit/integrity`, { headers: { accept: 'application/json' } });
+      expect(await json.json()).toMatchObject({ ok: false, problemCount: 1 });
+    } finally {
+      await demo.db.query(`UPDATE audit_transactions SET actor_ref = $2 WHERE id = $1`, [
+        id,
+        JSON.stringify(actor_ref),
+      ]);
+    }
+  });
+
   it('a masked column: its real value is in the database and absent from every page', async () => {
     expect(await demo.db.query(`SELECT email FROM users WHERE email = $1`, [SECRET_EMAIL])).toHaveLength(1);
     const [{ transaction_id }] = await demo.db.query<{ transaction_id: string }>(
@@ -235,6 +264,7 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
       '/audit/policy/redaction',
       '/audit/timeline',
       '/audit/timeline?table=users',
+      '/audit/integrity',
       `/audit/transactions/${transaction_id}`,
     ]) {
       await page.goto(`${base}${url}`);
@@ -254,6 +284,7 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
         '/audit/policy/redaction',
         '/audit/timeline',
         '/audit/transactions/00000000-0000-0000-0000-000000000000',
+        '/audit/integrity',
       ]) {
         const response = await other.goto(`${base}${url}`);
         expect(response?.status()).toBe(403);
@@ -281,7 +312,7 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     });
     const narrow = await small.newPage();
     try {
-      for (const url of ['/audit/coverage', '/audit/policy/redaction', '/audit/timeline']) {
+      for (const url of ['/audit/coverage', '/audit/policy/redaction', '/audit/timeline', '/audit/integrity']) {
         await narrow.goto(`${base}${url}`);
         const wide = await narrow.evaluate(() =>
           [...document.querySelectorAll('body *')]
@@ -299,7 +330,7 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
         await narrow.keyboard.press('Tab');
         focusable.push(await narrow.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
       }
-      expect(focusable.slice(0, 4)).toEqual(['Coverage', 'Redaction policy', 'Timeline', 'All covered']);
+      expect(focusable.slice(0, 5)).toEqual(['Coverage', 'Redaction policy', 'Timeline', 'Integrity', 'All covered']);
       await shot('timeline-narrow', narrow, false);
     } finally {
       await small.close();

@@ -41,6 +41,20 @@ export class OperatorPagesController {
     return this.pages.redaction(tables);
   }
 
+  /** The hash chain checked now: the page, or the IntegrityReport for API clients (503 when it could not run). */
+  @Get('integrity')
+  async integrity(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const report = await this.pages.integrityReport();
+    if (!wantsHtml(req)) {
+      if ('error' in report) res.status(503);
+      return 'error' in report
+        ? { statusCode: 503, message: `integrity could not be checked: ${report.error}` }
+        : report;
+    }
+    res.status('error' in report ? 503 : 200).type('html');
+    return this.pages.integrity(report);
+  }
+
   @Get('transactions/:id')
   async transaction(@Param('id') id: string, @Res({ passthrough: true }) res: Response) {
     const changes = await this.queries.changesForTransaction(id); // a malformed id is a 400 (InvalidFilterError)

@@ -1,10 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CoverageReport, CoverageService, RedactionPolicyService, TableRedaction } from '@threadline/health';
+import {
+  CoverageReport,
+  CoverageService,
+  IntegrityReport,
+  IntegrityService,
+  RedactionPolicyService,
+  TableRedaction,
+} from '@threadline/health';
 import type { AuditChange } from '@threadline/export';
 import { OperatorMount } from './operator-mount';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import { ResolvedOperatorOptions } from './operator.options';
 import { coveragePage } from './pages/coverage.page';
+import { integrityPage } from './pages/integrity.page';
 import { BadgeState, PageFrame, uncoveredCount } from './pages/layout';
 import { redactionPage } from './pages/redaction.page';
 import { timelinePage, TimelineView } from './pages/timeline.page';
@@ -19,8 +27,22 @@ export class OperatorPages {
     @Inject(THREADLINE_OPERATOR_OPTIONS) private readonly options: ResolvedOperatorOptions,
     private readonly coverageService: CoverageService,
     private readonly redactionService: RedactionPolicyService,
+    private readonly integrityService: IntegrityService,
     private readonly mount: OperatorMount,
   ) {}
+
+  /** Seals what has committed and verifies the chain now, or the reason it could not. */
+  async integrityReport(): Promise<IntegrityReport | { error: string }> {
+    try {
+      return await this.integrityService.verify();
+    } catch (error) {
+      return { error: this.reason(error, 'integrity') };
+    }
+  }
+
+  async integrity(report: IntegrityReport | { error: string }): Promise<string> {
+    return integrityPage(await this.frameWithBadge(), report);
+  }
 
   /** The report, or the reason it could not be read (the page shows a banner rather than old numbers). */
   async coverageReport(): Promise<CoverageReport | { error: string }> {

@@ -211,6 +211,8 @@ describe('exploration and export (real PostgreSQL)', () => {
       await request(server).get('/audit/export?format=csv').set('x-role', 'auditor').expect(200),
       await request(server).get('/audit/coverage').set('accept', 'text/html').expect(403),
       await request(server).get('/audit/timeline?from=1').set('x-role', 'auditor').expect(400),
+      await request(server).get('/audit/integrity').set('x-role', 'auditor').set('accept', 'text/html').expect(200),
+      await request(server).get('/audit/integrity').set('x-role', 'auditor').expect(200),
     ];
     for (const res of responses) {
       expect(res.headers).toMatchObject({

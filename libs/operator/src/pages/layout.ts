@@ -10,7 +10,7 @@ export interface PageFrame {
   /** The mount path, e.g. '/audit'. */
   base: string;
   badge: BadgeState;
-  current?: 'coverage' | 'redaction' | 'timeline';
+  current?: 'coverage' | 'redaction' | 'timeline' | 'integrity';
 }
 
 /** Tables that should be covered and are not: uncovered (expected or unclassified) or missing. */
@@ -55,6 +55,7 @@ export function layout(title: string, frame: PageFrame, body: Html, status?: Htm
     ${link('coverage', '/coverage', 'Coverage')}
     ${link('redaction', '/policy/redaction', 'Redaction policy')}
     ${link('timeline', '/timeline', 'Timeline')}
+    ${link('integrity', '/integrity', 'Integrity')}
   </ul></nav>
   ${badge(frame)}
 </header>
