@@ -21,3 +21,17 @@ export class InvalidOptionsError extends ThreadlineError {
 
 /** The capture configuration does not fit the live database catalog (unknown table or column, no primary key, ...). */
 export class CaptureConfigError extends ThreadlineError {}
+
+/** PostgreSQL's insufficient_privilege (42501): the connected role lacks a right on an object. */
+export function isInsufficientPrivilege(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '42501';
+}
+
+/**
+ * The message for an operation the connected role has no right to run: what
+ * it needs, who to run it as, and PostgreSQL's own words (docs/trust.md has
+ * the role model).
+ */
+export function privilegeMessage(operation: string, needs: string, runAs: string, error: unknown): string {
+  return `${operation} needs ${needs}, which the connected role lacks; ${runAs} (docs/trust.md, "The role model"). PostgreSQL said: ${(error as Error).message}`;
+}

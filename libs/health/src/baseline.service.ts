@@ -8,7 +8,7 @@ import {
   tableOptionsFor,
   THREADLINE_CAPTURE_OPTIONS,
 } from '@threadline/capture';
-import { AuditTables, ThreadlineError } from '@threadline/core';
+import { AuditTables, isInsufficientPrivilege, privilegeMessage, ThreadlineError } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CoverageService } from './coverage.service';
 import { BaselineOptions, BaselineResult } from './baseline.types';
@@ -81,6 +81,29 @@ export class BaselineService {
     if (!options.execute) return result;
     if (!open && result.rowsWithoutHistory === 0) return { ...result, status: 'nothing_to_do' };
 
+    try {
+      return await this.write(table, sql, result, batchSize, options);
+    } catch (error) {
+      if (!isInsufficientPrivilege(error)) throw error;
+      throw new BaselineError(
+        privilegeMessage(
+          'baseline',
+          `INSERT on ${this.tables.changes} and ${this.transactions} and UPDATE on ${this.transactions}`,
+          `run it as the audit tables' owner: DATABASE_URL=<owner's connection> npm run cli -- baseline --table ${table} --execute`,
+          error,
+        ),
+      );
+    }
+  }
+
+  /** The writing part of a baseline, under its advisory lock. */
+  private async write(
+    table: string,
+    sql: SnapshotSql,
+    result: BaselineResult,
+    batchSize: number,
+    options: BaselineOptions,
+  ): Promise<BaselineResult> {
     // A session lock held on one connection for the whole run: two baselines
     // of one table would otherwise race on the cursor.
     const runner = this.dataSource.createQueryRunner();
@@ -114,7 +137,9 @@ export class BaselineService {
           if (batch.locked < batchSize) break;
         }
         await runner.query(
-          `UPDATE ${this.transactions} SET meta = meta || jsonb_build_object('completed_at', clock_timestamp()) WHERE id = $1`,
+          // Complete: stamped with this transaction's txid, so the sealer (which skips open baselines and
+          // looks from its last horizon on) finds and seals it now.
+          `UPDATE ${this.transactions} SET meta = meta || jsonb_build_object('completed_at', clock_timestamp()), txid = txid_current() WHERE id = $1`,
           [baseline.id],
         );
         return { ...result, status: 'complete' };

@@ -1,6 +1,12 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { CHECKPOINTS_TABLE, SEAL_FUNCTION, sealContentSql, SEALS_TABLE } from '@threadline/capture';
-import { AuditTables, isIsoTimestamp, ThreadlineError } from '@threadline/core';
+import { CHECKPOINTS_TABLE, openBaselineSql, SEAL_FUNCTION, sealContentSql, SEALS_TABLE } from '@threadline/capture';
+import {
+  AuditTables,
+  isInsufficientPrivilege,
+  isIsoTimestamp,
+  privilegeMessage,
+  ThreadlineError,
+} from '@threadline/core';
 import { createHash } from 'crypto';
 import { DataSource } from 'typeorm';
 
@@ -26,6 +32,8 @@ export interface IntegrityReport {
   head: { seq: number; chainSha256: string; sealedAt: string } | null;
   from: string | null;
   to: string | null;
+  /** Baselines still being written: sealed once complete, so not checked yet (a baseline left open shows here). */
+  openBaselines: { transactionId: string; table: string | null }[];
   /** The first problems found (at most 100), in chain order; `problemCount` counts all. */
   problems: IntegrityProblem[];
   problemCount: number;
@@ -84,12 +92,24 @@ export class IntegrityService {
   /** Seals every audit transaction committed so far; returns how many it sealed. */
   async seal(): Promise<number> {
     let total = 0;
-    for (;;) {
-      const [row]: { sealed: number; pending: boolean }[] = await this.dataSource.query(
-        `SELECT sealed, pending FROM ${this.sealFunction}()`,
+    try {
+      for (;;) {
+        const [row]: { sealed: number; pending: boolean }[] = await this.dataSource.query(
+          `SELECT sealed, pending FROM ${this.sealFunction}()`,
+        );
+        total += row.sealed;
+        if (!row.pending) return total;
+      }
+    } catch (error) {
+      if (!isInsufficientPrivilege(error)) throw error;
+      throw new IntegrityError(
+        privilegeMessage(
+          'sealing the audit log',
+          `EXECUTE on ${this.sealFunction}(int) and SELECT on ${this.seals} and ${this.checkpoints}`,
+          `grant them to the app's role (GRANT EXECUTE ON FUNCTION ${this.sealFunction}(int) TO <role>)`,
+          error,
+        ),
       );
-      total += row.sealed;
-      if (!row.pending) return total;
     }
   }
 
@@ -217,7 +237,12 @@ export class IntegrityService {
         `SELECT t.id FROM ${this.tables.transactions} AS t
          WHERE t.txid < coalesce((SELECT horizon FROM ${this.seals} ORDER BY seq DESC LIMIT 1), 0)
            AND NOT EXISTS (SELECT 1 FROM ${this.seals} AS s WHERE s.transaction_id = t.id)
+           AND NOT ${openBaselineSql()}
          ORDER BY t.occurred_at, t.id LIMIT ${MAX_LISTED}`,
+      );
+      const openBaselines: { id: string; table: string | null }[] = await runner.query(
+        `SELECT t.id, t.meta ->> 'table' AS table FROM ${this.tables.transactions} AS t
+         WHERE ${openBaselineSql()} ORDER BY t.occurred_at LIMIT ${MAX_LISTED}`,
       );
       for (const t of unsealed)
         report({
@@ -250,6 +275,7 @@ export class IntegrityService {
         head: headRow ? { seq: Number(headRow.seq), chainSha256: headRow.chain, sealedAt: headRow.sealed_at } : null,
         from: options.from ?? null,
         to: options.to ?? null,
+        openBaselines: openBaselines.map((b) => ({ transactionId: b.id, table: b.table })),
         problems,
         problemCount,
         durationMs: Date.now() - started,

@@ -5,6 +5,7 @@ import { auditSchemaSql, CaptureService, ThreadlineCaptureModule } from '@thread
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import {
+  BaselineService,
   HealthOptions,
   healthOptionsProblems,
   IntegrityError,
@@ -204,6 +205,26 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
     expect(await integrity.verify({ to: iso })).toMatchObject({ ok: true, checked: 5 });
     await expect(integrity.verify({ from: '2026-02-30' })).rejects.toThrow(IntegrityError);
     await expect(integrity.verify({ to: 'yesterday' })).rejects.toThrow(/to must be an ISO 8601 date/);
+  });
+
+  it('seals a baseline once it is complete, never while its snapshots are still being written', async () => {
+    await db.query(`ALTER TABLE posts DISABLE TRIGGER USER;
+      INSERT INTO posts (title) SELECT 'legacy ' || g FROM generate_series(1, 30) g;
+      ALTER TABLE posts ENABLE TRIGGER USER`);
+    const baselines = app!.get(BaselineService);
+    expect(await baselines.baseline('posts', { execute: true, batchSize: 10, maxBatches: 1 })).toMatchObject({
+      status: 'stopped',
+    });
+    const open = await integrity.verify();
+    expect(open).toMatchObject({ ok: true, checked: 5, openBaselines: [{ table: 'public.posts' }] });
+    await write(db.url, 1, 'between');
+    expect(await baselines.baseline('posts', { execute: true, batchSize: 10 })).toMatchObject({ status: 'complete' });
+    const done = await integrity.verify();
+    expect(done).toMatchObject({ ok: true, sealedNow: 2, checked: 7, openBaselines: [] });
+    const [seal] = await db.query<{ change_count: number }>(
+      `SELECT s.change_count FROM audit_seals s JOIN audit_transactions t ON t.id = s.transaction_id WHERE t.source = 'threadline:baseline'`,
+    );
+    expect(seal.change_count).toBe(30);
   });
 
   it('is an option of the Terminus indicator: down naming the first problem once a sealed record is altered', async () => {

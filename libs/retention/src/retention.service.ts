@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { CHECKPOINTS_TABLE, SEAL_FUNCTION, SEALS_TABLE } from '@threadline/capture';
-import { AuditTables, InvalidOptionsError, SqlParams } from '@threadline/core';
+import {
+  AuditTables,
+  InvalidOptionsError,
+  isInsufficientPrivilege,
+  privilegeMessage,
+  SqlParams,
+} from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
 import { RetentionError } from './retention.error';
@@ -85,6 +91,16 @@ export class RetentionService implements OnApplicationBootstrap {
         };
       try {
         return await this.run(runner, groups, batchSize, maxBatches, policy, options, started);
+      } catch (error) {
+        if (!isInsufficientPrivilege(error)) throw error;
+        throw new RetentionError(
+          privilegeMessage(
+            'retention purge',
+            `DELETE on ${this.changes} and ${this.transactions}, INSERT on the seal checkpoints and EXECUTE on threadline_seal`,
+            "run it as the audit tables' owner: DATABASE_URL=<owner's connection> npm run cli -- retention purge --execute, or schedule it in a process that connects as the owner",
+            error,
+          ),
+        );
       } finally {
         await runner.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`);
       }

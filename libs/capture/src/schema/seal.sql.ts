@@ -1,4 +1,5 @@
 import { literal, qualified } from '@threadline/core';
+import { BASELINE_SOURCE } from '../trigger/snapshot-sql';
 
 /** Seals audit transactions into the hash chain; SECURITY DEFINER, so the app's role needs only EXECUTE. */
 export const SEAL_FUNCTION = 'threadline_seal';
@@ -8,6 +9,15 @@ export const SEALS_TABLE = 'audit_seals';
 export const CHECKPOINTS_TABLE = 'audit_seal_checkpoints';
 /** Transactions one `threadline_seal()` call seals at most (call it again while it reports more pending). */
 export const SEAL_BATCH = 5000;
+/**
+ * SQL: `t` is a baseline still being written (its snapshots arrive over many
+ * database transactions). It is sealed once complete: completing it stamps
+ * its txid anew, so the next sealer run finds it.
+ */
+export function openBaselineSql(t = 't'): string {
+  return `(${t}.source IS NOT DISTINCT FROM ${literal(BASELINE_SOURCE)} AND NOT coalesce(${t}.meta ? 'completed_at', false))`;
+}
+
 /** The advisory lock that keeps two sealers (or a sealer and a purge's checkpoint) from interleaving. */
 export const SEAL_LOCK_KEY = 7263_0415;
 
@@ -103,6 +113,7 @@ BEGIN
     FROM ${s('audit_transactions')} AS t
     WHERE t.txid >= from_txid
       AND NOT EXISTS (SELECT 1 FROM ${s(SEALS_TABLE)} AS x WHERE x.transaction_id = t.id)
+      AND NOT ${openBaselineSql()}
     ORDER BY t.occurred_at, t.id
     LIMIT max_transactions + 1
   LOOP
