@@ -211,7 +211,7 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     );
   });
 
-  it('transaction page: every change of the transaction with a before/after diff', async () => {
+  it('transaction page: every change with a before/after diff (before from the previous image), and the linked action', async () => {
     await page.goto(`${base}/audit/timeline?table=posts&actor=user:3`);
     await page
       .getByRole('link', { name: /^View transaction/ })
@@ -220,9 +220,19 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     await page.waitForURL(/\/audit\/transactions\/[0-9a-f-]{36}$/);
     const change = page.locator('section.bucket').first();
     expect(await change.getByRole('heading').textContent()).toBe('update public.posts {"id":1}');
-    expect(await change.getByRole('row', { name: /^body/ }).textContent()).toBe('bodynot stored"edited"'); // the demo does not store changed_from for posts
+    // posts stores no changed_from: the before value comes from the row's previous captured image, and says so
+    expect(await change.getByRole('row', { name: /^body/ }).textContent()).toBe('body"b" (previous image)"edited"');
     expect(await page.locator('dl').textContent()).toContain('user:3');
     await shot('transaction');
+
+    // the creating transaction shows its linked action: the why
+    await page.goto(`${base}/audit/timeline?table=posts&actor=user:2`);
+    await page
+      .getByRole('link', { name: /^View transaction/ })
+      .first()
+      .click();
+    await page.waitForURL(/\/audit\/transactions\/[0-9a-f-]{36}$/);
+    expect(await page.locator('dl').textContent()).toMatch(/Whypost\.created \(create, content\).*recorded by user:2/s);
   });
 
   it('integrity: "Intact" with the chain head, then the altered transaction named and linked once a sealed record changes', async () => {

@@ -40,18 +40,28 @@ export interface ChangeDiff {
   table: string;
   table_pk: Record<string, unknown>;
   previous_pk: Record<string, unknown> | null;
-  /** Per field, sorted by name: `after` for inserts and snapshots; `before` / `after` for updates, `before_omitted` when `changed_from` was not stored. */
-  fields: Record<string, { before?: unknown; after?: unknown; before_omitted?: true }>;
+  /**
+   * Per field, sorted by name: `after` for inserts and snapshots; `before` / `after` for updates (`before` from
+   * `changed_from`, else from the row's previous captured image with `before_from_previous_image`, else
+   * `before_omitted`); `before` for deletes when the previous image is given.
+   */
+  fields: Record<
+    string,
+    { before?: unknown; after?: unknown; before_omitted?: true; before_from_previous_image?: true }
+  >;
 }
 
 /**
  * The reference's deterministic diff projection: inserts show every field's
  * `after`; updates show each changed field with `after` and `before` when
- * `changed_from` has it (else `before_omitted`); deletes have no image. A
- * baseline `snapshot` is shown like an insert: the row as first recorded. A
+ * `changed_from` has it; otherwise, given the row's previous captured image
+ * (`previous`, see AuditQueryService.previousImages), `before` comes from it
+ * and `before_from_previous_image` says so; else `before_omitted`. Deletes
+ * show the previous image's fields as `before` when given. A baseline
+ * `snapshot` is shown like an insert: the row as first recorded. A
  * `truncate` has no fields (its `data_after` holds the count of rows removed).
  */
-export function changeDiff(change: AuditChange): ChangeDiff {
+export function changeDiff(change: AuditChange, previous?: Record<string, unknown> | null): ChangeDiff {
   const fields: ChangeDiff['fields'] = {};
   const after = change.data_after ?? {};
   if (change.op === 'insert' || change.op === 'snapshot') {
@@ -61,9 +71,14 @@ export function changeDiff(change: AuditChange): ChangeDiff {
       const before =
         change.changed_from && key in change.changed_from
           ? { before: change.changed_from[key] }
-          : { before_omitted: true as const };
+          : previous && key in previous
+            ? { before: previous[key], before_from_previous_image: true as const }
+            : { before_omitted: true as const };
       fields[key] = { ...before, after: after[key] };
     }
+  } else if (change.op === 'delete' && previous) {
+    for (const key of Object.keys(previous).sort())
+      fields[key] = { before: previous[key], before_from_previous_image: true };
   }
   return {
     schema_version: 1,
@@ -74,4 +89,18 @@ export function changeDiff(change: AuditChange): ChangeDiff {
     previous_pk: change.previous_pk,
     fields,
   };
+}
+
+/** The "why" of a transaction: the action recorded with it (recordAction). */
+export interface AuditAction {
+  id: string;
+  name: string;
+  actor_ref: { type: string; id?: string };
+  status: 'ok' | 'error';
+  verb: string | null;
+  category: string | null;
+  reason: string | null;
+  comment: string | null;
+  correlation_id: string | null;
+  inserted_at: string;
 }

@@ -4,8 +4,8 @@ import { AuditTables, isIsoTimestamp, SqlParams } from '@threadline/core';
 import { to as copyTo } from 'pg-copy-streams';
 import { StringDecoder } from 'string_decoder';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { AuditChange, AuditTransaction } from './audit-change';
-import { ChangesQuery } from './changes-query';
+import { AuditAction, AuditChange, AuditTransaction } from './audit-change';
+import { ChangesQuery, ISO } from './changes-query';
 
 import { rowCondition, tableOf } from './row-key';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidFilterError } from './export.error';
@@ -149,6 +149,44 @@ export class AuditQueryService {
     if (typeof id !== 'string' || !UUID.test(id))
       throw new InvalidFilterError(`transaction id must be a UUID (got ${JSON.stringify(id)})`);
     return this.select({}, 100_000, undefined, (p) => [`c.transaction_id = ${p.add(id)}::uuid`]);
+  }
+
+  /**
+   * For each update or delete among `changes`, the row's image just before it: the `data_after` of the
+   * latest earlier change of the same row (by its key before the change), or null when there is none (the
+   * row predates capture) or it was a delete. One query, whatever the number of changes; keyed by change id.
+   */
+  async previousImages(changes: AuditChange[]): Promise<Map<string, Record<string, unknown> | null>> {
+    const wanted = changes.filter((c) => c.op === 'update' || c.op === 'delete');
+    if (!wanted.length) return new Map();
+    const rows: { id: string; image: Record<string, unknown> | null }[] = await this.dataSource.query(
+      `SELECT x.id::text AS id, p.data_after AS image
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[]) AS x(id, s, t, pk)
+       LEFT JOIN LATERAL (
+         SELECT c.data_after, c.op FROM ${this.tables.changes} AS c
+         WHERE c.table_schema = x.s AND c.table_name = x.t AND c.table_pk = x.pk AND c.id < x.id AND c.op <> 'truncate'
+         ORDER BY c.id DESC LIMIT 1
+       ) AS p ON p.op <> 'delete'`,
+      [
+        wanted.map((c) => c.id),
+        wanted.map((c) => c.table_schema),
+        wanted.map((c) => c.table_name),
+        wanted.map((c) => JSON.stringify(c.previous_pk ?? c.table_pk)),
+      ],
+    );
+    return new Map(rows.map((r) => [r.id, r.image]));
+  }
+
+  /** The action recorded with a transaction (its "why"), or null. */
+  async actionOf(transaction: AuditTransaction): Promise<AuditAction | null> {
+    if (!transaction.action_id) return null;
+    const [row] = await this.dataSource.query(
+      `SELECT a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id,
+              ${ISO('a.inserted_at')} AS inserted_at
+       FROM ${this.tables.actions} AS a WHERE a.id = $1`,
+      [transaction.action_id],
+    );
+    return (row as AuditAction | undefined) ?? null;
   }
 
   private async select(

@@ -7,7 +7,7 @@ import {
   RedactionPolicyService,
   TableRedaction,
 } from '@threadline/health';
-import type { AuditChange } from '@threadline/export';
+import { AuditChange, AuditQueryService } from '@threadline/export';
 import { OperatorMount } from './operator-mount';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import { ResolvedOperatorOptions } from './operator.options';
@@ -28,6 +28,7 @@ export class OperatorPages {
     private readonly coverageService: CoverageService,
     private readonly redactionService: RedactionPolicyService,
     private readonly integrityService: IntegrityService,
+    private readonly queries: AuditQueryService,
     private readonly mount: OperatorMount,
   ) {}
 
@@ -74,7 +75,12 @@ export class OperatorPages {
   }
 
   async transaction(id: string, changes: AuditChange[]): Promise<string> {
-    return transactionPage(await this.frameWithBadge(), id, changes);
+    const [frame, previous, action] = await Promise.all([
+      this.frameWithBadge(),
+      this.queries.previousImages(changes),
+      changes.length ? this.queries.actionOf(changes[0].transaction) : null,
+    ]);
+    return transactionPage(frame, id, changes, previous, action);
   }
 
   private async frameWithBadge(): Promise<PageFrame> {

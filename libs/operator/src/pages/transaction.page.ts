@@ -1,9 +1,19 @@
-import { AuditChange, changeDiff } from '@threadline/export';
+import { AuditAction, AuditChange, changeDiff } from '@threadline/export';
 import { html } from './html';
 import { actorLabel, layout, PageFrame, query } from './layout';
 
-/** One transaction: who and when, then every change with its before/after diff. */
-export function transactionPage(frame: PageFrame, id: string, changes: AuditChange[]): string {
+/**
+ * One transaction: who, when and why (its linked action), then every change
+ * with its before/after diff; `before` comes from `changed_from` when stored,
+ * else from the row's previous captured image (`previous`, by change id).
+ */
+export function transactionPage(
+  frame: PageFrame,
+  id: string,
+  changes: AuditChange[],
+  previous: Map<string, Record<string, unknown> | null> = new Map(),
+  action: AuditAction | null = null,
+): string {
   if (changes.length === 0) {
     return layout(
       'Transaction',
@@ -14,7 +24,7 @@ export function transactionPage(frame: PageFrame, id: string, changes: AuditChan
   const tx = changes[0].transaction;
   const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
   const sections = changes.map((change) => {
-    const diff = changeDiff(change);
+    const diff = changeDiff(change, previous.get(change.id));
     const fields = Object.entries(diff.fields);
     return html`<section class="bucket" aria-label="${change.op} ${diff.table} ${JSON.stringify(change.table_pk)}">
 <h2>${change.op} <code>${diff.table}</code> <code>${JSON.stringify(change.table_pk)}</code></h2>
@@ -23,7 +33,7 @@ ${
   fields.length
     ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${fields.map(
         ([name, f]) =>
-          html`<tr><th scope="row">${name}</th><td>${f.before_omitted ? html`<span class="muted">not stored</span>` : html`<code>${show(f.before)}</code>`}</td><td><code>${show(f.after)}</code></td></tr>`,
+          html`<tr><th scope="row">${name}</th><td>${f.before_omitted ? html`<span class="muted">not stored</span>` : html`<code>${show(f.before)}</code>${f.before_from_previous_image ? html` <span class="muted" title="from the row's previous captured change">(previous image)</span>` : ''}`}</td><td><code>${show(f.after)}</code></td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="muted">${
         change.op === 'delete'
@@ -42,6 +52,11 @@ ${
 ${tx.correlation_id ? html`<dt>Correlation id</dt><dd><a href="${frame.base}/timeline${query({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a></dd>` : ''}
 ${tx.request_id ? html`<dt>Request id</dt><dd>${tx.request_id}</dd>` : ''}
 ${tx.source ? html`<dt>Source</dt><dd>${tx.source}</dd>` : ''}
+${
+  action
+    ? html`<dt>Why</dt><dd><strong>${action.name}</strong>${action.verb || action.category ? html` <span class="muted">(${[action.verb, action.category].filter(Boolean).join(', ')})</span>` : ''}${action.status === 'error' ? html` <span class="status-drift">failed</span>` : ''}${action.reason ? html`<br>Reason: ${action.reason}` : ''}${action.comment ? html`<br>Comment: ${action.comment}` : ''}<br><span class="muted">recorded by ${actorLabel(action.actor_ref)} at <time datetime="${action.inserted_at}">${action.inserted_at}</time></span></dd>`
+    : ''
+}
 </dl>
 <p><a class="button" href="${frame.base}/transactions/${id}/changes" download>Download as JSON</a></p>
 ${sections}`;
