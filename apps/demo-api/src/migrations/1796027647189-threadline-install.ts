@@ -2,8 +2,8 @@
 // threadline:install v3 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796025436661 implements MigrationInterface {
-  name = 'ThreadlineInstall1796025436661';
+export class ThreadlineInstall1796027647189 implements MigrationInterface {
+  name = 'ThreadlineInstall1796027647189';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -204,6 +204,7 @@ BEGIN
     FROM "public"."audit_transactions" AS t
     WHERE t.txid >= from_txid
       AND NOT EXISTS (SELECT 1 FROM "public"."audit_seals" AS x WHERE x.transaction_id = t.id)
+      AND NOT (t.source IS NOT DISTINCT FROM 'threadline:baseline' AND NOT coalesce(t.meta ? 'completed_at', false))
     ORDER BY t.occurred_at, t.id
     LIMIT max_transactions + 1
   LOOP
