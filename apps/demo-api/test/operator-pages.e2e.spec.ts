@@ -184,7 +184,7 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/table=posts&actor=user%3A2/);
     const ids = async () =>
-      (await page.locator('tbody tr td:nth-child(4)').allTextContents()).map((k) => JSON.parse(k).id);
+      (await page.locator('tbody tr td:nth-child(4) code').allTextContents()).map((k) => JSON.parse(k).id);
     const first = await ids();
     expect(first).toHaveLength(50);
     expect(new Set(await page.locator('tbody tr td:nth-child(6)').allTextContents())).toEqual(new Set(['user:2']));
@@ -233,6 +233,34 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
       .click();
     await page.waitForURL(/\/audit\/transactions\/[0-9a-f-]{36}$/);
     expect(await page.locator('dl').textContent()).toMatch(/Whypost\.created \(create, content\).*recorded by user:2/s);
+  });
+
+  it('record history: from a key on the timeline, every change of the row newest first with values, and its state after any change', async () => {
+    await page.goto(`${base}/audit/timeline?table=posts&actor=user:3`);
+    await page
+      .getByRole('link', { name: /^\{"id":1\} history$/ })
+      .first()
+      .click();
+    await page.waitForURL(/\/audit\/history\?table=public\.posts&key=/);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Record history');
+    const rows = page.locator('tbody tr');
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toMatch(/update.*body: "b" → "edited".*user:3/s);
+    expect(await rows.nth(1).textContent()).toMatch(/insert.*title: "Post 1".*user:2/s);
+    await rows
+      .nth(1)
+      .getByRole('link', { name: /^State after/ })
+      .click();
+    const state = page.getByRole('region', { name: /^State after change/ });
+    expect(await state.textContent()).toMatch(/body"b".*title"Post 1"/s);
+    await shot('history');
+    // the key on a transaction page links here too
+    await page
+      .getByRole('link', { name: /^Transaction/ })
+      .first()
+      .click();
+    await page.getByRole('link', { name: '{"id":1}' }).first().click();
+    await page.waitForURL(/\/audit\/history\?/);
   });
 
   it('integrity: "Intact" with the chain head, then the altered transaction named and linked once a sealed record changes', async () => {
@@ -322,7 +350,13 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     });
     const narrow = await small.newPage();
     try {
-      for (const url of ['/audit/coverage', '/audit/policy/redaction', '/audit/timeline', '/audit/integrity']) {
+      for (const url of [
+        '/audit/coverage',
+        '/audit/policy/redaction',
+        '/audit/timeline',
+        '/audit/integrity',
+        '/audit/history?table=posts&key=%7B%22id%22%3A1%7D',
+      ]) {
         await narrow.goto(`${base}${url}`);
         const wide = await narrow.evaluate(() =>
           [...document.querySelectorAll('body *')]

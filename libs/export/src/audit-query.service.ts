@@ -87,6 +87,33 @@ export class AuditQueryService {
   }
 
   /**
+   * One page of a row's history (see history()), newest first, with the cursor of the next (older) page. `key` is
+   * the row's primary key as an object of column values (`{ id: 1 }`), as `table_pk` shows it.
+   */
+  async historyPage(table: string, key: Record<string, unknown>, page: PageOptions = {}): Promise<Page<AuditChange>> {
+    const limit = pageLimit(page.limit);
+    const where = await rowCondition(this.dataSource, table, key, this.tables.changes);
+    const rows = await this.select(
+      {},
+      limit + 1,
+      page.cursor ? decodeCursor(page.cursor) : undefined,
+      where,
+    );
+    const changes = rows.slice(0, limit);
+    const last = changes[changes.length - 1];
+    return { changes, nextCursor: rows.length > limit && last ? encodeCursor(last.captured_at, last.id) : null };
+  }
+
+  /** One change of a row's history by its id (the as-of state right after it), or null when it is not the row's. */
+  async changeOfRow(table: string, key: Record<string, unknown>, changeId: string): Promise<AuditChange | null> {
+    if (typeof changeId !== 'string' || !/^[1-9][0-9]{0,18}$/.test(changeId) || BigInt(changeId) > 2n ** 63n - 1n)
+      throw new InvalidFilterError(`at must be a change id (a positive integer; got ${JSON.stringify(changeId)})`);
+    const where = await rowCondition(this.dataSource, table, key, this.tables.changes);
+    const [change] = await this.select({}, 1, undefined, (p) => [...where(p), `c.id = ${p.add(changeId)}::bigint`]);
+    return change ?? null;
+  }
+
+  /**
    * The row as it was at `at` (its redacted image), or with `{ entity: true }`
    * an instance of the entity class. Throws DeletedRecordError (deleted, or
    * removed by a TRUNCATE of its table) or

@@ -41,3 +41,12 @@ export class ExportQueryDto extends FilterQueryDto {
   @IsIn(EXPORT_FORMATS) format: ExportFormat;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) maxRows?: number;
 }
+
+/** `/history?table=schema.table&key={"id":1}[&cursor][&limit][&at=<change id>]`: one row's history. */
+export class HistoryQueryDto {
+  @IsString() @MaxLength(200) table: string;
+  @IsString() @MaxLength(2000) key: string;
+  @IsOptional() @IsString() cursor?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @IsOptional() @IsString() @MaxLength(20) at?: string;
+}

@@ -21,7 +21,7 @@ import {
 } from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { OperatorHeadersGuard } from './operator-headers.guard';
-import { ExportQueryDto, TimelineQueryDto } from './audit-query.dto';
+import { ExportQueryDto, HistoryQueryDto, TimelineQueryDto } from './audit-query.dto';
 import { wantsHtml } from './negotiate';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
@@ -63,6 +63,49 @@ export class AuditController {
         res,
         400,
         await this.pages.timeline({ filters, changes: [], nextCursor: null, error: error.message }),
+      );
+    }
+  }
+
+  /**
+   * One row's history, newest first, keyset paged: `{ table, key, changes, nextCursor }` (with `at`, a change id,
+   * also `asOf`: that change, whose image is the row's state after it, or null when it is not this row's); the
+   * same URL is the record history page for browsers.
+   */
+  @Get('history')
+  async history(@Query() query: HistoryQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const html = wantsHtml(req);
+    try {
+      const key = parseKey(query.key);
+      const page = await this.queries.historyPage(query.table, key, { cursor: query.cursor, limit: query.limit });
+      const asOf = query.at ? await this.queries.changeOfRow(query.table, key, query.at) : undefined;
+      if (!html) return { table: query.table, key, ...page, ...(query.at !== undefined && { asOf }) };
+      const previous = await this.queries.previousImages(page.changes);
+      return this.sendPage(
+        res,
+        200,
+        await this.pages.history({
+          table: query.table,
+          key: query.key,
+          ...page,
+          previous,
+          asOf,
+          asOfMissing: query.at && !asOf ? query.at : undefined,
+        }),
+      );
+    } catch (error) {
+      if (!html || !(error instanceof InvalidFilterError)) throw error;
+      return this.sendPage(
+        res,
+        400,
+        await this.pages.history({
+          table: query.table,
+          key: query.key,
+          changes: [],
+          nextCursor: null,
+          previous: new Map(),
+          error: error.message,
+        }),
       );
     }
   }
@@ -118,4 +161,19 @@ function drainedOrClosed(res: Response): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
+}
+
+/** A row key as the history route takes it: a JSON object of the primary-key columns, as `table_pk` shows it. */
+function parseKey(text: string): Record<string, unknown> {
+  let key: unknown;
+  try {
+    key = JSON.parse(text);
+  } catch {
+    key = undefined;
+  }
+  if (key === null || typeof key !== 'object' || Array.isArray(key) || Object.keys(key as object).length === 0)
+    throw new InvalidFilterError(
+      `key must be a JSON object of the row's primary-key columns, such as {"id":1} (got ${JSON.stringify(text)})`,
+    );
+  return key as Record<string, unknown>;
 }

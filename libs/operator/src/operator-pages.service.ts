@@ -13,6 +13,7 @@ import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import { ResolvedOperatorOptions } from './operator.options';
 import { coveragePage } from './pages/coverage.page';
 import { integrityPage } from './pages/integrity.page';
+import { historyPage, HistoryView } from './pages/history.page';
 import { BadgeState, PageFrame, uncoveredCount } from './pages/layout';
 import { redactionPage } from './pages/redaction.page';
 import { timelinePage, TimelineView } from './pages/timeline.page';
@@ -39,6 +40,10 @@ export class OperatorPages {
     } catch (error) {
       return { error: this.reason(error, 'integrity') };
     }
+  }
+
+  async history(view: HistoryView): Promise<string> {
+    return historyPage(await this.frameWithBadge(), view);
   }
 
   async integrity(report: IntegrityReport | { error: string }): Promise<string> {

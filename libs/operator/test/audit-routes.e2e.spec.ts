@@ -203,6 +203,52 @@ describe('exploration and export (real PostgreSQL)', () => {
     await request(app.getHttpServer()).get('/audit/timeline').set('x-role', 'auditor').expect(200);
   });
 
+  it("answers a row's history as JSON and as a page, with the state after a chosen change; bad input is a 400", async () => {
+    const server = app.getHttpServer();
+    const context = app.get(ThreadlineContext);
+    await context.transaction(ActorRef.user('9'), (m) => m.query(`UPDATE people SET name = 'renamed' WHERE id = 2`));
+    const json = await request(server)
+      .get('/audit/history')
+      .query({ table: 'people', key: '{"id":2}' })
+      .set('x-role', 'auditor')
+      .expect(200);
+    expect(json.body).toMatchObject({ table: 'people', key: { id: 2 }, nextCursor: null });
+    expect(json.body.changes.map((c: { op: string }) => c.op)).toEqual(['update', 'insert']);
+    const paged = await request(server)
+      .get('/audit/history')
+      .query({ table: 'people', key: '{"id":2}', limit: 1 })
+      .set('x-role', 'auditor')
+      .expect(200);
+    expect(paged.body.nextCursor).toEqual(expect.any(String));
+    const insertId = json.body.changes[1].id;
+    const page = await request(server)
+      .get('/audit/history')
+      .query({ table: 'people', key: '{"id":2}', at: insertId })
+      .set('x-role', 'auditor')
+      .set('accept', 'text/html')
+      .expect(200);
+    expect(page.text).toContain('State after the change of');
+    expect(page.text).toContain('&quot;p2&quot;'); // the name before the update, in the as-of state
+    expect(page.text).not.toContain(SECRET);
+    for (const [params, message] of [
+      [{ table: 'people', key: 'id=2' }, "key must be a JSON object of the row's primary-key columns"],
+      [{ table: 'people', key: '{"name":"x"}' }, 'the primary key of public.people is (id); got (name)'],
+      [{ table: 'nope', key: '{"id":1}' }, 'public.nope is not a table'],
+      [{ table: 'people', key: '{"id":2}', at: 'x' }, 'at must be a change id'],
+      [{ table: 'people' }, 'key must be a string'],
+    ] as const) {
+      const res = await request(server).get('/audit/history').query(params).set('x-role', 'auditor').expect(400);
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringContaining(message) });
+      const html = await request(server)
+        .get('/audit/history')
+        .query(params)
+        .set('x-role', 'auditor')
+        .set('accept', 'text/html')
+        .expect(400);
+      expect(html.text).toMatch(/role="alert"|<title>Bad request/); // the page banner, or the error page for a malformed query
+    }
+  });
+
   it('sends protective headers on every route, refusals included', async () => {
     const server = app.getHttpServer();
     const responses = [

@@ -90,3 +90,11 @@ export function actorLabel(actor: AuditChange['transaction']['actor_ref']): stri
   if (!actor) return 'none';
   return actor.id === undefined ? actor.type : `${actor.type}:${actor.id}`;
 }
+
+/** The link to a row's history page (`/history?table=schema.table&key={...}`): every key shown anywhere links there. */
+export function historyHref(
+  frame: PageFrame,
+  change: Pick<AuditChange, 'table_schema' | 'table_name' | 'table_pk'>,
+): string {
+  return `${frame.base}/history${query({ table: `${change.table_schema}.${change.table_name}`, key: JSON.stringify(change.table_pk) })}`;
+}

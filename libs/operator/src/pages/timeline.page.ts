@@ -1,6 +1,6 @@
 import { AuditChange, TIMELINE_FILTERS } from '@threadline/export';
 import { html } from './html';
-import { actorLabel, layout, PageFrame, query } from './layout';
+import { actorLabel, historyHref, layout, PageFrame, query } from './layout';
 
 export interface TimelineView {
   /** The filter parameters as given (`actor`, not `actorRef`), kept in the form and every link. */
@@ -26,7 +26,7 @@ ${TIMELINE_FILTERS.map(({ param, label, example }) => html`<label>${label}<input
   <td><time datetime="${c.captured_at}">${c.captured_at}</time></td>
   <td><code>${c.table_schema}.${c.table_name}</code></td>
   <td>${c.op}</td>
-  <td><code>${JSON.stringify(c.table_pk)}</code></td>
+  <td>${c.op === 'truncate' ? html`<span class="muted">whole table</span>` : html`<a href="${historyHref(frame, c)}"><code>${JSON.stringify(c.table_pk)}</code><span class="vh"> history</span></a>`}</td>
   <td>${c.changed_fields?.length ? c.changed_fields.join(', ') : c.op === 'update' ? '—' : ''}</td>
   <td>${actorLabel(c.transaction.actor_ref)}</td>
   <td>${c.transaction.correlation_id ?? ''}</td>

@@ -1,6 +1,6 @@
 import { AuditAction, AuditChange, changeDiff } from '@threadline/export';
 import { html } from './html';
-import { actorLabel, layout, PageFrame, query } from './layout';
+import { actorLabel, historyHref, layout, PageFrame, query } from './layout';
 
 /**
  * One transaction: who, when and why (its linked action), then every change
@@ -27,7 +27,7 @@ export function transactionPage(
     const diff = changeDiff(change, previous.get(change.id));
     const fields = Object.entries(diff.fields);
     return html`<section class="bucket" aria-label="${change.op} ${diff.table} ${JSON.stringify(change.table_pk)}">
-<h2>${change.op} <code>${diff.table}</code> <code>${JSON.stringify(change.table_pk)}</code></h2>
+<h2>${change.op} <code>${diff.table}</code> ${change.op === 'truncate' ? '' : html`<a href="${historyHref(frame, change)}" title="Record history"><code>${JSON.stringify(change.table_pk)}</code></a>`}</h2>
 <p class="muted">Captured at <time datetime="${change.captured_at}">${change.captured_at}</time>${change.previous_pk ? html`; key changed from <code>${JSON.stringify(change.previous_pk)}</code>` : ''}${change.op === 'snapshot' ? '; baseline snapshot of a row that existed before capture' : ''}</p>
 ${
   fields.length

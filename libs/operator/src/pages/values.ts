@@ -1,0 +1,26 @@
+import type { ChangeDiff } from '@threadline/export';
+import { Html, html } from './html';
+
+/** Values longer than this show their start, with the whole value one click away (no script needed). */
+const SHOWN = 60;
+
+/** One value as JSON text, truncated with a <details> to expand. */
+export function valueHtml(value: unknown): Html {
+  const text = value === undefined ? '' : JSON.stringify(value);
+  if (text.length <= SHOWN) return html`<code>${text}</code>`;
+  return html`<details class="value"><summary><code>${text.slice(0, SHOWN)}</code>…</summary><code>${text}</code></details>`;
+}
+
+/** What a change did, field by field: `field: before -> after` (or only after / before), as a list. */
+export function fieldChangesHtml(diff: ChangeDiff): Html {
+  const entries = Object.entries(diff.fields);
+  if (!entries.length) return html``;
+  return html`<ul class="fields">${entries.map(
+    ([name, f]) =>
+      html`<li><span class="field">${name}</span>: ${
+        'before' in f || f.before_omitted
+          ? html`${f.before_omitted ? html`<span class="muted">not stored</span>` : valueHtml(f.before)}${'after' in f ? html` → ${valueHtml(f.after)}` : ''}`
+          : valueHtml(f.after)
+      }</li>`,
+  )}</ul>`;
+}
