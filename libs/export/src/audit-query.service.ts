@@ -93,12 +93,7 @@ export class AuditQueryService {
   async historyPage(table: string, key: Record<string, unknown>, page: PageOptions = {}): Promise<Page<AuditChange>> {
     const limit = pageLimit(page.limit);
     const where = await rowCondition(this.dataSource, table, key, this.tables.changes);
-    const rows = await this.select(
-      {},
-      limit + 1,
-      page.cursor ? decodeCursor(page.cursor) : undefined,
-      where,
-    );
+    const rows = await this.select({}, limit + 1, page.cursor ? decodeCursor(page.cursor) : undefined, where);
     const changes = rows.slice(0, limit);
     const last = changes[changes.length - 1];
     return { changes, nextCursor: rows.length > limit && last ? encodeCursor(last.captured_at, last.id) : null };
