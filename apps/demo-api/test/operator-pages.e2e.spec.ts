@@ -202,8 +202,32 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     expect(await page.getByText('End of results').count()).toBe(1);
     expect(await page.getByLabel('Table').inputValue()).toBe('posts'); // filters survive paging
 
+    await page.getByRole('link', { name: 'Previous page' }).click();
+    expect(await ids()).toEqual(first); // back to the first page
+    expect(await page.getByRole('link', { name: 'Previous page' }).count()).toBe(0);
+
     await page.goto(`${base}/audit/timeline?correlationId=incident-7`);
     expect((await ids()).sort()).toEqual([1, 2, 3]);
+    // what changed, with values; actor and correlation id link to their timelines
+    const row = page.locator('tbody tr').first();
+    expect(await row.locator('td:nth-child(5)').textContent()).toMatch(/body: "b".*title: "Post \d"/s);
+    await row.getByRole('link', { name: 'incident-7' }).click();
+    await page.waitForURL(/\/audit\/timeline\?correlationId=incident-7$/);
+    await page.locator('tbody tr').first().getByRole('link', { name: 'user:2' }).click();
+    await page.waitForURL(/\/audit\/timeline\?actor=user%3A2$/);
+    // times in the viewer's time zone, the UTC value on hover
+    const time = page.locator('tbody tr time').first();
+    expect(await time.getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\dT.*Z \(UTC\)$/);
+    expect(await time.textContent()).not.toMatch(/\d{4}-\d\d-\d\dT/); // not the raw ISO text
+    // an operation filter and a quick range keep the other filters
+    await page.goto(`${base}/audit/timeline?table=posts&op=update`);
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    expect(await page.locator('tbody tr td:nth-child(5)').textContent()).toBe('body: "b" → "edited"');
+    await page.getByRole('link', { name: 'Last hour' }).click();
+    await page.waitForURL(/[?&]from=\d{4}-/);
+    expect(await page.getByLabel('Operation').inputValue()).toBe('update');
+    expect(await page.getByLabel('Table').inputValue()).toBe('posts');
+    expect(await page.locator('tbody tr').count()).toBe(1);
 
     await page.goto(`${base}/audit/timeline?from=last%20tuesday`);
     expect(await page.getByRole('alert').textContent()).toContain(

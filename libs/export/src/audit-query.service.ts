@@ -15,12 +15,17 @@ export interface Page<T> {
   changes: T[];
   /** Pass back as `cursor` for the next (older) page; null on the last page. */
   nextCursor: string | null;
+  /** Pass back as `before` for the previous (newer) page; null on the first page. (Timeline only.) */
+  previousCursor?: string | null;
 }
 
 export interface PageOptions {
   /** @default 50, at most 1000 */
   limit?: number;
+  /** The page after (older than) this cursor. */
   cursor?: string;
+  /** The page before (newer than) this cursor; not with `cursor`. */
+  before?: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -44,14 +49,29 @@ export class AuditQueryService {
   /** Changes matching the filters, newest first, one page at a time. */
   async timeline(filters: TimelineFilters = {}, page: PageOptions = {}): Promise<Page<AuditChange>> {
     const limit = pageLimit(page.limit);
-    const rows = await this.select(
-      normalizeFilters(filters),
-      limit + 1,
-      page.cursor ? decodeCursor(page.cursor) : undefined,
-    );
+    const normalized = normalizeFilters(filters);
+    if (page.cursor && page.before) throw new InvalidFilterError('pass cursor or before, not both');
+    if (page.before) {
+      // Backwards: the `limit` changes just newer than `before`, read oldest first, shown newest first.
+      const rows = await this.select(normalized, limit + 1, decodeCursor(page.before), undefined, 'newer');
+      const changes = rows.slice(0, limit).reverse();
+      const first = changes[0];
+      const last = changes[changes.length - 1];
+      return {
+        changes,
+        nextCursor: last ? encodeCursor(last.captured_at, last.id) : null,
+        previousCursor: rows.length > limit && first ? encodeCursor(first.captured_at, first.id) : null,
+      };
+    }
+    const rows = await this.select(normalized, limit + 1, page.cursor ? decodeCursor(page.cursor) : undefined);
     const changes = rows.slice(0, limit);
+    const first = changes[0];
     const last = changes[changes.length - 1];
-    return { changes, nextCursor: rows.length > limit && last ? encodeCursor(last.captured_at, last.id) : null };
+    return {
+      changes,
+      nextCursor: rows.length > limit && last ? encodeCursor(last.captured_at, last.id) : null,
+      previousCursor: page.cursor && first ? encodeCursor(first.captured_at, first.id) : null,
+    };
   }
 
   /** Every matching change, newest first, fetched page by page: memory stays flat however many there are. */
@@ -216,9 +236,10 @@ export class AuditQueryService {
     limit: number,
     after?: { capturedAt: string; id: string },
     extra?: (params: SqlParams) => string[],
+    direction: 'older' | 'newer' = 'older',
   ): Promise<AuditChange[]> {
     const params = SqlParams.bound();
-    const sql = this.query.select('r.*', filters, limit, params, after, extra?.(params));
+    const sql = this.query.select('r.*', filters, limit, params, after, extra?.(params), direction);
     return this.dataSource.query(sql, params.values);
   }
 

@@ -22,6 +22,8 @@ export class ChangesQuery {
     params: SqlParams,
     after?: { capturedAt: string; id: string },
     extraSql: string[] = [],
+    /** 'newer': the changes just newer than `after`, oldest first (a previous page, read backwards). */
+    direction: 'older' | 'newer' = 'older',
   ): string {
     const sql = [...extraSql];
     if (filters.table)
@@ -40,16 +42,22 @@ export class ChangesQuery {
       sql.push(`c.transaction_id = ANY (ARRAY(SELECT t2.id FROM ${this.tables.transactions} AS t2 WHERE t2.correlation_id = ${id}
         UNION SELECT t3.id FROM ${this.tables.transactions} AS t3 JOIN ${this.tables.actions} AS a ON a.id = t3.action_id WHERE a.correlation_id = ${id}))`);
     }
+    // ops come from a fixed list (CHANGE_OPS): an array literal, so COPY's inlined form takes it too
+    if (filters.ops) sql.push(`c.op = ANY (${params.add(`{${filters.ops.join(',')}}`)}::text[])`);
+    if (filters.key) {
+      const key = params.add(filters.key);
+      sql.push(`(c.table_pk = ${key}::jsonb OR c.previous_pk = ${key}::jsonb)`);
+    }
     if (after)
       sql.push(
-        `(c.captured_at, c.id) < (${params.add(after.capturedAt)}::timestamptz, ${params.add(after.id)}::bigint)`,
+        `(c.captured_at, c.id) ${direction === 'older' ? '<' : '>'} (${params.add(after.capturedAt)}::timestamptz, ${params.add(after.id)}::bigint)`,
       );
     return `SELECT ${columns}
        FROM ${this.tables.changes} AS c JOIN ${this.tables.transactions} AS t ON t.id = c.transaction_id
        CROSS JOIN LATERAL (SELECT c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')} AS captured_at,
          c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction) AS r
        ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
-       ORDER BY ${filters.correlationId ? `c.captured_at + interval '0'` : 'c.captured_at'} DESC, c.id DESC
+       ORDER BY ${filters.correlationId ? `c.captured_at + interval '0'` : 'c.captured_at'} ${direction === 'older' ? 'DESC' : 'ASC'}, c.id ${direction === 'older' ? 'DESC' : 'ASC'}
        LIMIT ${limit}`;
   }
 

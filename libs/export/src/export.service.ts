@@ -177,5 +177,7 @@ function describeFilters(f: ReturnType<typeof normalizeFilters>): Record<string,
     ...(f.from && { from: f.from }),
     ...(f.to && { to: f.to }),
     ...(f.correlationId && { correlationId: f.correlationId }),
+    ...(f.ops && { op: f.ops.join(',') }),
+    ...(f.key && { key: f.key }),
   };
 }

@@ -15,7 +15,14 @@ export interface TimelineFilters {
   to?: Date | string;
   /** Changes whose transaction carries this correlation id, or links to an action that does. */
   correlationId?: string;
+  /** One operation or several, comma-separated (`update`, `insert,delete`). */
+  op?: string | string[];
+  /** Changes of one row: its primary key as `table_pk` shows it (`{"id":1}`, a JSON text or an object); a key change matches by old and new key. */
+  key?: string | Record<string, unknown>;
 }
+
+/** The operations a change can record. */
+export const CHANGE_OPS = ['insert', 'update', 'delete', 'truncate', 'snapshot'] as const;
 
 export interface NormalizedFilters {
   table?: { schema: string; table: string };
@@ -23,6 +30,9 @@ export interface NormalizedFilters {
   from?: string;
   to?: string;
   correlationId?: string;
+  ops?: string[];
+  /** The key as canonical JSON text. */
+  key?: string;
 }
 
 /**
@@ -128,6 +138,50 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
       if (Buffer.byteLength(id) > CONTEXT_ID_MAX_BYTES)
         throw new InvalidFilterError(`correlationId must be at most ${CONTEXT_ID_MAX_BYTES} bytes`);
       out.correlationId = id;
+    },
+  },
+  {
+    key: 'op',
+    param: 'op',
+    label: 'Operation',
+    example: 'update',
+    arg: 'op[,op]',
+    description: `changes of these operations (${CHANGE_OPS.join(', ')}; comma-separated)`,
+    maxLength: 100,
+    normalize(value, out) {
+      const ops = (Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [value]).map((v) =>
+        typeof v === 'string' ? v.trim() : v,
+      );
+      const bad = ops.filter((v) => !(CHANGE_OPS as readonly unknown[]).includes(v));
+      if (!ops.length || bad.length)
+        throw new InvalidFilterError(
+          `op must be one or more of ${CHANGE_OPS.join(', ')}, comma-separated (got ${JSON.stringify(value)})`,
+        );
+      out.ops = [...new Set(ops as string[])];
+    },
+  },
+  {
+    key: 'key',
+    param: 'key',
+    label: 'Record key',
+    example: '{"id":1}',
+    arg: 'json',
+    description: 'changes of one row: its primary key as JSON, as table_pk shows it (with table, one row of one table)',
+    maxLength: 2000,
+    normalize(value, out) {
+      let key: unknown = value;
+      if (typeof value === 'string') {
+        try {
+          key = JSON.parse(value);
+        } catch {
+          key = undefined;
+        }
+      }
+      if (key === null || typeof key !== 'object' || Array.isArray(key) || !Object.keys(key as object).length)
+        throw new InvalidFilterError(
+          `key must be a JSON object of the row's primary-key columns, such as {"id":1} (got ${JSON.stringify(value)})`,
+        );
+      out.key = JSON.stringify(key);
     },
   },
 ];

@@ -34,6 +34,7 @@ for (const field of TIMELINE_FILTERS) {
 
 export class TimelineQueryDto extends FilterQueryDto {
   @IsOptional() @IsString() cursor?: string;
+  @IsOptional() @IsString() before?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 

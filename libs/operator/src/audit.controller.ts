@@ -41,21 +41,37 @@ export class AuditController {
     private readonly pages: OperatorPages,
   ) {}
 
-  /** `{ changes, nextCursor }`, newest first, keyset paged; the same URL is the timeline page for browsers. */
+  /**
+   * `{ changes, nextCursor, previousCursor }`, newest first, keyset paged (`cursor` for the next page, `before` for
+   * the previous one); the same URL is the timeline page for browsers.
+   */
   @Get('timeline')
   async timeline(@Query() query: TimelineQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    if (!wantsHtml(req)) return this.queries.timeline(query.toFilters(), { cursor: query.cursor, limit: query.limit });
+    if (!wantsHtml(req))
+      return this.queries.timeline(query.toFilters(), {
+        cursor: query.cursor,
+        before: query.before,
+        limit: query.limit,
+      });
     // A form submits its empty fields: on the page, a blank filter is no filter.
     const filters = query.filterParams();
     try {
       const page = await this.queries.timeline(query.toFilters({ blankIsNone: true }), {
         cursor: query.cursor,
+        before: query.before,
         limit: query.limit ?? 50,
       });
+      const previous = await this.queries.previousImages(page.changes);
       return this.sendPage(
         res,
         200,
-        await this.pages.timeline({ filters, changes: page.changes, nextCursor: page.nextCursor }),
+        await this.pages.timeline({
+          filters,
+          changes: page.changes,
+          nextCursor: page.nextCursor,
+          previousCursor: page.previousCursor ?? null,
+          previous,
+        }),
       );
     } catch (error) {
       if (!(error instanceof InvalidFilterError)) throw error;

@@ -60,7 +60,7 @@ describe('exploration and export (real PostgreSQL)', () => {
   it.each([
     [
       { tabel: 'people' },
-      'unknown filter "tabel"; allowed filters are exactly table, actorRef, from, to, correlationId',
+      'unknown filter "tabel"; allowed filters are exactly table, actorRef, from, to, correlationId, op, key',
     ],
     [{ correlationId: 42 }, 'correlationId must be a string'],
     [{ correlationId: '   ' }, 'correlationId must not be blank'],
@@ -89,6 +89,30 @@ describe('exploration and export (real PostgreSQL)', () => {
     expect(new Set(seen).size).toBe(25);
     expect([...seen].sort((a, b) => Number(b) - Number(a))).toEqual(seen);
     await expect(queries.timeline({}, { cursor: 'bogus' })).rejects.toThrow('cursor is not one this API returned');
+  });
+
+  it('pages backwards with before: previous pages are the next pages in reverse, without gaps or repeats', async () => {
+    const forward: string[][] = [];
+    const cursors: (string | null | undefined)[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await queries.timeline({ table: 'people' }, { limit: 7, cursor });
+      forward.push(page.changes.map((c) => c.id));
+      cursors.push(page.previousCursor);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(cursors[0]).toBeNull(); // the first page has no previous page
+    // from the last page back to the first
+    let before = cursors[cursors.length - 1]!;
+    for (let i = forward.length - 2; i >= 0; i--) {
+      const page = await queries.timeline({ table: 'people' }, { limit: 7, before });
+      expect(page.changes.map((c) => c.id)).toEqual(forward[i]);
+      if (i === 0) expect(page.previousCursor).toBeNull();
+      else before = page.previousCursor!;
+    }
+    await expect(queries.timeline({}, { cursor: cursors[1]!, before: cursors[1]! })).rejects.toThrow(
+      'pass cursor or before, not both',
+    );
   });
 
   it('caps at maxRows with truncated and returnedCount', async () => {
@@ -246,6 +270,37 @@ describe('exploration and export (real PostgreSQL)', () => {
         .set('accept', 'text/html')
         .expect(400);
       expect(html.text).toMatch(/role="alert"|<title>Bad request/); // the page banner, or the error page for a malformed query
+    }
+  });
+
+  it('filters by operation and by record key, in the timeline and the export alike; bad values are named', async () => {
+    const context = app.get(ThreadlineContext);
+    await context.transaction(ActorRef.user('4'), (m) => m.query(`UPDATE people SET name = 'x' WHERE id IN (3, 4)`));
+    const updates = await queries.timeline({ table: 'people', op: 'update' });
+    expect(updates.changes.length).toBeGreaterThanOrEqual(2);
+    expect(updates.changes.every((c) => c.op === 'update')).toBe(true);
+    expect(updates.changes.slice(0, 2).map((c) => c.table_pk)).toEqual([{ id: 4 }, { id: 3 }]);
+    expect((await queries.timeline({ op: 'insert,update', key: '{"id":3}' })).changes.map((c) => c.op)).toEqual([
+      'update',
+      'insert',
+    ]);
+    const csv = await request(app.getHttpServer())
+      .get('/audit/export')
+      .query({ format: 'csv', op: 'update', key: '{"id":4}' })
+      .set('x-role', 'auditor')
+      .expect(200);
+    expect((parse(csv.text, { columns: true }) as { op: string }[]).map((r) => r.op)).toEqual(['update']);
+    for (const [query, message] of [
+      [{ op: 'upsert' }, 'op must be one or more of insert, update, delete, truncate, snapshot'],
+      [{ key: 'id=3' }, "key must be a JSON object of the row's primary-key columns"],
+      [{ key: '[1]' }, 'key must be a JSON object'],
+    ] as const) {
+      const res = await request(app.getHttpServer())
+        .get('/audit/timeline')
+        .query(query)
+        .set('x-role', 'auditor')
+        .expect(400);
+      expect(res.body.message).toContain(message);
     }
   });
 

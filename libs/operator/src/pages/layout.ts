@@ -1,6 +1,6 @@
 import type { CoverageReport } from '@threadline/health';
 import type { AuditChange } from '@threadline/export';
-import { STYLE } from './assets';
+import { LOCAL_TIME_SCRIPT, STYLE } from './assets';
 import { Html, html } from './html';
 
 /** What the header badge shows: the number of uncovered tables and of tables whose capture drifted, or why it is unknown. */
@@ -64,6 +64,7 @@ ${status ?? ''}
 <h1>${title}</h1>
 ${body}
 </main>
+<script>${LOCAL_TIME_SCRIPT}</script>
 </body>
 </html>
 `.value;
