@@ -13,9 +13,11 @@ import {
 import type { Request, Response } from 'express';
 import {
   AuditQueryService,
+  BodyDigest,
   changeDiff,
   CONTENT_TYPES,
   DEFAULT_EXPORT_MAX_ROWS,
+  ExportSeals,
   ExportService,
   InvalidFilterError,
 } from '@threadline/export';
@@ -39,6 +41,7 @@ export class AuditController {
     private readonly queries: AuditQueryService,
     private readonly exports: ExportService,
     private readonly pages: OperatorPages,
+    private readonly seals: ExportSeals,
   ) {}
 
   /**
@@ -143,7 +146,16 @@ export class AuditController {
       meta,
     );
     const first = await chunks.next(); // validation errors surface here, before any byte is sent
+    // The export's manifest travels with it (docs/trust.md): the chain's head it was cut at as a header, and the
+    // body's SHA-256, size and row count as trailers once the body has been sent.
+    const sealedThrough = await this.seals.head().then(
+      (head) => (head ? `${head.seq}:${head.chain_sha256}` : 'none'),
+      (error: unknown) => `unavailable (${error instanceof Error ? error.message : String(error)})`.slice(0, 200),
+    );
+    const digest = new BodyDigest();
     res.status(200);
+    res.setHeader('x-threadline-sealed-through', sealedThrough);
+    res.setHeader('trailer', 'x-threadline-sha256, x-threadline-bytes, x-threadline-row-count');
     res.setHeader('content-type', CONTENT_TYPES[query.format]);
     res.setHeader(
       'content-disposition',
@@ -152,11 +164,17 @@ export class AuditController {
     res.setHeader('x-threadline-max-rows', String(query.maxRows ?? DEFAULT_EXPORT_MAX_ROWS));
     try {
       for (let next = first; !next.done && !res.destroyed; next = await chunks.next()) {
+        digest.update(next.value);
         if (!res.write(next.value)) await drainedOrClosed(res);
       }
     } finally {
       await chunks.return(undefined); // the client went away: stop the export and give its connection back now, not never
     }
+    res.addTrailers({
+      'x-threadline-sha256': digest.hex(),
+      'x-threadline-bytes': String(digest.bytes),
+      'x-threadline-row-count': String(meta.returnedCount),
+    });
     res.end();
   }
 

@@ -7,7 +7,9 @@ import { ThreadlineHealthModule } from '@threadline/health';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import { parse } from 'csv-parse/sync';
 import type { Request } from 'express';
-import { get } from 'http';
+import { createHash } from 'crypto';
+import { createServer, get, IncomingHttpHeaders } from 'http';
+import type { AddressInfo } from 'net';
 import request from 'supertest';
 import { AuditQueryService, ExportService, InvalidFilterError, ThreadlineExportModule } from '@threadline/export';
 import { OperatorOptions, ThreadlineOperatorModule } from '../src';
@@ -301,6 +303,44 @@ describe('exploration and export (real PostgreSQL)', () => {
         .set('x-role', 'auditor')
         .expect(400);
       expect(res.body.message).toContain(message);
+    }
+  });
+
+  it('carries its manifest: the chain head it was cut at as a header, SHA-256, size and row count as trailers', async () => {
+    // a server of its own over the same express app (the streaming tests below call app.listen)
+    const server = createServer(app.getHttpAdapter().getInstance());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const { headers, trailers, body } = await new Promise<{
+        headers: IncomingHttpHeaders;
+        trailers: NodeJS.Dict<string>;
+        body: Buffer;
+      }>((resolve, reject) => {
+        get(
+          { host: '127.0.0.1', port, path: '/audit/export?format=csv&table=people', headers: { 'x-role': 'auditor' } },
+          (res) => {
+            const parts: Buffer[] = [];
+            res.on('data', (part: Buffer) => parts.push(part));
+            res.on('end', () => resolve({ headers: res.headers, trailers: res.trailers, body: Buffer.concat(parts) }));
+            res.on('error', reject);
+          },
+        ).on('error', reject);
+      });
+      expect(headers['x-threadline-sealed-through']).toMatch(/^\d+:[0-9a-f]{64}$/);
+      expect(trailers).toEqual({
+        'x-threadline-sha256': createHash('sha256').update(body).digest('hex'),
+        'x-threadline-bytes': String(body.length),
+        'x-threadline-row-count': String((parse(body.toString('utf8'), { columns: true }) as unknown[]).length),
+      });
+      const [seq] = headers['x-threadline-sealed-through']!.toString().split(':');
+      const [{ chain }] = await db.query<{ chain: string }>(
+        `SELECT encode(chain_sha256, 'hex') AS chain FROM audit_seals WHERE seq = $1`,
+        [seq],
+      );
+      expect(headers['x-threadline-sealed-through']).toBe(`${seq}:${chain}`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
