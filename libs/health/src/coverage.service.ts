@@ -42,6 +42,8 @@ export interface CoverageReport {
   expectedUncovered: string[];
   /** Uncovered tables in neither list: informational, or failures under `strict`. */
   unclassified: string[];
+  /** For each uncovered table (expected or not), the Threadline triggers it lacks (all four when it has none). */
+  missingTriggers: Record<string, string[]>;
   /**
    * Covered or configured tables whose deployed capture differs from the
    * configuration or from the table as it is now (redaction drift, columns
@@ -153,6 +155,11 @@ export class CoverageService implements OnApplicationBootstrap {
       unclassified: tables
         .filter((t) => !t.covered && !expected.has(tableKey(t)) && !expectedUncovered.has(tableKey(t)))
         .map(tableKey),
+      missingTriggers: Object.fromEntries(
+        tables
+          .filter((t) => !t.covered && !expectedUncovered.has(tableKey(t)))
+          .map((t) => [tableKey(t), t.missingTriggers]),
+      ),
       drift: drift.map((d) => ({ table: d.table, expected: expected.has(d.table), differences: d.differences })),
       notCapturedInReplicaRole: tables.filter((t) => t.covered && !t.firesInReplicaRole).map(tableKey),
       ok: false,

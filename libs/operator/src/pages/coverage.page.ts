@@ -3,21 +3,33 @@ import { COVERAGE_SCRIPT } from './assets';
 import { Html, html, scriptJson } from './html';
 import { layout, PageFrame } from './layout';
 
-function list(items: string[], empty: string): Html {
+/** A list of names, each with an optional note (which triggers a table lacks). */
+function list(items: (string | [name: string, note: string])[], empty: string): Html {
   return items.length
-    ? html`<ul>${items.map((t) => html`<li><code>${t}</code></li>`)}</ul>`
+    ? html`<ul>${items.map((t) =>
+        typeof t === 'string'
+          ? html`<li><code>${t}</code></li>`
+          : html`<li><code>${t[0]}</code> <span class="muted">${t[1]}</span></li>`,
+      )}</ul>`
     : html`<p class="muted">${empty}</p>`;
 }
 
+/** `table` with the triggers it lacks, when it has some but not all (a table with none is simply uncovered). */
+function withMissing(report: CoverageReport, table: string): string | [string, string] {
+  const missing = report.missingTriggers?.[table] ?? [];
+  return missing.length && missing.length < 4 ? [table, `missing ${missing.join(', ')}`] : table;
+}
+
 export function coverageBuckets(report: CoverageReport): Html {
-  const uncovered = [
-    ...report.uncoveredExpected,
-    ...report.unclassified,
+  const expected = [
+    ...report.uncoveredExpected.map((t) => withMissing(report, t)),
     ...report.missingExpected.map((t) => `${t} (missing)`),
   ];
+  const unclassified = report.unclassified.map((t) => withMissing(report, t));
   return html`<div class="buckets">
   <section class="bucket" aria-labelledby="b-covered"><h2 id="b-covered">Covered (<span data-count="covered">${report.covered.length}</span>)</h2>${list(report.covered, 'None')}</section>
-  <section class="bucket" aria-labelledby="b-uncovered"><h2 id="b-uncovered">Uncovered (<span data-count="uncovered">${uncovered.length}</span>)</h2>${list(uncovered, 'None')}</section>
+  <section class="bucket" aria-labelledby="b-uncovered"><h2 id="b-uncovered">Uncovered, expected to be covered (<span data-count="uncovered">${expected.length}</span>)</h2>${list(expected, 'None')}</section>
+  <section class="bucket" aria-labelledby="b-unclassified"><h2 id="b-unclassified">Unclassified, uncovered (<span data-count="unclassified">${unclassified.length}</span>)</h2><p class="muted note">Tables in neither expectedTables nor expectedUncoveredTables: classify them.</p>${list(unclassified, 'None')}</section>
   <section class="bucket" aria-labelledby="b-expected"><h2 id="b-expected">Expected uncovered (<span data-count="expected">${report.expectedUncovered.length}</span>)</h2>${list(report.expectedUncovered, 'None')}</section>
   <section class="bucket" aria-labelledby="b-drift"><h2 id="b-drift">Capture drift (<span data-count="drift">${report.drift.length}</span>)</h2>${list(driftLines(report), 'None')}</section>
 </div>`;

@@ -8,7 +8,7 @@
   var buckets = document.getElementById('buckets');
   function list(el, items) {
     var section = el.closest('section');
-    var old = section.querySelector('ul, p');
+    var old = section.querySelector('ul, p:not(.note)');
     var next;
     if (items.length === 0) {
       next = document.createElement('p');
@@ -17,10 +17,18 @@
     } else {
       next = document.createElement('ul');
       items.forEach(function (t) {
+        // a name, or [name, note]: the triggers a table lacks
         var li = document.createElement('li');
         var c = document.createElement('code');
-        c.textContent = t;
+        c.textContent = typeof t === 'string' ? t : t[0];
         li.appendChild(c);
+        if (typeof t !== 'string') {
+          var note = document.createElement('span');
+          note.className = 'muted';
+          note.textContent = t[1];
+          li.appendChild(document.createTextNode(' '));
+          li.appendChild(note);
+        }
         next.appendChild(li);
       });
     }
@@ -41,14 +49,20 @@
           location.reload();
           return;
         }
-        var uncovered = r.uncoveredExpected.concat(
-          r.unclassified,
+        var withMissing = function (t) {
+          var missing = (r.missingTriggers || {})[t] || [];
+          return missing.length && missing.length < 4 ? [t, 'missing ' + missing.join(', ')] : t;
+        };
+        var expected = r.uncoveredExpected.map(withMissing).concat(
           r.missingExpected.map(function (t) {
             return t + ' (missing)';
           }),
         );
+        var unclassified = r.unclassified.map(withMissing);
+        var uncovered = expected.concat(unclassified);
         list(buckets.querySelector('[data-count="covered"]'), r.covered);
-        list(buckets.querySelector('[data-count="uncovered"]'), uncovered);
+        list(buckets.querySelector('[data-count="uncovered"]'), expected);
+        list(buckets.querySelector('[data-count="unclassified"]'), unclassified);
         list(buckets.querySelector('[data-count="expected"]'), r.expectedUncovered);
         var drift = [];
         r.drift.forEach(function (d) {
