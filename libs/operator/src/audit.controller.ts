@@ -150,7 +150,11 @@ export class AuditController {
     // body's SHA-256, size and row count as trailers once the body has been sent.
     const sealedThrough = await this.seals.head().then(
       (head) => (head ? `${head.seq}:${head.chain_sha256}` : 'none'),
-      (error: unknown) => `unavailable (${error instanceof Error ? error.message : String(error)})`.slice(0, 200),
+      // a header takes printable ASCII only: a localized server message must not turn the export into a 500
+      (error: unknown) =>
+        `unavailable (${error instanceof Error ? error.message : String(error)})`
+          .replace(/[^\x20-\x7e]/g, '?')
+          .slice(0, 200),
     );
     const digest = new BodyDigest();
     res.status(200);

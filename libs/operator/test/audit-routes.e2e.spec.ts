@@ -344,6 +344,22 @@ describe('exploration and export (real PostgreSQL)', () => {
     }
   });
 
+  it('still exports when sealing fails, saying why in printable ASCII (a localized server message included)', async () => {
+    await db.query(`CREATE OR REPLACE FUNCTION threadline_seal(max_transactions int DEFAULT 5000)
+      RETURNS TABLE (sealed int, pending boolean, last_seq bigint) LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'доступ запрещён: threadline_seal'; END $$`);
+    try {
+      const res = await request(app.getHttpServer())
+        .get('/audit/export?format=ndjson&table=people')
+        .set('x-role', 'auditor')
+        .expect(200);
+      expect(res.headers['x-threadline-sealed-through']).toBe('unavailable (?????? ????????: threadline_seal)');
+      expect(res.text.trim().split('\n').length).toBeGreaterThan(0);
+    } finally {
+      await db.query(app.get(CaptureService).installSql().up);
+    }
+  });
+
   it('sends protective headers on every route, refusals included', async () => {
     const server = app.getHttpServer();
     const responses = [
