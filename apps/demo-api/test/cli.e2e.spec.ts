@@ -337,4 +337,24 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(cli('verify-coverage').code).toBe(0);
     expect(cli('policy', 'show').code).toBe(0);
   });
+
+  it('export --transaction gives one transaction; CSV formula cells are neutralized unless --csv-formulas verbatim', async () => {
+    // one transaction's changes (its correlation id a formula); the guard on by default, off with --csv-formulas verbatim
+    await db.query(`BEGIN; SELECT set_config('threadline.correlation_id', '=1+2', true);
+      INSERT INTO posts (title, body) VALUES ('F1', 'f'), ('F2', 'f'); COMMIT`);
+    const [{ transaction_id: tx }] = parse(cli('export', '--format', 'csv', '--correlation-id', '=1+2').stdout, {
+      columns: true,
+    }) as { transaction_id: string }[];
+    const cells = (...flags: string[]) =>
+      (
+        parse(cli('export', '--format', 'csv', '--transaction', tx, ...flags).stdout, { columns: true }) as {
+          correlation_id: string;
+        }[]
+      ).map((r) => r.correlation_id);
+    expect(cells()).toEqual(["'=1+2", "'=1+2"]);
+    expect(cells('--csv-formulas', 'verbatim')).toEqual(['=1+2', '=1+2']);
+    expect(cli('export', '--format', 'csv', '--csv-formulas', 'off').stderr).toContain(
+      'csvFormulas must be one of neutralize, verbatim (got "off")',
+    );
+  });
 });

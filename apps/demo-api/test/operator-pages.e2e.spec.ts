@@ -1,4 +1,4 @@
-import { launchChromium } from '@threadline/testing/browser';
+import { launchChromium, seriousAxeViolations } from '@threadline/testing/browser';
 import { Test } from '@nestjs/testing';
 import { CaptureService } from '@threadline/nestjs';
 import { mkdirSync } from 'fs';
@@ -106,6 +106,7 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     );
     expect(await bucket('Unclassified, uncovered').locator('li').allTextContents()).toEqual(['public.scratch_notes']);
     expect(await bucket('Unclassified, uncovered').textContent()).toContain('classify them');
+    await shot('coverage-missing-trigger');
     await demo.db.query(`DROP TABLE scratch_notes`);
     await page.waitForFunction(
       () => document.getElementById('coverage-badge')?.textContent === '1 uncovered',
@@ -275,6 +276,7 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
       .click();
     await page.waitForURL(/\/audit\/transactions\/[0-9a-f-]{36}$/);
     expect(await page.locator('dl').textContent()).toMatch(/Whypost\.created \(create, content\).*recorded by user:2/s);
+    await shot('transaction-action');
   });
 
   it('record history: from a key on the timeline, every change of the row newest first with values, and its state after any change', async () => {
@@ -385,30 +387,50 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     }
   });
 
-  it('is keyboard reachable and fits a narrow screen', async () => {
+  it('is keyboard reachable and every page fits a 390 px phone screen with no horizontal scrolling, tables included', async () => {
     const small = await browser.newContext({
-      viewport: { width: 360, height: 740 },
+      viewport: { width: 390, height: 844 },
       storageState: await auditor.storageState(),
     });
     const narrow = await small.newPage();
     try {
+      await narrow.goto(`${base}/audit/timeline?table=posts&actor=user:3`);
+      const transaction = await narrow
+        .getByRole('link', { name: /^View transaction/ })
+        .first()
+        .getAttribute('href');
       for (const url of [
         '/audit/coverage',
         '/audit/policy/redaction',
         '/audit/timeline',
         '/audit/integrity',
         '/audit/history?table=posts&key=%7B%22id%22%3A1%7D',
+        transaction!,
       ]) {
         await narrow.goto(`${base}${url}`);
+        // nothing reaches past the viewport, and no table scrolls sideways inside its wrapper either
         const wide = await narrow.evaluate(() =>
           [...document.querySelectorAll('body *')]
-            .filter((e) => e.getBoundingClientRect().right > 361 && !e.parentElement?.closest('.table-wrap'))
+            .filter(
+              (e) =>
+                e.getBoundingClientRect().right > 391 ||
+                (['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1),
+            )
             .map((e) => `${e.tagName}.${e.className}`)
             .slice(0, 5),
         );
         expect({ url, wide }).toEqual({ url, wide: [] });
-        expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+        expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       }
+      // the timeline's rows are cards whose cells say which column they are
+      await narrow.goto(`${base}/audit/timeline?table=posts&op=update`);
+      const card = narrow.locator('tbody tr').first();
+      expect(await card.locator('td[data-label="Actor"]').textContent()).toBe('user:3');
+      expect(
+        await card.locator('td[data-label="Actor"]').evaluate((td) => getComputedStyle(td, '::before').content),
+      ).toBe('"Actor"');
+      await shot('timeline-narrow', narrow, false);
+      await narrow.goto(`${base}/audit/coverage`);
       await narrow.keyboard.press('Tab');
       expect(await narrow.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
       const focusable: string[] = [];
@@ -417,9 +439,48 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
         focusable.push(await narrow.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
       }
       expect(focusable.slice(0, 5)).toEqual(['Coverage', 'Redaction policy', 'Timeline', 'Integrity', 'All covered']);
-      await shot('timeline-narrow', narrow, false);
     } finally {
       await small.close();
     }
+  });
+
+  it('every page passes axe-core with no serious or critical violation, at 1280 and 390 px, refusals included', async () => {
+    await page.goto(`${base}/audit/timeline?table=posts&actor=user:3`);
+    const transaction = await page
+      .getByRole('link', { name: /^View transaction/ })
+      .first()
+      .getAttribute('href');
+    const urls = [
+      '/audit/coverage',
+      '/audit/policy/redaction',
+      '/audit/timeline',
+      '/audit/timeline?from=last%20tuesday', // the 400 banner
+      '/audit/integrity',
+      '/audit/history?table=posts&key=%7B%22id%22%3A1%7D',
+      transaction!,
+    ];
+    const found: Record<string, string[]> = {};
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const url of urls) {
+        await page.goto(`${base}${url}`);
+        const violations = await seriousAxeViolations(page);
+        if (violations.length) found[`${width} ${url}`] = violations;
+      }
+    }
+    const stranger = await browser.newPage(); // no auditor cookie: the 403 page
+    await stranger.goto(`${base}/audit/timeline`);
+    const refused = await seriousAxeViolations(stranger);
+    if (refused.length) found['403'] = refused;
+    await stranger.close();
+    await page.setViewportSize({ width: 1280, height: 720 });
+    expect(found).toEqual({});
+    // the check itself finds what it should: an unlabelled input and unreadable contrast
+    const control = await browser.newPage();
+    await control.setContent('<main><h1>x</h1><input><p style="color:#eee;background:#fff">faint</p></main>');
+    expect((await seriousAxeViolations(control)).map((v) => v.split(' ')[0])).toEqual(
+      expect.arrayContaining(['color-contrast', 'label']),
+    );
+    await control.close();
   });
 });

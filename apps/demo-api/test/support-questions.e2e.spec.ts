@@ -172,7 +172,9 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
   });
 
   it('Q5 action <-> capture: the post.created action links to the changes it explains', async () => {
-    const [create] = await queries.changesForTransaction(tx.create);
+    const {
+      changes: [create],
+    } = await queries.changesForTransaction(tx.create);
     const [action] = await demo.db.query(`SELECT name, correlation_id FROM audit_actions WHERE id = $1`, [
       create.transaction.action_id,
     ]);
@@ -181,7 +183,7 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
     expect(golden.length).toBeGreaterThan(0);
     expect(new Set(golden.map((r) => String(r.transaction_id)))).toEqual(new Set([tx.create]));
     expect(golden.map((r) => String(r.table_name)).sort()).toEqual(
-      (await queries.changesForTransaction(tx.create)).map((c) => c.table_name).sort(),
+      (await queries.changesForTransaction(tx.create)).changes.map((c) => c.table_name).sort(),
     );
   });
 

@@ -9,7 +9,14 @@ import { ChangesQuery, ISO } from './changes-query';
 
 import { rowCondition, tableOf } from './row-key';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidFilterError } from './export.error';
-import { decodeCursor, encodeCursor, NormalizedFilters, normalizeFilters, TimelineFilters } from './timeline-filters';
+import {
+  decodeCursor,
+  encodeCursor,
+  NormalizedFilters,
+  normalizeFilters,
+  TimelineFilters,
+  UUID,
+} from './timeline-filters';
 
 export interface Page<T> {
   changes: T[];
@@ -27,8 +34,6 @@ export interface PageOptions {
   /** The page before (newer than) this cursor; not with `cursor`. */
   before?: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Exploration queries over the audit tables: timeline, history, as-of,
@@ -186,11 +191,15 @@ export class AuditQueryService {
       .then((rows: { tx: AuditTransaction }[]) => rows.map((r) => r.tx));
   }
 
-  /** All changes of one transaction, newest first. A malformed id is an error; an unknown one is an empty list. */
-  async changesForTransaction(id: string): Promise<AuditChange[]> {
+  /**
+   * One page of a transaction's changes, newest first, keyset paged like the timeline (`cursor` for the next page,
+   * `before` for the previous one; `limit` at most 1000): a 100,000-change import is read a page at a time, never
+   * whole. A malformed id is an error; an unknown one is an empty page. Every change: `streamChanges({ transactionId })`.
+   */
+  async changesForTransaction(id: string, page: PageOptions = {}): Promise<Page<AuditChange>> {
     if (typeof id !== 'string' || !UUID.test(id))
       throw new InvalidFilterError(`transaction id must be a UUID (got ${JSON.stringify(id)})`);
-    return this.select({}, 100_000, undefined, (p) => [`c.transaction_id = ${p.add(id)}::uuid`]);
+    return this.timeline({ transactionId: id }, page);
   }
 
   /**

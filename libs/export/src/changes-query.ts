@@ -48,6 +48,7 @@ export class ChangesQuery {
       const key = params.add(filters.key);
       sql.push(`(c.table_pk = ${key}::jsonb OR c.previous_pk = ${key}::jsonb)`);
     }
+    if (filters.transactionId) sql.push(`c.transaction_id = ${params.add(filters.transactionId)}::uuid`);
     if (after)
       sql.push(
         `(c.captured_at, c.id) ${direction === 'older' ? '<' : '>'} (${params.add(after.capturedAt)}::timestamptz, ${params.add(after.id)}::bigint)`,

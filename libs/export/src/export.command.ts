@@ -3,13 +3,14 @@ import { createWriteStream, writeFileSync } from 'fs';
 import { Command, Option } from 'nest-commander';
 import { finished } from 'stream/promises';
 import { BodyDigest, ExportManifest, ExportSeals } from './export-manifest';
-import { EXPORT_FORMATS, ExportFormat, ExportService } from './export.service';
+import { CsvFormulas, EXPORT_FORMATS, ExportFormat, ExportService } from './export.service';
 import { filtersFromParams, TIMELINE_FILTERS } from './timeline-filters';
 
 interface ExportFlags extends Record<string, unknown> {
   format?: ExportFormat;
   out?: string;
   manifest?: string;
+  csvFormulas?: CsvFormulas;
 }
 
 /**
@@ -47,7 +48,11 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
       shownThousands = Math.floor(count / 1000);
       progress.update(`exported ${count} changes`);
     };
-    for await (const chunk of this.exports.chunks(filters, { format: flags.format, maxRows: null, onRow }, meta)) {
+    for await (const chunk of this.exports.chunks(
+      filters,
+      { format: flags.format, maxRows: null, onRow, csvFormulas: flags.csvFormulas },
+      meta,
+    )) {
       digest.update(chunk);
       if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
@@ -90,6 +95,14 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
     description: 'write to a file instead of stdout (and FILE.manifest.json beside it)',
   })
   parseOut(value: string): string {
+    return value;
+  }
+  @Option({
+    flags: '--csv-formulas <mode>',
+    description:
+      'neutralize (default: a leading apostrophe on CSV cells starting with = + - @, tab or CR, so spreadsheets run no formula) or verbatim (for machine consumers)',
+  })
+  parseCsvFormulas(value: string): string {
     return value;
   }
   @Option({

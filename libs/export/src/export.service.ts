@@ -8,8 +8,12 @@ import { normalizeFilters, TimelineFilters } from './timeline-filters';
 const EXPORT_PAGE_ROWS = 10_000;
 /** Rows an export returns when the caller sets no cap (HTTP and `exportChanges`); the CLI exports everything. */
 export const DEFAULT_EXPORT_MAX_ROWS = 10_000;
+/** The largest `maxRows` the HTTP export takes. */
+export const HTTP_EXPORT_MAX_ROWS = 1_000_000;
 
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
+export const CSV_FORMULAS = ['neutralize', 'verbatim'] as const;
+export type CsvFormulas = (typeof CSV_FORMULAS)[number];
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The reference's fixed CSV column order, then the optional correlation_id and action_id. */
@@ -41,6 +45,13 @@ export interface ExportOptions {
   maxRows?: number | null;
   /** Rows per keyset page (one COPY each). Memory does not depend on it; smaller pages hold a snapshot for less time. @default 10000 */
   pageRows?: number;
+  /**
+   * CSV cells that start with `=`, `+`, `-`, `@`, a tab or a carriage return get a leading apostrophe
+   * (`'neutralize'`, OWASP's advice: a spreadsheet opening the export runs no formula a client wrote into an
+   * audited value or header); `'verbatim'` writes them as stored, for machine consumers. JSON and NDJSON are
+   * always verbatim. @default 'neutralize'
+   */
+  csvFormulas?: CsvFormulas;
   /** Called with the running count (the CLI's progress display). */
   onRow?: (count: number) => void;
 }
@@ -87,6 +98,12 @@ export class ExportService {
     const cap = options.maxRows ?? null;
     if (cap !== null && (!Number.isInteger(cap) || cap < 1))
       throw new InvalidFilterError(`maxRows must be a positive integer (got ${JSON.stringify(cap)})`);
+    const csvFormulas = options.csvFormulas ?? 'neutralize';
+    if (!(CSV_FORMULAS as readonly string[]).includes(csvFormulas))
+      throw new InvalidFilterError(
+        `csvFormulas must be one of ${CSV_FORMULAS.join(', ')} (got ${JSON.stringify(options.csvFormulas)})`,
+      );
+    const cell = csvFormulas === 'neutralize' ? inertCell : (value: string) => value;
     const pageSize = options.pageRows ?? EXPORT_PAGE_ROWS;
     if (!Number.isInteger(pageSize) || pageSize < 1)
       throw new InvalidFilterError(`pageRows must be a positive integer (got ${JSON.stringify(options.pageRows)})`);
@@ -127,7 +144,7 @@ export class ExportService {
         meta.returnedCount += count;
         options.onRow?.(meta.returnedCount);
         if (format === 'csv')
-          yield stringify(lines.split('\n').map((line) => (JSON.parse(line) as string[]).map(inertCell)));
+          yield stringify(lines.split('\n').map((line) => (JSON.parse(line) as string[]).map(cell)));
         else if (format === 'ndjson') yield `${lines}\n`;
         else yield `${first ? '' : ','}${lines.replace(/\n/g, ',')}`;
       }

@@ -19,6 +19,8 @@ export interface TimelineFilters {
   op?: string | string[];
   /** Changes of one row: its primary key as `table_pk` shows it (`{"id":1}`, a JSON text or an object); a key change matches by old and new key. */
   key?: string | Record<string, unknown>;
+  /** Changes of one audit transaction (its id, a UUID): a large one is paged like any other timeline. */
+  transactionId?: string;
 }
 
 /** The operations a change can record. */
@@ -33,6 +35,7 @@ export interface NormalizedFilters {
   ops?: string[];
   /** The key as canonical JSON text. */
   key?: string;
+  transactionId?: string;
 }
 
 /**
@@ -71,6 +74,9 @@ function dateBound(key: 'from' | 'to') {
     out[key] = typeof value === 'string' ? value : date.toISOString();
   };
 }
+
+/** An audit transaction id. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
   {
@@ -182,6 +188,20 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
           `key must be a JSON object of the row's primary-key columns, such as {"id":1} (got ${JSON.stringify(value)})`,
         );
       out.key = JSON.stringify(key);
+    },
+  },
+  {
+    key: 'transactionId',
+    param: 'transaction',
+    label: 'Transaction',
+    example: '3f2b9c1e-7d4a-4c55-9e0b-2a6f1d8c3b70',
+    arg: 'uuid',
+    description: 'changes of one audit transaction (its id, a UUID)',
+    maxLength: 36,
+    normalize(value, out) {
+      if (typeof value !== 'string' || !UUID.test(value.trim()))
+        throw new InvalidFilterError(`transaction must be a UUID (got ${JSON.stringify(value)})`);
+      out.transactionId = value.trim().toLowerCase();
     },
   },
 ];

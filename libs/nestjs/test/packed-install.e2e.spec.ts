@@ -52,8 +52,20 @@ Module({
   const rows = await db.query('SELECT op, table_pk, data_after FROM audit_changes');
   const page = await fetch((await app.getUrl()) + '/audit/coverage', { headers: { accept: 'text/html' } });
   const coverage = { status: page.status, html: await page.text() };
-  process.stdout.write(JSON.stringify({ resolvedFrom: require.resolve('@threadline/nestjs'), rows, coverage }));
   await app.close();
+  // @nestjs/swagger is an optional peer, not installed here: asking for the OpenAPI document says what to install
+  class WithOpenApi {}
+  Module({
+    imports: [
+      TypeOrmModule.forRoot({ type: 'postgres', url: process.env.DATABASE_URL }),
+      ThreadlineModule.forRoot({ operator: { authorize: () => true, openApi: true } }),
+    ],
+  })(WithOpenApi);
+  const openApiError = await NestFactory.create(WithOpenApi, { logger: false, abortOnError: false }).then(
+    (a) => a.close().then(() => 'booted'),
+    (e) => e.message,
+  );
+  process.stdout.write(JSON.stringify({ resolvedFrom: require.resolve('@threadline/nestjs'), rows, coverage, openApiError }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
@@ -124,5 +136,6 @@ describe('packed packages outside the workspace', () => {
     expect(out.coverage.html).toContain('.badge.ok {');
     expect(out.coverage.html).toContain("getElementById('coverage-config')");
     expect(out.coverage.html).toContain('<code>public.widgets</code>');
+    expect(out.openApiError).toContain('operator.openApi needs the @nestjs/swagger package, which is not installed');
   }, 300_000);
 });

@@ -1,6 +1,17 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { EXPORT_FORMATS, ExportFormat, filtersFromParams, TIMELINE_FILTERS, TimelineFilters } from '@threadline/export';
+import { ApiProperty, ApiPropertyOptional } from './openapi/swagger';
+import {
+  CSV_FORMULAS,
+  DEFAULT_EXPORT_MAX_ROWS,
+  CsvFormulas,
+  EXPORT_FORMATS,
+  ExportFormat,
+  filtersFromParams,
+  HTTP_EXPORT_MAX_ROWS,
+  TIMELINE_FILTERS,
+  TimelineFilters,
+} from '@threadline/export';
 
 /**
  * Query parameters shared by the timeline and the export: one property per
@@ -28,26 +39,86 @@ export class FilterQueryDto {
 }
 
 for (const field of TIMELINE_FILTERS) {
-  for (const decorate of [IsOptional(), IsString(), MaxLength(field.maxLength)])
+  const described = ApiPropertyOptional({
+    type: String,
+    description: field.description,
+    example: field.example,
+    maxLength: field.maxLength,
+  });
+  for (const decorate of [IsOptional(), IsString(), MaxLength(field.maxLength), described])
     decorate(FilterQueryDto.prototype, field.param);
 }
 
+const CURSOR = 'a nextCursor from the previous page, unchanged: the page after (older than) it';
+const BEFORE = 'a previousCursor, unchanged: the page before (newer than) it; not with cursor';
+const LIMIT = 'changes per page, 1 to 1000';
+
 export class TimelineQueryDto extends FilterQueryDto {
-  @IsOptional() @IsString() cursor?: string;
-  @IsOptional() @IsString() before?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ description: CURSOR }) @IsOptional() @IsString() cursor?: string;
+  @ApiPropertyOptional({ description: BEFORE }) @IsOptional() @IsString() before?: string;
+  @ApiPropertyOptional({ description: `${LIMIT} (default 50)`, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+/** `?cursor=…` (next, older page) or `?before=…` (previous page), and `limit` (1-1000): one transaction's changes. */
+export class PageQueryDto {
+  @ApiPropertyOptional({ description: CURSOR }) @IsOptional() @IsString() @MaxLength(200) cursor?: string;
+  @ApiPropertyOptional({ description: BEFORE }) @IsOptional() @IsString() @MaxLength(200) before?: string;
+  @ApiPropertyOptional({ description: `${LIMIT} (default 1000)`, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
 }
 
 export class ExportQueryDto extends FilterQueryDto {
-  @IsIn(EXPORT_FORMATS) format: ExportFormat;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) maxRows?: number;
+  @ApiProperty({ enum: EXPORT_FORMATS }) @IsIn(EXPORT_FORMATS) format: ExportFormat;
+  @ApiPropertyOptional({
+    description: `rows at most (default ${DEFAULT_EXPORT_MAX_ROWS}); x-threadline-max-rows says which applied`,
+    minimum: 1,
+    maximum: HTTP_EXPORT_MAX_ROWS,
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(HTTP_EXPORT_MAX_ROWS)
+  maxRows?: number;
+  /** `verbatim` turns off the CSV formula guard (for machine consumers); see ExportOptions.csvFormulas. */
+  @ApiPropertyOptional({
+    enum: CSV_FORMULAS,
+    description: 'neutralize (default): a leading apostrophe on CSV cells starting with = + - @, tab or CR',
+  })
+  @IsOptional()
+  @IsIn(CSV_FORMULAS)
+  csvFormulas?: CsvFormulas;
 }
 
 /** `/history?table=schema.table&key={"id":1}[&cursor][&limit][&at=<change id>]`: one row's history. */
 export class HistoryQueryDto {
-  @IsString() @MaxLength(200) table: string;
-  @IsString() @MaxLength(2000) key: string;
-  @IsOptional() @IsString() cursor?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
-  @IsOptional() @IsString() @MaxLength(20) at?: string;
+  @ApiProperty({ example: 'public.posts' }) @IsString() @MaxLength(200) table: string;
+  @ApiProperty({ description: "the row's primary key as JSON, as table_pk shows it", example: '{"id":1}' })
+  @IsString()
+  @MaxLength(2000)
+  key: string;
+  @ApiPropertyOptional({ description: CURSOR }) @IsOptional() @IsString() cursor?: string;
+  @ApiPropertyOptional({ description: `${LIMIT} (default 50)`, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+  @ApiPropertyOptional({ description: "a change id of this row: asOf is the row's state after it" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20)
+  at?: string;
 }

@@ -10,6 +10,15 @@ import {
   UsePipes,
   ValidationPipe,
 } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiTags,
+} from './openapi/swagger';
 import type { Request, Response } from 'express';
 import {
   AuditQueryService,
@@ -23,7 +32,13 @@ import {
 } from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { OperatorHeadersGuard } from './operator-headers.guard';
-import { ExportQueryDto, HistoryQueryDto, TimelineQueryDto } from './audit-query.dto';
+import {
+  ChangePageSchema,
+  ErrorSchema,
+  HistoryPageSchema,
+  TransactionChangesSchema,
+} from './openapi/audit-responses.dto';
+import { ExportQueryDto, HistoryQueryDto, PageQueryDto, TimelineQueryDto } from './audit-query.dto';
 import { wantsHtml } from './negotiate';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
@@ -33,6 +48,9 @@ import { OperatorPages } from './operator-pages.service';
  * at the module's path (`operator.path`, placed by OperatorMount).
  */
 @Controller()
+@ApiTags('audit')
+@ApiBadRequestResponse({ type: ErrorSchema, description: 'a bad parameter, named with the rule' })
+@ApiForbiddenResponse({ type: ErrorSchema, description: 'operator.authorize said no' })
 @UseGuards(OperatorHeadersGuard, ThreadlineAuthorizeGuard)
 @UseFilters(OperatorExceptionFilter)
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
@@ -49,6 +67,8 @@ export class AuditController {
    * the previous one); the same URL is the timeline page for browsers.
    */
   @Get('timeline')
+  @ApiOperation({ summary: 'Changes matching the filters, newest first, keyset paged' })
+  @ApiOkResponse({ type: ChangePageSchema })
   async timeline(@Query() query: TimelineQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     if (!wantsHtml(req))
       return this.queries.timeline(query.toFilters(), {
@@ -92,6 +112,8 @@ export class AuditController {
    * same URL is the record history page for browsers.
    */
   @Get('history')
+  @ApiOperation({ summary: "One row's history, newest first (key changes and truncates included)" })
+  @ApiOkResponse({ type: HistoryPageSchema })
   async history(@Query() query: HistoryQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const html = wantsHtml(req);
     try {
@@ -129,20 +151,43 @@ export class AuditController {
     }
   }
 
-  /** Every change of one transaction, each with its diff: the incident drill-down. */
+  /**
+   * One transaction's changes, each with its diff, newest first: `{ transaction_id, changes, nextCursor,
+   * previousCursor }`, a page of `limit` (default and most 1000) at a time, so a 100,000-change import never
+   * sits in memory whole. Every change at once: `/export?transaction=<id>`.
+   */
   @Get('transactions/:id/changes')
-  async transactionChanges(@Param('id') id: string) {
-    const changes = await this.queries.changesForTransaction(id);
-    return { transaction_id: id, changes: changes.map((change) => ({ ...change, diff: changeDiff(change) })) };
+  @ApiOperation({ summary: "One transaction's changes with their diffs, a page at a time" })
+  @ApiParam({ name: 'id', description: 'the audit transaction id', format: 'uuid' })
+  @ApiOkResponse({ type: TransactionChangesSchema })
+  async transactionChanges(@Param('id') id: string, @Query() query: PageQueryDto) {
+    const page = await this.queries.changesForTransaction(id, {
+      cursor: query.cursor,
+      before: query.before,
+      limit: query.limit ?? 1000,
+    });
+    return {
+      transaction_id: id,
+      changes: page.changes.map((change) => ({ ...change, diff: changeDiff(change) })),
+      nextCursor: page.nextCursor,
+      previousCursor: page.previousCursor ?? null,
+    };
   }
 
   /** Streams CSV / JSON / NDJSON with a download file name; `maxRows` (default 10,000) caps it. */
   @Get('export')
+  @ApiOperation({ summary: 'Every matching change as a CSV, JSON or NDJSON download, streamed' })
+  @ApiProduces(...Object.values(CONTENT_TYPES))
+  @ApiOkResponse({
+    description:
+      'the export; headers x-threadline-sealed-through and x-threadline-max-rows, trailers x-threadline-sha256, x-threadline-bytes and x-threadline-row-count (docs/trust.md)',
+    schema: { type: 'string' },
+  })
   async export(@Query() query: ExportQueryDto, @Res() res: Response): Promise<void> {
     const meta = { returnedCount: 0, truncated: false };
     const chunks = this.exports.chunks(
       query.toFilters(),
-      { format: query.format, maxRows: query.maxRows ?? DEFAULT_EXPORT_MAX_ROWS },
+      { format: query.format, maxRows: query.maxRows ?? DEFAULT_EXPORT_MAX_ROWS, csvFormulas: query.csvFormulas },
       meta,
     );
     const first = await chunks.next(); // validation errors surface here, before any byte is sent

@@ -11,3 +11,4 @@ export { OperatorPages } from './operator-pages.service';
 export { OperatorMount } from './operator-mount';
 export { ThreadlineOperatorModule } from './operator.module';
 export { badgeText } from './pages/layout';
+export * from './openapi/audit-responses.dto';

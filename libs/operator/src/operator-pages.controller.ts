@@ -1,14 +1,33 @@
-import { Controller, Get, Param, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, UseFilters, UseGuards, ValidationPipe } from '@nestjs/common';
+import {
+  ApiExcludeEndpoint,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from './openapi/swagger';
 import type { Request, Response } from 'express';
 import { AuditQueryService } from '@threadline/export';
+import { PageQueryDto } from './audit-query.dto';
+import { ErrorSchema } from './openapi/audit-responses.dto';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { OperatorHeadersGuard } from './operator-headers.guard';
 import { wantsHtml } from './negotiate';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
 
+/** A report's JSON (see the health lib's types for its fields). */
+const REPORT = { type: 'object', additionalProperties: true } as const;
+
+/** Changes on one page of the transaction page. */
+const TRANSACTION_PAGE_SIZE = 100;
+
 /** The operator pages; coverage and redaction answer JSON to API clients (the coverage page polls its own URL). */
 @Controller()
+@ApiTags('audit')
+@ApiForbiddenResponse({ type: ErrorSchema, description: 'operator.authorize said no' })
+@ApiServiceUnavailableResponse({ description: 'the report could not be read; message says why' })
 @UseGuards(OperatorHeadersGuard, ThreadlineAuthorizeGuard)
 @UseFilters(OperatorExceptionFilter)
 export class OperatorPagesController {
@@ -18,6 +37,8 @@ export class OperatorPagesController {
   ) {}
 
   @Get('coverage')
+  @ApiOperation({ summary: 'Which tables are captured, uncovered or drifted (CoverageReport)' })
+  @ApiOkResponse({ schema: REPORT })
   async coverage(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const report = await this.pages.coverageReport();
     if (!wantsHtml(req)) {
@@ -29,6 +50,8 @@ export class OperatorPagesController {
   }
 
   @Get('policy/redaction')
+  @ApiOperation({ summary: 'Per configured table: does the deployed capture redact what the config says' })
+  @ApiOkResponse({ schema: REPORT })
   async redaction(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const tables = await this.pages.redactionPolicy();
     if (!wantsHtml(req)) {
@@ -43,6 +66,8 @@ export class OperatorPagesController {
 
   /** The hash chain checked now: the page, or the IntegrityReport for API clients (503 when it could not run). */
   @Get('integrity')
+  @ApiOperation({ summary: 'The hash chain sealed and verified now (IntegrityReport)' })
+  @ApiOkResponse({ schema: REPORT })
   async integrity(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const report = await this.pages.integrityReport();
     if (!wantsHtml(req)) {
@@ -55,10 +80,21 @@ export class OperatorPagesController {
     return this.pages.integrity(report);
   }
 
+  /** One transaction, TRANSACTION_PAGE_SIZE changes a page (keyset: `cursor` older, `before` newer). */
   @Get('transactions/:id')
-  async transaction(@Param('id') id: string, @Res({ passthrough: true }) res: Response) {
-    const changes = await this.queries.changesForTransaction(id); // a malformed id is a 400 (InvalidFilterError)
+  @ApiExcludeEndpoint() // a page only; its data is transactions/:id/changes
+  async transaction(
+    @Param('id') id: string,
+    @Query(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true })) query: PageQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    // a malformed id or cursor is a 400 (InvalidFilterError)
+    const page = await this.queries.changesForTransaction(id, {
+      cursor: query.cursor,
+      before: query.before,
+      limit: query.limit ?? TRANSACTION_PAGE_SIZE,
+    });
     res.type('html');
-    return this.pages.transaction(id, changes);
+    return this.pages.transaction(id, page);
   }
 }

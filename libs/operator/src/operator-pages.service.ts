@@ -7,7 +7,7 @@ import {
   RedactionPolicyService,
   TableRedaction,
 } from '@threadline/health';
-import { AuditChange, AuditQueryService } from '@threadline/export';
+import { AuditChange, AuditQueryService, Page } from '@threadline/export';
 import { OperatorMount } from './operator-mount';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import { ResolvedOperatorOptions } from './operator.options';
@@ -79,13 +79,13 @@ export class OperatorPages {
     return timelinePage(await this.frameWithBadge(), view);
   }
 
-  async transaction(id: string, changes: AuditChange[]): Promise<string> {
+  async transaction(id: string, page: Page<AuditChange>): Promise<string> {
     const [frame, previous, action] = await Promise.all([
       this.frameWithBadge(),
-      this.queries.previousImages(changes),
-      changes.length ? this.queries.actionOf(changes[0].transaction) : null,
+      this.queries.previousImages(page.changes),
+      page.changes.length ? this.queries.actionOf(page.changes[0].transaction) : null,
     ]);
-    return transactionPage(frame, id, changes, previous, action);
+    return transactionPage(frame, id, page, previous, action);
   }
 
   private async frameWithBadge(): Promise<PageFrame> {

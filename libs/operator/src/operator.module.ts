@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ModulesContainer } from '@nestjs/core';
+import { ApplicationConfig, HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { ThreadlineExportModule } from '@threadline/export';
 import { AuditController } from './audit.controller';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
+import { OpenApiController } from './openapi/openapi.controller';
+import { OperatorOpenApi } from './openapi/operator-openapi';
 import { OperatorMount } from './operator-mount';
 import { OperatorPagesController } from './operator-pages.controller';
 import { OperatorPages } from './operator-pages.service';
@@ -21,7 +23,7 @@ import { OperatorOptions, resolveOperatorOptions, ResolvedOperatorOptions } from
  */
 @Module({
   imports: [ThreadlineExportModule],
-  controllers: [AuditController, OperatorPagesController],
+  controllers: [AuditController, OperatorPagesController, OpenApiController],
   providers: [
     {
       provide: THREADLINE_OPERATOR_OPTIONS,
@@ -31,6 +33,12 @@ import { OperatorOptions, resolveOperatorOptions, ResolvedOperatorOptions } from
         return resolved;
       },
       inject: [OPERATOR_MODULE_OPTIONS, ModulesContainer],
+    },
+    {
+      provide: OperatorOpenApi,
+      useFactory: (modules: ModulesContainer, config: ApplicationConfig, adapter: HttpAdapterHost) =>
+        new OperatorOpenApi(ThreadlineOperatorModule, modules, config, adapter),
+      inject: [ModulesContainer, ApplicationConfig, HttpAdapterHost],
     },
     OperatorMount,
     OperatorPages,

@@ -1,5 +1,7 @@
 import { InvalidOptionsError, optionProblems } from '@threadline/core';
 import type { Request } from 'express';
+import { SWAGGER_MISSING } from './openapi/operator-openapi';
+import { installedSwagger } from './openapi/swagger';
 
 /**
  * The operator surface: the audit routes and pages under `path`. Giving
@@ -17,6 +19,11 @@ export interface OperatorOptions {
   authorize?: (request: Request) => boolean | Promise<boolean>;
   /** How often the coverage page refreshes its counts, in seconds; default 30. */
   coverageRefreshSeconds?: number;
+  /**
+   * Serve the OpenAPI document of the JSON audit routes at `<path>/openapi.json` (behind `authorize`, like the
+   * data), for generating API clients; default false (the route answers 404).
+   */
+  openApi?: boolean;
 }
 
 export interface ResolvedOperatorOptions {
@@ -26,10 +33,11 @@ export interface ResolvedOperatorOptions {
   path: string;
   authorize?: (request: Request) => boolean | Promise<boolean>;
   coverageRefreshSeconds: number;
+  openApi: boolean;
 }
 
 export const DEFAULT_OPERATOR_PATH = '/audit';
-const KNOWN = ['path', 'authorize', 'coverageRefreshSeconds'];
+const KNOWN = ['path', 'authorize', 'coverageRefreshSeconds', 'openApi'];
 const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 
 /**
@@ -59,6 +67,9 @@ export function operatorOptionsProblems(options: OperatorOptions | undefined): s
       `operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 (got ${JSON.stringify(options.coverageRefreshSeconds)})`,
     );
   }
+  if (options.openApi !== undefined && typeof options.openApi !== 'boolean')
+    problems.push(`operator.openApi must be true or false (got ${JSON.stringify(options.openApi)})`);
+  else if (options.openApi && !installedSwagger()) problems.push(SWAGGER_MISSING);
   return problems;
 }
 
@@ -70,5 +81,6 @@ export function resolveOperatorOptions(options: OperatorOptions | undefined): Re
     path: options?.path ?? DEFAULT_OPERATOR_PATH,
     authorize: options?.authorize,
     coverageRefreshSeconds: options?.coverageRefreshSeconds ?? 30,
+    openApi: options?.openApi ?? false,
   };
 }

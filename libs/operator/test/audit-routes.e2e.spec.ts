@@ -11,7 +11,13 @@ import { createHash } from 'crypto';
 import { createServer, get, IncomingHttpHeaders } from 'http';
 import type { AddressInfo } from 'net';
 import request from 'supertest';
-import { AuditQueryService, ExportService, InvalidFilterError, ThreadlineExportModule } from '@threadline/export';
+import {
+  AuditQueryService,
+  ExportService,
+  InvalidFilterError,
+  ThreadlineExportModule,
+  TIMELINE_FILTERS,
+} from '@threadline/export';
 import { OperatorOptions, ThreadlineOperatorModule } from '../src';
 
 const SECRET = 'secret.person@example.com';
@@ -62,7 +68,7 @@ describe('exploration and export (real PostgreSQL)', () => {
   it.each([
     [
       { tabel: 'people' },
-      'unknown filter "tabel"; allowed filters are exactly table, actorRef, from, to, correlationId, op, key',
+      'unknown filter "tabel"; allowed filters are exactly table, actorRef, from, to, correlationId, op, key, transactionId',
     ],
     [{ correlationId: 42 }, 'correlationId must be a string'],
     [{ correlationId: '   ' }, 'correlationId must not be blank'],
@@ -404,6 +410,22 @@ describe('exploration and export (real PostgreSQL)', () => {
       .set('x-role', 'auditor')
       .expect(200);
     expect(json.body.changes[0].transaction.correlation_id).toBe(hostile);
+    // machine consumers can turn the guard off, per export; a wrong value is named
+    const verbatim = await request(app.getHttpServer())
+      .get('/audit/export')
+      .query({ format: 'csv', table: 'hostile', csvFormulas: 'verbatim' })
+      .set('x-role', 'auditor')
+      .expect(200);
+    expect((parse(verbatim.text, { columns: true }) as Record<string, string>[])[0].correlation_id).toBe(hostile);
+    const bad = await request(app.getHttpServer())
+      .get('/audit/export')
+      .query({ format: 'csv', csvFormulas: 'off' })
+      .set('x-role', 'auditor')
+      .expect(400);
+    expect(bad.body.message).toContain('csvFormulas must be one of the following values: neutralize, verbatim');
+    await expect(
+      exports.exportChanges({ table: 'hostile' }, { format: 'csv', csvFormulas: 'off' as never }),
+    ).rejects.toThrow('csvFormulas must be one of neutralize, verbatim (got "off")');
   });
 
   it('fails closed: 403 with no audit data when authorize says no or throws; refuses to mount without authorize', async () => {
@@ -431,6 +453,77 @@ describe('exploration and export (real PostgreSQL)', () => {
       } finally {
         await closed.close();
       }
+    }
+  });
+
+  it('serves an OpenAPI document of the JSON routes only when asked, behind authorize, with the paths as mounted', async () => {
+    // off by default: 404 for an auditor, 403 for anyone else
+    const off = await request(app.getHttpServer()).get('/audit/openapi.json').set('x-role', 'auditor').expect(404);
+    expect(off.body.message).toContain('set operator.openApi: true');
+    await request(app.getHttpServer()).get('/audit/openapi.json').expect(403);
+    await expect(boot({ authorize: () => true, openApi: 'yes' as never })).rejects.toThrow(
+      'operator.openApi must be true or false (got "yes")',
+    );
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
+        ThreadlineCaptureModule.forRoot({ tables: { people: { mask: ['email'] } } }),
+        ThreadlineActorModule.forRoot({}),
+        ThreadlineHealthModule.forRoot({}),
+        ThreadlineExportModule,
+        ThreadlineOperatorModule.forRoot({
+          path: '/ops',
+          openApi: true,
+          authorize: (req: Request) => req.header('x-role') === 'auditor',
+        }),
+      ],
+    }).compile();
+    const withDoc = moduleRef.createNestApplication({ logger: false });
+    withDoc.setGlobalPrefix('api');
+    await initOrClose(withDoc);
+    try {
+      await request(withDoc.getHttpServer()).get('/api/ops/openapi.json').expect(403);
+      const res = await request(withDoc.getHttpServer())
+        .get('/api/ops/openapi.json')
+        .set('x-role', 'auditor')
+        .expect(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const doc = res.body;
+      expect(doc.openapi).toMatch(/^3\./);
+      expect(Object.keys(doc.paths).sort()).toEqual([
+        '/api/ops/coverage',
+        '/api/ops/export',
+        '/api/ops/history',
+        '/api/ops/integrity',
+        '/api/ops/policy/redaction',
+        '/api/ops/timeline',
+        '/api/ops/transactions/{id}/changes',
+      ]);
+      // every timeline filter is a documented query parameter, with the paging ones
+      const params = (path: string) =>
+        (doc.paths[path].get.parameters as { name: string; in: string }[]).map((p) => `${p.in}:${p.name}`).sort();
+      expect(params('/api/ops/timeline')).toEqual(
+        [...TIMELINE_FILTERS.map((f) => `query:${f.param}`), 'query:cursor', 'query:before', 'query:limit'].sort(),
+      );
+      expect(params('/api/ops/export')).toEqual(expect.arrayContaining(['query:format', 'query:csvFormulas']));
+      expect(params('/api/ops/transactions/{id}/changes')).toEqual([
+        'path:id',
+        'query:before',
+        'query:cursor',
+        'query:limit',
+      ]);
+      // responses reference schemas a client generator can use; refusals have the one error shape
+      const ok = doc.paths['/api/ops/timeline'].get.responses['200'].content['application/json'].schema.$ref;
+      expect(ok).toBe('#/components/schemas/ChangePageSchema');
+      expect(Object.keys(doc.components.schemas.AuditChangeSchema.properties)).toEqual(
+        expect.arrayContaining(['id', 'transaction_id', 'op', 'captured_at', 'table_pk', 'data_after', 'transaction']),
+      );
+      expect(doc.paths['/api/ops/export'].get.responses['400'].content['application/json'].schema.$ref).toBe(
+        '#/components/schemas/ErrorSchema',
+      );
+    } finally {
+      await withDoc.close();
     }
   });
 

@@ -29,11 +29,11 @@ export function historyPage(frame: PageFrame, view: HistoryView): string {
   const rows = view.changes.map((c) => {
     const diff = changeDiff(c, view.previous.get(c.id));
     return html`<tr${view.asOf?.id === c.id ? html` class="selected"` : ''}>
-  <td><time datetime="${c.captured_at}">${c.captured_at}</time></td>
-  <td>${c.op}${c.previous_pk ? html`<br><span class="muted">key was <code>${JSON.stringify(c.previous_pk)}</code></span>` : ''}${c.op === 'truncate' ? html`<br><span class="muted">table truncated (${Number(c.data_after?.rowCount ?? 0)} rows)</span>` : ''}</td>
-  <td>${fieldChangesHtml(diff)}</td>
-  <td>${actorLabel(c.transaction.actor_ref)}</td>
-  <td><a href="${frame.base}/transactions/${c.transaction_id}">Transaction<span class="vh"> ${c.transaction_id}</span></a><br><a href="${here({ at: c.id })}">State after<span class="vh"> change ${c.id}</span></a></td>
+  <td data-label="Captured at"><time datetime="${c.captured_at}">${c.captured_at}</time></td>
+  <td data-label="Op">${c.op}${c.previous_pk ? html`<br><span class="muted">key was <code>${JSON.stringify(c.previous_pk)}</code></span>` : ''}${c.op === 'truncate' ? html`<br><span class="muted">table truncated (${Number(c.data_after?.rowCount ?? 0)} rows)</span>` : ''}</td>
+  <td data-label="What changed">${fieldChangesHtml(diff)}</td>
+  <td data-label="Actor">${actorLabel(c.transaction.actor_ref)}</td>
+  <td data-label="Links"><a href="${frame.base}/transactions/${c.transaction_id}">Transaction<span class="vh"> ${c.transaction_id}</span></a><br><a href="${here({ at: c.id })}">State after<span class="vh"> change ${c.id}</span></a></td>
 </tr>`;
   });
   const asOf = view.asOfMissing
@@ -52,7 +52,7 @@ export function historyPage(frame: PageFrame, view: HistoryView): string {
     : html`<span class="muted">First captured change reached</span>`;
   const body = html`<p><code>${view.table}</code> <code>${view.key}</code></p>
 ${asOf}
-<div class="table-wrap"><table>
+<div class="table-wrap"><table class="stack">
 <caption class="muted">Newest first. A key change and a TRUNCATE of the table are part of the row's history.</caption>
 <thead><tr><th scope="col">Captured at</th><th scope="col">Op</th><th scope="col">What changed</th><th scope="col">Actor</th><th scope="col">Links</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="5">No captured change of this row (it predates capture, was never written, or retention purged its history).</td></tr>`}</tbody>

@@ -24,11 +24,11 @@ export function integrityPage(frame: PageFrame, report: IntegrityReport | { erro
 </dl>
 ${
   report.problems.length
-    ? html`<div class="table-wrap"><table><caption class="muted">The first ${report.problems.length} of ${report.problemCount} problems, in chain order.</caption>
+    ? html`<div class="table-wrap"><table class="stack"><caption class="muted">The first ${report.problems.length} of ${report.problemCount} problems, in chain order.</caption>
 <thead><tr><th scope="col">Kind</th><th scope="col">Seal</th><th scope="col">Transaction</th><th scope="col">What</th></tr></thead>
 <tbody>${report.problems.map(
         (p) =>
-          html`<tr><td>${p.kind}</td><td>${p.seq ?? '—'}</td><td>${p.transactionId ? html`<a href="${frame.base}/transactions/${p.transactionId}"><code>${p.transactionId}</code></a>` : '—'}</td><td>${p.message}</td></tr>`,
+          html`<tr><td data-label="Kind">${p.kind}</td><td data-label="Seal">${p.seq ?? '—'}</td><td data-label="Transaction">${p.transactionId ? html`<a href="${frame.base}/transactions/${p.transactionId}"><code>${p.transactionId}</code></a>` : '—'}</td><td data-label="What">${p.message}</td></tr>`,
       )}</tbody></table></div>`
     : ''
 }

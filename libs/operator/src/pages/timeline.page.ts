@@ -39,14 +39,14 @@ ${TIMELINE_FILTERS.map(({ param, label, example }) => html`<label>${label}<input
   )}</div>`;
   const rows = view.changes.map(
     (c) => html`<tr>
-  <td><time datetime="${c.captured_at}" title="${c.captured_at} (UTC)">${c.captured_at}</time></td>
-  <td><code>${c.table_schema}.${c.table_name}</code></td>
-  <td>${c.op}</td>
-  <td>${c.op === 'truncate' ? html`<span class="muted">whole table</span>` : html`<a href="${historyHref(frame, c)}"><code>${JSON.stringify(c.table_pk)}</code><span class="vh"> history</span></a>`}</td>
-  <td>${c.op === 'truncate' ? html`${Number(c.data_after?.rowCount ?? 0)} rows removed` : fieldChangesHtml(changeDiff(c, view.previous?.get(c.id)))}</td>
-  <td>${c.transaction.actor_ref ? html`<a href="${frame.base}/timeline${query({ actor: actorLabel(c.transaction.actor_ref) })}">${actorLabel(c.transaction.actor_ref)}</a>` : 'none'}</td>
-  <td>${c.transaction.correlation_id ? html`<a href="${frame.base}/timeline${query({ correlationId: c.transaction.correlation_id })}"><code>${c.transaction.correlation_id}</code></a>` : ''}</td>
-  <td><a href="${frame.base}/transactions/${c.transaction_id}">View transaction<span class="vh"> ${c.transaction_id}</span></a></td>
+  <td data-label="Captured at"><time datetime="${c.captured_at}" title="${c.captured_at} (UTC)">${c.captured_at}</time></td>
+  <td data-label="Table"><code>${c.table_schema}.${c.table_name}</code></td>
+  <td data-label="Op">${c.op}</td>
+  <td data-label="Key">${c.op === 'truncate' ? html`<span class="muted">whole table</span>` : html`<a href="${historyHref(frame, c)}"><code>${JSON.stringify(c.table_pk)}</code><span class="vh"> history</span></a>`}</td>
+  <td data-label="What changed">${c.op === 'truncate' ? html`${Number(c.data_after?.rowCount ?? 0)} rows removed` : fieldChangesHtml(changeDiff(c, view.previous?.get(c.id)))}</td>
+  <td data-label="Actor">${c.transaction.actor_ref ? html`<a href="${frame.base}/timeline${query({ actor: actorLabel(c.transaction.actor_ref) })}">${actorLabel(c.transaction.actor_ref)}</a>` : 'none'}</td>
+  <td data-label="Correlation id">${c.transaction.correlation_id ? html`<a href="${frame.base}/timeline${query({ correlationId: c.transaction.correlation_id })}"><code>${c.transaction.correlation_id}</code></a>` : ''}</td>
+  <td data-label="Transaction"><a href="${frame.base}/transactions/${c.transaction_id}">View transaction<span class="vh"> ${c.transaction_id}</span></a></td>
 </tr>`,
   );
   const next = view.nextCursor
@@ -56,7 +56,7 @@ ${TIMELINE_FILTERS.map(({ param, label, example }) => html`<label>${label}<input
     ? html`<a class="button" rel="prev" href="${frame.base}/timeline${query({ ...filters, before: view.previousCursor })}">Previous page</a> <a href="${frame.base}/timeline${query(filters)}">Newest</a> `
     : '';
   const body = html`${form}${ranges}${exports}
-<div class="table-wrap"><table>
+<div class="table-wrap"><table class="stack">
 <caption class="muted">Newest first. ${view.changes.length} change${view.changes.length === 1 ? '' : 's'} on this page.</caption>
 <thead><tr><th scope="col">Captured at</th><th scope="col">Table</th><th scope="col">Op</th><th scope="col">Key</th><th scope="col">What changed</th><th scope="col">Actor</th><th scope="col">Correlation id</th><th scope="col">Transaction</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="8">No changes match these filters.</td></tr>`}</tbody>

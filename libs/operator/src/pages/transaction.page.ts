@@ -1,19 +1,21 @@
-import { AuditAction, AuditChange, changeDiff } from '@threadline/export';
+import { AuditAction, AuditChange, changeDiff, HTTP_EXPORT_MAX_ROWS, Page } from '@threadline/export';
 import { html } from './html';
 import { actorLabel, historyHref, layout, PageFrame, query } from './layout';
 
 /**
- * One transaction: who, when and why (its linked action), then every change
- * with its before/after diff; `before` comes from `changed_from` when stored,
- * else from the row's previous captured image (`previous`, by change id).
+ * One transaction: who, when and why (its linked action), then a page of its
+ * changes with their before/after diffs, keyset paged (an import of 100,000
+ * rows is read a page at a time); `before` comes from `changed_from` when
+ * stored, else from the row's previous captured image (`previous`, by change id).
  */
 export function transactionPage(
   frame: PageFrame,
   id: string,
-  changes: AuditChange[],
+  page: Page<AuditChange>,
   previous: Map<string, Record<string, unknown> | null> = new Map(),
   action: AuditAction | null = null,
 ): string {
+  const changes = page.changes;
   if (changes.length === 0) {
     return layout(
       'Transaction',
@@ -22,6 +24,7 @@ export function transactionPage(
     );
   }
   const tx = changes[0].transaction;
+  const here = `${frame.base}/transactions/${id}`;
   const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
   const sections = changes.map((change) => {
     const diff = changeDiff(change, previous.get(change.id));
@@ -31,9 +34,9 @@ export function transactionPage(
 <p class="muted">Captured at <time datetime="${change.captured_at}">${change.captured_at}</time>${change.previous_pk ? html`; key changed from <code>${JSON.stringify(change.previous_pk)}</code>` : ''}${change.op === 'snapshot' ? '; baseline snapshot of a row that existed before capture' : ''}</p>
 ${
   fields.length
-    ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${fields.map(
+    ? html`<div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${fields.map(
         ([name, f]) =>
-          html`<tr><th scope="row">${name}</th><td>${f.before_omitted ? html`<span class="muted">not stored</span>` : html`<code>${show(f.before)}</code>${f.before_from_previous_image ? html` <span class="muted" title="from the row's previous captured change">(previous image)</span>` : ''}`}</td><td><code>${show(f.after)}</code></td></tr>`,
+          html`<tr><th scope="row">${name}</th><td data-label="Before">${f.before_omitted ? html`<span class="muted">not stored</span>` : html`<code>${show(f.before)}</code>${f.before_from_previous_image ? html` <span class="muted" title="from the row's previous captured change">(previous image)</span>` : ''}`}</td><td data-label="After"><code>${show(f.after)}</code></td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="muted">${
         change.op === 'delete'
@@ -58,7 +61,16 @@ ${
     : ''
 }
 </dl>
-<p><a class="button" href="${frame.base}/transactions/${id}/changes" download>Download as JSON</a></p>
-${sections}`;
+<div class="actions" aria-label="Export">${(['csv', 'json', 'ndjson'] as const).map(
+    (format) =>
+      html`<a class="button" href="${frame.base}/export${query({ transaction: id, format, maxRows: String(HTTP_EXPORT_MAX_ROWS) })}" download>Export ${format.toUpperCase()}</a>`,
+  )}</div>
+<p class="muted">Newest first. ${changes.length} change${changes.length === 1 ? '' : 's'} on this page.</p>
+${sections}
+<nav class="actions" aria-label="Pages">${
+    page.previousCursor
+      ? html`<a class="button" rel="prev" href="${here}${query({ before: page.previousCursor })}">Previous page</a> <a href="${here}">First page</a> `
+      : ''
+  }${page.nextCursor ? html`<a class="button" rel="next" href="${here}${query({ cursor: page.nextCursor })}">Next page</a>` : html`<span class="muted">End of changes</span>`}</nav>`;
   return layout(`Transaction`, frame, body);
 }
