@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import {
   Inject,
   Logger,
@@ -53,7 +55,18 @@ export class ThreadlineActorModule extends ActorConfigurableModule implements Ne
 
   configure(consumer: MiddlewareConsumer): void {
     if (this.options.mountContext) {
-      consumer.apply(ThreadlineContextMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+      consumer.apply(ThreadlineContextMiddleware).forRoutes({ path: everyRoute(), method: RequestMethod.ALL });
     }
   }
+}
+
+/**
+ * Every route, in the installed NestJS's wildcard syntax: `{*path}` from NestJS 11 on (path-to-regexp 8), `*` in
+ * NestJS 10, which reads `{*path}` as a literal path and would leave every request without its context (and its
+ * writes without an actor). The major version is read from the package NestJS resolves to.
+ */
+export function everyRoute(): string {
+  const manifest = path.join(path.dirname(require.resolve('@nestjs/core')), 'package.json');
+  const major = Number((JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version.split('.')[0]);
+  return major >= 11 ? '{*path}' : '*';
 }

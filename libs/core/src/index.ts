@@ -14,3 +14,4 @@ export * from './events/threadline-events';
 export * from './cli/command-output';
 export * from './cli/command-flags';
 export * from './actor/actor-rules';
+export * from './nest/scheduler-registry';

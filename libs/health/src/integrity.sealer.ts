@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { schedulerRegistryOf } from '@threadline/core';
 import { THREADLINE_COVERAGE_POLICY } from './health.constants';
 import { CoveragePolicy } from './health.options';
 import { IntegrityService } from './integrity.service';
@@ -30,11 +30,8 @@ export class IntegritySealer implements OnApplicationBootstrap, OnApplicationShu
     if (every === 0) return;
     this.timer = setInterval(() => void this.tick(), every * 1000);
     this.timer.unref();
-    try {
-      this.moduleRef.get(SchedulerRegistry, { strict: false }).addInterval(SEAL_JOB_NAME, this.timer);
-    } catch {
-      // ScheduleModule not imported: the timer runs on its own.
-    }
+    // without @nestjs/schedule (or its ScheduleModule) the timer runs on its own
+    schedulerRegistryOf(this.moduleRef)?.addInterval(SEAL_JOB_NAME, this.timer);
   }
 
   /** One sealing run; skipped while the previous one still runs. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { schedulerRegistryOf } from '@threadline/core';
 import { CronJob } from 'cron';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
 import { RetentionPolicy } from './retention.options';
@@ -28,12 +28,10 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     if (!this.policy?.schedule) return;
-    let registry: SchedulerRegistry;
-    try {
-      registry = this.moduleRef.get(SchedulerRegistry, { strict: false });
-    } catch {
+    const registry = schedulerRegistryOf(this.moduleRef);
+    if (!registry) {
       this.logger.log(
-        `retention.schedule is set but ScheduleModule.forRoot() is not imported here: no scheduled purges in this process`,
+        `retention.schedule is set but @nestjs/schedule's ScheduleModule.forRoot() is not imported here: no scheduled purges in this process`,
       );
       return;
     }
