@@ -34,7 +34,7 @@ export function transactionPage(
 <p class="muted">Captured at <time datetime="${change.captured_at}">${change.captured_at}</time>${change.previous_pk ? html`; key changed from <code>${JSON.stringify(change.previous_pk)}</code>` : ''}${change.op === 'snapshot' ? '; baseline snapshot of a row that existed before capture' : ''}</p>
 ${
   fields.length
-    ? html`<div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${fields.map(
+    ? html`<div class="table-wrap"><table class="stack values"><thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${fields.map(
         ([name, f]) =>
           html`<tr><th scope="row">${name}</th><td data-label="Before">${f.before_omitted ? html`<span class="muted">not stored</span>` : html`<code>${show(f.before)}</code>${f.before_from_previous_image ? html` <span class="muted" title="from the row's previous captured change">(previous image)</span>` : ''}`}</td><td data-label="After"><code>${show(f.after)}</code></td></tr>`,
       )}</tbody></table></div>`
