@@ -4,7 +4,6 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ThreadlineModule, ThreadlineModuleOptions } from '@threadline/nestjs';
 import * as path from 'path';
-import { MigrateCommand } from './cli/migrate.command';
 import { DemoSessionController } from './demo-auth';
 import { HealthController } from './health.controller';
 import { PostTag } from './posts/post-tag.entity';
@@ -54,7 +53,7 @@ export class AppModule {
         ...(options.scheduledJobs ? [ScheduleModule.forRoot()] : []),
       ],
       controllers: [UsersController, PostsController, HealthController, DemoSessionController],
-      providers: [MigrateCommand, TagNormalizerJob],
+      providers: [TagNormalizerJob],
     };
   }
 }

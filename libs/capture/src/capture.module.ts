@@ -6,6 +6,7 @@ import { CaptureOptions, resolveCaptureOptions, ResolvedCaptureOptions } from '.
 import { CaptureService } from './capture.service';
 import { GenTriggersCommand } from './commands/gen-triggers.command';
 import { InstallCommand } from './commands/install.command';
+import { MigrateCommand } from './commands/migrate.command';
 
 /**
  * Audit schema and trigger generation. Needs the app's TypeORM `DataSource`
@@ -27,6 +28,7 @@ import { InstallCommand } from './commands/install.command';
     CaptureService,
     InstallCommand,
     GenTriggersCommand,
+    MigrateCommand,
   ],
   exports: [THREADLINE_CAPTURE_OPTIONS, AuditTables, CaptureService],
 })

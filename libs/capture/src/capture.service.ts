@@ -97,7 +97,7 @@ export class CaptureService {
     const problems: string[] = [];
     if (described.slice(refs.length).some((d) => d === undefined)) {
       problems.push(
-        `the audit tables are not in schema "${this.options.auditSchema}"; run the install migration first (npm run cli -- install)`,
+        `the audit tables are not in schema "${this.options.auditSchema}"; run the install migration first (the install command writes it; then run your migrations)`,
       );
     }
     const sections = refs.map((ref, i) => {

@@ -18,4 +18,5 @@ export * from './capture.service';
 export * from './migration/migration-writer';
 export { InstallCommand } from './commands/install.command';
 export { GenTriggersCommand } from './commands/gen-triggers.command';
+export { MigrateCommand } from './commands/migrate.command';
 export * from './schema/current-transaction';

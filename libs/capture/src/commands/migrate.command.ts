@@ -1,0 +1,31 @@
+import { commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
+import { Command } from 'nest-commander';
+import { DataSource } from 'typeorm';
+
+/**
+ * `migrate [--json]`: applies the app's pending TypeORM migrations (those
+ * `install` and `gen-triggers` wrote included), each in its own transaction,
+ * with the DataSource the app configured. It is TypeORM's runMigrations: an
+ * app that runs migrations at start (`migrationsRun: true`) or with the
+ * TypeORM CLI does not need it.
+ */
+@JsonFlag()
+@Command({ name: 'migrate', description: "Apply pending TypeORM migrations (the app's DataSource and its migrations)" })
+export class MigrateCommand extends ThreadlineCommand<{ json?: boolean }> {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  protected async execute(_args: string[], flags: { json?: boolean }): Promise<void> {
+    const configured = this.dataSource.options.migrations;
+    if (!configured || (Array.isArray(configured) ? configured.length === 0 : Object.keys(configured).length === 0))
+      throw new ThreadlineError(
+        "TypeORM's `migrations` option is not set, so the migrations install and gen-triggers write would never be loaded. " +
+          "Set it in TypeOrmModule.forRoot, e.g. migrations: ['dist/migrations/*.js'] (the compiled folder of capture.migrationsDir), build, and run migrate again.",
+      );
+    const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+    const names = applied.map((m) => m.name);
+    if (flags.json) return commandOutput.json({ applied: names });
+    commandOutput.text(names.length ? `Applied ${names.join(', ')}` : 'No pending migrations.');
+  }
+}

@@ -1,0 +1,36 @@
+import { execFileSync } from 'child_process';
+import { chmodSync, mkdtempSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+/** Every published package, in dependency order. */
+export const LIBS = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'operator', 'nestjs'] as const;
+
+/**
+ * `npm pack` of every lib into a fresh folder outside the workspace (readable by the tests' other users),
+ * for apps that install only the tarballs and public packages: `{ work, tarballs }` (paths in LIBS order).
+ */
+export function packLibs(prefix: string): { work: string; tarballs: string[] } {
+  const work = mkdtempSync(path.join(tmpdir(), prefix));
+  chmodSync(work, 0o755);
+  const tarballs = LIBS.map((lib) => {
+    const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
+      cwd: path.join(ROOT, 'libs', lib),
+      encoding: 'utf8',
+    });
+    return path.join(work, out.trim().split('\n').pop()!);
+  });
+  return { work, tarballs };
+}
+
+/** `{ "@threadline/<lib>": "file:<tarball>" }` for an app's dependencies. */
+export function tarballDependencies(tarballs: string[]): Record<string, string> {
+  return Object.fromEntries(LIBS.map((lib, i) => [`@threadline/${lib}`, `file:${tarballs[i]}`]));
+}
+
+/** The version ranges the workspace itself uses, by package name. */
+export function workspaceVersions(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  return { ...pkg.dependencies, ...pkg.devDependencies };
+}
