@@ -10,6 +10,7 @@ import {
   CaptureConfigError,
   CaptureOptions,
   CaptureService,
+  MigrateCommand,
   THREADLINE_CAPTURE_OPTIONS,
   ThreadlineCaptureModule,
 } from '../src';
@@ -44,6 +45,31 @@ describe('ThreadlineCaptureModule', () => {
       ],
     }).compile();
     await expect(compile).rejects.toThrow('capture.tables.users.mask must be an array of column names');
+  });
+
+  it('migrate refuses when TypeORM has no migrations option, saying what to set', async () => {
+    const app = await Test.createTestingModule({
+      imports: [typeorm(), ThreadlineCaptureModule.forRoot(OPTIONS)],
+    }).compile();
+    await app.init();
+    const command = app.get(MigrateCommand);
+    const errors: string[] = [];
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      errors.push(String(chunk));
+      return true;
+    });
+    try {
+      await command.run([], {});
+    } finally {
+      write.mockRestore();
+      await app.close();
+    }
+    expect(process.exitCode).toBe(1);
+    process.exitCode = 0;
+    expect(errors.join('')).toContain(
+      "TypeORM's `migrations` option is not set, so the migrations install and gen-triggers write would never be loaded",
+    );
+    expect(errors.join('')).toContain("migrations: ['dist/migrations/*.js']");
   });
 
   describe('CaptureService against the live catalog', () => {
