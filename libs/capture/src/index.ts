@@ -7,6 +7,7 @@ export * from './catalog/deployed-capture';
 export * from './schema/audit-schema.sql';
 export * from './schema/capture-functions.sql';
 export * from './schema/seal.sql';
+export * from './schema/seal-committed';
 export * from './trigger/trigger-names';
 export * from './trigger/trigger-sql.generator';
 export * from './trigger/trigger-stamp';

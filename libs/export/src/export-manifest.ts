@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { CHECKPOINTS_TABLE, SEAL_FUNCTION, SEALS_TABLE } from '@threadline/capture';
+import { CHECKPOINTS_TABLE, sealCommitted, SEALS_TABLE } from '@threadline/capture';
 import { AuditTables } from '@threadline/core';
 import { createHash, Hash } from 'crypto';
 import { createReadStream } from 'fs';
@@ -69,10 +69,7 @@ export class ExportSeals {
 
   /** Seals what has committed and returns the chain's head: the point an export is cut at. */
   async head(): Promise<SealHead | null> {
-    for (;;) {
-      const [sealed] = await this.dataSource.query(`SELECT pending FROM ${this.tables.named(SEAL_FUNCTION)}()`);
-      if (!sealed.pending) break;
-    }
+    await sealCommitted(this.dataSource, this.tables);
     const [row] = await this.dataSource.query(
       `SELECT seq::text, encode(chain_sha256, 'hex') AS chain FROM ${this.tables.named(SEALS_TABLE)} ORDER BY seq DESC LIMIT 1`,
     );

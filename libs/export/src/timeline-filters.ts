@@ -75,6 +75,27 @@ function dateBound(key: 'from' | 'to') {
   };
 }
 
+/**
+ * A row key as `table_pk` shows it: a JSON object of the primary-key columns (`{"id":1}`), given as JSON text or
+ * as an object; anything else is an InvalidFilterError naming `key` and the form. The `key` filter and the history
+ * route both read keys with it.
+ */
+export function parseRowKey(value: unknown): Record<string, unknown> {
+  let key: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      key = JSON.parse(value);
+    } catch {
+      key = undefined;
+    }
+  }
+  if (key === null || typeof key !== 'object' || Array.isArray(key) || !Object.keys(key as object).length)
+    throw new InvalidFilterError(
+      `key must be a JSON object of the row's primary-key columns, such as {"id":1} (got ${JSON.stringify(value)})`,
+    );
+  return key as Record<string, unknown>;
+}
+
 /** An audit transaction id. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -175,19 +196,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
     description: 'changes of one row: its primary key as JSON, as table_pk shows it (with table, one row of one table)',
     maxLength: 2000,
     normalize(value, out) {
-      let key: unknown = value;
-      if (typeof value === 'string') {
-        try {
-          key = JSON.parse(value);
-        } catch {
-          key = undefined;
-        }
-      }
-      if (key === null || typeof key !== 'object' || Array.isArray(key) || !Object.keys(key as object).length)
-        throw new InvalidFilterError(
-          `key must be a JSON object of the row's primary-key columns, such as {"id":1} (got ${JSON.stringify(value)})`,
-        );
-      out.key = JSON.stringify(key);
+      out.key = JSON.stringify(parseRowKey(value));
     },
   },
   {

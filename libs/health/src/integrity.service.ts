@@ -1,5 +1,12 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { CHECKPOINTS_TABLE, openBaselineSql, SEAL_FUNCTION, sealContentSql, SEALS_TABLE } from '@threadline/capture';
+import {
+  CHECKPOINTS_TABLE,
+  openBaselineSql,
+  SEAL_FUNCTION,
+  sealCommitted,
+  sealContentSql,
+  SEALS_TABLE,
+} from '@threadline/capture';
 import {
   AuditTables,
   isInsufficientPrivilege,
@@ -91,15 +98,8 @@ export class IntegrityService {
 
   /** Seals every audit transaction committed so far; returns how many it sealed. */
   async seal(): Promise<number> {
-    let total = 0;
     try {
-      for (;;) {
-        const [row]: { sealed: number; pending: boolean }[] = await this.dataSource.query(
-          `SELECT sealed, pending FROM ${this.sealFunction}()`,
-        );
-        total += row.sealed;
-        if (!row.pending) return total;
-      }
+      return await sealCommitted(this.dataSource, this.tables);
     } catch (error) {
       if (!isInsufficientPrivilege(error)) throw error;
       throw new IntegrityError(

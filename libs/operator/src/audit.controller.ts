@@ -29,6 +29,7 @@ import {
   ExportSeals,
   ExportService,
   InvalidFilterError,
+  parseRowKey,
 } from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { OperatorHeadersGuard } from './operator-headers.guard';
@@ -117,7 +118,7 @@ export class AuditController {
   async history(@Query() query: HistoryQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const html = wantsHtml(req);
     try {
-      const key = parseKey(query.key);
+      const key = parseRowKey(query.key);
       const page = await this.queries.historyPage(query.table, key, { cursor: query.cursor, limit: query.limit });
       const asOf = query.at ? await this.queries.changeOfRow(query.table, key, query.at) : undefined;
       if (!html) return { table: query.table, key, ...page, ...(query.at !== undefined && { asOf }) };
@@ -244,19 +245,4 @@ function drainedOrClosed(res: Response): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
-}
-
-/** A row key as the history route takes it: a JSON object of the primary-key columns, as `table_pk` shows it. */
-function parseKey(text: string): Record<string, unknown> {
-  let key: unknown;
-  try {
-    key = JSON.parse(text);
-  } catch {
-    key = undefined;
-  }
-  if (key === null || typeof key !== 'object' || Array.isArray(key) || Object.keys(key as object).length === 0)
-    throw new InvalidFilterError(
-      `key must be a JSON object of the row's primary-key columns, such as {"id":1} (got ${JSON.stringify(text)})`,
-    );
-  return key as Record<string, unknown>;
 }

@@ -95,6 +95,6 @@ export class OperatorPagesController {
       limit: query.limit ?? TRANSACTION_PAGE_SIZE,
     });
     res.type('html');
-    return this.pages.transaction(id, page);
+    return this.pages.transaction(id, page, Boolean(query.cursor || query.before));
   }
 }

@@ -79,13 +79,13 @@ export class OperatorPages {
     return timelinePage(await this.frameWithBadge(), view);
   }
 
-  async transaction(id: string, page: Page<AuditChange>): Promise<string> {
+  async transaction(id: string, page: Page<AuditChange>, paged = false): Promise<string> {
     const [frame, previous, action] = await Promise.all([
       this.frameWithBadge(),
       this.queries.previousImages(page.changes),
       page.changes.length ? this.queries.actionOf(page.changes[0].transaction) : null,
     ]);
-    return transactionPage(frame, id, page, previous, action);
+    return transactionPage(frame, id, page, previous, action, paged);
   }
 
   private async frameWithBadge(): Promise<PageFrame> {

@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ThreadlineActorModule } from '@threadline/actor';
 import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
-import { ThreadlineExportModule } from '@threadline/export';
+import { encodeCursor, ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import type { Request } from 'express';
@@ -88,6 +88,15 @@ describe(`a transaction of ${CHANGES.toLocaleString('en')} changes (real Postgre
     const previous = /<a class="button" rel="prev" href="([^"]+)"/.exec(second.text)![1].replace(/&amp;/g, '&');
     const back = await http().get(previous).set('x-role', 'auditor').set('accept', 'text/html').expect(200);
     expect(back.text).toContain(`{&quot;id&quot;:${CHANGES}}`);
+
+    // a cursor past the last change: an empty page that says so, not "unknown transaction"
+    const past = await http()
+      .get(`/audit/transactions/${TX}`)
+      .query({ cursor: encodeCursor('1970-01-01T00:00:00Z', '1') })
+      .set('x-role', 'auditor')
+      .set('accept', 'text/html')
+      .expect(200);
+    expect(past.text).toContain('the cursor is past its last change');
 
     const exportHref = /href="([^"]*\/export\?[^"]*format=ndjson[^"]*)"/.exec(page.text)![1].replace(/&amp;/g, '&');
     expect(exportHref).toBe(`/audit/export?transaction=${TX}&format=ndjson&maxRows=1000000`);

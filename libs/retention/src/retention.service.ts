@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { CHECKPOINTS_TABLE, SEAL_FUNCTION, SEALS_TABLE } from '@threadline/capture';
+import { CHECKPOINTS_TABLE, sealCommitted, SEALS_TABLE } from '@threadline/capture';
 import {
   AuditTables,
   InvalidOptionsError,
@@ -121,10 +121,7 @@ export class RetentionService implements OnApplicationBootstrap {
     const progress: PurgeProgress = { batch: 0, deletedChanges: 0, deletedTransactions: 0 };
     let reachedMax = false;
     // Seal what has committed first, so each batch can record where the chain stays verifiable.
-    for (;;) {
-      const [sealed] = await runner.query(`SELECT pending FROM ${this.tables.named(SEAL_FUNCTION)}()`);
-      if (!sealed.pending) break;
-    }
+    await sealCommitted(runner, this.tables);
     for (const group of groups) {
       while (!this.stopping) {
         if (progress.batch >= maxBatches) {

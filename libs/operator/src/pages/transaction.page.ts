@@ -14,13 +14,17 @@ export function transactionPage(
   page: Page<AuditChange>,
   previous: Map<string, Record<string, unknown> | null> = new Map(),
   action: AuditAction | null = null,
+  /** Whether a cursor chose this page (an empty one is then past the last change, not an unknown transaction). */
+  paged = false,
 ): string {
   const changes = page.changes;
   if (changes.length === 0) {
     return layout(
       'Transaction',
       frame,
-      html`<p>No captured changes for transaction <code>${id}</code> (unknown id, or purged by retention).</p>`,
+      paged
+        ? html`<p>No changes on this page of transaction <code>${id}</code>: the cursor is past its last change. <a href="${frame.base}/transactions/${id}">First page</a></p>`
+        : html`<p>No captured changes for transaction <code>${id}</code> (unknown id, or purged by retention).</p>`,
     );
   }
   const tx = changes[0].transaction;
