@@ -15,7 +15,7 @@ import {
   NormalizedFilters,
   normalizeFilters,
   TimelineFilters,
-  UUID,
+  TRANSACTION_ID_PATTERN,
 } from './timeline-filters';
 
 export interface Page<T> {
@@ -197,7 +197,7 @@ export class AuditQueryService {
    * whole. A malformed id is an error; an unknown one is an empty page. Every change: `streamChanges({ transactionId })`.
    */
   async changesForTransaction(id: string, page: PageOptions = {}): Promise<Page<AuditChange>> {
-    if (typeof id !== 'string' || !UUID.test(id))
+    if (typeof id !== 'string' || !TRANSACTION_ID_PATTERN.test(id))
       throw new InvalidFilterError(`transaction id must be a UUID (got ${JSON.stringify(id)})`);
     return this.timeline({ transactionId: id }, page);
   }

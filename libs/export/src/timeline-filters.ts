@@ -96,8 +96,8 @@ export function parseRowKey(value: unknown): Record<string, unknown> {
   return key as Record<string, unknown>;
 }
 
-/** An audit transaction id. */
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An audit transaction id: a UUID. */
+export const TRANSACTION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
   {
@@ -208,7 +208,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
     description: 'changes of one audit transaction (its id, a UUID)',
     maxLength: 36,
     normalize(value, out) {
-      if (typeof value !== 'string' || !UUID.test(value.trim()))
+      if (typeof value !== 'string' || !TRANSACTION_ID_PATTERN.test(value.trim()))
         throw new InvalidFilterError(`transaction must be a UUID (got ${JSON.stringify(value)})`);
       out.transactionId = value.trim().toLowerCase();
     },
