@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from './openapi/swagger';
@@ -51,31 +52,32 @@ for (const field of TIMELINE_FILTERS) {
 
 const CURSOR = 'a nextCursor from the previous page, unchanged: the page after (older than) it';
 const BEFORE = 'a previousCursor, unchanged: the page before (newer than) it; not with cursor';
-const LIMIT = 'changes per page, 1 to 1000';
+/** `limit`: an integer from 1 to 1000 changes a page (the query string's text converted), documented with its default. */
+const PageLimit = (byDefault: number) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      description: `changes per page, 1 to 1000 (default ${byDefault})`,
+      minimum: 1,
+      maximum: 1000,
+    }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(1000),
+  );
 
 export class TimelineQueryDto extends FilterQueryDto {
   @ApiPropertyOptional({ description: CURSOR }) @IsOptional() @IsString() cursor?: string;
   @ApiPropertyOptional({ description: BEFORE }) @IsOptional() @IsString() before?: string;
-  @ApiPropertyOptional({ description: `${LIMIT} (default 50)`, minimum: 1, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
+  @PageLimit(50) limit?: number;
 }
 
 /** `?cursor=…` (next, older page) or `?before=…` (previous page), and `limit` (1-1000): one transaction's changes. */
 export class PageQueryDto {
   @ApiPropertyOptional({ description: CURSOR }) @IsOptional() @IsString() @MaxLength(200) cursor?: string;
   @ApiPropertyOptional({ description: BEFORE }) @IsOptional() @IsString() @MaxLength(200) before?: string;
-  @ApiPropertyOptional({ description: `${LIMIT} (default 1000)`, minimum: 1, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
+  @PageLimit(1_000) limit?: number;
 }
 
 export class ExportQueryDto extends FilterQueryDto {
@@ -109,13 +111,7 @@ export class HistoryQueryDto {
   @MaxLength(2000)
   key: string;
   @ApiPropertyOptional({ description: CURSOR }) @IsOptional() @IsString() cursor?: string;
-  @ApiPropertyOptional({ description: `${LIMIT} (default 50)`, minimum: 1, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
+  @PageLimit(50) limit?: number;
   @ApiPropertyOptional({ description: "a change id of this row: asOf is the row's state after it" })
   @IsOptional()
   @IsString()
