@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
@@ -33,4 +33,38 @@ export function tarballDependencies(tarballs: string[]): Record<string, string> 
 export function workspaceVersions(): Record<string, string> {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   return { ...pkg.dependencies, ...pkg.devDependencies };
+}
+
+/** The packages a Threadline app needs besides the tarballs (the workspace's versions: NestJS 11, TypeORM 0.3). */
+export const APP_DEPENDENCIES = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/platform-express',
+  '@nestjs/typeorm',
+  '@nestjs/terminus',
+  'typeorm',
+  'pg',
+  'reflect-metadata',
+  'rxjs',
+  'class-validator',
+  'class-transformer',
+  'nest-commander',
+  'nestjs-cls',
+];
+
+/** Runs a command to its end without blocking the event loop (a test's app or server may be answering meanwhile). */
+export function runCommand(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

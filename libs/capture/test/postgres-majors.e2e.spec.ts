@@ -1,7 +1,8 @@
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { runCommand as run } from '@threadline/testing/packed';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** CI runs the whole suite on 17 (embedded) and 15 (Debian); these are the other supported majors. */
@@ -50,17 +51,6 @@ const { Client } = require('pg');
   }
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
-
-function run(command: string, args: string[], cwd: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(command, args, { cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('PostgreSQL 13, 14, 16 and 18 (15 and 17 run the whole suite)', () => {
   const folders: string[] = [];

@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { packLibs, ROOT, tarballDependencies, workspaceVersions } from '@threadline/testing/packed';
+import { APP_DEPENDENCIES, packLibs, ROOT, tarballDependencies, workspaceVersions } from '@threadline/testing/packed';
 
 /** The README block after `marker` (its first fenced block of `lang`), as written. */
 function readmeBlock(marker: string, lang: 'ts' | 'sh'): string {
@@ -77,21 +77,7 @@ describe("README's steps from an empty database to captured writes, in a throwaw
         private: true,
         dependencies: {
           ...tarballDependencies(tarballs),
-          ...pick(
-            '@nestjs/common',
-            '@nestjs/core',
-            '@nestjs/platform-express',
-            '@nestjs/typeorm',
-            '@nestjs/terminus',
-            'typeorm',
-            'pg',
-            'reflect-metadata',
-            'rxjs',
-            'class-validator',
-            'class-transformer',
-            'nest-commander',
-            'nestjs-cls',
-          ),
+          ...pick(...APP_DEPENDENCIES),
         },
         devDependencies: pick('typescript', '@types/node'),
       }),

@@ -2,20 +2,14 @@ import { execFileSync, spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { LIBS, packLibs, ROOT, tarballDependencies, workspaceVersions } from '@threadline/testing/packed';
-const RUNTIME_DEPS = [
-  '@nestjs/common',
-  '@nestjs/core',
-  '@nestjs/platform-express',
-  '@nestjs/typeorm',
-  'typeorm',
-  'pg',
-  'reflect-metadata',
-  'rxjs',
-  'class-validator',
-  'class-transformer',
-  'nest-commander',
-];
+import {
+  APP_DEPENDENCIES,
+  LIBS,
+  packLibs,
+  ROOT,
+  tarballDependencies,
+  workspaceVersions,
+} from '@threadline/testing/packed';
 
 /** A Nest app written as a user outside this workspace would: only the packed tarballs and public npm packages. */
 const APP = `
@@ -100,7 +94,7 @@ describe('packed packages outside the workspace', () => {
         private: true,
         dependencies: {
           ...tarballDependencies(tarballs),
-          ...Object.fromEntries(RUNTIME_DEPS.map((dep) => [dep, versions[dep]])),
+          ...Object.fromEntries(APP_DEPENDENCIES.map((dep) => [dep, versions[dep]])),
         },
       }),
     );

@@ -1,8 +1,7 @@
-import { spawn } from 'child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { packLibs, tarballDependencies, workspaceVersions } from '@threadline/testing/packed';
+import { packLibs, runCommand as run, tarballDependencies, workspaceVersions } from '@threadline/testing/packed';
 
 /**
  * The supported versions (README "Supported versions"), each as an app a user would write outside this
@@ -133,17 +132,6 @@ async function main() {
 }
 main().catch((e) => { console.error(e); process.exit(1); });
 `;
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(command, args, { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('supported versions: packed tarballs in apps on NestJS 10, 11 and 12, TypeORM 0.3 and 1.x, Node 20, 22 and 24', () => {
