@@ -25,6 +25,17 @@ moduleNameMapper['^@threadline/testing/module-registration$'] = path.join(
   'module-registration.ts',
 );
 
+// Packages in the installed tree that are ES modules only (no CommonJS entry).
+const ESM_ONLY_PACKAGES = [
+  '@nestjs',
+  'file-type',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  '@borewit',
+  'uint8array-extras',
+];
+
 module.exports = {
   testEnvironment: 'node',
   transform: {
@@ -39,7 +50,19 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
+    '^.+\\.js$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'ecmascript', importMeta: true }, target: 'es2022' },
+        module: { type: 'commonjs' },
+      },
+    ],
   },
+  // NestJS 12 and its packages ship only as ES modules. Node runs them for
+  // the CommonJS build through require(esm); Jest's own module registry
+  // cannot before Node 24.9, so those packages are compiled to CommonJS here
+  // (the test files keep one module system and one registry per test file).
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],

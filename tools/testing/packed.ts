@@ -35,7 +35,7 @@ export function workspaceVersions(): Record<string, string> {
   return { ...pkg.dependencies, ...pkg.devDependencies };
 }
 
-/** The packages a Threadline app needs besides the tarballs (the workspace's versions: NestJS 11, TypeORM 0.3). */
+/** The packages a Threadline app needs besides the tarballs (the workspace's versions: NestJS 12, TypeORM 1.x). */
 export const APP_DEPENDENCIES = [
   '@nestjs/common',
   '@nestjs/core',

@@ -1,4 +1,4 @@
-import type { ModuleRef } from '@nestjs/core';
+import { type ModuleRef } from '@nestjs/core';
 
 /** The part of @nestjs/schedule's SchedulerRegistry Threadline uses (its types stay out of this package's). */
 export interface SchedulerRegistryLike {

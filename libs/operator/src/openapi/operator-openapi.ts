@@ -1,6 +1,6 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost, ModulesContainer } from '@nestjs/core';
-import type { OpenAPIObject } from '@nestjs/swagger';
+import { type OpenAPIObject } from '@nestjs/swagger';
 import { installedSwagger } from './swagger';
 
 /** Why `operator.openApi: true` cannot work, and the fix. */

@@ -1,4 +1,4 @@
-import type * as Swagger from '@nestjs/swagger';
+import type * as Swagger from '@nestjs/swagger' with { 'resolution-mode': 'import' };
 
 /**
  * @nestjs/swagger is an optional peer: only apps that serve the OpenAPI
