@@ -8,6 +8,7 @@ export * from './validate-options';
 export * from './iso-timestamp';
 export * from './sql/quote';
 export * from './sql/params';
+export * from './sql/iso-utc';
 export * from './sql/audit-tables';
 export * from './sql/transaction-cache';
 export * from './events/threadline-events';

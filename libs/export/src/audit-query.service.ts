@@ -1,11 +1,11 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { ActorRef } from '@threadline/actor';
-import { AuditTables, isIsoTimestamp, SqlParams } from '@threadline/core';
+import { AuditTables, isIsoTimestamp, isoUtc, SqlParams } from '@threadline/core';
 import { to as copyTo } from 'pg-copy-streams';
 import { StringDecoder } from 'string_decoder';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AuditAction, AuditChange, AuditTransaction } from './audit-change';
-import { ChangesQuery, ISO } from './changes-query';
+import { ChangesQuery } from './changes-query';
 
 import { rowCondition, tableOf } from './row-key';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidFilterError } from './export.error';
@@ -233,7 +233,7 @@ export class AuditQueryService {
     if (!transaction.action_id) return null;
     const [row] = await this.dataSource.query(
       `SELECT a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id,
-              ${ISO('a.inserted_at')} AS inserted_at
+              ${isoUtc('a.inserted_at')} AS inserted_at
        FROM ${this.tables.actions} AS a WHERE a.id = $1`,
       [transaction.action_id],
     );

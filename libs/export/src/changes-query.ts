@@ -1,8 +1,5 @@
-import { AuditTables, SqlParams } from '@threadline/core';
+import { AuditTables, isoUtc, SqlParams } from '@threadline/core';
 import { NormalizedFilters } from './timeline-filters';
-
-/** A timestamp as ISO 8601 UTC with microseconds, formatted by PostgreSQL. */
-export const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** The SQL of change queries and exports over the audit tables: one definition of an AuditChange's fields. */
 export class ChangesQuery {
@@ -55,7 +52,7 @@ export class ChangesQuery {
       );
     return `SELECT ${columns}
        FROM ${this.tables.changes} AS c JOIN ${this.tables.transactions} AS t ON t.id = c.transaction_id
-       CROSS JOIN LATERAL (SELECT c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')} AS captured_at,
+       CROSS JOIN LATERAL (SELECT c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${isoUtc('c.captured_at')} AS captured_at,
          c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction) AS r
        ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
        ORDER BY ${filters.correlationId ? `c.captured_at + interval '0'` : 'c.captured_at'} ${direction === 'older' ? 'DESC' : 'ASC'}, c.id ${direction === 'older' ? 'DESC' : 'ASC'}
@@ -64,13 +61,13 @@ export class ChangesQuery {
 
   /** The CSV export's columns (CSV_COLUMNS' order), each as text ('' for none), in one JSON array per change. */
   csvCells(): string {
-    return `json_build_array(c.id::text, c.transaction_id::text, c.table_schema, c.table_name, c.op, ${ISO('c.captured_at')},
+    return `json_build_array(c.id::text, c.transaction_id::text, c.table_schema, c.table_name, c.op, ${isoUtc('c.captured_at')},
       c.table_pk::text, coalesce(c.data_after::text, ''), coalesce(to_json(c.changed_fields)::text, ''), coalesce(c.changed_from::text, ''),
       (${this.transactionJson('t')})::text, coalesce(t.correlation_id, ''), coalesce(t.action_id::text, ''))::text`;
   }
 
   transactionJson(t: string): string {
-    return `jsonb_build_object('id', ${t}.id, 'txid', ${t}.txid::text, 'occurred_at', ${ISO(`${t}.occurred_at`)}, 'actor_ref', ${t}.actor_ref,
+    return `jsonb_build_object('id', ${t}.id, 'txid', ${t}.txid::text, 'occurred_at', ${isoUtc(`${t}.occurred_at`)}, 'actor_ref', ${t}.actor_ref,
       'correlation_id', ${t}.correlation_id, 'request_id', ${t}.request_id, 'action_id', ${t}.action_id, 'source', ${t}.source, 'meta', ${t}.meta)`;
   }
 }

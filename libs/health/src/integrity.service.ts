@@ -11,6 +11,7 @@ import {
   AuditTables,
   isInsufficientPrivilege,
   isIsoTimestamp,
+  isoUtc,
   privilegeMessage,
   ThreadlineError,
 } from '@threadline/core';
@@ -129,7 +130,7 @@ export class IntegrityService {
     try {
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const [checkpointRow] = await runner.query(
-        `SELECT seq::text, encode(chain_sha256, 'hex') AS chain, reason, created_at::text FROM ${this.checkpoints} ORDER BY seq DESC LIMIT 1`,
+        `SELECT seq::text, encode(chain_sha256, 'hex') AS chain, reason, ${isoUtc('created_at')} AS created_at FROM ${this.checkpoints} ORDER BY seq DESC LIMIT 1`,
       );
       const checkpoint = checkpointRow
         ? {
@@ -171,7 +172,7 @@ export class IntegrityService {
       let expected = after + 1;
       for (;;) {
         const rows: SealRow[] = await runner.query(
-          `SELECT s.seq::text, s.transaction_id, s.change_count, s.content_sha256, s.chain_sha256, s.sealed_at::text,
+          `SELECT s.seq::text, s.transaction_id, s.change_count, s.content_sha256, s.chain_sha256, ${isoUtc('s.sealed_at')} AS sealed_at,
                   t.id IS NOT NULL AS present,
                   CASE WHEN t.id IS NOT NULL THEN ${sealContentSql(this.tables.schema)} END AS recomputed,
                   (SELECT count(*) FROM ${this.tables.changes} AS c WHERE c.transaction_id = s.transaction_id)::int AS changes_now
@@ -264,7 +265,7 @@ export class IntegrityService {
         });
 
       const [headRow] = await runner.query(
-        `SELECT seq::text, encode(chain_sha256, 'hex') AS chain, sealed_at::text FROM ${this.seals} ORDER BY seq DESC LIMIT 1`,
+        `SELECT seq::text, encode(chain_sha256, 'hex') AS chain, ${isoUtc('sealed_at')} AS sealed_at FROM ${this.seals} ORDER BY seq DESC LIMIT 1`,
       );
       await runner.query('COMMIT');
       return {

@@ -86,7 +86,14 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
     await integrity.seal();
     await app!.close();
     app = await boot({ options: '-c TimeZone=Asia/Kolkata -c DateStyle=German,DMY' });
-    expect(await app.get(IntegrityService).verify()).toMatchObject({ ok: true, checked: 5 });
+    const report = await app.get(IntegrityService).verify();
+    expect(report).toMatchObject({ ok: true, checked: 5 });
+    // the report's times are ISO 8601 UTC with microseconds, not the session's text format (German: 30.11.2026 19:50:11.123456 IST)
+    const [stored] = await db.query<{ iso: string }>(
+      `SELECT to_char(sealed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS iso FROM audit_seals WHERE seq = 5`,
+    );
+    expect(report.head!.sealedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+    expect(report.head!.sealedAt).toBe(stored.iso);
   });
 
   it('names a change altered after sealing', async () => {

@@ -55,6 +55,7 @@ describe('the hash chain across a retention purge (real PostgreSQL)', () => {
     const report = await integrity.verify();
     expect(report).toMatchObject({ ok: true, checked: 4, problemCount: 0 });
     expect(report.checkpoint).toMatchObject({ seq: 6, reason: 'retention purge' });
+    expect(report.checkpoint!.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
 
     const [kept] = await db.query<{ id: string }>(`SELECT transaction_id AS id FROM audit_seals WHERE seq = 8`);
     await db.query(`UPDATE audit_transactions SET actor_ref = '{"type":"admin","id":"cfo"}' WHERE id = $1`, [kept.id]);
