@@ -9,11 +9,13 @@ import {
   OnApplicationBootstrap,
   RequestMethod,
 } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { ActionRecorder } from './action-recorder.service';
 import { THREADLINE_ACTOR_OPTIONS } from './actor.constants';
 import { ACTOR_MODULE_OPTIONS, ActorConfigurableModule } from './actor.module-definition';
 import { ActorOptions, resolveActorOptions, ResolvedActorOptions } from './actor.options';
+import { PlatformRequestInterceptor } from './platform-request.interceptor';
 import { ThreadlineContext } from './threadline-context';
 import { ThreadlineContextMiddleware } from './threadline-context.middleware';
 import { TransactionScope } from './transaction-scope';
@@ -35,6 +37,7 @@ import { TransactionScope } from './transaction-scope';
     TransactionScope,
     ActionRecorder,
     ThreadlineContextMiddleware,
+    { provide: APP_INTERCEPTOR, useClass: PlatformRequestInterceptor },
   ],
   exports: [THREADLINE_ACTOR_OPTIONS, ThreadlineContext, TransactionScope, ActionRecorder, ThreadlineContextMiddleware],
 })

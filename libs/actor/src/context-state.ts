@@ -3,14 +3,14 @@ import { ActorRef } from './actor-ref';
 
 /** What Threadline keeps per request or job (in nestjs-cls's AsyncLocalStorage store). */
 export interface ContextState {
-  /** The HTTP request, kept to resolve the actor lazily. */
+  /** The HTTP request guards see (Express's or Fastify's), kept to resolve the actor lazily. */
   request?: Request;
   /** Resolved actor; `null` = resolved to "no actor"; absent = not resolved yet. */
   actor?: ActorRef | null;
   correlationId?: string;
   requestId?: string;
   jobId?: string;
-  /** Client IP as Express reports it (honours the app's `trust proxy`). Kept in context only, not stored. */
+  /** Client IP as Express or Fastify reports it (honours `trust proxy` / trustProxy). Kept in context only, not stored. */
   ip?: string;
 }
 

@@ -10,6 +10,7 @@ import {
   UsePipes,
   ValidationPipe,
 } from '@nestjs/common';
+import type { ServerResponse } from 'http';
 import {
   ApiBadRequestResponse,
   ApiForbiddenResponse,
@@ -19,7 +20,6 @@ import {
   ApiProduces,
   ApiTags,
 } from './openapi/swagger';
-import type { Request, Response } from 'express';
 import {
   AuditQueryService,
   BodyDigest,
@@ -40,7 +40,7 @@ import {
   TransactionChangesSchema,
 } from './openapi/audit-responses.dto';
 import { ExportQueryDto, HistoryQueryDto, PageQueryDto, TimelineQueryDto } from './audit-query.dto';
-import { wantsHtml } from './negotiate';
+import { HttpPlatform, wantsHtml } from './http-platform';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
 
@@ -61,6 +61,7 @@ export class AuditController {
     private readonly exports: ExportService,
     private readonly pages: OperatorPages,
     private readonly seals: ExportSeals,
+    private readonly http: HttpPlatform,
   ) {}
 
   /**
@@ -70,7 +71,7 @@ export class AuditController {
   @Get('timeline')
   @ApiOperation({ summary: 'Changes matching the filters, newest first, keyset paged' })
   @ApiOkResponse({ type: ChangePageSchema })
-  async timeline(@Query() query: TimelineQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async timeline(@Query() query: TimelineQueryDto, @Req() req: unknown, @Res({ passthrough: true }) res: unknown) {
     if (!wantsHtml(req))
       return this.queries.timeline(query.toFilters(), {
         cursor: query.cursor,
@@ -115,7 +116,7 @@ export class AuditController {
   @Get('history')
   @ApiOperation({ summary: "One row's history, newest first (key changes and truncates included)" })
   @ApiOkResponse({ type: HistoryPageSchema })
-  async history(@Query() query: HistoryQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async history(@Query() query: HistoryQueryDto, @Req() req: unknown, @Res({ passthrough: true }) res: unknown) {
     const html = wantsHtml(req);
     try {
       const key = parseRowKey(query.key);
@@ -184,7 +185,7 @@ export class AuditController {
       'the export; headers x-threadline-sealed-through and x-threadline-max-rows, trailers x-threadline-sha256, x-threadline-bytes and x-threadline-row-count (docs/trust.md)',
     schema: { type: 'string' },
   })
-  async export(@Query() query: ExportQueryDto, @Res() res: Response): Promise<void> {
+  async export(@Query() query: ExportQueryDto, @Res() reply: unknown): Promise<void> {
     const meta = { returnedCount: 0, truncated: false };
     const chunks = this.exports.chunks(
       query.toFilters(),
@@ -203,7 +204,8 @@ export class AuditController {
           .slice(0, 200),
     );
     const digest = new BodyDigest();
-    res.status(200);
+    const res = this.http.takeOver(reply);
+    res.statusCode = 200;
     res.setHeader('x-threadline-sealed-through', sealedThrough);
     res.setHeader('trailer', 'x-threadline-sha256, x-threadline-bytes, x-threadline-row-count');
     res.setHeader('content-type', CONTENT_TYPES[query.format]);
@@ -228,14 +230,14 @@ export class AuditController {
     res.end();
   }
 
-  private sendPage(res: Response, status: number, page: string): string {
-    res.status(status).type('html');
+  private sendPage(res: unknown, status: number, page: string): string {
+    this.http.html(res, status);
     return page;
   }
 }
 
 /** Resolves when the response can take more, or when the client has gone (a drain would never come). */
-function drainedOrClosed(res: Response): Promise<void> {
+function drainedOrClosed(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);

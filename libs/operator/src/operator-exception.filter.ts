@@ -1,7 +1,13 @@
-import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, ForbiddenException } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import {
+  ArgumentsHost,
+  BadRequestException,
+  Catch,
+  ExceptionFilter,
+  ForbiddenException,
+  Injectable,
+} from '@nestjs/common';
 import { InvalidFilterError } from '@threadline/export';
-import { wantsHtml } from './negotiate';
+import { HttpPlatform, wantsHtml } from './http-platform';
 import { errorPage } from './pages/layout';
 
 /**
@@ -10,12 +16,14 @@ import { errorPage } from './pages/layout';
  * 400 for a bad filter or parameter with the rule it broke.
  */
 @Catch(ForbiddenException, BadRequestException, InvalidFilterError)
+@Injectable()
 export class OperatorExceptionFilter implements ExceptionFilter {
+  constructor(private readonly http: HttpPlatform) {}
+
   catch(error: ForbiddenException | BadRequestException | InvalidFilterError, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    if (response.headersSent) return void response.end();
+    const request = host.switchToHttp().getRequest<unknown>();
+    const response = host.switchToHttp().getResponse<unknown>();
+    if (this.http.headersSent(response)) return this.http.end(response); // mid-stream: the body cannot become an error
     const forbidden = error instanceof ForbiddenException;
     const status = forbidden ? 403 : 400;
     const given =
@@ -29,9 +37,8 @@ export class OperatorExceptionFilter implements ExceptionFilter {
       const page = forbidden
         ? errorPage('Not authorized', message, 'Ask an administrator for access to the audit pages.')
         : errorPage('Bad request', message, 'Go back and correct the value.');
-      response.status(status).type('html').send(page);
-      return;
+      return this.http.reply(response, status, page);
     }
-    response.status(status).json(body);
+    this.http.reply(response, status, body);
   }
 }

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpPlatform } from './http-platform';
 import { CONTENT_SECURITY_POLICY } from './pages/assets';
 
 /**
@@ -11,8 +11,10 @@ import { CONTENT_SECURITY_POLICY } from './pages/assets';
  */
 @Injectable()
 export class OperatorHeadersGuard implements CanActivate {
+  constructor(private readonly http: HttpPlatform) {}
+
   canActivate(context: ExecutionContext): boolean {
-    context.switchToHttp().getResponse<Response>().set({
+    this.http.setHeaders(context.switchToHttp().getResponse(), {
       'cache-control': 'no-store',
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-frame-options': 'DENY',

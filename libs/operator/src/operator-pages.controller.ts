@@ -7,13 +7,12 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from './openapi/swagger';
-import type { Request, Response } from 'express';
 import { AuditQueryService } from '@threadline/export';
 import { PageQueryDto } from './audit-query.dto';
 import { ErrorSchema } from './openapi/audit-responses.dto';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { OperatorHeadersGuard } from './operator-headers.guard';
-import { wantsHtml } from './negotiate';
+import { HttpPlatform, wantsHtml } from './http-platform';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
 
@@ -34,33 +33,34 @@ export class OperatorPagesController {
   constructor(
     private readonly pages: OperatorPages,
     private readonly queries: AuditQueryService,
+    private readonly http: HttpPlatform,
   ) {}
 
   @Get('coverage')
   @ApiOperation({ summary: 'Which tables are captured, uncovered or drifted (CoverageReport)' })
   @ApiOkResponse({ schema: REPORT })
-  async coverage(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async coverage(@Req() req: unknown, @Res({ passthrough: true }) res: unknown) {
     const report = await this.pages.coverageReport();
     if (!wantsHtml(req)) {
-      if ('error' in report) res.status(503);
+      if ('error' in report) this.http.status(res, 503);
       return 'error' in report ? { statusCode: 503, message: `coverage could not be read: ${report.error}` } : report;
     }
-    res.status('error' in report ? 503 : 200).type('html');
+    this.http.html(res, 'error' in report ? 503 : 200);
     return this.pages.coverage(report);
   }
 
   @Get('policy/redaction')
   @ApiOperation({ summary: 'Per configured table: does the deployed capture redact what the config says' })
   @ApiOkResponse({ schema: REPORT })
-  async redaction(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async redaction(@Req() req: unknown, @Res({ passthrough: true }) res: unknown) {
     const tables = await this.pages.redactionPolicy();
     if (!wantsHtml(req)) {
-      if ('error' in tables) res.status(503);
+      if ('error' in tables) this.http.status(res, 503);
       return 'error' in tables
         ? { statusCode: 503, message: `redaction policy could not be read: ${tables.error}` }
         : { tables };
     }
-    res.status('error' in tables ? 503 : 200).type('html');
+    this.http.html(res, 'error' in tables ? 503 : 200);
     return this.pages.redaction(tables);
   }
 
@@ -68,15 +68,15 @@ export class OperatorPagesController {
   @Get('integrity')
   @ApiOperation({ summary: 'The hash chain sealed and verified now (IntegrityReport)' })
   @ApiOkResponse({ schema: REPORT })
-  async integrity(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async integrity(@Req() req: unknown, @Res({ passthrough: true }) res: unknown) {
     const report = await this.pages.integrityReport();
     if (!wantsHtml(req)) {
-      if ('error' in report) res.status(503);
+      if ('error' in report) this.http.status(res, 503);
       return 'error' in report
         ? { statusCode: 503, message: `integrity could not be checked: ${report.error}` }
         : report;
     }
-    res.status('error' in report ? 503 : 200).type('html');
+    this.http.html(res, 'error' in report ? 503 : 200);
     return this.pages.integrity(report);
   }
 
@@ -86,7 +86,7 @@ export class OperatorPagesController {
   async transaction(
     @Param('id') id: string,
     @Query(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true })) query: PageQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: unknown,
   ) {
     // a malformed id or cursor is a 400 (InvalidFilterError)
     const page = await this.queries.changesForTransaction(id, {
@@ -94,7 +94,7 @@ export class OperatorPagesController {
       before: query.before,
       limit: query.limit ?? TRANSACTION_PAGE_SIZE,
     });
-    res.type('html');
+    this.http.html(res, 200);
     return this.pages.transaction(id, page, Boolean(query.cursor || query.before));
   }
 }

@@ -3,6 +3,7 @@ import { ApplicationConfig, HttpAdapterHost, ModulesContainer } from '@nestjs/co
 import { ThreadlineExportModule } from '@threadline/export';
 import { AuditController } from './audit.controller';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
+import { HttpPlatform } from './http-platform';
 import { OpenApiController } from './openapi/openapi.controller';
 import { OperatorOpenApi } from './openapi/operator-openapi';
 import { OperatorMount } from './operator-mount';
@@ -42,6 +43,7 @@ import { OperatorOptions, resolveOperatorOptions, ResolvedOperatorOptions } from
     },
     OperatorMount,
     OperatorPages,
+    HttpPlatform,
     ThreadlineAuthorizeGuard,
   ],
   exports: [THREADLINE_OPERATOR_OPTIONS, ThreadlineAuthorizeGuard],
