@@ -9,7 +9,7 @@ import {
   OnApplicationBootstrap,
   RequestMethod,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { ActionRecorder } from './action-recorder.service';
 import { THREADLINE_ACTOR_OPTIONS } from './actor.constants';
@@ -26,7 +26,7 @@ import { TransactionScope } from './transaction-scope';
  * app's TypeORM `DataSource`.
  */
 @Module({
-  imports: [ClsModule.forRoot({ global: true })],
+  imports: [ClsModule.forRoot({ global: true }), DiscoveryModule],
   providers: [
     {
       provide: THREADLINE_ACTOR_OPTIONS,

@@ -18,6 +18,14 @@ export interface ActorOptions {
   resolveActor?: (request: Request) => ResolvedActor | Promise<ResolvedActor>;
   /** Mount nestjs-cls's middleware for every route (false if your app mounts ClsModule's middleware itself). @default true */
   mountContext?: boolean;
+  /**
+   * Names of further TypeORM DataSources whose writes carry the actor (the
+   * `name` given to `TypeOrmModule.forRoot`), besides the default one. List
+   * every DataSource that writes audited tables.
+   *
+   * @example dataSources: ['reporting']
+   */
+  dataSources?: string[];
 }
 
 export interface ResolvedActorOptions {
@@ -25,9 +33,10 @@ export interface ResolvedActorOptions {
   /** False when the app gave no resolver: requests then have no actor (said once at boot). */
   resolverConfigured: boolean;
   mountContext: boolean;
+  dataSources: string[];
 }
 
-const KEYS = ['resolveActor', 'mountContext'];
+const KEYS = ['resolveActor', 'mountContext', 'dataSources'];
 
 /** What is wrong with the `actor` slice, each problem naming its option. */
 export function actorOptionsProblems(options: ActorOptions | undefined): string[] {
@@ -39,6 +48,15 @@ export function actorOptionsProblems(options: ActorOptions | undefined): string[
   if (options?.mountContext !== undefined && typeof options.mountContext !== 'boolean') {
     problems.push('actor.mountContext must be true or false');
   }
+  const names = options?.dataSources;
+  if (
+    names !== undefined &&
+    (!Array.isArray(names) || names.some((name) => typeof name !== 'string' || name.trim() === ''))
+  ) {
+    problems.push(
+      `actor.dataSources must be a list of TypeORM DataSource names, as given to TypeOrmModule.forRoot({ name }) (got ${JSON.stringify(names)})`,
+    );
+  }
   return problems;
 }
 
@@ -48,5 +66,6 @@ export function resolveActorOptions(options: ActorOptions | undefined): Resolved
     resolveActor: options?.resolveActor ?? (() => null),
     resolverConfigured: options?.resolveActor !== undefined,
     mountContext: options?.mountContext ?? true,
+    dataSources: options?.dataSources ?? [],
   };
 }

@@ -1,8 +1,11 @@
-import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { DiscoveryService, ModuleRef } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import { ACTOR_SETTING, CORRELATION_SETTING, REQUEST_SETTING } from '@threadline/capture';
 import {
   AuditTables,
   CACHED_TRANSACTION_SQL,
+  InvalidOptionsError,
   cachedTransactionIdSql,
   literal,
   threadlineEvents,
@@ -10,6 +13,8 @@ import {
   TransactionCommittedEvent,
 } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
+import { THREADLINE_ACTOR_OPTIONS } from './actor.constants';
+import type { ResolvedActorOptions } from './actor.options';
 import { ThreadlineContext } from './threadline-context';
 
 const INSTRUMENTED = Symbol('threadline.instrumented');
@@ -41,6 +46,9 @@ export class TransactionScope implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly context: ThreadlineContext,
+    @Inject(THREADLINE_ACTOR_OPTIONS) private readonly options: ResolvedActorOptions,
+    private readonly moduleRef: ModuleRef,
+    private readonly discovery: DiscoveryService,
     @Optional() tables: AuditTables = AuditTables.DEFAULT,
   ) {
     const [cached, xid] = [CACHED_TRANSACTION_SQL, 'txid_current_if_assigned()'];
@@ -50,8 +58,40 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
              THEN ${cachedTransactionIdSql(cached, xid)} END AS id) AS x`;
   }
 
+  /** Instruments the default DataSource and those named in `actor.dataSources`; names other PostgreSQL ones once. */
   onModuleInit(): void {
-    const ds = this.dataSource as InstrumentedDataSource;
+    const named = this.options.dataSources.map((name) => {
+      try {
+        return this.moduleRef.get<DataSource>(getDataSourceToken(name), { strict: false });
+      } catch {
+        throw InvalidOptionsError.of([
+          `actor.dataSources names ${JSON.stringify(name)}, but the app has no TypeORM DataSource of that name ` +
+            `(the name given to TypeOrmModule.forRoot({ name: ${JSON.stringify(name)}, ... }))`,
+        ]);
+      }
+    });
+    for (const ds of [this.dataSource, ...named]) this.instrumentDataSource(ds);
+    // named by their provider token, `<name>DataSource` (TypeORM 1.x DataSources carry no name)
+    const unattributed = this.discovery
+      .getProviders()
+      .filter((wrapper) => {
+        const instance = wrapper.instance as unknown;
+        return (
+          instance instanceof DataSource &&
+          instance.options.type === 'postgres' &&
+          !(instance as InstrumentedDataSource)[INSTRUMENTED]
+        );
+      })
+      .map((wrapper) => JSON.stringify(String(wrapper.token).replace(/DataSource$/, '')));
+    if (unattributed.length)
+      this.logger.warn(
+        `TypeORM DataSource ${[...new Set(unattributed)].join(', ')} is not attributed: writes through it to audited ` +
+          'tables are stored with no actor. If it writes audited tables, list it in actor.dataSources.',
+      );
+  }
+
+  private instrumentDataSource(source: DataSource): void {
+    const ds = source as InstrumentedDataSource;
     if (ds[INSTRUMENTED]) return;
     ds[INSTRUMENTED] = true;
     const create = ds.createQueryRunner.bind(ds);

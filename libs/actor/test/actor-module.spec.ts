@@ -26,6 +26,7 @@ describe('ThreadlineActorModule', () => {
         resolveActor,
         resolverConfigured: true,
         mountContext: false,
+        dataSources: [],
       });
       expect(moduleRef.get(ThreadlineContext)).toBeInstanceOf(ThreadlineContext);
     },
@@ -33,7 +34,10 @@ describe('ThreadlineActorModule', () => {
 
   it.each([
     [{ resolveActor: 'user:1' }, 'actor.resolveActor must be a function'],
-    [{ resolver: () => null }, 'actor.resolver is not a known option (allowed: resolveActor, mountContext)'],
+    [
+      { resolver: () => null },
+      'actor.resolver is not a known option (allowed: resolveActor, mountContext, dataSources)',
+    ],
     [{ mountContext: 'yes' }, 'actor.mountContext must be true or false'],
   ])('stops boot for %j', async (options, message) => {
     const compile = Test.createTestingModule({
