@@ -5,6 +5,7 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { launchChromium, seriousAxeViolations } from '@threadline/testing/browser';
 import { parse } from 'csv-parse/sync';
 import { createHash } from 'crypto';
 import { get, IncomingHttpHeaders } from 'http';
@@ -187,6 +188,41 @@ describe('a Fastify app with the whole of ThreadlineModule', () => {
       'x-threadline-row-count': '1',
     });
   });
+
+  it('works in Chromium: timeline to transaction page under the real CSP, no script blocked, no serious axe finding', async () => {
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ extraHTTPHeaders: { 'x-user': 'auditor' } });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      // a failed load of the page's own resources is caught by status below; the browser's favicon probe is not a page request
+      page.on(
+        'console',
+        (message) =>
+          message.type() === 'error' &&
+          !message.text().startsWith('Failed to load resource') &&
+          problems.push(message.text()),
+      );
+      page.on('pageerror', (error) => problems.push(error.message));
+      page.on(
+        'response',
+        (response) => response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`),
+      );
+      await page.goto(`http://127.0.0.1:${port}/audit/timeline`);
+      expect(await page.locator('tbody tr').count()).toBe(1);
+      expect(await page.locator('body').textContent()).not.toContain('123-45-6789');
+      await page
+        .getByRole('link', { name: /^View transaction/ })
+        .first()
+        .click();
+      await page.waitForURL(/\/audit\/transactions\/[0-9a-f-]{36}$/);
+      expect(await page.locator('dl').textContent()).toContain('user:u1');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 300_000); // the first run on a fresh machine installs Debian's chromium
 
   it('serves Terminus /health with the Threadline indicator up', async () => {
     const res = await fetchRaw(port, '/health');
