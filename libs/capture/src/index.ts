@@ -8,6 +8,7 @@ export * from './schema/audit-schema.sql';
 export * from './schema/capture-functions.sql';
 export * from './schema/seal.sql';
 export * from './schema/seal-committed';
+export * from './schema/lease';
 export * from './trigger/trigger-names';
 export * from './trigger/trigger-sql.generator';
 export * from './trigger/trigger-stamp';

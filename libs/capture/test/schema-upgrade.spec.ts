@@ -5,6 +5,7 @@ import { auditSchemaSql } from '../src';
 
 const V1 = readFileSync(path.join(__dirname, 'fixtures', 'install-v1.sql'), 'utf8');
 const V2 = readFileSync(path.join(__dirname, 'fixtures', 'install-v2.sql'), 'utf8');
+const V3 = readFileSync(path.join(__dirname, 'fixtures', 'install-v3.sql'), 'utf8');
 
 /** What the audit schema is made of: tables' columns, constraints, indexes, domains, functions and triggers. */
 const CATALOG = `
@@ -54,6 +55,18 @@ describe('audit schema upgrade from every earlier version', () => {
     await upgraded.query(auditSchemaSql('public').up);
     await upgraded.query(`DROP TABLE t`);
     expect(await upgraded.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+  });
+
+  it('v3 then this version equals a fresh install, with the leases table purges and baselines hold', async () => {
+    const v3 = await createTestDatabase();
+    try {
+      await v3.query(V3);
+      expect(await v3.query(`SELECT to_regclass('audit_leases') IS NULL AS absent`)).toEqual([{ absent: true }]);
+      await v3.query(auditSchemaSql('public').up);
+      expect(await v3.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+    } finally {
+      await v3.drop();
+    }
   });
 
   it("v2 then this version equals a fresh install, and capture functions v2 made now run with the owner's rights", async () => {

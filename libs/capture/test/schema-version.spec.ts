@@ -5,7 +5,7 @@ import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from '../src';
 // installed an earlier version gets a new install migration to run (the
 // install SQL is idempotent: it upgrades in place). Changing the install SQL
 // without bumping the version would leave such apps on the old SQL.
-const PINNED = { version: 3, sha256: 'faf6324540037678c17610c56a1543088cf254f07fc9ab4ec940b7cd062ca5b7' };
+const PINNED = { version: 4, sha256: '0134702aed1ba2acd29e372b33722866029a8ef0a0dd6f5b102437644f924a32' };
 
 describe('audit schema version', () => {
   it('changes whenever the install SQL changes (update both together)', () => {

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   BASELINE_SOURCE,
   CaptureService,
+  Lease,
+  LEASES_TABLE,
   parseTableName,
   ResolvedCaptureOptions,
   SnapshotSql,
@@ -14,6 +16,9 @@ import { CoverageService } from './coverage.service';
 import { BaselineOptions, BaselineResult } from './baseline.types';
 import { tableKey } from './health.options';
 import { RedactionPolicyService } from './redaction-policy.service';
+
+/** A baseline's lease on its table, renewed every batch: a baseline killed mid-run blocks the table's next one this long at most. */
+const BASELINE_LEASE_SECONDS = 300;
 
 /** The actor every baseline transaction carries. */
 export const BASELINE_ACTOR = { type: 'system', id: 'threadline-baseline' } as const;
@@ -88,7 +93,7 @@ export class BaselineService {
       throw new BaselineError(
         privilegeMessage(
           'baseline',
-          `INSERT on ${this.tables.changes} and ${this.transactions} and UPDATE on ${this.transactions}`,
+          `INSERT on ${this.tables.changes} and ${this.transactions}, UPDATE on ${this.transactions} and INSERT, UPDATE and DELETE on ${this.tables.named(LEASES_TABLE)}`,
           `run it as the audit tables' owner: DATABASE_URL=<owner's connection> npm run cli -- baseline --table ${table} --execute`,
           error,
         ),
@@ -96,7 +101,7 @@ export class BaselineService {
     }
   }
 
-  /** The writing part of a baseline, under its advisory lock. */
+  /** The writing part of a baseline, under the table's baseline lease. */
   private async write(
     table: string,
     sql: SnapshotSql,
@@ -104,18 +109,15 @@ export class BaselineService {
     batchSize: number,
     options: BaselineOptions,
   ): Promise<BaselineResult> {
-    // A session lock held on one connection for the whole run: two baselines
-    // of one table would otherwise race on the cursor.
+    // Two baselines of one table would race on the cursor: one lease per table, renewed every batch (a row,
+    // so it holds through PgBouncer's transaction pooling and expires if this process dies).
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = await runner.query(
-        `SELECT pg_try_advisory_lock(hashtext('threadline:baseline'), hashtext($1)) AS locked`,
-        [table],
-      );
-      if (!locked) return { ...result, status: 'busy' };
+      const lease = new Lease(runner, `baseline ${table}`, BASELINE_LEASE_SECONDS, this.tables);
+      if (!(await lease.acquire()).acquired) return { ...result, status: 'busy' };
       try {
-        // Read again under the lock: a run that just finished may have closed it.
+        // Read again under the lease: a run that just finished may have closed it.
         const baseline =
           (await this.openBaseline(table, runner)) ?? (await this.createBaseline(table, runner, batchSize));
         result.transactionId = baseline.id;
@@ -123,6 +125,7 @@ export class BaselineService {
         for (;;) {
           if (options.maxBatches !== undefined && result.batches >= options.maxBatches)
             return { ...result, status: 'stopped' };
+          if (!(await lease.renew())) return { ...result, status: 'busy' }; // expired, and another run took the table over
           const batch = await this.writeBatch(runner, baseline.id, sql, cursor, batchSize, table);
           result.batches++;
           result.written += batch.written;
@@ -144,7 +147,7 @@ export class BaselineService {
         );
         return { ...result, status: 'complete' };
       } finally {
-        await runner.query(`SELECT pg_advisory_unlock(hashtext('threadline:baseline'), hashtext($1))`, [table]);
+        await lease.release();
       }
     } finally {
       await runner.release();

@@ -143,17 +143,18 @@ describe('baseline snapshots (real PostgreSQL)', () => {
     await admin.connect();
     try {
       const run = baselines.baseline('legacy', { execute: true, batchSize: 5 });
-      // Wait until some batches have committed, then terminate the session holding the baseline lock.
+      // Wait until some batches have committed, then terminate the session holding the table's baseline lease
+      // (its lease is then free at once: its holder's session is gone).
       let pid: number | undefined;
       while (!pid) {
         const [row] = (
           await admin.query(
-            `SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND (SELECT count(*) FROM audit_changes WHERE op = 'snapshot') >= 200`,
+            `SELECT backend_pid AS pid FROM audit_leases WHERE name = 'baseline public.legacy' AND (SELECT count(*) FROM audit_changes WHERE op = 'snapshot') >= 200`,
           )
         ).rows;
         pid = row?.pid;
       }
-      await admin.query(`SELECT pg_terminate_backend($1)`, [pid]);
+      await admin.query(`SELECT pg_terminate_backend($1, 10000)`, [pid]); // returns once the session is gone
       await expect(run).rejects.toThrow();
       const partial = await count(`SELECT count(*) AS n FROM audit_changes WHERE op = 'snapshot'`);
       expect(partial).toBeGreaterThanOrEqual(200);
@@ -225,11 +226,14 @@ describe('baseline snapshots (real PostgreSQL)', () => {
     await expect(baselines.baseline('legacy', { batchSize: 0 })).rejects.toThrow(
       'batchSize must be an integer from 1 to 100000 (got 0)',
     );
-    const locker = new Client({ connectionString: db.url });
+    const locker = new Client({ connectionString: db.url }); // another baseline of the table, alive
     await locker.connect();
-    await locker.query(`SELECT pg_advisory_lock(hashtext('threadline:baseline'), hashtext('public.legacy'))`);
+    await locker.query(
+      `INSERT INTO audit_leases VALUES ('baseline public.legacy', 'other', now() + interval '2 minutes', pg_backend_pid())`,
+    );
     expect(await baselines.baseline('legacy', { execute: true })).toMatchObject({ status: 'busy', written: 0 });
     await locker.end();
+    await db.query(`DELETE FROM audit_leases`);
     await app!.close();
     app = await boot({ tables: { legacy: { mask: ['email', 'name'] } } });
     await expect(app.get(BaselineService).baseline('legacy', { execute: true })).rejects.toThrow(

@@ -19,8 +19,8 @@ export interface RetentionOptions {
   maxBatches?: number;
   /**
    * Cron expression for scheduled purges (needs `ScheduleModule.forRoot()` in
-   * the app); off when absent. Runs never overlap, and an advisory lock keeps
-   * two app instances from purging at the same time.
+   * the app); off when absent. Runs never overlap, and a lease (a row in
+   * audit_leases) keeps two app instances from purging at the same time.
    * @example '0 3 * * *'
    */
   schedule?: string;

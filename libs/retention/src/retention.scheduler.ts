@@ -11,7 +11,7 @@ export const RETENTION_JOB_NAME = 'threadline.retention.purge';
 /**
  * Scheduled purges (`retention.schedule`), registered by name in
  * @nestjs/schedule's SchedulerRegistry. A run never overlaps the previous
- * one; the purge's advisory lock keeps other instances out; errors are logged
+ * one; the purge's lease keeps other instances out; errors are logged
  * so one bad run cannot crash the app; shutdown waits for the current batch.
  */
 @Injectable()

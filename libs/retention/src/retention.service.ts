@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { CHECKPOINTS_TABLE, sealCommitted, SEALS_TABLE } from '@threadline/capture';
+import { CHECKPOINTS_TABLE, Lease, LEASES_TABLE, sealCommitted, SEALS_TABLE } from '@threadline/capture';
 import {
   AuditTables,
   InvalidOptionsError,
@@ -14,7 +14,8 @@ import { RetentionPolicy } from './retention.options';
 import { eligible, WindowGroup, windowGroups } from './purge-windows';
 import { PurgeOptions, PurgeProgress, PurgeResult, PurgeSummary } from './purge.types';
 
-const LOCK_KEY = "hashtext('threadline.retention.purge')";
+/** How long a purge's lease lasts unless renewed: it is renewed before every batch; a purge killed mid-run blocks others this long at most. */
+const LEASE_SECONDS = 300;
 
 /**
  * Deletes audit changes older than the retention window, in batches, each
@@ -83,26 +84,29 @@ export class RetentionService implements OnApplicationBootstrap {
     try {
       const groups = await windowGroups(runner, policy, options.cutoff);
       if (options.dryRun) return await this.dryRun(runner, groups, batchSize, maxBatches, policy, started);
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`);
-      if (!locked)
-        return {
-          status: 'busy',
-          reason: 'another purge is running (it holds the retention advisory lock); nothing deleted',
-        };
+      const lease = new Lease(runner, 'retention purge', LEASE_SECONDS, this.tables);
       try {
-        return await this.run(runner, groups, batchSize, maxBatches, policy, options, started);
+        const held = await lease.acquire();
+        if (!held.acquired)
+          return {
+            status: 'busy',
+            reason: `another purge is running (${held.holder} holds the retention lease until ${held.expiresAt}); nothing deleted`,
+          };
+        try {
+          return await this.run(runner, groups, batchSize, maxBatches, policy, options, started, lease);
+        } finally {
+          await lease.release();
+        }
       } catch (error) {
         if (!isInsufficientPrivilege(error)) throw error;
         throw new RetentionError(
           privilegeMessage(
             'retention purge',
-            `DELETE on ${this.changes} and ${this.transactions}, INSERT on the seal checkpoints and EXECUTE on threadline_seal`,
+            `DELETE on ${this.changes} and ${this.transactions}, INSERT on the seal checkpoints, INSERT, UPDATE and DELETE on ${this.tables.named(LEASES_TABLE)} and EXECUTE on threadline_seal`,
             "run it as the audit tables' owner: DATABASE_URL=<owner's connection> npm run cli -- retention purge --execute, or schedule it in a process that connects as the owner",
             error,
           ),
         );
-      } finally {
-        await runner.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`);
       }
     } finally {
       await runner.release();
@@ -117,6 +121,7 @@ export class RetentionService implements OnApplicationBootstrap {
     policy: RetentionPolicy,
     options: PurgeOptions,
     started: number,
+    lease: Lease,
   ): Promise<PurgeSummary> {
     const progress: PurgeProgress = { batch: 0, deletedChanges: 0, deletedTransactions: 0 };
     let reachedMax = false;
@@ -128,6 +133,11 @@ export class RetentionService implements OnApplicationBootstrap {
           reachedMax = await this.hasEligible(runner, group);
           break;
         }
+        if (!(await lease.renew()))
+          throw new RetentionError(
+            `retention purge lost its lease after ${progress.batch} batches (it expired and another purge took it over); ` +
+              'stopped here: every deleted change went with its transaction, and the other purge carries on',
+          );
         const { changes, transactions } = await this.batch(runner, group, batchSize, policy.deleteEmptyTransactions);
         if (changes === 0) break;
         progress.batch++;

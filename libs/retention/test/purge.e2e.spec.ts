@@ -156,22 +156,64 @@ describe('retention purge (real PostgreSQL)', () => {
     );
   });
 
-  it('lets only one purge run at a time (advisory lock)', async () => {
+  it('lets only one purge run at a time: a live lease says busy, naming its holder; an expired one is taken over', async () => {
     await seed([`now() - interval '100 days'`]);
     const retention = await service({ keepDays: 90, enabled: true });
+    const other = new Client({ connectionString: db.url }); // the other instance, alive, mid-purge
+    await other.connect();
+    await other.query(
+      `INSERT INTO audit_leases VALUES ('retention purge', '4242:other-instance', now() + interval '2 minutes', pg_backend_pid())`,
+    );
+    expect(await retention.purge()).toEqual({
+      status: 'busy',
+      reason: expect.stringMatching(
+        /^another purge is running \(4242:other-instance holds the retention lease until \d{4}-\d\d-\d\dT[\d:.]+Z\); nothing deleted$/,
+      ),
+    });
+    expect(await count(`SELECT count(*) AS n FROM audit_changes`)).toBe(1);
+    // its lease ran out (behind a pooler a dead holder's server session lives on): the next purge takes over
+    await db.query(`UPDATE audit_leases SET expires_at = now() - interval '1 second'`);
+    expect(await retention.purge()).toMatchObject({ status: 'completed', deletedChanges: 1 });
+    expect(await count(`SELECT count(*) AS n FROM audit_leases`)).toBe(0); // released when done
+    // killed mid-purge on a direct connection: its session is gone, so its lease is free at once
+    await other.query(
+      `INSERT INTO audit_leases VALUES ('retention purge', '4242:other-instance', now() + interval '2 minutes', pg_backend_pid())`,
+    );
+    await other.end();
+    await seed([`now() - interval '100 days'`]);
+    expect(await retention.purge()).toMatchObject({ status: 'completed', deletedChanges: 1 });
+  });
+
+  it('stops, leaving no change without its transaction, when its lease was lost to another purge', async () => {
+    for (let i = 0; i < 6; i++) await seed([`now() - interval '100 days'`, `now() - interval '100 days'`]);
+    const retention = await service({ keepDays: 90, enabled: true });
+    // connected beforehand, so taking the lease over is one round trip, long before the purge's 12 batches end
     const other = new Client({ connectionString: db.url });
     await other.connect();
     try {
-      await other.query(`SELECT pg_advisory_lock(hashtext('threadline.retention.purge'))`);
-      expect(await retention.purge()).toEqual({
-        status: 'busy',
-        reason: expect.stringContaining('another purge is running'),
-      });
-      await other.query(`SELECT pg_advisory_unlock(hashtext('threadline.retention.purge'))`);
-      expect(await retention.purge()).toMatchObject({ deletedChanges: 1 });
+      let taken: Promise<unknown> | undefined;
+      await expect(
+        retention.purge({
+          batchSize: 1,
+          onBatch: (progress) => {
+            if (progress.batch === 1)
+              taken = other.query(`UPDATE audit_leases SET holder = 'another-purge' WHERE name = 'retention purge'`);
+          },
+        }),
+      ).rejects.toThrow(
+        /retention purge lost its lease after \d+ batches .*every deleted change went with its transaction/,
+      );
+      await taken;
     } finally {
       await other.end();
     }
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM audit_changes c WHERE NOT EXISTS (SELECT 1 FROM audit_transactions t WHERE t.id = c.transaction_id)`,
+      ),
+    ).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM audit_changes`)).toBeGreaterThan(0);
+    expect(await db.query(`SELECT holder FROM audit_leases`)).toEqual([{ holder: 'another-purge' }]); // not ours to release
   });
 
   it('leaves every remaining change with its transaction when stopped between batches, and the next run finishes', async () => {

@@ -13,6 +13,7 @@ import {
   transactionCacheValueSql,
 } from '@threadline/core';
 import { CAPTURE_FUNCTION, captureFunctionsSql, dropCaptureFunctionsSql } from './capture-functions.sql';
+import { dropLeaseSchemaSql, leaseSchemaSql } from './lease';
 import { dropSealSchemaSql, sealSchemaSql } from './seal.sql';
 
 export const TRANSACTION_FUNCTION = 'threadline_transaction_id';
@@ -85,7 +86,7 @@ function actorCheckSql(textVar: string, jsonVar: string, source: string): string
  *   correlation with PostgreSQL logs.
  */
 /** Bumped when the install SQL changes; part of the install migration's marker. */
-export const AUDIT_SCHEMA_VERSION = 3;
+export const AUDIT_SCHEMA_VERSION = 4;
 
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and
@@ -191,9 +192,9 @@ END
 $threadline$;
 ${recordActionFunctionSql(auditSchema)}
 ${sealSchemaSql(auditSchema)}
-${captureFunctionsSql(auditSchema)}
+${leaseSchemaSql(auditSchema)}${captureFunctionsSql(auditSchema)}
 ${options.queryIndexes === false ? '' : auditQueryIndexesSql(auditSchema)}${regenerateOlderCaptureSql(auditSchema)}`;
-  const down = `${dropCaptureFunctionsSql(auditSchema)}${dropSealSchemaSql(auditSchema)}DROP FUNCTION IF EXISTS ${s(RECORD_ACTION_FUNCTION)}(text, jsonb, text, text, text, text, text, text, text, text);
+  const down = `${dropCaptureFunctionsSql(auditSchema)}${dropLeaseSchemaSql(auditSchema)}${dropSealSchemaSql(auditSchema)}DROP FUNCTION IF EXISTS ${s(RECORD_ACTION_FUNCTION)}(text, jsonb, text, text, text, text, text, text, text, text);
 DROP FUNCTION IF EXISTS ${s(TRANSACTION_FUNCTION)}();
 DROP TABLE IF EXISTS ${s('audit_changes')};
 DROP TABLE IF EXISTS ${s('audit_transactions')};
