@@ -40,8 +40,9 @@ export interface LeaseHeld {
 
 /**
  * One named lease, held for `seconds` at a time and renewed while its work
- * goes on. `acquire` takes it when free or expired; `renew` extends it and
- * says whether it is still ours; `release` gives it back.
+ * goes on. `acquire` takes it when free, expired or left by a server session
+ * that is gone; `renew` extends it and says whether it is still ours;
+ * `release` gives it back.
  */
 export class Lease {
   readonly holder = `${process.pid}:${randomUUID()}`;
