@@ -17,6 +17,7 @@ import { ident } from '@threadline/core';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
 import { CaptureConfigError } from '@threadline/core';
 import { catalogProblems } from './trigger/catalog-problems';
+import { LEASES_TABLE } from './schema/lease';
 import { generateSnapshotSql, SnapshotSql } from './trigger/snapshot-sql';
 import { generateTriggerSql } from './trigger/trigger-sql.generator';
 
@@ -27,6 +28,7 @@ export const AUDIT_TABLES = [
   'audit_capture_pending',
   'audit_seals',
   'audit_seal_checkpoints',
+  LEASES_TABLE,
 ] as const;
 
 export interface TriggerSqlRequest {
