@@ -36,11 +36,11 @@ export class HttpPlatform {
 
   /** True once the response has begun (a failure mid-stream can then only end it). */
   headersSent(response: unknown): boolean {
-    return nodeResponse(response).headersSent;
+    return nodeOf<ServerResponse>(response).headersSent;
   }
 
   end(response: unknown): void {
-    nodeResponse(response).end();
+    nodeOf<ServerResponse>(response).end();
   }
 
   /**
@@ -62,7 +62,7 @@ export class HttpPlatform {
 
 /** Does the client prefer the HTML page to JSON (a browser does; no Accept header means JSON)? */
 export function wantsHtml(request: unknown): boolean {
-  return new Negotiator(nodeRequest(request)).mediaType(['application/json', 'text/html']) === 'text/html';
+  return new Negotiator(nodeOf<IncomingMessage>(request)).mediaType(['application/json', 'text/html']) === 'text/html';
 }
 
 const HTML = 'text/html; charset=utf-8';
@@ -73,12 +73,7 @@ interface FastifyLikeReply {
   getHeaders(): Record<string, string | number | string[] | undefined>;
 }
 
-function nodeRequest(request: unknown): IncomingMessage {
-  const wrapped = request as { raw?: IncomingMessage };
-  return wrapped.raw ?? (request as IncomingMessage);
-}
-
-function nodeResponse(response: unknown): ServerResponse {
-  const wrapped = response as { raw?: ServerResponse };
-  return wrapped.raw ?? (response as ServerResponse);
+/** Node's own request or response: Fastify's wrappers hold it as `raw`, Express's objects are it. */
+function nodeOf<T>(value: unknown): T {
+  return (value as { raw?: T }).raw ?? (value as T);
 }

@@ -1,5 +1,6 @@
 import { AuditTables, isoUtc, qualified } from '@threadline/core';
 import { randomUUID } from 'crypto';
+import type { QueryRunner } from 'typeorm';
 
 /** The table of maintenance leases: who runs a purge or a table's baseline, until when. */
 export const LEASES_TABLE = 'audit_leases';
@@ -27,11 +28,6 @@ export function dropLeaseSchemaSql(auditSchema: string): string {
   return `DROP TABLE IF EXISTS ${qualified(auditSchema, LEASES_TABLE)};\n`;
 }
 
-/** A DataSource or a QueryRunner: whatever runs the lease statements (each its own statement, no transaction). */
-export interface LeaseRunner {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-}
-
 /** Who holds a lease others are waiting on, and until when (ISO 8601 UTC). */
 export interface LeaseHeld {
   holder: string;
@@ -49,7 +45,7 @@ export class Lease {
   private readonly table: string;
 
   constructor(
-    private readonly runner: LeaseRunner,
+    private readonly runner: QueryRunner,
     readonly name: string,
     private readonly seconds: number,
     tables: AuditTables = AuditTables.DEFAULT,
@@ -59,15 +55,16 @@ export class Lease {
 
   /** Takes the lease when free, expired, or left by a server session that is gone; else says who holds it until when. */
   async acquire(): Promise<{ acquired: true } | ({ acquired: false } & LeaseHeld)> {
-    const taken = (await this.runner.query(
+    const { records: taken } = await this.runner.query(
       `INSERT INTO ${this.table} AS l (name, holder, expires_at, backend_pid)
        VALUES ($1, $2, now() + make_interval(secs => $3), pg_backend_pid())
        ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at, backend_pid = EXCLUDED.backend_pid
        WHERE l.expires_at < now() OR NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.pid = l.backend_pid)
        RETURNING holder`,
       [this.name, this.holder, this.seconds],
-    )) as unknown[];
-    if (rowsOf(taken).length) return { acquired: true };
+      true,
+    );
+    if (taken.length) return { acquired: true };
     const [held] = (await this.runner.query(
       `SELECT holder, ${isoUtc('expires_at')} AS "expiresAt" FROM ${this.table} WHERE name = $1`,
       [this.name],
@@ -78,20 +75,16 @@ export class Lease {
 
   /** Extends the lease; false when it expired and someone else took it. */
   async renew(): Promise<boolean> {
-    const renewed = (await this.runner.query(
+    const { records: renewed } = await this.runner.query(
       `UPDATE ${this.table} SET expires_at = now() + make_interval(secs => $3), backend_pid = pg_backend_pid()
        WHERE name = $1 AND holder = $2 RETURNING 1`,
       [this.name, this.holder, this.seconds],
-    )) as unknown[];
-    return rowsOf(renewed).length > 0;
+      true,
+    );
+    return renewed.length > 0;
   }
 
   async release(): Promise<void> {
     await this.runner.query(`DELETE FROM ${this.table} WHERE name = $1 AND holder = $2`, [this.name, this.holder]);
   }
-}
-
-/** TypeORM's query() answers an UPDATE ... RETURNING with [rows, count] on PostgreSQL. */
-function rowsOf(result: unknown[]): unknown[] {
-  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
 }
