@@ -17,6 +17,7 @@ const { TypeOrmModule } = require('@nestjs/typeorm');
 const {
   auditSchemaSql,
   chainStepSql,
+  changeDigestSql,
   describeTables,
   generateTriggerSql,
   resolveCaptureOptions,
@@ -137,7 +138,7 @@ BEGIN
   PERFORM pg_advisory_xact_lock(42);
   SELECT seq, chain INTO last FROM bench_seals ORDER BY seq DESC LIMIT 1;
   n := coalesce(last.seq, 0) + 1;
-  SELECT ${sealContentSql('public')} INTO content FROM audit_transactions AS t WHERE t.id = NEW.id;
+  SELECT ${sealContentSql('public')} INTO content FROM audit_transactions AS t CROSS JOIN LATERAL ${changeDigestSql('public')} AS d WHERE t.id = NEW.id;
   INSERT INTO bench_seals VALUES (n, NEW.id,
     ${chainStepSql("coalesce(last.chain, decode(repeat('00', 32), 'hex'))", 'n', 'NEW.id', 'content')});
   RETURN NULL;

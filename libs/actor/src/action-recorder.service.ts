@@ -27,16 +27,21 @@ export interface RecordActionOptions {
   /** Default: the context's job id. */
   jobId?: string;
   /**
-   * The transaction's EntityManager: the action is inserted in it and linked
-   * to its audit transaction (`audit_transactions.action_id`), whether its
-   * audited writes came before or come after.
+   * The transaction's EntityManager: the action is inserted in it, into the
+   * same audit transaction as its audited writes (`audit_actions.transaction_id`,
+   * and `audit_transactions.action_id` names the last action), whether those
+   * writes came before or come after.
    */
   manager?: EntityManager;
 }
 
 export interface RecordedAction {
   id: string;
-  /** True when recorded inside a transaction, so its audit transaction links to it. */
+  /**
+   * True when the action shares its audit transaction with audited writes (recorded through
+   * `manager` inside a transaction, or after the transaction's first audited write). Either way the
+   * action belongs to an audit transaction and is sealed with it.
+   */
   linked: boolean;
 }
 
@@ -52,8 +57,8 @@ export class ActionRecorder {
     private readonly dataSource: DataSource,
     @Optional() tables: AuditTables = AuditTables.DEFAULT,
   ) {
-    // One call: the function inserts the action, links this transaction's audit row if it already
-    // has one, and remembers the action for the row a later audited write creates. It runs with the
+    // One call: the function inserts the action into this database transaction's audit row (created
+    // now when there is none yet; later audited writes of the transaction join it). It runs with the
     // audit tables' owner's rights (the app's role needs EXECUTE on it, no write right on audit tables).
     this.insertSql = `SELECT r.id, r.linked FROM ${tables.named(RECORD_ACTION_FUNCTION)}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r`;
   }

@@ -1,5 +1,12 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
-import { ACTOR_ID_MAX_LENGTH, ACTOR_RULE, ACTOR_TYPES, ActorType, ThreadlineError } from '@threadline/core';
+import {
+  ACTOR_ID_MAX_LENGTH,
+  ACTOR_RULE,
+  ACTOR_TYPES,
+  ActorType,
+  actorIdLength,
+  ThreadlineError,
+} from '@threadline/core';
 
 export { ACTOR_TYPES, ActorType };
 
@@ -71,12 +78,18 @@ export class ActorRef {
     }
     if (
       type !== 'anonymous' &&
-      !((typeof id === 'string' && id.trim() !== '') || (typeof id === 'number' && Number.isFinite(id)))
+      !((typeof id === 'string' && id.trim() !== '') || (typeof id === 'number' && Number.isSafeInteger(id)))
     ) {
       return { reason: 'missing_actor_id', detail: `an actor of type ${type} needs a non-empty id` };
     }
-    if (type !== 'anonymous' && String(id).trim().length > ACTOR_ID_MAX_LENGTH) {
-      return { reason: 'actor_id_too_long', detail: `the id has ${String(id).trim().length} characters` };
+    if (type !== 'anonymous' && typeof id === 'string' && (id.includes('\u0000') || /[\uD800-\uDFFF]/u.test(id))) {
+      return {
+        reason: 'malformed_actor',
+        detail: 'the id holds a NUL character or a lone surrogate, which PostgreSQL cannot store',
+      };
+    }
+    if (type !== 'anonymous' && actorIdLength(String(id).trim()) > ACTOR_ID_MAX_LENGTH) {
+      return { reason: 'actor_id_too_long', detail: `the id has ${actorIdLength(String(id).trim())} characters` };
     }
     return undefined;
   }

@@ -114,7 +114,7 @@ describe('trigger capture (real PostgreSQL)', () => {
     ['{"type":"user"}'],
     ['{"type":"user","id":""}'],
     ['{"type":"user","id":"   "}'],
-    ['{"type":"user","id":7}'],
+    ['{"type":"user","id":7.5}'],
     ['{"type":["user"],"id":"7"}'],
     [JSON.stringify({ type: 'user', id: 'x'.repeat(3200) })],
   ])('refuses the write for an actor of the wrong shape %s, naming the setting and the rule', async (actor) => {

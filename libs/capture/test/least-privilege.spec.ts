@@ -164,6 +164,92 @@ describe('least privilege: the app role writes audited tables, never the audit t
     await expect(asApp.query(sql)).rejects.toThrow(/permission denied/);
   });
 
+  it("files its writes under its own transaction, whatever it sets as the transaction id (never under admin:cfo's)", async () => {
+    const victim = await asAppInTransaction('{"type":"admin","id":"cfo"}', async () => {
+      await asApp.query(`INSERT INTO posts (title) VALUES ('approved by the cfo')`);
+      const { rows } = await asApp.query(`SELECT current_setting('threadline.transaction_id') AS cached`);
+      return String(rows[0].cached).split('/')[1];
+    });
+    await asAppInTransaction('{"type":"user","id":"mallory"}', async () => {
+      // the cache format: <txid>/<audit transaction id>, written by the session itself
+      await asApp.query(`SELECT set_config('threadline.transaction_id', txid_current()::text || '/' || $1, true)`, [
+        victim,
+      ]);
+      await asApp.query(`INSERT INTO posts (title) VALUES ('slipped in')`);
+    });
+    const { rows } = await asApp.query(
+      `SELECT c.transaction_id, t.actor_ref FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id
+       WHERE c.data_after->>'title' = 'slipped in'`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].transaction_id).not.toBe(victim);
+    expect(rows[0].actor_ref).toEqual({ type: 'user', id: 'mallory' });
+    const { rows: victims } = await asApp.query(
+      `SELECT count(*)::int AS n FROM audit_changes WHERE transaction_id = $1`,
+      [victim],
+    );
+    expect(victims[0].n).toBe(1);
+  });
+
+  it("links an action only to the transaction that recorded it, never to another user's", async () => {
+    const action = await asAppInTransaction('{"type":"admin","id":"cfo"}', async () => {
+      const { rows } = await asApp.query(
+        `SELECT id FROM threadline_record_action('invoice.approved', '{"type":"admin","id":"cfo"}', 'ok', NULL, NULL, 'quarter close', NULL, NULL, NULL, NULL)`,
+      );
+      return rows[0].id as string;
+    });
+    await asAppInTransaction('{"type":"user","id":"mallory"}', async () => {
+      await asApp.query(`SELECT set_config('threadline.action_id', $1, true)`, [action]);
+      await asApp.query(`INSERT INTO posts (title) VALUES ('under the approval')`);
+    });
+    const { rows } = await asApp.query(
+      `SELECT t.action_id FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id
+       WHERE c.data_after->>'title' = 'under the approval'`,
+    );
+    expect(rows).toEqual([{ action_id: null }]);
+    const { rows: linked } = await asApp.query(
+      `SELECT count(*)::int AS n FROM audit_transactions WHERE action_id = $1`,
+      [action],
+    );
+    expect(linked[0].n).toBe(1);
+  });
+
+  it.each([
+    ['an empty name', `'  '`, `'ok'`, 'NULL', 'NULL', /an action needs a name/],
+    [
+      'a name over 200 characters',
+      `repeat('n', 201)`,
+      `'ok'`,
+      'NULL',
+      'NULL',
+      /name is at most 200 characters \(got 201\)/,
+    ],
+    ['a status that is not ok or error', `'x'`, `'done'`, 'NULL', 'NULL', /status is 'ok' or 'error' \(got 'done'\)/],
+    ['a NULL status', `'x'`, 'NULL', 'NULL', 'NULL', /status is 'ok' or 'error' \(got NULL\)/],
+    [
+      'a reason over 10000 characters',
+      `'x'`,
+      `'ok'`,
+      `repeat('r', 10001)`,
+      'NULL',
+      /reason is at most 10000 characters/,
+    ],
+    [
+      'a correlation id over 256 bytes',
+      `'x'`,
+      `'ok'`,
+      'NULL',
+      `repeat('c', 257)`,
+      /correlation id is a non-empty text of at most 256 bytes \(got 257 bytes\)/,
+    ],
+  ])('refuses an action with %s, naming what is allowed', async (_what, name, status, reason, correlation, message) => {
+    await expect(
+      asApp.query(
+        `SELECT * FROM threadline_record_action(${name}, '{"type":"user","id":"7"}', ${status}, NULL, NULL, ${reason}, NULL, ${correlation}, NULL, NULL)`,
+      ),
+    ).rejects.toThrow(message);
+  });
+
   it('refuses attaching a capture function to a table of its own (a forged change under the name of users)', async () => {
     await asApp.query(`CREATE TEMP TABLE fake (id int PRIMARY KEY, email text)`);
     await expect(

@@ -1,11 +1,12 @@
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { auditSchemaSql } from '../src';
+import { auditSchemaSql, changeDigestSql, sealContentForSql } from '../src';
 
 const V1 = readFileSync(path.join(__dirname, 'fixtures', 'install-v1.sql'), 'utf8');
 const V2 = readFileSync(path.join(__dirname, 'fixtures', 'install-v2.sql'), 'utf8');
 const V3 = readFileSync(path.join(__dirname, 'fixtures', 'install-v3.sql'), 'utf8');
+const V4 = readFileSync(path.join(__dirname, 'fixtures', 'install-v4.sql'), 'utf8');
 
 /** What the audit schema is made of: tables' columns, constraints, indexes, domains, functions and triggers. */
 const CATALOG = `
@@ -66,6 +67,35 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(await v3.query(CATALOG)).toEqual(await fresh.query(CATALOG));
     } finally {
       await v3.drop();
+    }
+  });
+
+  it('v4 then this version equals a fresh install; v4 seals still verify, and new ones are made in format 2', async () => {
+    const v4 = await createTestDatabase();
+    try {
+      await v4.query(V4);
+      await v4.query(`CREATE TABLE t (id int PRIMARY KEY, note text);
+        SELECT threadline_capture('public', 't', 't_audit', '{}');
+        INSERT INTO t VALUES (1, 'before');
+        SELECT * FROM threadline_record_action('x', '{"type":"user","id":"1"}', 'ok', NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        SELECT * FROM threadline_seal()`);
+      const [old] = await v4.query<{ content: string }>(
+        `SELECT encode(content_sha256, 'hex') AS content FROM audit_seals`,
+      );
+      await v4.query(auditSchemaSql('public').up);
+      await v4.query(`DROP TABLE t; DROP FUNCTION t_audit()`);
+      expect(await v4.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+      // the v4 seal keeps format 1, and recomputing it in format 1 still gives what was sealed
+      const [kept] = await v4.query<{ format: number; same: boolean }>(
+        `SELECT s.format, ${sealContentForSql('public', 's', 't')} = s.content_sha256 AS same
+         FROM audit_seals s JOIN audit_transactions t ON t.id = s.transaction_id CROSS JOIN LATERAL ${changeDigestSql('public', 't.id')} AS d`,
+      );
+      expect(kept).toEqual({ format: 1, same: true });
+      expect(old.content).toMatch(/^[0-9a-f]{64}$/);
+      await v4.query(`INSERT INTO audit_transactions (txid) VALUES (txid_current()); SELECT * FROM threadline_seal()`);
+      expect(await v4.query(`SELECT format FROM audit_seals ORDER BY seq`)).toEqual([{ format: 1 }, { format: 2 }]);
+    } finally {
+      await v4.drop();
     }
   });
 

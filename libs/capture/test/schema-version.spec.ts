@@ -5,7 +5,7 @@ import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from '../src';
 // installed an earlier version gets a new install migration to run (the
 // install SQL is idempotent: it upgrades in place). Changing the install SQL
 // without bumping the version would leave such apps on the old SQL.
-const PINNED = { version: 4, sha256: '0134702aed1ba2acd29e372b33722866029a8ef0a0dd6f5b102437644f924a32' };
+const PINNED = { version: 5, sha256: '8d6449ba4180d5136b8125b12231a8fddeba4f710b221a5f4384e2a7066897dd' };
 
 describe('audit schema version', () => {
   it('changes whenever the install SQL changes (update both together)', () => {

@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { CHECKPOINTS_TABLE, sealCommitted, SEALS_TABLE } from '@threadline/capture';
+import { CHECKPOINTS_TABLE, sealCommitted, sealHeadSql, SEALS_TABLE } from '@threadline/capture';
 import { AuditTables } from '@threadline/core';
 import { createHash, Hash } from 'crypto';
 import { createReadStream } from 'fs';
@@ -70,9 +70,7 @@ export class ExportSeals {
   /** Seals what has committed and returns the chain's head: the point an export is cut at. */
   async head(): Promise<SealHead | null> {
     await sealCommitted(this.dataSource, this.tables);
-    const [row] = await this.dataSource.query(
-      `SELECT seq::text, encode(chain_sha256, 'hex') AS chain FROM ${this.tables.named(SEALS_TABLE)} ORDER BY seq DESC LIMIT 1`,
-    );
+    const [row] = await this.dataSource.query(sealHeadSql(this.tables.schema));
     return row ? { seq: Number(row.seq), chain_sha256: row.chain } : null;
   }
 

@@ -16,14 +16,18 @@ export interface HealthOptions {
    * `sealEverySeconds` (default 60; 0: only when a check runs), and make the
    * Terminus indicator verify the hash chain too, at most every
    * `checkEverySeconds` (default 300; the last result is reused in between).
+   * A probe waits for a check still running at most `waitSeconds` (default
+   * 5), then answers with the last finished result, so `/health` stays
+   * within its own timeout however long a check takes.
    * @example { integrity: { sealEverySeconds: 30 } }
    */
-  integrity?: { sealEverySeconds?: number; checkEverySeconds?: number };
+  integrity?: { sealEverySeconds?: number; checkEverySeconds?: number; waitSeconds?: number };
 }
 
 export interface IntegrityPolicy {
   sealEverySeconds: number;
   checkEverySeconds: number;
+  waitSeconds: number;
 }
 
 export interface TableName {
@@ -41,7 +45,7 @@ export interface CoveragePolicy {
 }
 
 const KEYS = ['schemas', 'expectedTables', 'expectedUncoveredTables', 'strict', 'integrity'];
-const INTEGRITY_KEYS = ['sealEverySeconds', 'checkEverySeconds'];
+const INTEGRITY_KEYS = ['sealEverySeconds', 'checkEverySeconds', 'waitSeconds'];
 const isNameList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.trim() !== '');
 
 export const tableKey = (t: TableName) => `${t.schema}.${t.table}`;
@@ -97,6 +101,7 @@ export function resolveCoveragePolicy(options: HealthOptions | undefined): Cover
       ? {
           sealEverySeconds: o.integrity.sealEverySeconds ?? 60,
           checkEverySeconds: o.integrity.checkEverySeconds ?? 300,
+          waitSeconds: o.integrity.waitSeconds ?? 5,
         }
       : null,
   };

@@ -105,8 +105,8 @@ function describe(r: IntegrityReport): string {
     `sealed now: ${r.sealedNow}`,
     `checked: ${r.checked} seal(s)${r.from || r.to ? ` made in [${r.from ?? 'start'}, ${r.to ?? 'now'})` : ''}`,
     r.checkpoint
-      ? `starting after checkpoint #${r.checkpoint.seq} (${r.checkpoint.reason}, ${r.checkpoint.createdAt}); earlier seals are not checked`
-      : 'starting at the first seal',
+      ? `retention checkpoint: seal #${r.checkpoint.seq} (${r.checkpoint.reason}, ${r.checkpoint.createdAt}); ${r.purged} seal(s) at or before it purged, every seal still checked`
+      : 'no retention checkpoint: every sealed transaction is present',
     r.head
       ? `head: seal #${r.head.seq} ${r.head.chainSha256} (keep it outside the database: a later check against it detects a rewrite)`
       : 'head: nothing sealed yet',

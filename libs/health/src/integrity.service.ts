@@ -4,7 +4,9 @@ import {
   openBaselineSql,
   SEAL_FUNCTION,
   sealCommitted,
-  sealContentSql,
+  changeDigestSql,
+  sealContentForSql,
+  sealHeadSql,
   SEALS_TABLE,
 } from '@threadline/capture';
 import {
@@ -34,7 +36,12 @@ export interface IntegrityReport {
   sealedNow: number;
   /** Seals whose transaction and chain link were recomputed. */
   checked: number;
-  /** Where verification started: the latest retention checkpoint (seals at or before it are not checked), or null. */
+  /** Seals at or before the retention checkpoint whose transaction, or some of its changes, retention removed. */
+  purged: number;
+  /**
+   * The latest retention checkpoint, or null. Every seal is still checked: at or before it, a
+   * transaction or some of its changes may be gone (counted in `purged`), nothing may be altered or added.
+   */
   checkpoint: { seq: number; chainSha256: string; reason: string; createdAt: string } | null;
   /** The chain's last seal: keep `chainSha256` outside the database to detect a rewrite of everything before it. */
   head: { seq: number; chainSha256: string; sealedAt: string } | null;
@@ -102,6 +109,8 @@ export class IntegrityService {
     try {
       return await sealCommitted(this.dataSource, this.tables);
     } catch (error) {
+      // the sealer's own message says who holds it and since when
+      if ((error as { code?: string }).code === '55P03') throw new IntegrityError((error as Error).message);
       if (!isInsufficientPrivilege(error)) throw error;
       throw new IntegrityError(
         privilegeMessage(
@@ -130,7 +139,8 @@ export class IntegrityService {
     try {
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const [checkpointRow] = await runner.query(
-        `SELECT seq::text, encode(chain_sha256, 'hex') AS chain, reason, ${isoUtc('created_at')} AS created_at FROM ${this.checkpoints} ORDER BY seq DESC LIMIT 1`,
+        `SELECT k.seq::text AS seq, encode(k.chain_sha256, 'hex') AS chain, k.reason, ${isoUtc('k.created_at')} AS created_at
+         FROM ${this.checkpoints} AS k ORDER BY k.seq DESC LIMIT 1`,
       );
       const checkpoint = checkpointRow
         ? {
@@ -147,17 +157,21 @@ export class IntegrityService {
         if (problems.length < MAX_LISTED) problems.push(problem);
       };
 
-      // Where to start: after the checkpoint, or at the first seal made at or after `from`.
-      let after = checkpoint?.seq ?? 0;
-      let previous: Buffer = checkpoint ? Buffer.from(checkpoint.chainSha256, 'hex') : ZERO;
+      // Every seal is checked, from the first (or the first made at or after `from`): a retention
+      // checkpoint only excuses what a purge can have done before it, a transaction or some of its
+      // changes gone; an altered or inserted record is reported wherever it is.
+      const purgedThrough = checkpoint?.seq ?? 0;
+      let purged = 0;
+      let after = 0;
+      let previous: Buffer = ZERO;
       if (options.from) {
         const [first] = await runner.query(
-          `SELECT min(seq)::text AS seq FROM ${this.seals} WHERE sealed_at >= $1::timestamptz AND seq > $2`,
-          [options.from, after],
+          `SELECT min(s.seq)::text AS seq FROM ${this.seals} AS s WHERE s.sealed_at >= $1::timestamptz`,
+          [options.from],
         );
         if (first?.seq && Number(first.seq) - 1 > after) {
           after = Number(first.seq) - 1;
-          const [link] = await runner.query(`SELECT chain_sha256 FROM ${this.seals} WHERE seq = $1`, [after]);
+          const [link] = await runner.query(`SELECT s.chain_sha256 FROM ${this.seals} AS s WHERE s.seq = $1`, [after]);
           if (link) previous = link.chain_sha256;
           else
             report({
@@ -172,11 +186,12 @@ export class IntegrityService {
       let expected = after + 1;
       for (;;) {
         const rows: SealRow[] = await runner.query(
-          `SELECT s.seq::text, s.transaction_id, s.change_count, s.content_sha256, s.chain_sha256, ${isoUtc('s.sealed_at')} AS sealed_at,
+          `SELECT s.seq::text AS seq, s.transaction_id, s.change_count, s.content_sha256, s.chain_sha256, ${isoUtc('s.sealed_at')} AS sealed_at,
                   t.id IS NOT NULL AS present,
-                  CASE WHEN t.id IS NOT NULL THEN ${sealContentSql(this.tables.schema)} END AS recomputed,
-                  (SELECT count(*) FROM ${this.tables.changes} AS c WHERE c.transaction_id = s.transaction_id)::int AS changes_now
+                  CASE WHEN t.id IS NOT NULL THEN ${sealContentForSql(this.tables.schema, 's', 't', 'd')} END AS recomputed,
+                  d.changes AS changes_now
            FROM ${this.seals} AS s LEFT JOIN ${this.tables.transactions} AS t ON t.id = s.transaction_id
+             CROSS JOIN LATERAL ${changeDigestSql(this.tables.schema, 's.transaction_id')} AS d
            WHERE s.seq > $1 AND ($2::timestamptz IS NULL OR s.sealed_at < $2::timestamptz)
            ORDER BY s.seq LIMIT ${BATCH}`,
           [after, options.to ?? null],
@@ -203,26 +218,36 @@ export class IntegrityService {
                 message: `seal #${seq} (transaction ${row.transaction_id}) was altered: its chain link does not match`,
               });
           }
+          if (seq === purgedThrough && checkpoint && checkpoint.chainSha256 !== row.chain_sha256.toString('hex'))
+            report({
+              kind: 'altered',
+              seq,
+              message: `the retention checkpoint at seal #${seq} does not match the seal's chain hash: the checkpoint or the seal was altered`,
+            });
+          const delta = row.changes_now - row.change_count;
           if (!row.present) {
-            report({
-              kind: 'deleted',
-              seq,
-              transactionId: row.transaction_id,
-              message: `transaction ${row.transaction_id} (seal #${seq}) was deleted after sealing`,
-            });
+            if (seq <= purgedThrough) purged++;
+            else
+              report({
+                kind: 'deleted',
+                seq,
+                transactionId: row.transaction_id,
+                message: `transaction ${row.transaction_id} (seal #${seq}) was deleted after sealing`,
+              });
           } else if (!row.recomputed?.equals(row.content_sha256)) {
-            const delta = row.changes_now - row.change_count;
-            report({
-              kind: delta > 0 ? 'inserted' : delta < 0 ? 'deleted' : 'altered',
-              seq,
-              transactionId: row.transaction_id,
-              message:
-                delta > 0
-                  ? `transaction ${row.transaction_id} (seal #${seq}): ${delta} change(s) inserted after sealing (${row.change_count} sealed, ${row.changes_now} now)`
-                  : delta < 0
-                    ? `transaction ${row.transaction_id} (seal #${seq}): ${-delta} change(s) deleted after sealing (${row.change_count} sealed, ${row.changes_now} now)`
-                    : `transaction ${row.transaction_id} (seal #${seq}) was altered after sealing: a change, the transaction row or its action differs from what was sealed`,
-            });
+            if (seq <= purgedThrough && delta < 0) purged++;
+            else
+              report({
+                kind: delta > 0 ? 'inserted' : delta < 0 ? 'deleted' : 'altered',
+                seq,
+                transactionId: row.transaction_id,
+                message:
+                  delta > 0
+                    ? `transaction ${row.transaction_id} (seal #${seq}): ${delta} change(s) inserted after sealing (${row.change_count} sealed, ${row.changes_now} now)`
+                    : delta < 0
+                      ? `transaction ${row.transaction_id} (seal #${seq}): ${-delta} change(s) deleted after sealing (${row.change_count} sealed, ${row.changes_now} now)`
+                      : `transaction ${row.transaction_id} (seal #${seq}) was altered after sealing: a change, the transaction row or one of its actions differs from what was sealed`,
+              });
           }
           previous = row.chain_sha256;
           expected = seq + 1;
@@ -232,11 +257,19 @@ export class IntegrityService {
         options.onProgress?.(checked);
         if (rows.length < BATCH) break;
       }
+      if (checkpoint && purgedThrough >= expected && !options.to)
+        report({
+          kind: 'deleted',
+          seq: purgedThrough,
+          message: `the retention checkpoint names seal #${purgedThrough}, past the chain's last seal #${expected - 1}: seals were deleted, or the checkpoint was made by hand`,
+        });
 
-      // Rows no seal covers though the sealer has passed them: inserted after sealing.
+      // Rows no seal covers though the sealer has passed them (inserted after sealing), or whose txid
+      // this server has not handed out yet (the sealer never reaches them: only a forger writes those).
       const unsealed: { id: string }[] = await runner.query(
         `SELECT t.id FROM ${this.tables.transactions} AS t
-         WHERE t.txid < coalesce((SELECT horizon FROM ${this.seals} ORDER BY seq DESC LIMIT 1), 0)
+         WHERE (t.txid < coalesce((SELECT s.horizon FROM ${this.seals} AS s ORDER BY s.seq DESC LIMIT 1), 0)
+                OR t.txid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
            AND NOT EXISTS (SELECT 1 FROM ${this.seals} AS s WHERE s.transaction_id = t.id)
            AND NOT ${openBaselineSql()}
          ORDER BY t.occurred_at, t.id LIMIT ${MAX_LISTED}`,
@@ -264,14 +297,13 @@ export class IntegrityService {
           message: `change ${c.id} belongs to no audit transaction (${c.transaction_id}): inserted, or its transaction deleted`,
         });
 
-      const [headRow] = await runner.query(
-        `SELECT seq::text, encode(chain_sha256, 'hex') AS chain, ${isoUtc('sealed_at')} AS sealed_at FROM ${this.seals} ORDER BY seq DESC LIMIT 1`,
-      );
+      const [headRow] = await runner.query(sealHeadSql(this.tables.schema));
       await runner.query('COMMIT');
       return {
         ok: problemCount === 0,
         sealedNow,
         checked,
+        purged,
         checkpoint,
         head: headRow ? { seq: Number(headRow.seq), chainSha256: headRow.chain, sealedAt: headRow.sealed_at } : null,
         from: options.from ?? null,

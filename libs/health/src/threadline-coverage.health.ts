@@ -18,9 +18,16 @@ import { IntegrityReport, IntegrityService } from './integrity.service';
  *
  * @example this.health.check([() => this.db.pingCheck('database'), () => this.coverage.isHealthy()])
  */
+/** Where the integrity check stands for a probe: a finished result, a failure, or one still running. */
+type IntegrityState =
+  | { kind: 'report'; report: IntegrityReport; runningSince?: string }
+  | { kind: 'error'; message: string }
+  | { kind: 'pending'; runningSince: string };
+
 @Injectable()
 export class ThreadlineCoverageIndicator {
-  private lastCheck?: { at: number; report: Promise<IntegrityReport> };
+  private running?: { since: number; done: Promise<void> };
+  private last?: { at: number; state: Exclude<IntegrityState, { kind: 'pending' }> };
 
   constructor(
     private readonly coverage: CoverageService,
@@ -29,22 +36,40 @@ export class ThreadlineCoverageIndicator {
     @Inject(THREADLINE_COVERAGE_POLICY) private readonly policy: CoveragePolicy,
   ) {}
 
-  private integrityReport(): Promise<IntegrityReport> | undefined {
-    const every = this.policy.integrity?.checkEverySeconds;
-    if (every === undefined) return undefined;
-    if (!this.lastCheck || Date.now() - this.lastCheck.at >= every * 1000) {
-      const report = this.integrity.verify();
-      this.lastCheck = { at: Date.now(), report };
-      // a failed check is not cached: the next probe runs it again
-      report.catch(() => (this.lastCheck = undefined));
+  /**
+   * Starts a check when the last one is older than checkEverySeconds (a
+   * failed one is retried at the next probe), waits for a running one at
+   * most waitSeconds, and answers with what it has.
+   */
+  private async integrityState(): Promise<IntegrityState | undefined> {
+    const policy = this.policy.integrity;
+    if (!policy) return undefined;
+    if (!this.running && (!this.last || Date.now() - this.last.at >= policy.checkEverySeconds * 1000)) {
+      const done = this.integrity.verify().then(
+        (report) => void (this.last = { at: Date.now(), state: { kind: 'report', report } }),
+        (error: unknown) =>
+          void (this.last = {
+            at: 0,
+            state: { kind: 'error', message: error instanceof Error ? error.message : String(error) },
+          }),
+      );
+      this.running = { since: Date.now(), done: done.finally(() => (this.running = undefined)) };
     }
-    return this.lastCheck.report;
+    if (this.running) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, policy.waitSeconds * 1000)));
+      await Promise.race([this.running.done, waited]);
+      clearTimeout(timer);
+    }
+    const runningSince = this.running ? new Date(this.running.since).toISOString() : undefined;
+    if (!this.last) return { kind: 'pending', runningSince: runningSince! };
+    return this.last.state.kind === 'report' ? { ...this.last.state, runningSince } : this.last.state;
   }
 
   async isHealthy(key: string = COVERAGE_HEALTH_KEY) {
     const indicator = this.indicators.check(key);
     try {
-      const [r, integrity] = await Promise.all([this.coverage.report(), this.integrityReport()]);
+      const [r, integrity] = await Promise.all([this.coverage.report(), this.integrityState()]);
       const data = {
         covered: r.covered.length,
         uncoveredExpected: r.uncoveredExpected,
@@ -53,21 +78,34 @@ export class ThreadlineCoverageIndicator {
         unclassified: r.unclassified,
         drift: r.drift.filter((d) => d.expected),
         notCapturedInReplicaRole: r.notCapturedInReplicaRole,
-        ...(integrity && {
-          integrity: {
-            ok: integrity.ok,
-            checked: integrity.checked,
-            problemCount: integrity.problemCount,
-            firstProblem: integrity.problems[0]?.message ?? null,
-            head: integrity.head,
-          },
-        }),
+        ...(integrity && { integrity: integrityData(integrity) }),
       };
-      return r.ok && (integrity?.ok ?? true) ? indicator.up(data) : indicator.down(data);
+      const integrityOk =
+        !integrity || integrity.kind === 'pending' || (integrity.kind === 'report' && integrity.report.ok);
+      return r.ok && integrityOk ? indicator.up(data) : indicator.down(data);
     } catch (error) {
       return indicator.down({
         message: `coverage check failed: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
+  }
+}
+
+function integrityData(state: IntegrityState) {
+  switch (state.kind) {
+    case 'pending':
+      // the first check has not finished yet: nothing is known to be wrong
+      return { ok: null, runningSince: state.runningSince };
+    case 'error':
+      return { ok: false, problemCount: null, firstProblem: `integrity check failed: ${state.message}` };
+    case 'report':
+      return {
+        ok: state.report.ok,
+        checked: state.report.checked,
+        problemCount: state.report.problemCount,
+        firstProblem: state.report.problems[0]?.message ?? null,
+        head: state.report.head,
+        ...(state.runningSince && { nextCheckRunningSince: state.runningSince }),
+      };
   }
 }

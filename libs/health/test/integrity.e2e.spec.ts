@@ -257,6 +257,176 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
     expect(await seals()).toBe(5);
   });
 
+  it.each([12, 120])(
+    'reports the highest seal as the head with %i seals (by number, not text: #9 sorts after #12 as text)',
+    async (total) => {
+      await write(db.url, total - 5, 'n');
+      const report = await integrity.verify();
+      expect(report).toMatchObject({ ok: true, checked: total, head: { seq: total } });
+      const [last] = await db.query<{ chain: string }>(
+        `SELECT encode(chain_sha256, 'hex') AS chain FROM audit_seals WHERE seq = ${total}`,
+      );
+      expect(report.head!.chainSha256).toBe(last.chain);
+      // an owner who rewrites the last seals changes the head a kept copy is compared with
+      await db.query(`UPDATE audit_seals SET chain_sha256 = sha256(chain_sha256) WHERE seq >= 10`);
+      const rewritten = await integrity.verify();
+      expect(rewritten.ok).toBe(false);
+      expect(rewritten.head!.chainSha256).not.toBe(last.chain);
+    },
+  );
+
+  it('seals an action recorded without an audited write, and names it when it is altered or deleted', async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query(
+        `SELECT * FROM threadline_record_action('report.viewed', '{"type":"user","id":"u7"}', 'ok', NULL, NULL, 'audit request', NULL, NULL, NULL, NULL)`,
+      );
+      await client.query('BEGIN');
+      await client.query(
+        `SELECT * FROM threadline_record_action('export.downloaded', '{"type":"user","id":"u8"}', 'ok', NULL, NULL, 'month end', NULL, NULL, NULL, NULL)`,
+      );
+      await client.query(
+        `SELECT * FROM threadline_record_action('export.shared', '{"type":"user","id":"u8"}', 'ok', NULL, NULL, 'with the auditor', NULL, NULL, NULL, NULL)`,
+      );
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
+    expect(await integrity.verify()).toMatchObject({ ok: true, sealedNow: 7, checked: 7 });
+    const [viewed] = await db.query<{ tx: string }>(
+      `SELECT transaction_id AS tx FROM audit_actions WHERE name = 'report.viewed'`,
+    );
+    await db.query(`UPDATE audit_actions SET reason = 'nothing to see' WHERE name = 'report.viewed'`);
+    // the first of two actions in one transaction: the transaction row links only the last
+    await db.query(`DELETE FROM audit_actions WHERE name = 'export.downloaded'`);
+    const report = await integrity.verify();
+    expect(report.problems.map((p) => p.kind)).toEqual(['altered', 'altered']);
+    expect(report.problems[0].transactionId).toBe(viewed.tx);
+  });
+
+  it('does not let a retention checkpoint hide an altered record: only what a purge removes is excused', async () => {
+    await write(db.url, 5, 'more');
+    await integrity.seal();
+    // A per-table purge: one change of seal #2 removed, and a checkpoint at the head (seal #10).
+    const purgedFrom = await sealedTransaction(2);
+    await db.query(
+      `DELETE FROM audit_changes WHERE id = (SELECT max(id) FROM audit_changes WHERE transaction_id = '${purgedFrom}');
+       INSERT INTO audit_seal_checkpoints (seq, chain_sha256, reason) SELECT seq, chain_sha256, 'retention purge' FROM audit_seals WHERE seq = 10`,
+    );
+    expect(await integrity.verify()).toMatchObject({ ok: true, checked: 10, purged: 1 });
+    const edited = await sealedTransaction(7);
+    await db.query(
+      `UPDATE audit_changes SET data_after = jsonb_set(data_after, '{title}', '"forged"') WHERE id = (SELECT min(id) FROM audit_changes WHERE transaction_id = '${edited}')`,
+    );
+    const report = await integrity.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'altered', seq: 7, transactionId: edited })]);
+    // a checkpoint whose hash is not the seal's, and one past the chain's end
+    await db.query(
+      `INSERT INTO audit_seal_checkpoints (seq, chain_sha256, reason) VALUES (11, sha256('x'), 'by hand')`,
+    );
+    const forged = await integrity.verify();
+    expect(forged.problems.map((p) => p.message)).toContainEqual(
+      expect.stringContaining('the retention checkpoint names seal #11, past the chain'),
+    );
+  });
+
+  it('keeps sealing after a restore into another cluster, where txids start again lower', async () => {
+    await integrity.seal();
+    // A restored database keeps the seals of the cluster it came from: their horizon lies ahead of every txid
+    // the new cluster hands out. A transaction the old cluster committed after its last seal came along too.
+    await db.query(`UPDATE audit_seals SET horizon = txid_current() + 1000000000 WHERE seq = 5`);
+    await db.query(
+      `INSERT INTO audit_transactions (txid, actor_ref) VALUES (txid_current() + 999999999, '{"type":"user","id":"old"}')`,
+    );
+    await write(db.url, 4, 'restored');
+    const report = await integrity.verify();
+    expect(report).toMatchObject({ ok: true, sealedNow: 5, checked: 10, problemCount: 0 });
+    await write(db.url, 3, 'after');
+    expect(await integrity.verify()).toMatchObject({ ok: true, sealedNow: 3, checked: 13 });
+  });
+
+  it('names a transaction row whose txid the server has not handed out yet: the sealer would never reach it', async () => {
+    await integrity.seal();
+    await db.query(
+      `INSERT INTO audit_transactions (txid, actor_ref) VALUES (txid_current() + 1000000, '{"type":"admin","id":"cfo"}')`,
+    );
+    // the sealer only takes txids up to its own, so this row stays unsealed
+    expect(await integrity.seal()).toBe(0);
+    const report = await integrity.verify();
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'inserted', message: expect.stringContaining('has no seal') }),
+    ]);
+  });
+
+  it.each([
+    ['-1', '(got -1)'],
+    ['0', '(got 0)'],
+    ['NULL', '(got NULL)'],
+    ['100001', '(got 100001)'],
+  ])('refuses threadline_seal(%s), and pending transactions are still sealed after', async (arg, got) => {
+    await expect(db.query(`SELECT * FROM threadline_seal(${arg})`)).rejects.toThrow(
+      `threadline_seal(max_transactions) takes a whole number from 1 to 100000 ${got}`,
+    );
+    expect(await integrity.verify()).toMatchObject({ ok: true, sealedNow: 5, checked: 5 });
+  });
+
+  it('does not wait on an advisory lock anyone can take, and names the session that holds the sealer', async () => {
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      // the lock sealers took before v5: any session could take it and stall every sealer
+      await holder.query(`SELECT pg_advisory_lock(72630415)`);
+      expect(await integrity.verify()).toMatchObject({ ok: true, sealedNow: 5 });
+      // a session that calls the sealer and leaves its transaction open
+      await holder.query(`BEGIN; SELECT * FROM threadline_seal(1)`);
+      const pid = (await holder.query(`SELECT pg_backend_pid() AS pid`)).rows[0].pid;
+      await write(db.url, 1, 'stalled');
+      const started = Date.now();
+      await expect(integrity.verify()).rejects.toThrow(
+        new RegExp(
+          `the sealer is busy: held by pid ${pid} .* since \\d{4}-\\d{2}-\\d{2}T.*waited 10 s.*pg_terminate_backend\\(${pid}\\)`,
+        ),
+      );
+      expect(Date.now() - started).toBeLessThan(15_000);
+      await holder.query('ROLLBACK');
+      expect(await integrity.verify()).toMatchObject({ ok: true, sealedNow: 1 });
+    } finally {
+      await holder.end();
+    }
+  }, 30_000);
+
+  it('answers /health within waitSeconds while the sealer is held, then reports it down', async () => {
+    await app!.close();
+    app = await boot(undefined, { integrity: { checkEverySeconds: 0, sealEverySeconds: 0, waitSeconds: 1 } });
+    const indicator = app.get(ThreadlineCoverageIndicator);
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query(`BEGIN; SELECT * FROM threadline_seal(1)`);
+      let started = Date.now();
+      const first = await indicator.isHealthy();
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(first.threadline_coverage).toMatchObject({ status: 'up', integrity: { ok: null } });
+      let answer = first;
+      for (let i = 0; i < 20 && answer.threadline_coverage.status === 'up'; i++) {
+        started = Date.now();
+        answer = await indicator.isHealthy();
+        expect(Date.now() - started).toBeLessThan(3000);
+      }
+      expect(answer.threadline_coverage).toMatchObject({
+        status: 'down',
+        integrity: { ok: false, firstProblem: expect.stringContaining('the sealer is busy: held by pid') },
+      });
+      await holder.query('ROLLBACK');
+      for (let i = 0; i < 10 && answer.threadline_coverage.status === 'down'; i++) answer = await indicator.isHealthy();
+      expect(answer.threadline_coverage).toMatchObject({ status: 'up', integrity: { ok: true, checked: 5 } });
+    } finally {
+      await holder.end();
+    }
+  }, 40_000);
+
   it('refuses integrity options that are not whole seconds, naming each', () => {
     expect(
       healthOptionsProblems({ integrity: { sealEverySeconds: -1, checkEverySeconds: 1.5 } } as HealthOptions),
@@ -265,7 +435,7 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
       'health.integrity.checkEverySeconds must be a whole number of seconds from 0 to 86400 (got 1.5)',
     ]);
     expect(healthOptionsProblems({ integrity: { every: 5 } } as HealthOptions)).toEqual([
-      'health.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds)',
+      'health.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds, waitSeconds)',
     ]);
   });
 });

@@ -3,7 +3,14 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
-import { auditSchemaSql, CaptureService, IntegrityService, RetentionService, ThreadlineModule } from '../src';
+import {
+  auditSchemaSql,
+  CaptureService,
+  ExportSeals,
+  IntegrityService,
+  RetentionService,
+  ThreadlineModule,
+} from '../src';
 
 /** Retention and tamper evidence together: what remains after a purge stays verifiable. */
 describe('the hash chain across a retention purge (real PostgreSQL)', () => {
@@ -53,7 +60,8 @@ describe('the hash chain across a retention purge (real PostgreSQL)', () => {
     expect(summary).toMatchObject({ status: 'completed', deletedChanges: 12, deletedTransactions: 6 });
 
     const report = await integrity.verify();
-    expect(report).toMatchObject({ ok: true, checked: 4, problemCount: 0 });
+    // every seal is checked: the six the purge emptied are counted as purged, not skipped
+    expect(report).toMatchObject({ ok: true, checked: 10, purged: 6, problemCount: 0, head: { seq: 10 } });
     expect(report.checkpoint).toMatchObject({ seq: 6, reason: 'retention purge' });
     expect(report.checkpoint!.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
 
@@ -62,5 +70,19 @@ describe('the hash chain across a retention purge (real PostgreSQL)', () => {
     const tampered = await integrity.verify();
     expect(tampered.ok).toBe(false);
     expect(tampered.problems[0]).toMatchObject({ kind: 'altered', seq: 8, transactionId: kept.id });
+  });
+
+  it("cuts exports at the chain's true head, seal #10 and not #9 (numbers, not text)", async () => {
+    const head = await app.get(ExportSeals).head();
+    const [last] = await db.query<{ seq: string; chain: string }>(
+      `SELECT seq::text, encode(chain_sha256, 'hex') AS chain FROM audit_seals ORDER BY seq DESC LIMIT 1`,
+    );
+    expect(last.seq).toBe('9'); // the text order the head once took
+    const [max] = await db.query<{ seq: string; chain: string }>(
+      `SELECT s.seq, encode(s.chain_sha256, 'hex') AS chain FROM audit_seals s ORDER BY s.seq DESC LIMIT 1`,
+    );
+    expect(head).toEqual({ seq: Number(max.seq), chain_sha256: max.chain });
+    expect(head!.seq).toBe(10);
+    expect(await app.get(ExportSeals).check(head!)).toBe('intact');
   });
 });

@@ -1,7 +1,9 @@
 import {
   ACTOR_ID_MAX_LENGTH,
+  ACTOR_ID_TRIM_CLASS,
   ACTOR_RULE,
   ACTOR_TYPES,
+  CONTEXT_ID_MAX_BYTES,
   CACHED_TRANSACTION_SQL,
   cachedTransactionIdSql,
   ident,
@@ -22,34 +24,46 @@ export const TRANSACTION_FUNCTION = 'threadline_transaction_id';
 export const ACTOR_SETTING = 'threadline.actor_ref';
 export const CORRELATION_SETTING = 'threadline.correlation_id';
 export const REQUEST_SETTING = 'threadline.request_id';
-/** Set by recordAction: links the transaction row created later in the same transaction to the action. */
-export const ACTION_SETTING = 'threadline.action_id';
 /** Records an action (`audit_actions`) with the owner's rights: the app's role holds EXECUTE on it, not INSERT. */
 export const RECORD_ACTION_FUNCTION = 'threadline_record_action';
 
 /**
  * PL/pgSQL: reads the actor text in `textVar` into the jsonb `jsonVar` and
  * raises when it is not valid JSON or not an actor by the same rule ActorRef
- * enforces (ACTOR_RULE), naming `source` (the setting or parameter).
+ * enforces (ACTOR_RULE), naming `source` (the setting or parameter). What it
+ * stores is what `ActorRef.parse(text).serialize()` gives: `{"type", "id"}`
+ * only, the id trimmed as JavaScript's trim() does (a whole number id
+ * written as its digits), no id for anonymous. So every shape either side
+ * accepts, the other accepts too and stores the same way.
  */
 function actorCheckSql(textVar: string, jsonVar: string, source: string): string {
+  const id = `${jsonVar}->'id'`;
   return `  IF ${textVar} IS NOT NULL THEN
     BEGIN
       ${jsonVar} := ${textVar}::jsonb;
-    EXCEPTION WHEN invalid_text_representation THEN
+    EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR program_limit_exceeded THEN
       RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', '${source}'
         USING ERRCODE = 'invalid_parameter_value', HINT = ${literal(ACTOR_RULE)};
     END;
-    -- The same rule ActorRef enforces: a write never records an actor of the wrong shape.
     IF jsonb_typeof(${jsonVar}) IS DISTINCT FROM 'object'
        OR jsonb_typeof(${jsonVar}->'type') IS DISTINCT FROM 'string'
-       OR NOT (${jsonVar}->>'type' = ANY (${textArray(ACTOR_TYPES)}))
-       OR (${jsonVar}->>'type' <> 'anonymous'
-           AND (jsonb_typeof(${jsonVar}->'id') IS DISTINCT FROM 'string'
-                OR btrim(${jsonVar}->>'id') = ''
-                OR length(btrim(${jsonVar}->>'id')) > ${ACTOR_ID_MAX_LENGTH})) THEN
+       OR NOT (${jsonVar}->>'type' = ANY (${textArray(ACTOR_TYPES)})) THEN
       RAISE EXCEPTION 'threadline: % is not a valid actor (%): %', '${source}', left(${textVar}, 120), ${literal(ACTOR_RULE)}
         USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF ${jsonVar}->>'type' = 'anonymous' THEN
+      ${jsonVar} := '{"type": "anonymous"}';
+    ELSE
+      ${jsonVar} := jsonb_build_object('type', ${jsonVar}->>'type', 'id',
+        CASE jsonb_typeof(${id})
+          WHEN 'string' THEN regexp_replace(${jsonVar}->>'id', ${literal(`^[${ACTOR_ID_TRIM_CLASS}]+|[${ACTOR_ID_TRIM_CLASS}]+$`)}, '', 'g')
+          WHEN 'number' THEN CASE WHEN (${id})::numeric = trunc((${id})::numeric) AND abs((${id})::numeric) <= ${Number.MAX_SAFE_INTEGER}
+                                  THEN trunc((${id})::numeric)::text END
+        END);
+      IF ${jsonVar}->>'id' IS NULL OR ${jsonVar}->>'id' = '' OR length(${jsonVar}->>'id') > ${ACTOR_ID_MAX_LENGTH} THEN
+        RAISE EXCEPTION 'threadline: % is not a valid actor (%): %', '${source}', left(${textVar}, 120), ${literal(ACTOR_RULE)}
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
     END IF;
   END IF;
 `;
@@ -86,7 +100,7 @@ function actorCheckSql(textVar: string, jsonVar: string, source: string): string
  *   correlation with PostgreSQL logs.
  */
 /** Bumped when the install SQL changes; part of the install migration's marker. */
-export const AUDIT_SCHEMA_VERSION = 4;
+export const AUDIT_SCHEMA_VERSION = 5;
 
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and
@@ -141,6 +155,9 @@ CREATE TABLE IF NOT EXISTS ${s('audit_transactions')} (
   request_id text,
   action_id uuid REFERENCES ${s('audit_actions')} (id) ON DELETE SET NULL
 );
+-- v5: the audit transaction an action was recorded in (sealed with it, with or without a write).
+ALTER TABLE ${s('audit_actions')} ADD COLUMN IF NOT EXISTS transaction_id uuid;
+CREATE INDEX IF NOT EXISTS audit_actions_transaction_idx ON ${s('audit_actions')} (transaction_id) WHERE transaction_id IS NOT NULL;
 DO $threadline$ BEGIN
   CREATE DOMAIN ${s('audit_change_op')} AS text CHECK (VALUE IN ('insert', 'update', 'delete', 'snapshot'));
 EXCEPTION WHEN duplicate_object THEN NULL;
@@ -177,14 +194,19 @@ BEGIN
   -- One audit_transactions row per database transaction: later statements
   -- find it in a transaction-local setting (reset at commit or rollback,
   -- and rolled back with a savepoint together with the row itself).
+  -- The session can write that setting too, so it is trusted only for a row
+  -- this very transaction created (its txid and its start time): a value
+  -- naming another transaction's row is ignored and this one gets its own.
   IF ${transactionCacheMatchesSql('cached', 'xid')} THEN
-    RETURN ${cachedTransactionIdSql('cached', 'xid')};
+    tx_id := ${cachedTransactionIdSql('cached', 'xid')};
+    IF EXISTS (SELECT 1 FROM ${s('audit_transactions')} AS t WHERE t.id = tx_id AND t.txid = xid AND t.occurred_at = now()) THEN
+      RETURN tx_id;
+    END IF;
   END IF;
-${actorCheckSql('actor', 'actor_json', ACTOR_SETTING)}  INSERT INTO ${s('audit_transactions')} (txid, actor_ref, correlation_id, request_id, action_id)
+${actorCheckSql('actor', 'actor_json', ACTOR_SETTING)}  INSERT INTO ${s('audit_transactions')} (txid, actor_ref, correlation_id, request_id)
   VALUES (xid, actor_json,
           nullif(current_setting('${CORRELATION_SETTING}', true), ''),
-          nullif(current_setting('${REQUEST_SETTING}', true), ''),
-          nullif(current_setting('${ACTION_SETTING}', true), '')::uuid)
+          nullif(current_setting('${REQUEST_SETTING}', true), ''))
   RETURNING id INTO tx_id;
   PERFORM set_config('${TRANSACTION_CACHE_SETTING}', ${transactionCacheValueSql('xid', 'tx_id')}, true);
   RETURN tx_id;
@@ -204,16 +226,34 @@ DROP DOMAIN IF EXISTS ${s('audit_change_op')};
   return { up, down };
 }
 
+/** The longest action name, verb and category `threadline_record_action` accepts (characters). */
+export const ACTION_NAME_MAX_LENGTH = 200;
+/** The longest reason and comment `threadline_record_action` accepts (characters). */
+export const ACTION_TEXT_MAX_LENGTH = 10_000;
+
 /**
- * `threadline_record_action(...)`: inserts an action and links it to this
- * transaction's audit row (if one exists yet) and to the one a later write
- * creates. SECURITY DEFINER, so the app's role needs EXECUTE on it rather
- * than INSERT on audit_actions and UPDATE on audit_transactions; the link
- * only ever touches the audit row created by the calling transaction.
+ * `threadline_record_action(...)`: inserts an action into this transaction's
+ * audit row, creating that row when the transaction has written nothing
+ * audited yet, so every action is sealed with the transaction it was
+ * recorded in. SECURITY DEFINER, so the app's role needs EXECUTE on it
+ * rather than INSERT on audit_actions and UPDATE on audit_transactions.
+ * The transaction is the caller's own (found from the server's txid, never
+ * from a value the session supplies), and every argument is checked with a
+ * message naming what is allowed.
  */
 function recordActionFunctionSql(auditSchema: string): string {
   const s = (name: string) => qualified(auditSchema, name);
   const fn = s(RECORD_ACTION_FUNCTION);
+  const tooLong = (param: string, label: string, max: number) =>
+    `  IF length(${param}) > ${max} THEN
+    RAISE EXCEPTION 'threadline: an action''s ${label} is at most ${max} characters (got %)', length(${param}) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+`;
+  const idTooLong = (param: string, label: string) =>
+    `  IF ${param} IS NOT NULL AND (btrim(${param}) = '' OR octet_length(${param}) > ${CONTEXT_ID_MAX_BYTES}) THEN
+    RAISE EXCEPTION 'threadline: an action''s ${label} is a non-empty text of at most ${CONTEXT_ID_MAX_BYTES} bytes (got % bytes)', octet_length(${param}) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+`;
   return `CREATE OR REPLACE FUNCTION ${fn}(action_name text, actor text, action_status text, action_verb text,
   action_category text, action_reason text, action_comment text, action_correlation_id text, action_request_id text,
   action_job_id text)
@@ -225,25 +265,28 @@ AS $threadline$
 DECLARE
   actor_json jsonb;
   action uuid;
-  xid bigint;
-  cached text := ${CACHED_TRANSACTION_SQL};
-  n int := 0;
+  tx uuid;
+  linked_before boolean;
 BEGIN
+  IF action_name IS NULL OR btrim(action_name) = '' THEN
+    RAISE EXCEPTION 'threadline: an action needs a name (a non-empty text of at most ${ACTION_NAME_MAX_LENGTH} characters)' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+${tooLong('action_name', 'name', ACTION_NAME_MAX_LENGTH)}${tooLong('action_verb', 'verb', ACTION_NAME_MAX_LENGTH)}${tooLong('action_category', 'category', ACTION_NAME_MAX_LENGTH)}${tooLong('action_reason', 'reason', ACTION_TEXT_MAX_LENGTH)}${tooLong('action_comment', 'comment', ACTION_TEXT_MAX_LENGTH)}${idTooLong('action_correlation_id', 'correlation id')}${idTooLong('action_request_id', 'request id')}${idTooLong('action_job_id', 'job id')}  IF action_status IS NULL OR action_status NOT IN ('ok', 'error') THEN
+    RAISE EXCEPTION 'threadline: an action''s status is ''ok'' or ''error'' (got %)', coalesce(quote_literal(left(action_status, 40)), 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF actor IS NULL THEN
     RAISE EXCEPTION 'threadline: an action needs an actor; %', ${literal(ACTOR_RULE)} USING ERRCODE = 'invalid_parameter_value';
   END IF;
-${actorCheckSql('actor', 'actor_json', 'the actor of an action')}  INSERT INTO ${s('audit_actions')} AS a (name, actor_ref, status, verb, category, reason, comment, correlation_id, request_id, job_id)
+${actorCheckSql('actor', 'actor_json', 'the actor of an action')}  tx := ${s(TRANSACTION_FUNCTION)}();
+  -- linked: the transaction already holds audited writes or actions (it did not begin with this action)
+  linked_before := EXISTS (SELECT 1 FROM ${s('audit_changes')} AS c WHERE c.transaction_id = tx)
+                   OR EXISTS (SELECT 1 FROM ${s('audit_actions')} AS x WHERE x.transaction_id = tx);
+  INSERT INTO ${s('audit_actions')} AS a (name, actor_ref, status, verb, category, reason, comment, correlation_id, request_id, job_id, transaction_id)
   VALUES (action_name, actor_json, action_status, action_verb, action_category, action_reason, action_comment,
-          action_correlation_id, action_request_id, action_job_id)
+          action_correlation_id, action_request_id, action_job_id, tx)
   RETURNING a.id INTO action;
-  xid := txid_current();
-  IF ${transactionCacheMatchesSql('cached', 'xid')} THEN
-    UPDATE ${s('audit_transactions')} AS t SET action_id = action
-    WHERE t.id = ${cachedTransactionIdSql('cached', 'xid')} AND t.txid = xid;
-    GET DIAGNOSTICS n = ROW_COUNT;
-  END IF;
-  PERFORM set_config('${ACTION_SETTING}', action::text, true);
-  RETURN QUERY SELECT action, n;
+  UPDATE ${s('audit_transactions')} AS t SET action_id = action WHERE t.id = tx;
+  RETURN QUERY SELECT action, CASE WHEN linked_before THEN 1 ELSE 0 END;
 END
 $threadline$;
 REVOKE ALL ON FUNCTION ${fn}(text, text, text, text, text, text, text, text, text, text) FROM PUBLIC;

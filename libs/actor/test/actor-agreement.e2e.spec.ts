@@ -1,0 +1,106 @@
+import { auditSchemaSql } from '@threadline/capture';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { Client } from 'pg';
+import { ActorRef } from '../src';
+
+const long = (n: number, unit = 'x') => unit.repeat(n);
+
+/**
+ * Raw actor texts as an app could set them in `threadline.actor_ref` or
+ * pass to recordAction, including the shapes that once passed the
+ * database's check and then failed the write on the actor index.
+ */
+const SHAPES: string[] = [
+  '{"type":"user","id":"42"}',
+  '{"type":"user","id":" 42 "}',
+  '{"type":"user","id":"\\u00a042\\u3000\\ufeff"}',
+  '{"type":"user","id":"\\u008542"}',
+  '{"type":"user","id":42}',
+  '{"type":"user","id":1.0}',
+  '{"type":"user","id":1e2}',
+  '{"type":"user","id":-0}',
+  '{"type":"user","id":1.5}',
+  '{"type":"user","id":9007199254740993}',
+  '{"type":"user","id":1e400}',
+  `{"type":"anonymous","id":"${long(5000)}"}`,
+  '{"type":"anonymous"}',
+  `{"type":"user","id":"u1","extra":"${long(3000)}"}`,
+  `{"type":"user","id":"${long(256, '😀')}"}`,
+  `{"type":"user","id":"${long(257, '😀')}"}`,
+  `{"type":"user","id":"${long(256)}"}`,
+  `{"type":"user","id":"${long(257)}"}`,
+  '{"type":"robot","id":"1"}',
+  '{"type":"user"}',
+  '{"type":"user","id":""}',
+  '{"type":"user","id":"   "}',
+  '{"type":"user","id":null}',
+  '{"type":"user","id":true}',
+  '{"type":"user","id":"a\\u0000b"}',
+  '{"type":"user","id":"\\ud800"}',
+  '{"type":"user","id":"a","id":"b"}',
+  '{"type":["user"],"id":"1"}',
+  '[]',
+  'null',
+  '{"type":"user","id":"1"',
+];
+
+/** What ActorRef makes of a raw text: the JSON it stores, or null when it refuses it. */
+function inNode(text: string): unknown {
+  try {
+    return ActorRef.parse(text).toJSON();
+  } catch {
+    return null;
+  }
+}
+
+describe('the database and ActorRef agree on every actor shape (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let client: Client;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.query(auditSchemaSql('public').up);
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.end();
+    await db.drop();
+  });
+
+  /** What the write path stores for the setting, or null when it refuses it (with a Threadline message). */
+  async function inDatabase(text: string): Promise<unknown> {
+    await client.query('BEGIN');
+    try {
+      await client.query(`SELECT set_config('threadline.actor_ref', $1, true)`, [text]);
+      const { rows: created } = await client.query(`SELECT threadline_transaction_id() AS id`);
+      const { rows } = await client.query(`SELECT t.actor_ref FROM audit_transactions t WHERE t.id = $1`, [
+        created[0].id,
+      ]);
+      return rows[0].actor_ref;
+    } catch (error) {
+      expect((error as Error).message).toMatch(/^threadline: threadline\.actor_ref is not (a valid actor|valid JSON)/);
+      return null;
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  }
+
+  it.each(SHAPES.map((s) => [s.length > 80 ? `${s.slice(0, 60)}… (${s.length} chars)` : s, s]))(
+    '%s',
+    async (_label, text) => {
+      const node = inNode(text);
+      expect(await inDatabase(text)).toEqual(node);
+      if (node !== null) {
+        // and an action records the same actor
+        const { rows: recorded } = await client.query(
+          `SELECT r.id FROM threadline_record_action('x', $1, 'ok', NULL, NULL, NULL, NULL, NULL, NULL, NULL) AS r`,
+          [text],
+        );
+        const { rows } = await client.query(`SELECT a.actor_ref FROM audit_actions a WHERE a.id = $1`, [
+          recorded[0].id,
+        ]);
+        expect(rows[0].actor_ref).toEqual(node);
+      }
+    },
+  );
+});
