@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { ActorRef } from '@threadline/actor';
-import { AuditTables, isIsoTimestamp, isoUtc, SqlParams } from '@threadline/core';
+import { AuditTables, isIsoTimestamp, isoUtc, parseStoredJson, SqlParams, stringifyStoredJson } from '@threadline/core';
 import { to as copyTo } from 'pg-copy-streams';
 import { StringDecoder } from 'string_decoder';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
@@ -185,10 +185,10 @@ export class AuditQueryService {
     const limit = pageLimit(page.limit);
     return this.dataSource
       .query(
-        `SELECT ${this.query.transactionJson('t')} AS tx FROM ${this.tables.transactions} AS t WHERE t.actor_ref = $1::jsonb ORDER BY t.occurred_at DESC, t.id DESC LIMIT ${limit}`,
+        `SELECT (${this.query.transactionJson('t')})::text AS tx FROM ${this.tables.transactions} AS t WHERE t.actor_ref = $1::jsonb ORDER BY t.occurred_at DESC, t.id DESC LIMIT ${limit}`,
         [ref!.serialize()],
       )
-      .then((rows: { tx: AuditTransaction }[]) => rows.map((r) => r.tx));
+      .then((rows: { tx: string }[]) => rows.map((r) => parseStoredJson<AuditTransaction>(r.tx)));
   }
 
   /**
@@ -210,8 +210,8 @@ export class AuditQueryService {
   async previousImages(changes: AuditChange[]): Promise<Map<string, Record<string, unknown> | null>> {
     const wanted = changes.filter((c) => c.op === 'update' || c.op === 'delete');
     if (!wanted.length) return new Map();
-    const rows: { id: string; image: Record<string, unknown> | null }[] = await this.dataSource.query(
-      `SELECT x.id::text AS id, p.data_after AS image
+    const rows: { id: string; image: string | null }[] = await this.dataSource.query(
+      `SELECT x.id::text AS id, p.data_after::text AS image
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[]) AS x(id, s, t, pk)
        LEFT JOIN LATERAL (
          SELECT c.data_after, c.op FROM ${this.tables.changes} AS c
@@ -222,10 +222,12 @@ export class AuditQueryService {
         wanted.map((c) => c.id),
         wanted.map((c) => c.table_schema),
         wanted.map((c) => c.table_name),
-        wanted.map((c) => JSON.stringify(c.previous_pk ?? c.table_pk)),
+        wanted.map((c) => stringifyStoredJson(c.previous_pk ?? c.table_pk)),
       ],
     );
-    return new Map(rows.map((r) => [r.id, r.image]));
+    return new Map(
+      rows.map((r) => [r.id, r.image === null ? null : parseStoredJson<Record<string, unknown>>(r.image)]),
+    );
   }
 
   /** The action recorded with a transaction (its "why"), or null. */
@@ -248,8 +250,10 @@ export class AuditQueryService {
     direction: 'older' | 'newer' = 'older',
   ): Promise<AuditChange[]> {
     const params = SqlParams.bound();
-    const sql = this.query.select('r.*', filters, limit, params, after, extra?.(params), direction);
-    return this.dataSource.query(sql, params.values);
+    // the row as JSON text, parsed without losing a digit (numeric, bigint keys; see parseStoredJson)
+    const sql = this.query.select('to_json(r)::text AS row', filters, limit, params, after, extra?.(params), direction);
+    const rows: { row: string }[] = await this.dataSource.query(sql, params.values);
+    return rows.map((r) => parseStoredJson<AuditChange>(r.row));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { ActorRef } from '@threadline/actor';
 import { parseTableName } from '@threadline/capture';
-import { CONTEXT_ID_MAX_BYTES, isIsoTimestamp } from '@threadline/core';
+import { CONTEXT_ID_MAX_BYTES, isIsoTimestamp, parseStoredJson, stringifyStoredJson } from '@threadline/core';
 import { InvalidFilterError } from './export.error';
 
 /** The filter vocabulary shared by timeline, export, their HTTP routes and the CLI. */
@@ -84,7 +84,7 @@ export function parseRowKey(value: unknown): Record<string, unknown> {
   let key: unknown = value;
   if (typeof value === 'string') {
     try {
-      key = JSON.parse(value);
+      key = parseStoredJson(value);
     } catch {
       key = undefined;
     }
@@ -196,7 +196,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
     description: 'changes of one row: its primary key as JSON, as table_pk shows it (with table, one row of one table)',
     maxLength: 2000,
     normalize(value, out) {
-      out.key = JSON.stringify(parseRowKey(value));
+      out.key = stringifyStoredJson(parseRowKey(value));
     },
   },
   {

@@ -7,6 +7,7 @@ import {
   Res,
   UseFilters,
   UseGuards,
+  UseInterceptors,
   UsePipes,
   ValidationPipe,
 } from '@nestjs/common';
@@ -43,6 +44,7 @@ import { ExportQueryDto, HistoryQueryDto, PageQueryDto, TimelineQueryDto } from 
 import { HttpPlatform, wantsHtml } from './http-platform';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
+import { StoredJsonInterceptor } from './stored-json.interceptor';
 
 /**
  * Audit data over HTTP, behind the app's `operator.authorize` (fails closed),
@@ -54,6 +56,7 @@ import { OperatorPages } from './operator-pages.service';
 @ApiForbiddenResponse({ type: ErrorSchema, description: 'operator.authorize said no' })
 @UseGuards(OperatorHeadersGuard, ThreadlineAuthorizeGuard)
 @UseFilters(OperatorExceptionFilter)
+@UseInterceptors(StoredJsonInterceptor)
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
 export class AuditController {
   constructor(

@@ -11,6 +11,13 @@ export class ActorRefSchema {
   @ApiPropertyOptional({ example: '42' }) id?: string;
 }
 
+/**
+ * Row images and keys: JSON objects whose numbers carry the digits PostgreSQL stored (numeric scale and
+ * precision, bigint past 2^53): `100.00` stays `100.00`. A client that needs them exact parses with a
+ * lossless JSON parser (JSON.parse would read 12345678901234567.12345678 as 12345678901234568).
+ */
+const EXACT_NUMBERS =
+  'numbers are written with the digits PostgreSQL stored (numeric scale, bigint past 2^53: 100.00 stays 100.00); parse with a lossless JSON parser to keep them';
 const OBJECT = { type: 'object', additionalProperties: true } as const;
 
 export class AuditTransactionSchema {
@@ -32,16 +39,17 @@ export class AuditChangeSchema {
   @ApiProperty({ example: 'posts' }) table_name: string;
   @ApiProperty({ enum: CHANGE_OPS }) op: string;
   @ApiProperty({ format: 'date-time', description: 'ISO 8601 UTC with microseconds' }) captured_at: string;
-  @ApiProperty({ ...OBJECT, example: { id: 1 } }) table_pk: Record<string, unknown>;
-  @ApiProperty({ ...OBJECT, nullable: true, description: 'the key before a key change' })
+  @ApiProperty({ ...OBJECT, example: { id: 1 }, description: `the primary key; ${EXACT_NUMBERS}` })
+  table_pk: Record<string, unknown>;
+  @ApiProperty({ ...OBJECT, nullable: true, description: `the key before a key change; ${EXACT_NUMBERS}` })
   previous_pk: Record<string, unknown> | null;
-  @ApiProperty({ ...OBJECT, nullable: true, description: 'the row after the change, redacted' })
+  @ApiProperty({ ...OBJECT, nullable: true, description: `the row after the change, redacted; ${EXACT_NUMBERS}` })
   data_after: Record<string, unknown> | null;
   @ApiProperty({ type: [String], nullable: true }) changed_fields: string[] | null;
   @ApiProperty({
     ...OBJECT,
     nullable: true,
-    description: 'previous values of changed fields, for tables that store them',
+    description: `previous values of changed fields, for tables that store them; ${EXACT_NUMBERS}`,
   })
   changed_from: Record<string, unknown> | null;
   @ApiProperty({ type: AuditTransactionSchema }) transaction: AuditTransactionSchema;

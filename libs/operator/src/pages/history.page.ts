@@ -1,4 +1,5 @@
 import { AuditChange, changeDiff } from '@threadline/export';
+import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
 import { actorLabel, layout, PageFrame, query } from './layout';
 import { fieldChangesHtml, valueHtml } from './values';
@@ -30,7 +31,7 @@ export function historyPage(frame: PageFrame, view: HistoryView): string {
     const diff = changeDiff(c, view.previous.get(c.id));
     return html`<tr${view.asOf?.id === c.id ? html` class="selected"` : ''}>
   <td data-label="Captured at"><time datetime="${c.captured_at}">${c.captured_at}</time></td>
-  <td data-label="Op">${c.op}${c.previous_pk ? html`<br><span class="muted">key was <code>${JSON.stringify(c.previous_pk)}</code></span>` : ''}${c.op === 'truncate' ? html`<br><span class="muted">table truncated (${Number(c.data_after?.rowCount ?? 0)} rows)</span>` : ''}</td>
+  <td data-label="Op">${c.op}${c.previous_pk ? html`<br><span class="muted">key was <code>${stringifyStoredJson(c.previous_pk)}</code></span>` : ''}${c.op === 'truncate' ? html`<br><span class="muted">table truncated (${Number(c.data_after?.rowCount ?? 0)} rows)</span>` : ''}</td>
   <td data-label="What changed">${fieldChangesHtml(diff)}</td>
   <td data-label="Actor">${actorLabel(c.transaction.actor_ref)}</td>
   <td data-label="Links"><a href="${frame.base}/transactions/${c.transaction_id}">Transaction<span class="vh"> ${c.transaction_id}</span></a><br><a href="${here({ at: c.id })}">State after<span class="vh"> change ${c.id}</span></a></td>

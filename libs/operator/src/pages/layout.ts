@@ -1,4 +1,5 @@
 import type { CoverageReport } from '@threadline/health';
+import { stringifyStoredJson } from '@threadline/core';
 import type { AuditChange } from '@threadline/export';
 import { LOCAL_TIME_SCRIPT, STYLE } from './assets';
 import { Html, html } from './html';
@@ -97,5 +98,5 @@ export function historyHref(
   frame: PageFrame,
   change: Pick<AuditChange, 'table_schema' | 'table_name' | 'table_pk'>,
 ): string {
-  return `${frame.base}/history${query({ table: `${change.table_schema}.${change.table_name}`, key: JSON.stringify(change.table_pk) })}`;
+  return `${frame.base}/history${query({ table: `${change.table_schema}.${change.table_name}`, key: stringifyStoredJson(change.table_pk) })}`;
 }

@@ -1,4 +1,5 @@
 import { AuditChange, changeDiff, TIMELINE_FILTERS } from '@threadline/export';
+import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
 import { actorLabel, historyHref, layout, PageFrame, query } from './layout';
 import { fieldChangesHtml } from './values';
@@ -42,7 +43,7 @@ ${TIMELINE_FILTERS.map(({ param, label, example }) => html`<label>${label}<input
   <td data-label="Captured at"><time datetime="${c.captured_at}" title="${c.captured_at} (UTC)">${c.captured_at}</time></td>
   <td data-label="Table"><code>${c.table_schema}.${c.table_name}</code></td>
   <td data-label="Op">${c.op}</td>
-  <td data-label="Key">${c.op === 'truncate' ? html`<span class="muted">whole table</span>` : html`<a href="${historyHref(frame, c)}"><code>${JSON.stringify(c.table_pk)}</code><span class="vh"> history</span></a>`}</td>
+  <td data-label="Key">${c.op === 'truncate' ? html`<span class="muted">whole table</span>` : html`<a href="${historyHref(frame, c)}"><code>${stringifyStoredJson(c.table_pk)}</code><span class="vh"> history</span></a>`}</td>
   <td data-label="What changed">${c.op === 'truncate' ? html`${Number(c.data_after?.rowCount ?? 0)} rows removed` : fieldChangesHtml(changeDiff(c, view.previous?.get(c.id)))}</td>
   <td data-label="Actor">${c.transaction.actor_ref ? html`<a href="${frame.base}/timeline${query({ actor: actorLabel(c.transaction.actor_ref) })}">${actorLabel(c.transaction.actor_ref)}</a>` : 'none'}</td>
   <td data-label="Correlation id">${c.transaction.correlation_id ? html`<a href="${frame.base}/timeline${query({ correlationId: c.transaction.correlation_id })}"><code>${c.transaction.correlation_id}</code></a>` : ''}</td>

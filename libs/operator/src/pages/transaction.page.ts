@@ -1,4 +1,5 @@
 import { AuditAction, AuditChange, changeDiff, HTTP_EXPORT_MAX_ROWS, Page } from '@threadline/export';
+import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
 import { actorLabel, historyHref, layout, PageFrame, query } from './layout';
 
@@ -29,13 +30,13 @@ export function transactionPage(
   }
   const tx = changes[0].transaction;
   const here = `${frame.base}/transactions/${id}`;
-  const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
+  const show = (v: unknown) => (v === undefined ? '' : stringifyStoredJson(v));
   const sections = changes.map((change) => {
     const diff = changeDiff(change, previous.get(change.id));
     const fields = Object.entries(diff.fields);
-    return html`<section class="bucket" aria-label="${change.op} ${diff.table} ${JSON.stringify(change.table_pk)}">
-<h2>${change.op} <code>${diff.table}</code> ${change.op === 'truncate' ? '' : html`<a href="${historyHref(frame, change)}" title="Record history"><code>${JSON.stringify(change.table_pk)}</code></a>`}</h2>
-<p class="muted">Captured at <time datetime="${change.captured_at}">${change.captured_at}</time>${change.previous_pk ? html`; key changed from <code>${JSON.stringify(change.previous_pk)}</code>` : ''}${change.op === 'snapshot' ? '; baseline snapshot of a row that existed before capture' : ''}</p>
+    return html`<section class="bucket" aria-label="${change.op} ${diff.table} ${stringifyStoredJson(change.table_pk)}">
+<h2>${change.op} <code>${diff.table}</code> ${change.op === 'truncate' ? '' : html`<a href="${historyHref(frame, change)}" title="Record history"><code>${stringifyStoredJson(change.table_pk)}</code></a>`}</h2>
+<p class="muted">Captured at <time datetime="${change.captured_at}">${change.captured_at}</time>${change.previous_pk ? html`; key changed from <code>${stringifyStoredJson(change.previous_pk)}</code>` : ''}${change.op === 'snapshot' ? '; baseline snapshot of a row that existed before capture' : ''}</p>
 ${
   fields.length
     ? html`<div class="table-wrap"><table class="stack values"><thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${fields.map(

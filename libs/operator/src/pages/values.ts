@@ -1,4 +1,5 @@
 import type { ChangeDiff } from '@threadline/export';
+import { stringifyStoredJson } from '@threadline/core';
 import { Html, html } from './html';
 
 /** Values longer than this show their start, with the whole value one click away (no script needed). */
@@ -6,7 +7,7 @@ const SHOWN = 60;
 
 /** One value as JSON text, truncated with a <details> to expand. */
 export function valueHtml(value: unknown): Html {
-  const text = value === undefined ? '' : JSON.stringify(value);
+  const text = value === undefined ? '' : stringifyStoredJson(value);
   if (text.length <= SHOWN) return html`<code>${text}</code>`;
   return html`<details class="value"><summary><code>${text.slice(0, SHOWN)}</code>…</summary><code>${text}</code></details>`;
 }
