@@ -5,7 +5,10 @@ import {
   ACTOR_TYPES,
   ActorType,
   actorIdLength,
+  isLosslessNumber,
+  parseStoredJson,
   ThreadlineError,
+  wholeNumberId,
 } from '@threadline/core';
 
 export { ACTOR_TYPES, ActorType };
@@ -60,7 +63,7 @@ export class ActorRef {
     const problem = ActorRef.problem(value);
     if (problem) throw new InvalidActorError(problem.reason, problem.detail);
     const { type, id } = value as { type: ActorType; id?: unknown };
-    return type === 'anonymous' ? ActorRef.anonymous() : new ActorRef(type, String(id).trim());
+    return type === 'anonymous' ? ActorRef.anonymous() : new ActorRef(type, idText(id)!);
   }
 
   /** Why `value` is not a valid actor, or undefined when it is. */
@@ -76,10 +79,7 @@ export class ActorRef {
         detail: `type ${JSON.stringify(type)} is not one of ${ACTOR_TYPES.join(', ')}`,
       };
     }
-    if (
-      type !== 'anonymous' &&
-      !((typeof id === 'string' && id.trim() !== '') || (typeof id === 'number' && Number.isSafeInteger(id)))
-    ) {
+    if (type !== 'anonymous' && idText(id) === undefined) {
       return { reason: 'missing_actor_id', detail: `an actor of type ${type} needs a non-empty id` };
     }
     if (type !== 'anonymous' && typeof id === 'string' && (id.includes('\u0000') || /[\uD800-\uDFFF]/u.test(id))) {
@@ -88,8 +88,8 @@ export class ActorRef {
         detail: 'the id holds a NUL character or a lone surrogate, which PostgreSQL cannot store',
       };
     }
-    if (type !== 'anonymous' && actorIdLength(String(id).trim()) > ACTOR_ID_MAX_LENGTH) {
-      return { reason: 'actor_id_too_long', detail: `the id has ${actorIdLength(String(id).trim())} characters` };
+    if (type !== 'anonymous' && actorIdLength(idText(id)!) > ACTOR_ID_MAX_LENGTH) {
+      return { reason: 'actor_id_too_long', detail: `the id has ${actorIdLength(idText(id)!)} characters` };
     }
     return undefined;
   }
@@ -100,7 +100,8 @@ export class ActorRef {
     if (trimmed.startsWith('{')) {
       let value: unknown;
       try {
-        value = JSON.parse(trimmed);
+        // numbers exactly as written: 3.0000000000000001 is not the whole number 3
+        value = parseStoredJson(trimmed);
       } catch {
         throw new InvalidActorError('malformed_actor', `not valid JSON: ${text}`);
       }
@@ -129,6 +130,18 @@ export class ActorRef {
   equals(other: ActorRef): boolean {
     return this.type === other.type && this.id === other.id;
   }
+}
+
+/**
+ * An id as the actor rule stores it: a string trimmed as JavaScript's trim()
+ * does (undefined when empty), or a whole number of at most 2^53 - 1 as its
+ * digits (a LosslessNumber is read from its exact text); undefined otherwise.
+ */
+function idText(id: unknown): string | undefined {
+  if (typeof id === 'string') return id.trim() === '' ? undefined : id.trim();
+  if (typeof id === 'number') return Number.isSafeInteger(id) ? String(Object.is(id, -0) ? 0 : id) : undefined;
+  if (isLosslessNumber(id)) return wholeNumberId(id.value);
+  return undefined;
 }
 
 /** class-validator: the property is a valid actor (`{ type, id }` or an ActorRef). */

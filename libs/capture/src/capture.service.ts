@@ -18,6 +18,7 @@ import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql'
 import { CaptureConfigError } from '@threadline/core';
 import { catalogProblems } from './trigger/catalog-problems';
 import { LEASES_TABLE } from './schema/lease';
+import { CHECKPOINTS_TABLE, PURGED_TABLE, SEALS_TABLE } from './schema/seal.sql';
 import { generateSnapshotSql, SnapshotSql } from './trigger/snapshot-sql';
 import { generateTriggerSql } from './trigger/trigger-sql.generator';
 
@@ -26,8 +27,9 @@ export const AUDIT_TABLES = [
   'audit_changes',
   'audit_actions',
   'audit_capture_pending',
-  'audit_seals',
-  'audit_seal_checkpoints',
+  SEALS_TABLE,
+  CHECKPOINTS_TABLE,
+  PURGED_TABLE,
   LEASES_TABLE,
 ] as const;
 

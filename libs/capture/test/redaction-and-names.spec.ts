@@ -179,7 +179,7 @@ describe('audit schema install', () => {
       expect(
         (await h.client.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'audit_%' AND relkind = 'r'`))
           .rows[0].n,
-      ).toBe(7);
+      ).toBe(8);
     } finally {
       await h.close();
     }

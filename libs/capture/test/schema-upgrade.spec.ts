@@ -92,7 +92,8 @@ describe('audit schema upgrade from every earlier version', () => {
       );
       expect(kept).toEqual({ format: 1, same: true });
       expect(old.content).toMatch(/^[0-9a-f]{64}$/);
-      await v4.query(`INSERT INTO audit_transactions (txid) VALUES (txid_current()); SELECT * FROM threadline_seal()`);
+      await v4.query(`INSERT INTO audit_transactions (txid) VALUES (txid_current())`);
+      await v4.query(`SELECT * FROM threadline_seal()`);
       expect(await v4.query(`SELECT format FROM audit_seals ORDER BY seq`)).toEqual([{ format: 1 }, { format: 2 }]);
     } finally {
       await v4.drop();

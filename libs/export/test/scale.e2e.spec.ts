@@ -40,8 +40,8 @@ describe(`every exploration query uses an index with ${CHANGES.toLocaleString('e
     await db.query(auditSchemaSql('public', { queryIndexes: false }).up);
     for (let t = 0; t < TABLES; t++) await db.query(`CREATE TABLE t${t} (id int PRIMARY KEY)`);
     // 100,000 transactions of 1,000 actors; 1% carry a correlation id, 1% link an action that does
-    await db.query(`INSERT INTO audit_actions (id, name, actor_ref, correlation_id)
-      SELECT md5('a' || g)::uuid, 'act', '{"type":"system","id":"x"}', 'act-corr-' || g FROM generate_series(1, 1000) g`);
+    await db.query(`INSERT INTO audit_actions (id, name, actor_ref, correlation_id, transaction_id)
+      SELECT md5('a' || g)::uuid, 'act', '{"type":"system","id":"x"}', 'act-corr-' || g, md5(((g - 1) * 100 + 50)::text)::uuid FROM generate_series(1, 1000) g`);
     await db.query(`INSERT INTO audit_transactions (id, txid, occurred_at, actor_ref, correlation_id, action_id)
       SELECT md5(g::text)::uuid, g, now() - (100000 - g) * interval '1 minute',
              jsonb_build_object('type', 'user', 'id', (g % 1000)::text),

@@ -104,9 +104,14 @@ function describe(r: IntegrityReport): string {
   return [
     `sealed now: ${r.sealedNow}`,
     `checked: ${r.checked} seal(s)${r.from || r.to ? ` made in [${r.from ?? 'start'}, ${r.to ?? 'now'})` : ''}`,
-    r.checkpoint
-      ? `retention checkpoint: seal #${r.checkpoint.seq} (${r.checkpoint.reason}, ${r.checkpoint.createdAt}); ${r.purged} seal(s) at or before it purged, every seal still checked`
-      : 'no retention checkpoint: every sealed transaction is present',
+    r.purged
+      ? `purged: ${r.purged} sealed transaction(s), each as the sealed purge ledger records it; every seal still checked`
+      : 'purged: nothing, every sealed transaction is present',
+    ...(r.checkpoint
+      ? [
+          `checkpoint of a purge before v5: seal #${r.checkpoint.seq} (${r.checkpoint.reason}, ${r.checkpoint.createdAt})`,
+        ]
+      : []),
     r.head
       ? `head: seal #${r.head.seq} ${r.head.chainSha256} (keep it outside the database: a later check against it detects a rewrite)`
       : 'head: nothing sealed yet',

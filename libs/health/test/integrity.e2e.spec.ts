@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { auditSchemaSql, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
+import { auditSchemaSql, CaptureService, changeHashSql, ThreadlineCaptureModule } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import {
@@ -305,31 +305,101 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
     expect(report.problems[0].transactionId).toBe(viewed.tx);
   });
 
-  it('does not let a retention checkpoint hide an altered record: only what a purge removes is excused', async () => {
+  it('excuses exactly what a purge recorded: what remains is still recomputed, and an edit anywhere is reported', async () => {
     await write(db.url, 5, 'more');
     await integrity.seal();
-    // A per-table purge: one change of seal #2 removed, and a checkpoint at the head (seal #10).
-    const purgedFrom = await sealedTransaction(2);
+    // A purge batch as retention runs it (as the owner): one change of seal #2 removed (its transaction
+    // remains), and seal #3's transaction removed whole; the ledger and a purge seal record exactly that.
+    const partly = await sealedTransaction(2);
+    const whole = await sealedTransaction(3);
+    await db.query(`WITH gone AS (
+        DELETE FROM audit_changes c WHERE c.id = (SELECT max(id) FROM audit_changes WHERE transaction_id = '${partly}')
+           OR c.transaction_id = '${whole}'
+        RETURNING jsonb_build_array(c.id::text, c.transaction_id, encode(${changeHashSql('c')}, 'hex')) AS r)
+      SELECT threadline_record_purge((SELECT jsonb_agg(r) FROM gone), ARRAY['${whole}'::uuid]);
+      DELETE FROM audit_transactions WHERE id = '${whole}'`);
+    expect(await integrity.verify()).toMatchObject({ ok: true, checked: 11, purged: 2, problemCount: 0 });
+    // what remains of the partly purged transaction is still checked
     await db.query(
-      `DELETE FROM audit_changes WHERE id = (SELECT max(id) FROM audit_changes WHERE transaction_id = '${purgedFrom}');
-       INSERT INTO audit_seal_checkpoints (seq, chain_sha256, reason) SELECT seq, chain_sha256, 'retention purge' FROM audit_seals WHERE seq = 10`,
+      `UPDATE audit_changes SET data_after = jsonb_set(data_after, '{title}', '"forged"') WHERE transaction_id = '${partly}'`,
     );
-    expect(await integrity.verify()).toMatchObject({ ok: true, checked: 10, purged: 1 });
-    const edited = await sealedTransaction(7);
+    const edited = await integrity.verify();
+    expect(edited.problems).toEqual([expect.objectContaining({ kind: 'altered', seq: 2, transactionId: partly })]);
+  });
+
+  it('does not let a hand-made checkpoint or ledger row excuse a deletion, nor an altered purge record pass', async () => {
+    await integrity.seal();
+    const victim = await sealedTransaction(4);
+    await db.query(`DELETE FROM audit_changes WHERE id = (SELECT max(id) FROM audit_changes WHERE transaction_id = '${victim}');
+      INSERT INTO audit_seal_checkpoints (seq, chain_sha256, reason) SELECT seq, chain_sha256, 'by hand' FROM audit_seals WHERE seq = 5`);
+    expect((await integrity.verify()).problems.map((p) => `${p.kind}:${p.seq}`)).toEqual(['deleted:4']);
+    // a ledger row under a purge that does not exist
     await db.query(
-      `UPDATE audit_changes SET data_after = jsonb_set(data_after, '{title}', '"forged"') WHERE id = (SELECT min(id) FROM audit_changes WHERE transaction_id = '${edited}')`,
+      `INSERT INTO audit_purged (purge_seq, seal_seq, change_id, change_sha256) SELECT 99, 4, max(id) + 1, sha256('x') FROM audit_changes`,
     );
+    expect((await integrity.verify()).problems.map((p) => p.message)).toContainEqual(
+      expect.stringContaining('audit_purged" has rows under purge #99, which is no purge seal'),
+    );
+    await db.query(`DELETE FROM audit_purged; DELETE FROM audit_seal_checkpoints`);
+    // a real purge record, then its rows altered to excuse one more change
+    const other = await sealedTransaction(1);
+    await db.query(`WITH gone AS (
+        DELETE FROM audit_changes c WHERE c.id = (SELECT min(id) FROM audit_changes WHERE transaction_id = '${other}')
+        RETURNING jsonb_build_array(c.id::text, c.transaction_id, encode(${changeHashSql('c')}, 'hex')) AS r)
+      SELECT threadline_record_purge((SELECT jsonb_agg(r) FROM gone), '{}')`);
+    const [purge] = await db.query<{ seq: string }>(`SELECT seq::text FROM audit_seals WHERE kind = 'purge'`);
+    await db.query(`INSERT INTO audit_purged (purge_seq, seal_seq) VALUES (${purge.seq}, 4)`);
     const report = await integrity.verify();
-    expect(report.ok).toBe(false);
-    expect(report.problems).toEqual([expect.objectContaining({ kind: 'altered', seq: 7, transactionId: edited })]);
-    // a checkpoint whose hash is not the seal's, and one past the chain's end
-    await db.query(
-      `INSERT INTO audit_seal_checkpoints (seq, chain_sha256, reason) VALUES (11, sha256('x'), 'by hand')`,
+    expect(report.problems.map((p) => p.message)).toContainEqual(
+      `purge record #${purge.seq} was altered: its rows in "public"."audit_purged" differ from what was sealed`,
     );
-    const forged = await integrity.verify();
-    expect(forged.problems.map((p) => p.message)).toContainEqual(
-      expect.stringContaining('the retention checkpoint names seal #11, past the chain'),
-    );
+  });
+
+  it("never seals the caller's own uncommitted transaction (a later write would look inserted after sealing)", async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`INSERT INTO posts (title) VALUES ('first')`);
+      await client.query(`SELECT * FROM threadline_seal(10)`);
+      await client.query(`INSERT INTO posts (title) VALUES ('second')`);
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
+    expect(await integrity.verify()).toMatchObject({ ok: true, checked: 6, problemCount: 0 });
+  });
+
+  it('names an action added to a sealed transaction that had none, and one that names no transaction', async () => {
+    await integrity.seal();
+    const plain = await sealedTransaction(3);
+    await db.query(`INSERT INTO audit_actions (name, actor_ref, status, reason, transaction_id, inserted_at)
+                    VALUES ('gdpr.erasure.approved', '{"type":"admin","id":"1"}', 'ok', 'approved', '${plain}', now() - interval '1 day')`);
+    await db.query(`INSERT INTO audit_actions (name, actor_ref, status, transaction_id)
+                    VALUES ('export.downloaded', '{"type":"user","id":"42"}', 'ok', gen_random_uuid())`);
+    // and none without a transaction at all: every action of v5 names one
+    await expect(
+      db.query(`INSERT INTO audit_actions (name, actor_ref, status) VALUES ('x', '{"type":"user","id":"42"}', 'ok')`),
+    ).rejects.toThrow(/audit_actions_transaction_required/);
+    const report = await integrity.verify();
+    expect(report.problems.map((p) => p.kind + ':' + (p.seq ?? '-'))).toEqual(['altered:3', 'inserted:-']);
+    expect(report.problems[1].message).toMatch(/^action .* belongs to no audit transaction/);
+  });
+
+  it('refuses a correlation or request id over 256 bytes in the settings, as everywhere else', async () => {
+    for (const setting of ['threadline.correlation_id', 'threadline.request_id']) {
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SELECT set_config($1, repeat('x', 257), true)`, [setting]);
+        await expect(client.query(`INSERT INTO posts (title) VALUES ('x')`)).rejects.toThrow(
+          `threadline: ${setting} is 257 bytes; at most 256 are allowed`,
+        );
+      } finally {
+        await client.end();
+      }
+    }
   });
 
   it('keeps sealing after a restore into another cluster, where txids start again lower', async () => {

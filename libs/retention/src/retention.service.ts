@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { CHECKPOINTS_TABLE, Lease, LEASES_TABLE, sealCommitted, SEALS_TABLE } from '@threadline/capture';
+import { ledgerHashSql, Lease, LEASES_TABLE, RECORD_PURGE_FUNCTION, sealCommitted } from '@threadline/capture';
 import {
   AuditTables,
   InvalidOptionsError,
@@ -102,7 +102,7 @@ export class RetentionService implements OnApplicationBootstrap {
         throw new RetentionError(
           privilegeMessage(
             'retention purge',
-            `DELETE on ${this.changes} and ${this.transactions}, INSERT on the seal checkpoints, INSERT, UPDATE and DELETE on ${this.tables.named(LEASES_TABLE)} and EXECUTE on threadline_seal`,
+            `DELETE on ${this.changes} and ${this.transactions}, INSERT, UPDATE and DELETE on ${this.tables.named(LEASES_TABLE)}, EXECUTE on threadline_seal and ${this.tables.named(RECORD_PURGE_FUNCTION)}`,
             "run it as the audit tables' owner: DATABASE_URL=<owner's connection> npm run cli -- retention purge --execute, or schedule it in a process that connects as the owner",
             error,
           ),
@@ -125,7 +125,7 @@ export class RetentionService implements OnApplicationBootstrap {
   ): Promise<PurgeSummary> {
     const progress: PurgeProgress = { batch: 0, deletedChanges: 0, deletedTransactions: 0 };
     let reachedMax = false;
-    // Seal what has committed first, so each batch can record where the chain stays verifiable.
+    // Seal what has committed first, so each batch records in the purge ledger what it removes from sealed transactions.
     await sealCommitted(runner, this.tables);
     for (const group of groups) {
       while (!this.stopping) {
@@ -180,7 +180,8 @@ export class RetentionService implements OnApplicationBootstrap {
     const where = eligible(group, p);
     await runner.startTransaction();
     try {
-      // structured result: TypeORM returns DELETE results as [rows, count] otherwise
+      // structured result: TypeORM returns DELETE results as [rows, count] otherwise. Each change's hash is
+      // taken as it goes, for the purge ledger (sealed transactions stay verifiable without it).
       const { records: deleted } = (await runner.query(
         `WITH doomed AS (
            SELECT c.id FROM ${this.changes} AS c
@@ -191,31 +192,29 @@ export class RetentionService implements OnApplicationBootstrap {
            FOR UPDATE SKIP LOCKED
          )
          DELETE FROM ${this.changes} AS c USING doomed WHERE c.id = doomed.id
-         RETURNING c.transaction_id`,
+         RETURNING c.id::text AS id, c.transaction_id, encode(${ledgerHashSql(this.tables.schema, 'c')}, 'hex') AS sha256`,
         p.values,
         true,
-      )) as { records: { transaction_id: string }[] };
-      let transactions = 0;
+      )) as { records: { id: string; transaction_id: string; sha256: string | null }[] };
+      let emptied: string[] = [];
       if (deleteEmpty && deleted.length > 0) {
-        const emptied = await runner.query(
+        const { records } = (await runner.query(
           `DELETE FROM ${this.transactions} AS t
-           WHERE t.id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${this.changes} AS c WHERE c.transaction_id = t.id)`,
+           WHERE t.id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${this.changes} AS c WHERE c.transaction_id = t.id)
+           RETURNING t.id`,
           [[...new Set(deleted.map((d) => d.transaction_id))]],
           true,
-        );
-        transactions = emptied.affected ?? 0;
+        )) as { records: { id: string }[] };
+        emptied = records.map((r) => r.id);
       }
+      const transactions = emptied.length;
       if (deleted.length > 0) {
-        // The chain stays verifiable after the last sealed transaction this batch touched:
-        // record a checkpoint there (verify-integrity starts after the latest one).
-        await runner.query(
-          `INSERT INTO ${this.tables.named(CHECKPOINTS_TABLE)} (seq, chain_sha256, reason)
-           SELECT s.seq, s.chain_sha256, 'retention purge' FROM ${this.tables.named(SEALS_TABLE)} AS s
-           WHERE s.seq = (SELECT max(x.seq) FROM ${this.tables.named(SEALS_TABLE)} AS x WHERE x.transaction_id = ANY ($1::uuid[]))
-             AND s.seq > coalesce((SELECT max(k.seq) FROM ${this.tables.named(CHECKPOINTS_TABLE)} AS k), 0)
-           ON CONFLICT (seq) DO NOTHING`,
-          [[...new Set(deleted.map((d) => d.transaction_id))]],
-        );
+        // What this batch removed from sealed transactions, in the ledger and as a purge seal of the chain:
+        // verification recomputes what remains and excuses exactly this (docs/trust.md).
+        await runner.query(`SELECT ${this.tables.named(RECORD_PURGE_FUNCTION)}($1::jsonb, $2::uuid[])`, [
+          JSON.stringify(deleted.map((d) => [d.id, d.transaction_id, d.sha256])),
+          emptied,
+        ]);
       }
       await runner.commitTransaction();
       return { changes: deleted.length, transactions };

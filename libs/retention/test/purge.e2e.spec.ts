@@ -87,7 +87,7 @@ describe('retention purge (real PostgreSQL)', () => {
 
   it('removes parent transactions left empty, or keeps them when deleteEmptyTransactions is false; never purges actions', async () => {
     await db.query(
-      `INSERT INTO audit_actions (name, actor_ref, inserted_at) VALUES ('old.action', '{"type":"system","id":"x"}', now() - interval '400 days')`,
+      `INSERT INTO audit_actions (name, actor_ref, inserted_at, transaction_id) VALUES ('old.action', '{"type":"system","id":"x"}', now() - interval '400 days', gen_random_uuid())`,
     );
     await seed([`now() - interval '400 days'`]);
     const keep = await service({ keepDays: 30, enabled: true, deleteEmptyTransactions: false });

@@ -45,6 +45,11 @@ function actorCheckSql(textVar: string, jsonVar: string, source: string): string
       RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', '${source}'
         USING ERRCODE = 'invalid_parameter_value', HINT = ${literal(ACTOR_RULE)};
     END;
+    IF jsonb_typeof(${jsonVar}) = 'object'
+       AND (SELECT count(*) FROM json_object_keys(${textVar}::json)) <> (SELECT count(*) FROM jsonb_object_keys(${jsonVar})) THEN
+      RAISE EXCEPTION 'threadline: % is not a valid actor (%): a key appears twice; %', '${source}', left(${textVar}, 120), ${literal(ACTOR_RULE)}
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF jsonb_typeof(${jsonVar}) IS DISTINCT FROM 'object'
        OR jsonb_typeof(${jsonVar}->'type') IS DISTINCT FROM 'string'
        OR NOT (${jsonVar}->>'type' = ANY (${textArray(ACTOR_TYPES)})) THEN
@@ -155,8 +160,11 @@ CREATE TABLE IF NOT EXISTS ${s('audit_transactions')} (
   request_id text,
   action_id uuid REFERENCES ${s('audit_actions')} (id) ON DELETE SET NULL
 );
--- v5: the audit transaction an action was recorded in (sealed with it, with or without a write).
+-- v5: the audit transaction an action was recorded in (sealed with it, with or without a write). Required
+-- from v5 on (NOT VALID: actions recorded before keep none); only threadline_record_action writes actions.
 ALTER TABLE ${s('audit_actions')} ADD COLUMN IF NOT EXISTS transaction_id uuid;
+ALTER TABLE ${s('audit_actions')} DROP CONSTRAINT IF EXISTS audit_actions_transaction_required;
+ALTER TABLE ${s('audit_actions')} ADD CONSTRAINT audit_actions_transaction_required CHECK (transaction_id IS NOT NULL) NOT VALID;
 CREATE INDEX IF NOT EXISTS audit_actions_transaction_idx ON ${s('audit_actions')} (transaction_id) WHERE transaction_id IS NOT NULL;
 DO $threadline$ BEGIN
   CREATE DOMAIN ${s('audit_change_op')} AS text CHECK (VALUE IN ('insert', 'update', 'delete', 'snapshot'));
@@ -188,6 +196,8 @@ DECLARE
   xid bigint := txid_current();
   cached text := ${CACHED_TRANSACTION_SQL};
   actor text := nullif(current_setting('${ACTOR_SETTING}', true), '');
+  correlation text := nullif(current_setting('${CORRELATION_SETTING}', true), '');
+  request text := nullif(current_setting('${REQUEST_SETTING}', true), '');
   actor_json jsonb;
   tx_id uuid;
 BEGIN
@@ -203,10 +213,15 @@ BEGIN
       RETURN tx_id;
     END IF;
   END IF;
-${actorCheckSql('actor', 'actor_json', ACTOR_SETTING)}  INSERT INTO ${s('audit_transactions')} (txid, actor_ref, correlation_id, request_id)
-  VALUES (xid, actor_json,
-          nullif(current_setting('${CORRELATION_SETTING}', true), ''),
-          nullif(current_setting('${REQUEST_SETTING}', true), ''))
+${actorCheckSql('actor', 'actor_json', ACTOR_SETTING)}  -- The same bound as every other way in for these ids (a header, recordAction, a filter).
+  IF octet_length(correlation) > ${CONTEXT_ID_MAX_BYTES} OR octet_length(request) > ${CONTEXT_ID_MAX_BYTES} THEN
+    RAISE EXCEPTION 'threadline: % is % bytes; at most ${CONTEXT_ID_MAX_BYTES} are allowed',
+      CASE WHEN octet_length(correlation) > ${CONTEXT_ID_MAX_BYTES} THEN '${CORRELATION_SETTING}' ELSE '${REQUEST_SETTING}' END,
+      greatest(octet_length(correlation), octet_length(request))
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO ${s('audit_transactions')} (txid, actor_ref, correlation_id, request_id)
+  VALUES (xid, actor_json, correlation, request)
   RETURNING id INTO tx_id;
   PERFORM set_config('${TRANSACTION_CACHE_SETTING}', ${transactionCacheValueSql('xid', 'tx_id')}, true);
   RETURN tx_id;

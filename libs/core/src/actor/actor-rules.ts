@@ -28,3 +28,23 @@ export const ACTOR_ID_TRIM_CLASS =
 export function actorIdLength(id: string): number {
   return [...id].length;
 }
+
+/**
+ * A JSON number's text as an actor id: its digits when it is a whole number
+ * of at most 2^53 - 1 in size (`1.0` and `1e2` included, as the database
+ * reads them), else undefined. Exact: `3.0000000000000001` is not whole,
+ * though JavaScript reads it as 3.
+ */
+export function wholeNumberId(text: string): string | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const [, sign, whole, fraction = '', exponent = '0'] = m;
+  const exp = Number(exponent);
+  if (exp > 40) return /^0+$/.test(whole + fraction) ? '0' : undefined;
+  const digits = whole + fraction;
+  const point = whole.length + exp;
+  if (point < 0 ? /[1-9]/.test(digits) : /[1-9]/.test(digits.slice(point))) return undefined;
+  const integer = (point <= 0 ? '0' : digits.slice(0, point).padEnd(point, '0')).replace(/^0+(?=\d)/, '');
+  if (BigInt(integer) > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return integer === '0' ? '0' : `${sign}${integer}`;
+}

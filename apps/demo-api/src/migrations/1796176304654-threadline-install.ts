@@ -2,8 +2,8 @@
 // threadline:install v5 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796174966879 implements MigrationInterface {
-  name = 'ThreadlineInstall1796174966879';
+export class ThreadlineInstall1796176304654 implements MigrationInterface {
+  name = 'ThreadlineInstall1796176304654';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -32,8 +32,11 @@ CREATE TABLE IF NOT EXISTS "public"."audit_transactions" (
   request_id text,
   action_id uuid REFERENCES "public"."audit_actions" (id) ON DELETE SET NULL
 );
--- v5: the audit transaction an action was recorded in (sealed with it, with or without a write).
+-- v5: the audit transaction an action was recorded in (sealed with it, with or without a write). Required
+-- from v5 on (NOT VALID: actions recorded before keep none); only threadline_record_action writes actions.
 ALTER TABLE "public"."audit_actions" ADD COLUMN IF NOT EXISTS transaction_id uuid;
+ALTER TABLE "public"."audit_actions" DROP CONSTRAINT IF EXISTS audit_actions_transaction_required;
+ALTER TABLE "public"."audit_actions" ADD CONSTRAINT audit_actions_transaction_required CHECK (transaction_id IS NOT NULL) NOT VALID;
 CREATE INDEX IF NOT EXISTS audit_actions_transaction_idx ON "public"."audit_actions" (transaction_id) WHERE transaction_id IS NOT NULL;
 DO $threadline$ BEGIN
   CREATE DOMAIN "public"."audit_change_op" AS text CHECK (VALUE IN ('insert', 'update', 'delete', 'snapshot'));
@@ -65,6 +68,8 @@ DECLARE
   xid bigint := txid_current();
   cached text := current_setting('threadline.transaction_id', true);
   actor text := nullif(current_setting('threadline.actor_ref', true), '');
+  correlation text := nullif(current_setting('threadline.correlation_id', true), '');
+  request text := nullif(current_setting('threadline.request_id', true), '');
   actor_json jsonb;
   tx_id uuid;
 BEGIN
@@ -87,6 +92,11 @@ BEGIN
       RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', 'threadline.actor_ref'
         USING ERRCODE = 'invalid_parameter_value', HINT = 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}';
     END;
+    IF jsonb_typeof(actor_json) = 'object'
+       AND (SELECT count(*) FROM json_object_keys(actor::json)) <> (SELECT count(*) FROM jsonb_object_keys(actor_json)) THEN
+      RAISE EXCEPTION 'threadline: % is not a valid actor (%): a key appears twice; %', 'threadline.actor_ref', left(actor, 120), 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF jsonb_typeof(actor_json) IS DISTINCT FROM 'object'
        OR jsonb_typeof(actor_json->'type') IS DISTINCT FROM 'string'
        OR NOT (actor_json->>'type' = ANY (ARRAY['user', 'admin', 'service_account', 'job', 'system', 'anonymous']::text[])) THEN
@@ -108,10 +118,15 @@ BEGIN
       END IF;
     END IF;
   END IF;
+  -- The same bound as every other way in for these ids (a header, recordAction, a filter).
+  IF octet_length(correlation) > 256 OR octet_length(request) > 256 THEN
+    RAISE EXCEPTION 'threadline: % is % bytes; at most 256 are allowed',
+      CASE WHEN octet_length(correlation) > 256 THEN 'threadline.correlation_id' ELSE 'threadline.request_id' END,
+      greatest(octet_length(correlation), octet_length(request))
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   INSERT INTO "public"."audit_transactions" (txid, actor_ref, correlation_id, request_id)
-  VALUES (xid, actor_json,
-          nullif(current_setting('threadline.correlation_id', true), ''),
-          nullif(current_setting('threadline.request_id', true), ''))
+  VALUES (xid, actor_json, correlation, request)
   RETURNING id INTO tx_id;
   PERFORM set_config('threadline.transaction_id', xid::text || '/' || tx_id::text, true);
   RETURN tx_id;
@@ -171,6 +186,11 @@ BEGIN
       RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', 'the actor of an action'
         USING ERRCODE = 'invalid_parameter_value', HINT = 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}';
     END;
+    IF jsonb_typeof(actor_json) = 'object'
+       AND (SELECT count(*) FROM json_object_keys(actor::json)) <> (SELECT count(*) FROM jsonb_object_keys(actor_json)) THEN
+      RAISE EXCEPTION 'threadline: % is not a valid actor (%): a key appears twice; %', 'the actor of an action', left(actor, 120), 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF jsonb_typeof(actor_json) IS DISTINCT FROM 'object'
        OR jsonb_typeof(actor_json->'type') IS DISTINCT FROM 'string'
        OR NOT (actor_json->>'type' = ANY (ARRAY['user', 'admin', 'service_account', 'job', 'system', 'anonymous']::text[])) THEN
@@ -208,7 +228,7 @@ REVOKE ALL ON FUNCTION "public"."threadline_record_action"(text, text, text, tex
 
 CREATE TABLE IF NOT EXISTS "public"."audit_seals" (
   seq bigint PRIMARY KEY,
-  transaction_id uuid NOT NULL UNIQUE,
+  transaction_id uuid UNIQUE,
   change_count int NOT NULL,
   content_sha256 bytea NOT NULL,
   chain_sha256 bytea NOT NULL,
@@ -217,6 +237,17 @@ CREATE TABLE IF NOT EXISTS "public"."audit_seals" (
 );
 -- v5: how content_sha256 was computed (sealContentSql); seals made before v5 keep 1.
 ALTER TABLE "public"."audit_seals" ADD COLUMN IF NOT EXISTS format smallint NOT NULL DEFAULT 1;
+-- v5: a seal is a transaction's, or a purge's (no transaction: its content hashes its ledger rows).
+ALTER TABLE "public"."audit_seals" ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'transaction' CHECK (kind IN ('transaction', 'purge'));
+ALTER TABLE "public"."audit_seals" ALTER COLUMN transaction_id DROP NOT NULL;
+CREATE TABLE IF NOT EXISTS "public"."audit_purged" (
+  purge_seq bigint NOT NULL,
+  seal_seq bigint NOT NULL,
+  change_id bigint,
+  change_sha256 bytea
+);
+CREATE INDEX IF NOT EXISTS audit_purged_seal_idx ON "public"."audit_purged" (seal_seq);
+CREATE INDEX IF NOT EXISTS audit_purged_purge_idx ON "public"."audit_purged" (purge_seq);
 CREATE TABLE IF NOT EXISTS "public"."audit_seal_checkpoints" (
   seq bigint PRIMARY KEY,
   chain_sha256 bytea NOT NULL,
@@ -224,6 +255,22 @@ CREATE TABLE IF NOT EXISTS "public"."audit_seal_checkpoints" (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS audit_transactions_txid_brin ON "public"."audit_transactions" USING brin (txid);
+CREATE OR REPLACE FUNCTION "public"."threadline_jsonb_sha256"(j jsonb) RETURNS bytea
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $threadline$
+  SELECT CASE jsonb_typeof(j)
+    WHEN 'object' THEN sha256(convert_to('o', 'UTF8') || coalesce((
+      SELECT string_agg(sha256(convert_to(e.key, 'UTF8')) || "public"."threadline_jsonb_sha256"(e.value), ''::bytea ORDER BY e.key COLLATE "C")
+      FROM jsonb_each(j) AS e), ''::bytea))
+    WHEN 'array' THEN sha256(convert_to('a', 'UTF8') || coalesce((
+      SELECT string_agg("public"."threadline_jsonb_sha256"(e.value), ''::bytea ORDER BY e.ord)
+      FROM jsonb_array_elements(j) WITH ORDINALITY AS e(value, ord)), ''::bytea))
+    WHEN 'string' THEN sha256(convert_to('s', 'UTF8') || convert_to(j #>> '{}', 'UTF8'))
+    ELSE sha256(convert_to(j::text, 'UTF8'))
+  END
+$threadline$;
+
 CREATE OR REPLACE FUNCTION "public"."threadline_seal"(max_transactions int DEFAULT 5000)
 RETURNS TABLE (sealed int, pending boolean, last_seq bigint)
 LANGUAGE plpgsql
@@ -237,9 +284,15 @@ DECLARE
   horizon_now bigint;
   from_txid bigint;
   upto_txid bigint;
+  own_txid bigint;
+  batch uuid[];
+  more boolean;
   n bigint;
   chain bytea;
   candidate record;
+  content bytea;
+  changes int;
+  fmt smallint;
   done int := 0;
 BEGIN
   IF max_transactions IS NULL OR max_transactions < 1 OR max_transactions > 100000 THEN
@@ -256,51 +309,91 @@ BEGIN
       AND l.pid <> pg_backend_pid()
     ORDER BY a.xact_start NULLS LAST LIMIT 1;
     RAISE EXCEPTION 'threadline: the sealer is busy: held by pid % (role %) since %; waited 10 s. Sealing resumes when that transaction ends (SELECT pg_terminate_backend(%) ends it)',
-      coalesce(holder.pid::text, '?'), coalesce(holder.usename::text, '?'), coalesce(to_char(holder.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'an unknown time'), coalesce(holder.pid::text, '?')
+      coalesce(holder.pid::text, '?'), coalesce(holder.usename::text, '?'), coalesce(to_char(holder.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'a time hidden from ' || current_user || ' (grant it pg_read_all_stats to see it)'), coalesce(holder.pid::text, '?')
       USING ERRCODE = 'lock_not_available';
   END;
   SELECT s.seq, s.chain_sha256, s.horizon INTO previous FROM "public"."audit_seals" AS s ORDER BY s.seq DESC LIMIT 1;
-  n := coalesce(previous.seq, 0);
-  chain := coalesce(previous.chain_sha256, decode(repeat('00', 32), 'hex'));
   from_txid := coalesce(previous.horizon, 0);
   -- Taken before the candidates are read: every transaction older than this has ended, and the
   -- candidate query (a later snapshot) sees all of them that committed.
   horizon_now := pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
-  upto_txid := txid_current();
+  -- The caller's own transaction is never a candidate: it has not committed (and may write more).
+  own_txid := txid_current();
+  upto_txid := own_txid;
   IF from_txid > horizon_now THEN
     -- Restored into another cluster: look at every unsealed transaction once.
     from_txid := 0;
     upto_txid := NULL;
   END IF;
-  FOR candidate IN
-    -- the batch is picked first, so only its transactions are hashed
-    SELECT t.id, sha256(
+  -- The batch is picked first, so only its transactions are hashed.
+  SELECT array_agg(b.id ORDER BY b.occurred_at, b.id) INTO batch
+  FROM (SELECT t.id, t.occurred_at FROM "public"."audit_transactions" AS t
+        WHERE t.txid >= from_txid AND (upto_txid IS NULL OR t.txid <= upto_txid) AND t.txid <> own_txid
+          AND NOT EXISTS (SELECT 1 FROM "public"."audit_seals" AS x WHERE x.transaction_id = t.id)
+          AND NOT (t.source IS NOT DISTINCT FROM 'threadline:baseline' AND NOT coalesce(t.meta ? 'completed_at', false))
+        ORDER BY t.occurred_at, t.id
+        LIMIT max_transactions + 1) AS b;
+  more := coalesce(cardinality(batch), 0) > max_transactions;
+  IF more THEN batch := batch[1:max_transactions]; END IF;
+  n := coalesce(previous.seq, 0);
+  chain := coalesce(previous.chain_sha256, decode(repeat('00', 32), 'hex'));
+  BEGIN
+    FOR candidate IN
+      SELECT t.id, sha256(
   sha256(convert_to(jsonb_build_array(t.id, t.txid, to_jsonb(t.occurred_at AT TIME ZONE 'UTC'), t.source, t.meta, t.actor_ref, t.correlation_id, t.request_id, t.action_id)::text, 'UTF8'))
-  || CASE WHEN t.action_id IS NULL THEN decode('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex')
-          ELSE sha256(coalesce((SELECT string_agg(sha256(convert_to(jsonb_build_array(a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id, a.request_id, a.job_id, to_jsonb(a.inserted_at AT TIME ZONE 'UTC'), a.transaction_id)::text, 'UTF8')), ''::bytea ORDER BY a.inserted_at, a.id)
-                                FROM "public"."audit_actions" AS a WHERE a.transaction_id = t.id), ''::bytea)) END
+  || sha256(coalesce((SELECT string_agg(sha256(convert_to(jsonb_build_array(a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id, a.request_id, a.job_id, to_jsonb(a.inserted_at AT TIME ZONE 'UTC'), a.transaction_id)::text, 'UTF8')), ''::bytea ORDER BY a.inserted_at, a.id)
+                      FROM "public"."audit_actions" AS a WHERE a.transaction_id = t.id), ''::bytea))
   || sha256(coalesce(d.change_hashes, ''::bytea))) AS content, d.changes
-    FROM (SELECT t.* FROM "public"."audit_transactions" AS t
-          WHERE t.txid >= from_txid AND (upto_txid IS NULL OR t.txid <= upto_txid)
-            AND NOT EXISTS (SELECT 1 FROM "public"."audit_seals" AS x WHERE x.transaction_id = t.id)
-            AND NOT (t.source IS NOT DISTINCT FROM 'threadline:baseline' AND NOT coalesce(t.meta ? 'completed_at', false))
-          ORDER BY t.occurred_at, t.id
-          LIMIT max_transactions + 1) AS t
-      CROSS JOIN LATERAL (SELECT count(*)::int AS changes, string_agg(sha256(convert_to(jsonb_build_array(c.id, c.table_schema, c.table_name, c.op, c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, to_jsonb(c.captured_at AT TIME ZONE 'UTC'))::text, 'UTF8')), ''::bytea ORDER BY c.id) AS change_hashes
+      FROM unnest(batch) WITH ORDINALITY AS b(id, ord)
+        JOIN "public"."audit_transactions" AS t ON t.id = b.id
+        CROSS JOIN LATERAL (SELECT count(*)::int AS changes, string_agg(sha256(convert_to(jsonb_build_array(c.id, c.table_schema, c.table_name, c.op, c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, to_jsonb(c.captured_at AT TIME ZONE 'UTC'))::text, 'UTF8')), ''::bytea ORDER BY c.id) AS change_hashes
   FROM "public"."audit_changes" AS c WHERE c.transaction_id = t.id) AS d
-    ORDER BY t.occurred_at, t.id
-  LOOP
-    IF done = max_transactions THEN
-      -- More remain: keep the old horizon so the next call finds them.
-      RETURN QUERY SELECT done, true, n;
-      RETURN;
-    END IF;
-    n := n + 1;
-    done := done + 1;
-    chain := sha256(chain || convert_to(n::text || ':' || candidate.id::text, 'UTF8') || candidate.content);
-    INSERT INTO "public"."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format)
-    VALUES (n, candidate.id, candidate.changes, candidate.content, chain, from_txid, clock_timestamp(), 2);
-  END LOOP;
+      ORDER BY b.ord
+    LOOP
+      n := n + 1;
+      chain := sha256(chain || convert_to(n::text || ':' || candidate.id::text, 'UTF8') || candidate.content);
+      INSERT INTO "public"."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format)
+      VALUES (n, candidate.id, candidate.changes, candidate.content, chain, from_txid, clock_timestamp(), 2);
+    END LOOP;
+  EXCEPTION WHEN program_limit_exceeded OR out_of_memory THEN
+    -- A change too large to write as text: seal this batch one transaction at a time, any such one
+    -- in format 3 (its seals above were rolled back with the block).
+    n := coalesce(previous.seq, 0);
+    chain := coalesce(previous.chain_sha256, decode(repeat('00', 32), 'hex'));
+    FOR candidate IN SELECT b.id FROM unnest(batch) WITH ORDINALITY AS b(id, ord) ORDER BY b.ord LOOP
+      BEGIN
+        fmt := 2;
+        SELECT sha256(
+  sha256(convert_to(jsonb_build_array(t.id, t.txid, to_jsonb(t.occurred_at AT TIME ZONE 'UTC'), t.source, t.meta, t.actor_ref, t.correlation_id, t.request_id, t.action_id)::text, 'UTF8'))
+  || sha256(coalesce((SELECT string_agg(sha256(convert_to(jsonb_build_array(a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id, a.request_id, a.job_id, to_jsonb(a.inserted_at AT TIME ZONE 'UTC'), a.transaction_id)::text, 'UTF8')), ''::bytea ORDER BY a.inserted_at, a.id)
+                      FROM "public"."audit_actions" AS a WHERE a.transaction_id = t.id), ''::bytea))
+  || sha256(coalesce(d.change_hashes, ''::bytea))), d.changes INTO content, changes
+        FROM "public"."audit_transactions" AS t CROSS JOIN LATERAL (SELECT count(*)::int AS changes, string_agg(sha256(convert_to(jsonb_build_array(c.id, c.table_schema, c.table_name, c.op, c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, to_jsonb(c.captured_at AT TIME ZONE 'UTC'))::text, 'UTF8')), ''::bytea ORDER BY c.id) AS change_hashes
+  FROM "public"."audit_changes" AS c WHERE c.transaction_id = t.id) AS d WHERE t.id = candidate.id;
+      EXCEPTION WHEN program_limit_exceeded OR out_of_memory THEN
+        fmt := 3;
+        SELECT sha256(
+  sha256(convert_to(jsonb_build_array(t.id, t.txid, to_jsonb(t.occurred_at AT TIME ZONE 'UTC'), t.source, t.meta, t.actor_ref, t.correlation_id, t.request_id, t.action_id)::text, 'UTF8'))
+  || sha256(coalesce((SELECT string_agg(sha256(convert_to(jsonb_build_array(a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id, a.request_id, a.job_id, to_jsonb(a.inserted_at AT TIME ZONE 'UTC'), a.transaction_id)::text, 'UTF8')), ''::bytea ORDER BY a.inserted_at, a.id)
+                      FROM "public"."audit_actions" AS a WHERE a.transaction_id = t.id), ''::bytea))
+  || sha256(coalesce(d.change_hashes, ''::bytea))), d.changes INTO content, changes
+        FROM "public"."audit_transactions" AS t CROSS JOIN LATERAL (SELECT count(*)::int AS changes, string_agg(sha256(sha256(convert_to(jsonb_build_array(c.id, c.table_schema, c.table_name, c.op, c.changed_fields, to_jsonb(c.captured_at AT TIME ZONE 'UTC'))::text, 'UTF8'))
+    || coalesce("public"."threadline_jsonb_sha256"(c.table_pk), sha256(''::bytea)) || coalesce("public"."threadline_jsonb_sha256"(c.previous_pk), sha256(''::bytea)) || coalesce("public"."threadline_jsonb_sha256"(c.data_after), sha256(''::bytea)) || coalesce("public"."threadline_jsonb_sha256"(c.changed_from), sha256(''::bytea))), ''::bytea ORDER BY c.id) AS change_hashes
+  FROM "public"."audit_changes" AS c WHERE c.transaction_id = t.id) AS d
+        WHERE t.id = candidate.id;
+      END;
+      n := n + 1;
+      chain := sha256(chain || convert_to(n::text || ':' || candidate.id::text, 'UTF8') || content);
+      INSERT INTO "public"."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format)
+      VALUES (n, candidate.id, changes, content, chain, from_txid, clock_timestamp(), fmt);
+    END LOOP;
+  END;
+  done := n - coalesce(previous.seq, 0);
+  IF more THEN
+    -- More remain: keep the old horizon so the next call finds them.
+    RETURN QUERY SELECT done, true, n;
+    RETURN;
+  END IF;
   IF done > 0 THEN
     UPDATE "public"."audit_seals" AS s SET horizon = horizon_now WHERE s.seq = n;
   ELSIF previous.seq IS NOT NULL AND previous.horizon IS DISTINCT FROM horizon_now THEN
@@ -311,6 +404,44 @@ END
 $threadline$;
 REVOKE ALL ON FUNCTION "public"."threadline_seal"(int) FROM PUBLIC;
 COMMENT ON FUNCTION "public"."threadline_seal"(int) IS 'Seals committed audit transactions into the hash chain (Threadline, README "Trust")';
+CREATE OR REPLACE FUNCTION "public"."threadline_record_purge"(removed jsonb, emptied uuid[])
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '10s'
+AS $threadline$
+DECLARE
+  previous record;
+  n bigint;
+  whole int;
+  partial int;
+  content bytea;
+BEGIN
+  IF jsonb_typeof(removed) IS DISTINCT FROM 'array' THEN
+    RAISE EXCEPTION 'threadline: threadline_record_purge(removed) takes a jsonb array of [change id, transaction id, hash] (got %)', left(coalesce(removed::text, 'NULL'), 80)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  LOCK TABLE "public"."audit_seals" IN SHARE ROW EXCLUSIVE MODE;
+  SELECT x.seq, x.chain_sha256, x.horizon INTO previous FROM "public"."audit_seals" AS x ORDER BY x.seq DESC LIMIT 1;
+  IF previous.seq IS NULL THEN RETURN 0; END IF;
+  n := previous.seq + 1;
+  INSERT INTO "public"."audit_purged" (purge_seq, seal_seq, change_id, change_sha256)
+  SELECT n, x.seq, NULL, NULL FROM "public"."audit_seals" AS x WHERE x.transaction_id = ANY (coalesce(emptied, '{}'));
+  GET DIAGNOSTICS whole = ROW_COUNT;
+  INSERT INTO "public"."audit_purged" (purge_seq, seal_seq, change_id, change_sha256)
+  SELECT n, x.seq, (r->>0)::bigint, decode(r->>2, 'hex')
+  FROM jsonb_array_elements(removed) AS r JOIN "public"."audit_seals" AS x ON x.transaction_id = (r->>1)::uuid
+  WHERE NOT ((r->>1)::uuid = ANY (coalesce(emptied, '{}')));
+  GET DIAGNOSTICS partial = ROW_COUNT;
+  IF whole + partial = 0 THEN RETURN 0; END IF;
+  content := sha256(convert_to(coalesce((SELECT string_agg(p.seal_seq::text || ':' || coalesce(p.change_id::text, '*') || ':' || coalesce(encode(p.change_sha256, 'hex'), ''), E'\\n' ORDER BY p.seal_seq, p.change_id NULLS FIRST)
+  FROM "public"."audit_purged" AS p WHERE p.purge_seq = n), ''), 'UTF8'));
+  INSERT INTO "public"."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format, kind)
+  VALUES (n, NULL, whole + partial, content, sha256(previous.chain_sha256 || convert_to(n::text || ':' || 'purge'::text, 'UTF8') || content), previous.horizon, clock_timestamp(), 2, 'purge');
+  RETURN whole + partial;
+END
+$threadline$;
+REVOKE ALL ON FUNCTION "public"."threadline_record_purge"(jsonb, uuid[]) FROM PUBLIC;
 
 CREATE TABLE IF NOT EXISTS "public"."audit_leases" (
   name text PRIMARY KEY,
@@ -825,6 +956,9 @@ DROP FUNCTION IF EXISTS "public"."threadline_capture"(regclass, text, jsonb);
 DROP FUNCTION IF EXISTS "public"."threadline_capture_sql"(regclass, text, jsonb);
 DROP FUNCTION IF EXISTS "public"."threadline_column_signature"(oid);
 DROP TABLE IF EXISTS "public"."audit_leases";
+DROP FUNCTION IF EXISTS "public"."threadline_record_purge"(jsonb, uuid[]);
+DROP FUNCTION IF EXISTS "public"."threadline_jsonb_sha256"(jsonb);
+DROP TABLE IF EXISTS "public"."audit_purged";
 DROP FUNCTION IF EXISTS "public"."threadline_seal"(int);
 DROP TABLE IF EXISTS "public"."audit_seal_checkpoints";
 DROP TABLE IF EXISTS "public"."audit_seals";
