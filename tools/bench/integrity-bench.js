@@ -140,7 +140,7 @@ BEGIN
   n := coalesce(last.seq, 0) + 1;
   SELECT ${sealContentSql('public')} INTO content FROM audit_transactions AS t CROSS JOIN LATERAL ${changeDigestSql('public')} AS d WHERE t.id = NEW.id;
   INSERT INTO bench_seals VALUES (n, NEW.id,
-    ${chainStepSql("coalesce(last.chain, decode(repeat('00', 32), 'hex'))", 'n', 'NEW.id', 'content')});
+    ${chainStepSql("coalesce(last.chain, decode(repeat('00', 32), 'hex'))", 'n', 'NEW.id', 'content', '2', '0')});
   RETURN NULL;
 END $$;
 CREATE CONSTRAINT TRIGGER bench_seal_at_commit AFTER INSERT ON audit_transactions

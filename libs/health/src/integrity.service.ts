@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import {
+  chainLinkText,
   CHECKPOINTS_TABLE,
   openBaselineSql,
   SEAL_FUNCTION,
@@ -9,6 +10,8 @@ import {
   sealContentForSql,
   sealHeadSql,
   verifyDigestSql,
+  SEAL_FORMAT,
+  SEAL_FORMAT_LARGE,
   SEALS_TABLE,
 } from '@threadline/capture';
 import {
@@ -149,6 +152,9 @@ export class IntegrityService {
     await runner.connect();
     try {
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // Every function and operator the recomputation calls is PostgreSQL's own: a look-alike in another
+      // schema on the session's search_path (convert_to(text, text) in public, say) cannot stand in for it.
+      await runner.query(`SET LOCAL search_path = pg_catalog, pg_temp`);
       const [checkpointRow] = await runner.query(
         `SELECT k.seq::text AS seq, encode(k.chain_sha256, 'hex') AS chain, k.reason, ${isoUtc('k.created_at')} AS created_at
          FROM ${this.checkpoints} AS k ORDER BY k.seq DESC LIMIT 1`,
@@ -221,7 +227,7 @@ export class IntegrityService {
           } else {
             const link = createHash('sha256')
               .update(previous)
-              .update(`${seq}:${row.transaction_id ?? 'purge'}`)
+              .update(chainLinkText(seq, row.transaction_id, row.format, row.change_count))
               .update(row.content_sha256)
               .digest();
             if (!link.equals(row.chain_sha256))
@@ -237,6 +243,13 @@ export class IntegrityService {
               kind: 'altered',
               seq,
               message: `the retention checkpoint at seal #${seq} does not match the seal's chain hash: the checkpoint or the seal was altered`,
+            });
+          if (![1, SEAL_FORMAT, SEAL_FORMAT_LARGE].includes(row.format))
+            report({
+              kind: 'altered',
+              seq,
+              transactionId: row.transaction_id ?? undefined,
+              message: `seal #${seq} has format ${row.format}, which no sealer writes: the seal was altered`,
             });
           // a v4 purge's checkpoint excuses only seals made before v5, at or before it
           const legacy = row.format === 1 && seq <= purgedThrough;
@@ -295,6 +308,19 @@ export class IntegrityService {
          WHERE NOT EXISTS (SELECT 1 FROM ${this.seals} AS s WHERE s.seq = p.purge_seq AND s.kind = 'purge')
          ORDER BY 1 LIMIT ${MAX_LISTED}`,
       );
+      // Ledger rows naming a change that is still there: a purge removes what it records.
+      const present: { change_id: string; purge_seq: string }[] = await runner.query(
+        `SELECT p.change_id::text, p.purge_seq::text FROM ${this.purged} AS p
+         WHERE p.change_id IS NOT NULL AND EXISTS (SELECT 1 FROM ${this.tables.changes} AS c WHERE c.id = p.change_id)
+         ORDER BY p.change_id LIMIT ${MAX_LISTED}`,
+      );
+      for (const p of present)
+        report({
+          kind: 'inserted',
+          seq: Number(p.purge_seq),
+          changeId: p.change_id,
+          message: `purge #${p.purge_seq} records change ${p.change_id} as removed, but it is there: the ledger was written by hand`,
+        });
       for (const p of strays)
         report({
           kind: 'inserted',
@@ -344,6 +370,21 @@ export class IntegrityService {
                            WHERE s.transaction_id = a.transaction_id)
          ORDER BY a.inserted_at, a.id LIMIT ${MAX_LISTED}`,
       );
+      // Every recorded action sets its transaction's action_id (part of the sealed row): an action in a
+      // transaction without one was added after sealing (the seal skips actions of such a transaction).
+      const addedActions: { id: string; transaction_id: string; seq: string | null }[] = await runner.query(
+        `SELECT a.id::text, a.transaction_id, s.seq::text AS seq FROM ${this.tables.actions} AS a
+         JOIN ${this.tables.transactions} AS t ON t.id = a.transaction_id AND t.action_id IS NULL
+         LEFT JOIN ${this.seals} AS s ON s.transaction_id = t.id
+         ORDER BY a.inserted_at, a.id LIMIT ${MAX_LISTED}`,
+      );
+      for (const a of addedActions)
+        report({
+          kind: 'inserted',
+          seq: a.seq === null ? undefined : Number(a.seq),
+          transactionId: a.transaction_id,
+          message: `action ${a.id} was added to transaction ${a.transaction_id}${a.seq === null ? '' : ` (seal #${a.seq})`}, which records no action`,
+        });
       for (const a of strayActions)
         report({
           kind: 'inserted',

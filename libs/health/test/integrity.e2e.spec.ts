@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { auditSchemaSql, CaptureService, changeHashSql, ThreadlineCaptureModule } from '@threadline/capture';
+import { auditSchemaSql, CaptureService, ledgerHashSql, ThreadlineCaptureModule } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import {
@@ -312,12 +312,14 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
     // remains), and seal #3's transaction removed whole; the ledger and a purge seal record exactly that.
     const partly = await sealedTransaction(2);
     const whole = await sealedTransaction(3);
-    await db.query(`WITH gone AS (
+    await db.query(`CREATE TEMP TABLE gone (r jsonb);
+      WITH d AS (
         DELETE FROM audit_changes c WHERE c.id = (SELECT max(id) FROM audit_changes WHERE transaction_id = '${partly}')
            OR c.transaction_id = '${whole}'
-        RETURNING jsonb_build_array(c.id::text, c.transaction_id, encode(${changeHashSql('c')}, 'hex')) AS r)
-      SELECT threadline_record_purge((SELECT jsonb_agg(r) FROM gone), ARRAY['${whole}'::uuid]);
-      DELETE FROM audit_transactions WHERE id = '${whole}'`);
+        RETURNING jsonb_build_array(c.id::text, c.transaction_id, encode(${ledgerHashSql('public', 'c')}, 'hex')) AS r)
+      INSERT INTO gone SELECT r FROM d;
+      DELETE FROM audit_transactions WHERE id = '${whole}';
+      SELECT threadline_record_purge((SELECT jsonb_agg(r) FROM gone), ARRAY['${whole}'::uuid])`);
     expect(await integrity.verify()).toMatchObject({ ok: true, checked: 11, purged: 2, problemCount: 0 });
     // what remains of the partly purged transaction is still checked
     await db.query(
@@ -343,9 +345,11 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
     await db.query(`DELETE FROM audit_purged; DELETE FROM audit_seal_checkpoints`);
     // a real purge record, then its rows altered to excuse one more change
     const other = await sealedTransaction(1);
-    await db.query(`WITH gone AS (
+    await db.query(`CREATE TEMP TABLE gone (r jsonb);
+      WITH d AS (
         DELETE FROM audit_changes c WHERE c.id = (SELECT min(id) FROM audit_changes WHERE transaction_id = '${other}')
-        RETURNING jsonb_build_array(c.id::text, c.transaction_id, encode(${changeHashSql('c')}, 'hex')) AS r)
+        RETURNING jsonb_build_array(c.id::text, c.transaction_id, encode(${ledgerHashSql('public', 'c')}, 'hex')) AS r)
+      INSERT INTO gone SELECT r FROM d;
       SELECT threadline_record_purge((SELECT jsonb_agg(r) FROM gone), '{}')`);
     const [purge] = await db.query<{ seq: string }>(`SELECT seq::text FROM audit_seals WHERE kind = 'purge'`);
     await db.query(`INSERT INTO audit_purged (purge_seq, seal_seq) VALUES (${purge.seq}, 4)`);
@@ -382,7 +386,10 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
       db.query(`INSERT INTO audit_actions (name, actor_ref, status) VALUES ('x', '{"type":"user","id":"42"}', 'ok')`),
     ).rejects.toThrow(/audit_actions_transaction_required/);
     const report = await integrity.verify();
-    expect(report.problems.map((p) => p.kind + ':' + (p.seq ?? '-'))).toEqual(['altered:3', 'inserted:-']);
+    expect(report.problems.map((p) => p.kind + ':' + (p.seq ?? '-'))).toEqual(['inserted:3', 'inserted:-']);
+    expect(report.problems[0].message).toMatch(
+      /^action .* was added to transaction .* \(seal #3\), which records no action$/,
+    );
     expect(report.problems[1].message).toMatch(/^action .* belongs to no audit transaction/);
   });
 
@@ -400,6 +407,73 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
         await client.end();
       }
     }
+  });
+
+  it.each([
+    [
+      'a seal turned to format 1 under a hand-made checkpoint, then its transaction edited',
+      `UPDATE audit_seals SET format = 1, change_count = change_count + 1 WHERE seq = 1;
+       INSERT INTO audit_seal_checkpoints (seq, chain_sha256, reason) SELECT seq, chain_sha256, 'x' FROM audit_seals WHERE seq = 5;
+       UPDATE audit_transactions SET actor_ref = '{"type":"user","id":"mallory"}' WHERE id = $TX`,
+    ],
+    [
+      'a seal given a format no sealer writes, then a change added',
+      `UPDATE audit_seals SET format = 7 WHERE seq = 1;
+       INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk) VALUES ($TX, 'public', 'posts', 'delete', '{"id": 2}')`,
+    ],
+    [
+      'a previous key set from SQL NULL to JSON null',
+      `UPDATE audit_changes SET previous_pk = 'null' WHERE transaction_id = $TX`,
+    ],
+    [
+      'changed fields given other array bounds',
+      `UPDATE audit_changes SET changed_fields = '[0:0]={title}' WHERE transaction_id = $TX AND op = 'update'`,
+    ],
+  ])('names %s', async (_what, sql) => {
+    await integrity.seal();
+    const tx = await sealedTransaction(1);
+    await db.query(sql.replace(/\$TX/g, `'${tx}'`));
+    const report = await integrity.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]).toMatchObject({ seq: 1 });
+  });
+
+  it("recomputes with PostgreSQL's own functions, whatever look-alike the search_path puts first", async () => {
+    await integrity.seal();
+    const tx = await sealedTransaction(2);
+    await db.query(
+      `UPDATE audit_changes SET data_after = jsonb_set(data_after, '{title}', '"FORGED"') WHERE transaction_id = '${tx}'`,
+    );
+    // the owner's look-alike: (text, text) beats pg_catalog.convert_to(text, name) for a 'UTF8' literal
+    await db.query(`CREATE FUNCTION public.convert_to(t text, enc text) RETURNS bytea LANGUAGE sql IMMUTABLE AS
+      $$ SELECT pg_catalog.convert_to(pg_catalog.replace(t, 'FORGED', 'p1'), enc::name) $$`);
+    const report = await integrity.verify();
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'altered', seq: 2 })]);
+  });
+
+  it('threadline_record_purge records only what is gone, with the hashes sealed transactions need', async () => {
+    await integrity.seal();
+    const tx = await sealedTransaction(2);
+    const [change] = await db.query<{ id: string }>(
+      `SELECT max(id)::text AS id FROM audit_changes WHERE transaction_id = '${tx}'`,
+    );
+    await expect(db.query(`SELECT threadline_record_purge('[["${change.id}", "${tx}", "00"]]', '{}')`)).rejects.toThrow(
+      'records only changes and transactions already deleted',
+    );
+    await expect(db.query(`SELECT threadline_record_purge('[]', ARRAY['${tx}'::uuid])`)).rejects.toThrow(
+      'records only changes and transactions already deleted',
+    );
+    await db.query(`DELETE FROM audit_changes WHERE id = ${change.id}`);
+    await expect(db.query(`SELECT threadline_record_purge('[["${change.id}", "${tx}", null]]', '{}')`)).rejects.toThrow(
+      'needs the hash of each removed change',
+    );
+  });
+
+  it('hashes a value nested 2,000 deep value by value without running out of stack (format 3)', async () => {
+    const [row] = await db.query<{ h: string }>(
+      `SELECT encode(threadline_jsonb_sha256((repeat('[', 2000) || repeat(']', 2000))::jsonb), 'hex') AS h`,
+    );
+    expect(row.h).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('keeps sealing after a restore into another cluster, where txids start again lower', async () => {

@@ -1,5 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { ledgerHashSql, Lease, LEASES_TABLE, RECORD_PURGE_FUNCTION, sealCommitted } from '@threadline/capture';
+import {
+  ledgerHashSql,
+  Lease,
+  LEASES_TABLE,
+  RECORD_PURGE_FUNCTION,
+  SEAL_LOCK_TIMEOUT_SECONDS,
+  sealCommitted,
+  SEALS_TABLE,
+} from '@threadline/capture';
 import {
   AuditTables,
   InvalidOptionsError,
@@ -180,6 +188,10 @@ export class RetentionService implements OnApplicationBootstrap {
     const where = eligible(group, p);
     await runner.startTransaction();
     try {
+      // The sealers' lock first: no transaction is sealed between reading a change's hash (or finding it
+      // unsealed) and recording the purge. Bounded like the sealer's own wait.
+      await runner.query(`SET LOCAL lock_timeout = '${SEAL_LOCK_TIMEOUT_SECONDS}s'`);
+      await runner.query(`LOCK TABLE ${this.tables.named(SEALS_TABLE)} IN SHARE ROW EXCLUSIVE MODE`);
       // structured result: TypeORM returns DELETE results as [rows, count] otherwise. Each change's hash is
       // taken as it goes, for the purge ledger (sealed transactions stay verifiable without it).
       const { records: deleted } = (await runner.query(

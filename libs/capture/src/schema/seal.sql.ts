@@ -61,12 +61,23 @@ export const SEAL_FORMAT = 2;
 export const SEAL_FORMAT_LARGE = 3;
 /** `threadline_jsonb_sha256(jsonb)`: a jsonb value's hash, built value by value, never as one text. */
 export const JSONB_HASH_FUNCTION = 'threadline_jsonb_sha256';
+/** How deep threadline_jsonb_sha256 goes value by value before hashing what lies below as text. */
+const JSONB_HASH_DEPTH = 32;
 
 const utc = (column: string) => `to_jsonb(${column} AT TIME ZONE 'UTC')`;
 
 /** SQL (bytea): SHA-256 of one change row `c` in canonical form (jsonb text: key order and spacing are fixed). */
 export function changeHashSql(c = 'c'): string {
-  return `sha256(convert_to(jsonb_build_array(${c}.id, ${c}.table_schema, ${c}.table_name, ${c}.op, ${c}.table_pk, ${c}.previous_pk, ${c}.data_after, ${c}.changed_fields, ${c}.changed_from, ${utc(`${c}.captured_at`)})::text, 'UTF8'))`;
+  return `sha256(convert_to(jsonb_build_array(${c}.id, ${c}.table_schema, ${c}.table_name, ${c}.op, ${c}.table_pk, ${c}.previous_pk, ${c}.data_after, ${c}.changed_fields::text, ${c}.changed_from, ${utc(`${c}.captured_at`)}, ${nullFlagsSql([`${c}.previous_pk`, `${c}.data_after`, `${c}.changed_from`])})::text, 'UTF8'))`;
+}
+
+/**
+ * SQL: which of the jsonb `columns` are SQL NULL, as one text of 0s and 1s. In a jsonb array SQL NULL and
+ * JSON null both read `null`: without it a NULL could be swapped for 'null'::jsonb unseen. (Arrays are
+ * hashed as their text, which keeps their bounds.)
+ */
+function nullFlagsSql(columns: string[]): string {
+  return columns.map((column) => `(${column} IS NULL)::int::text`).join(' || ');
 }
 
 /**
@@ -76,7 +87,7 @@ export function changeHashSql(c = 'c'): string {
 export function largeChangeHashSql(auditSchema: string, c = 'c'): string {
   const j = (column: string) =>
     `coalesce(${qualified(auditSchema, JSONB_HASH_FUNCTION)}(${c}.${column}), sha256(''::bytea))`;
-  return `sha256(sha256(convert_to(jsonb_build_array(${c}.id, ${c}.table_schema, ${c}.table_name, ${c}.op, ${c}.changed_fields, ${utc(`${c}.captured_at`)})::text, 'UTF8'))
+  return `sha256(sha256(convert_to(jsonb_build_array(${c}.id, ${c}.table_schema, ${c}.table_name, ${c}.op, ${c}.changed_fields::text, ${utc(`${c}.captured_at`)})::text, 'UTF8'))
     || ${j('table_pk')} || ${j('previous_pk')} || ${j('data_after')} || ${j('changed_from')})`;
 }
 
@@ -125,6 +136,14 @@ export function verifyDigestSql(auditSchema: string, transactionId: string, seal
 }
 
 /**
+ * sha256 of no bytes: the actions part of a transaction that has none (`action_id` is NULL: every action
+ * recorded sets it, so the probe is skipped; verification reports an action whose transaction has no
+ * `action_id`). Written with decode(), not a '\\x...' literal, whose meaning a session's
+ * standard_conforming_strings would change.
+ */
+const EMPTY_SHA256 = `decode('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex')`;
+
+/**
  * SQL (bytea): the SHA-256 of one audit transaction's content, for the
  * `audit_transactions` row aliased `t` and its changeDigestSql row `d`, in
  * the current format (2):
@@ -132,7 +151,8 @@ export function verifyDigestSql(auditSchema: string, transactionId: string, seal
  *   sha256( sha256(row) || sha256(action hashes) || sha256(change hashes) )
  *
  * where `row` is the transaction row as a jsonb array, the action hashes
- * are those of every action recorded in the transaction (by time, then id) and
+ * are those of every action recorded in the transaction (by time, then id;
+ * none are looked up when `action_id`, part of `row`, is NULL) and
  * the change hashes those of its changes in id order (changeHashSql).
  * Hashing each change on its own keeps memory bounded by 32 bytes a change,
  * whatever the size of the images. Times are written in UTC, so the
@@ -155,9 +175,10 @@ export function sealContentSql(auditSchema: string, t = 't', format: 1 | 2 | 3 =
                FROM ${s('audit_changes')} AS c WHERE c.transaction_id = ${t}.id), ''),
   'UTF8'))`;
   return `sha256(
-  sha256(convert_to(jsonb_build_array(${t}.id, ${t}.txid, ${utc(`${t}.occurred_at`)}, ${t}.source, ${t}.meta, ${t}.actor_ref, ${t}.correlation_id, ${t}.request_id, ${t}.action_id)::text, 'UTF8'))
-  || sha256(coalesce((SELECT string_agg(${actionHashSql('a')}, ''::bytea ORDER BY a.inserted_at, a.id)
-                      FROM ${s('audit_actions')} AS a WHERE a.transaction_id = ${t}.id), ''::bytea))
+  sha256(convert_to(jsonb_build_array(${t}.id, ${t}.txid, ${utc(`${t}.occurred_at`)}, ${t}.source, ${t}.meta, ${t}.actor_ref, ${t}.correlation_id, ${t}.request_id, ${t}.action_id, ${nullFlagsSql([`${t}.meta`, `${t}.actor_ref`])})::text, 'UTF8'))
+  || CASE WHEN ${t}.action_id IS NULL THEN ${EMPTY_SHA256}
+          ELSE sha256(coalesce((SELECT string_agg(${actionHashSql('a')}, ''::bytea ORDER BY a.inserted_at, a.id)
+                                FROM ${s('audit_actions')} AS a WHERE a.transaction_id = ${t}.id), ''::bytea)) END
   || sha256(coalesce(${d}.change_hashes, ''::bytea)))`;
 }
 
@@ -168,11 +189,28 @@ export function sealContentForSql(auditSchema: string, seal = 's', t = 't', d = 
 
 /**
  * The chain: seal n's hash is SHA-256 of seal n-1's hash (32 zero bytes
- * before the first), the text `<n>:<transaction id>`, and the content hash.
- * Written here for SQL; the integrity check recomputes it in Node the same way.
+ * before the first), the text `<n>:<transaction id>` (`purge` for a purge
+ * seal), and the content hash. From v5 the text also names the seal's
+ * format and change count, `<n>:<id>:<format>:<count>`, so neither can be
+ * changed afterwards (a seal turned to format 1 would otherwise be verified
+ * by the older, looser rules). Written here for SQL; the integrity check
+ * recomputes it in Node the same way (chainLinkText).
  */
-export function chainStepSql(previous: string, seq: string, transactionId: string, content: string): string {
-  return `sha256(${previous} || convert_to(${seq}::text || ':' || ${transactionId}::text, 'UTF8') || ${content})`;
+export function chainStepSql(
+  previous: string,
+  seq: string,
+  transactionId: string,
+  content: string,
+  format: string,
+  changeCount: string,
+): string {
+  return `sha256(${previous} || convert_to((${seq})::text || ':' || (${transactionId})::text || ':' || (${format})::text || ':' || (${changeCount})::text, 'UTF8') || ${content})`;
+}
+
+/** The text of a chain link, as chainStepSql writes it (format 1 seals: `<n>:<id>` only). */
+export function chainLinkText(seq: number, transactionId: string | null, format: number, changeCount: number): string {
+  const id = transactionId ?? 'purge';
+  return format === 1 ? `${seq}:${id}` : `${seq}:${id}:${format}:${changeCount}`;
 }
 
 /**
@@ -309,7 +347,7 @@ BEGIN
       ORDER BY b.ord
     LOOP
       n := n + 1;
-      chain := ${chainStepSql('chain', 'n', 'candidate.id', 'candidate.content')};
+      chain := ${chainStepSql('chain', 'n', 'candidate.id', 'candidate.content', String(SEAL_FORMAT), 'candidate.changes')};
       INSERT INTO ${seals} (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format)
       VALUES (n, candidate.id, candidate.changes, candidate.content, chain, from_txid, clock_timestamp(), ${SEAL_FORMAT});
     END LOOP;
@@ -330,7 +368,7 @@ BEGIN
         WHERE t.id = candidate.id;
       END;
       n := n + 1;
-      chain := ${chainStepSql('chain', 'n', 'candidate.id', 'content')};
+      chain := ${chainStepSql('chain', 'n', 'candidate.id', 'content', 'fmt', 'changes')};
       INSERT INTO ${seals} (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format)
       VALUES (n, candidate.id, changes, content, chain, from_txid, clock_timestamp(), fmt);
     END LOOP;
@@ -363,20 +401,23 @@ ${recordPurgeFunctionSql(auditSchema)}`;
  */
 function jsonbHashFunctionSql(auditSchema: string): string {
   const fn = qualified(auditSchema, JSONB_HASH_FUNCTION);
-  return `CREATE OR REPLACE FUNCTION ${fn}(j jsonb) RETURNS bytea
+  return `CREATE OR REPLACE FUNCTION ${fn}(j jsonb, depth int DEFAULT 0) RETURNS bytea
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $threadline$
-  SELECT CASE jsonb_typeof(j)
+  -- Below ${JSONB_HASH_DEPTH} levels a value is hashed as its text: what is that deep is small, and the recursion
+  -- stays far from PostgreSQL's stack limit.
+  SELECT CASE WHEN depth >= ${JSONB_HASH_DEPTH} THEN sha256(convert_to('t', 'UTF8') || convert_to(j::text, 'UTF8'))
+    ELSE CASE jsonb_typeof(j)
     WHEN 'object' THEN sha256(convert_to('o', 'UTF8') || coalesce((
-      SELECT string_agg(sha256(convert_to(e.key, 'UTF8')) || ${fn}(e.value), ''::bytea ORDER BY e.key COLLATE "C")
+      SELECT string_agg(sha256(convert_to(e.key, 'UTF8')) || ${fn}(e.value, depth + 1), ''::bytea ORDER BY e.key COLLATE "C")
       FROM jsonb_each(j) AS e), ''::bytea))
     WHEN 'array' THEN sha256(convert_to('a', 'UTF8') || coalesce((
-      SELECT string_agg(${fn}(e.value), ''::bytea ORDER BY e.ord)
+      SELECT string_agg(${fn}(e.value, depth + 1), ''::bytea ORDER BY e.ord)
       FROM jsonb_array_elements(j) WITH ORDINALITY AS e(value, ord)), ''::bytea))
     WHEN 'string' THEN sha256(convert_to('s', 'UTF8') || convert_to(j #>> '{}', 'UTF8'))
     ELSE sha256(convert_to(j::text, 'UTF8'))
-  END
+  END END
 $threadline$;
 `;
 }
@@ -421,6 +462,19 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   LOCK TABLE ${seals} IN SHARE ROW EXCLUSIVE MODE;
+  -- It records what was removed, nothing else: every change and transaction named must be gone, and a
+  -- change of a transaction sealed from v5 on needs its hash (the purge takes the sealers' lock before
+  -- it deletes, so none is sealed in between).
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(removed) AS r JOIN ${s('audit_changes')} AS c ON c.id = (r->>0)::bigint)
+     OR EXISTS (SELECT 1 FROM ${s('audit_transactions')} AS t WHERE t.id = ANY (coalesce(emptied, '{}'))) THEN
+    RAISE EXCEPTION 'threadline: threadline_record_purge records only changes and transactions already deleted; some are still there'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(removed) AS r JOIN ${seals} AS x ON x.transaction_id = (r->>1)::uuid
+             WHERE x.format <> 1 AND r->>2 IS NULL AND NOT ((r->>1)::uuid = ANY (coalesce(emptied, '{}')))) THEN
+    RAISE EXCEPTION 'threadline: threadline_record_purge needs the hash of each removed change of a transaction sealed from v5 on (it was sealed after the delete read it)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   SELECT x.seq, x.chain_sha256, x.horizon INTO previous FROM ${seals} AS x ORDER BY x.seq DESC LIMIT 1;
   IF previous.seq IS NULL THEN RETURN 0; END IF;
   n := previous.seq + 1;
@@ -435,7 +489,7 @@ BEGIN
   IF whole + partial = 0 THEN RETURN 0; END IF;
   content := ${purgeContentSql(auditSchema, 'n')};
   INSERT INTO ${seals} (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format, kind)
-  VALUES (n, NULL, whole + partial, content, ${chainStepSql('previous.chain_sha256', 'n', `'purge'`, 'content')}, previous.horizon, clock_timestamp(), ${SEAL_FORMAT}, 'purge');
+  VALUES (n, NULL, whole + partial, content, ${chainStepSql('previous.chain_sha256', 'n', `'purge'`, 'content', String(SEAL_FORMAT), 'whole + partial')}, previous.horizon, clock_timestamp(), ${SEAL_FORMAT}, 'purge');
   RETURN whole + partial;
 END
 $threadline$;
@@ -457,7 +511,7 @@ FROM ${qualified(auditSchema, SEALS_TABLE)} AS s ORDER BY s.seq DESC LIMIT 1`;
 export function dropSealSchemaSql(auditSchema: string): string {
   const s = (name: string) => qualified(auditSchema, name);
   return `DROP FUNCTION IF EXISTS ${s(RECORD_PURGE_FUNCTION)}(jsonb, uuid[]);
-DROP FUNCTION IF EXISTS ${s(JSONB_HASH_FUNCTION)}(jsonb);
+DROP FUNCTION IF EXISTS ${s(JSONB_HASH_FUNCTION)}(jsonb, int);
 DROP TABLE IF EXISTS ${s(PURGED_TABLE)};
 DROP FUNCTION IF EXISTS ${s(SEAL_FUNCTION)}(int);
 DROP TABLE IF EXISTS ${s(CHECKPOINTS_TABLE)};

@@ -2,8 +2,8 @@
 // threadline:install v5 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796176304654 implements MigrationInterface {
-  name = 'ThreadlineInstall1796176304654';
+export class ThreadlineInstall1796178796372 implements MigrationInterface {
+  name = 'ThreadlineInstall1796178796372';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -255,20 +255,23 @@ CREATE TABLE IF NOT EXISTS "public"."audit_seal_checkpoints" (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS audit_transactions_txid_brin ON "public"."audit_transactions" USING brin (txid);
-CREATE OR REPLACE FUNCTION "public"."threadline_jsonb_sha256"(j jsonb) RETURNS bytea
+CREATE OR REPLACE FUNCTION "public"."threadline_jsonb_sha256"(j jsonb, depth int DEFAULT 0) RETURNS bytea
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $threadline$
-  SELECT CASE jsonb_typeof(j)
+  -- Below 32 levels a value is hashed as its text: what is that deep is small, and the recursion
+  -- stays far from PostgreSQL's stack limit.
+  SELECT CASE WHEN depth >= 32 THEN sha256(convert_to('t', 'UTF8') || convert_to(j::text, 'UTF8'))
+    ELSE CASE jsonb_typeof(j)
     WHEN 'object' THEN sha256(convert_to('o', 'UTF8') || coalesce((
-      SELECT string_agg(sha256(convert_to(e.key, 'UTF8')) || "public"."threadline_jsonb_sha256"(e.value), ''::bytea ORDER BY e.key COLLATE "C")
+      SELECT string_agg(sha256(convert_to(e.key, 'UTF8')) || "public"."threadline_jsonb_sha256"(e.value, depth + 1), ''::bytea ORDER BY e.key COLLATE "C")
       FROM jsonb_each(j) AS e), ''::bytea))
     WHEN 'array' THEN sha256(convert_to('a', 'UTF8') || coalesce((
-      SELECT string_agg("public"."threadline_jsonb_sha256"(e.value), ''::bytea ORDER BY e.ord)
+      SELECT string_agg("public"."threadline_jsonb_sha256"(e.value, depth + 1), ''::bytea ORDER BY e.ord)
       FROM jsonb_array_elements(j) WITH ORDINALITY AS e(value, ord)), ''::bytea))
     WHEN 'string' THEN sha256(convert_to('s', 'UTF8') || convert_to(j #>> '{}', 'UTF8'))
     ELSE sha256(convert_to(j::text, 'UTF8'))
-  END
+  END END
 $threadline$;
 
 CREATE OR REPLACE FUNCTION "public"."threadline_seal"(max_transactions int DEFAULT 5000)
@@ -340,18 +343,19 @@ BEGIN
   BEGIN
     FOR candidate IN
       SELECT t.id, sha256(
-  sha256(convert_to(jsonb_build_array(t.id, t.txid, to_jsonb(t.occurred_at AT TIME ZONE 'UTC'), t.source, t.meta, t.actor_ref, t.correlation_id, t.request_id, t.action_id)::text, 'UTF8'))
-  || sha256(coalesce((SELECT string_agg(sha256(convert_to(jsonb_build_array(a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id, a.request_id, a.job_id, to_jsonb(a.inserted_at AT TIME ZONE 'UTC'), a.transaction_id)::text, 'UTF8')), ''::bytea ORDER BY a.inserted_at, a.id)
-                      FROM "public"."audit_actions" AS a WHERE a.transaction_id = t.id), ''::bytea))
+  sha256(convert_to(jsonb_build_array(t.id, t.txid, to_jsonb(t.occurred_at AT TIME ZONE 'UTC'), t.source, t.meta, t.actor_ref, t.correlation_id, t.request_id, t.action_id, (t.meta IS NULL)::int::text || (t.actor_ref IS NULL)::int::text)::text, 'UTF8'))
+  || CASE WHEN t.action_id IS NULL THEN decode('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex')
+          ELSE sha256(coalesce((SELECT string_agg(sha256(convert_to(jsonb_build_array(a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id, a.request_id, a.job_id, to_jsonb(a.inserted_at AT TIME ZONE 'UTC'), a.transaction_id)::text, 'UTF8')), ''::bytea ORDER BY a.inserted_at, a.id)
+                                FROM "public"."audit_actions" AS a WHERE a.transaction_id = t.id), ''::bytea)) END
   || sha256(coalesce(d.change_hashes, ''::bytea))) AS content, d.changes
       FROM unnest(batch) WITH ORDINALITY AS b(id, ord)
         JOIN "public"."audit_transactions" AS t ON t.id = b.id
-        CROSS JOIN LATERAL (SELECT count(*)::int AS changes, string_agg(sha256(convert_to(jsonb_build_array(c.id, c.table_schema, c.table_name, c.op, c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, to_jsonb(c.captured_at AT TIME ZONE 'UTC'))::text, 'UTF8')), ''::bytea ORDER BY c.id) AS change_hashes
+        CROSS JOIN LATERAL (SELECT count(*)::int AS changes, string_agg(sha256(convert_to(jsonb_build_array(c.id, c.table_schema, c.table_name, c.op, c.table_pk, c.previous_pk, c.data_after, c.changed_fields::text, c.changed_from, to_jsonb(c.captured_at AT TIME ZONE 'UTC'), (c.previous_pk IS NULL)::int::text || (c.data_after IS NULL)::int::text || (c.changed_from IS NULL)::int::text)::text, 'UTF8')), ''::bytea ORDER BY c.id) AS change_hashes
   FROM "public"."audit_changes" AS c WHERE c.transaction_id = t.id) AS d
       ORDER BY b.ord
     LOOP
       n := n + 1;
-      chain := sha256(chain || convert_to(n::text || ':' || candidate.id::text, 'UTF8') || candidate.content);
+      chain := sha256(chain || convert_to((n)::text || ':' || (candidate.id)::text || ':' || (2)::text || ':' || (candidate.changes)::text, 'UTF8') || candidate.content);
       INSERT INTO "public"."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format)
       VALUES (n, candidate.id, candidate.changes, candidate.content, chain, from_txid, clock_timestamp(), 2);
     END LOOP;
@@ -364,26 +368,28 @@ BEGIN
       BEGIN
         fmt := 2;
         SELECT sha256(
-  sha256(convert_to(jsonb_build_array(t.id, t.txid, to_jsonb(t.occurred_at AT TIME ZONE 'UTC'), t.source, t.meta, t.actor_ref, t.correlation_id, t.request_id, t.action_id)::text, 'UTF8'))
-  || sha256(coalesce((SELECT string_agg(sha256(convert_to(jsonb_build_array(a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id, a.request_id, a.job_id, to_jsonb(a.inserted_at AT TIME ZONE 'UTC'), a.transaction_id)::text, 'UTF8')), ''::bytea ORDER BY a.inserted_at, a.id)
-                      FROM "public"."audit_actions" AS a WHERE a.transaction_id = t.id), ''::bytea))
+  sha256(convert_to(jsonb_build_array(t.id, t.txid, to_jsonb(t.occurred_at AT TIME ZONE 'UTC'), t.source, t.meta, t.actor_ref, t.correlation_id, t.request_id, t.action_id, (t.meta IS NULL)::int::text || (t.actor_ref IS NULL)::int::text)::text, 'UTF8'))
+  || CASE WHEN t.action_id IS NULL THEN decode('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex')
+          ELSE sha256(coalesce((SELECT string_agg(sha256(convert_to(jsonb_build_array(a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id, a.request_id, a.job_id, to_jsonb(a.inserted_at AT TIME ZONE 'UTC'), a.transaction_id)::text, 'UTF8')), ''::bytea ORDER BY a.inserted_at, a.id)
+                                FROM "public"."audit_actions" AS a WHERE a.transaction_id = t.id), ''::bytea)) END
   || sha256(coalesce(d.change_hashes, ''::bytea))), d.changes INTO content, changes
-        FROM "public"."audit_transactions" AS t CROSS JOIN LATERAL (SELECT count(*)::int AS changes, string_agg(sha256(convert_to(jsonb_build_array(c.id, c.table_schema, c.table_name, c.op, c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, to_jsonb(c.captured_at AT TIME ZONE 'UTC'))::text, 'UTF8')), ''::bytea ORDER BY c.id) AS change_hashes
+        FROM "public"."audit_transactions" AS t CROSS JOIN LATERAL (SELECT count(*)::int AS changes, string_agg(sha256(convert_to(jsonb_build_array(c.id, c.table_schema, c.table_name, c.op, c.table_pk, c.previous_pk, c.data_after, c.changed_fields::text, c.changed_from, to_jsonb(c.captured_at AT TIME ZONE 'UTC'), (c.previous_pk IS NULL)::int::text || (c.data_after IS NULL)::int::text || (c.changed_from IS NULL)::int::text)::text, 'UTF8')), ''::bytea ORDER BY c.id) AS change_hashes
   FROM "public"."audit_changes" AS c WHERE c.transaction_id = t.id) AS d WHERE t.id = candidate.id;
       EXCEPTION WHEN program_limit_exceeded OR out_of_memory THEN
         fmt := 3;
         SELECT sha256(
-  sha256(convert_to(jsonb_build_array(t.id, t.txid, to_jsonb(t.occurred_at AT TIME ZONE 'UTC'), t.source, t.meta, t.actor_ref, t.correlation_id, t.request_id, t.action_id)::text, 'UTF8'))
-  || sha256(coalesce((SELECT string_agg(sha256(convert_to(jsonb_build_array(a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id, a.request_id, a.job_id, to_jsonb(a.inserted_at AT TIME ZONE 'UTC'), a.transaction_id)::text, 'UTF8')), ''::bytea ORDER BY a.inserted_at, a.id)
-                      FROM "public"."audit_actions" AS a WHERE a.transaction_id = t.id), ''::bytea))
+  sha256(convert_to(jsonb_build_array(t.id, t.txid, to_jsonb(t.occurred_at AT TIME ZONE 'UTC'), t.source, t.meta, t.actor_ref, t.correlation_id, t.request_id, t.action_id, (t.meta IS NULL)::int::text || (t.actor_ref IS NULL)::int::text)::text, 'UTF8'))
+  || CASE WHEN t.action_id IS NULL THEN decode('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex')
+          ELSE sha256(coalesce((SELECT string_agg(sha256(convert_to(jsonb_build_array(a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id, a.request_id, a.job_id, to_jsonb(a.inserted_at AT TIME ZONE 'UTC'), a.transaction_id)::text, 'UTF8')), ''::bytea ORDER BY a.inserted_at, a.id)
+                                FROM "public"."audit_actions" AS a WHERE a.transaction_id = t.id), ''::bytea)) END
   || sha256(coalesce(d.change_hashes, ''::bytea))), d.changes INTO content, changes
-        FROM "public"."audit_transactions" AS t CROSS JOIN LATERAL (SELECT count(*)::int AS changes, string_agg(sha256(sha256(convert_to(jsonb_build_array(c.id, c.table_schema, c.table_name, c.op, c.changed_fields, to_jsonb(c.captured_at AT TIME ZONE 'UTC'))::text, 'UTF8'))
+        FROM "public"."audit_transactions" AS t CROSS JOIN LATERAL (SELECT count(*)::int AS changes, string_agg(sha256(sha256(convert_to(jsonb_build_array(c.id, c.table_schema, c.table_name, c.op, c.changed_fields::text, to_jsonb(c.captured_at AT TIME ZONE 'UTC'))::text, 'UTF8'))
     || coalesce("public"."threadline_jsonb_sha256"(c.table_pk), sha256(''::bytea)) || coalesce("public"."threadline_jsonb_sha256"(c.previous_pk), sha256(''::bytea)) || coalesce("public"."threadline_jsonb_sha256"(c.data_after), sha256(''::bytea)) || coalesce("public"."threadline_jsonb_sha256"(c.changed_from), sha256(''::bytea))), ''::bytea ORDER BY c.id) AS change_hashes
   FROM "public"."audit_changes" AS c WHERE c.transaction_id = t.id) AS d
         WHERE t.id = candidate.id;
       END;
       n := n + 1;
-      chain := sha256(chain || convert_to(n::text || ':' || candidate.id::text, 'UTF8') || content);
+      chain := sha256(chain || convert_to((n)::text || ':' || (candidate.id)::text || ':' || (fmt)::text || ':' || (changes)::text, 'UTF8') || content);
       INSERT INTO "public"."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format)
       VALUES (n, candidate.id, changes, content, chain, from_txid, clock_timestamp(), fmt);
     END LOOP;
@@ -422,6 +428,19 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   LOCK TABLE "public"."audit_seals" IN SHARE ROW EXCLUSIVE MODE;
+  -- It records what was removed, nothing else: every change and transaction named must be gone, and a
+  -- change of a transaction sealed from v5 on needs its hash (the purge takes the sealers' lock before
+  -- it deletes, so none is sealed in between).
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(removed) AS r JOIN "public"."audit_changes" AS c ON c.id = (r->>0)::bigint)
+     OR EXISTS (SELECT 1 FROM "public"."audit_transactions" AS t WHERE t.id = ANY (coalesce(emptied, '{}'))) THEN
+    RAISE EXCEPTION 'threadline: threadline_record_purge records only changes and transactions already deleted; some are still there'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(removed) AS r JOIN "public"."audit_seals" AS x ON x.transaction_id = (r->>1)::uuid
+             WHERE x.format <> 1 AND r->>2 IS NULL AND NOT ((r->>1)::uuid = ANY (coalesce(emptied, '{}')))) THEN
+    RAISE EXCEPTION 'threadline: threadline_record_purge needs the hash of each removed change of a transaction sealed from v5 on (it was sealed after the delete read it)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   SELECT x.seq, x.chain_sha256, x.horizon INTO previous FROM "public"."audit_seals" AS x ORDER BY x.seq DESC LIMIT 1;
   IF previous.seq IS NULL THEN RETURN 0; END IF;
   n := previous.seq + 1;
@@ -437,7 +456,7 @@ BEGIN
   content := sha256(convert_to(coalesce((SELECT string_agg(p.seal_seq::text || ':' || coalesce(p.change_id::text, '*') || ':' || coalesce(encode(p.change_sha256, 'hex'), ''), E'\\n' ORDER BY p.seal_seq, p.change_id NULLS FIRST)
   FROM "public"."audit_purged" AS p WHERE p.purge_seq = n), ''), 'UTF8'));
   INSERT INTO "public"."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format, kind)
-  VALUES (n, NULL, whole + partial, content, sha256(previous.chain_sha256 || convert_to(n::text || ':' || 'purge'::text, 'UTF8') || content), previous.horizon, clock_timestamp(), 2, 'purge');
+  VALUES (n, NULL, whole + partial, content, sha256(previous.chain_sha256 || convert_to((n)::text || ':' || ('purge')::text || ':' || (2)::text || ':' || (whole + partial)::text, 'UTF8') || content), previous.horizon, clock_timestamp(), 2, 'purge');
   RETURN whole + partial;
 END
 $threadline$;
@@ -957,7 +976,7 @@ DROP FUNCTION IF EXISTS "public"."threadline_capture_sql"(regclass, text, jsonb)
 DROP FUNCTION IF EXISTS "public"."threadline_column_signature"(oid);
 DROP TABLE IF EXISTS "public"."audit_leases";
 DROP FUNCTION IF EXISTS "public"."threadline_record_purge"(jsonb, uuid[]);
-DROP FUNCTION IF EXISTS "public"."threadline_jsonb_sha256"(jsonb);
+DROP FUNCTION IF EXISTS "public"."threadline_jsonb_sha256"(jsonb, int);
 DROP TABLE IF EXISTS "public"."audit_purged";
 DROP FUNCTION IF EXISTS "public"."threadline_seal"(int);
 DROP TABLE IF EXISTS "public"."audit_seal_checkpoints";
