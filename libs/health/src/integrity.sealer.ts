@@ -11,7 +11,7 @@ export const SEAL_JOB_NAME = 'threadline.integrity.seal';
  * Seals committed audit transactions every `health.integrity.sealEverySeconds`
  * (an interval in @nestjs/schedule's registry when ScheduleModule is
  * imported, a plain timer otherwise). Runs never overlap; instances do not
- * interleave (the sealer's advisory lock); errors are logged, never thrown.
+ * interleave (the sealers' lock on audit_seals); errors are logged, never thrown.
  */
 @Injectable()
 export class IntegritySealer implements OnApplicationBootstrap, OnApplicationShutdown {
