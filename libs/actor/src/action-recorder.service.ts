@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { RECORD_ACTION_FUNCTION } from '@threadline/capture';
+import { ACTION_NAME_MAX_LENGTH, RECORD_ACTION_FUNCTION } from '@threadline/capture';
 import {
   ActionRecordedEvent,
   AuditTables,
@@ -69,8 +69,11 @@ export class ActionRecorder {
    * @throws InvalidActorError when the actor is not valid (reason `unknown_actor_type` / `missing_actor_id`)
    */
   async recordAction(name: string, options: RecordActionOptions = {}): Promise<RecordedAction> {
-    if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
-      throw new ThreadlineError('recordAction: name must be a non-empty string of at most 200 characters');
+    // the database's limit, counted as it counts (code points)
+    if (typeof name !== 'string' || name.trim() === '' || [...name.trim()].length > ACTION_NAME_MAX_LENGTH) {
+      throw new ThreadlineError(
+        `recordAction: name must be a non-empty string of at most ${ACTION_NAME_MAX_LENGTH} characters`,
+      );
     }
     const status = options.status ?? 'ok';
     if (status !== 'ok' && status !== 'error')

@@ -139,7 +139,7 @@ export class ActorRef {
  */
 function idText(id: unknown): string | undefined {
   if (typeof id === 'string') return id.trim() === '' ? undefined : id.trim();
-  if (typeof id === 'number') return Number.isSafeInteger(id) ? String(Object.is(id, -0) ? 0 : id) : undefined;
+  if (typeof id === 'number') return Number.isSafeInteger(id) ? String(id) : undefined; // String(-0) is '0'
   if (isLosslessNumber(id)) return wholeNumberId(id.value);
   return undefined;
 }

@@ -23,7 +23,7 @@ import {
   ThreadlineError,
 } from '@threadline/core';
 import { createHash } from 'crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 
 /** What is wrong with the sealed log, found by recomputing it. */
 export interface IntegrityProblem {
@@ -302,95 +302,11 @@ export class IntegrityService {
           message: `the retention checkpoint names seal #${purgedThrough}, past the chain's last seal #${expected - 1}: seals were deleted, or the checkpoint was made by hand`,
         });
 
-      // Ledger rows no purge seal covers: written by hand, to excuse a deletion.
-      const strays: { purge_seq: string }[] = await runner.query(
-        `SELECT DISTINCT p.purge_seq::text AS purge_seq FROM ${this.purged} AS p
-         WHERE NOT EXISTS (SELECT 1 FROM ${this.seals} AS s WHERE s.seq = p.purge_seq AND s.kind = 'purge')
-         ORDER BY 1 LIMIT ${MAX_LISTED}`,
-      );
-      // Ledger rows naming a change that is still there: a purge removes what it records.
-      const present: { change_id: string; purge_seq: string }[] = await runner.query(
-        `SELECT p.change_id::text, p.purge_seq::text FROM ${this.purged} AS p
-         WHERE p.change_id IS NOT NULL AND EXISTS (SELECT 1 FROM ${this.tables.changes} AS c WHERE c.id = p.change_id)
-         ORDER BY p.change_id LIMIT ${MAX_LISTED}`,
-      );
-      for (const p of present)
-        report({
-          kind: 'inserted',
-          seq: Number(p.purge_seq),
-          changeId: p.change_id,
-          message: `purge #${p.purge_seq} records change ${p.change_id} as removed, but it is there: the ledger was written by hand`,
-        });
-      for (const p of strays)
-        report({
-          kind: 'inserted',
-          seq: Number(p.purge_seq),
-          message: `${this.purged} has rows under purge #${p.purge_seq}, which is no purge seal: written by hand, or the purge's seal deleted`,
-        });
-
-      // Rows no seal covers though the sealer has passed them (inserted after sealing), or whose txid
-      // this server has not handed out yet (the sealer never reaches them: only a forger writes those).
-      const unsealed: { id: string }[] = await runner.query(
-        `SELECT t.id FROM ${this.tables.transactions} AS t
-         WHERE (t.txid < coalesce((SELECT s.horizon FROM ${this.seals} AS s ORDER BY s.seq DESC LIMIT 1), 0)
-                OR t.txid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
-           AND NOT EXISTS (SELECT 1 FROM ${this.seals} AS s WHERE s.transaction_id = t.id)
-           AND NOT ${openBaselineSql()}
-         ORDER BY t.occurred_at, t.id LIMIT ${MAX_LISTED}`,
-      );
+      for (const problem of await this.strays(runner)) report(problem);
       const openBaselines: { id: string; table: string | null }[] = await runner.query(
         `SELECT t.id, t.meta ->> 'table' AS table FROM ${this.tables.transactions} AS t
          WHERE ${openBaselineSql()} ORDER BY t.occurred_at LIMIT ${MAX_LISTED}`,
       );
-      for (const t of unsealed)
-        report({
-          kind: 'inserted',
-          transactionId: t.id,
-          message: `transaction ${t.id} has no seal though the sealer has passed it: inserted after sealing, or its seal deleted`,
-        });
-      const orphans: { id: string; transaction_id: string }[] = await runner.query(
-        `SELECT c.id::text, c.transaction_id FROM ${this.tables.changes} AS c
-         WHERE NOT EXISTS (SELECT 1 FROM ${this.tables.transactions} AS t WHERE t.id = c.transaction_id)
-         ORDER BY c.id LIMIT ${MAX_LISTED}`,
-      );
-      for (const c of orphans)
-        report({
-          kind: 'inserted',
-          changeId: c.id,
-          transactionId: c.transaction_id,
-          message: `change ${c.id} belongs to no audit transaction (${c.transaction_id}): inserted, or its transaction deleted`,
-        });
-      // Actions of v5 name their transaction: one naming none (unless a purge recorded removing it whole) was
-      // added by hand. Actions recorded before v5 name none and are not covered (docs/trust.md).
-      const strayActions: { id: string; transaction_id: string }[] = await runner.query(
-        `SELECT a.id::text, a.transaction_id FROM ${this.tables.actions} AS a
-         WHERE a.transaction_id IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM ${this.tables.transactions} AS t WHERE t.id = a.transaction_id)
-           AND NOT EXISTS (SELECT 1 FROM ${this.seals} AS s JOIN ${this.purged} AS p ON p.seal_seq = s.seq AND p.change_id IS NULL
-                           WHERE s.transaction_id = a.transaction_id)
-         ORDER BY a.inserted_at, a.id LIMIT ${MAX_LISTED}`,
-      );
-      // Every recorded action sets its transaction's action_id (part of the sealed row): an action in a
-      // transaction without one was added after sealing (the seal skips actions of such a transaction).
-      const addedActions: { id: string; transaction_id: string; seq: string | null }[] = await runner.query(
-        `SELECT a.id::text, a.transaction_id, s.seq::text AS seq FROM ${this.tables.actions} AS a
-         JOIN ${this.tables.transactions} AS t ON t.id = a.transaction_id AND t.action_id IS NULL
-         LEFT JOIN ${this.seals} AS s ON s.transaction_id = t.id
-         ORDER BY a.inserted_at, a.id LIMIT ${MAX_LISTED}`,
-      );
-      for (const a of addedActions)
-        report({
-          kind: 'inserted',
-          seq: a.seq === null ? undefined : Number(a.seq),
-          transactionId: a.transaction_id,
-          message: `action ${a.id} was added to transaction ${a.transaction_id}${a.seq === null ? '' : ` (seal #${a.seq})`}, which records no action`,
-        });
-      for (const a of strayActions)
-        report({
-          kind: 'inserted',
-          transactionId: a.transaction_id,
-          message: `action ${a.id} belongs to no audit transaction (${a.transaction_id}): inserted, or its transaction deleted`,
-        });
 
       const [headRow] = await runner.query(sealHeadSql(this.tables.schema));
       await runner.query('COMMIT');
@@ -414,5 +330,101 @@ export class IntegrityService {
     } finally {
       await runner.release();
     }
+  }
+
+  /**
+   * Rows no seal accounts for, each kind found by one query (at most MAX_LISTED each), in this order:
+   * ledger rows naming a change still there or no purge seal, transactions the sealer passed or never
+   * reaches, changes and actions of no transaction, actions added to a transaction that records none.
+   */
+  private async strays(runner: QueryRunner): Promise<IntegrityProblem[]> {
+    const { seals, purged } = this;
+    const { transactions, changes, actions } = this.tables;
+    const checks: { sql: string; problem: (row: Record<string, string | null>) => IntegrityProblem }[] = [
+      {
+        // a purge removes what it records
+        sql: `SELECT p.change_id::text, p.purge_seq::text FROM ${purged} AS p
+              WHERE p.change_id IS NOT NULL AND EXISTS (SELECT 1 FROM ${changes} AS c WHERE c.id = p.change_id)
+              ORDER BY p.change_id`,
+        problem: (r) => ({
+          kind: 'inserted',
+          seq: Number(r.purge_seq),
+          changeId: r.change_id!,
+          message: `purge #${r.purge_seq} records change ${r.change_id} as removed, but it is there: the ledger was written by hand`,
+        }),
+      },
+      {
+        // written by hand, to excuse a deletion
+        sql: `SELECT DISTINCT p.purge_seq::text AS purge_seq FROM ${purged} AS p
+              WHERE NOT EXISTS (SELECT 1 FROM ${seals} AS s WHERE s.seq = p.purge_seq AND s.kind = 'purge')
+              ORDER BY 1`,
+        problem: (r) => ({
+          kind: 'inserted',
+          seq: Number(r.purge_seq),
+          message: `${purged} has rows under purge #${r.purge_seq}, which is no purge seal: written by hand, or the purge's seal deleted`,
+        }),
+      },
+      {
+        // passed by the sealer (inserted after sealing), or with a txid the server has not handed out yet
+        // (the sealer never reaches those: only a forger writes them)
+        sql: `SELECT t.id FROM ${transactions} AS t
+              WHERE (t.txid < coalesce((SELECT s.horizon FROM ${seals} AS s ORDER BY s.seq DESC LIMIT 1), 0)
+                     OR t.txid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+                AND NOT EXISTS (SELECT 1 FROM ${seals} AS s WHERE s.transaction_id = t.id)
+                AND NOT ${openBaselineSql()}
+              ORDER BY t.occurred_at, t.id`,
+        problem: (r) => ({
+          kind: 'inserted',
+          transactionId: r.id!,
+          message: `transaction ${r.id} has no seal though the sealer has passed it: inserted after sealing, or its seal deleted`,
+        }),
+      },
+      {
+        sql: `SELECT c.id::text, c.transaction_id FROM ${changes} AS c
+              WHERE NOT EXISTS (SELECT 1 FROM ${transactions} AS t WHERE t.id = c.transaction_id)
+              ORDER BY c.id`,
+        problem: (r) => ({
+          kind: 'inserted',
+          changeId: r.id!,
+          transactionId: r.transaction_id!,
+          message: `change ${r.id} belongs to no audit transaction (${r.transaction_id}): inserted, or its transaction deleted`,
+        }),
+      },
+      {
+        // every recorded action sets its transaction's action_id (part of the sealed row), and the seal skips
+        // the actions of a transaction without one
+        sql: `SELECT a.id::text, a.transaction_id, s.seq::text AS seq FROM ${actions} AS a
+              JOIN ${transactions} AS t ON t.id = a.transaction_id AND t.action_id IS NULL
+              LEFT JOIN ${seals} AS s ON s.transaction_id = t.id
+              ORDER BY a.inserted_at, a.id`,
+        problem: (r) => ({
+          kind: 'inserted',
+          seq: r.seq === null ? undefined : Number(r.seq),
+          transactionId: r.transaction_id!,
+          message: `action ${r.id} was added to transaction ${r.transaction_id}${r.seq === null ? '' : ` (seal #${r.seq})`}, which records no action`,
+        }),
+      },
+      {
+        // actions of v5 name their transaction (unless a purge recorded removing it whole); those recorded
+        // before v5 name none and are not covered (docs/trust.md)
+        sql: `SELECT a.id::text, a.transaction_id FROM ${actions} AS a
+              WHERE a.transaction_id IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM ${transactions} AS t WHERE t.id = a.transaction_id)
+                AND NOT EXISTS (SELECT 1 FROM ${seals} AS s JOIN ${purged} AS p ON p.seal_seq = s.seq AND p.change_id IS NULL
+                                WHERE s.transaction_id = a.transaction_id)
+              ORDER BY a.inserted_at, a.id`,
+        problem: (r) => ({
+          kind: 'inserted',
+          transactionId: r.transaction_id!,
+          message: `action ${r.id} belongs to no audit transaction (${r.transaction_id}): inserted, or its transaction deleted`,
+        }),
+      },
+    ];
+    const problems: IntegrityProblem[] = [];
+    for (const check of checks) {
+      const rows: Record<string, string | null>[] = await runner.query(`${check.sql} LIMIT ${MAX_LISTED}`);
+      problems.push(...rows.map(check.problem));
+    }
+    return problems;
   }
 }

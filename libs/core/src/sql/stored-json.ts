@@ -12,7 +12,8 @@ export { isLosslessNumber, LosslessNumber };
  */
 function storedNumber(text: string): number | LosslessNumber {
   const n = Number(text);
-  return String(n) === text && !Object.is(n, -0) ? n : new LosslessNumber(text);
+  // '-0', '1.0', '1e2' and every unsafe number fail the round trip
+  return String(n) === text ? n : new LosslessNumber(text);
 }
 
 /**
