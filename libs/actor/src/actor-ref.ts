@@ -101,10 +101,14 @@ export class ActorRef {
       let value: unknown;
       try {
         // numbers exactly as written: 3.0000000000000001 is not the whole number 3
-        value = parseStoredJson(trimmed);
+        // the text as given: around JSON only JSON's own whitespace is allowed, as the database reads it
+        value = parseStoredJson(text);
       } catch {
         throw new InvalidActorError('malformed_actor', `not valid JSON: ${text}`);
       }
+      // lossless-json keeps a key given twice with the same value; the database refuses any repeat
+      if (value !== null && typeof value === 'object' && topLevelKeyCount(trimmed) !== Object.keys(value).length)
+        throw new InvalidActorError('malformed_actor', `a key appears twice: ${text}`);
       return ActorRef.of(value);
     }
     const colon = trimmed.indexOf(':');
@@ -157,4 +161,21 @@ export function IsActorRef(options?: ValidationOptions): PropertyDecorator {
         defaultMessage: (args) => `${args?.property} is not a valid actor: ${ActorRef.problem(args?.value)?.detail}`,
       },
     });
+}
+
+/** How many keys the outermost object of valid JSON `text` writes, repeats included. */
+function topLevelKeyCount(text: string): number {
+  let depth = 0;
+  let keys = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      let next = i + 1;
+      while (' \t\n\r'.includes(text[next])) next++;
+      if (depth === 1 && text[next] === ':') keys++;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return keys;
 }

@@ -7,6 +7,7 @@ const V1 = readFileSync(path.join(__dirname, 'fixtures', 'install-v1.sql'), 'utf
 const V2 = readFileSync(path.join(__dirname, 'fixtures', 'install-v2.sql'), 'utf8');
 const V3 = readFileSync(path.join(__dirname, 'fixtures', 'install-v3.sql'), 'utf8');
 const V4 = readFileSync(path.join(__dirname, 'fixtures', 'install-v4.sql'), 'utf8');
+const V5 = readFileSync(path.join(__dirname, 'fixtures', 'install-v5.sql'), 'utf8');
 
 /** What the audit schema is made of: tables' columns, constraints, indexes, domains, functions and triggers. */
 const CATALOG = `
@@ -97,6 +98,46 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(await v4.query(`SELECT format FROM audit_seals ORDER BY seq`)).toEqual([{ format: 1 }, { format: 2 }]);
     } finally {
       await v4.drop();
+    }
+  });
+
+  it('v5 then this version equals a fresh install; v5 seals still verify and actors are stored as v5 stored them', async () => {
+    const v5 = await createTestDatabase();
+    try {
+      await v5.query(V5);
+      await v5.query(`CREATE TABLE t (id int PRIMARY KEY, note text);
+        SELECT threadline_capture('public', 't', 't_audit', '{}');
+        CREATE TABLE r (id int PRIMARY KEY, email text);
+        SELECT threadline_capture('public', 'r', 'r_audit', '{"mask": ["email"]}');
+        BEGIN; SELECT set_config('threadline.actor_ref', '{"type": "user", "id": " 7 "}', true); INSERT INTO t VALUES (1, 'v5'); COMMIT;
+        SELECT * FROM threadline_seal()`);
+      await v5.query(auditSchemaSql('public').up);
+      await v5.query(`BEGIN; SELECT set_config('threadline.actor_ref', '{"type":"user","id":"7"}', true); INSERT INTO t VALUES (2, 'v6'); COMMIT;
+        SELECT * FROM threadline_seal()`);
+      expect(await v5.query(`SELECT actor_ref FROM audit_transactions ORDER BY occurred_at, txid`)).toEqual([
+        { actor_ref: { type: 'user', id: '7' } },
+        { actor_ref: { type: 'user', id: '7' } },
+      ]);
+      const kept = await v5.query<{ format: number; same: boolean }>(
+        `SELECT s.format, ${sealContentForSql('public', 's', 't')} = s.content_sha256 AS same
+         FROM audit_seals s JOIN audit_transactions t ON t.id = s.transaction_id CROSS JOIN LATERAL ${changeDigestSql('public', 't.id')} AS d
+         ORDER BY s.seq`,
+      );
+      expect(kept).toEqual([
+        { format: 2, same: true },
+        { format: 2, same: true },
+      ]);
+      // a table with redaction captured under v5: a column added after the upgrade is masked, like any new one
+      await v5.query(`ALTER TABLE r ADD COLUMN ssn text, DROP COLUMN email, ADD COLUMN mail text`);
+      await v5.query(`INSERT INTO r VALUES (1, 'ssn-secret', 'mail-secret')`);
+      const [r] = await v5.query<{ data_after: unknown }>(
+        `SELECT data_after FROM audit_changes WHERE table_name = 'r'`,
+      );
+      expect(r.data_after).toEqual({ id: 1, ssn: '[REDACTED]', mail: '[REDACTED]' });
+      await v5.query(`DROP TABLE t, r; DROP FUNCTION t_audit(); DROP FUNCTION r_audit()`);
+      expect(await v5.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+    } finally {
+      await v5.drop();
     }
   });
 

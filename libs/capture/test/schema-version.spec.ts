@@ -5,7 +5,7 @@ import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from '../src';
 // installed an earlier version gets a new install migration to run (the
 // install SQL is idempotent: it upgrades in place). Changing the install SQL
 // without bumping the version would leave such apps on the old SQL.
-const PINNED = { version: 5, sha256: 'e79327c4a5a829ccf7076875b3df00358d1cf4032b9c1f8b976d7411c3633955' };
+const PINNED = { version: 6, sha256: 'fc80883ee0a0553a513cb518ec959ebe1365eaa9d4ff0fdd183ce517c19689f0' };
 
 describe('audit schema version', () => {
   it('changes whenever the install SQL changes (update both together)', () => {

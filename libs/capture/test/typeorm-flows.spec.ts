@@ -80,6 +80,50 @@ describe('TypeORM flows where the trigger migration runs before its table exists
     expect(n).toBe(0);
   });
 
+  it('synchronize renaming a masked column (TypeORM drops it and adds the new one): the value is never captured in clear', async () => {
+    const first = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      entities: [AccountEntity],
+      migrations: [Install1700000000001, Triggers1700000000002],
+      migrationsRun: true,
+      synchronize: true,
+      logging: false,
+    });
+    await first.initialize();
+    await first.getRepository(AccountEntity).insert({ email: 'secret@example.com', name: 'a' });
+    await first.destroy();
+    // the entity's email property now maps to email_address of another type: synchronize runs DROP COLUMN email,
+    // ADD COLUMN email_address (it renames in place only when nothing but the name changed)
+    const Renamed = new EntitySchema<Account>({
+      name: 'Account',
+      tableName: 'accounts',
+      columns: {
+        id: { type: Number, primary: true, generated: true },
+        email: { type: 'text', name: 'email_address', nullable: true },
+        name: { type: String },
+      },
+    });
+    ds = new DataSource({ type: 'postgres', url: db.url, entities: [Renamed], synchronize: true, logging: false });
+    await ds.initialize();
+    await ds.getRepository(Renamed).update({ name: 'a' }, { email: 'moved-secret@example.com' });
+    await ds.getRepository(Renamed).insert({ email: 'new-secret@example.com', name: 'b' });
+    const images = await db.query<{ data_after: Record<string, unknown> }>(
+      `SELECT data_after FROM audit_changes WHERE table_name = 'accounts' ORDER BY id`,
+    );
+    expect(images.map((r) => r.data_after.email_address ?? r.data_after.email)).toEqual([
+      '[REDACTED]',
+      '[REDACTED]',
+      '[REDACTED]',
+    ]);
+    expect(JSON.stringify(await db.query(`SELECT * FROM audit_changes`))).not.toContain('secret@');
+    // ... and the drift says what to do about it
+    const [{ comment }] = await db.query<{ comment: string }>(
+      `SELECT obj_description('threadline_audit_accounts'::regproc::oid, 'pg_proc') AS comment`,
+    );
+    expect(JSON.parse(comment.slice('threadline:'.length))).toMatchObject({ unclassifiedColumns: ['email_address'] });
+  });
+
   it('a trigger migration ordered before the migration that creates its table', async () => {
     ds = new DataSource({
       type: 'postgres',

@@ -143,7 +143,15 @@ export function captureDifferences(
       ['exceptColumns', stamp.exceptedColumns ?? []],
     ] as const) {
       const names = configured[setting];
-      const renamed = applied.filter((c) => !names.includes(c) && !stamp[setting].includes(c));
+      const unclassified = setting === 'mask' ? (stamp.unclassifiedColumns ?? []) : [];
+      const renamed = applied.filter(
+        (c) => !names.includes(c) && !stamp[setting].includes(c) && !unclassified.includes(c),
+      );
+      const stillUnclassified = unclassified.filter((c) => !names.includes(c));
+      if (stillUnclassified.length)
+        differences.push(
+          `mask: column(s) ${stillUnclassified.join(', ')} added after capture was last generated from capture.tables, on a table with redaction, are masked until the configuration says what they are: name them under mask or exclude (or leave them out to store them in clear) and regenerate with gen-triggers`,
+        );
       const gone = names.filter((c) => !applied.includes(c) && stamp[setting].includes(c));
       if (renamed.length)
         differences.push(

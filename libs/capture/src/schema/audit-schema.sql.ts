@@ -38,36 +38,50 @@ export const RECORD_ACTION_FUNCTION = 'threadline_record_action';
  */
 function actorCheckSql(textVar: string, jsonVar: string, source: string): string {
   const id = `${jsonVar}->'id'`;
+  const field = (key: string) => `(${jsonVar}->>'${key}')`;
+  const plainEdge = (expr: string) => `ascii(${expr}) BETWEEN 33 AND 126`;
   return `  IF ${textVar} IS NOT NULL THEN
     BEGIN
       ${jsonVar} := ${textVar}::jsonb;
-    EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR program_limit_exceeded THEN
+    EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR program_limit_exceeded OR numeric_value_out_of_range THEN
       RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', '${source}'
         USING ERRCODE = 'invalid_parameter_value', HINT = ${literal(ACTOR_RULE)};
     END;
-    IF jsonb_typeof(${jsonVar}) = 'object'
-       AND (SELECT count(*) FROM json_object_keys(${textVar}::json)) <> (SELECT count(*) FROM jsonb_object_keys(${jsonVar})) THEN
-      RAISE EXCEPTION 'threadline: % is not a valid actor (%): a key appears twice; %', '${source}', left(${textVar}, 120), ${literal(ACTOR_RULE)}
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF jsonb_typeof(${jsonVar}) IS DISTINCT FROM 'object'
-       OR jsonb_typeof(${jsonVar}->'type') IS DISTINCT FROM 'string'
-       OR NOT (${jsonVar}->>'type' = ANY (${textArray(ACTOR_TYPES)})) THEN
-      RAISE EXCEPTION 'threadline: % is not a valid actor (%): %', '${source}', left(${textVar}, 120), ${literal(ACTOR_RULE)}
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF ${jsonVar}->>'type' = 'anonymous' THEN
-      ${jsonVar} := '{"type": "anonymous"}';
+    -- Fast path: exactly what ActorRef.serialize() writes, {"type":"user","id":"42"} with an id that
+    -- needs no escape and starts and ends with a printable ASCII character. The text equals the object
+    -- rebuilt from what it parsed to, so no key repeats and it is already the stored form. The full
+    -- check below is for everything else (its key count alone measured 10-12 us a transaction).
+    IF ${textVar} = '{"type":"anonymous"}'
+       OR (${textVar} = '{"type":"' || ${field('type')} || '","id":"' || ${field('id')} || '"}'
+           AND ${field('type')} = ANY (${textArray(ACTOR_TYPES.filter((type) => type !== 'anonymous'))})
+           AND ${plainEdge(field('id'))} AND ${plainEdge(`right(${field('id')}, 1)`)}
+           AND length(${field('id')}) <= ${ACTOR_ID_MAX_LENGTH}) THEN
+      NULL;
     ELSE
-      ${jsonVar} := jsonb_build_object('type', ${jsonVar}->>'type', 'id',
-        CASE jsonb_typeof(${id})
-          WHEN 'string' THEN regexp_replace(${jsonVar}->>'id', ${literal(`^[${ACTOR_ID_TRIM_CLASS}]+|[${ACTOR_ID_TRIM_CLASS}]+$`)}, '', 'g')
-          WHEN 'number' THEN CASE WHEN (${id})::numeric = trunc((${id})::numeric) AND abs((${id})::numeric) <= ${Number.MAX_SAFE_INTEGER}
-                                  THEN trunc((${id})::numeric)::text END
-        END);
-      IF ${jsonVar}->>'id' IS NULL OR ${jsonVar}->>'id' = '' OR length(${jsonVar}->>'id') > ${ACTOR_ID_MAX_LENGTH} THEN
+      IF jsonb_typeof(${jsonVar}) = 'object'
+         AND (SELECT count(*) FROM json_object_keys(${textVar}::json)) <> (SELECT count(*) FROM jsonb_object_keys(${jsonVar})) THEN
+        RAISE EXCEPTION 'threadline: % is not a valid actor (%): a key appears twice; %', '${source}', left(${textVar}, 120), ${literal(ACTOR_RULE)}
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      IF jsonb_typeof(${jsonVar}) IS DISTINCT FROM 'object'
+         OR jsonb_typeof(${jsonVar}->'type') IS DISTINCT FROM 'string'
+         OR NOT (${jsonVar}->>'type' = ANY (${textArray(ACTOR_TYPES)})) THEN
         RAISE EXCEPTION 'threadline: % is not a valid actor (%): %', '${source}', left(${textVar}, 120), ${literal(ACTOR_RULE)}
           USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      IF ${jsonVar}->>'type' = 'anonymous' THEN
+        ${jsonVar} := '{"type": "anonymous"}';
+      ELSE
+        ${jsonVar} := jsonb_build_object('type', ${jsonVar}->>'type', 'id',
+          CASE jsonb_typeof(${id})
+            WHEN 'string' THEN regexp_replace(${jsonVar}->>'id', ${literal(`^[${ACTOR_ID_TRIM_CLASS}]+|[${ACTOR_ID_TRIM_CLASS}]+$`)}, '', 'g')
+            WHEN 'number' THEN CASE WHEN (${id})::numeric = trunc((${id})::numeric) AND abs((${id})::numeric) <= ${Number.MAX_SAFE_INTEGER}
+                                    THEN trunc((${id})::numeric)::text END
+          END);
+        IF ${jsonVar}->>'id' IS NULL OR ${jsonVar}->>'id' = '' OR length(${jsonVar}->>'id') > ${ACTOR_ID_MAX_LENGTH} THEN
+          RAISE EXCEPTION 'threadline: % is not a valid actor (%): %', '${source}', left(${textVar}, 120), ${literal(ACTOR_RULE)}
+            USING ERRCODE = 'invalid_parameter_value';
+        END IF;
       END IF;
     END IF;
   END IF;
@@ -105,7 +119,7 @@ function actorCheckSql(textVar: string, jsonVar: string, source: string): string
  *   correlation with PostgreSQL logs.
  */
 /** Bumped when the install SQL changes; part of the install migration's marker. */
-export const AUDIT_SCHEMA_VERSION = 5;
+export const AUDIT_SCHEMA_VERSION = 6;
 
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and

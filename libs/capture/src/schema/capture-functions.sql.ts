@@ -1,4 +1,5 @@
 import { ident, qualified } from '@threadline/core';
+import { ACTOR_SETTING } from './audit-schema.sql';
 import { captureSqlFunctionSql, generatorNames } from './capture-generator.sql';
 
 /** Deploys (or redeploys) capture on a table: `threadline_capture(table regclass, function_name text, settings jsonb)`. */
@@ -14,15 +15,22 @@ export const REFRESH_FUNCTION = 'threadline_refresh_capture';
 /** The columns of a table as capture sees them: `name:type` sorted by name, comma-separated, then `;pk=` and the key columns. */
 export const SIGNATURE_FUNCTION = 'threadline_column_signature';
 const DDL_FUNCTION = 'threadline_on_ddl';
+/** Notes a table that DDL rewrites column by column (`table_rewrite` event), for threadline_on_ddl to snapshot. */
+const REWRITE_FUNCTION = 'threadline_on_rewrite';
+/** Records every row of a captured table (or partition) as a `snapshot` change after DDL rewrote its values. */
+export const REWRITE_SNAPSHOT_FUNCTION = 'threadline_snapshot_rewritten';
+/** The transaction-local setting through which the `table_rewrite` event hands tables to `ddl_command_end`. */
+const REWRITTEN_SETTING = 'threadline.rewritten_tables';
+/** The actor of a schema change's snapshots when the session that ran the DDL names none. */
+export const SCHEMA_CHANGE_ACTOR = '{"type":"system","id":"threadline:schema-change"}';
 
 /**
  * The name of the DDL event trigger of one audit schema. Event trigger names
  * are global to a database, so a second audit schema gets its own.
  */
-export function ddlEventTriggerName(auditSchema: string): string {
-  return auditSchema === 'public'
-    ? 'threadline_ddl'
-    : `threadline_ddl_${Buffer.from(auditSchema).toString('hex').slice(0, 40)}`;
+export function ddlEventTriggerName(auditSchema: string, event: 'ddl' | 'rewrite' = 'ddl'): string {
+  const base = event === 'ddl' ? 'threadline_ddl' : 'threadline_rewrite';
+  return auditSchema === 'public' ? base : `${base}_${Buffer.from(auditSchema).toString('hex').slice(0, 40)}`;
 }
 
 /**
@@ -172,7 +180,7 @@ BEGIN
     JOIN pg_trigger tg ON tg.tgrelid = rel.relid AND NOT tg.tgisinternal
     JOIN pg_proc p ON p.oid = tg.tgfoid AND p.proname = tg.tgname
     JOIN pg_class pc ON pc.oid = rel.relid
-    JOIN pg_namespace pn ON pn.oid = pc.relnamespace AND pn.oid = p.pronamespace
+    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
     JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
     WHERE d.description LIKE 'threadline:{%'
     ORDER BY rel.depth DESC
@@ -196,6 +204,15 @@ BEGIN
         PERFORM ${s(CAPTURE_FUNCTION)}(captured.relid::regclass, captured.function_name, stamp || '{"keepExistingTriggers": true}');
       END IF;
       RETURN;
+    ELSIF coalesce(stamp->>'auditSchema', '${auditSchema.replace(/'/g, "''")}') = '${auditSchema.replace(/'/g, "''")}'
+      AND NOT EXISTS (SELECT 1 FROM pg_partition_ancestors(target) AS a JOIN pg_class ac ON ac.oid = a.relid
+                      JOIN pg_namespace an ON an.oid = ac.relnamespace WHERE an.nspname || '.' || ac.relname = stamp->>'table')
+      AND stamp->>'columnSignature' IS DISTINCT FROM ${s(SIGNATURE_FUNCTION)}(captured.relid) THEN
+      -- Capture generated for a name the table no longer has (RENAME TO, SET SCHEMA): regenerating it here
+      -- would record under another name, and not regenerating it would capture new columns unredacted.
+      RAISE EXCEPTION 'threadline: % was captured as % (renamed since); its capture cannot follow a change of its columns until it is regenerated for the new name (gen-triggers, then migrate)',
+        captured.name, stamp->>'table'
+        USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
   END LOOP;
 END
@@ -207,13 +224,106 @@ SET search_path = pg_catalog
 AS $threadline$
 DECLARE
   rel oid;
+  rewritten text;
 BEGIN
+  -- Each table the DDL names, and every table below it (partitions and inheritance children share
+  -- its columns, and one of them may be captured on its own).
   FOR rel IN
-    SELECT DISTINCT c.objid FROM pg_event_trigger_ddl_commands() AS c
-    WHERE c.classid = 'pg_class'::regclass AND c.object_type IN ('table', 'table column')
+    WITH RECURSIVE named AS (
+      SELECT DISTINCT c.objid AS relid FROM pg_event_trigger_ddl_commands() AS c
+      WHERE c.classid = 'pg_class'::regclass AND c.object_type IN ('table', 'table column')
+    ), below AS (
+      SELECT relid FROM named
+      UNION
+      SELECT i.inhrelid FROM pg_inherits AS i JOIN below AS b ON i.inhparent = b.relid
+    )
+    SELECT relid FROM below
   LOOP
     PERFORM ${s(REFRESH_FUNCTION)}(rel);
   END LOOP;
+  -- Tables this statement rewrote column by column (ALTER COLUMN ... TYPE, USING): their values
+  -- changed without a write, so every row is recorded as it is now, after capture was regenerated.
+  rewritten := nullif(current_setting('${REWRITTEN_SETTING}', true), '');
+  IF rewritten IS NOT NULL THEN
+    PERFORM set_config('${REWRITTEN_SETTING}', '', true);
+    FOR rel IN SELECT DISTINCT r::oid FROM unnest(string_to_array(rtrim(rewritten, ','), ',')) AS r LOOP
+      PERFORM ${s(REWRITE_SNAPSHOT_FUNCTION)}(rel);
+    END LOOP;
+  END IF;
+END
+$threadline$;
+
+CREATE OR REPLACE FUNCTION ${s(REWRITE_FUNCTION)}() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $threadline$
+BEGIN
+  -- 4: a column's values are rewritten (a type change, or USING); not a persistence or access method change.
+  IF pg_event_trigger_table_rewrite_reason() & 4 <> 0 THEN
+    PERFORM set_config('${REWRITTEN_SETTING}',
+      coalesce(current_setting('${REWRITTEN_SETTING}', true), '') || pg_event_trigger_table_rewrite_oid()::text || ',', true);
+  END IF;
+END
+$threadline$;
+
+CREATE OR REPLACE FUNCTION ${s(REWRITE_SNAPSHOT_FUNCTION)}(target oid)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $threadline$
+DECLARE
+  captured record;
+  stamp jsonb;
+  tx uuid;
+  pk text;
+  masked jsonb;
+  n bigint;
+BEGIN
+  -- The captured table: the outermost of the table and its ancestors whose capture function is stamped for it.
+  FOR captured IN
+    SELECT rel.relid, pn.nspname::text AS schema_name, pc.relname::text AS table_name, d.description
+    FROM (SELECT target AS relid, 0 AS depth
+          UNION ALL
+          SELECT a.relid::oid, a.depth FROM (SELECT relid, row_number() OVER () AS depth FROM pg_partition_ancestors(target)) AS a
+          WHERE a.relid <> target) AS rel
+    JOIN pg_trigger tg ON tg.tgrelid = rel.relid AND NOT tg.tgisinternal
+    JOIN pg_proc p ON p.oid = tg.tgfoid AND p.proname = tg.tgname
+    JOIN pg_class pc ON pc.oid = rel.relid
+    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+    JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
+    WHERE d.description LIKE 'threadline:{%'
+    ORDER BY rel.depth DESC
+  LOOP
+    BEGIN
+      stamp := substr(captured.description, length('threadline:') + 1)::jsonb;
+    EXCEPTION WHEN invalid_text_representation THEN
+      CONTINUE;
+    END;
+    CONTINUE WHEN stamp->>'table' IS DISTINCT FROM captured.schema_name || '.' || captured.table_name
+      OR coalesce(stamp->>'auditSchema', '${auditSchema.replace(/'/g, "''")}') <> '${auditSchema.replace(/'/g, "''")}';
+    SELECT string_agg(format('%L, t.%I', a.attname, a.attname), ', ' ORDER BY k.pos) INTO pk
+    FROM pg_index x
+    CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
+    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+    WHERE x.indrelid = captured.relid AND x.indisprimary;
+    SELECT coalesce(jsonb_object_agg(m, stamp->>'maskPlaceholder'), '{}') INTO masked
+    FROM jsonb_array_elements_text(coalesce(stamp->'maskedColumns', stamp->'mask', '[]')) AS m;
+    IF coalesce(current_setting('${ACTOR_SETTING}', true), '') = '' THEN
+      PERFORM set_config('${ACTOR_SETTING}', '${SCHEMA_CHANGE_ACTOR}', true);
+    END IF;
+    tx := ${names.txFn}();
+    EXECUTE format('INSERT INTO ${s('audit_changes').replace(/'/g, "''")} (transaction_id, table_schema, table_name, op, table_pk, data_after)
+      SELECT $1, $2, $3, %L, jsonb_build_object(%s), (to_jsonb(t.*) - $4::text[]) || $5 FROM ONLY %s AS t', 'snapshot', pk, target::regclass)
+      USING tx, captured.schema_name, captured.table_name,
+        ARRAY(SELECT jsonb_array_elements_text(coalesce(stamp->'excludedColumns', stamp->'exclude', '[]'))), masked;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    UPDATE ${s('audit_transactions')} AS t
+    SET meta = coalesce(t.meta, '{}'::jsonb) || jsonb_build_object('schemaRewrite',
+      coalesce(t.meta->'schemaRewrite', '[]'::jsonb) || jsonb_build_array(jsonb_build_object('table', stamp->>'table', 'rows', n)))
+    WHERE t.id = tx;
+    RETURN n;
+  END LOOP;
+  RETURN 0;
 END
 $threadline$;
 
@@ -226,6 +336,19 @@ BEGIN
       WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
       EXECUTE FUNCTION ${s(DDL_FUNCTION)}();
   END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema, 'rewrite')}') THEN
+    CREATE EVENT TRIGGER ${ident(ddlEventTriggerName(auditSchema, 'rewrite'))} ON table_rewrite
+      WHEN TAG IN ('ALTER TABLE')
+      EXECUTE FUNCTION ${s(REWRITE_FUNCTION)}();
+  END IF;
+  -- Fire under session_replication_role = replica too: DDL run there would otherwise leave capture
+  -- generated for columns the table no longer has. One an operator disabled stays disabled.
+  IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled = 'O') THEN
+    ALTER EVENT TRIGGER ${eventTrigger} ENABLE ALWAYS;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema, 'rewrite')}' AND evtenabled = 'O') THEN
+    ALTER EVENT TRIGGER ${ident(ddlEventTriggerName(auditSchema, 'rewrite'))} ENABLE ALWAYS;
+  END IF;
 EXCEPTION WHEN insufficient_privilege THEN
   RAISE WARNING 'threadline: cannot create the DDL event trigger (it needs a superuser); capture functions will refuse writes to a table whose columns changed until gen-triggers is run again. See README "Schema changes".';
 END
@@ -237,7 +360,10 @@ $threadline$;
 export function dropCaptureFunctionsSql(auditSchema: string): string {
   const s = (name: string) => qualified(auditSchema, name);
   return `DROP EVENT TRIGGER IF EXISTS ${ident(ddlEventTriggerName(auditSchema))};
+DROP EVENT TRIGGER IF EXISTS ${ident(ddlEventTriggerName(auditSchema, 'rewrite'))};
 DROP FUNCTION IF EXISTS ${s(DDL_FUNCTION)}();
+DROP FUNCTION IF EXISTS ${s(REWRITE_FUNCTION)}();
+DROP FUNCTION IF EXISTS ${s(REWRITE_SNAPSHOT_FUNCTION)}(oid);
 DROP FUNCTION IF EXISTS ${s(REFRESH_FUNCTION)}(oid);
 DROP FUNCTION IF EXISTS ${s(UNCAPTURE_FUNCTION)}(regclass, text);
 DROP FUNCTION IF EXISTS ${s(UNCAPTURE_FUNCTION)}(text, text, text);

@@ -46,6 +46,21 @@ DECLARE
   mask_nums int[] := '{}';
   except_nums int[] := '{}';
   all_names text[] := '{}';
+  -- Fail closed: on a table with any redaction, a column added since capture was last generated
+  -- from the configuration (attribute number above this) is masked until the configuration is
+  -- applied again: TypeORM's synchronize renames by DROP + ADD, which no attribute number follows.
+  -- A stamp from before classifiedThrough (schema v5 and earlier), regenerated after DDL: the columns
+  -- it was generated for are those its column signature names; anything else is new.
+  classified_through int := coalesce((settings->>'classifiedThrough')::int,
+    CASE WHEN settings ? 'keepExistingTriggers' AND settings ? 'columnSignature' THEN
+      coalesce((SELECT max(a.attnum) FROM pg_attribute a
+                WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
+                  AND a.attname || ':' || a.atttypid::text = ANY (string_to_array(split_part(settings->>'columnSignature', ';pk=', 1), ','))), 0)
+    END,
+    (SELECT max(a.attnum) FROM pg_attribute a WHERE a.attrelid = target AND a.attnum > 0));
+  redacting boolean := jsonb_array_length(coalesce(settings->'exclude', '[]')) + jsonb_array_length(coalesce(settings->'mask', '[]'))
+    + jsonb_array_length(coalesce(settings->'excludeAttnums', '[]')) + jsonb_array_length(coalesce(settings->'maskAttnums', '[]')) > 0;
+  unclassified_names text[] := '{}';
   differs text;
   changed_items text[] := '{}';
   hidden_items text[] := '{}';
@@ -103,7 +118,14 @@ function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
     all_names := all_names || col.name;
     IF settings->'exclude' ? col.name OR settings->'excludeAttnums' @> to_jsonb(col.attnum) THEN
       exclude_names := exclude_names || col.name; exclude_nums := exclude_nums || col.attnum;
-    ELSIF settings->'mask' ? col.name OR settings->'maskAttnums' @> to_jsonb(col.attnum) THEN
+    ELSIF settings->'mask' ? col.name THEN
+      mask_names := mask_names || col.name; mask_nums := mask_nums || col.attnum;
+    ELSIF redacting AND col.attnum > classified_through AND NOT col.name = ANY (pk) THEN
+      -- Not stamped by attribute number: it stays unclassified (above classified_through) under any
+      -- name until the configuration is applied, and a key column is never masked.
+      mask_names := mask_names || col.name;
+      unclassified_names := unclassified_names || col.name;
+    ELSIF settings->'maskAttnums' @> to_jsonb(col.attnum) THEN
       mask_names := mask_names || col.name; mask_nums := mask_nums || col.attnum;
     END IF;
     IF settings->'exceptColumns' ? col.name OR settings->'exceptAttnums' @> to_jsonb(col.attnum) THEN
@@ -132,6 +154,14 @@ function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
   -- Key columns compare even when change detection ignores them.
   IF cardinality(key_changed) < cardinality(pk) THEN
     key_changed := ARRAY(SELECT format('o.%1$I::text COLLATE "C" IS DISTINCT FROM n.%1$I::text COLLATE "C"', k) FROM unnest(pk) AS k);
+  END IF;
+  -- A key is never masked, so a column the configuration has not classified yet cannot become one.
+  IF redacting AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = target AND a.attname = ANY (pk)
+                           AND a.attnum > classified_through AND NOT settings->'mask' ? a.attname::text
+                           AND NOT settings->'exclude' ? a.attname::text) THEN
+    RAISE EXCEPTION 'threadline: % of %.% joined the primary key after being added since capture was generated from capture.tables; on a table with redaction such a column is masked until the configuration says what it is, and a key is never masked. Regenerate capture from the configuration (gen-triggers, then migrate) before making it part of the key',
+      (SELECT string_agg(a.attname, ', ') FROM pg_attribute a WHERE a.attrelid = target AND a.attname = ANY (pk) AND a.attnum > classified_through), rel_schema, rel_name
+      USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   IF EXISTS (SELECT 1 FROM unnest(pk) AS k WHERE k = ANY (exclude_names) OR k = ANY (mask_names)) THEN
     RAISE EXCEPTION 'threadline: primary-key column(s) of %.% cannot be excluded or masked; history is looked up by the key', rel_schema, rel_name
@@ -189,6 +219,8 @@ function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
     'excludedColumns', to_jsonb(exclude_names),
     'maskedColumns', to_jsonb(mask_names),
     'exceptedColumns', to_jsonb(except_names),
+    'classifiedThrough', classified_through,
+    'unclassifiedColumns', to_jsonb(unclassified_names),
     'maskPlaceholder', placeholder,
     'storeChangedFrom', store_from,
     'recordNoopUpdates', record_noop,

@@ -28,6 +28,13 @@ export interface TriggerStamp {
   excludeAttnums?: number[];
   maskAttnums?: number[];
   exceptAttnums?: number[];
+  /** v3 from schema v6: the highest attribute number when capture was last generated from the configuration. */
+  classifiedThrough?: number;
+  /**
+   * v3 from schema v6: columns masked because they were added to a table with redaction after
+   * capture was last generated from the configuration (fail closed until it says what they are).
+   */
+  unclassifiedColumns?: string[];
   /** v2: `name:type` of the table's columns when the function was generated. */
   columnSignature?: string;
   /** v2: the function checks the column signature itself (no DDL event trigger was installed). */

@@ -40,11 +40,15 @@ export function wholeNumberId(text: string): string | undefined {
   if (!m) return undefined;
   const [, sign, whole, fraction = '', exponent = '0'] = m;
   const exp = Number(exponent);
-  if (exp > 40) return /^0+$/.test(whole + fraction) ? '0' : undefined;
-  const digits = whole + fraction;
-  const point = whole.length + exp;
-  if (point < 0 ? /[1-9]/.test(digits) : /[1-9]/.test(digits.slice(point))) return undefined;
-  const integer = (point <= 0 ? '0' : digits.slice(0, point).padEnd(point, '0')).replace(/^0+(?=\d)/, '');
+  // what PostgreSQL's numeric cannot hold ("value overflows numeric format"), the database refuses too
+  if (Math.abs(exp) >= 1073741823 || fraction.length - exp > 16383) return undefined;
+  const all = whole + fraction;
+  const significant = all.replace(/^0+/, '');
+  if (significant === '') return '0';
+  // how many of the significant digits stand before the decimal point
+  const point = whole.length + exp - (all.length - significant.length);
+  if (point <= 0 || point > 16 || /[1-9]/.test(significant.slice(point))) return undefined;
+  const integer = significant.slice(0, point).padEnd(point, '0');
   if (BigInt(integer) > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-  return integer === '0' ? '0' : `${sign}${integer}`;
+  return `${sign}${integer}`;
 }
