@@ -211,6 +211,18 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(cli('verify-integrity').code).toBe(0);
     expect(cli('verify-export', file).code).toBe(0);
 
+    // the head printed by one run, kept, and given to the next: only newer seals are checked
+    const { head } = JSON.parse(cli('verify-integrity', '--json').stdout);
+    const after = cli('verify-integrity', '--after-head', `${head.seq}:${head.chainSha256}`);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain(`after the kept head #${head.seq}`);
+    const wrong = cli('verify-integrity', '--after-head', `${head.seq}:${'0'.repeat(64)}`);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('no longer has the chain hash you kept');
+    const bad = cli('verify-integrity', '--after-head', 'latest');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('a kept head is <seal number>:<chain sha256, 64 hex digits>');
+
     const missing = cli('verify-export', path.join(dir, 'nope.csv'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('does not exist');

@@ -9,11 +9,18 @@ import {
 import { AuditTables, ident, literal, qualified, textArray, ThreadlineError } from '@threadline/core';
 import { DataSource } from 'typeorm';
 
-/** One current row whose history does not end in its current state. */
+/**
+ * A row whose history does not end where the table is: a current row with
+ * no history (`no_history`), one whose latest captured image differs
+ * (`divergent`), one the history says is gone (`latest_is_delete`: deleted,
+ * moved to another key, or emptied by a later TRUNCATE), or a row the
+ * history says exists that the table no longer holds (`missing`: deleted
+ * or truncated while capture was off).
+ */
 export interface CompletenessGap {
   /** The row's primary key. */
   key: Record<string, unknown>;
-  problem: 'no_history' | 'divergent' | 'latest_is_delete';
+  problem: 'no_history' | 'divergent' | 'latest_is_delete' | 'missing';
   /** For `divergent`: the columns whose current value differs from the latest captured image. */
   columns?: string[];
 }
@@ -23,7 +30,10 @@ export interface TableCompleteness {
   /** Rows checked (every current row). */
   rows: number;
   withoutHistory: number;
+  /** Current rows whose latest captured image differs, or whose history says they are gone. */
   divergent: number;
+  /** Keys the history says exist that the table does not hold. */
+  missing: number;
   /** The first gaps found (at most `listLimit` per table). */
   gaps: CompletenessGap[];
   /** Why the table could not be checked (not a table, no capture deployed). */
@@ -49,19 +59,27 @@ export interface CompletenessOptions {
 export class CompletenessError extends ThreadlineError {}
 
 /**
- * Completeness: does the audit log end where each row is now? For every
- * current row of an audited table it compares the row with the latest
- * captured image of its key (after redaction: excluded, masked and
- * change-detection-excepted columns are not compared, nor columns the image
- * does not hold, such as ones added since), in batches that walk the primary
- * key. A row without any history, whose latest change is a delete, or whose
- * values differ was written while capture was off (a disabled trigger,
- * `session_replication_role = replica` without capture, a restore).
+ * Completeness: does the audit log end where each row is now? Both ways:
  *
- * Values are compared after reading the image back into the table's row type
- * (`jsonb_populate_record`), so a timestamptz captured under another session
- * TimeZone compares equal; numeric scale and text bytes count, as in capture
- * (values are compared by their jsonb text in this one session).
+ * - every current row of an audited table is compared with the latest
+ *   change that names its key (after redaction: excluded, masked and
+ *   change-detection-excepted columns are not compared, nor columns the
+ *   image does not hold, such as ones added since), in batches that walk
+ *   the primary key. A row without any history, whose history says it is
+ *   gone (deleted, moved to another key, emptied by a later TRUNCATE), or
+ *   whose values differ was written while capture was off (a disabled
+ *   trigger, `session_replication_role = replica` without capture, a
+ *   restore);
+ * - every key whose history ends with the row present is looked up in the
+ *   table: one the table no longer holds was deleted or truncated while
+ *   capture was off.
+ *
+ * Values are compared by their stored text and, where that differs, after
+ * reading the image back into the column's type (so a timestamptz captured
+ * under another session TimeZone compares equal; numeric scale and text
+ * bytes count, as in capture). An image that no longer reads back (written
+ * before an ALTER COLUMN ... TYPE) is compared as text and reported, never
+ * a reason to stop.
  */
 @Injectable()
 export class CompletenessService {
@@ -91,7 +109,7 @@ export class CompletenessService {
       const key = `${name.schema}.${name.table}`;
       const description = described[i];
       const stamp = deployed[i]?.stamp;
-      const empty = { table: key, rows: 0, withoutHistory: 0, divergent: 0, gaps: [] };
+      const empty = { table: key, rows: 0, withoutHistory: 0, divergent: 0, missing: 0, gaps: [] };
       if (!description || description.primaryKey.length === 0) {
         tables.push({ ...empty, problem: `${key} is not a table with a primary key` });
         continue;
@@ -111,7 +129,7 @@ export class CompletenessService {
       tables.push(await this.checkTable(key, name, primaryKey, compared, [...skipped], batchSize, listLimit, options));
     }
     return {
-      ok: tables.every((t) => !t.problem && t.withoutHistory === 0 && t.divergent === 0),
+      ok: tables.every((t) => !t.problem && t.withoutHistory === 0 && t.divergent === 0 && t.missing === 0),
       tables,
       durationMs: Date.now() - started,
     };
@@ -128,58 +146,141 @@ export class CompletenessService {
     options: CompletenessOptions,
   ): Promise<TableCompleteness> {
     const table = qualified(name.schema, name.table);
+    const ofTable = `c.table_schema = ${literal(name.schema)} AND c.table_name = ${literal(name.table)}`;
     const keyJson = `jsonb_build_object(${primaryKey.map((k) => `${literal(k.name)}, t.${ident(k.name)}`).join(', ')})`;
     const keyTuple = primaryKey.map((k) => `t.${ident(k.name)}`).join(', ');
+    // The last TRUNCATE recorded: on a plain table it emptied the table, so older images describe
+    // rows that are gone. A partitioned table records one per partition it emptied, which says
+    // nothing about the others: there it only bounds which rows are expected to exist.
+    const [{ truncated, partitioned }] = await this.dataSource.query(
+      `SELECT (SELECT coalesce(max(c.id), 0)::text FROM ${this.audit.changes} AS c WHERE ${ofTable} AND c.op = 'truncate') AS truncated,
+              (SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = ${literal(table)}::regclass) AS partitioned`,
+    );
+    const goneByTruncate = partitioned ? 'false' : `l.id < ${literal(truncated)}::bigint`;
     // The last key of a batch travels as text and is cast back to each column's type: exact for every type.
     const after = `(${keyTuple}) > (${primaryKey.map((k, i) => `$${i + 1}::${k.type}`).join(', ')})`;
-    const differing = compared.length
-      ? `array_remove(ARRAY[${compared
-          .map(
-            (c) =>
-              `CASE WHEN l.image ? ${literal(c)} AND to_jsonb(p.${ident(c)})::text IS DISTINCT FROM to_jsonb(t.${ident(c)})::text THEN ${literal(c)} END`,
-          )
-          .join(', ')}]::text[], NULL)`
-      : `'{}'::text[]`;
-    // One batch: the next rows by key, each with the latest change of its key and that image read back as a row.
-    const sql = (
-      where: string,
-    ) => `SELECT ${keyJson} AS key, ${primaryKey.map((k, i) => `t.${ident(k.name)}::text AS k${i}`).join(', ')},
-         l.op, CASE WHEN l.op IS NOT NULL AND l.op <> 'delete' THEN ${differing} END AS differing
+    // A column differs when its stored text differs and, read back into the column's type (so an
+    // instant written under another TimeZone compares equal), still differs. Columns in `asStored`
+    // skip the read-back: images from before an ALTER COLUMN ... TYPE may not read back at all.
+    const differing = (asStored: ReadonlySet<string>) =>
+      compared.length
+        ? `array_remove(ARRAY[${compared
+            .map((c) => {
+              const now = `to_jsonb(t.${ident(c)})::text`;
+              const readBack = `to_jsonb((jsonb_populate_record(NULL::${table}, jsonb_build_object(${literal(c)}, l.image->${literal(c)}))).${ident(c)})::text`;
+              return `CASE WHEN l.image ? ${literal(c)} AND (l.image->${literal(c)})::text IS DISTINCT FROM ${now}${asStored.has(c) ? '' : ` AND ${readBack} IS DISTINCT FROM ${now}`} THEN ${literal(c)} END`;
+            })
+            .join(', ')}]::text[], NULL)`
+        : `'{}'::text[]`;
+    // One batch: the next rows by key, each with the latest change that names its key (as the row's
+    // key, or as the key it moved away from).
+    const sql = (afterLast: boolean, asStored: ReadonlySet<string>) => `SELECT ${keyJson} AS key, ${primaryKey
+      .map((k, i) => `t.${ident(k.name)}::text AS k${i}`)
+      .join(', ')},
+         CASE WHEN l.op IS NULL THEN NULL WHEN l.op IN ('delete', 'moved') OR ${goneByTruncate} THEN 'gone' ELSE 'present' END AS state,
+         CASE WHEN l.op NOT IN ('delete', 'moved') THEN ${differing(asStored)} END AS differing
        FROM ${table} AS t
        LEFT JOIN LATERAL (
-         SELECT c.op, c.data_after - ${textArray(redacted)} AS image
+         SELECT c.id, CASE WHEN c.table_pk = ${keyJson} THEN c.op::text ELSE 'moved' END AS op, c.data_after - ${textArray(redacted)} AS image
          FROM ${this.audit.changes} AS c
-         WHERE c.table_schema = ${literal(name.schema)} AND c.table_name = ${literal(name.table)} AND c.table_pk = ${keyJson}
+         WHERE ${ofTable} AND (c.table_pk = ${keyJson} OR c.previous_pk = ${keyJson})
          ORDER BY c.id DESC LIMIT 1
        ) AS l ON true
-       LEFT JOIN LATERAL jsonb_populate_record(NULL::${table}, l.image) AS p ON true
-       ${where}
+       ${afterLast ? `WHERE ${after}` : ''}
        ORDER BY ${keyTuple}
        LIMIT ${batchSize}`;
-    const result: TableCompleteness = { table: label, rows: 0, withoutHistory: 0, divergent: 0, gaps: [] };
+    const result: TableCompleteness = { table: label, rows: 0, withoutHistory: 0, divergent: 0, missing: 0, gaps: [] };
+    const note = (gap: CompletenessGap) => {
+      if (result.gaps.length < listLimit) result.gaps.push(gap);
+    };
     let last: unknown[] | null = null;
+    const asStored = new Set<string>();
     for (;;) {
-      const rows: Record<string, unknown>[] =
-        last === null ? await this.dataSource.query(sql('')) : await this.dataSource.query(sql(`WHERE ${after}`), last);
+      const rows = await this.batch(sql, last, compared, asStored);
       for (const row of rows) {
         result.rows++;
-        let gap: CompletenessGap | undefined;
-        if (row.op === null) {
+        const key = row.key as Record<string, unknown>;
+        if (row.state === null) {
           result.withoutHistory++;
-          gap = { key: row.key as Record<string, unknown>, problem: 'no_history' };
-        } else if (row.op === 'delete') {
+          note({ key, problem: 'no_history' });
+        } else if (row.state === 'gone') {
           result.divergent++;
-          gap = { key: row.key as Record<string, unknown>, problem: 'latest_is_delete' };
+          note({ key, problem: 'latest_is_delete' });
         } else if ((row.differing as string[]).length > 0) {
           result.divergent++;
-          gap = { key: row.key as Record<string, unknown>, problem: 'divergent', columns: row.differing as string[] };
+          note({ key, problem: 'divergent', columns: row.differing as string[] });
         }
-        if (gap && result.gaps.length < listLimit) result.gaps.push(gap);
       }
       options.onProgress?.(label, result.rows);
-      if (rows.length < batchSize) return result;
+      if (rows.length < batchSize) break;
       const lastRow = rows[rows.length - 1];
       last = primaryKey.map((_, i) => lastRow[`k${i}`]);
     }
+    // The other way round: keys whose history ends with the row present (after the last TRUNCATE)
+    // that the table no longer holds. Compared as captured keys, in one anti-join.
+    const [gone] = await this.dataSource.query(
+      `WITH events AS (
+         SELECT c.table_pk AS key, c.id, c.op::text AS op FROM ${this.audit.changes} AS c
+         WHERE ${ofTable} AND c.op <> 'truncate' AND c.id > ${literal(truncated)}::bigint
+         UNION ALL
+         SELECT c.previous_pk, c.id, 'moved' FROM ${this.audit.changes} AS c
+         WHERE ${ofTable} AND c.previous_pk IS NOT NULL AND c.id > ${literal(truncated)}::bigint
+       ), latest AS (
+         SELECT DISTINCT ON (e.key) e.key, e.op FROM events AS e ORDER BY e.key, e.id DESC
+       ), missing AS (
+         SELECT l.key FROM latest AS l
+         WHERE l.op NOT IN ('delete', 'moved') AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE ${keyJson} = l.key)
+       )
+       SELECT (SELECT count(*) FROM missing)::int AS count,
+              (SELECT coalesce(jsonb_agg(m.key), '[]') FROM (SELECT key FROM missing ORDER BY key LIMIT ${listLimit}) AS m) AS keys`,
+    );
+    result.missing = gone.count;
+    for (const key of gone.keys as Record<string, unknown>[]) note({ key, problem: 'missing' });
+    options.onProgress?.(label, result.rows);
+    return result;
   }
+
+  /**
+   * One batch of rows after `last`. When reading an image back into its column's type fails (an
+   * image from before an ALTER COLUMN ... TYPE), each column is tried alone to find which ones
+   * cannot be read back; those are compared as stored from then on (`asStored` grows).
+   */
+  private async batch(
+    sql: (afterLast: boolean, asStored: ReadonlySet<string>) => string,
+    last: unknown[] | null,
+    compared: string[],
+    asStored: Set<string>,
+  ): Promise<Record<string, unknown>[]> {
+    const read = (stored: ReadonlySet<string>): Promise<Record<string, unknown>[]> =>
+      this.dataSource.query(sql(last !== null, stored), last ?? []);
+    for (;;) {
+      try {
+        return await read(asStored);
+      } catch (error) {
+        if (!isDataException(error)) throw error;
+        let found = false;
+        for (const column of compared.filter((c) => !asStored.has(c))) {
+          try {
+            await read(new Set(compared.filter((c) => c !== column)));
+          } catch (probe) {
+            if (!isDataException(probe)) throw probe;
+            asStored.add(column);
+            found = true;
+          }
+        }
+        if (!found) throw error;
+      }
+    }
+  }
+}
+
+/**
+ * A value PostgreSQL could not read into a type: a data exception (class 22) or a domain's
+ * constraint (class 23: a CHECK or NOT NULL of a domain type), as TypeORM or pg reports it.
+ */
+function isDataException(error: unknown): boolean {
+  const code =
+    (error as { code?: unknown; driverError?: { code?: unknown } })?.code ??
+    (error as { driverError?: { code?: unknown } })?.driverError?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

@@ -18,16 +18,27 @@ export interface HealthOptions {
    * `checkEverySeconds` (default 300; the last result is reused in between).
    * A probe waits for a check still running at most `waitSeconds` (default
    * 5), then answers with the last finished result, so `/health` stays
-   * within its own timeout however long a check takes.
+   * within its own timeout however long a check takes. With
+   * `fullEverySeconds` above 0, only one check in that many seconds
+   * recomputes every seal; those in between check that the chain still has
+   * the head the last passing check saw (kept in this process, outside the
+   * database) and recompute only what was sealed since (default 0: every
+   * check is full).
    * @example { integrity: { sealEverySeconds: 30 } }
    */
-  integrity?: { sealEverySeconds?: number; checkEverySeconds?: number; waitSeconds?: number };
+  integrity?: {
+    sealEverySeconds?: number;
+    checkEverySeconds?: number;
+    waitSeconds?: number;
+    fullEverySeconds?: number;
+  };
 }
 
 export interface IntegrityPolicy {
   sealEverySeconds: number;
   checkEverySeconds: number;
   waitSeconds: number;
+  fullEverySeconds: number;
 }
 
 export interface TableName {
@@ -45,7 +56,7 @@ export interface CoveragePolicy {
 }
 
 const KEYS = ['schemas', 'expectedTables', 'expectedUncoveredTables', 'strict', 'integrity'];
-const INTEGRITY_KEYS = ['sealEverySeconds', 'checkEverySeconds', 'waitSeconds'];
+const INTEGRITY_KEYS = ['sealEverySeconds', 'checkEverySeconds', 'waitSeconds', 'fullEverySeconds'];
 const isNameList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.trim() !== '');
 
 export const tableKey = (t: TableName) => `${t.schema}.${t.table}`;
@@ -102,6 +113,7 @@ export function resolveCoveragePolicy(options: HealthOptions | undefined): Cover
           sealEverySeconds: o.integrity.sealEverySeconds ?? 60,
           checkEverySeconds: o.integrity.checkEverySeconds ?? 300,
           waitSeconds: o.integrity.waitSeconds ?? 5,
+          fullEverySeconds: o.integrity.fullEverySeconds ?? 0,
         }
       : null,
   };

@@ -9,10 +9,11 @@ import {
 } from '@threadline/core';
 import { Command } from 'nest-commander';
 import { CompletenessReport, CompletenessService } from './completeness.service';
-import { IntegrityReport, IntegrityService } from './integrity.service';
+import { IntegrityReport, IntegrityService, parseKeptHead } from './integrity.service';
 
 interface IntegrityFlags {
   from?: string;
+  afterHead?: string;
   to?: string;
   json?: boolean;
   completeness?: boolean;
@@ -20,7 +21,7 @@ interface IntegrityFlags {
 }
 
 /**
- * `verify-integrity [--from T] [--to T] [--completeness [--table NAME]] [--json]`:
+ * `verify-integrity [--from T | --after-head SEQ:SHA256] [--to T] [--completeness [--table NAME]] [--json]`:
  * seals what has committed, recomputes the hash chain, exits 1 naming the
  * first sealed transaction or change that was altered, inserted or deleted;
  * with --completeness also when a current row's latest captured image is
@@ -45,6 +46,7 @@ export class VerifyIntegrityCommand extends ThreadlineCommand<IntegrityFlags> {
     const progress = ProgressLine.start({ json: flags.json });
     const report = await this.integrity.verify({
       from: flags.from,
+      afterHead: flags.afterHead === undefined ? undefined : parseKeptHead(flags.afterHead),
       to: flags.to,
       onProgress: (checked) => progress.update(`verify-integrity: ${checked} seals checked`),
     });
@@ -65,11 +67,11 @@ export class VerifyIntegrityCommand extends ThreadlineCommand<IntegrityFlags> {
         : [`${report.problemCount} sealed record problem(s); first: ${report.problems[0]?.message ?? 'see --json'}`]),
       ...(completeness?.ok === false
         ? completeness.tables
-            .filter((t) => t.problem || t.withoutHistory || t.divergent)
+            .filter((t) => t.problem || t.withoutHistory || t.divergent || t.missing)
             .map(
               (t) =>
                 t.problem ??
-                `${t.table}: ${t.withoutHistory} row(s) without history, ${t.divergent} whose latest captured image differs (first: ${JSON.stringify(t.gaps[0]?.key)})`,
+                `${t.table}: ${t.withoutHistory} row(s) without history, ${t.divergent} whose latest captured change differs, ${t.missing} the history has that the table does not (first: ${JSON.stringify(t.gaps[0]?.key)} ${t.gaps[0]?.problem})`,
             )
         : []),
     ];
@@ -81,8 +83,14 @@ addFlag(VerifyIntegrityCommand, '--from <timestamp>', 'Only seals made at or aft
 addFlag(VerifyIntegrityCommand, '--to <timestamp>', 'Only seals made before this ISO 8601 instant', (v) => v);
 addFlag(
   VerifyIntegrityCommand,
+  '--after-head <seq:sha256>',
+  'Only the seals after a head an earlier run printed and you kept outside the database (fails if the chain no longer has it)',
+  (v) => v,
+);
+addFlag(
+  VerifyIntegrityCommand,
   '--completeness',
-  "Also check that every current row's latest captured image equals the row (exit 1 on a row without history or a divergent image)",
+  "Also check that every current row's latest captured image equals the row and every row the history says exists is there (exit 1 on a row without history, a divergent image or a missing row)",
 );
 
 function describeCompleteness(r: CompletenessReport): string {
@@ -91,19 +99,21 @@ function describeCompleteness(r: CompletenessReport): string {
     ...r.tables.map((t) =>
       t.problem
         ? `  ${t.table}: NOT CHECKED: ${t.problem}`
-        : `  ${t.table}: ${t.rows} rows, ${t.withoutHistory} without history, ${t.divergent} divergent${t.gaps
+        : `  ${t.table}: ${t.rows} rows, ${t.withoutHistory} without history, ${t.divergent} divergent, ${t.missing} missing${t.gaps
             .slice(0, 10)
             .map((g) => `\n    ${JSON.stringify(g.key)} ${g.problem}${g.columns ? ` (${g.columns.join(', ')})` : ''}`)
             .join('')}`,
     ),
-    r.ok ? 'OK: every current row is where its history ends' : 'FAILED: rows changed without a captured change',
+    r.ok
+      ? 'OK: every current row is where its history ends, and every row it says exists does'
+      : 'FAILED: rows changed, deleted or truncated without a captured change',
   ].join('\n');
 }
 
 function describe(r: IntegrityReport): string {
   return [
     `sealed now: ${r.sealedNow}`,
-    `checked: ${r.checked} seal(s)${r.from || r.to ? ` made in [${r.from ?? 'start'}, ${r.to ?? 'now'})` : ''}`,
+    `checked: ${r.checked} seal(s)${r.afterHead ? ` after the kept head #${r.afterHead.seq}` : ''}${r.from || r.to ? ` made in [${r.from ?? 'start'}, ${r.to ?? 'now'})` : ''}`,
     r.purged
       ? `purged: ${r.purged} sealed transaction(s), each as the sealed purge ledger records it; every seal still checked`
       : 'purged: nothing, every sealed transaction is present',
@@ -113,7 +123,7 @@ function describe(r: IntegrityReport): string {
         ]
       : []),
     r.head
-      ? `head: seal #${r.head.seq} ${r.head.chainSha256} (keep it outside the database: a later check against it detects a rewrite)`
+      ? `head: ${r.head.seq}:${r.head.chainSha256} (keep it outside the database: --after-head with it later checks that the chain still has it, and only the seals made since)`
       : 'head: nothing sealed yet',
     ...r.problems.map((p) => `  - ${p.message}`),
     r.ok ? 'OK: every sealed record is as it was sealed' : `FAILED: ${r.problemCount} problem(s)`,

@@ -52,6 +52,8 @@ export interface IntegrityReport {
   head: { seq: number; chainSha256: string; sealedAt: string } | null;
   from: string | null;
   to: string | null;
+  /** The head kept from an earlier run that this check started after (`afterHead`), or null for a full check. */
+  afterHead: { seq: number; chainSha256: string } | null;
   /** Baselines still being written: sealed once complete, so not checked yet (a baseline left open shows here). */
   openBaselines: { transactionId: string; table: string | null }[];
   /** The first problems found (at most 100), in chain order; `problemCount` counts all. */
@@ -65,8 +67,26 @@ export interface VerifyIntegrityOptions {
   from?: string;
   /** Only seals made before this instant (ISO 8601). */
   to?: string;
+  /**
+   * Checks only the seals after this one, the head an earlier run reported and you kept outside the
+   * database (`report.head`): the seal must still carry that chain hash, and every later link is
+   * recomputed from the kept hash, so a rewrite at or before it is reported too. Not with `from`.
+   */
+  afterHead?: { seq: number; chainSha256: string };
+  /** A head kept outside the database that the chain must still have, checked by a full walk (not with `afterHead`). */
+  keptHead?: { seq: number; chainSha256: string };
   /** Called after each batch of seals. */
   onProgress?: (checked: number) => void;
+}
+
+/** Reads a head kept as `<seq>:<sha256 hex>` (what `verify-integrity` prints), or throws saying what is allowed. */
+export function parseKeptHead(text: string): { seq: number; chainSha256: string } {
+  const m = /^#?(\d{1,15})[: ]([0-9a-fA-F]{64})$/.exec(text.trim());
+  if (!m || Number(m[1]) < 1)
+    throw new IntegrityError(
+      `a kept head is <seal number>:<chain sha256, 64 hex digits>, such as 42:${'0'.repeat(64)} (got ${JSON.stringify(text)})`,
+    );
+  return { seq: Number(m[1]), chainSha256: m[2].toLowerCase() };
 }
 
 export class IntegrityError extends ThreadlineError {}
@@ -147,6 +167,15 @@ export class IntegrityService {
           `${key} must be an ISO 8601 date or timestamp such as 2026-01-31T00:00:00Z (got ${JSON.stringify(value)})`,
         );
     }
+    const afterHead = options.afterHead
+      ? parseKeptHead(`${options.afterHead.seq}:${options.afterHead.chainSha256}`)
+      : null;
+    if (afterHead && options.from)
+      throw new IntegrityError('afterHead and from cannot be combined: afterHead already says where the check starts');
+    if (afterHead && options.keptHead)
+      throw new IntegrityError('afterHead and keptHead cannot be combined: afterHead checks the head it starts from');
+    const kept =
+      afterHead ?? (options.keptHead ? parseKeptHead(`${options.keptHead.seq}:${options.keptHead.chainSha256}`) : null);
     const sealedNow = await this.seal();
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -199,6 +228,33 @@ export class IntegrityService {
         }
       }
 
+      if (kept) {
+        const found: { chain: string }[] = await runner.query(
+          `SELECT encode(s.chain_sha256, 'hex') AS chain FROM ${this.seals} AS s WHERE s.seq = $1`,
+          [kept.seq],
+        );
+        if (found.length === 0)
+          report({
+            kind: 'deleted',
+            seq: kept.seq,
+            message: `seal #${kept.seq}, the head you kept, is not in the chain: seals were deleted, or the head comes from another database`,
+          });
+        else if (found.length > 1)
+          report({
+            kind: 'inserted',
+            seq: kept.seq,
+            message: `seal #${kept.seq}, the head you kept, appears ${found.length} times: seals were inserted`,
+          });
+        else if (found[0].chain !== kept.chainSha256)
+          report({
+            kind: 'altered',
+            seq: kept.seq,
+            message: `seal #${kept.seq} no longer has the chain hash you kept (${kept.chainSha256}, now ${found[0].chain}): the chain was rewritten at or before it`,
+          });
+      }
+      // From a kept head: its own transaction is recomputed too; the links after it start from the kept hash.
+      if (afterHead) after = afterHead.seq - 1;
+
       let checked = 0;
       let expected = after + 1;
       for (;;) {
@@ -218,7 +274,15 @@ export class IntegrityService {
         for (const row of rows) {
           const seq = Number(row.seq);
           const what = row.kind === 'purge' ? 'purge record' : `transaction ${row.transaction_id}`;
-          if (seq !== expected) {
+          if (seq < expected) {
+            report({
+              kind: 'inserted',
+              seq,
+              message: `seal #${seq} appears more than once: seals were inserted`,
+            });
+          } else if (afterHead && seq === afterHead.seq) {
+            // its link needs the seal before it, which this check does not read; its hash was compared with the kept one
+          } else if (seq !== expected) {
             report({
               kind: 'deleted',
               seq: expected,
@@ -287,8 +351,8 @@ export class IntegrityService {
                       : `transaction ${row.transaction_id} (seal #${seq}) was altered after sealing: a change, the transaction row or one of its actions differs from what was sealed`,
               });
           } else if (row.purged_changes > 0) purged++;
-          previous = row.chain_sha256;
-          expected = seq + 1;
+          previous = afterHead && seq === afterHead.seq ? Buffer.from(afterHead.chainSha256, 'hex') : row.chain_sha256;
+          expected = Math.max(expected, seq + 1);
           after = seq;
           checked++;
         }
@@ -319,6 +383,7 @@ export class IntegrityService {
         head: headRow ? { seq: Number(headRow.seq), chainSha256: headRow.chain, sealedAt: headRow.sealed_at } : null,
         from: options.from ?? null,
         to: options.to ?? null,
+        afterHead,
         openBaselines: openBaselines.map((b) => ({ transactionId: b.id, table: b.table })),
         problems,
         problemCount,

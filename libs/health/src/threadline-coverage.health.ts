@@ -28,6 +28,8 @@ type IntegrityState =
 export class ThreadlineCoverageIndicator {
   private running?: { since: number; done: Promise<void> };
   private last?: { at: number; state: Exclude<IntegrityState, { kind: 'pending' }> };
+  /** The head of the last check that passed, and when the last full one ran (health.integrity.fullEverySeconds). */
+  private passed?: { head: { seq: number; chainSha256: string }; fullAt: number };
 
   constructor(
     private readonly coverage: CoverageService,
@@ -45,8 +47,16 @@ export class ThreadlineCoverageIndicator {
     const policy = this.policy.integrity;
     if (!policy) return undefined;
     if (!this.running && (!this.last || Date.now() - this.last.at >= policy.checkEverySeconds * 1000)) {
-      const done = this.integrity.verify().then(
-        (report) => void (this.last = { at: Date.now(), state: { kind: 'report', report } }),
+      const passed = this.passed;
+      const incremental = passed !== undefined && Date.now() - passed.fullAt < policy.fullEverySeconds * 1000;
+      // a full check is held to the last passing head too: a log re-chained since never turns green again
+      const done = this.integrity.verify(incremental ? { afterHead: passed.head } : { keptHead: passed?.head }).then(
+        (report) => {
+          this.last = { at: Date.now(), state: { kind: 'report', report } };
+          // a failing check keeps the head it started from, so the next one finds the problem again
+          if (report.ok && report.head)
+            this.passed = { head: report.head, fullAt: incremental && passed ? passed.fullAt : Date.now() };
+        },
         (error: unknown) =>
           void (this.last = {
             at: 0,

@@ -211,6 +211,17 @@ describe('health and coverage (real PostgreSQL)', () => {
       );
     });
 
+    it('a masked column dropped and added back under another name (masked until the configuration says what it is)', async () => {
+      app = await boot(health);
+      await applyTriggers(app);
+      await db.query(`ALTER TABLE users DROP COLUMN email, ADD COLUMN email_address text`);
+      await expectRed(
+        app,
+        'public.users',
+        /mask: column\(s\) email_address added after capture was last generated from capture\.tables, on a table with redaction, are masked until the configuration says what they are/,
+      );
+    });
+
     it('columns changed while no DDL event trigger regenerates capture', async () => {
       await db.query(`DROP EVENT TRIGGER threadline_ddl`);
       app = await boot(health);

@@ -82,6 +82,70 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
     expect(await integrity.verify()).toMatchObject({ ok: true, sealedNow: 2, checked: 7 });
   });
 
+  it('checks only what was sealed after a kept head, and finds the chain rewritten before it by the owner', async () => {
+    const first = await integrity.verify();
+    const kept = first.head!;
+    await write(db.url, 3, 'later');
+    const incremental = await integrity.verify({ afterHead: kept });
+    expect(incremental).toMatchObject({
+      ok: true,
+      sealedNow: 3,
+      checked: 4,
+      afterHead: { seq: kept.seq, chainSha256: kept.chainSha256 },
+      head: { seq: 8 },
+    });
+    // a change of the kept head's own transaction, altered: found
+    const [atHead] = await db.query<{ id: string }>(
+      `SELECT c.id FROM audit_changes c JOIN audit_seals s ON s.transaction_id = c.transaction_id WHERE s.seq = 5`,
+    );
+    await db.query(`UPDATE audit_changes SET data_after = '{"title": "at the head"}' WHERE id = $1`, [atHead.id]);
+    expect(firstProblem(await integrity.verify({ afterHead: kept }))).toMatchObject({ kind: 'altered', seq: 5 });
+    // a change sealed after the kept head, altered: found
+    const [late] = await db.query<{ id: string }>(
+      `SELECT c.id FROM audit_changes c JOIN audit_seals s ON s.transaction_id = c.transaction_id WHERE s.seq = 7`,
+    );
+    await db.query(`UPDATE audit_changes SET data_after = '{"title": "forged"}' WHERE id = $1`, [late.id]);
+    expect((await integrity.verify({ afterHead: kept })).problems.map((p) => [p.kind, p.seq])).toEqual([
+      ['altered', 5],
+      ['altered', 7],
+    ]);
+    // the owner rewrites a change sealed before the head and seals everything again: a full check passes
+    // (the chain is consistent with itself), the kept head does not
+    await db.query(`UPDATE audit_changes SET data_after = '{"title": "history rewritten"}'
+                    WHERE transaction_id = (SELECT transaction_id FROM audit_seals WHERE seq = 2)`);
+    await db.query(`DELETE FROM audit_seals; SELECT threadline_seal()`);
+    expect(await integrity.verify()).toMatchObject({ ok: true });
+    const anchored = await integrity.verify({ afterHead: kept });
+    expect(anchored.ok).toBe(false);
+    expect(firstProblem(anchored)).toMatchObject({ kind: 'altered', seq: 5 });
+    expect(firstProblem(anchored).message).toContain('no longer has the chain hash you kept');
+    // a decoy: the primary key dropped, and the old seal put back beside the new one at the kept number
+    await db.query(
+      `ALTER TABLE audit_seals DROP CONSTRAINT audit_seals_pkey, DROP CONSTRAINT audit_seals_transaction_id_key`,
+    );
+    await db.query(`INSERT INTO audit_seals SELECT * FROM audit_seals WHERE seq = 5`);
+    await db.query(
+      `UPDATE audit_seals SET chain_sha256 = decode($1, 'hex') WHERE ctid = (SELECT max(ctid) FROM audit_seals WHERE seq = 5)`,
+      [kept.chainSha256],
+    );
+    const decoy = await integrity.verify({ afterHead: kept });
+    expect(decoy.problems.map((p) => p.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('appears 2 times'),
+        expect.stringContaining('appears more than once'),
+      ]),
+    );
+    expect((await integrity.verify()).ok).toBe(false);
+    // a head past the chain's end, or from another database
+    const past = await integrity.verify({ afterHead: { seq: 99, chainSha256: kept.chainSha256 } });
+    expect(firstProblem(past).message).toContain('seal #99, the head you kept, is not in the chain');
+    // bad input says what is allowed
+    await expect(integrity.verify({ afterHead: { seq: 0, chainSha256: 'abc' } })).rejects.toThrow(
+      /a kept head is <seal number>:<chain sha256, 64 hex digits>/,
+    );
+    await expect(integrity.verify({ afterHead: kept, from: '2026-01-01' })).rejects.toThrow(/cannot be combined/);
+  });
+
   it('does not depend on the session time zone or date style of the sealer or the checker', async () => {
     await integrity.seal();
     await app!.close();
@@ -246,6 +310,41 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
     expect(down.threadline_coverage).toMatchObject({
       status: 'down',
       integrity: { ok: false, problemCount: 1, firstProblem: expect.stringContaining(`transaction ${tx} (seal #2)`) },
+    });
+  });
+
+  it('with fullEverySeconds, checks in between start from the head the last passing one saw, and catch a re-chained log', async () => {
+    await app!.close();
+    app = await boot(undefined, { integrity: { checkEverySeconds: 0, sealEverySeconds: 0, fullEverySeconds: 3600 } });
+    const indicator = app.get(ThreadlineCoverageIndicator);
+    expect((await indicator.isHealthy()).threadline_coverage).toMatchObject({
+      status: 'up',
+      integrity: { ok: true, checked: 5 },
+    });
+    await write(db.url, 2, 'later');
+    expect((await indicator.isHealthy()).threadline_coverage).toMatchObject({
+      status: 'up',
+      integrity: { ok: true, checked: 3 },
+    });
+    // the owner rewrites seal #2's transaction and seals everything again: consistent with itself, not with the kept head
+    await db.query(`UPDATE audit_transactions SET correlation_id = 'rewritten'
+                    WHERE id = (SELECT transaction_id FROM audit_seals WHERE seq = 2)`);
+    await db.query(`DELETE FROM audit_seals; SELECT threadline_seal()`);
+    const down = await indicator.isHealthy();
+    expect(down.threadline_coverage).toMatchObject({
+      status: 'down',
+      integrity: { ok: false, firstProblem: expect.stringContaining('no longer has the chain hash you kept') },
+    });
+    // and when the next full check comes round, it is held to the same head: still down
+    (indicator as unknown as { passed: { fullAt: number } }).passed.fullAt = 0;
+    const full = await indicator.isHealthy();
+    expect(full.threadline_coverage).toMatchObject({
+      status: 'down',
+      integrity: {
+        ok: false,
+        checked: 7,
+        firstProblem: expect.stringContaining('no longer has the chain hash you kept'),
+      },
     });
   });
 
@@ -579,7 +678,7 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
       'health.integrity.checkEverySeconds must be a whole number of seconds from 0 to 86400 (got 1.5)',
     ]);
     expect(healthOptionsProblems({ integrity: { every: 5 } } as HealthOptions)).toEqual([
-      'health.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds, waitSeconds)',
+      'health.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds, waitSeconds, fullEverySeconds)',
     ]);
   });
 });
