@@ -6,6 +6,7 @@
 //                  audited transaction, under one lock: not shipped)
 //   seal           how fast threadline_seal() seals a backlog (transactions/s)
 //   verify         how fast verify-integrity's recomputation runs (seals/s)
+//   verify_after_head  the same check from a kept head after 1,000 more transactions, against the full walk
 //   seal_bulk      sealing one 100,000-change transaction, against writing it
 // Ratios are against the baseline measured in the same run (higher = slower).
 require('reflect-metadata');
@@ -90,6 +91,16 @@ async function main() {
   if (!report.ok) throw new Error(`verification failed: ${report.problems[0]?.message}`);
   console.log(`seal transactions=${sealed} ms=${sealMs} per_second=${f((sealed * 1000) / sealMs)}`);
   console.log(`verify seals=${report.checked} ms=${verifyMs} per_second=${f((report.checked * 1000) / verifyMs)}`);
+  // The same chain checked from the head kept by that run, after 1,000 more transactions.
+  await writeBacklog(server.url, 1000);
+  await integrity.seal();
+  started = Date.now();
+  const incremental = await integrity.verify({ afterHead: report.head });
+  const incrementalMs = Date.now() - started;
+  if (!incremental.ok) throw new Error(`verification failed: ${incremental.problems[0]?.message}`);
+  console.log(
+    `verify_after_head chain=${incremental.head.seq} checked=${incremental.checked} ms=${incrementalMs} full_ms=${verifyMs} ratio=${(incrementalMs / verifyMs).toFixed(3)}`,
+  );
 
   // One bulk transaction: write it, then seal it.
   started = Date.now();

@@ -6,9 +6,10 @@ export interface AuditChange {
   table_schema: string;
   table_name: string;
   /**
-   * `snapshot`: a row that existed before capture, recorded by a baseline (its transaction's source is
-   * 'threadline:baseline'). `truncate`: the table was truncated; `table_pk` is `{}` and `data_after` is
-   * `{ rowCount }`, how many rows it held.
+   * `snapshot`: a row recorded as it was: one that existed before capture, by a baseline (its transaction's
+   * source is 'threadline:baseline'), or every row after DDL rewrote a column's values (its transaction's
+   * `meta.schemaRewrite` names the table). `truncate`: the table was truncated; `table_pk` is `{}` and `data_after` is
+   * `{ rowCount }`, how many rows it held (and `partition`, the partition it emptied, when it was one).
    */
   op: 'insert' | 'update' | 'delete' | 'snapshot' | 'truncate';
   /** ISO 8601 UTC with microseconds. */

@@ -149,14 +149,37 @@ export class CompletenessService {
     const ofTable = `c.table_schema = ${literal(name.schema)} AND c.table_name = ${literal(name.table)}`;
     const keyJson = `jsonb_build_object(${primaryKey.map((k) => `${literal(k.name)}, t.${ident(k.name)}`).join(', ')})`;
     const keyTuple = primaryKey.map((k) => `t.${ident(k.name)}`).join(', ');
-    // The last TRUNCATE recorded: on a plain table it emptied the table, so older images describe
-    // rows that are gone. A partitioned table records one per partition it emptied, which says
-    // nothing about the others: there it only bounds which rows are expected to exist.
-    const [{ truncated, partitioned }] = await this.dataSource.query(
-      `SELECT (SELECT coalesce(max(c.id), 0)::text FROM ${this.audit.changes} AS c WHERE ${ofTable} AND c.op = 'truncate') AS truncated,
-              (SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = ${literal(table)}::regclass) AS partitioned`,
+    // TRUNCATEs recorded: on a plain table one empties the table, so older images describe rows that
+    // are gone. A partitioned table records one per partition it emptied, naming it (schema v6): it
+    // says which rows are gone by the partition's bounds. One that names no partition (before v6), or
+    // one no longer in the table, only bounds which rows are expected to exist.
+    const [{ partitioned }] = await this.dataSource.query(
+      `SELECT (SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = ${literal(table)}::regclass) AS partitioned`,
     );
-    const goneByTruncate = partitioned ? 'false' : `l.id < ${literal(truncated)}::bigint`;
+    const truncates: { partition: string | null; oid: string | null; id: string; bounds: string | null }[] =
+      await this.dataSource.query(
+        `SELECT x.partition, x.id::text AS id,
+                (SELECT p.relid::oid::text FROM pg_catalog.pg_partition_tree(${literal(table)}::regclass) AS p
+                 WHERE p.relid = to_regclass(x.partition) AND p.isleaf) AS oid,
+                pg_catalog.pg_get_partition_constraintdef(to_regclass(x.partition)) AS bounds
+         FROM (SELECT c.data_after->>'partition' AS partition, max(c.id) AS id FROM ${this.audit.changes} AS c
+               WHERE ${ofTable} AND c.op = 'truncate' GROUP BY 1) AS x`,
+      );
+    const known = partitioned ? truncates.filter((x) => x.oid !== null) : [];
+    const unknown = truncates.filter((x) => !known.includes(x));
+    const truncated = String(unknown.reduce((max, x) => (BigInt(x.id) > max ? BigInt(x.id) : max), 0n));
+    const goneByTruncate = !partitioned
+      ? `l.id < ${literal(truncated)}::bigint`
+      : known.length
+        ? `l.id < CASE t.tableoid ${known.map((x) => `WHEN ${literal(x.oid!)}::oid THEN ${literal(x.id)}::bigint`).join(' ')} ELSE 0 END`
+        : 'false';
+    // a key gone with a recorded TRUNCATE of the partition its bounds put it in
+    const excusedByTruncate = known
+      .map(
+        (x) =>
+          ` AND NOT (l.id < ${literal(x.id)}::bigint AND EXISTS (SELECT 1 FROM jsonb_populate_record(NULL::${table}, l.key) AS r WHERE ${x.bounds ?? 'true'}))`,
+      )
+      .join('');
     // The last key of a batch travels as text and is cast back to each column's type: exact for every type.
     const after = `(${keyTuple}) > (${primaryKey.map((k, i) => `$${i + 1}::${k.type}`).join(', ')})`;
     // A column differs when its stored text differs and, read back into the column's type (so an
@@ -226,10 +249,10 @@ export class CompletenessService {
          SELECT c.previous_pk, c.id, 'moved' FROM ${this.audit.changes} AS c
          WHERE ${ofTable} AND c.previous_pk IS NOT NULL AND c.id > ${literal(truncated)}::bigint
        ), latest AS (
-         SELECT DISTINCT ON (e.key) e.key, e.op FROM events AS e ORDER BY e.key, e.id DESC
+         SELECT DISTINCT ON (e.key) e.key, e.op, e.id FROM events AS e ORDER BY e.key, e.id DESC
        ), missing AS (
          SELECT l.key FROM latest AS l
-         WHERE l.op NOT IN ('delete', 'moved') AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE ${keyJson} = l.key)
+         WHERE l.op NOT IN ('delete', 'moved') AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE ${keyJson} = l.key)${excusedByTruncate}
        )
        SELECT (SELECT count(*) FROM missing)::int AS count,
               (SELECT coalesce(jsonb_agg(m.key), '[]') FROM (SELECT key FROM missing ORDER BY key LIMIT ${listLimit}) AS m) AS keys`,

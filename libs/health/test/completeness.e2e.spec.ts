@@ -142,6 +142,32 @@ describe('completeness: every current row is where its history ends (real Postgr
     ]);
   });
 
+  it('on a partitioned table, a TRUNCATE of one partition excuses only the rows its bounds held', async () => {
+    await db.query(`CREATE TABLE orders (id int, region text, note text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+                    CREATE TABLE orders_eu PARTITION OF orders FOR VALUES IN ('eu');
+                    CREATE TABLE orders_us PARTITION OF orders FOR VALUES IN ('us');
+                    SELECT threadline_capture('public', 'orders', 'threadline_audit_orders', '{}')`);
+    await audited(db.url, `INSERT INTO orders VALUES (1, 'eu', 'a'), (2, 'eu', 'b'), (11, 'us', 'c'), (12, 'us', 'd')`);
+    await audited(db.url, `TRUNCATE orders_eu`);
+    const clean = await completeness.check({ tables: ['orders'] });
+    expect(clean.tables[0]).toMatchObject({ withoutHistory: 0, divergent: 0, missing: 0 });
+    expect(clean.ok).toBe(true);
+    const [truncate] = await db.query<{ data_after: unknown }>(
+      `SELECT data_after FROM audit_changes WHERE op = 'truncate'`,
+    );
+    expect(truncate.data_after).toEqual({ rowCount: 2, partition: 'public.orders_eu' });
+    // with capture off: a row of the other partition deleted, one of the truncated partition put back
+    await db.query(`ALTER TABLE orders DISABLE TRIGGER USER; ALTER TABLE orders_eu DISABLE TRIGGER USER; ALTER TABLE orders_us DISABLE TRIGGER USER;
+                    DELETE FROM orders WHERE id = 11; INSERT INTO orders VALUES (1, 'eu', 'a');
+                    ALTER TABLE orders ENABLE TRIGGER USER; ALTER TABLE orders_eu ENABLE TRIGGER USER; ALTER TABLE orders_us ENABLE TRIGGER USER`);
+    const report = await completeness.check({ tables: ['orders'] });
+    expect(report.tables[0]).toMatchObject({ rows: 2, divergent: 1, missing: 1 });
+    expect(report.tables[0].gaps).toEqual([
+      { key: { id: 1, region: 'eu' }, problem: 'latest_is_delete' },
+      { key: { id: 11, region: 'us' }, problem: 'missing' },
+    ]);
+  });
+
   it('finds a row put back quietly where the history says it is gone: after a TRUNCATE, or a key moved away', async () => {
     await audited(db.url, `TRUNCATE tags; UPDATE people SET id = 10 WHERE id = 1`);
     await db.query(`ALTER TABLE tags DISABLE TRIGGER USER; ALTER TABLE people DISABLE TRIGGER USER;

@@ -106,10 +106,11 @@ function actorCheckSql(textVar: string, jsonVar: string, source: string): string
  *   Retention deletes changes before their transactions.
  * - `op` is insert, update, delete or truncate from the triggers (a truncate
  *   is one change with key `{}` and `data_after` `{"rowCount": n}`: how many
- *   rows the table held), or `snapshot`: the
+ *   rows the table held, and `"partition"` when a partition was emptied), or `snapshot`: the
  *   image of a row that existed before capture, written by a baseline
  *   (the `baseline` command) under one transaction whose `source` is
- *   'threadline:baseline'. The allowed values are a domain, not a table CHECK:
+ *   'threadline:baseline', or of every row after DDL rewrote a column's
+ *   values (threadline_snapshot_rewritten, in the DDL's transaction). The allowed values are a domain, not a table CHECK:
  *   PostgreSQL parses and plans a table's CHECK expressions again in every
  *   statement that inserts, which cost each audited single-row statement
  *   4-8 us (about a sixth of its audit overhead); a domain's check is planned

@@ -2,8 +2,8 @@
 // threadline:install v6 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796186077556 implements MigrationInterface {
-  name = 'ThreadlineInstall1796186077556';
+export class ThreadlineInstall1796187011996 implements MigrationInterface {
+  name = 'ThreadlineInstall1796187011996';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -718,11 +718,14 @@ BEGIN%s
     FROM threadline_old AS o;
   ELSIF TG_OP = 'TRUNCATE' THEN
     -- BEFORE TRUNCATE, so the rows are still there to count. A partitioned table holds no rows
-    -- itself: TRUNCATE fires its partitions' triggers too, and each records what it held.
+    -- itself: TRUNCATE fires its partitions' triggers too, and each records what it held and,
+    -- being a partition, which one it is (only its rows are gone).
     IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) <> 'p' THEN
       EXECUTE format('SELECT count(*) FROM ONLY %%s', TG_RELID::regclass) INTO threadline_rows;
       INSERT INTO "public"."audit_changes" (transaction_id, table_schema, table_name, op, table_pk, data_after)
-      SELECT %s, 'truncate', '{}'::jsonb, jsonb_build_object('rowCount', threadline_rows);
+      SELECT %s, 'truncate', '{}'::jsonb, jsonb_build_object('rowCount', threadline_rows)
+        || CASE WHEN (SELECT c.relispartition FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID)
+                THEN jsonb_build_object('partition', quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME)) ELSE '{}'::jsonb END;
     END IF;
   END IF;
   RETURN NULL;
