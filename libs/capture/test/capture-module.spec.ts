@@ -72,6 +72,57 @@ describe('ThreadlineCaptureModule', () => {
     expect(errors.join('')).toContain("migrations: ['dist/migrations/*.js']");
   });
 
+  it('migrate says what it applied, and that migrationsRun applied them as it started', async () => {
+    const fresh = await createTestDatabase();
+    class First1700000000001 {
+      name = 'First1700000000001';
+      async up(q: { query(sql: string): Promise<unknown> }) {
+        await q.query('CREATE TABLE first_table (id int PRIMARY KEY)');
+      }
+      async down() {}
+    }
+    class Second1700000000002 {
+      name = 'Second1700000000002';
+      async up(q: { query(sql: string): Promise<unknown> }) {
+        await q.query('CREATE TABLE second_table (id int PRIMARY KEY)');
+      }
+      async down() {}
+    }
+    const run = async (migrationsRun: boolean, migrations: unknown[]) => {
+      const app = await Test.createTestingModule({
+        imports: [
+          TypeOrmModule.forRoot({ type: 'postgres', url: fresh.url, migrationsRun, migrations: migrations as never }),
+          ThreadlineCaptureModule.forRoot(OPTIONS),
+        ],
+      }).compile();
+      await app.init();
+      const out: string[] = [];
+      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        out.push(String(chunk));
+        return true;
+      });
+      try {
+        await app.get(MigrateCommand).run([], {});
+      } finally {
+        write.mockRestore();
+        await app.close();
+      }
+      return out.join('');
+    };
+    try {
+      expect(await run(false, [First1700000000001])).toBe('Applied First1700000000001\n');
+      expect(await run(false, [First1700000000001])).toBe(
+        'No pending migrations: 1 applied in all, the latest First1700000000001.\n',
+      );
+      // migrationsRun: true applies Second while the command starts; migrate says so instead of "No pending migrations."
+      expect(await run(true, [First1700000000001, Second1700000000002])).toBe(
+        'Nothing left to apply: this app sets migrationsRun: true, so TypeORM applied any pending migrations as this command started (as it does whenever the app starts). 2 applied in all, the latest Second1700000000002.\n',
+      );
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   describe('CaptureService against the live catalog', () => {
     let service: CaptureService;
     let dataSource: DataSource;

@@ -94,7 +94,7 @@ export class BaselineService {
         privilegeMessage(
           'baseline',
           `INSERT on ${this.tables.changes} and ${this.transactions}, UPDATE on ${this.transactions} and INSERT, UPDATE and DELETE on ${this.tables.named(LEASES_TABLE)}`,
-          `run it as the audit tables' owner: DATABASE_URL=<owner's connection> npm run cli -- baseline --table ${table} --execute`,
+          `run baseline --table ${table} --execute connected as the audit tables' owner`,
           error,
         ),
       );

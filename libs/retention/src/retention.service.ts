@@ -111,7 +111,7 @@ export class RetentionService implements OnApplicationBootstrap {
           privilegeMessage(
             'retention purge',
             `DELETE on ${this.changes} and ${this.transactions}, INSERT, UPDATE and DELETE on ${this.tables.named(LEASES_TABLE)}, EXECUTE on threadline_seal and ${this.tables.named(RECORD_PURGE_FUNCTION)}`,
-            "run it as the audit tables' owner: DATABASE_URL=<owner's connection> npm run cli -- retention purge --execute, or schedule it in a process that connects as the owner",
+            "run retention purge --execute connected as the audit tables' owner, or schedule it in a process that connects as the owner",
             error,
           ),
         );

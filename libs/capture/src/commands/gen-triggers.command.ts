@@ -33,7 +33,7 @@ export class GenTriggersCommand extends ThreadlineCommand<GenTriggersFlags> {
     );
     commandOutput.text(
       outcome.written
-        ? `Wrote ${outcome.file} (tables: ${outcome.tables.join(', ')})\n${why.length ? `Deployed capture differs:\n${why.join('\n')}\n` : ''}Run your migrations (npm start runs them) to apply it.`
+        ? `Wrote ${outcome.file} (tables: ${outcome.tables.join(', ')})\n${why.length ? `Deployed capture differs:\n${why.join('\n')}\n` : ''}Run your migrations (the migrate command, or your app's start with migrationsRun: true) to apply it.`
         : outcome.upToDate === 'pending'
           ? `Pending: ${outcome.file} holds exactly this SQL and has not run yet; run your migrations to apply it. Nothing written.`
           : `Up to date: the database already runs this capture for ${outcome.tables.join(', ')}; nothing written.`,

@@ -22,7 +22,7 @@ export class InstallCommand extends ThreadlineCommand<InstallFlags> {
     if (flags.dryRun) return commandOutput.text(outcome.up);
     commandOutput.text(
       outcome.written
-        ? `Wrote ${outcome.file}\nRun your migrations (npm start runs them) to create the audit tables.`
+        ? `Wrote ${outcome.file}\nRun your migrations (the migrate command, or your app's start with migrationsRun: true) to create the audit tables.`
         : `Already installed: ${outcome.file} holds the Threadline install migration; nothing written.`,
     );
   }

@@ -1,6 +1,6 @@
 import { commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
 import { Command } from 'nest-commander';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 
 /**
  * `migrate [--json]`: applies the app's pending TypeORM migrations (those
@@ -25,7 +25,18 @@ export class MigrateCommand extends ThreadlineCommand<{ json?: boolean }> {
       );
     const applied = await this.dataSource.runMigrations({ transaction: 'each' });
     const names = applied.map((m) => m.name);
-    if (flags.json) return commandOutput.json({ applied: names });
-    commandOutput.text(names.length ? `Applied ${names.join(', ')}` : 'No pending migrations.');
+    // With migrationsRun: true TypeORM applied the pending ones while this command started: say so.
+    const atStart = Boolean(this.dataSource.options.migrationsRun);
+    const executed = await new MigrationExecutor(this.dataSource).getExecutedMigrations();
+    const latest = [...executed].sort((a, b) => b.timestamp - a.timestamp)[0]?.name ?? null;
+    if (flags.json)
+      return commandOutput.json({ applied: names, migrationsRun: atStart, executed: executed.length, latest });
+    commandOutput.text(
+      names.length
+        ? `Applied ${names.join(', ')}`
+        : atStart
+          ? `Nothing left to apply: this app sets migrationsRun: true, so TypeORM applied any pending migrations as this command started (as it does whenever the app starts). ${executed.length} applied in all${latest ? `, the latest ${latest}` : ''}.`
+          : `No pending migrations: ${executed.length} applied in all${latest ? `, the latest ${latest}` : ''}.`,
+    );
   }
 }

@@ -2,8 +2,8 @@
 // threadline:install v6 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796187011996 implements MigrationInterface {
-  name = 'ThreadlineInstall1796187011996';
+export class ThreadlineInstall1796187991668 implements MigrationInterface {
+  name = 'ThreadlineInstall1796187991668';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -672,7 +672,7 @@ BEGIN
     guard := format($g$
   IF (SELECT string_agg(a.attname || ':' || a.atttypid::text, ',' ORDER BY a.attname) FROM pg_catalog.pg_attribute a
       WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped) IS DISTINCT FROM %L THEN
-    RAISE EXCEPTION 'threadline: the columns of %% changed since its capture function was generated; the change was not recorded. Regenerate capture (npm run cli -- gen-triggers, then run your migrations) or install the DDL event trigger (README "Schema changes")', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME
+    RAISE EXCEPTION 'threadline: the columns of %% changed since its capture function was generated; the change was not recorded. Regenerate capture (the gen-triggers command, then your migrations) or install the DDL event trigger (README "Schema changes")', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;$g$, split_part("public"."threadline_column_signature"(target), ';pk=', 1));
   END IF;
