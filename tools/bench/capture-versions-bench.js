@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Capture cost across audit schema versions (`npm run bench`): the same audited OLTP transaction
+// (set the actor, insert, two updates, a read, commit) run inside the server by a procedure that
+// commits each one, so no client round trip blurs it, on one server, alternating rounds between
+// databases installed with no audit, the v4 and v5 install SQL (test fixtures) and this version's.
+// Prints the median microseconds per transaction and this version's cost over v4's:
+//   capture_versions us_per_tx none=<us> v4=<us> v5=<us> current=<us> current_over_v4=<ratio> v5_over_v4=<ratio>
+const fs = require('fs');
+const path = require('path');
+const { Client } = require('pg');
+const { auditSchemaSql } = require('@threadline/capture');
+const { startBenchServer } = require('./bench-server');
+
+const N = Number(process.env.BENCH_VERSION_TX ?? 3000);
+const ROUNDS = 8;
+const fixture = (version) =>
+  fs.readFileSync(
+    path.join(__dirname, '..', '..', 'libs', 'capture', 'test', 'fixtures', `install-${version}.sql`),
+    'utf8',
+  );
+
+async function database(url, name, install) {
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const client = new Client({ connectionString: target.toString() });
+  await client.connect();
+  await client.query('SET client_min_messages = error');
+  await client.query('SET synchronous_commit = off');
+  if (install) await client.query(install);
+  await client.query('CREATE TABLE t (id bigint PRIMARY KEY, a int, b text)');
+  if (install) await client.query(`SELECT threadline_capture('public', 't', 't_audit', '{}')`);
+  await client.query(`CREATE PROCEDURE run(first bigint, n int) LANGUAGE plpgsql AS $p$
+    DECLARE r record;
+    BEGIN
+      FOR i IN first .. first + n - 1 LOOP
+        PERFORM set_config('threadline.actor_ref', '{"type":"user","id":"42"}', true);
+        INSERT INTO t VALUES (i, 1, 'x');
+        UPDATE t SET a = a + 1 WHERE id = i;
+        UPDATE t SET b = 'y' WHERE id = i;
+        SELECT * INTO r FROM t WHERE id = i;
+        COMMIT;
+      END LOOP;
+    END $p$`);
+  return client;
+}
+
+(async () => {
+  const server = await startBenchServer('capture_versions');
+  const installs = { none: null, v4: fixture('v4'), v5: fixture('v5'), current: auditSchemaSql('public').up };
+  const clients = {};
+  for (const [name, install] of Object.entries(installs))
+    clients[name] = await database(server.url, `cv_${name}`, install);
+  const run = async (name, first) => {
+    const started = process.hrtime.bigint();
+    await clients[name].query('CALL run($1, $2)', [first, N]);
+    return Number(process.hrtime.bigint() - started) / 1000 / N;
+  };
+  for (const name of Object.keys(clients)) await run(name, 1e9);
+  const perTx = Object.fromEntries(Object.keys(clients).map((name) => [name, []]));
+  const over = { current: [], v5: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 ? ['current', 'v5', 'v4', 'none'] : ['none', 'v4', 'v5', 'current'];
+    const us = {};
+    for (const name of order) us[name] = await run(name, round * N + 1);
+    for (const name of order) perTx[name].push(us[name]);
+    over.current.push(us.current / us.v4);
+    over.v5.push(us.v5 / us.v4);
+  }
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
+  };
+  const f = (n) => median(n).toFixed(0);
+  console.log(
+    `capture_versions us_per_tx none=${f(perTx.none)} v4=${f(perTx.v4)} v5=${f(perTx.v5)} current=${f(perTx.current)} current_over_v4=${median(over.current).toFixed(3)} v5_over_v4=${median(over.v5).toFixed(3)}`,
+  );
+  for (const client of Object.values(clients)) await client.end();
+  await server.stop();
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
