@@ -386,6 +386,21 @@ describe('partitioned tables', () => {
   });
   afterEach(() => h.close());
 
+  it('a partition captured on its own and through its captured parent: both follow DDL on the parent', async () => {
+    await h.client.query(`CREATE TABLE ledger (id int PRIMARY KEY, email text, note text) PARTITION BY RANGE (id)`);
+    await h.client.query(`CREATE TABLE ledger_low PARTITION OF ledger FOR VALUES FROM (0) TO (100)`);
+    await h.capture(['ledger_low', 'ledger'], {
+      tables: { ledger_low: { mask: ['email'] }, ledger: { mask: ['email'] } },
+    });
+    await h.client.query(`ALTER TABLE ledger RENAME COLUMN email TO mail`);
+    await h.client.query(`ALTER TABLE ledger ADD COLUMN ssn text`);
+    await h.client.query(`INSERT INTO ledger_low VALUES (1, 'low-secret', 'n', 'ssn-secret')`);
+    await h.client.query(`INSERT INTO ledger VALUES (2, 'top-secret', 'n', 'ssn-secret')`);
+    const text = await auditText(h);
+    expect(text).not.toContain('-secret');
+    expect((await h.changes(`table_name IN ('ledger', 'ledger_low')`)).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('a partition captured on its own follows DDL run on its parent', async () => {
     await h.client.query(
       `CREATE TABLE accounts (id int, email text, region text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)`,

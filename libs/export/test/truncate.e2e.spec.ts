@@ -72,7 +72,10 @@ describe('TRUNCATE of an audited table (real PostgreSQL)', () => {
     await asActor(`INSERT INTO events VALUES (4, '2026-07-01')`);
     await asActor(`TRUNCATE events_2026`);
     expect((await truncates()).slice(2)).toEqual([
-      expect.objectContaining({ table_name: 'events', data_after: { rowCount: 1, partition: 'public.events_2026' } }),
+      expect.objectContaining({
+        table_name: 'events',
+        data_after: { rowCount: 1, partition: 'public.events_2026', bounds: expect.stringContaining('2026-01-01') },
+      }),
     ]);
   });
 

@@ -150,35 +150,46 @@ export class CompletenessService {
     const keyJson = `jsonb_build_object(${primaryKey.map((k) => `${literal(k.name)}, t.${ident(k.name)}`).join(', ')})`;
     const keyTuple = primaryKey.map((k) => `t.${ident(k.name)}`).join(', ');
     // TRUNCATEs recorded: on a plain table one empties the table, so older images describe rows that
-    // are gone. A partitioned table records one per partition it emptied, naming it (schema v6): it
-    // says which rows are gone by the partition's bounds. One that names no partition (before v6), or
-    // one no longer in the table, only bounds which rows are expected to exist.
+    // are gone. A partitioned table records one per partition it emptied, with the partition's bounds
+    // then (schema v6): only rows within them are gone. Recorded bounds are used only as the text of a
+    // partition's bounds now (never run as stored: the SQL comes from the catalog); bounds no partition
+    // has any more excuse nothing, so those rows are reported. A truncate recorded before v6, with no
+    // bounds, only bounds which rows are expected to exist.
     const [{ partitioned }] = await this.dataSource.query(
       `SELECT (SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = ${literal(table)}::regclass) AS partitioned`,
     );
-    const truncates: { partition: string | null; oid: string | null; id: string; bounds: string | null }[] =
-      await this.dataSource.query(
-        `SELECT x.partition, x.id::text AS id,
-                (SELECT p.relid::oid::text FROM pg_catalog.pg_partition_tree(${literal(table)}::regclass) AS p
-                 WHERE p.relid = to_regclass(x.partition) AND p.isleaf) AS oid,
-                pg_catalog.pg_get_partition_constraintdef(to_regclass(x.partition)) AS bounds
-         FROM (SELECT c.data_after->>'partition' AS partition, max(c.id) AS id FROM ${this.audit.changes} AS c
-               WHERE ${ofTable} AND c.op = 'truncate' GROUP BY 1) AS x`,
-      );
-    const known = partitioned ? truncates.filter((x) => x.oid !== null) : [];
-    const unknown = truncates.filter((x) => !known.includes(x));
-    const truncated = String(unknown.reduce((max, x) => (BigInt(x.id) > max ? BigInt(x.id) : max), 0n));
+    const truncates: { id: string; bounds: string | null }[] = await this.dataSource.query(
+      `SELECT c.id::text AS id, c.data_after->>'bounds' AS bounds FROM ${this.audit.changes} AS c
+       WHERE ${ofTable} AND c.op = 'truncate' ORDER BY c.id`,
+    );
+    const current = new Set<string>(
+      partitioned
+        ? (
+            await this.dataSource.query(
+              `SELECT pg_catalog.pg_get_partition_constraintdef(p.relid) AS bounds
+               FROM pg_catalog.pg_partition_tree(${literal(table)}::regclass) AS p WHERE p.isleaf`,
+            )
+          )
+            .map((row: { bounds: string | null }) => row.bounds)
+            .filter((bounds: string | null): bounds is string => bounds !== null)
+        : [],
+    );
+    const within = (bounds: string, key: string) =>
+      `EXISTS (SELECT 1 FROM jsonb_populate_record(NULL::${table}, ${key}) AS r WHERE ${bounds})`;
+    const known: { id: string; bounds: string }[] = [];
+    let truncated = '0';
+    for (const x of truncates) {
+      if (!partitioned || x.bounds === null) truncated = x.id;
+      else if (current.has(x.bounds)) known.push({ id: x.id, bounds: x.bounds });
+    }
     const goneByTruncate = !partitioned
       ? `l.id < ${literal(truncated)}::bigint`
       : known.length
-        ? `l.id < CASE t.tableoid ${known.map((x) => `WHEN ${literal(x.oid!)}::oid THEN ${literal(x.id)}::bigint`).join(' ')} ELSE 0 END`
+        ? `(${known.map((x) => `(l.id < ${literal(x.id)}::bigint AND ${within(x.bounds, keyJson)})`).join(' OR ')})`
         : 'false';
-    // a key gone with a recorded TRUNCATE of the partition its bounds put it in
+    // a key gone with a recorded TRUNCATE of a partition whose bounds then held it
     const excusedByTruncate = known
-      .map(
-        (x) =>
-          ` AND NOT (l.id < ${literal(x.id)}::bigint AND EXISTS (SELECT 1 FROM jsonb_populate_record(NULL::${table}, l.key) AS r WHERE ${x.bounds ?? 'true'}))`,
-      )
+      .map((x) => ` AND NOT (l.id < ${literal(x.id)}::bigint AND ${within(x.bounds, 'l.key')})`)
       .join('');
     // The last key of a batch travels as text and is cast back to each column's type: exact for every type.
     const after = `(${keyTuple}) > (${primaryKey.map((k, i) => `$${i + 1}::${k.type}`).join(', ')})`;

@@ -252,8 +252,19 @@ export class IntegrityService {
             message: `seal #${kept.seq} no longer has the chain hash you kept (${kept.chainSha256}, now ${found[0].chain}): the chain was rewritten at or before it`,
           });
       }
-      // From a kept head: its own transaction is recomputed too; the links after it start from the kept hash.
-      if (afterHead) after = afterHead.seq - 1;
+      // From a kept head: the walk starts at the head itself, linked from the seal before it as stored, so its
+      // content and link are recomputed too (its chain hash was compared with the kept one above).
+      if (afterHead && afterHead.seq > 1) {
+        after = afterHead.seq - 1;
+        const [link] = await runner.query(`SELECT s.chain_sha256 FROM ${this.seals} AS s WHERE s.seq = $1`, [after]);
+        if (link) previous = link.chain_sha256;
+        else
+          report({
+            kind: 'deleted',
+            seq: after,
+            message: `seal #${after} (the link before the kept head) was deleted`,
+          });
+      }
 
       let checked = 0;
       let expected = after + 1;
@@ -280,8 +291,6 @@ export class IntegrityService {
               seq,
               message: `seal #${seq} appears more than once: seals were inserted`,
             });
-          } else if (afterHead && seq === afterHead.seq) {
-            // its link needs the seal before it, which this check does not read; its hash was compared with the kept one
           } else if (seq !== expected) {
             report({
               kind: 'deleted',
@@ -351,7 +360,7 @@ export class IntegrityService {
                       : `transaction ${row.transaction_id} (seal #${seq}) was altered after sealing: a change, the transaction row or one of its actions differs from what was sealed`,
               });
           } else if (row.purged_changes > 0) purged++;
-          previous = afterHead && seq === afterHead.seq ? Buffer.from(afterHead.chainSha256, 'hex') : row.chain_sha256;
+          previous = row.chain_sha256;
           expected = Math.max(expected, seq + 1);
           after = seq;
           checked++;

@@ -155,7 +155,11 @@ describe('completeness: every current row is where its history ends (real Postgr
     const [truncate] = await db.query<{ data_after: unknown }>(
       `SELECT data_after FROM audit_changes WHERE op = 'truncate'`,
     );
-    expect(truncate.data_after).toEqual({ rowCount: 2, partition: 'public.orders_eu' });
+    expect(truncate.data_after).toEqual({
+      rowCount: 2,
+      partition: 'public.orders_eu',
+      bounds: "((region IS NOT NULL) AND (region = 'eu'::text))",
+    });
     // with capture off: a row of the other partition deleted, one of the truncated partition put back
     await db.query(`ALTER TABLE orders DISABLE TRIGGER USER; ALTER TABLE orders_eu DISABLE TRIGGER USER; ALTER TABLE orders_us DISABLE TRIGGER USER;
                     DELETE FROM orders WHERE id = 11; INSERT INTO orders VALUES (1, 'eu', 'a');
@@ -166,6 +170,20 @@ describe('completeness: every current row is where its history ends (real Postgr
       { key: { id: 1, region: 'eu' }, problem: 'latest_is_delete' },
       { key: { id: 11, region: 'us' }, problem: 'missing' },
     ]);
+    // partitions renamed, even swapped, since: the recorded bounds still say which rows the truncate took
+    await db.query(`ALTER TABLE orders_eu RENAME TO orders_x; ALTER TABLE orders_us RENAME TO orders_eu;
+                    ALTER TABLE orders_x RENAME TO orders_us`);
+    expect((await completeness.check({ tables: ['orders'] })).tables[0].gaps).toEqual(report.tables[0].gaps);
+    // a truncate whose bounds no partition has any more excuses nothing (the row it took is reported), and
+    // no bounds text stored in the log is ever run as SQL
+    await db.query(`UPDATE audit_changes SET data_after = data_after || '{"bounds": "true) OR (SELECT pg_sleep(5)) IS NULL OR (true"}'
+                    WHERE op = 'truncate'`);
+    const forged = await completeness.check({ tables: ['orders'] });
+    expect(forged.tables[0].gaps).toEqual([
+      { key: { id: 2, region: 'eu' }, problem: 'missing' },
+      { key: { id: 11, region: 'us' }, problem: 'missing' },
+    ]);
+    expect(forged.durationMs).toBeLessThan(5000);
   });
 
   it('finds a row put back quietly where the history says it is gone: after a TRUNCATE, or a key moved away', async () => {

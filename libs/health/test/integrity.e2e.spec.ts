@@ -1,7 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { auditSchemaSql, CaptureService, ledgerHashSql, ThreadlineCaptureModule } from '@threadline/capture';
+import {
+  auditSchemaSql,
+  CaptureService,
+  ledgerHashSql,
+  sealContentForSql,
+  ThreadlineCaptureModule,
+  verifyDigestSql,
+} from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import {
@@ -144,6 +151,23 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
       /a kept head is <seal number>:<chain sha256, 64 hex digits>/,
     );
     await expect(integrity.verify({ afterHead: kept, from: '2026-01-01' })).rejects.toThrow(/cannot be combined/);
+  });
+
+  it("from a kept head, recomputes the head's own link: a forged transaction with a matching content hash is found", async () => {
+    const { head: kept } = await integrity.verify();
+    // the owner forges the head's transaction and writes the content hash that matches it, keeping the chain hash
+    await db.query(`UPDATE audit_changes SET data_after = '{"title": "forged at the head"}'
+                    WHERE transaction_id = (SELECT transaction_id FROM audit_seals WHERE seq = ${kept!.seq})`);
+    await db.query(`UPDATE audit_seals AS s SET content_sha256 = x.content
+      FROM (SELECT s2.seq, ${sealContentForSql('public', 's2', 't', 'd')} AS content
+            FROM audit_seals AS s2 JOIN audit_transactions AS t ON t.id = s2.transaction_id
+            CROSS JOIN LATERAL ${verifyDigestSql('public', 's2.transaction_id', 's2.seq', 's2.format')} AS d
+            WHERE s2.seq = ${kept!.seq}) AS x
+      WHERE s.seq = x.seq`);
+    const report = await integrity.verify({ afterHead: kept! });
+    expect(report.ok).toBe(false);
+    expect(firstProblem(report)).toMatchObject({ kind: 'altered', seq: kept!.seq });
+    expect(firstProblem(report).message).toContain('chain link does not match');
   });
 
   it('does not depend on the session time zone or date style of the sealer or the checker', async () => {

@@ -109,7 +109,7 @@ BEGIN
     PERFORM ${s(CAPTURE_FUNCTION)}(target, function_name, settings);
   ELSE
     INSERT INTO ${s(PENDING_TABLE)} (table_schema, table_name, function_name, settings) VALUES ($1, $2, $3, $4);
-    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled <> 'D') THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled IN ('O', 'A')) THEN
       RAISE WARNING 'threadline: table %.% does not exist yet and no DDL event trigger can capture it when it is created; run gen-triggers again once it exists', $1, $2;
     ELSE
       RAISE NOTICE 'threadline: table %.% does not exist yet; capture is deployed when it is created', $1, $2;
@@ -203,7 +203,7 @@ BEGIN
                       AND tg.tgrelid <> captured.relid) THEN
         PERFORM ${s(CAPTURE_FUNCTION)}(captured.relid::regclass, captured.function_name, stamp || '{"keepExistingTriggers": true}');
       END IF;
-      RETURN;
+      -- no RETURN: a partition may be captured on its own as well as through its parent, and both follow
     ELSIF coalesce(stamp->>'auditSchema', '${auditSchema.replace(/'/g, "''")}') = '${auditSchema.replace(/'/g, "''")}'
       AND NOT EXISTS (SELECT 1 FROM pg_partition_ancestors(target) AS a JOIN pg_class ac ON ac.oid = a.relid
                       JOIN pg_namespace an ON an.oid = ac.relnamespace WHERE an.nspname || '.' || ac.relname = stamp->>'table')

@@ -186,7 +186,8 @@ function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
   pk_old := format('jsonb_build_object(%s)', (SELECT string_agg(format('%L, o.%I', k, k), ', ') FROM unnest(pk) AS k));
   fixed := format('(SELECT %s()), %L, %L', '${txFn.replace(/'/g, "''")}', rel_schema, rel_name);
 
-  ddl_trigger := EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled <> 'D');
+  -- Enabled for ordinary sessions ('O') or always ('A'); 'R' fires only under the replica role.
+  ddl_trigger := EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled IN ('O', 'A'));
   IF NOT ddl_trigger THEN
     -- No event trigger regenerates this function on DDL: refuse a table whose columns changed since.
     -- The catalog query is written out (not a call of the signature function) so PL/pgSQL caches its plan;

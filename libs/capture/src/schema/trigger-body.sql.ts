@@ -44,13 +44,14 @@ BEGIN%s
   ELSIF TG_OP = 'TRUNCATE' THEN
     -- BEFORE TRUNCATE, so the rows are still there to count. A partitioned table holds no rows
     -- itself: TRUNCATE fires its partitions' triggers too, and each records what it held and,
-    -- being a partition, which one it is (only its rows are gone).
+    -- being a partition, which one it is and its bounds then (only rows within them are gone).
     IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) <> 'p' THEN
       EXECUTE format('SELECT count(*) FROM ONLY %%s', TG_RELID::regclass) INTO threadline_rows;
       INSERT INTO ${changes.replace(/%/g, '%%')} (transaction_id, table_schema, table_name, op, table_pk, data_after)
       SELECT %s, 'truncate', '{}'::jsonb, jsonb_build_object('rowCount', threadline_rows)
         || CASE WHEN (SELECT c.relispartition FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID)
-                THEN jsonb_build_object('partition', quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME)) ELSE '{}'::jsonb END;
+                THEN jsonb_build_object('partition', quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME),
+                                        'bounds', pg_catalog.pg_get_partition_constraintdef(TG_RELID)) ELSE '{}'::jsonb END;
     END IF;
   END IF;
   RETURN NULL;

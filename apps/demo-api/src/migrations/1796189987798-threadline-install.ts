@@ -2,8 +2,8 @@
 // threadline:install v6 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796187991668 implements MigrationInterface {
-  name = 'ThreadlineInstall1796187991668';
+export class ThreadlineInstall1796189987798 implements MigrationInterface {
+  name = 'ThreadlineInstall1796189987798';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -664,7 +664,8 @@ BEGIN
   pk_old := format('jsonb_build_object(%s)', (SELECT string_agg(format('%L, o.%I', k, k), ', ') FROM unnest(pk) AS k));
   fixed := format('(SELECT %s()), %L, %L', '"public"."threadline_transaction_id"', rel_schema, rel_name);
 
-  ddl_trigger := EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'threadline_ddl' AND evtenabled <> 'D');
+  -- Enabled for ordinary sessions ('O') or always ('A'); 'R' fires only under the replica role.
+  ddl_trigger := EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'threadline_ddl' AND evtenabled IN ('O', 'A'));
   IF NOT ddl_trigger THEN
     -- No event trigger regenerates this function on DDL: refuse a table whose columns changed since.
     -- The catalog query is written out (not a call of the signature function) so PL/pgSQL caches its plan;
@@ -719,13 +720,14 @@ BEGIN%s
   ELSIF TG_OP = 'TRUNCATE' THEN
     -- BEFORE TRUNCATE, so the rows are still there to count. A partitioned table holds no rows
     -- itself: TRUNCATE fires its partitions' triggers too, and each records what it held and,
-    -- being a partition, which one it is (only its rows are gone).
+    -- being a partition, which one it is and its bounds then (only rows within them are gone).
     IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) <> 'p' THEN
       EXECUTE format('SELECT count(*) FROM ONLY %%s', TG_RELID::regclass) INTO threadline_rows;
       INSERT INTO "public"."audit_changes" (transaction_id, table_schema, table_name, op, table_pk, data_after)
       SELECT %s, 'truncate', '{}'::jsonb, jsonb_build_object('rowCount', threadline_rows)
         || CASE WHEN (SELECT c.relispartition FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID)
-                THEN jsonb_build_object('partition', quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME)) ELSE '{}'::jsonb END;
+                THEN jsonb_build_object('partition', quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME),
+                                        'bounds', pg_catalog.pg_get_partition_constraintdef(TG_RELID)) ELSE '{}'::jsonb END;
     END IF;
   END IF;
   RETURN NULL;
@@ -856,7 +858,7 @@ BEGIN
     PERFORM "public"."threadline_capture"(target, function_name, settings);
   ELSE
     INSERT INTO "public"."audit_capture_pending" (table_schema, table_name, function_name, settings) VALUES ($1, $2, $3, $4);
-    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'threadline_ddl' AND evtenabled <> 'D') THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'threadline_ddl' AND evtenabled IN ('O', 'A')) THEN
       RAISE WARNING 'threadline: table %.% does not exist yet and no DDL event trigger can capture it when it is created; run gen-triggers again once it exists', $1, $2;
     ELSE
       RAISE NOTICE 'threadline: table %.% does not exist yet; capture is deployed when it is created', $1, $2;
@@ -950,7 +952,7 @@ BEGIN
                       AND tg.tgrelid <> captured.relid) THEN
         PERFORM "public"."threadline_capture"(captured.relid::regclass, captured.function_name, stamp || '{"keepExistingTriggers": true}');
       END IF;
-      RETURN;
+      -- no RETURN: a partition may be captured on its own as well as through its parent, and both follow
     ELSIF coalesce(stamp->>'auditSchema', 'public') = 'public'
       AND NOT EXISTS (SELECT 1 FROM pg_partition_ancestors(target) AS a JOIN pg_class ac ON ac.oid = a.relid
                       JOIN pg_namespace an ON an.oid = ac.relnamespace WHERE an.nspname || '.' || ac.relname = stamp->>'table')
