@@ -176,12 +176,14 @@ export class CompletenessService {
     );
     const within = (bounds: string, key: string) =>
       `EXISTS (SELECT 1 FROM jsonb_populate_record(NULL::${table}, ${key}) AS r WHERE ${bounds})`;
-    const known: { id: string; bounds: string }[] = [];
+    // the latest truncate of each set of bounds is the one that counts (truncates come in id order)
+    const latestByBounds = new Map<string, string>();
     let truncated = '0';
     for (const x of truncates) {
       if (!partitioned || x.bounds === null) truncated = x.id;
-      else if (current.has(x.bounds)) known.push({ id: x.id, bounds: x.bounds });
+      else if (current.has(x.bounds)) latestByBounds.set(x.bounds, x.id);
     }
+    const known = [...latestByBounds].map(([bounds, id]) => ({ id, bounds }));
     const goneByTruncate = !partitioned
       ? `l.id < ${literal(truncated)}::bigint`
       : known.length
