@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
+import { CliLogger } from '@threadline/nestjs';
 import { AppModule } from './app.module';
 import { openDemoDatabase } from './database/database';
 
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   const database = await openDemoDatabase((line) => process.stderr.write(`${line}\n`));
   try {
     await CommandFactory.run(AppModule.forRoot({ databaseUrl: database.url, runMigrations: false }), {
-      logger: ['error', 'warn'],
+      logger: new CliLogger(),
       errorHandler: (error) => {
         process.stderr.write(`${error.message}\n`);
         process.exitCode = process.exitCode || 1;

@@ -54,6 +54,8 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const migrate = cli('migrate', '--json');
     expect(migrate.code).toBe(0);
     expect(JSON.parse(migrate.stdout).applied).toHaveLength(readdirSync(MIGRATIONS).length);
+    expect(JSON.parse(migrate.stdout).ddlEventTrigger).toBe('fires');
+    expect(migrate.stderr).not.toContain('DDL event trigger');
     const run = cli('gen-triggers', '--json', '--dry-run');
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
@@ -76,6 +78,26 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Up to date: the database already runs this capture');
     expect(cli('policy', 'show').code).toBe(0);
+  });
+
+  it('says at boot and after migrate when schema changes are not followed by themselves, and what to do', async () => {
+    expect(cli('migrate').code).toBe(0);
+    await db.query(`ALTER EVENT TRIGGER threadline_ddl DISABLE`);
+    try {
+      const json = cli('migrate', '--json');
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        ddlEventTrigger: 'disabled',
+        warning: expect.stringMatching(
+          /threadline_ddl is disabled.*keeps recording but masks every column it cannot classify.*gen-triggers.*ENABLE ALWAYS/,
+        ),
+      });
+      const text = cli('migrate');
+      expect(text.code).toBe(0);
+      expect(text.stderr).toMatch(/threadline_ddl is disabled\. After a migration changes an audited table's columns/);
+    } finally {
+      await db.query(`ALTER EVENT TRIGGER threadline_ddl ENABLE ALWAYS`);
+    }
   });
 
   it('gen-triggers --store-changed-from writes a new migration into --dir', () => {

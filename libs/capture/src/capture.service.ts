@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { createHash } from 'crypto';
 import { readFileSync } from 'fs';
 import * as path from 'path';
@@ -13,6 +13,7 @@ import {
 } from './capture.options';
 import { findMigrations, writeMigration, MigrationWriteResult } from './migration/migration-writer';
 import { captureDifferences, readDeployedCapture } from './catalog/deployed-capture';
+import { DdlFollowUp, ddlFollowUpWarning, readDdlFollowUp } from './catalog/ddl-follow-up';
 import { ident } from '@threadline/core';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
 import { CaptureConfigError } from '@threadline/core';
@@ -69,11 +70,32 @@ export interface MigrationOutcome extends GeneratedMigration {
 
 /** Generates the audit schema and trigger SQL from the app's own options and writes them as migrations. */
 @Injectable()
-export class CaptureService {
+export class CaptureService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(CaptureService.name);
+
   constructor(
     @Inject(THREADLINE_CAPTURE_OPTIONS) private readonly options: ResolvedCaptureOptions,
     private readonly dataSource: DataSource,
   ) {}
+
+  /** Says at boot, before any migration can surprise the team, when schema changes are not followed by themselves. */
+  async onApplicationBootstrap(): Promise<void> {
+    const state = await this.ddlFollowUp().catch(() => 'not-installed' as const);
+    this.bootWarning = ddlFollowUpWarning(state, this.options.auditSchema);
+    if (this.bootWarning) this.logger.warn(this.bootWarning);
+  }
+
+  /** The warning logged at boot, if any (the migrate command repeats it only when migrations changed it). */
+  bootWarning?: string;
+
+  get auditSchema(): string {
+    return this.options.auditSchema;
+  }
+
+  /** Whether the DDL event trigger regenerates capture when a migration changes an audited table. */
+  ddlFollowUp(): Promise<DdlFollowUp> {
+    return readDdlFollowUp(this.dataSource, this.options.auditSchema);
+  }
 
   installSql(): GeneratedMigration {
     return {

@@ -76,6 +76,32 @@ describe('trigger capture (real PostgreSQL)', () => {
     expect(rows[1]).toMatchObject({ actor_ref: null, changes: 1 });
   });
 
+  it("refuses a write under an actor set after the transaction's first audited write, instead of ignoring it", async () => {
+    await h.capture(['posts']);
+    for (const [first, later] of [
+      [null, '{"type":"user","id":"7"}'],
+      ['{"type":"user","id":"42"}', '{"type":"user","id":"7"}'],
+      ['{"type":"user","id":"42"}', ''],
+    ] as const) {
+      await h.client.query('BEGIN');
+      if (first) await h.client.query(`SELECT set_config('threadline.actor_ref', $1, true)`, [first]);
+      await h.client.query(`INSERT INTO posts (title) VALUES ('first')`);
+      await h.client.query(`SELECT set_config('threadline.actor_ref', $1, true)`, [later]);
+      await expect(h.client.query(`UPDATE posts SET body = 'later'`)).rejects.toThrow(
+        /the actor of this transaction changed after its first audited write \(from .* to .*\).*Set the actor at the start of the transaction/,
+      );
+      await h.client.query('ROLLBACK');
+    }
+    // the same actor set again is no change; a new transaction takes the new actor
+    await h.client.query('BEGIN');
+    await h.client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"42"}', true)`);
+    await h.client.query(`INSERT INTO posts (title) VALUES ('a')`);
+    await h.client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"42"}', true)`);
+    await h.client.query(`UPDATE posts SET body = 'b'`);
+    await h.client.query('COMMIT');
+    expect((await h.changes()).map((c) => c.op)).toEqual(['insert', 'update']);
+  });
+
   it('leaves no orphan rows when a savepoint is rolled back', async () => {
     await h.capture(['posts']);
     await h.client.query('BEGIN');

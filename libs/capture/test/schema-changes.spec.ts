@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { captureDifferences, readDeployedCapture, resolveCaptureOptions, tableOptionsFor } from '../src';
 import { createCaptureHarness, CaptureHarness } from './capture-harness';
 
 const SECRET_EMAIL = 'alice-secret@example.com';
@@ -241,6 +242,59 @@ describe('capture survives schema changes (real PostgreSQL, DDL event trigger)',
     expect(await auditText(h)).not.toContain('alice-secret');
   });
 
+  it('ALTER TYPE ... CASCADE on a typed table is followed: a renamed masked attribute stays masked, a new one is masked, a retype is recorded', async () => {
+    await h.client.query(`CREATE TYPE person AS (id int, email text, name text, n int)`);
+    await h.client.query(`CREATE TABLE people OF person (PRIMARY KEY (id))`);
+    await h.capture(['people'], { tables: { people: { mask: ['email'] } } });
+    await h.client.query(`INSERT INTO people VALUES (1, $1, 'a', 1)`, [SECRET_EMAIL]);
+    await h.client.query(`ALTER TYPE person RENAME ATTRIBUTE email TO contact CASCADE`);
+    await h.client.query(`INSERT INTO people VALUES (2, $1, 'b', 2)`, [SECRET_EMAIL]);
+    await h.client.query(`ALTER TYPE person ADD ATTRIBUTE phone text CASCADE`);
+    await h.client.query(`UPDATE people SET phone = '+44 7700 900123' WHERE id = 1`);
+    await h.client.query(`ALTER TYPE person ALTER ATTRIBUTE n TYPE bigint CASCADE`);
+    const changes = await h.changes(`table_name = 'people'`);
+    expect(changes.map((c) => [c.op, c.data_after])).toEqual([
+      ['insert', { id: 1, email: '[REDACTED]', name: 'a', n: 1 }],
+      ['insert', { id: 2, contact: '[REDACTED]', name: 'b', n: 2 }],
+      ['update', { id: 1, contact: '[REDACTED]', name: 'a', n: 1, phone: '[REDACTED]' }],
+      ['snapshot', expect.objectContaining({ contact: '[REDACTED]', phone: '[REDACTED]' })],
+      ['snapshot', expect.objectContaining({ contact: '[REDACTED]', phone: '[REDACTED]' })],
+    ]);
+    expect(
+      changes
+        .slice(3)
+        .map((c) => c.data_after!.id)
+        .sort(),
+    ).toEqual([1, 2]);
+    expect(await auditText(h)).not.toMatch(/alice-secret|7700/);
+  });
+
+  it('reports capture that relies on a DDL event trigger an operator disabled, until it is enabled or capture regenerated', async () => {
+    const options = resolveCaptureOptions({ tables: { users: { mask: ['email'], exclude: ['password_hash'] } } });
+    const queryable = { query: (sql: string, params?: unknown[]) => h.client.query(sql, params).then((r) => r.rows) };
+    const drift = async () =>
+      captureDifferences(
+        tableOptionsFor(options, 'public', 'users'),
+        options,
+        (await readDeployedCapture(queryable, 'public', [{ schema: 'public', table: 'users' }]))[0]!,
+      );
+    expect(await drift()).toEqual([]);
+    await h.client.query(`ALTER EVENT TRIGGER threadline_ddl DISABLE`);
+    expect(await drift()).toEqual([
+      expect.stringMatching(/relies|rely on the DDL event trigger, which is now disabled or dropped/),
+    ]);
+    await h.client.query(`ALTER EVENT TRIGGER threadline_ddl ENABLE ALWAYS`);
+    expect(await drift()).toEqual([]);
+    // regenerated while the trigger is disabled: the function guards itself, nothing to report
+    await h.client.query(`ALTER EVENT TRIGGER threadline_ddl DISABLE`);
+    await h.capture(['users'], { tables: { users: { mask: ['email'], exclude: ['password_hash'] } } });
+    expect(await drift()).toEqual([]);
+    await h.client.query(`ALTER TABLE users RENAME COLUMN email TO contact`);
+    await h.client.query(`UPDATE users SET contact = 'other-secret'`);
+    expect((await h.changes(`op = 'update'`))[0].data_after).toMatchObject({ contact: '[REDACTED]' });
+    expect(await drift()).toEqual([expect.stringContaining('writes are still recorded')]);
+  });
+
   it('the DDL and the regenerated capture commit or roll back together', async () => {
     await h.client.query('BEGIN');
     await h.client.query(`ALTER TABLE users ADD COLUMN temp int`);
@@ -264,19 +318,90 @@ describe('capture without the DDL event trigger (no superuser at install)', () =
   });
   afterEach(() => h.close());
 
-  it('refuses writes to a table whose columns changed, naming the table and the fix, and stores nothing in clear', async () => {
+  it('keeps recording through RENAME, ADD, DROP and TYPE changes, masking every column it cannot classify', async () => {
     await h.client.query(`ALTER TABLE users RENAME COLUMN email TO email_address`);
-    await expect(
-      h.client.query(`INSERT INTO users (email_address, name) VALUES ($1, 'bob')`, [SECRET_EMAIL]),
-    ).rejects.toThrow(
-      /threadline: the columns of public\.users changed since its capture function was generated.*gen-triggers/,
-    );
-    await expect(h.client.query(`UPDATE users SET name = 'x'`)).rejects.toThrow(
-      'changed since its capture function was generated',
-    );
+    await h.client.query(`INSERT INTO users (email_address, name) VALUES ($1, 'bob')`, [SECRET_EMAIL]);
+    await h.client.query(`ALTER TABLE users ADD COLUMN phone text`);
+    await h.client.query(`UPDATE users SET phone = '+44 7700 900123', name = 'bob2' WHERE name = 'bob'`);
+    await h.client.query(`ALTER TABLE users ALTER COLUMN id TYPE bigint`);
+    await h.client.query(`ALTER TABLE users RENAME COLUMN name TO full_name`);
+    await h.client.query(`UPDATE users SET full_name = 'alice2' WHERE id = 1`);
+    await h.client.query(`ALTER TABLE users DROP COLUMN phone`);
+    await h.client.query(`DELETE FROM users WHERE id = 2`);
+    const changes = await h.changes(`id > 1`);
+    expect(changes.map((c) => [c.op, c.table_pk, c.data_after, c.changed_fields])).toEqual([
+      ['insert', { id: 2 }, { id: 2, email_address: '[REDACTED]', name: 'bob' }, null],
+      [
+        'update',
+        { id: 2 },
+        { id: 2, email_address: '[REDACTED]', name: 'bob2', phone: '[REDACTED]' },
+        ['name', 'phone'],
+      ],
+      // a clear column under a new name is not classified by the configuration: masked until regenerated
+      [
+        'update',
+        { id: 1 },
+        { id: 1, email_address: '[REDACTED]', full_name: '[REDACTED]', phone: '[REDACTED]' },
+        ['full_name'],
+      ],
+      ['delete', { id: 2 }, null, null],
+    ]);
     expect(await auditText(h)).not.toContain('alice-secret');
-    const { rows } = await h.client.query(`SELECT count(*)::int AS n FROM users`);
-    expect(rows[0].n).toBe(1);
+    expect(await auditText(h)).not.toContain('7700');
+  });
+
+  it('a masked and a clear column that swap names keep their classes by attribute number', async () => {
+    await h.client.query(`ALTER TABLE users RENAME COLUMN email TO tmp`);
+    await h.client.query(`ALTER TABLE users RENAME COLUMN name TO email`);
+    await h.client.query(`ALTER TABLE users RENAME COLUMN tmp TO name`);
+    await h.client.query(`INSERT INTO users (name, email) VALUES ($1, 'bob')`, [SECRET_EMAIL]);
+    const [insert] = await h.changes(`id > 1`);
+    expect(insert.data_after).toEqual({ id: 2, name: '[REDACTED]', email: '[REDACTED]' });
+    expect(await auditText(h)).not.toContain('alice-secret');
+  });
+
+  it('an excluded column stays excluded under a new name; a table without redaction keeps new columns in clear', async () => {
+    await h.client.query(`CREATE TABLE accounts (id int PRIMARY KEY, token text, label text)`);
+    await h.capture(['accounts'], { tables: { accounts: { exclude: ['token'], storeChangedFrom: true } } });
+    await h.client.query(`CREATE TABLE notes (id int PRIMARY KEY, body text)`);
+    await h.capture(['notes'], { tables: { notes: {} } });
+    await h.client.query(`INSERT INTO accounts VALUES (1, 'tok-secret-1', 'a'); INSERT INTO notes VALUES (1, 'x')`);
+    await h.client.query(
+      `ALTER TABLE accounts RENAME COLUMN token TO api_token; ALTER TABLE notes RENAME COLUMN body TO text`,
+    );
+    await h.client.query(`ALTER TABLE notes ADD COLUMN extra int`);
+    await h.client.query(`UPDATE accounts SET api_token = 'tok-secret-2'`);
+    await h.client.query(`UPDATE accounts SET label = 'b'`);
+    await h.client.query(`UPDATE notes SET text = 'y', extra = 1`);
+    const changes = await h.changes(`op = 'update'`);
+    expect(changes.map((c) => [c.table_name, c.data_after, c.changed_fields, c.changed_from])).toEqual([
+      ['accounts', { id: 1, label: 'a' }, [], null],
+      ['accounts', { id: 1, label: 'b' }, ['label'], { label: 'a' }],
+      ['notes', { id: 1, text: 'y', extra: 1 }, ['text', 'extra'], null],
+    ]);
+    expect(await auditText(h)).not.toContain('tok-secret');
+  });
+
+  it('a partitioned table keeps recording through a partition whose column numbers differ from its parent', async () => {
+    await h.client.query(
+      `CREATE TABLE events (id int, kind text, email text, PRIMARY KEY (id, kind)) PARTITION BY LIST (kind)`,
+    );
+    // created on its own (columns in another order, a dropped column) and attached: other attribute numbers
+    await h.client.query(`CREATE TABLE events_a (gone int, email text, kind text NOT NULL, id int NOT NULL);
+      ALTER TABLE events_a DROP COLUMN gone;
+      ALTER TABLE events ATTACH PARTITION events_a FOR VALUES IN ('a')`);
+    await h.capture(['events'], { tables: { events: { mask: ['email'] } } });
+    await h.client.query(`ALTER TABLE events RENAME COLUMN email TO contact`);
+    await h.client.query(`INSERT INTO events VALUES (1, 'a', $1)`, [SECRET_EMAIL]);
+    await h.client.query(`INSERT INTO events_a (id, kind, contact) VALUES (2, 'a', $1)`, [SECRET_EMAIL]);
+    await h.client.query(`UPDATE events SET contact = 'other-secret' WHERE id = 1`);
+    const changes = await h.changes(`table_name = 'events'`);
+    expect(changes.map((c) => [c.op, c.table_pk, c.data_after, c.changed_fields])).toEqual([
+      ['insert', { id: 1, kind: 'a' }, { id: 1, kind: 'a', contact: '[REDACTED]' }, null],
+      ['insert', { id: 2, kind: 'a' }, { id: 2, kind: 'a', contact: '[REDACTED]' }, null],
+      ['update', { id: 1, kind: 'a' }, { id: 1, kind: 'a', contact: '[REDACTED]' }, ['contact']],
+    ]);
+    expect(await auditText(h)).not.toMatch(/alice-secret|other-secret/);
   });
 
   it('works again once capture is regenerated, and then masks the renamed column', async () => {
@@ -399,6 +524,19 @@ describe('partitioned tables', () => {
     const text = await auditText(h);
     expect(text).not.toContain('-secret');
     expect((await h.changes(`table_name IN ('ledger', 'ledger_low')`)).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a partition captured on its own and through its parent: a type change records its rows under both names', async () => {
+    await h.client.query(`CREATE TABLE ledger (id int PRIMARY KEY, amount int) PARTITION BY RANGE (id)`);
+    await h.client.query(`CREATE TABLE ledger_low PARTITION OF ledger FOR VALUES FROM (0) TO (100)`);
+    await h.capture(['ledger_low', 'ledger']);
+    await h.client.query(`INSERT INTO ledger VALUES (1, 10)`);
+    await h.client.query(`ALTER TABLE ledger ALTER COLUMN amount TYPE bigint USING amount * 2`);
+    const snapshots = await h.changes(`op = 'snapshot'`);
+    expect(snapshots.map((c) => [c.table_name, c.data_after]).sort()).toEqual([
+      ['ledger', { id: 1, amount: 20 }],
+      ['ledger_low', { id: 1, amount: 20 }],
+    ]);
   });
 
   it('a partition captured on its own follows DDL run on its parent', async () => {

@@ -8,6 +8,7 @@ const V2 = readFileSync(path.join(__dirname, 'fixtures', 'install-v2.sql'), 'utf
 const V3 = readFileSync(path.join(__dirname, 'fixtures', 'install-v3.sql'), 'utf8');
 const V4 = readFileSync(path.join(__dirname, 'fixtures', 'install-v4.sql'), 'utf8');
 const V5 = readFileSync(path.join(__dirname, 'fixtures', 'install-v5.sql'), 'utf8');
+const V6 = readFileSync(path.join(__dirname, 'fixtures', 'install-v6.sql'), 'utf8');
 
 /** What the audit schema is made of: tables' columns, constraints, indexes, domains, functions and triggers. */
 const CATALOG = `
@@ -138,6 +139,36 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(await v5.query(CATALOG)).toEqual(await fresh.query(CATALOG));
     } finally {
       await v5.drop();
+    }
+  });
+
+  it('v6 then this version: the event triggers learn ALTER TYPE and keep their state; a v6 function that refused writes records them', async () => {
+    const v6 = await createTestDatabase();
+    try {
+      await v6.query(V6);
+      await v6.query(`ALTER EVENT TRIGGER threadline_ddl DISABLE;
+        CREATE TABLE r (id int PRIMARY KEY, email text, name text);
+        SELECT threadline_capture('public', 'r', 'r_audit', '{"mask": ["email"]}');
+        ALTER TABLE r RENAME COLUMN email TO mail`);
+      await expect(v6.query(`INSERT INTO r VALUES (1, 'secret-1', 'a')`)).rejects.toThrow('changed since');
+      await v6.query(auditSchemaSql('public').up);
+      expect(await v6.query(`SELECT evtname, evtenabled, evttags FROM pg_event_trigger ORDER BY evtname`)).toEqual([
+        { evtname: 'threadline_ddl', evtenabled: 'D', evttags: ['ALTER TABLE', 'CREATE TABLE', 'ALTER TYPE'] },
+        { evtname: 'threadline_rewrite', evtenabled: 'A', evttags: ['ALTER TABLE', 'ALTER TYPE'] },
+      ]);
+      await v6.query(`INSERT INTO r VALUES (1, 'secret-1', 'a')`);
+      await v6.query(`ALTER TABLE r RENAME COLUMN name TO label`);
+      await v6.query(`UPDATE r SET label = 'b'`);
+      expect(await v6.query(`SELECT op, data_after FROM audit_changes ORDER BY id`)).toEqual([
+        { op: 'insert', data_after: { id: 1, mail: '[REDACTED]', name: 'a' } },
+        { op: 'update', data_after: { id: 1, mail: '[REDACTED]', label: '[REDACTED]' } },
+      ]);
+      await v6.query(
+        `DROP TABLE r; DROP FUNCTION r_audit(); DELETE FROM audit_changes; DELETE FROM audit_transactions`,
+      );
+      expect(await v6.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+    } finally {
+      await v6.drop();
     }
   });
 

@@ -5,7 +5,7 @@ import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from '../src';
 // installed an earlier version gets a new install migration to run (the
 // install SQL is idempotent: it upgrades in place). Changing the install SQL
 // without bumping the version would leave such apps on the old SQL.
-const PINNED = { version: 6, sha256: '2e53464b9aa75000ead49d3bfa5994ef1f5ea395377abb2c8c5190c493bc0273' };
+const PINNED = { version: 7, sha256: '076a67ce23283bcd993d81afa4e1733647f454161ad30ab44b68ba0e52846483' };
 
 describe('audit schema version', () => {
   it('changes whenever the install SQL changes (update both together)', () => {

@@ -15,5 +15,6 @@ export * from './sql/stored-json';
 export * from './events/threadline-events';
 export * from './cli/command-output';
 export * from './cli/command-flags';
+export * from './cli/cli-logger';
 export * from './actor/actor-rules';
 export * from './nest/scheduler-registry';

@@ -1,5 +1,5 @@
 import type { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
-import { SIGNATURE_FUNCTION } from '../schema/capture-functions.sql';
+import { ddlEventTriggerName, LAYOUT_FUNCTION, SIGNATURE_FUNCTION } from '../schema/capture-functions.sql';
 import { qualified, SqlQueryable } from '@threadline/core';
 import { parseStamp, TriggerStamp } from '../trigger/trigger-stamp';
 import { triggerNameFor } from '../trigger/trigger-names';
@@ -17,6 +17,10 @@ export interface DeployedCapture {
   bodyMatches: boolean;
   /** The table's column signature now (`name:type`, as the stamp records it). */
   signature?: string;
+  /** The table's exact column layout now (attribute number, type, name), as v4 stamps record it. */
+  layout?: string;
+  /** The DDL event trigger of the audit schema exists and fires (enabled, or enabled always). */
+  ddlTriggerFires: boolean;
   /** The function runs with its owner's rights (SECURITY DEFINER) and a pinned search_path. */
   ownersRights: boolean;
   /** EXECUTE on the function is granted to PUBLIC: any role could attach it to a table of its own. */
@@ -38,6 +42,8 @@ export async function readDeployedCapture(
     body_sha256: string | null;
     stamp: string | null;
     signature: string | null;
+    layout: string | null;
+    ddl_trigger_fires: boolean;
     partitions_without_capture: string[] | null;
     owners_rights: boolean | null;
     public_execute: boolean | null;
@@ -47,6 +53,8 @@ export async function readDeployedCapture(
        EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS g
                WHERE g.grantee = 0 AND g.privilege_type = 'EXECUTE') AS public_execute,
        CASE WHEN c.oid IS NOT NULL THEN ${qualified(auditSchema, SIGNATURE_FUNCTION)}(c.oid) END AS signature,
+       CASE WHEN c.oid IS NOT NULL THEN ${qualified(auditSchema, LAYOUT_FUNCTION)}(c.oid) END AS layout,
+       EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = $4 AND evtenabled IN ('O', 'A')) AS ddl_trigger_fires,
        (SELECT array_agg(pn.nspname || '.' || pc.relname ORDER BY pn.nspname, pc.relname)
         FROM pg_partition_tree(c.oid) AS t
         JOIN pg_class pc ON pc.oid = t.relid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
@@ -58,7 +66,12 @@ export async function readDeployedCapture(
      LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = x.t AND c.relkind IN ('r', 'p')
      LEFT JOIN pg_proc p ON p.pronamespace = n.oid AND p.proname = x.f AND p.pronargs = 0
      ORDER BY x.ord`,
-    [tables.map((t) => t.schema), tables.map((t) => t.table), tables.map((t) => triggerNameFor(t.table))],
+    [
+      tables.map((t) => t.schema),
+      tables.map((t) => t.table),
+      tables.map((t) => triggerNameFor(t.table)),
+      ddlEventTriggerName(auditSchema),
+    ],
   );
   return tables.map((t, i) => {
     const row = rows[i];
@@ -71,6 +84,8 @@ export async function readDeployedCapture(
       stamp,
       bodyMatches: !!row?.body_sha256 && !!stamp && row.body_sha256 === stamp.bodySha256,
       signature: row?.signature ?? undefined,
+      layout: row?.layout ?? undefined,
+      ddlTriggerFires: !!row?.ddl_trigger_fires,
       ownersRights: !!row?.owners_rights,
       publicExecute: !!row?.public_execute,
       partitionsWithoutCapture: row?.partitions_without_capture ?? [],
@@ -162,11 +177,19 @@ export function captureDifferences(
           `${setting}: ${gone.join(', ')} ${gone.length > 1 ? 'are' : 'is'} no longer a column of the table; update capture.tables and regenerate`,
         );
     }
-    if (deployed.signature !== undefined && stamp.columnSignature !== deployed.signature) {
+    const columnsChanged =
+      (deployed.signature !== undefined && stamp.columnSignature !== deployed.signature) ||
+      (stamp.columnLayout !== undefined && deployed.layout !== undefined && stamp.columnLayout !== deployed.layout);
+    if (columnsChanged) {
       differences.push(
         stamp.guarded
-          ? "the table's columns changed since its capture function was generated and no DDL event trigger regenerated it: writes to the table are refused until you run gen-triggers and apply the migration"
+          ? "the table's columns changed since its capture function was generated and no DDL event trigger regenerated it: writes are still recorded, but every column capture cannot classify (added, renamed, or re-added since) is masked until you run gen-triggers and apply the migration"
           : "the table's columns changed since its capture function was generated (the DDL event trigger did not regenerate it); run gen-triggers and apply the migration",
+      );
+    }
+    if (stamp.guarded === false && !deployed.ddlTriggerFires) {
+      differences.push(
+        'the capture function was generated to rely on the DDL event trigger, which is now disabled or dropped: a column change would not be followed (a renamed masked column would be stored in clear). Enable the trigger again (ALTER EVENT TRIGGER ... ENABLE ALWAYS) or run gen-triggers and apply the migration, so the function guards itself',
       );
     }
   }

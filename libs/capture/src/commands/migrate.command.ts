@@ -1,6 +1,8 @@
 import { commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
 import { Command } from 'nest-commander';
 import { DataSource, MigrationExecutor } from 'typeorm';
+import { CaptureService } from '../capture.service';
+import { ddlFollowUpWarning } from '../catalog/ddl-follow-up';
 
 /**
  * `migrate [--json]`: applies the app's pending TypeORM migrations (those
@@ -12,7 +14,10 @@ import { DataSource, MigrationExecutor } from 'typeorm';
 @JsonFlag()
 @Command({ name: 'migrate', description: "Apply pending TypeORM migrations (the app's DataSource and its migrations)" })
 export class MigrateCommand extends ThreadlineCommand<{ json?: boolean }> {
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly capture: CaptureService,
+  ) {
     super();
   }
 
@@ -29,8 +34,18 @@ export class MigrateCommand extends ThreadlineCommand<{ json?: boolean }> {
     const atStart = Boolean(this.dataSource.options.migrationsRun);
     const executed = await new MigrationExecutor(this.dataSource).getExecutedMigrations();
     const latest = [...executed].sort((a, b) => b.timestamp - a.timestamp)[0]?.name ?? null;
+    const ddlFollowUp = await this.capture.ddlFollowUp();
+    const warning = ddlFollowUpWarning(ddlFollowUp, this.capture.auditSchema);
     if (flags.json)
-      return commandOutput.json({ applied: names, migrationsRun: atStart, executed: executed.length, latest });
+      return commandOutput.json({
+        applied: names,
+        migrationsRun: atStart,
+        executed: executed.length,
+        latest,
+        ddlEventTrigger: ddlFollowUp,
+        ...(warning ? { warning } : {}),
+      });
+    if (warning && warning !== this.capture.bootWarning) commandOutput.warn(warning);
     commandOutput.text(
       names.length
         ? `Applied ${names.join(', ')}`

@@ -24,6 +24,11 @@ export const TRANSACTION_FUNCTION = 'threadline_transaction_id';
 export const ACTOR_SETTING = 'threadline.actor_ref';
 export const CORRELATION_SETTING = 'threadline.correlation_id';
 export const REQUEST_SETTING = 'threadline.request_id';
+/**
+ * The actor setting's text when the transaction's audit row was created: a later statement under
+ * another actor is refused, since a transaction records one actor (transaction-local).
+ */
+export const TRANSACTION_ACTOR_SETTING = 'threadline.transaction_actor';
 /** Records an action (`audit_actions`) with the owner's rights: the app's role holds EXECUTE on it, not INSERT. */
 export const RECORD_ACTION_FUNCTION = 'threadline_record_action';
 
@@ -120,7 +125,7 @@ function actorCheckSql(textVar: string, jsonVar: string, source: string): string
  *   correlation with PostgreSQL logs.
  */
 /** Bumped when the install SQL changes; part of the install migration's marker. */
-export const AUDIT_SCHEMA_VERSION = 6;
+export const AUDIT_SCHEMA_VERSION = 7;
 
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and
@@ -225,6 +230,13 @@ BEGIN
   IF ${transactionCacheMatchesSql('cached', 'xid')} THEN
     tx_id := ${cachedTransactionIdSql('cached', 'xid')};
     IF EXISTS (SELECT 1 FROM ${s('audit_transactions')} AS t WHERE t.id = tx_id AND t.txid = xid AND t.occurred_at = now()) THEN
+      -- One actor per transaction, recorded at its first audited write: a different one set since is
+      -- refused rather than ignored (its writes would be filed under the first actor, or under none).
+      IF coalesce(actor, '') <> coalesce(current_setting('${TRANSACTION_ACTOR_SETTING}', true), '') THEN
+        RAISE EXCEPTION 'threadline: the actor of this transaction changed after its first audited write (from % to %); a transaction records one actor, the one set before its first write. Set the actor at the start of the transaction (the actor interceptor and ThreadlineContext.run do), or commit and start a new transaction for the new actor',
+          coalesce(left(nullif(current_setting('${TRANSACTION_ACTOR_SETTING}', true), ''), 200), 'none'), coalesce(left(actor, 200), 'none')
+          USING ERRCODE = 'object_not_in_prerequisite_state';
+      END IF;
       RETURN tx_id;
     END IF;
   END IF;
@@ -239,6 +251,7 @@ ${actorCheckSql('actor', 'actor_json', ACTOR_SETTING)}  -- The same bound as eve
   VALUES (xid, actor_json, correlation, request)
   RETURNING id INTO tx_id;
   PERFORM set_config('${TRANSACTION_CACHE_SETTING}', ${transactionCacheValueSql('xid', 'tx_id')}, true);
+  PERFORM set_config('${TRANSACTION_ACTOR_SETTING}', coalesce(actor, ''), true);
   RETURN tx_id;
 END
 $threadline$;
@@ -337,11 +350,11 @@ DECLARE
   stamp jsonb;
 BEGIN
   FOR captured IN
-    SELECT DISTINCT ON (p.oid) tg.tgrelid::regclass AS target, p.proname::text AS function_name, d.description
+    -- Each function once, on the table its stamp names (a partition may be captured on its own).
+    SELECT DISTINCT tg.tgrelid::regclass AS target, p.proname::text AS function_name, d.description
     FROM pg_catalog.pg_proc p
     JOIN pg_catalog.pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_catalog.pg_proc'::regclass AND d.objsubid = 0
     JOIN pg_catalog.pg_trigger tg ON tg.tgfoid = p.oid AND tg.tgname = p.proname
-    JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid AND NOT c.relispartition
     WHERE d.description LIKE 'threadline:{%'
   LOOP
     BEGIN
@@ -349,7 +362,11 @@ BEGIN
     EXCEPTION WHEN invalid_text_representation THEN
       CONTINUE; -- edited by hand: coverage reports it
     END;
-    IF coalesce((stamp->>'version')::int, 1) < 3 AND coalesce(stamp->>'auditSchema', ${name}) = ${name} THEN
+    -- Version 4 stamps carry the column layout that self-guarding functions check and fall back on.
+    IF coalesce((stamp->>'version')::int, 1) < 4 AND coalesce(stamp->>'auditSchema', ${name}) = ${name}
+       AND (CASE WHEN stamp ? 'table' THEN false ELSE NOT (SELECT c.relispartition FROM pg_catalog.pg_class c WHERE c.oid = captured.target) END
+            OR stamp->>'table' = (SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c
+                                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = captured.target)) THEN
       PERFORM ${qualified(auditSchema, CAPTURE_FUNCTION)}(captured.target, captured.function_name, stamp || '{"keepExistingTriggers": true}');
     END IF;
   END LOOP;

@@ -1,4 +1,4 @@
-import { ident, qualified } from '@threadline/core';
+import { CACHED_TRANSACTION_SQL, ident, qualified, transactionCacheMatchesSql } from '@threadline/core';
 import { ACTOR_SETTING } from './audit-schema.sql';
 import { captureSqlFunctionSql, generatorNames } from './capture-generator.sql';
 
@@ -14,6 +14,12 @@ export const CAPTURE_SQL_FUNCTION = 'threadline_capture_sql';
 export const REFRESH_FUNCTION = 'threadline_refresh_capture';
 /** The columns of a table as capture sees them: `name:type` sorted by name, comma-separated, then `;pk=` and the key columns. */
 export const SIGNATURE_FUNCTION = 'threadline_column_signature';
+/** The columns of a table in attribute order: `attnum:type:quoted name`, comma-separated (an exact, unambiguous layout). */
+export const LAYOUT_FUNCTION = 'threadline_column_layout';
+/** Builds the SQL a self-guarding capture function runs once the table's columns changed under it. */
+export const FALLBACK_SQL_FUNCTION = 'threadline_capture_fallback_sql';
+/** The captured tables whose capture a table's DDL concerns: itself and its ancestors, each with its stamp. */
+const CAPTURES_FUNCTION = 'threadline_captures_of';
 const DDL_FUNCTION = 'threadline_on_ddl';
 /** Notes a table that DDL rewrites column by column (`table_rewrite` event), for threadline_on_ddl to snapshot. */
 const REWRITE_FUNCTION = 'threadline_on_rewrite';
@@ -23,6 +29,25 @@ export const REWRITE_SNAPSHOT_FUNCTION = 'threadline_snapshot_rewritten';
 const REWRITTEN_SETTING = 'threadline.rewritten_tables';
 /** The actor of a schema change's snapshots when the session that ran the DDL names none. */
 export const SCHEMA_CHANGE_ACTOR = '{"type":"system","id":"threadline:schema-change"}';
+
+/**
+ * One column's entry in a layout (LAYOUT_FUNCTION, and the guard a capture
+ * function carries without the DDL event trigger): attribute number, type
+ * and name, the name quoted so that no name can pass for another layout.
+ */
+export function columnLayoutEntry(a: string): string {
+  return `${a}.attnum || ':' || ${a}.atttypid || ':' || quote_ident(${a}.attname)`;
+}
+
+/**
+ * Whether a table's columns or key changed since the function whose stamp is
+ * in \`stamp\` was generated: by the name-and-type signature (with the key)
+ * and, when the stamp has it, the exact layout (attribute numbers too).
+ */
+function columnsChangedSql(s: (name: string) => string, rel: string): string {
+  return `(stamp->>'columnSignature' IS DISTINCT FROM ${s(SIGNATURE_FUNCTION)}(${rel})
+          OR (stamp ? 'columnLayout' AND stamp->>'columnLayout' IS DISTINCT FROM ${s(LAYOUT_FUNCTION)}(${rel})))`;
+}
 
 /**
  * The name of the DDL event trigger of one audit schema. Event trigger names
@@ -52,14 +77,14 @@ export function ddlEventTriggerName(auditSchema: string, event: 'ddl' | 'rewrite
  *   and the text form for every other type (citext, json, jsonb, arrays,
  *   floats, custom types).
  * - Without the DDL event trigger (it needs a superuser), each function
- *   checks the table's column signature on every call and refuses to capture
- *   a table that changed since it was generated: a clear error instead of a
- *   wrong or unredacted audit row.
+ *   checks the table's column layout on every call; once it changed, the
+ *   function captures through a fallback that reads the columns as they are
+ *   and masks every one it cannot classify: writes never fail because of a
+ *   schema change, and nothing lands in clear.
  */
 export function captureFunctionsSql(auditSchema: string): string {
   const names = generatorNames(auditSchema);
   const { s } = names;
-  const eventTrigger = ident(ddlEventTriggerName(auditSchema));
   return `
 CREATE OR REPLACE FUNCTION ${s(SIGNATURE_FUNCTION)}(target oid) RETURNS text
 LANGUAGE sql STABLE
@@ -75,6 +100,15 @@ AS $threadline$
   WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
 $threadline$;
 
+CREATE OR REPLACE FUNCTION ${s(LAYOUT_FUNCTION)}(target oid) RETURNS text
+LANGUAGE sql STABLE
+AS $threadline$
+  SELECT string_agg(${columnLayoutEntry('a')}, ',' ORDER BY a.attnum)
+  FROM pg_catalog.pg_attribute a
+  WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
+$threadline$;
+
+${fallbackSqlFunctionSql(names)}
 ${captureSqlFunctionSql(names)}
 CREATE OR REPLACE FUNCTION ${s(CAPTURE_FUNCTION)}(target regclass, function_name text, settings jsonb)
 RETURNS void
@@ -149,6 +183,47 @@ BEGIN
 END
 $threadline$;
 
+-- Each capture a table's DDL concerns: the table's own and its ancestors' (a
+-- partition shares the columns of every table above it), outermost first,
+-- with the stamp of its deployed function. A stamp edited by hand into
+-- something that is not JSON is skipped: coverage reports the function.
+CREATE OR REPLACE FUNCTION ${s(CAPTURES_FUNCTION)}(target oid)
+RETURNS TABLE (relid oid, function_name text, schema_name text, table_name text, stamp jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog
+AS $threadline$
+DECLARE
+  captured record;
+BEGIN
+  FOR captured IN
+    SELECT rel.relid, p.proname::text AS function_name, pn.nspname::text AS schema_name, pc.relname::text AS table_name, d.description
+    FROM (SELECT target AS relid, 0 AS depth
+          UNION ALL
+          SELECT a.relid::oid, a.depth FROM (SELECT pa.relid, row_number() OVER () AS depth FROM pg_partition_ancestors(target) AS pa) AS a
+          WHERE a.relid <> target) AS rel
+    JOIN pg_trigger tg ON tg.tgrelid = rel.relid AND NOT tg.tgisinternal
+    JOIN pg_proc p ON p.oid = tg.tgfoid AND p.proname = tg.tgname
+    JOIN pg_class pc ON pc.oid = rel.relid
+    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+    JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
+    WHERE d.description LIKE 'threadline:{%'
+    ORDER BY rel.depth DESC
+  LOOP
+    BEGIN
+      stamp := substr(captured.description, length('threadline:') + 1)::jsonb;
+    EXCEPTION WHEN invalid_text_representation THEN
+      CONTINUE;
+    END;
+    CONTINUE WHEN coalesce(stamp->>'auditSchema', '${auditSchema.replace(/'/g, "''")}') <> '${auditSchema.replace(/'/g, "''")}';
+    relid := captured.relid;
+    function_name := captured.function_name;
+    schema_name := captured.schema_name;
+    table_name := captured.table_name;
+    RETURN NEXT;
+  END LOOP;
+END
+$threadline$;
+
 -- Regenerates capture of a table (or of the captured table a partition
 -- belongs to) from the stamp of its deployed function: the same settings,
 -- the table's columns as they are now.
@@ -171,29 +246,13 @@ BEGIN
     PERFORM ${s(CAPTURE_FUNCTION)}(captured.table_schema, captured.table_name, captured.function_name, captured.settings);
     RETURN;
   END LOOP;
-  FOR captured IN
-    SELECT rel.relid, p.proname::text AS function_name, d.description, pn.nspname || '.' || pc.relname AS name
-    FROM (SELECT target AS relid, 0 AS depth
-          UNION ALL
-          SELECT a.relid::oid, a.depth FROM (SELECT relid, row_number() OVER () AS depth FROM pg_partition_ancestors(target)) AS a
-          WHERE a.relid <> target) AS rel
-    JOIN pg_trigger tg ON tg.tgrelid = rel.relid AND NOT tg.tgisinternal
-    JOIN pg_proc p ON p.oid = tg.tgfoid AND p.proname = tg.tgname
-    JOIN pg_class pc ON pc.oid = rel.relid
-    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-    JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
-    WHERE d.description LIKE 'threadline:{%'
-    ORDER BY rel.depth DESC
-  LOOP
-    BEGIN
-      stamp := substr(captured.description, length('threadline:') + 1)::jsonb;
-    EXCEPTION WHEN invalid_text_representation THEN
-      CONTINUE; -- a stamp edited by hand: health reports the function as changed outside Threadline
-    END;
-    IF stamp->>'table' = captured.name AND coalesce(stamp->>'auditSchema', '${auditSchema.replace(/'/g, "''")}') = '${auditSchema.replace(/'/g, "''")}' THEN
+  FOR captured IN SELECT c.relid, c.function_name, c.schema_name || '.' || c.table_name AS name, c.stamp
+                  FROM ${s(CAPTURES_FUNCTION)}(target) AS c LOOP
+    stamp := captured.stamp;
+    IF stamp->>'table' = captured.name THEN
       -- Only when the columns changed or a partition lacks capture: an ALTER TABLE that disables a
       -- trigger must stay visible to coverage, not be undone here.
-      IF stamp->>'columnSignature' IS DISTINCT FROM ${s(SIGNATURE_FUNCTION)}(captured.relid)
+      IF ${columnsChangedSql(s, 'captured.relid')}
          OR EXISTS (SELECT 1 FROM pg_partition_tree(captured.relid) AS t
                     WHERE t.relid <> captured.relid
                       AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = t.relid AND tg.tgname = captured.function_name))
@@ -204,10 +263,9 @@ BEGIN
         PERFORM ${s(CAPTURE_FUNCTION)}(captured.relid::regclass, captured.function_name, stamp || '{"keepExistingTriggers": true}');
       END IF;
       -- no RETURN: a partition may be captured on its own as well as through its parent, and both follow
-    ELSIF coalesce(stamp->>'auditSchema', '${auditSchema.replace(/'/g, "''")}') = '${auditSchema.replace(/'/g, "''")}'
-      AND NOT EXISTS (SELECT 1 FROM pg_partition_ancestors(target) AS a JOIN pg_class ac ON ac.oid = a.relid
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_partition_ancestors(target) AS a JOIN pg_class ac ON ac.oid = a.relid
                       JOIN pg_namespace an ON an.oid = ac.relnamespace WHERE an.nspname || '.' || ac.relname = stamp->>'table')
-      AND stamp->>'columnSignature' IS DISTINCT FROM ${s(SIGNATURE_FUNCTION)}(captured.relid) THEN
+      AND ${columnsChangedSql(s, 'captured.relid')} THEN
       -- Capture generated for a name the table no longer has (RENAME TO, SET SCHEMA): regenerating it here
       -- would record under another name, and not regenerating it would capture new columns unredacted.
       RAISE EXCEPTION 'threadline: % was captured as % (renamed since); its capture cannot follow a change of its columns until it is regenerated for the new name (gen-triggers, then migrate)',
@@ -232,6 +290,12 @@ BEGIN
     WITH RECURSIVE named AS (
       SELECT DISTINCT c.objid AS relid FROM pg_event_trigger_ddl_commands() AS c
       WHERE c.classid = 'pg_class'::regclass AND c.object_type IN ('table', 'table column')
+      UNION
+      -- ALTER TYPE ... CASCADE: the tables typed by the composite type (CREATE TABLE ... OF type)
+      SELECT t.oid FROM pg_event_trigger_ddl_commands() AS c
+      JOIN pg_type ty ON ty.typrelid = c.objid
+      JOIN pg_class t ON t.reloftype = ty.oid
+      WHERE c.classid = 'pg_class'::regclass AND c.object_type IN ('composite type', 'composite type column')
     ), below AS (
       SELECT relid FROM named
       UNION
@@ -278,29 +342,13 @@ DECLARE
   pk text;
   masked jsonb;
   n bigint;
+  total bigint := 0;
 BEGIN
-  -- The captured table: the outermost of the table and its ancestors whose capture function is stamped for it.
-  FOR captured IN
-    SELECT rel.relid, pn.nspname::text AS schema_name, pc.relname::text AS table_name, d.description
-    FROM (SELECT target AS relid, 0 AS depth
-          UNION ALL
-          SELECT a.relid::oid, a.depth FROM (SELECT relid, row_number() OVER () AS depth FROM pg_partition_ancestors(target)) AS a
-          WHERE a.relid <> target) AS rel
-    JOIN pg_trigger tg ON tg.tgrelid = rel.relid AND NOT tg.tgisinternal
-    JOIN pg_proc p ON p.oid = tg.tgfoid AND p.proname = tg.tgname
-    JOIN pg_class pc ON pc.oid = rel.relid
-    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-    JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
-    WHERE d.description LIKE 'threadline:{%'
-    ORDER BY rel.depth DESC
-  LOOP
-    BEGIN
-      stamp := substr(captured.description, length('threadline:') + 1)::jsonb;
-    EXCEPTION WHEN invalid_text_representation THEN
-      CONTINUE;
-    END;
-    CONTINUE WHEN stamp->>'table' IS DISTINCT FROM captured.schema_name || '.' || captured.table_name
-      OR coalesce(stamp->>'auditSchema', '${auditSchema.replace(/'/g, "''")}') <> '${auditSchema.replace(/'/g, "''")}';
+  -- Every capture the rows belong to: the table's own and each ancestor's that is stamped for its current
+  -- name (a partition captured on its own and through its parent records under both names).
+  FOR captured IN SELECT c.relid, c.schema_name, c.table_name, c.stamp FROM ${s(CAPTURES_FUNCTION)}(target) AS c
+                  WHERE c.stamp->>'table' = c.schema_name || '.' || c.table_name LOOP
+    stamp := captured.stamp;
     SELECT string_agg(format('%L, t.%I', a.attname, a.attname), ', ' ORDER BY k.pos) INTO pk
     FROM pg_index x
     CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
@@ -308,7 +356,10 @@ BEGIN
     WHERE x.indrelid = captured.relid AND x.indisprimary;
     SELECT coalesce(jsonb_object_agg(m, stamp->>'maskPlaceholder'), '{}') INTO masked
     FROM jsonb_array_elements_text(coalesce(stamp->'maskedColumns', stamp->'mask', '[]')) AS m;
-    IF coalesce(current_setting('${ACTOR_SETTING}', true), '') = '' THEN
+    -- The migration's own actor, or the schema change's when the session names none and the transaction
+    -- has no audit row yet (one that has keeps the actor it was created with).
+    IF coalesce(current_setting('${ACTOR_SETTING}', true), '') = ''
+       AND NOT coalesce(${transactionCacheMatchesSql(CACHED_TRANSACTION_SQL, 'txid_current()')}, false) THEN
       PERFORM set_config('${ACTOR_SETTING}', '${SCHEMA_CHANGE_ACTOR}', true);
     END IF;
     tx := ${names.txFn}();
@@ -321,39 +372,157 @@ BEGIN
     SET meta = coalesce(t.meta, '{}'::jsonb) || jsonb_build_object('schemaRewrite',
       coalesce(t.meta->'schemaRewrite', '[]'::jsonb) || jsonb_build_array(jsonb_build_object('table', stamp->>'table', 'rows', n)))
     WHERE t.id = tx;
-    RETURN n;
+    total := total + n;
   END LOOP;
-  RETURN 0;
+  RETURN total;
 END
 $threadline$;
 
 -- The event trigger needs a superuser (or the cloud equivalent); without
 -- it, capture functions guard themselves (see threadline_capture_sql).
 DO $threadline$
+DECLARE
+  was "char";
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}') THEN
-    CREATE EVENT TRIGGER ${eventTrigger} ON ddl_command_end
-      WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
-      EXECUTE FUNCTION ${s(DDL_FUNCTION)}();
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema, 'rewrite')}') THEN
-    CREATE EVENT TRIGGER ${ident(ddlEventTriggerName(auditSchema, 'rewrite'))} ON table_rewrite
-      WHEN TAG IN ('ALTER TABLE')
-      EXECUTE FUNCTION ${s(REWRITE_FUNCTION)}();
-  END IF;
-  -- Fire under session_replication_role = replica too: DDL run there would otherwise leave capture
-  -- generated for columns the table no longer has. One an operator disabled stays disabled.
-  IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled = 'O') THEN
-    ALTER EVENT TRIGGER ${eventTrigger} ENABLE ALWAYS;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema, 'rewrite')}' AND evtenabled = 'O') THEN
-    ALTER EVENT TRIGGER ${ident(ddlEventTriggerName(auditSchema, 'rewrite'))} ENABLE ALWAYS;
-  END IF;
+${eventTriggerSql(ddlEventTriggerName(auditSchema), 'ddl_command_end', ['ALTER TABLE', 'CREATE TABLE', 'ALTER TYPE'], s(DDL_FUNCTION))}
+${eventTriggerSql(ddlEventTriggerName(auditSchema, 'rewrite'), 'table_rewrite', ['ALTER TABLE', 'ALTER TYPE'], s(REWRITE_FUNCTION))}
 EXCEPTION WHEN insufficient_privilege THEN
-  RAISE WARNING 'threadline: cannot create the DDL event trigger (it needs a superuser); capture functions will refuse writes to a table whose columns changed until gen-triggers is run again. See README "Schema changes".';
+  RAISE WARNING 'threadline: cannot create the DDL event trigger (it needs a superuser); after a change of a table''s columns its capture keeps recording but masks every column it cannot classify, until gen-triggers is run again. See README "Schema changes".';
 END
 $threadline$;
 `;
+}
+
+/**
+ * \`threadline_capture_fallback_sql(rel, op, info)\`: the INSERT, UPDATE or
+ * DELETE capture of a table whose columns changed since its self-guarding
+ * function was generated (no DDL event trigger followed the change). It
+ * reads the columns as they are now and classifies each by what it was at
+ * generation (\`info.relations\`: attribute number, name, class): an
+ * excluded or masked column stays so under any name; a clear column stays
+ * clear only under its name; any other column is masked on a table with
+ * redaction (fail closed) until capture is regenerated from the
+ * configuration. Images are built from \`to_jsonb\` of each row and changes
+ * found by comparing stored text, so the statement never names a column that
+ * may be gone. The caller EXECUTEs the text inside the trigger function,
+ * where the transition tables are visible.
+ */
+function fallbackSqlFunctionSql({ s, changes, txFn }: ReturnType<typeof generatorNames>): string {
+  return `CREATE OR REPLACE FUNCTION ${s(FALLBACK_SQL_FUNCTION)}(rel oid, op text, info jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog
+AS $threadline$
+DECLARE
+  generated jsonb;
+  col record;
+  entry jsonb;
+  class text;
+  excluded text[] := '{}';
+  masked text[] := '{}';
+  compared text[] := '{}';
+  pk text[];
+  placeholder jsonb := to_jsonb(coalesce(info->>'maskPlaceholder', '[REDACTED]'));
+  mask_object jsonb;
+  fixed text;
+  key_new text;
+  key_old text;
+  image_new text;
+  image_old text;
+BEGIN
+  SELECT info->'relations'->(n.nspname || '.' || c.relname) INTO generated
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
+  FOR col IN
+    SELECT a.attnum::text AS num, a.attname::text AS name FROM pg_attribute a
+    WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
+  LOOP
+    entry := generated->col.num;
+    class := CASE
+      WHEN entry->>'c' = 'exclude' OR info->'exclude' ? col.name THEN 'exclude'
+      WHEN entry->>'c' = 'mask' OR info->'mask' ? col.name THEN 'mask'
+      WHEN entry->>'c' = 'clear' AND entry->>'n' = col.name THEN 'clear'
+      WHEN coalesce((info->>'redacting')::boolean, true) THEN 'mask'
+      ELSE 'clear'
+    END;
+    IF class = 'exclude' THEN
+      excluded := excluded || col.name;
+      CONTINUE;
+    END IF;
+    IF class = 'mask' THEN masked := masked || col.name; END IF;
+    IF NOT (coalesce((entry->>'x')::boolean, false) OR info->'exceptColumns' ? col.name) THEN
+      compared := compared || col.name;
+    END IF;
+  END LOOP;
+  SELECT array_agg(a.attname::text ORDER BY k.pos) INTO pk
+  FROM pg_index x
+  CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
+  JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+  WHERE x.indrelid = rel AND x.indisprimary;
+  SELECT coalesce(jsonb_object_agg(m, placeholder), '{}') INTO mask_object FROM unnest(masked) AS m;
+  fixed := format('(SELECT %s()), %L, %L', '${txFn.replace(/'/g, "''")}', info->>'schema', info->>'table');
+  -- The key of the new and the old image (a masked key column keeps its name, never its value), and the images.
+  SELECT format('jsonb_build_object(%s)', coalesce(string_agg(format('%L, %s', k, CASE WHEN k = ANY (masked) THEN format('%L::jsonb', placeholder) ELSE format('n.j -> %L', k) END), ', ' ORDER BY i), '')),
+         format('jsonb_build_object(%s)', coalesce(string_agg(format('%L, %s', k, CASE WHEN k = ANY (masked) THEN format('%L::jsonb', placeholder) ELSE format('o.j -> %L', k) END), ', ' ORDER BY i), ''))
+  INTO key_new, key_old
+  FROM unnest(coalesce(pk, '{}')) WITH ORDINALITY AS u(k, i);
+  image_new := format('((n.j - %L::text[]) || %L::jsonb)', excluded, mask_object);
+  image_old := format('((o.j - %L::text[]) || %L::jsonb)', excluded, mask_object);
+  IF op = 'INSERT' THEN
+    RETURN format('INSERT INTO ${changes.replace(/'/g, "''").replace(/%/g, '%%')} (transaction_id, table_schema, table_name, op, table_pk, data_after)
+      SELECT %s, ''insert'', %s, %s FROM (SELECT to_jsonb(n.*) AS j FROM threadline_new AS n) AS n', fixed, key_new, image_new);
+  ELSIF op = 'DELETE' THEN
+    RETURN format('INSERT INTO ${changes.replace(/'/g, "''").replace(/%/g, '%%')} (transaction_id, table_schema, table_name, op, table_pk)
+      SELECT %s, ''delete'', %s FROM (SELECT to_jsonb(o.*) AS j FROM threadline_old AS o) AS o', fixed, key_old);
+  ELSIF op = 'UPDATE' THEN
+    RETURN format('INSERT INTO ${changes.replace(/'/g, "''").replace(/%/g, '%%')} (transaction_id, table_schema, table_name, op, table_pk, previous_pk, data_after, changed_fields, changed_from)
+      SELECT %s, ''update'', x.pk, CASE WHEN x.pk::text IS DISTINCT FROM x.previous_pk::text THEN x.previous_pk END, x.image, x.changed, %s
+      FROM (
+        SELECT %s AS pk, %s AS previous_pk, %s AS image, %s AS old_image,
+          ARRAY(SELECT u.c FROM unnest(%L::text[]) WITH ORDINALITY AS u(c, i)
+                WHERE (o.j -> u.c)::text IS DISTINCT FROM (n.j -> u.c)::text ORDER BY u.i) AS changed,
+          EXISTS (SELECT 1 FROM unnest(%L::text[]) AS u(c) WHERE (o.j -> u.c)::text IS DISTINCT FROM (n.j -> u.c)::text) AS hidden_change
+        FROM (SELECT row_number() OVER () AS ord, to_jsonb(o.*) AS j FROM threadline_old AS o) AS o
+        JOIN (SELECT row_number() OVER () AS ord, to_jsonb(n.*) AS j FROM threadline_new AS n) AS n ON n.ord = o.ord
+        OFFSET 0
+      ) AS x
+      WHERE %s',
+      fixed,
+      CASE WHEN coalesce((info->>'storeChangedFrom')::boolean, false)
+        THEN '(SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(x.old_image) AS e WHERE e.key = ANY (x.changed))' ELSE 'NULL' END,
+      key_new, key_old, image_new, image_old, compared, excluded,
+      CASE WHEN coalesce((info->>'recordNoopUpdates')::boolean, false) THEN 'true' ELSE 'cardinality(x.changed) > 0 OR x.hidden_change' END);
+  END IF;
+  RETURN NULL;
+END
+$threadline$;
+REVOKE ALL ON FUNCTION ${s(FALLBACK_SQL_FUNCTION)}(oid, text, jsonb) FROM PUBLIC;
+`;
+}
+
+/**
+ * Creates an event trigger, or recreates one an older install made for
+ * fewer command tags (ALTER TYPE ... CASCADE changes typed tables' columns),
+ * keeping whether it was enabled. A new one fires always, also under
+ * session_replication_role = replica: DDL run there would otherwise leave
+ * capture generated for columns the table no longer has. One an operator
+ * disabled stays disabled.
+ */
+function eventTriggerSql(name: string, event: string, tags: string[], fn: string): string {
+  const tagList = tags.map((t) => `'${t}'`).join(', ');
+  return `  was := (SELECT evtenabled FROM pg_event_trigger WHERE evtname = '${name}' AND NOT evttags @> ARRAY[${tagList}]);
+  IF was IS NOT NULL THEN
+    DROP EVENT TRIGGER ${ident(name)};
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${name}') THEN
+    CREATE EVENT TRIGGER ${ident(name)} ON ${event} WHEN TAG IN (${tagList}) EXECUTE FUNCTION ${fn}();
+    IF was = 'D' THEN
+      ALTER EVENT TRIGGER ${ident(name)} DISABLE;
+    ELSIF was = 'R' THEN
+      ALTER EVENT TRIGGER ${ident(name)} ENABLE REPLICA;
+    ELSE
+      ALTER EVENT TRIGGER ${ident(name)} ENABLE ALWAYS;
+    END IF;
+  END IF;`;
 }
 
 /** Drops what captureFunctionsSql creates. */
@@ -372,5 +541,8 @@ DROP TABLE IF EXISTS ${s(PENDING_TABLE)};
 DROP FUNCTION IF EXISTS ${s(CAPTURE_FUNCTION)}(regclass, text, jsonb);
 DROP FUNCTION IF EXISTS ${s(CAPTURE_SQL_FUNCTION)}(regclass, text, jsonb);
 DROP FUNCTION IF EXISTS ${s(SIGNATURE_FUNCTION)}(oid);
+DROP FUNCTION IF EXISTS ${s(LAYOUT_FUNCTION)}(oid);
+DROP FUNCTION IF EXISTS ${s(FALLBACK_SQL_FUNCTION)}(oid, text, jsonb);
+DROP FUNCTION IF EXISTS ${s(CAPTURES_FUNCTION)}(oid);
 `;
 }

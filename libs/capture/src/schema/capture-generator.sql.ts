@@ -1,5 +1,12 @@
 import { qualified } from '@threadline/core';
-import { CAPTURE_SQL_FUNCTION, ddlEventTriggerName, SIGNATURE_FUNCTION } from './capture-functions.sql';
+import {
+  CAPTURE_SQL_FUNCTION,
+  columnLayoutEntry,
+  ddlEventTriggerName,
+  FALLBACK_SQL_FUNCTION,
+  LAYOUT_FUNCTION,
+  SIGNATURE_FUNCTION,
+} from './capture-functions.sql';
 import { triggerBodySql } from './trigger-body.sql';
 
 /** Names a generator piece interpolates: the audit schema, a quoter for its objects, the changes table and the transaction function. */
@@ -73,6 +80,8 @@ DECLARE
   img text := 'threadline_image';
   fixed text;
   guard text := '';
+  fallback jsonb := '{}';
+  layouts jsonb;
   body text;
   tag text := '$threadline$';
   stamp jsonb;
@@ -189,15 +198,35 @@ function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
   -- Enabled for ordinary sessions ('O') or always ('A'); 'R' fires only under the replica role.
   ddl_trigger := EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled IN ('O', 'A'));
   IF NOT ddl_trigger THEN
-    -- No event trigger regenerates this function on DDL: refuse a table whose columns changed since.
-    -- The catalog query is written out (not a call of the signature function) so PL/pgSQL caches its plan;
-    -- it checks the columns, and drift detection the primary key.
+    -- No event trigger regenerates this function on DDL. While the columns of the table a write fires on
+    -- (attribute number, type and name, in order) are those it was generated for, the body above applies;
+    -- after any change it captures through the fallback (${FALLBACK_SQL_FUNCTION}), which reads the
+    -- columns as they are now and masks every one it cannot classify: writes go on, nothing lands in clear.
+    -- The layout query is written out (not a function call) so PL/pgSQL caches its plan.
+    SELECT jsonb_build_object('relations', jsonb_object_agg(r.name, r.columns)), jsonb_object_agg(r.name, r.layout)
+    INTO fallback, layouts
+    FROM (
+      SELECT rn.nspname || '.' || rc.relname AS name,
+        (SELECT string_agg(${columnLayoutEntry('a')}, ',' ORDER BY a.attnum) FROM pg_attribute a
+         WHERE a.attrelid = rc.oid AND a.attnum > 0 AND NOT a.attisdropped) AS layout,
+        (SELECT jsonb_object_agg(a.attnum::text, jsonb_build_object('n', a.attname,
+           'c', CASE WHEN a.attname = ANY (exclude_names) THEN 'exclude' WHEN a.attname = ANY (mask_names) THEN 'mask' ELSE 'clear' END,
+           'x', a.attname = ANY (except_names)))
+         FROM pg_attribute a WHERE a.attrelid = rc.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+      FROM (SELECT target AS relid UNION ALL SELECT t.relid FROM pg_partition_tree(target) AS t WHERE t.relid <> target) AS tree
+      JOIN pg_class rc ON rc.oid = tree.relid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+    ) AS r;
+    fallback := fallback || jsonb_build_object('schema', rel_schema, 'table', rel_name, 'redacting', redacting,
+      'exclude', coalesce(settings->'exclude', '[]'), 'mask', coalesce(settings->'mask', '[]'),
+      'exceptColumns', coalesce(settings->'exceptColumns', '[]'), 'maskPlaceholder', placeholder,
+      'storeChangedFrom', store_from, 'recordNoopUpdates', record_noop);
     guard := format($g$
-  IF (SELECT string_agg(a.attname || ':' || a.atttypid::text, ',' ORDER BY a.attname) FROM pg_catalog.pg_attribute a
-      WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped) IS DISTINCT FROM %L THEN
-    RAISE EXCEPTION 'threadline: the columns of %% changed since its capture function was generated; the change was not recorded. Regenerate capture (the gen-triggers command, then your migrations) or install the DDL event trigger (README "Schema changes")', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME
-      USING ERRCODE = 'object_not_in_prerequisite_state';
-  END IF;$g$, split_part(${s(SIGNATURE_FUNCTION).replace(/'/g, "''")}(target), ';pk=', 1));
+  IF TG_OP <> 'TRUNCATE' AND (SELECT string_agg(${columnLayoutEntry('a')}, ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+      WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped)
+      IS DISTINCT FROM (%2$L::jsonb ->> (TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME)) THEN
+    EXECUTE ${s(FALLBACK_SQL_FUNCTION).replace(/'/g, "''")}(TG_RELID, TG_OP, %1$L::jsonb);
+    RETURN NULL;
+  END IF;$g$, fallback, layouts);
   END IF;
 
 `;
@@ -208,7 +237,7 @@ function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
   return `  i := 0;
   WHILE position(tag IN body) > 0 LOOP i := i + 1; tag := '$threadline' || i || '$'; END LOOP;
   stamp := jsonb_build_object(
-    'version', 3,
+    'version', 4,
     'table', rel_schema || '.' || rel_name,
     'auditSchema', '${auditSchema.replace(/'/g, "''")}',
     'exclude', coalesce(settings->'exclude', '[]'),
@@ -227,6 +256,7 @@ function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
     'recordNoopUpdates', record_noop,
     'captureInReplicaRole', in_replica,
     'columnSignature', ${s(SIGNATURE_FUNCTION).replace(/'/g, "''")}(target),
+    'columnLayout', ${s(LAYOUT_FUNCTION).replace(/'/g, "''")}(target),
     'guarded', NOT ddl_trigger,
     'bodySha256', encode(sha256(convert_to(body, 'UTF8')), 'hex'));
 

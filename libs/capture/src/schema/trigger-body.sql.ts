@@ -12,17 +12,19 @@ export function triggerBodySql({ changes }: GeneratorNames): string {
   body := format($b$
 DECLARE
   threadline_rows bigint;
-BEGIN%s
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO ${changes.replace(/%/g, '%%')} (transaction_id, table_schema, table_name, op, table_pk, data_after)
-    SELECT %s, 'insert', %s, %s
-    FROM threadline_new AS n;
-  ELSIF TG_OP = 'UPDATE' THEN
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
     IF (SELECT count(*) FROM threadline_old) <> (SELECT count(*) FROM threadline_new) THEN
       RAISE EXCEPTION 'threadline: an UPDATE of %% changed %% rows but produced %% new rows (a row was moved to a partition whose trigger skipped it); old and new images cannot be paired, so the statement is refused',
         TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, (SELECT count(*) FROM threadline_old), (SELECT count(*) FROM threadline_new)
         USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+  END IF;%s
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO ${changes.replace(/%/g, '%%')} (transaction_id, table_schema, table_name, op, table_pk, data_after)
+    SELECT %s, 'insert', %s, %s
+    FROM threadline_new AS n;
+  ELSIF TG_OP = 'UPDATE' THEN
     INSERT INTO ${changes.replace(/%/g, '%%')} (transaction_id, table_schema, table_name, op, table_pk, previous_pk, data_after, changed_fields, changed_from)
     SELECT %s, 'update', x.pk, x.previous_pk, x.image, x.changed, %s
     FROM (

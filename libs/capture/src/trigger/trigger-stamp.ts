@@ -8,8 +8,11 @@
  * and PostgreSQL can regenerate the function when the table changes.
  */
 export interface TriggerStamp {
-  /** 3: the function runs with its owner's rights (SECURITY DEFINER); 2: it follows schema changes. */
-  version: 1 | 2 | 3;
+  /**
+   * 4: it records its column layout, and a self-guarding one falls back to masking what it cannot classify;
+   * 3: the function runs with its owner's rights (SECURITY DEFINER); 2: it follows schema changes.
+   */
+  version: 1 | 2 | 3 | 4;
   table: string;
   auditSchema?: string;
   /** Configured names, as deployed. */
@@ -37,7 +40,9 @@ export interface TriggerStamp {
   unclassifiedColumns?: string[];
   /** v2: `name:type` of the table's columns when the function was generated. */
   columnSignature?: string;
-  /** v2: the function checks the column signature itself (no DDL event trigger was installed). */
+  /** v4: the table's exact column layout (`attnum:type:quoted name`, in attribute order) when the function was generated. */
+  columnLayout?: string;
+  /** v2: the function checks the columns itself (no DDL event trigger fired when it was generated). */
   guarded?: boolean;
   /** sha256 of the function body as generated: a body changed by hand no longer matches it. */
   bodySha256: string;
@@ -50,7 +55,7 @@ export function parseStamp(comment: string | null): TriggerStamp | undefined {
   if (!comment?.startsWith(STAMP_PREFIX)) return undefined;
   try {
     const stamp = JSON.parse(comment.slice(STAMP_PREFIX.length)) as TriggerStamp;
-    return [1, 2, 3].includes(stamp.version) && typeof stamp.bodySha256 === 'string' ? stamp : undefined;
+    return [1, 2, 3, 4].includes(stamp.version) && typeof stamp.bodySha256 === 'string' ? stamp : undefined;
   } catch {
     return undefined;
   }

@@ -11,6 +11,10 @@ export const commandOutput = {
   text(line: string): void {
     process.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
   },
+  /** A warning for people, on stderr so stdout stays the result. */
+  warn(line: string): void {
+    process.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
+  },
   /** Reports a failure; Threadline errors print their message, anything else its stack. */
   fail(error: unknown, exitCode = 1): void {
     const message =
