@@ -1,6 +1,7 @@
 import {
   Controller,
   Get,
+  Inject,
   Param,
   Query,
   Req,
@@ -45,6 +46,9 @@ import { HttpPlatform, wantsHtml } from './http-platform';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
 import { StoredJsonInterceptor } from './stored-json.interceptor';
+import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
+import type { ResolvedOperatorOptions } from './operator.options';
+import { errorPage } from './pages/layout';
 
 /**
  * Audit data over HTTP, behind the app's `operator.authorize` (fails closed),
@@ -59,12 +63,16 @@ import { StoredJsonInterceptor } from './stored-json.interceptor';
 @UseInterceptors(StoredJsonInterceptor)
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
 export class AuditController {
+  /** Exports streaming now (operator.maxConcurrentExports caps it). */
+  private streamingExports = 0;
+
   constructor(
     private readonly queries: AuditQueryService,
     private readonly exports: ExportService,
     private readonly pages: OperatorPages,
     private readonly seals: ExportSeals,
     private readonly http: HttpPlatform,
+    @Inject(THREADLINE_OPERATOR_OPTIONS) private readonly options: ResolvedOperatorOptions,
   ) {}
 
   /**
@@ -188,7 +196,30 @@ export class AuditController {
       'the export; headers x-threadline-sealed-through and x-threadline-max-rows, trailers x-threadline-sha256, x-threadline-bytes and x-threadline-row-count (docs/trust.md)',
     schema: { type: 'string' },
   })
-  async export(@Query() query: ExportQueryDto, @Res() reply: unknown): Promise<void> {
+  async export(@Query() query: ExportQueryDto, @Req() req: unknown, @Res() reply: unknown): Promise<void> {
+    if (query.csvFormulas === 'verbatim' && !this.options.allowVerbatimCsvFormulas)
+      throw new InvalidFilterError(
+        'csvFormulas=verbatim is not allowed on this server: CSV cells that start with = + - @, a tab or a carriage return keep their leading apostrophe. Leave csvFormulas out, or set operator.allowVerbatimCsvFormulas: true for trusted machine consumers',
+      );
+    if (this.streamingExports >= this.options.maxConcurrentExports) return this.exportsBusy(req, reply);
+    this.streamingExports++;
+    try {
+      await this.streamExport(query, reply);
+    } finally {
+      this.streamingExports--;
+    }
+  }
+
+  /** 429 with Retry-After: every export slot streams (each holds a database connection while its client reads). */
+  private exportsBusy(req: unknown, reply: unknown): void {
+    const message = `${this.options.maxConcurrentExports} export${this.options.maxConcurrentExports === 1 ? ' is' : 's are'} streaming already (operator.maxConcurrentExports); try again in a few seconds`;
+    this.http.setHeaders(reply, { 'retry-after': '5' });
+    if (wantsHtml(req))
+      return this.http.reply(reply, 429, errorPage('Too many exports at once', message, 'Try again in a few seconds.'));
+    this.http.reply(reply, 429, { statusCode: 429, error: 'Too Many Requests', message });
+  }
+
+  private async streamExport(query: ExportQueryDto, reply: unknown): Promise<void> {
     const meta = { returnedCount: 0, truncated: false };
     const chunks = this.exports.chunks(
       query.toFilters(),

@@ -24,6 +24,17 @@ export interface OperatorOptions {
    * data), for generating API clients; default false (the route answers 404).
    */
   openApi?: boolean;
+  /**
+   * How many `/export` downloads may stream at once; default 2. Each holds a database connection while its
+   * client reads, so keep it well below the pool size: one more answers 429 with Retry-After, and slow
+   * readers can never take the connections the app's writes and /health need.
+   */
+  maxConcurrentExports?: number;
+  /**
+   * Let a request switch the CSV formula guard off (`csvFormulas=verbatim`); default false, so any link an
+   * auditor is sent gives a CSV a spreadsheet will not execute. Turn on for trusted machine consumers only.
+   */
+  allowVerbatimCsvFormulas?: boolean;
 }
 
 export interface ResolvedOperatorOptions {
@@ -34,10 +45,20 @@ export interface ResolvedOperatorOptions {
   authorize?: (request: Request) => boolean | Promise<boolean>;
   coverageRefreshSeconds: number;
   openApi: boolean;
+  maxConcurrentExports: number;
+  allowVerbatimCsvFormulas: boolean;
 }
 
 export const DEFAULT_OPERATOR_PATH = '/audit';
-const KNOWN = ['path', 'authorize', 'coverageRefreshSeconds', 'openApi'];
+const KNOWN = [
+  'path',
+  'authorize',
+  'coverageRefreshSeconds',
+  'openApi',
+  'maxConcurrentExports',
+  'allowVerbatimCsvFormulas',
+];
+export const DEFAULT_MAX_CONCURRENT_EXPORTS = 2;
 const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 
 /**
@@ -70,6 +91,18 @@ export function operatorOptionsProblems(options: OperatorOptions | undefined): s
   if (options.openApi !== undefined && typeof options.openApi !== 'boolean')
     problems.push(`operator.openApi must be true or false (got ${JSON.stringify(options.openApi)})`);
   else if (options.openApi && !installedSwagger()) problems.push(SWAGGER_MISSING);
+  const exports = options.maxConcurrentExports;
+  if (
+    exports !== undefined &&
+    (typeof exports !== 'number' || !Number.isInteger(exports) || exports < 1 || exports > 1000)
+  )
+    problems.push(
+      `operator.maxConcurrentExports must be a whole number from 1 to 1000, well below the database pool size (got ${JSON.stringify(exports)})`,
+    );
+  if (options.allowVerbatimCsvFormulas !== undefined && typeof options.allowVerbatimCsvFormulas !== 'boolean')
+    problems.push(
+      `operator.allowVerbatimCsvFormulas must be true or false (got ${JSON.stringify(options.allowVerbatimCsvFormulas)})`,
+    );
   return problems;
 }
 
@@ -82,5 +115,7 @@ export function resolveOperatorOptions(options: OperatorOptions | undefined): Re
     authorize: options?.authorize,
     coverageRefreshSeconds: options?.coverageRefreshSeconds ?? 30,
     openApi: options?.openApi ?? false,
+    maxConcurrentExports: options?.maxConcurrentExports ?? DEFAULT_MAX_CONCURRENT_EXPORTS,
+    allowVerbatimCsvFormulas: options?.allowVerbatimCsvFormulas ?? false,
   };
 }

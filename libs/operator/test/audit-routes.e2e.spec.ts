@@ -8,7 +8,7 @@ import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testi
 import { parse } from 'csv-parse/sync';
 import type { Request } from 'express';
 import { createHash } from 'crypto';
-import { createServer, get, IncomingHttpHeaders } from 'http';
+import { ClientRequest, createServer, get, IncomingHttpHeaders } from 'http';
 import type { AddressInfo } from 'net';
 import request from 'supertest';
 import {
@@ -410,13 +410,29 @@ describe('exploration and export (real PostgreSQL)', () => {
       .set('x-role', 'auditor')
       .expect(200);
     expect(json.body.changes[0].transaction.correlation_id).toBe(hostile);
-    // machine consumers can turn the guard off, per export; a wrong value is named
-    const verbatim = await request(app.getHttpServer())
+    // no link can switch the guard off unless the server opted in; machine consumers can then, per export
+    const refused = await request(app.getHttpServer())
       .get('/audit/export')
       .query({ format: 'csv', table: 'hostile', csvFormulas: 'verbatim' })
       .set('x-role', 'auditor')
-      .expect(200);
-    expect((parse(verbatim.text, { columns: true }) as Record<string, string>[])[0].correlation_id).toBe(hostile);
+      .expect(400);
+    expect(refused.body.message).toMatch(
+      /csvFormulas=verbatim is not allowed on this server.*operator\.allowVerbatimCsvFormulas: true/,
+    );
+    const trusting = await boot({
+      authorize: (req: Request) => req.header('x-role') === 'auditor',
+      allowVerbatimCsvFormulas: true,
+    });
+    try {
+      const verbatim = await request(trusting.getHttpServer())
+        .get('/audit/export')
+        .query({ format: 'csv', table: 'hostile', csvFormulas: 'verbatim' })
+        .set('x-role', 'auditor')
+        .expect(200);
+      expect((parse(verbatim.text, { columns: true }) as Record<string, string>[])[0].correlation_id).toBe(hostile);
+    } finally {
+      await trusting.close();
+    }
     const bad = await request(app.getHttpServer())
       .get('/audit/export')
       .query({ format: 'csv', csvFormulas: 'off' })
@@ -650,6 +666,70 @@ describe('exploration and export (real PostgreSQL)', () => {
       // the app still answers from its pool
       const people = (await queries.timeline({ table: 'people' }, { limit: 1000 })).changes.length;
       expect((await exports.exportChanges({ table: 'people' }, { format: 'csv' })).returnedCount).toBe(people);
+    });
+
+    it('more slow readers than operator.maxConcurrentExports: the rest get 429 with Retry-After, and writes and reads go on', async () => {
+      const limited = await boot({
+        authorize: (req: Request) => req.header('x-role') === 'auditor',
+        maxConcurrentExports: 2,
+      });
+      await limited.listen(0);
+      const { port } = limited.getHttpServer().address();
+      const open: ClientRequest[] = [];
+      const start = () =>
+        new Promise<{ status: number; retryAfter?: string; body: string }>((resolve, reject) => {
+          const req = get(
+            {
+              port,
+              path: '/audit/export?format=ndjson&table=bulk_http&maxRows=10000',
+              headers: { 'x-role': 'auditor' },
+            },
+            (res) => {
+              if (res.statusCode === 200) {
+                res.once('data', () => {
+                  res.pause(); // a client reading at a trickle: it holds its export's connection
+                  resolve({ status: 200, body: '' });
+                });
+                return;
+              }
+              let body = '';
+              res.on('data', (chunk) => (body += chunk));
+              res.on('end', () =>
+                resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string, body }),
+              );
+            },
+          );
+          open.push(req);
+          req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+        });
+      try {
+        expect((await start()).status).toBe(200);
+        expect((await start()).status).toBe(200);
+        for (let i = 0; i < 8; i++) {
+          const busy = await start();
+          expect(busy).toMatchObject({ status: 429, retryAfter: '5' });
+          expect(JSON.parse(busy.body).message).toMatch(
+            /2 exports are streaming already \(operator\.maxConcurrentExports\)/,
+          );
+        }
+        // the app's own work is not starved by the two readers
+        const context = limited.get(ThreadlineContext);
+        await context.transaction(ActorRef.user('9'), (m) => m.query(`INSERT INTO people VALUES (900, 'during', 'x')`));
+        expect((await limited.get(AuditQueryService).timeline({ table: 'people' }, { limit: 5 })).changes.length).toBe(
+          5,
+        );
+        // a slot frees when its reader leaves
+        open.shift()!.destroy();
+        let again = await start();
+        for (let i = 0; again.status === 429 && i < 50; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          again = await start();
+        }
+        expect(again.status).toBe(200);
+      } finally {
+        for (const req of open) req.destroy();
+        await limited.close();
+      }
     });
 
     it('stops the COPY and drops its connection when the consumer stops early, in code or over HTTP', async () => {

@@ -36,6 +36,8 @@ describe('ThreadlineOperatorModule', () => {
         path: '/audit',
         authorize: expect.any(Function),
         coverageRefreshSeconds: 30,
+        maxConcurrentExports: 2,
+        allowVerbatimCsvFormulas: false,
       }),
   });
 
@@ -110,14 +112,20 @@ describe('ThreadlineOperatorModule', () => {
       imports: [
         ...imports(),
         ThreadlineOperatorModule.forRootAsync({
-          useFactory: () => ({ path: 'audit/', coverageRefreshSeconds: 0 }) as OperatorOptions,
+          useFactory: () =>
+            ({
+              path: 'audit/',
+              coverageRefreshSeconds: 0,
+              maxConcurrentExports: 0,
+              allowVerbatimCsvFormulas: 'yes',
+            }) as unknown as OperatorOptions,
         }),
       ],
     })
       .setLogger({ log() {}, error() {}, warn() {}, debug() {}, verbose() {} })
       .compile();
     await expect(compile).rejects.toThrow(
-      /operator\.authorize is required[\s\S]*operator\.path must be a URL path[\s\S]*operator\.coverageRefreshSeconds must be/,
+      /operator\.authorize is required[\s\S]*operator\.path must be a URL path[\s\S]*operator\.coverageRefreshSeconds must be[\s\S]*operator\.maxConcurrentExports must be a whole number from 1 to 1000[\s\S]*operator\.allowVerbatimCsvFormulas must be true or false \(got "yes"\)/,
     );
   });
 });
