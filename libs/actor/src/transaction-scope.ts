@@ -4,7 +4,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { ACTOR_SETTING, CORRELATION_SETTING, REQUEST_SETTING } from '@threadline/capture';
 import {
   AuditTables,
-  CACHED_TRANSACTION_SQL,
+  cachedTransactionSql,
   InvalidOptionsError,
   cachedTransactionIdSql,
   literal,
@@ -51,7 +51,7 @@ export class TransactionScope implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     @Optional() tables: AuditTables = AuditTables.DEFAULT,
   ) {
-    const [cached, xid] = [CACHED_TRANSACTION_SQL, 'txid_current_if_assigned()'];
+    const [cached, xid] = [cachedTransactionSql(tables.schema), 'txid_current_if_assigned()'];
     this.committedSql = `SELECT x.id AS "auditTransactionId",
   (SELECT count(DISTINCT (c.table_schema, c.table_name))::int FROM ${tables.changes} AS c WHERE c.transaction_id = x.id) AS "tableCount"
 FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}

@@ -142,7 +142,7 @@ describe('audit schema upgrade from every earlier version', () => {
     }
   });
 
-  it('v6 then this version: the event triggers learn ALTER TYPE and keep their state; a v6 function that refused writes records them', async () => {
+  it('v6 then this version: the event triggers learn ALTER TYPE and the rest and keep their state; a v6 function that refused writes records them', async () => {
     const v6 = await createTestDatabase();
     try {
       await v6.query(V6);
@@ -153,7 +153,19 @@ describe('audit schema upgrade from every earlier version', () => {
       await expect(v6.query(`INSERT INTO r VALUES (1, 'secret-1', 'a')`)).rejects.toThrow('changed since');
       await v6.query(auditSchemaSql('public').up);
       expect(await v6.query(`SELECT evtname, evtenabled, evttags FROM pg_event_trigger ORDER BY evtname`)).toEqual([
-        { evtname: 'threadline_ddl', evtenabled: 'D', evttags: ['ALTER TABLE', 'CREATE TABLE', 'ALTER TYPE'] },
+        {
+          evtname: 'threadline_ddl',
+          evtenabled: 'D',
+          evttags: [
+            'ALTER TABLE',
+            'CREATE TABLE',
+            'ALTER TYPE',
+            'ALTER VIEW',
+            'ALTER MATERIALIZED VIEW',
+            'ALTER FOREIGN TABLE',
+          ],
+        },
+        { evtname: 'threadline_drop', evtenabled: 'A', evttags: null },
         { evtname: 'threadline_rewrite', evtenabled: 'A', evttags: ['ALTER TABLE', 'ALTER TYPE'] },
       ]);
       await v6.query(`INSERT INTO r VALUES (1, 'secret-1', 'a')`);

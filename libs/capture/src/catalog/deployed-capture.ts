@@ -19,6 +19,8 @@ export interface DeployedCapture {
   signature?: string;
   /** The table's exact column layout now (attribute number, type, name), as v4 stamps record it. */
   layout?: string;
+  /** The table's relation id now (an id, as text). */
+  relid?: string;
   /** The DDL event trigger of the audit schema exists and fires (enabled, or enabled always). */
   ddlTriggerFires: boolean;
   /** The function runs with its owner's rights (SECURITY DEFINER) and a pinned search_path. */
@@ -43,6 +45,7 @@ export async function readDeployedCapture(
     stamp: string | null;
     signature: string | null;
     layout: string | null;
+    relid: string | null;
     ddl_trigger_fires: boolean;
     partitions_without_capture: string[] | null;
     owners_rights: boolean | null;
@@ -54,6 +57,7 @@ export async function readDeployedCapture(
                WHERE g.grantee = 0 AND g.privilege_type = 'EXECUTE') AS public_execute,
        CASE WHEN c.oid IS NOT NULL THEN ${qualified(auditSchema, SIGNATURE_FUNCTION)}(c.oid) END AS signature,
        CASE WHEN c.oid IS NOT NULL THEN ${qualified(auditSchema, LAYOUT_FUNCTION)}(c.oid) END AS layout,
+       c.oid::text AS relid,
        EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = $4 AND evtenabled IN ('O', 'A')) AS ddl_trigger_fires,
        (SELECT array_agg(pn.nspname || '.' || pc.relname ORDER BY pn.nspname, pc.relname)
         FROM pg_partition_tree(c.oid) AS t
@@ -85,6 +89,7 @@ export async function readDeployedCapture(
       bodyMatches: !!row?.body_sha256 && !!stamp && row.body_sha256 === stamp.bodySha256,
       signature: row?.signature ?? undefined,
       layout: row?.layout ?? undefined,
+      relid: row?.relid ?? undefined,
       ddlTriggerFires: !!row?.ddl_trigger_fires,
       ownersRights: !!row?.owners_rights,
       publicExecute: !!row?.public_execute,
@@ -185,6 +190,16 @@ export function captureDifferences(
         stamp.guarded
           ? "the table's columns changed since its capture function was generated and no DDL event trigger regenerated it: writes are still recorded, but every column capture cannot classify (added, renamed, or re-added since) is masked until you run gen-triggers and apply the migration"
           : "the table's columns changed since its capture function was generated (the DDL event trigger did not regenerate it); run gen-triggers and apply the migration",
+      );
+    }
+    if (
+      stamp.guarded &&
+      stamp.relid !== undefined &&
+      deployed.relid !== undefined &&
+      String(stamp.relid) !== deployed.relid
+    ) {
+      differences.push(
+        'the capture function was generated for another copy of this table (restored from a dump into another database or cluster, or the table was recreated): writes are still recorded, but every column the configuration does not name is masked until you run gen-triggers and apply the migration',
       );
     }
     if (stamp.guarded === false && !deployed.ddlTriggerFires) {

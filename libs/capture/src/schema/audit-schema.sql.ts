@@ -4,13 +4,14 @@ import {
   ACTOR_RULE,
   ACTOR_TYPES,
   CONTEXT_ID_MAX_BYTES,
-  CACHED_TRANSACTION_SQL,
+  auditSchemaSetting,
+  cachedTransactionSql,
   cachedTransactionIdSql,
   ident,
   literal,
   qualified,
   textArray,
-  TRANSACTION_CACHE_SETTING,
+  transactionCacheSetting,
   transactionCacheMatchesSql,
   transactionCacheValueSql,
 } from '@threadline/core';
@@ -214,7 +215,7 @@ LANGUAGE plpgsql
 AS $threadline$
 DECLARE
   xid bigint := txid_current();
-  cached text := ${CACHED_TRANSACTION_SQL};
+  cached text := ${cachedTransactionSql(auditSchema)};
   actor text := nullif(current_setting('${ACTOR_SETTING}', true), '');
   correlation text := nullif(current_setting('${CORRELATION_SETTING}', true), '');
   request text := nullif(current_setting('${REQUEST_SETTING}', true), '');
@@ -232,9 +233,9 @@ BEGIN
     IF EXISTS (SELECT 1 FROM ${s('audit_transactions')} AS t WHERE t.id = tx_id AND t.txid = xid AND t.occurred_at = now()) THEN
       -- One actor per transaction, recorded at its first audited write: a different one set since is
       -- refused rather than ignored (its writes would be filed under the first actor, or under none).
-      IF coalesce(actor, '') <> coalesce(current_setting('${TRANSACTION_ACTOR_SETTING}', true), '') THEN
+      IF coalesce(actor, '') <> coalesce(current_setting('${auditSchemaSetting(TRANSACTION_ACTOR_SETTING, auditSchema)}', true), '') THEN
         RAISE EXCEPTION 'threadline: the actor of this transaction changed after its first audited write (from % to %); a transaction records one actor, the one set before its first write. Set the actor at the start of the transaction (the actor interceptor and ThreadlineContext.run do), or commit and start a new transaction for the new actor',
-          coalesce(left(nullif(current_setting('${TRANSACTION_ACTOR_SETTING}', true), ''), 200), 'none'), coalesce(left(actor, 200), 'none')
+          coalesce(left(nullif(current_setting('${auditSchemaSetting(TRANSACTION_ACTOR_SETTING, auditSchema)}', true), ''), 200), 'none'), coalesce(left(actor, 200), 'none')
           USING ERRCODE = 'object_not_in_prerequisite_state';
       END IF;
       RETURN tx_id;
@@ -250,8 +251,8 @@ ${actorCheckSql('actor', 'actor_json', ACTOR_SETTING)}  -- The same bound as eve
   INSERT INTO ${s('audit_transactions')} (txid, actor_ref, correlation_id, request_id)
   VALUES (xid, actor_json, correlation, request)
   RETURNING id INTO tx_id;
-  PERFORM set_config('${TRANSACTION_CACHE_SETTING}', ${transactionCacheValueSql('xid', 'tx_id')}, true);
-  PERFORM set_config('${TRANSACTION_ACTOR_SETTING}', coalesce(actor, ''), true);
+  PERFORM set_config('${transactionCacheSetting(auditSchema)}', ${transactionCacheValueSql('xid', 'tx_id')}, true);
+  PERFORM set_config('${auditSchemaSetting(TRANSACTION_ACTOR_SETTING, auditSchema)}', coalesce(actor, ''), true);
   RETURN tx_id;
 END
 $threadline$;

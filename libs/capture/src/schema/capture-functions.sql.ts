@@ -1,4 +1,4 @@
-import { CACHED_TRANSACTION_SQL, ident, qualified, transactionCacheMatchesSql } from '@threadline/core';
+import { cachedTransactionSql, ident, qualified, transactionCacheMatchesSql } from '@threadline/core';
 import { ACTOR_SETTING } from './audit-schema.sql';
 import { captureSqlFunctionSql, generatorNames } from './capture-generator.sql';
 
@@ -21,6 +21,20 @@ export const FALLBACK_SQL_FUNCTION = 'threadline_capture_fallback_sql';
 /** The captured tables whose capture a table's DDL concerns: itself and its ancestors, each with its stamp. */
 const CAPTURES_FUNCTION = 'threadline_captures_of';
 const DDL_FUNCTION = 'threadline_on_ddl';
+/** Follows columns dropped by another command's CASCADE (DROP TYPE, DROP DOMAIN, DROP FUNCTION ...). */
+const DROP_FUNCTION = 'threadline_on_drop';
+/**
+ * Every command tag that can change a table's columns: ALTER VIEW, ALTER MATERIALIZED VIEW and ALTER
+ * FOREIGN TABLE ... RENAME COLUMN act on a table too, and ALTER TYPE ... CASCADE on the tables of a type.
+ */
+const DDL_TAGS = [
+  'ALTER TABLE',
+  'CREATE TABLE',
+  'ALTER TYPE',
+  'ALTER VIEW',
+  'ALTER MATERIALIZED VIEW',
+  'ALTER FOREIGN TABLE',
+];
 /** Notes a table that DDL rewrites column by column (`table_rewrite` event), for threadline_on_ddl to snapshot. */
 const REWRITE_FUNCTION = 'threadline_on_rewrite';
 /** Records every row of a captured table (or partition) as a `snapshot` change after DDL rewrote its values. */
@@ -53,8 +67,8 @@ function columnsChangedSql(s: (name: string) => string, rel: string): string {
  * The name of the DDL event trigger of one audit schema. Event trigger names
  * are global to a database, so a second audit schema gets its own.
  */
-export function ddlEventTriggerName(auditSchema: string, event: 'ddl' | 'rewrite' = 'ddl'): string {
-  const base = event === 'ddl' ? 'threadline_ddl' : 'threadline_rewrite';
+export function ddlEventTriggerName(auditSchema: string, event: 'ddl' | 'rewrite' | 'drop' = 'ddl'): string {
+  const base = `threadline_${event}`;
   return auditSchema === 'public' ? base : `${base}_${Buffer.from(auditSchema).toString('hex').slice(0, 40)}`;
 }
 
@@ -317,6 +331,31 @@ BEGIN
 END
 $threadline$;
 
+-- A column dropped by another object's CASCADE (DROP TYPE, DROP DOMAIN, DROP FUNCTION of a generated
+-- column, DROP EXTENSION) is reported only here: regenerate capture of its table and every table below it.
+CREATE OR REPLACE FUNCTION ${s(DROP_FUNCTION)}() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $threadline$
+DECLARE
+  rel oid;
+BEGIN
+  FOR rel IN
+    WITH RECURSIVE named AS (
+      SELECT DISTINCT d.objid AS relid FROM pg_event_trigger_dropped_objects() AS d
+      WHERE d.classid = 'pg_class'::regclass AND d.object_type = 'table column'
+    ), below AS (
+      SELECT relid FROM named
+      UNION
+      SELECT i.inhrelid FROM pg_inherits AS i JOIN below AS b ON i.inhparent = b.relid
+    )
+    SELECT relid FROM below
+  LOOP
+    PERFORM ${s(REFRESH_FUNCTION)}(rel);
+  END LOOP;
+END
+$threadline$;
+
 CREATE OR REPLACE FUNCTION ${s(REWRITE_FUNCTION)}() RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog
@@ -359,7 +398,7 @@ BEGIN
     -- The migration's own actor, or the schema change's when the session names none and the transaction
     -- has no audit row yet (one that has keeps the actor it was created with).
     IF coalesce(current_setting('${ACTOR_SETTING}', true), '') = ''
-       AND NOT coalesce(${transactionCacheMatchesSql(CACHED_TRANSACTION_SQL, 'txid_current()')}, false) THEN
+       AND NOT coalesce(${transactionCacheMatchesSql(cachedTransactionSql(auditSchema), 'txid_current()')}, false) THEN
       PERFORM set_config('${ACTOR_SETTING}', '${SCHEMA_CHANGE_ACTOR}', true);
     END IF;
     tx := ${names.txFn}();
@@ -384,8 +423,9 @@ DO $threadline$
 DECLARE
   was "char";
 BEGIN
-${eventTriggerSql(ddlEventTriggerName(auditSchema), 'ddl_command_end', ['ALTER TABLE', 'CREATE TABLE', 'ALTER TYPE'], s(DDL_FUNCTION))}
+${eventTriggerSql(ddlEventTriggerName(auditSchema), 'ddl_command_end', DDL_TAGS, s(DDL_FUNCTION))}
 ${eventTriggerSql(ddlEventTriggerName(auditSchema, 'rewrite'), 'table_rewrite', ['ALTER TABLE', 'ALTER TYPE'], s(REWRITE_FUNCTION))}
+${eventTriggerSql(ddlEventTriggerName(auditSchema, 'drop'), 'sql_drop', null, s(DROP_FUNCTION))}
 EXCEPTION WHEN insufficient_privilege THEN
   RAISE WARNING 'threadline: cannot create the DDL event trigger (it needs a superuser); after a change of a table''s columns its capture keeps recording but masks every column it cannot classify, until gen-triggers is run again. See README "Schema changes".';
 END
@@ -430,8 +470,17 @@ DECLARE
   image_new text;
   image_old text;
 BEGIN
-  SELECT info->'relations'->(n.nspname || '.' || c.relname) INTO generated
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
+  -- What each column was at generation, for this very relation: its id and its name then and now must
+  -- match (a partition renamed since, or a table restored under new ids, has none: all fail closed).
+  SELECT e.entry->'cols' INTO generated
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL (SELECT info->'relations'->(rel::text) AS entry) AS e
+  WHERE c.oid = rel AND e.entry->>'rn' = quote_ident(n.nspname) || '.' || quote_ident(c.relname);
+  SELECT array_agg(a.attname::text ORDER BY k.pos) INTO pk
+  FROM pg_index x
+  CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
+  JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+  WHERE x.indrelid = rel AND x.indisprimary;
   FOR col IN
     SELECT a.attnum::text AS num, a.attname::text AS name FROM pg_attribute a
     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
@@ -441,6 +490,8 @@ BEGIN
       WHEN entry->>'c' = 'exclude' OR info->'exclude' ? col.name THEN 'exclude'
       WHEN entry->>'c' = 'mask' OR info->'mask' ? col.name THEN 'mask'
       WHEN entry->>'c' = 'clear' AND entry->>'n' = col.name THEN 'clear'
+      -- a key column is left in clear unless it was redacted (history is looked up by it), as capture does
+      WHEN col.name = ANY (pk) THEN 'clear'
       WHEN coalesce((info->>'redacting')::boolean, true) THEN 'mask'
       ELSE 'clear'
     END;
@@ -453,16 +504,13 @@ BEGIN
       compared := compared || col.name;
     END IF;
   END LOOP;
-  SELECT array_agg(a.attname::text ORDER BY k.pos) INTO pk
-  FROM pg_index x
-  CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
-  JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
-  WHERE x.indrelid = rel AND x.indisprimary;
   SELECT coalesce(jsonb_object_agg(m, placeholder), '{}') INTO mask_object FROM unnest(masked) AS m;
   fixed := format('(SELECT %s()), %L, %L', '${txFn.replace(/'/g, "''")}', info->>'schema', info->>'table');
-  -- The key of the new and the old image (a masked key column keeps its name, never its value), and the images.
-  SELECT format('jsonb_build_object(%s)', coalesce(string_agg(format('%L, %s', k, CASE WHEN k = ANY (masked) THEN format('%L::jsonb', placeholder) ELSE format('n.j -> %L', k) END), ', ' ORDER BY i), '')),
-         format('jsonb_build_object(%s)', coalesce(string_agg(format('%L, %s', k, CASE WHEN k = ANY (masked) THEN format('%L::jsonb', placeholder) ELSE format('o.j -> %L', k) END), ', ' ORDER BY i), ''))
+  pk := coalesce(pk, '{}');
+  -- The key of the new and the old image (a masked or excluded key column keeps its name, never its value),
+  -- and the images.
+  SELECT format('jsonb_build_object(%s)', coalesce(string_agg(format('%L, %s', k, CASE WHEN k = ANY (masked || excluded) THEN format('%L::jsonb', placeholder) ELSE format('n.j -> %L', k) END), ', ' ORDER BY i), '')),
+         format('jsonb_build_object(%s)', coalesce(string_agg(format('%L, %s', k, CASE WHEN k = ANY (masked || excluded) THEN format('%L::jsonb', placeholder) ELSE format('o.j -> %L', k) END), ', ' ORDER BY i), ''))
   INTO key_new, key_old
   FROM unnest(coalesce(pk, '{}')) WITH ORDINALITY AS u(k, i);
   image_new := format('((n.j - %L::text[]) || %L::jsonb)', excluded, mask_object);
@@ -479,10 +527,10 @@ BEGIN
       FROM (
         SELECT %s AS pk, %s AS previous_pk, %s AS image, %s AS old_image,
           ARRAY(SELECT u.c FROM unnest(%L::text[]) WITH ORDINALITY AS u(c, i)
-                WHERE (o.j -> u.c)::text IS DISTINCT FROM (n.j -> u.c)::text ORDER BY u.i) AS changed,
-          EXISTS (SELECT 1 FROM unnest(%L::text[]) AS u(c) WHERE (o.j -> u.c)::text IS DISTINCT FROM (n.j -> u.c)::text) AS hidden_change
-        FROM (SELECT row_number() OVER () AS ord, to_jsonb(o.*) AS j FROM threadline_old AS o) AS o
-        JOIN (SELECT row_number() OVER () AS ord, to_jsonb(n.*) AS j FROM threadline_new AS n) AS n ON n.ord = o.ord
+                WHERE (o.t -> u.c)::text IS DISTINCT FROM (n.t -> u.c)::text ORDER BY u.i) AS changed,
+          EXISTS (SELECT 1 FROM unnest(%L::text[]) AS u(c) WHERE (o.t -> u.c)::text IS DISTINCT FROM (n.t -> u.c)::text) AS hidden_change
+        FROM (SELECT row_number() OVER () AS ord, to_jsonb(o.*) AS j, to_json(o.*) AS t FROM threadline_old AS o) AS o
+        JOIN (SELECT row_number() OVER () AS ord, to_jsonb(n.*) AS j, to_json(n.*) AS t FROM threadline_new AS n) AS n ON n.ord = o.ord
         OFFSET 0
       ) AS x
       WHERE %s',
@@ -507,14 +555,14 @@ REVOKE ALL ON FUNCTION ${s(FALLBACK_SQL_FUNCTION)}(oid, text, jsonb) FROM PUBLIC
  * capture generated for columns the table no longer has. One an operator
  * disabled stays disabled.
  */
-function eventTriggerSql(name: string, event: string, tags: string[], fn: string): string {
-  const tagList = tags.map((t) => `'${t}'`).join(', ');
-  return `  was := (SELECT evtenabled FROM pg_event_trigger WHERE evtname = '${name}' AND NOT evttags @> ARRAY[${tagList}]);
+function eventTriggerSql(name: string, event: string, tags: string[] | null, fn: string): string {
+  const tagList = tags?.map((t) => `'${t}'`).join(', ');
+  return `  was := ${tags ? `(SELECT evtenabled FROM pg_event_trigger WHERE evtname = '${name}' AND NOT evttags @> ARRAY[${tagList}])` : 'NULL'};
   IF was IS NOT NULL THEN
     DROP EVENT TRIGGER ${ident(name)};
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${name}') THEN
-    CREATE EVENT TRIGGER ${ident(name)} ON ${event} WHEN TAG IN (${tagList}) EXECUTE FUNCTION ${fn}();
+    CREATE EVENT TRIGGER ${ident(name)} ON ${event}${tags ? ` WHEN TAG IN (${tagList})` : ''} EXECUTE FUNCTION ${fn}();
     IF was = 'D' THEN
       ALTER EVENT TRIGGER ${ident(name)} DISABLE;
     ELSIF was = 'R' THEN
@@ -530,7 +578,9 @@ export function dropCaptureFunctionsSql(auditSchema: string): string {
   const s = (name: string) => qualified(auditSchema, name);
   return `DROP EVENT TRIGGER IF EXISTS ${ident(ddlEventTriggerName(auditSchema))};
 DROP EVENT TRIGGER IF EXISTS ${ident(ddlEventTriggerName(auditSchema, 'rewrite'))};
+DROP EVENT TRIGGER IF EXISTS ${ident(ddlEventTriggerName(auditSchema, 'drop'))};
 DROP FUNCTION IF EXISTS ${s(DDL_FUNCTION)}();
+DROP FUNCTION IF EXISTS ${s(DROP_FUNCTION)}();
 DROP FUNCTION IF EXISTS ${s(REWRITE_FUNCTION)}();
 DROP FUNCTION IF EXISTS ${s(REWRITE_SNAPSHOT_FUNCTION)}(oid);
 DROP FUNCTION IF EXISTS ${s(REFRESH_FUNCTION)}(oid);

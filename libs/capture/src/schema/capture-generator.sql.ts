@@ -202,11 +202,14 @@ function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
     -- (attribute number, type and name, in order) are those it was generated for, the body above applies;
     -- after any change it captures through the fallback (${FALLBACK_SQL_FUNCTION}), which reads the
     -- columns as they are now and masks every one it cannot classify: writes go on, nothing lands in clear.
-    -- The layout query is written out (not a function call) so PL/pgSQL caches its plan.
-    SELECT jsonb_build_object('relations', jsonb_object_agg(r.name, r.columns)), jsonb_object_agg(r.name, r.layout)
+    -- Both are keyed by relation id, not name: partitions renamed into each other's names must not trade
+    -- classifications. A table restored into another cluster (new ids) falls back until regenerated,
+    -- and coverage says so. The layout query is written out (not a function call) so PL/pgSQL caches its plan.
+    SELECT jsonb_build_object('relations', jsonb_object_agg(r.relid::text, jsonb_build_object('rn', r.name, 'cols', r.columns))),
+           jsonb_object_agg(r.relid::text, r.layout)
     INTO fallback, layouts
     FROM (
-      SELECT rn.nspname || '.' || rc.relname AS name,
+      SELECT rc.oid AS relid, quote_ident(rn.nspname) || '.' || quote_ident(rc.relname) AS name,
         (SELECT string_agg(${columnLayoutEntry('a')}, ',' ORDER BY a.attnum) FROM pg_attribute a
          WHERE a.attrelid = rc.oid AND a.attnum > 0 AND NOT a.attisdropped) AS layout,
         (SELECT jsonb_object_agg(a.attnum::text, jsonb_build_object('n', a.attname,
@@ -223,7 +226,7 @@ function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
     guard := format($g$
   IF TG_OP <> 'TRUNCATE' AND (SELECT string_agg(${columnLayoutEntry('a')}, ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
       WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped)
-      IS DISTINCT FROM (%2$L::jsonb ->> (TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME)) THEN
+      IS DISTINCT FROM (%2$L::jsonb ->> TG_RELID::text) THEN
     EXECUTE ${s(FALLBACK_SQL_FUNCTION).replace(/'/g, "''")}(TG_RELID, TG_OP, %1$L::jsonb);
     RETURN NULL;
   END IF;$g$, fallback, layouts);
@@ -258,6 +261,7 @@ function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
     'columnSignature', ${s(SIGNATURE_FUNCTION).replace(/'/g, "''")}(target),
     'columnLayout', ${s(LAYOUT_FUNCTION).replace(/'/g, "''")}(target),
     'guarded', NOT ddl_trigger,
+    'relid', target::oid,
     'bodySha256', encode(sha256(convert_to(body, 'UTF8')), 'hex'));
 
   -- The table and every partition below it, so a write that names a

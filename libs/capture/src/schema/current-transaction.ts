@@ -1,4 +1,4 @@
-import { cachedTransactionId, TRANSACTION_CACHE_SETTING } from '@threadline/core';
+import { cachedTransactionId, transactionCacheSetting } from '@threadline/core';
 import type { EntityManager } from 'typeorm';
 
 /**
@@ -6,10 +6,13 @@ import type { EntityManager } from 'typeorm';
  * transaction, or null if it has made no audited change yet. Call it inside
  * the transaction, after the writes (for example to return it to a client).
  */
-export async function currentAuditTransactionId(manager: Pick<EntityManager, 'query'>): Promise<string | null> {
+export async function currentAuditTransactionId(
+  manager: Pick<EntityManager, 'query'>,
+  auditSchema = 'public',
+): Promise<string | null> {
   const [row] = await manager.query(
     `SELECT current_setting($1, true) AS cached, txid_current_if_assigned()::text AS xid`,
-    [TRANSACTION_CACHE_SETTING],
+    [transactionCacheSetting(auditSchema)],
   );
   return cachedTransactionId(row?.cached, row?.xid);
 }

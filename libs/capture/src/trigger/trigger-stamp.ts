@@ -44,6 +44,8 @@ export interface TriggerStamp {
   columnLayout?: string;
   /** v2: the function checks the columns itself (no DDL event trigger fired when it was generated). */
   guarded?: boolean;
+  /** v4, self-guarding functions: the table's relation id when generated (a restore into another cluster changes it). */
+  relid?: number;
   /** sha256 of the function body as generated: a body changed by hand no longer matches it. */
   bodySha256: string;
 }

@@ -7,8 +7,27 @@
  */
 export const TRANSACTION_CACHE_SETTING = 'threadline.transaction_id';
 
-/** SQL reading the cached value (NULL when unset). */
-export const CACHED_TRANSACTION_SQL = `current_setting('${TRANSACTION_CACHE_SETTING}', true)`;
+/**
+ * A transaction-local setting of one audit schema: `public` keeps the plain
+ * name, another schema gets its own (two audit schemas in one database must
+ * not overwrite each other's cached transaction).
+ */
+export function auditSchemaSetting(base: string, auditSchema = 'public'): string {
+  return auditSchema === 'public' ? base : `${base}_${Buffer.from(auditSchema).toString('hex').slice(0, 40)}`;
+}
+
+/** The cache setting of an audit schema. */
+export function transactionCacheSetting(auditSchema = 'public'): string {
+  return auditSchemaSetting(TRANSACTION_CACHE_SETTING, auditSchema);
+}
+
+/** SQL reading the cached value of an audit schema (NULL when unset). */
+export function cachedTransactionSql(auditSchema = 'public'): string {
+  return `current_setting('${transactionCacheSetting(auditSchema)}', true)`;
+}
+
+/** SQL reading the cached value (NULL when unset), for the `public` audit schema. */
+export const CACHED_TRANSACTION_SQL = cachedTransactionSql();
 
 /** SQL: the value to cache for transaction `xid` and audit transaction `id` (both SQL expressions). */
 export function transactionCacheValueSql(xid: string, id: string): string {

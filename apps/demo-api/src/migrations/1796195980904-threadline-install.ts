@@ -2,8 +2,8 @@
 // threadline:install v7 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796195432449 implements MigrationInterface {
-  name = 'ThreadlineInstall1796195432449';
+export class ThreadlineInstall1796195980904 implements MigrationInterface {
+  name = 'ThreadlineInstall1796195980904';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -545,8 +545,17 @@ DECLARE
   image_new text;
   image_old text;
 BEGIN
-  SELECT info->'relations'->(n.nspname || '.' || c.relname) INTO generated
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
+  -- What each column was at generation, for this very relation: its id and its name then and now must
+  -- match (a partition renamed since, or a table restored under new ids, has none: all fail closed).
+  SELECT e.entry->'cols' INTO generated
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL (SELECT info->'relations'->(rel::text) AS entry) AS e
+  WHERE c.oid = rel AND e.entry->>'rn' = quote_ident(n.nspname) || '.' || quote_ident(c.relname);
+  SELECT array_agg(a.attname::text ORDER BY k.pos) INTO pk
+  FROM pg_index x
+  CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
+  JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+  WHERE x.indrelid = rel AND x.indisprimary;
   FOR col IN
     SELECT a.attnum::text AS num, a.attname::text AS name FROM pg_attribute a
     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
@@ -556,6 +565,8 @@ BEGIN
       WHEN entry->>'c' = 'exclude' OR info->'exclude' ? col.name THEN 'exclude'
       WHEN entry->>'c' = 'mask' OR info->'mask' ? col.name THEN 'mask'
       WHEN entry->>'c' = 'clear' AND entry->>'n' = col.name THEN 'clear'
+      -- a key column is left in clear unless it was redacted (history is looked up by it), as capture does
+      WHEN col.name = ANY (pk) THEN 'clear'
       WHEN coalesce((info->>'redacting')::boolean, true) THEN 'mask'
       ELSE 'clear'
     END;
@@ -568,16 +579,13 @@ BEGIN
       compared := compared || col.name;
     END IF;
   END LOOP;
-  SELECT array_agg(a.attname::text ORDER BY k.pos) INTO pk
-  FROM pg_index x
-  CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
-  JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
-  WHERE x.indrelid = rel AND x.indisprimary;
   SELECT coalesce(jsonb_object_agg(m, placeholder), '{}') INTO mask_object FROM unnest(masked) AS m;
   fixed := format('(SELECT %s()), %L, %L', '"public"."threadline_transaction_id"', info->>'schema', info->>'table');
-  -- The key of the new and the old image (a masked key column keeps its name, never its value), and the images.
-  SELECT format('jsonb_build_object(%s)', coalesce(string_agg(format('%L, %s', k, CASE WHEN k = ANY (masked) THEN format('%L::jsonb', placeholder) ELSE format('n.j -> %L', k) END), ', ' ORDER BY i), '')),
-         format('jsonb_build_object(%s)', coalesce(string_agg(format('%L, %s', k, CASE WHEN k = ANY (masked) THEN format('%L::jsonb', placeholder) ELSE format('o.j -> %L', k) END), ', ' ORDER BY i), ''))
+  pk := coalesce(pk, '{}');
+  -- The key of the new and the old image (a masked or excluded key column keeps its name, never its value),
+  -- and the images.
+  SELECT format('jsonb_build_object(%s)', coalesce(string_agg(format('%L, %s', k, CASE WHEN k = ANY (masked || excluded) THEN format('%L::jsonb', placeholder) ELSE format('n.j -> %L', k) END), ', ' ORDER BY i), '')),
+         format('jsonb_build_object(%s)', coalesce(string_agg(format('%L, %s', k, CASE WHEN k = ANY (masked || excluded) THEN format('%L::jsonb', placeholder) ELSE format('o.j -> %L', k) END), ', ' ORDER BY i), ''))
   INTO key_new, key_old
   FROM unnest(coalesce(pk, '{}')) WITH ORDINALITY AS u(k, i);
   image_new := format('((n.j - %L::text[]) || %L::jsonb)', excluded, mask_object);
@@ -594,10 +602,10 @@ BEGIN
       FROM (
         SELECT %s AS pk, %s AS previous_pk, %s AS image, %s AS old_image,
           ARRAY(SELECT u.c FROM unnest(%L::text[]) WITH ORDINALITY AS u(c, i)
-                WHERE (o.j -> u.c)::text IS DISTINCT FROM (n.j -> u.c)::text ORDER BY u.i) AS changed,
-          EXISTS (SELECT 1 FROM unnest(%L::text[]) AS u(c) WHERE (o.j -> u.c)::text IS DISTINCT FROM (n.j -> u.c)::text) AS hidden_change
-        FROM (SELECT row_number() OVER () AS ord, to_jsonb(o.*) AS j FROM threadline_old AS o) AS o
-        JOIN (SELECT row_number() OVER () AS ord, to_jsonb(n.*) AS j FROM threadline_new AS n) AS n ON n.ord = o.ord
+                WHERE (o.t -> u.c)::text IS DISTINCT FROM (n.t -> u.c)::text ORDER BY u.i) AS changed,
+          EXISTS (SELECT 1 FROM unnest(%L::text[]) AS u(c) WHERE (o.t -> u.c)::text IS DISTINCT FROM (n.t -> u.c)::text) AS hidden_change
+        FROM (SELECT row_number() OVER () AS ord, to_jsonb(o.*) AS j, to_json(o.*) AS t FROM threadline_old AS o) AS o
+        JOIN (SELECT row_number() OVER () AS ord, to_jsonb(n.*) AS j, to_json(n.*) AS t FROM threadline_new AS n) AS n ON n.ord = o.ord
         OFFSET 0
       ) AS x
       WHERE %s',
@@ -778,11 +786,14 @@ BEGIN
     -- (attribute number, type and name, in order) are those it was generated for, the body above applies;
     -- after any change it captures through the fallback (threadline_capture_fallback_sql), which reads the
     -- columns as they are now and masks every one it cannot classify: writes go on, nothing lands in clear.
-    -- The layout query is written out (not a function call) so PL/pgSQL caches its plan.
-    SELECT jsonb_build_object('relations', jsonb_object_agg(r.name, r.columns)), jsonb_object_agg(r.name, r.layout)
+    -- Both are keyed by relation id, not name: partitions renamed into each other's names must not trade
+    -- classifications. A table restored into another cluster (new ids) falls back until regenerated,
+    -- and coverage says so. The layout query is written out (not a function call) so PL/pgSQL caches its plan.
+    SELECT jsonb_build_object('relations', jsonb_object_agg(r.relid::text, jsonb_build_object('rn', r.name, 'cols', r.columns))),
+           jsonb_object_agg(r.relid::text, r.layout)
     INTO fallback, layouts
     FROM (
-      SELECT rn.nspname || '.' || rc.relname AS name,
+      SELECT rc.oid AS relid, quote_ident(rn.nspname) || '.' || quote_ident(rc.relname) AS name,
         (SELECT string_agg(a.attnum || ':' || a.atttypid || ':' || quote_ident(a.attname), ',' ORDER BY a.attnum) FROM pg_attribute a
          WHERE a.attrelid = rc.oid AND a.attnum > 0 AND NOT a.attisdropped) AS layout,
         (SELECT jsonb_object_agg(a.attnum::text, jsonb_build_object('n', a.attname,
@@ -799,7 +810,7 @@ BEGIN
     guard := format($g$
   IF TG_OP <> 'TRUNCATE' AND (SELECT string_agg(a.attnum || ':' || a.atttypid || ':' || quote_ident(a.attname), ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
       WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped)
-      IS DISTINCT FROM (%2$L::jsonb ->> (TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME)) THEN
+      IS DISTINCT FROM (%2$L::jsonb ->> TG_RELID::text) THEN
     EXECUTE "public"."threadline_capture_fallback_sql"(TG_RELID, TG_OP, %1$L::jsonb);
     RETURN NULL;
   END IF;$g$, fallback, layouts);
@@ -903,6 +914,7 @@ $b$,
     'columnSignature', "public"."threadline_column_signature"(target),
     'columnLayout', "public"."threadline_column_layout"(target),
     'guarded', NOT ddl_trigger,
+    'relid', target::oid,
     'bodySha256', encode(sha256(convert_to(body, 'UTF8')), 'hex'));
 
   -- The table and every partition below it, so a write that names a
@@ -1164,6 +1176,31 @@ BEGIN
 END
 $threadline$;
 
+-- A column dropped by another object's CASCADE (DROP TYPE, DROP DOMAIN, DROP FUNCTION of a generated
+-- column, DROP EXTENSION) is reported only here: regenerate capture of its table and every table below it.
+CREATE OR REPLACE FUNCTION "public"."threadline_on_drop"() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $threadline$
+DECLARE
+  rel oid;
+BEGIN
+  FOR rel IN
+    WITH RECURSIVE named AS (
+      SELECT DISTINCT d.objid AS relid FROM pg_event_trigger_dropped_objects() AS d
+      WHERE d.classid = 'pg_class'::regclass AND d.object_type = 'table column'
+    ), below AS (
+      SELECT relid FROM named
+      UNION
+      SELECT i.inhrelid FROM pg_inherits AS i JOIN below AS b ON i.inhparent = b.relid
+    )
+    SELECT relid FROM below
+  LOOP
+    PERFORM "public"."threadline_refresh_capture"(rel);
+  END LOOP;
+END
+$threadline$;
+
 CREATE OR REPLACE FUNCTION "public"."threadline_on_rewrite"() RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog
@@ -1231,12 +1268,12 @@ DO $threadline$
 DECLARE
   was "char";
 BEGIN
-  was := (SELECT evtenabled FROM pg_event_trigger WHERE evtname = 'threadline_ddl' AND NOT evttags @> ARRAY['ALTER TABLE', 'CREATE TABLE', 'ALTER TYPE']);
+  was := (SELECT evtenabled FROM pg_event_trigger WHERE evtname = 'threadline_ddl' AND NOT evttags @> ARRAY['ALTER TABLE', 'CREATE TABLE', 'ALTER TYPE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE']);
   IF was IS NOT NULL THEN
     DROP EVENT TRIGGER "threadline_ddl";
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'threadline_ddl') THEN
-    CREATE EVENT TRIGGER "threadline_ddl" ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'ALTER TYPE') EXECUTE FUNCTION "public"."threadline_on_ddl"();
+    CREATE EVENT TRIGGER "threadline_ddl" ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'ALTER TYPE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE') EXECUTE FUNCTION "public"."threadline_on_ddl"();
     IF was = 'D' THEN
       ALTER EVENT TRIGGER "threadline_ddl" DISABLE;
     ELSIF was = 'R' THEN
@@ -1257,6 +1294,20 @@ BEGIN
       ALTER EVENT TRIGGER "threadline_rewrite" ENABLE REPLICA;
     ELSE
       ALTER EVENT TRIGGER "threadline_rewrite" ENABLE ALWAYS;
+    END IF;
+  END IF;
+  was := NULL;
+  IF was IS NOT NULL THEN
+    DROP EVENT TRIGGER "threadline_drop";
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'threadline_drop') THEN
+    CREATE EVENT TRIGGER "threadline_drop" ON sql_drop EXECUTE FUNCTION "public"."threadline_on_drop"();
+    IF was = 'D' THEN
+      ALTER EVENT TRIGGER "threadline_drop" DISABLE;
+    ELSIF was = 'R' THEN
+      ALTER EVENT TRIGGER "threadline_drop" ENABLE REPLICA;
+    ELSE
+      ALTER EVENT TRIGGER "threadline_drop" ENABLE ALWAYS;
     END IF;
   END IF;
 EXCEPTION WHEN insufficient_privilege THEN
@@ -1307,7 +1358,9 @@ $threadline$;
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP EVENT TRIGGER IF EXISTS "threadline_ddl";
 DROP EVENT TRIGGER IF EXISTS "threadline_rewrite";
+DROP EVENT TRIGGER IF EXISTS "threadline_drop";
 DROP FUNCTION IF EXISTS "public"."threadline_on_ddl"();
+DROP FUNCTION IF EXISTS "public"."threadline_on_drop"();
 DROP FUNCTION IF EXISTS "public"."threadline_on_rewrite"();
 DROP FUNCTION IF EXISTS "public"."threadline_snapshot_rewritten"(oid);
 DROP FUNCTION IF EXISTS "public"."threadline_refresh_capture"(oid);
