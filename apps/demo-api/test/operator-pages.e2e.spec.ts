@@ -290,7 +290,8 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
     const rows = page.locator('tbody tr');
     expect(await rows.count()).toBe(2);
     expect(await rows.nth(0).textContent()).toMatch(/update.*body: "b" → "edited".*user:3/s);
-    expect(await rows.nth(1).textContent()).toMatch(/insert.*title: "Post 1".*user:2/s);
+    expect(await rows.nth(1).textContent()).toMatch(/insert.*title: "Post 1".*user:2.*post\.created/s);
+    expect(await page.locator('thead').textContent()).toContain('Why');
     await rows
       .nth(1)
       .getByRole('link', { name: /^State after/ })

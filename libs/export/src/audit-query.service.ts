@@ -232,14 +232,20 @@ export class AuditQueryService {
 
   /** The action recorded with a transaction (its "why"), or null. */
   async actionOf(transaction: AuditTransaction): Promise<AuditAction | null> {
-    if (!transaction.action_id) return null;
-    const [row] = await this.dataSource.query(
+    return (await this.actionsOf([transaction])).get(transaction.action_id ?? '') ?? null;
+  }
+
+  /** The actions recorded with these transactions, by action id, in one query (a page of history shows each "why"). */
+  async actionsOf(transactions: AuditTransaction[]): Promise<Map<string, AuditAction>> {
+    const ids = [...new Set(transactions.map((t) => t.action_id).filter((id): id is string => !!id))];
+    if (!ids.length) return new Map();
+    const rows: AuditAction[] = await this.dataSource.query(
       `SELECT a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id,
               ${isoUtc('a.inserted_at')} AS inserted_at
-       FROM ${this.tables.actions} AS a WHERE a.id = $1`,
-      [transaction.action_id],
+       FROM ${this.tables.actions} AS a WHERE a.id = ANY ($1::uuid[])`,
+      [ids],
     );
-    return (row as AuditAction | undefined) ?? null;
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   private async select(

@@ -63,7 +63,9 @@ export class ChangesQuery {
   csvCells(): string {
     return `json_build_array(c.id::text, c.transaction_id::text, c.table_schema, c.table_name, c.op, ${isoUtc('c.captured_at')},
       c.table_pk::text, coalesce(c.data_after::text, ''), coalesce(to_json(c.changed_fields)::text, ''), coalesce(c.changed_from::text, ''),
-      (${this.transactionJson('t')})::text, coalesce(t.correlation_id, ''), coalesce(t.action_id::text, ''))::text`;
+      (${this.transactionJson('t')})::text, coalesce(t.correlation_id, ''), coalesce(t.action_id::text, ''),
+      coalesce(t.actor_ref->>'type', ''), coalesce(t.actor_ref->>'id', ''),
+      coalesce((SELECT a.name FROM ${this.tables.actions} AS a WHERE a.id = t.action_id), ''))::text`;
   }
 
   transactionJson(t: string): string {

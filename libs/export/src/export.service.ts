@@ -16,7 +16,11 @@ export const CSV_FORMULAS = ['neutralize', 'verbatim'] as const;
 export type CsvFormulas = (typeof CSV_FORMULAS)[number];
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** The reference's fixed CSV column order, then the optional correlation_id and action_id. */
+/**
+ * The reference's fixed CSV column order, then the optional correlation_id and action_id, then who and why
+ * as plain cells for a spreadsheet (actor_type, actor_id: '' when unattributed; action_name: the linked
+ * action's name, '' when none). JSON and NDJSON keep the transaction object instead.
+ */
 export const CSV_COLUMNS = [
   'id',
   'transaction_id',
@@ -31,6 +35,9 @@ export const CSV_COLUMNS = [
   'transaction_json',
   'correlation_id',
   'action_id',
+  'actor_type',
+  'actor_id',
+  'action_name',
 ] as const;
 
 export const CONTENT_TYPES: Record<ExportFormat, string> = {

@@ -135,6 +135,7 @@ export class AuditController {
       const asOf = query.at ? await this.queries.changeOfRow(query.table, key, query.at) : undefined;
       if (!html) return { table: query.table, key, ...page, ...(query.at !== undefined && { asOf }) };
       const previous = await this.queries.previousImages(page.changes);
+      const actions = await this.queries.actionsOf(page.changes.map((c) => c.transaction));
       return this.sendPage(
         res,
         200,
@@ -143,6 +144,7 @@ export class AuditController {
           key: query.key,
           ...page,
           previous,
+          actions,
           asOf,
           asOfMissing: query.at && !asOf ? query.at : undefined,
         }),

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ActorRef, ThreadlineActorModule, ThreadlineContext } from '@threadline/actor';
+import { ActionRecorder, ActorRef, ThreadlineActorModule, ThreadlineContext } from '@threadline/actor';
 import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { ThreadlineHealthModule } from '@threadline/health';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
@@ -154,10 +154,49 @@ describe('exploration and export (real PostgreSQL)', () => {
       'transaction_json',
       'correlation_id',
       'action_id',
+      'actor_type',
+      'actor_id',
+      'action_name',
     ]);
     const first = rows.find((r) => JSON.parse(r.table_pk).id === 1)!;
     expect(JSON.parse(first.data_after).name).toBe(TRICKY);
     expect(JSON.parse(first.transaction_json).actor_ref).toEqual({ type: 'user', id: '1' });
+    // who and why as plain cells, for a spreadsheet
+    expect(first).toMatchObject({ actor_type: 'user', actor_id: '1', action_name: '' });
+    await db.query(`CREATE TABLE imports (id int PRIMARY KEY, name text)`);
+    await db.query(`SELECT threadline_capture('public', 'imports', 'threadline_audit_imports', '{}'::jsonb)`);
+    await app.get(ThreadlineContext).transaction(ActorRef.user('5'), async (manager) => {
+      await manager.query(`INSERT INTO imports VALUES (1, 'with action')`);
+      await app.get(ActionRecorder).recordAction('person.imported', { reason: 'CRM sync', manager });
+    });
+    const withAction: Record<string, string>[] = parse(
+      (await exports.exportChanges({ table: 'imports' }, { format: 'csv' })).body,
+      { columns: true },
+    );
+    expect(withAction).toEqual([
+      expect.objectContaining({ actor_type: 'user', actor_id: '5', action_name: 'person.imported' }),
+    ]);
+  });
+
+  it('the record history page says why on each change: the action and its reason, the correlation and request', async () => {
+    const context = app.get(ThreadlineContext);
+    await context.run({ correlationId: 'corr-77', requestId: 'req-77' }, () =>
+      context.transaction(ActorRef.user('6'), async (manager) => {
+        await manager.query(`INSERT INTO imports VALUES (2, 'why')`);
+        await app.get(ActionRecorder).recordAction('person.imported', { reason: 'CRM <sync>', manager });
+      }),
+    );
+    await db.query(`UPDATE imports SET name = 'no why' WHERE id = 2`);
+    const page = await request(app.getHttpServer())
+      .get('/audit/history')
+      .query({ table: 'public.imports', key: '{"id":2}' })
+      .set('accept', 'text/html')
+      .set('x-role', 'auditor')
+      .expect(200);
+    const rows = page.text.split('<tr').slice(2); // after the header row: newest first
+    expect(page.text).toContain('<th scope="col">Why</th>');
+    expect(rows[0]).toContain('none recorded');
+    expect(rows[1]).toMatch(/<strong>person\.imported<\/strong><br>CRM &lt;sync&gt;.*corr-77.*request<\/span> req-77/s);
   });
 
   it('keeps masked values masked in every format and route', async () => {

@@ -1,7 +1,8 @@
-import { AuditChange, changeDiff } from '@threadline/export';
+import { AuditAction, AuditChange, changeDiff } from '@threadline/export';
 import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
 import { actorLabel, layout, PageFrame, query } from './layout';
+import { whyHtml } from './why';
 import { fieldChangesHtml, valueHtml } from './values';
 
 export interface HistoryView {
@@ -12,6 +13,8 @@ export interface HistoryView {
   nextCursor: string | null;
   /** Images just before each update or delete, by change id (before values). */
   previous: Map<string, Record<string, unknown> | null>;
+  /** The actions the changes' transactions recorded (the "why"), by action id. */
+  actions?: Map<string, AuditAction>;
   /** The change whose resulting state is shown ("as of"), when one was chosen. */
   asOf?: AuditChange | null;
   /** The `at` asked for, when it is not a change of this row. */
@@ -34,6 +37,7 @@ export function historyPage(frame: PageFrame, view: HistoryView): string {
   <td data-label="Op">${c.op}${c.previous_pk ? html`<br><span class="muted">key was <code>${stringifyStoredJson(c.previous_pk)}</code></span>` : ''}${c.op === 'truncate' ? html`<br><span class="muted">table truncated (${Number(c.data_after?.rowCount ?? 0)} rows)</span>` : ''}</td>
   <td data-label="What changed">${fieldChangesHtml(diff)}</td>
   <td data-label="Actor">${actorLabel(c.transaction.actor_ref)}</td>
+  <td data-label="Why">${whyHtml(frame, c.transaction, view.actions?.get(c.transaction.action_id ?? ''))}</td>
   <td data-label="Links"><a href="${frame.base}/transactions/${c.transaction_id}">Transaction<span class="vh"> ${c.transaction_id}</span></a><br><a href="${here({ at: c.id })}">State after<span class="vh"> change ${c.id}</span></a></td>
 </tr>`;
   });
@@ -55,8 +59,8 @@ export function historyPage(frame: PageFrame, view: HistoryView): string {
 ${asOf}
 <div class="table-wrap"><table class="stack">
 <caption class="muted">Newest first. A key change and a TRUNCATE of the table are part of the row's history.</caption>
-<thead><tr><th scope="col">Captured at</th><th scope="col">Op</th><th scope="col">What changed</th><th scope="col">Actor</th><th scope="col">Links</th></tr></thead>
-<tbody>${rows.length ? rows : html`<tr><td colspan="5">No captured change of this row (it predates capture, was never written, or retention purged its history).</td></tr>`}</tbody>
+<thead><tr><th scope="col">Captured at</th><th scope="col">Op</th><th scope="col">What changed</th><th scope="col">Actor</th><th scope="col">Why</th><th scope="col">Links</th></tr></thead>
+<tbody>${rows.length ? rows : html`<tr><td colspan="6">No captured change of this row (it predates capture, was never written, or retention purged its history).</td></tr>`}</tbody>
 </table></div>
 <nav class="actions" aria-label="Pages">${next}</nav>`;
   return layout(title, frame, body);

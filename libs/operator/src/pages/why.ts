@@ -1,0 +1,23 @@
+import { AuditAction, AuditTransaction } from '@threadline/export';
+import { Html, html } from './html';
+import { PageFrame, query } from './layout';
+
+/**
+ * Why a change was made, where an auditor reads the change: the action its
+ * transaction recorded (name, reason) and the request and correlation it
+ * came from, the correlation linked to its timeline.
+ */
+export function whyHtml(frame: PageFrame, tx: AuditTransaction, action: AuditAction | undefined): Html {
+  const parts: Html[] = [
+    action
+      ? html`<strong>${action.name}</strong>${action.status === 'error' ? html` <span class="status-drift">failed</span>` : ''}${action.reason ? html`<br>${action.reason}` : ''}`
+      : null,
+    tx.correlation_id
+      ? html`<span class="muted">correlation</span> <a href="${frame.base}/timeline${query({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a>`
+      : null,
+    tx.request_id ? html`<span class="muted">request</span> ${tx.request_id}` : null,
+  ].filter((part): part is Html => part !== null);
+  return parts.length
+    ? html`${parts.map((part, i) => (i ? html`<br>${part}` : part))}`
+    : html`<span class="muted">none recorded</span>`;
+}
