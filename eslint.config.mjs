@@ -29,7 +29,13 @@ export default tseslint.config(
     files: ['libs/operator/src/**/assets/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { document: 'readonly', location: 'readonly', fetch: 'readonly', setInterval: 'readonly' },
+      globals: {
+        document: 'readonly',
+        window: 'writable',
+        location: 'readonly',
+        fetch: 'readonly',
+        setInterval: 'readonly',
+      },
     },
     rules: { 'no-undef': 'error', 'no-var': 'off' },
   },

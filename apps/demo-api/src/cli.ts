@@ -12,6 +12,9 @@ async function main(): Promise<void> {
     await CommandFactory.run(AppModule.forRoot({ databaseUrl: database.url, runMigrations: false }), {
       logger: new CliLogger(),
       errorHandler: (error) => {
+        // commander ends `--help` and `--version` with an error whose message is "(outputHelp)": not a failure
+        const code = (error as Error & { code?: string }).code;
+        if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') return;
         process.stderr.write(`${error.message}\n`);
         process.exitCode = process.exitCode || 1;
       },

@@ -17,7 +17,7 @@ export const threadlineOptions: ThreadlineModuleOptions = {
     migrationsDir: path.resolve(__dirname, '..', 'src', 'migrations'),
   },
   actor: { resolveActor: demoActorOf },
-  operator: { authorize: demoIsAuditor, openApi: true },
+  operator: { authorize: demoIsAuditor, openApi: true, signInUrl: '/demo/auditor-session' },
   // TypeORM's own bookkeeping table stays unaudited by design; the audit log is sealed every
   // 30 s and /health verifies its hash chain at most every 5 minutes
   health: {

@@ -43,6 +43,13 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     );
   });
 
+  it('--help prints the commands and exits 0, without a stray "(outputHelp)"', () => {
+    const help = cli('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('display help for command');
+    expect(help.stdout + help.stderr).not.toContain('(outputHelp)');
+  });
+
   it('fails with the reason on stderr and exit 1 for an unknown table', () => {
     const run = cli('gen-triggers', '--tables', 'users,no_such_table', '--dry-run');
     expect(run.code).toBe(1);
@@ -273,6 +280,17 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
         firstCapturedAt: expect.any(String),
       },
     ]);
+    // keys with history count deleted rows too: said so, never "2 rows, 3 with history"
+    await db.query(`CREATE TABLE churn (id int PRIMARY KEY, v int); INSERT INTO churn VALUES (1), (2)`);
+    await db.query(cli('gen-triggers', '--tables', 'churn', '--dry-run').stdout);
+    await db.query(
+      `INSERT INTO churn VALUES (3), (4); DELETE FROM churn WHERE id > 2; UPDATE churn SET v = 1 WHERE id = 1`,
+    );
+    const churn = cli('continuity', '--table', 'churn');
+    expect(churn.stdout).toContain('public.churn: covered; first change captured');
+    expect(churn.stdout).toMatch(
+      /2 rows now, 3 keys with captured history \(rows deleted since included\), so at least 0 rows have no history/,
+    );
   });
 
   it('baseline: a dry run by default, then snapshots with --execute; bad flag combinations are refused', async () => {
@@ -364,6 +382,10 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const verify = cli('verify-coverage');
     expect(verify.code).toBe(1);
     expect(verify.stderr).toContain('public.users: mask: deployed capture applies it to email_address');
+    // the details sit under the drift heading, not under the next one
+    expect(verify.stdout).toMatch(
+      /capture drift \(deployed capture differs from the configuration or the table\) \(1\): public\.users\n {2}public\.users: mask: deployed capture applies it to email_address/,
+    );
     const policy = cli('policy', 'show');
     expect(policy.code).toBe(1);
     expect(policy.stdout).toContain('public.users  Drift detected');

@@ -114,6 +114,9 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
       { timeout: 10_000 },
     );
     expect(await page.locator('#refreshed-at').textContent()).not.toBe(firstRefresh);
+    // after a refresh the time reads as before it: the viewer's time zone, not raw ISO; UTC on hover
+    expect(await page.locator('#refreshed-at').textContent()).not.toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await page.locator('#refreshed-at').getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\dT.*\(UTC\)$/);
     expect(await page.locator('#coverage-badge').getAttribute('class')).toBe('badge warn');
 
     // Every page carries the badge, linking to the coverage page.
@@ -383,6 +386,11 @@ describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () 
         message: 'not authorized for audit routes',
         error: 'Forbidden',
       });
+      // the 403 page says how to get in: the app's sign-in route (operator.signInUrl)
+      await other.goto(`${base}/audit/timeline`);
+      await other.getByRole('link', { name: 'Sign in' }).click();
+      await other.waitForURL(/\/audit\/coverage/);
+      expect(await other.getByRole('heading', { level: 1 }).textContent()).not.toBe('Not authorized');
     } finally {
       await stranger.close();
     }

@@ -47,5 +47,5 @@ function describe(t: TableContinuity): string {
   const state = t.covered ? 'covered' : 'NOT COVERED';
   const since = t.firstCapturedAt ? `first change captured ${t.firstCapturedAt}` : 'no change captured yet';
   const gap = Math.max(0, t.rows - t.rowsWithHistory);
-  return `${t.table}: ${state}; ${since}; ${t.rows} rows, ${t.rowsWithHistory} with history, about ${gap} without history until their first audited write`;
+  return `${t.table}: ${state}; ${since}; ${t.rows} rows now, ${t.rowsWithHistory} keys with captured history (rows deleted since included), so at least ${gap} rows have no history until their first audited write`;
 }

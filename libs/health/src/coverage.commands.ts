@@ -20,8 +20,9 @@ function humanReport(r: CoverageReport): string {
       'capture drift (deployed capture differs from the configuration or the table)',
       r.drift.map((d) => d.table),
     ),
-    line('covered, but not capturing under session_replication_role = replica', r.notCapturedInReplicaRole),
+    // each difference right under its own heading
     ...r.drift.flatMap((d) => d.differences.map((difference) => `  ${d.table}: ${difference}`)),
+    line('covered, but not capturing under session_replication_role = replica', r.notCapturedInReplicaRole),
   ].join('\n');
 }
 

@@ -4,11 +4,16 @@ import {
   Catch,
   ExceptionFilter,
   ForbiddenException,
+  Inject,
   Injectable,
+  Optional,
 } from '@nestjs/common';
 import { InvalidFilterError } from '@threadline/export';
 import { HttpPlatform, wantsHtml } from './http-platform';
 import { errorPage } from './pages/layout';
+import { html } from './pages/html';
+import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
+import type { ResolvedOperatorOptions } from './operator.options';
 
 /**
  * The operator routes' client errors, as a page for browsers and JSON
@@ -18,7 +23,10 @@ import { errorPage } from './pages/layout';
 @Catch(ForbiddenException, BadRequestException, InvalidFilterError)
 @Injectable()
 export class OperatorExceptionFilter implements ExceptionFilter {
-  constructor(private readonly http: HttpPlatform) {}
+  constructor(
+    private readonly http: HttpPlatform,
+    @Optional() @Inject(THREADLINE_OPERATOR_OPTIONS) private readonly options?: ResolvedOperatorOptions,
+  ) {}
 
   catch(error: ForbiddenException | BadRequestException | InvalidFilterError, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<unknown>();
@@ -35,7 +43,13 @@ export class OperatorExceptionFilter implements ExceptionFilter {
     const body = { statusCode: status, error: forbidden ? 'Forbidden' : 'Bad Request', message };
     if (wantsHtml(request)) {
       const page = forbidden
-        ? errorPage('Not authorized', message, 'Ask an administrator for access to the audit pages.')
+        ? errorPage(
+            'Not authorized',
+            message,
+            this.options?.signInUrl
+              ? html`<a href="${this.options.signInUrl}">Sign in</a> as someone allowed to read the audit pages, or ask an administrator for access.`
+              : 'Ask an administrator for access to the audit pages (the app decides who may read them: operator.authorize).',
+          )
         : errorPage('Bad request', message, 'Go back and correct the value.');
       return this.http.reply(response, status, page);
     }

@@ -35,6 +35,11 @@ export interface OperatorOptions {
    * auditor is sent gives a CSV a spreadsheet will not execute. Turn on for trusted machine consumers only.
    */
   allowVerbatimCsvFormulas?: boolean;
+  /**
+   * Where a browser signs in to reach the pages (your app's login route, e.g. '/login'); the 403 page links it.
+   * Without it, the 403 page says to ask an administrator.
+   */
+  signInUrl?: string;
 }
 
 export interface ResolvedOperatorOptions {
@@ -47,6 +52,7 @@ export interface ResolvedOperatorOptions {
   openApi: boolean;
   maxConcurrentExports: number;
   allowVerbatimCsvFormulas: boolean;
+  signInUrl?: string;
 }
 
 export const DEFAULT_OPERATOR_PATH = '/audit';
@@ -57,6 +63,7 @@ const KNOWN = [
   'openApi',
   'maxConcurrentExports',
   'allowVerbatimCsvFormulas',
+  'signInUrl',
 ];
 export const DEFAULT_MAX_CONCURRENT_EXPORTS = 2;
 const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
@@ -103,6 +110,13 @@ export function operatorOptionsProblems(options: OperatorOptions | undefined): s
     problems.push(
       `operator.allowVerbatimCsvFormulas must be true or false (got ${JSON.stringify(options.allowVerbatimCsvFormulas)})`,
     );
+  if (
+    options.signInUrl !== undefined &&
+    (typeof options.signInUrl !== 'string' || !/^(\/(?!\/)|https?:\/\/)\S*$/.test(options.signInUrl))
+  )
+    problems.push(
+      `operator.signInUrl must be a path on this app ('/login') or an http(s) URL (got ${JSON.stringify(options.signInUrl)})`,
+    );
   return problems;
 }
 
@@ -117,5 +131,6 @@ export function resolveOperatorOptions(options: OperatorOptions | undefined): Re
     openApi: options?.openApi ?? false,
     maxConcurrentExports: options?.maxConcurrentExports ?? DEFAULT_MAX_CONCURRENT_EXPORTS,
     allowVerbatimCsvFormulas: options?.allowVerbatimCsvFormulas ?? false,
+    signInUrl: options?.signInUrl,
   };
 }

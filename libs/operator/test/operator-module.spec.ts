@@ -118,6 +118,7 @@ describe('ThreadlineOperatorModule', () => {
               coverageRefreshSeconds: 0,
               maxConcurrentExports: 0,
               allowVerbatimCsvFormulas: 'yes',
+              signInUrl: 'javascript:alert(1)',
             }) as unknown as OperatorOptions,
         }),
       ],
@@ -125,7 +126,7 @@ describe('ThreadlineOperatorModule', () => {
       .setLogger({ log() {}, error() {}, warn() {}, debug() {}, verbose() {} })
       .compile();
     await expect(compile).rejects.toThrow(
-      /operator\.authorize is required[\s\S]*operator\.path must be a URL path[\s\S]*operator\.coverageRefreshSeconds must be[\s\S]*operator\.maxConcurrentExports must be a whole number from 1 to 1000[\s\S]*operator\.allowVerbatimCsvFormulas must be true or false \(got "yes"\)/,
+      /operator\.authorize is required[\s\S]*operator\.path must be a URL path[\s\S]*operator\.coverageRefreshSeconds must be[\s\S]*operator\.maxConcurrentExports must be a whole number from 1 to 1000[\s\S]*operator\.allowVerbatimCsvFormulas must be true or false \(got "yes"\)[\s\S]*operator\.signInUrl must be a path on this app/,
     );
   });
 });

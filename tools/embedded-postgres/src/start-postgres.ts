@@ -21,6 +21,8 @@ export interface PostgresHandle {
   url: string;
   /** False when a server was already running on this data directory and was reused. */
   startedHere: boolean;
+  /** Where the data is: the dataDir asked for, or the shared folder used when the postgres user cannot reach it. */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -55,7 +57,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
   }
   const running = runningServerPort(dataDir);
   if (running) {
-    return { url: urlFor(running), startedHere: false, stop: async () => undefined };
+    return { url: urlFor(running), startedHere: false, dataDir, stop: async () => undefined };
   }
 
   await hydrateBinarySymlinks(nodeModules);
@@ -93,7 +95,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
         '. Set DATABASE_URL to use an existing server instead.',
     );
   }
-  return { url: urlFor(port), startedHere: true, stop: () => server.stop() };
+  return { url: urlFor(port), startedHere: true, dataDir, stop: () => server.stop() };
 }
 
 function urlFor(port: number): string {

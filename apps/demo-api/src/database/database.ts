@@ -23,8 +23,8 @@ export async function openDemoDatabase(
   const handle = await startPostgres({ dataDir: DATA_DIR, port });
   say(
     handle.startedHere
-      ? `Started embedded PostgreSQL on port ${port} (data in ${DATA_DIR})`
-      : `Using the embedded PostgreSQL already running on ${DATA_DIR}`,
+      ? `Started embedded PostgreSQL on port ${port} (data in ${handle.dataDir})`
+      : `Using the embedded PostgreSQL already running on ${handle.dataDir}`,
   );
   return { url: handle.url, stop: () => handle.stop() };
 }

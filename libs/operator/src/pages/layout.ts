@@ -72,7 +72,7 @@ ${body}
 }
 
 /** Errors for browsers (403, 400): says why, shows no audit data (no badge counts either). */
-export function errorPage(title: string, message: string, hint: string): string {
+export function errorPage(title: string, message: string, hint: string | Html): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Threadline audit</title>
 <style>${STYLE}</style></head>

@@ -81,6 +81,8 @@
         var at = document.getElementById('refreshed-at');
         at.textContent = r.checkedAt;
         at.setAttribute('datetime', r.checkedAt);
+        // shown like every other time on the pages: the viewer's time zone, UTC on hover
+        if (window.threadlineLocalTime) window.threadlineLocalTime(at);
         buckets.classList.remove('stale');
         banner.hidden = true;
       })

@@ -1,9 +1,10 @@
 // Every page: each <time datetime> is shown in the viewer's time zone, to the
 // second; the UTC value the server wrote stays in its title (shown on hover).
-for (const element of document.querySelectorAll('time[datetime]')) {
+// Other scripts call window.threadlineLocalTime(element) on a time they update.
+function threadlineLocalTime(element) {
   const utc = element.getAttribute('datetime');
   const date = new Date(utc);
-  if (Number.isNaN(date.getTime())) continue;
+  if (!utc || Number.isNaN(date.getTime())) return;
   element.title = `${utc} (UTC)`;
   element.textContent = date.toLocaleString(undefined, {
     year: 'numeric',
@@ -15,3 +16,5 @@ for (const element of document.querySelectorAll('time[datetime]')) {
     timeZoneName: 'short',
   });
 }
+window.threadlineLocalTime = threadlineLocalTime;
+for (const element of document.querySelectorAll('time[datetime]')) threadlineLocalTime(element);
