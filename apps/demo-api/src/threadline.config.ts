@@ -26,4 +26,6 @@ export const threadlineOptions: ThreadlineModuleOptions = {
     integrity: { sealEverySeconds: 30 },
   },
   retention: { keepDays: 90, enabled: true, schedule: '0 3 * * *' },
+  // the demo's commands run through its npm script: messages name it that way
+  cli: { command: 'npm run cli --' },
 };

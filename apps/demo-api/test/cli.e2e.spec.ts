@@ -165,7 +165,7 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const failing = cli('verify-coverage');
     expect(failing.code).toBe(1);
     expect(failing.stderr).toContain(
-      'public.users is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)',
+      'public.users is in expectedTables but has no Threadline triggers (run `npm run cli -- gen-triggers` and your migrations)',
     );
     await db.query(`CREATE TABLE stray (id int PRIMARY KEY)`);
     const strict = cli('verify-coverage', '--strict', '--json');

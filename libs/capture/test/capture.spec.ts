@@ -92,14 +92,16 @@ describe('trigger capture (real PostgreSQL)', () => {
       );
       await h.client.query('ROLLBACK');
     }
-    // the same actor set again is no change; a new transaction takes the new actor
+    // the same actor set again is no change, in any JSON spelling; a new transaction takes the new actor
     await h.client.query('BEGIN');
     await h.client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"42"}', true)`);
     await h.client.query(`INSERT INTO posts (title) VALUES ('a')`);
     await h.client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"42"}', true)`);
     await h.client.query(`UPDATE posts SET body = 'b'`);
+    await h.client.query(`SELECT set_config('threadline.actor_ref', '{ "id": 42, "type": "user" }', true)`);
+    await h.client.query(`UPDATE posts SET body = 'c'`);
     await h.client.query('COMMIT');
-    expect((await h.changes()).map((c) => c.op)).toEqual(['insert', 'update']);
+    expect((await h.changes()).map((c) => c.op)).toEqual(['insert', 'update', 'update']);
   });
 
   it('leaves no orphan rows when a savepoint is rolled back', async () => {

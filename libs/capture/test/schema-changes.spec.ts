@@ -334,6 +334,51 @@ describe('capture survives schema changes (real PostgreSQL, DDL event trigger)',
     expect(changes[1].data_after).not.toHaveProperty('m');
   });
 
+  it('more than 50 masked columns (configured or added by DDL) keep writes going', async () => {
+    const columns = Array.from({ length: 51 }, (_, i) => `c${i}`);
+    await h.client.query(`CREATE TABLE wide (id int PRIMARY KEY, ${columns.map((c) => `${c} text`).join(', ')})`);
+    await h.capture(['wide'], { tables: { wide: { mask: columns } } });
+    await h.client.query(`INSERT INTO wide (id, c0, c50) VALUES (1, 'secret-0', 'secret-50')`);
+    await h.client.query(`ALTER TABLE users ${columns.map((c) => `ADD COLUMN ${c} text`).join(', ')}`);
+    await h.client.query(`UPDATE users SET c7 = 'secret-7', name = 'x'`);
+    await h.client.query(`INSERT INTO users (name, c49) VALUES ('y', 'secret-49')`);
+    expect((await h.changes(`table_name = 'wide'`))[0].data_after).toMatchObject({
+      c0: '[REDACTED]',
+      c50: '[REDACTED]',
+    });
+    expect(await auditText(h)).not.toContain('secret-');
+  });
+
+  it('values a DDL computes anew (SET EXPRESSION of a generated column, ADD COLUMN with a volatile default) are recorded', async () => {
+    const [{ major }] = (await h.client.query(`SELECT current_setting('server_version_num')::int / 10000 AS major`))
+      .rows;
+    await h.client.query(`CREATE TABLE gen (id int PRIMARY KEY, v int, g int GENERATED ALWAYS AS (v * 2) STORED)`);
+    await h.capture(['gen']);
+    await h.client.query(`INSERT INTO gen (id, v) VALUES (1, 5)`);
+    await h.client.query(`ALTER TABLE gen ADD COLUMN r float8 DEFAULT random()`);
+    if (major >= 17) await h.client.query(`ALTER TABLE gen ALTER COLUMN g SET EXPRESSION AS (v * 3)`);
+    const snapshots = await h.changes(`table_name = 'gen' AND op = 'snapshot'`);
+    expect(snapshots.length).toBe(major >= 17 ? 2 : 1);
+    const [row] = (await h.client.query(`SELECT to_jsonb(g.*) AS j FROM gen g`)).rows;
+    expect(snapshots.at(-1)!.data_after).toEqual(row.j);
+  });
+
+  it('a partition detached while capture was generated without the event trigger is reported until regenerated', async () => {
+    await h.client.query(`DROP EVENT TRIGGER threadline_ddl; DROP EVENT TRIGGER threadline_drop`);
+    await h.client.query(`CREATE TABLE p (id int PRIMARY KEY, v text) PARTITION BY RANGE (id);
+      CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (100)`);
+    await h.capture(['p'], { tables: { p: {} } });
+    await h.client.query(`ALTER TABLE p DETACH PARTITION p1`);
+    const options = resolveCaptureOptions({ tables: { p: {} } });
+    const queryable = { query: (sql: string, params?: unknown[]) => h.client.query(sql, params).then((r) => r.rows) };
+    const [deployed] = await readDeployedCapture(queryable, 'public', [{ schema: 'public', table: 'p' }]);
+    expect(captureDifferences(tableOptionsFor(options, 'public', 'p'), options, deployed!)).toEqual([
+      expect.stringMatching(
+        /^public\.p1 is no longer part of this table \(a detached partition\) but still carries its capture triggers/,
+      ),
+    ]);
+  });
+
   it('the DDL and the regenerated capture commit or roll back together', async () => {
     await h.client.query('BEGIN');
     await h.client.query(`ALTER TABLE users ADD COLUMN temp int`);

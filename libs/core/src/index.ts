@@ -16,5 +16,6 @@ export * from './events/threadline-events';
 export * from './cli/command-output';
 export * from './cli/command-flags';
 export * from './cli/cli-logger';
+export * from './cli/cli-command';
 export * from './actor/actor-rules';
 export * from './nest/scheduler-registry';

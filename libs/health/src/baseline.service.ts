@@ -10,7 +10,7 @@ import {
   tableOptionsFor,
   THREADLINE_CAPTURE_OPTIONS,
 } from '@threadline/capture';
-import { AuditTables, isInsufficientPrivilege, privilegeMessage, ThreadlineError } from '@threadline/core';
+import { AuditTables, cliCommand, isInsufficientPrivilege, privilegeMessage, ThreadlineError } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CoverageService } from './coverage.service';
 import { BaselineOptions, BaselineResult } from './baseline.types';
@@ -94,7 +94,7 @@ export class BaselineService {
         privilegeMessage(
           'baseline',
           `INSERT on ${this.tables.changes} and ${this.transactions}, UPDATE on ${this.transactions} and INSERT, UPDATE and DELETE on ${this.tables.named(LEASES_TABLE)}`,
-          `run baseline --table ${table} --execute connected as the audit tables' owner`,
+          `run ${cliCommand(`baseline --table ${table} --execute`)} connected as the audit tables' owner`,
           error,
         ),
       );
@@ -161,7 +161,7 @@ export class BaselineService {
     if (!coverage) throw new BaselineError(`${table} is not a table in the database`);
     if (!coverage.covered) {
       throw new BaselineError(
-        `${table} has no Threadline triggers (missing: ${coverage.missingTriggers.join(', ')}); run gen-triggers and migrate first, or writes made during the baseline would go unrecorded`,
+        `${table} has no Threadline triggers (missing: ${coverage.missingTriggers.join(', ')}); run ${cliCommand('gen-triggers')} and your migrations first, or writes made during the baseline would go unrecorded`,
       );
     }
     const [redaction] = await this.redaction.redactionPolicy([tableOptionsFor(this.options, ref.schema, ref.table)]);

@@ -6,7 +6,7 @@ import {
   ResolvedCaptureOptions,
   THREADLINE_CAPTURE_OPTIONS,
 } from '@threadline/capture';
-import { AuditTables, ident, literal, qualified, textArray, ThreadlineError } from '@threadline/core';
+import { AuditTables, cliCommand, ident, literal, qualified, textArray, ThreadlineError } from '@threadline/core';
 import { DataSource } from 'typeorm';
 
 /**
@@ -115,7 +115,10 @@ export class CompletenessService {
         continue;
       }
       if (!stamp) {
-        tables.push({ ...empty, problem: `${key} has no Threadline capture deployed (run gen-triggers and migrate)` });
+        tables.push({
+          ...empty,
+          problem: `${key} has no Threadline capture deployed (run ${cliCommand('gen-triggers')} and your migrations)`,
+        });
         continue;
       }
       const skipped = new Set([

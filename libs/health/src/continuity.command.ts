@@ -1,4 +1,5 @@
 import {
+  cliCommand,
   commandOutput,
   DryRunFlag,
   JsonFlag,
@@ -9,10 +10,10 @@ import {
 import { Command } from 'nest-commander';
 import { ContinuityService, TableContinuity } from './continuity.service';
 
-const EXPLANATION = `Capture starts at the first audited write after the triggers are installed (T0).
+const explanation = () => `Capture starts at the first audited write after the triggers are installed (T0).
 Rows that existed before have no history until they are next written: history() is empty
 for them and asOf() answers before_audit_horizon, rather than inventing a past.
-To give them history from now on, record a baseline: baseline --table NAME --execute`;
+To give them history from now on, record a baseline: ${cliCommand('baseline --table NAME --execute')}`;
 
 /** `continuity [--table NAME] [--json]`: explains the T0 cutover and checks each table exists and is covered. */
 @RepeatableFlag('--table <name>', 'A table to check (repeatable; default: capture.tables)')
@@ -32,8 +33,8 @@ export class ContinuityCommand extends ThreadlineCommand<{ table?: string[]; jso
     const tables = await this.continuity.check(flags.table);
     if (tables.length === 0)
       throw new ThreadlineError('no tables to check: pass --table NAME or list tables under capture.tables');
-    if (flags.json) commandOutput.json({ explanation: EXPLANATION.replace(/\n/g, ' '), tables });
-    else commandOutput.text(`${EXPLANATION}\n\n${tables.map(describe).join('\n')}`);
+    if (flags.json) commandOutput.json({ explanation: explanation().replace(/\n/g, ' '), tables });
+    else commandOutput.text(`${explanation()}\n\n${tables.map(describe).join('\n')}`);
     const failing = tables.filter((t) => t.problem);
     if (failing.length)
       commandOutput.fail(

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { parseTableName, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
-import { AuditTables, qualified } from '@threadline/core';
+import { AuditTables, cliCommand, qualified } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { CoverageService } from './coverage.service';
 import { tableKey } from './health.options';
@@ -81,7 +81,7 @@ export class ContinuityService {
         rowsWithHistory: Number(history.rows),
         firstCapturedAt: history.first ? new Date(history.first).toISOString() : null,
         ...(!covered && {
-          problem: `${key} has no Threadline triggers (missing: ${coverage.get(key)?.missingTriggers.join(', ')}); run gen-triggers and migrate`,
+          problem: `${key} has no Threadline triggers (missing: ${coverage.get(key)?.missingTriggers.join(', ')}); run ${cliCommand('gen-triggers')} and your migrations`,
         }),
       });
     }

@@ -1,4 +1,4 @@
-import { commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
+import { cliCommand, commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CoverageReport, CoverageService } from './coverage.service';
 
@@ -45,7 +45,8 @@ export class VerifyCoverageCommand extends ThreadlineCommand<CoverageFlags> {
       const reasons = [
         ...report.drift.flatMap((d) => d.differences.map((difference) => `${d.table}: ${difference}`)),
         ...report.uncoveredExpected.map(
-          (t) => `${t} is in expectedTables but has no Threadline triggers (run gen-triggers and migrate)`,
+          (t) =>
+            `${t} is in expectedTables but has no Threadline triggers (run ${cliCommand('gen-triggers')} and your migrations)`,
         ),
         ...report.missingExpected.map((t) => `${t} is in expectedTables but is not a table`),
         ...(report.strict

@@ -1,4 +1,4 @@
-import { commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
+import { cliCommand, commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 import { CoverageService } from './coverage.service';
 import { RedactionPolicyService } from './redaction-policy.service';
@@ -38,7 +38,9 @@ export class PolicyShowCommand extends ThreadlineCommand<{ json?: boolean }> {
     }
     if (reasons.length)
       commandOutput.fail(
-        new ThreadlineError(`policy show: ${reasons.join('; ')}; run gen-triggers and apply the migration`),
+        new ThreadlineError(
+          `policy show: ${reasons.join('; ')}; run ${cliCommand('gen-triggers')} and apply the migration it writes`,
+        ),
       );
   }
 }

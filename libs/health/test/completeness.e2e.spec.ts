@@ -280,7 +280,7 @@ describe('completeness: every current row is where its history ends (real Postgr
     const report = await completeness.check({ tables: ['plain', 'nope'] });
     expect(report.ok).toBe(false);
     expect(report.tables.map((t) => t.problem)).toEqual([
-      'public.plain has no Threadline capture deployed (run gen-triggers and migrate)',
+      'public.plain has no Threadline capture deployed (run `node dist/cli.js gen-triggers` and your migrations)',
       'public.nope is not a table with a primary key',
     ]);
     await expect(completeness.check({ batchSize: 0 })).rejects.toThrow(CompletenessError);

@@ -1,6 +1,6 @@
 import { ActorOptions, actorOptionsProblems } from '@threadline/actor';
 import { CaptureOptions, captureOptionProblems } from '@threadline/capture';
-import { InvalidOptionsError } from '@threadline/core';
+import { CliOptions, cliOptionsProblems, InvalidOptionsError, useCliCommand } from '@threadline/core';
 import { HealthOptions, healthOptionsProblems } from '@threadline/health';
 import { OperatorOptions, operatorOptionsProblems } from '@threadline/operator';
 import { RetentionOptions, retentionProblems } from '@threadline/retention';
@@ -17,6 +17,8 @@ export interface ThreadlineModuleOptions {
   health?: HealthOptions;
   /** Retention policy: `keepDays` or `maxAgeSeconds`, `enabled`, batch sizes. */
   retention?: RetentionOptions;
+  /** How this app runs its Threadline commands, named in messages: `{ command: 'node dist/cli.js' }` (the default). */
+  cli?: CliOptions;
 }
 
 /** Each slice and the function that lists its problems, in the order they are reported. */
@@ -26,6 +28,7 @@ const SLICES: { [K in keyof Required<ThreadlineModuleOptions>]: (slice: Threadli
   retention: retentionProblems,
   health: healthOptionsProblems,
   operator: operatorOptionsProblems,
+  cli: cliOptionsProblems,
 };
 
 /**
@@ -46,5 +49,6 @@ export function checkThreadlineOptions(options: ThreadlineModuleOptions): Thread
     ...unknown,
     ...slices.flatMap((key) => (SLICES[key] as (slice: unknown) => string[])(options[key])),
   ]);
+  useCliCommand(options.cli?.command);
   return options;
 }

@@ -111,7 +111,7 @@ describe('ThreadlineModule', () => {
       );
       expect(error?.message.split('\n')).toEqual([
         'Invalid Threadline options:',
-        '  - operatr is not a known option (allowed: capture, actor, retention, health, operator)',
+        '  - operatr is not a known option (allowed: capture, actor, retention, health, operator, cli)',
         expect.stringMatching(/^  - capture\.tables\.users\.mask must be an array/),
         '  - actor.resolveActor must be a function (request) => ActorRef | null',
         '  - retention.keepDays must be a positive integer (got 0)',
@@ -123,7 +123,7 @@ describe('ThreadlineModule', () => {
   });
 
   it.each([
-    [{ captur: {} }, 'captur is not a known option (allowed: capture, actor, retention, health, operator)'],
+    [{ captur: {} }, 'captur is not a known option (allowed: capture, actor, retention, health, operator, cli)'],
     [
       { capture: { tables: { users: { exclude: ['a'], mask: ['a'] } } } },
       'capture.tables.users: column(s) a are both excluded and masked',
@@ -131,6 +131,11 @@ describe('ThreadlineModule', () => {
     [{ retention: { keepDays: 90, maxAgeSeconds: 60 } }, 'retention needs exactly one of keepDays or maxAgeSeconds'],
     [{ retention: { keepDays: 0 } }, 'retention.keepDays must be a positive integer (got 0)'],
     [{ retention: { keepDays: 1, enabled: 'yes' } }, 'retention.enabled must be true or false'],
+    [
+      { cli: { command: 'node dist/cli.js\nrm -rf /' } },
+      "cli.command must be the command line that runs this app's CLI",
+    ],
+    [{ cli: { cmd: 'x' } }, 'cli.cmd is not a known option (allowed: command)'],
   ])('stops boot for %j, naming the option and what is allowed', async (options, message) => {
     await expect(
       boot(ThreadlineModule.forRootAsync({ useFactory: () => options as ThreadlineModuleOptions }), false),

@@ -10,6 +10,7 @@ import {
 } from '@threadline/capture';
 import {
   AuditTables,
+  cliCommand,
   InvalidOptionsError,
   isInsufficientPrivilege,
   privilegeMessage,
@@ -111,7 +112,7 @@ export class RetentionService implements OnApplicationBootstrap {
           privilegeMessage(
             'retention purge',
             `DELETE on ${this.changes} and ${this.transactions}, INSERT, UPDATE and DELETE on ${this.tables.named(LEASES_TABLE)}, EXECUTE on threadline_seal and ${this.tables.named(RECORD_PURGE_FUNCTION)}`,
-            "run retention purge --execute connected as the audit tables' owner, or schedule it in a process that connects as the owner",
+            `run ${cliCommand('retention purge --execute')} connected as the audit tables' owner, or schedule it in a process that connects as the owner`,
             error,
           ),
         );

@@ -1,4 +1,4 @@
-import { SqlQueryable } from '@threadline/core';
+import { cliCommand, SqlQueryable } from '@threadline/core';
 import { ddlEventTriggerName } from '../schema/capture-functions.sql';
 
 /**
@@ -33,7 +33,7 @@ export function ddlFollowUpWarning(state: DdlFollowUp, auditSchema: string): str
   if (!why) return undefined;
   return (
     `threadline: ${why}. After a migration changes an audited table's columns, its capture keeps recording ` +
-    'but masks every column it cannot classify, and health reports the table, until you run the gen-triggers command ' +
+    `but masks every column it cannot classify, and health reports the table, until you run ${cliCommand('gen-triggers')} ` +
     'and apply the migration it writes (put it in the same release). To have PostgreSQL follow schema changes itself, ' +
     `run the install migration once as a superuser${state === 'disabled' ? ` or ALTER EVENT TRIGGER ${name} ENABLE ALWAYS` : ''}. See README "Schema changes".`
   );

@@ -1,6 +1,6 @@
 import type { ResolvedCaptureOptions, ResolvedTableCaptureOptions } from '../capture.options';
 import { ddlEventTriggerName, LAYOUT_FUNCTION, SIGNATURE_FUNCTION } from '../schema/capture-functions.sql';
-import { qualified, SqlQueryable } from '@threadline/core';
+import { cliCommand, qualified, SqlQueryable } from '@threadline/core';
 import { parseStamp, TriggerStamp } from '../trigger/trigger-stamp';
 import { triggerNameFor } from '../trigger/trigger-names';
 
@@ -29,6 +29,8 @@ export interface DeployedCapture {
   publicExecute: boolean;
   /** Partitions below the table that lack an enabled trigger of its capture function. */
   partitionsWithoutCapture: string[];
+  /** Tables outside its partition tree whose triggers still call its capture function (a partition detached since). */
+  outsideWithCapture: string[];
 }
 
 /** Reads the deployed capture function, stamp and partitions of each table. */
@@ -48,6 +50,7 @@ export async function readDeployedCapture(
     relid: string | null;
     ddl_trigger_fires: boolean;
     partitions_without_capture: string[] | null;
+    outside_with_capture: string[] | null;
     owners_rights: boolean | null;
     public_execute: boolean | null;
   }[] = await db.query(
@@ -64,7 +67,11 @@ export async function readDeployedCapture(
         JOIN pg_class pc ON pc.oid = t.relid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
         WHERE t.relid <> c.oid
           AND (SELECT count(*) FROM pg_trigger tg WHERE tg.tgrelid = t.relid AND tg.tgfoid = p.oid AND tg.tgenabled <> 'D'
-                 AND tg.tgname IN (x.f, x.f || '_update', x.f || '_delete', x.f || '_trunc')) < 4) AS partitions_without_capture
+                 AND tg.tgname IN (x.f, x.f || '_update', x.f || '_delete', x.f || '_trunc')) < 4) AS partitions_without_capture,
+       (SELECT array_agg(DISTINCT tn.nspname || '.' || tc.relname)
+        FROM pg_trigger tg JOIN pg_class tc ON tc.oid = tg.tgrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+        WHERE tg.tgfoid = p.oid AND tg.tgrelid <> c.oid
+          AND tg.tgrelid NOT IN (SELECT t.relid FROM pg_partition_tree(c.oid) AS t)) AS outside_with_capture
      FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(s, t, f, ord)
      LEFT JOIN pg_namespace n ON n.nspname = x.s
      LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = x.t AND c.relkind IN ('r', 'p')
@@ -94,6 +101,7 @@ export async function readDeployedCapture(
       ownersRights: !!row?.owners_rights,
       publicExecute: !!row?.public_execute,
       partitionsWithoutCapture: row?.partitions_without_capture ?? [],
+      outsideWithCapture: row?.outside_with_capture ?? [],
     };
   });
 }
@@ -102,11 +110,11 @@ export async function readDeployedCapture(
 export function unreadableReason(deployed: DeployedCapture): string | undefined {
   if (!deployed.tableExists) return 'the table does not exist';
   if (!deployed.deployed)
-    return 'no Threadline capture function is deployed for this table; run gen-triggers and apply the migration';
+    return `no Threadline capture function is deployed for this table; run ${cliCommand('gen-triggers')} and apply the migration it writes`;
   if (!deployed.stamp)
-    return 'the capture function carries no Threadline stamp (created by hand or by an older version); regenerate it with gen-triggers';
+    return `the capture function carries no Threadline stamp (created by hand or by an older version); regenerate it with ${cliCommand('gen-triggers')}`;
   if (!deployed.bodyMatches)
-    return 'the capture function was changed outside Threadline (its body no longer matches its stamp); regenerate it with gen-triggers';
+    return `the capture function was changed outside Threadline (its body no longer matches its stamp); regenerate it with ${cliCommand('gen-triggers')}`;
   return undefined;
 }
 
@@ -142,17 +150,17 @@ export function captureDifferences(
   ];
   if (!deployed.ownersRights) {
     differences.push(
-      "the capture function runs with the writer's rights (not SECURITY DEFINER with a pinned search_path), so writers need write access to the audit tables; regenerate it with gen-triggers or run the install migration again",
+      `the capture function runs with the writer's rights (not SECURITY DEFINER with a pinned search_path), so writers need write access to the audit tables; regenerate it with ${cliCommand('gen-triggers')} or run the install migration again`,
     );
   }
   if (deployed.publicExecute) {
     differences.push(
-      'EXECUTE on the capture function is granted to PUBLIC: any role could attach it to a table of its own and forge audit rows; REVOKE ALL ON FUNCTION ... FROM PUBLIC, or regenerate it with gen-triggers',
+      `EXECUTE on the capture function is granted to PUBLIC: any role could attach it to a table of its own and forge audit rows; REVOKE ALL ON FUNCTION ... FROM PUBLIC, or regenerate it with ${cliCommand('gen-triggers')}`,
     );
   }
   if (stamp.version === 1) {
     differences.push(
-      'generated by an older Threadline (stamp v1) that does not follow schema changes; regenerate it with gen-triggers',
+      `generated by an older Threadline (stamp v1) that does not follow schema changes; regenerate it with ${cliCommand('gen-triggers')}`,
     );
   } else {
     // What the function applies now, against the configured names: a column renamed since deployment keeps its
@@ -170,16 +178,16 @@ export function captureDifferences(
       const stillUnclassified = unclassified.filter((c) => !names.includes(c));
       if (stillUnclassified.length)
         differences.push(
-          `mask: column(s) ${stillUnclassified.join(', ')} added after capture was last generated from capture.tables, on a table with redaction, are masked until the configuration says what they are: name them under mask or exclude (or leave them out to store them in clear) and regenerate with gen-triggers`,
+          `mask: column(s) ${stillUnclassified.join(', ')} added after capture was last generated from capture.tables, on a table with redaction, are masked until the configuration says what they are: name them under mask or exclude (or leave them out to store them in clear) and regenerate with ${cliCommand('gen-triggers')}`,
         );
       const gone = names.filter((c) => !applied.includes(c) && stamp[setting].includes(c));
       if (renamed.length)
         differences.push(
-          `${setting}: deployed capture applies it to ${renamed.join(', ')} (a renamed or re-added column), which capture.tables does not name; update capture.tables and regenerate`,
+          `${setting}: deployed capture applies it to ${renamed.join(', ')} (a renamed or re-added column), which capture.tables does not name; update capture.tables and regenerate with ${cliCommand('gen-triggers')}`,
         );
       if (gone.length)
         differences.push(
-          `${setting}: ${gone.join(', ')} ${gone.length > 1 ? 'are' : 'is'} no longer a column of the table; update capture.tables and regenerate`,
+          `${setting}: ${gone.join(', ')} ${gone.length > 1 ? 'are' : 'is'} no longer a column of the table; update capture.tables and regenerate with ${cliCommand('gen-triggers')}`,
         );
     }
     const columnsChanged =
@@ -188,8 +196,8 @@ export function captureDifferences(
     if (columnsChanged) {
       differences.push(
         stamp.guarded
-          ? "the table's columns changed since its capture function was generated and no DDL event trigger regenerated it: writes are still recorded, but every column capture cannot classify (added, renamed, or re-added since) is masked until you run gen-triggers and apply the migration"
-          : "the table's columns changed since its capture function was generated (the DDL event trigger did not regenerate it); run gen-triggers and apply the migration",
+          ? `the table's columns changed since its capture function was generated and no DDL event trigger regenerated it: writes are still recorded, but every column capture cannot classify (added, renamed, or re-added since) is masked until you run ${cliCommand('gen-triggers')} and apply the migration it writes`
+          : `the table's columns changed since its capture function was generated (the DDL event trigger did not regenerate it); run ${cliCommand('gen-triggers')} and apply the migration it writes`,
       );
     }
     if (
@@ -199,18 +207,23 @@ export function captureDifferences(
       String(stamp.relid) !== deployed.relid
     ) {
       differences.push(
-        'the capture function was generated for another copy of this table (restored from a dump into another database or cluster, or the table was recreated): writes are still recorded, but every column the configuration does not name is masked until you run gen-triggers and apply the migration',
+        `the capture function was generated for another copy of this table (restored from a dump into another database or cluster, or the table was recreated): writes are still recorded, but every column the configuration does not name is masked until you run ${cliCommand('gen-triggers')} and apply the migration it writes`,
       );
     }
     if (stamp.guarded === false && !deployed.ddlTriggerFires) {
       differences.push(
-        'the capture function was generated to rely on the DDL event trigger, which is now disabled or dropped: a column change would not be followed (a renamed masked column would be stored in clear). Enable the trigger again (ALTER EVENT TRIGGER ... ENABLE ALWAYS) or run gen-triggers and apply the migration, so the function guards itself',
+        `the capture function was generated to rely on the DDL event trigger, which is now disabled or dropped: a column change would not be followed (a renamed masked column would be stored in clear). Enable the trigger again (ALTER EVENT TRIGGER ... ENABLE ALWAYS) or run ${cliCommand('gen-triggers')} and apply the migration it writes, so the function guards itself`,
       );
     }
   }
+  if (deployed.outsideWithCapture.length) {
+    differences.push(
+      `${deployed.outsideWithCapture.join(', ')} ${deployed.outsideWithCapture.length > 1 ? 'are' : 'is'} no longer part of this table (a detached partition) but still ${deployed.outsideWithCapture.length > 1 ? 'carry' : 'carries'} its capture triggers: writes there are recorded under this table's name; run ${cliCommand('gen-triggers')} and apply the migration it writes`,
+    );
+  }
   if (deployed.partitionsWithoutCapture.length) {
     differences.push(
-      `partition(s) ${deployed.partitionsWithoutCapture.join(', ')} have no capture triggers: writes that name them are not recorded; run gen-triggers and apply the migration`,
+      `partition(s) ${deployed.partitionsWithoutCapture.join(', ')} have no capture triggers: writes that name them are not recorded; run ${cliCommand('gen-triggers')} and apply the migration it writes`,
     );
   }
   return differences;

@@ -231,12 +231,17 @@ BEGIN
   IF ${transactionCacheMatchesSql('cached', 'xid')} THEN
     tx_id := ${cachedTransactionIdSql('cached', 'xid')};
     IF EXISTS (SELECT 1 FROM ${s('audit_transactions')} AS t WHERE t.id = tx_id AND t.txid = xid AND t.occurred_at = now()) THEN
-      -- One actor per transaction, recorded at its first audited write: a different one set since is
-      -- refused rather than ignored (its writes would be filed under the first actor, or under none).
+      -- One actor per transaction, recorded at its first audited write. The same text is the same actor
+      -- (the fast path); another text may still name it (keys in another order, other spacing): it is read
+      -- as the row's actor was, and a different actor is refused rather than ignored (its writes would be
+      -- filed under the first actor, or under none).
       IF coalesce(actor, '') <> coalesce(current_setting('${auditSchemaSetting(TRANSACTION_ACTOR_SETTING, auditSchema)}', true), '') THEN
-        RAISE EXCEPTION 'threadline: the actor of this transaction changed after its first audited write (from % to %); a transaction records one actor, the one set before its first write. Set the actor at the start of the transaction (the actor interceptor and ThreadlineContext.run do), or commit and start a new transaction for the new actor',
-          coalesce(left(nullif(current_setting('${auditSchemaSetting(TRANSACTION_ACTOR_SETTING, auditSchema)}', true), ''), 200), 'none'), coalesce(left(actor, 200), 'none')
-          USING ERRCODE = 'object_not_in_prerequisite_state';
+${actorCheckSql('actor', 'actor_json', ACTOR_SETTING).replace(/^/gm, '    ').trimEnd()}
+        IF (SELECT t.actor_ref FROM ${s('audit_transactions')} AS t WHERE t.id = tx_id) IS DISTINCT FROM actor_json THEN
+          RAISE EXCEPTION 'threadline: the actor of this transaction changed after its first audited write (from % to %); a transaction records one actor, the one set before its first write. Set the actor at the start of the transaction (the actor interceptor and ThreadlineContext.run do), or commit and start a new transaction for the new actor',
+            coalesce(left(nullif(current_setting('${auditSchemaSetting(TRANSACTION_ACTOR_SETTING, auditSchema)}', true), ''), 200), 'none'), coalesce(left(actor, 200), 'none')
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
       END IF;
       RETURN tx_id;
     END IF;

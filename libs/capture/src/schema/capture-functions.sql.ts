@@ -361,8 +361,10 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog
 AS $threadline$
 BEGIN
-  -- 4: a column's values are rewritten (a type change, or USING); not a persistence or access method change.
-  IF pg_event_trigger_table_rewrite_reason() & 4 <> 0 THEN
+  -- 4: a column's values are rewritten (a type change, or USING); 2: values a default or a generation
+  -- expression computes anew (ADD COLUMN with a volatile default, ALTER COLUMN ... SET EXPRESSION);
+  -- not a persistence or access method change (1, 8), which keep every value.
+  IF pg_event_trigger_table_rewrite_reason() & 6 <> 0 THEN
     PERFORM set_config('${REWRITTEN_SETTING}',
       coalesce(current_setting('${REWRITTEN_SETTING}', true), '') || pg_event_trigger_table_rewrite_oid()::text || ',', true);
   END IF;

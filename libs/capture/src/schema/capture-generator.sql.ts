@@ -186,10 +186,10 @@ function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
     image_old := format('(%s - %L::text[])', image_old, exclude_names);
   END IF;
   IF cardinality(mask_names) > 0 THEN
-    image_new := format('(%s || jsonb_build_object(%s))', image_new,
-      (SELECT string_agg(format('%L, %L::text', m, placeholder), ', ') FROM unnest(mask_names) AS m));
-    image_old := format('(%s || jsonb_build_object(%s))', image_old,
-      (SELECT string_agg(format('%L, %L::text', m, placeholder), ', ') FROM unnest(mask_names) AS m));
+    -- One constant object, not jsonb_build_object(...): a function takes at most 100 arguments, and a
+    -- table may have more than 50 masked columns.
+    image_new := format('(%s || %L::jsonb)', image_new, (SELECT jsonb_object_agg(m, placeholder) FROM unnest(mask_names) AS m));
+    image_old := format('(%s || %L::jsonb)', image_old, (SELECT jsonb_object_agg(m, placeholder) FROM unnest(mask_names) AS m));
   END IF;
   pk_new := format('jsonb_build_object(%s)', (SELECT string_agg(format('%L, n.%I', k, k), ', ') FROM unnest(pk) AS k));
   pk_old := format('jsonb_build_object(%s)', (SELECT string_agg(format('%L, o.%I', k, k), ', ') FROM unnest(pk) AS k));

@@ -1,3 +1,4 @@
+import { cliCommandLine } from '@threadline/core';
 import type { IntegrityReport } from '@threadline/health';
 import { html } from './html';
 import { layout, PageFrame } from './layout';
@@ -16,7 +17,7 @@ export function integrityPage(frame: PageFrame, report: IntegrityReport | { erro
   const status = report.ok
     ? html`<div class="banner ok" role="status">Intact: every sealed record is as it was sealed (${report.checked} seals checked${report.sealedNow ? `, ${report.sealedNow} sealed now` : ''}).</div>`
     : html`<div class="banner error" role="alert">${report.problemCount} problem(s): sealed records were altered, inserted or deleted. First: ${report.problems[0]?.message ?? ''}</div>`;
-  const body = html`<p>Each committed audit transaction is hashed in the database and sealed into a hash chain; this page sealed what had committed and recomputed every seal. The <code>verify-integrity</code> command runs the same check.</p>
+  const body = html`<p>Each committed audit transaction is hashed in the database and sealed into a hash chain; this page sealed what had committed and recomputed every seal. <code>${cliCommandLine('verify-integrity')}</code> runs the same check.</p>
 <dl>
 <dt>Head</dt><dd>${report.head ? html`seal #${report.head.seq} <code class="hash">${report.head.chainSha256}</code> (${report.head.sealedAt})` : 'nothing sealed yet'}</dd>
 <dt>Retention</dt><dd>${report.purged ? html`${report.purged} sealed transaction(s) purged, each as the sealed purge ledger records it; every seal is checked` : 'nothing purged: every sealed transaction is present'}${report.checkpoint ? html` (a purge before v5 left a checkpoint at seal #${report.checkpoint.seq}, ${report.checkpoint.createdAt})` : ''}</dd>
