@@ -82,23 +82,43 @@ describe("README's steps from an empty database to captured writes, in a throwaw
         devDependencies: pick('typescript', '@types/node'),
       }),
     );
+    // As `nest new` scaffolds it: tsconfig.json with rootDir './' and no include (so it compiles test/ too) and
+    // tsconfig.build.json leaving test/ out, with an e2e test beside src/.
     writeFileSync(
       path.join(app, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          module: 'commonjs',
-          target: 'ES2022',
-          outDir: 'dist',
-          rootDir: 'src',
-          strict: true,
-          experimentalDecorators: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          resolvePackageJsonExports: true,
+          esModuleInterop: true,
+          isolatedModules: true,
+          declaration: true,
+          removeComments: true,
           emitDecoratorMetadata: true,
+          experimentalDecorators: true,
+          allowSyntheticDefaultImports: true,
+          target: 'ES2023',
+          sourceMap: true,
+          outDir: './dist',
+          rootDir: './',
+          incremental: true,
           skipLibCheck: true,
+          strictNullChecks: true,
+          forceConsistentCasingInFileNames: true,
+          noImplicitAny: false,
+          strictBindCallApply: false,
+          noFallthroughCasesInSwitch: false,
           types: ['node'],
         },
-        include: ['src'],
       }),
     );
+    writeFileSync(
+      path.join(app, 'tsconfig.build.json'),
+      JSON.stringify({ extends: './tsconfig.json', exclude: ['node_modules', 'test', 'dist', '**/*spec.ts'] }),
+    );
+    mkdirSync(path.join(app, 'test'));
+    writeFileSync(path.join(app, 'test', 'app.e2e-spec.ts'), `export const scaffoldedTest = true;\n`);
     writeFileSync(path.join(app, 'src', 'widget.entity.ts'), ENTITY);
     writeFileSync(path.join(app, 'src', 'app.module.ts'), APP_MODULE);
     writeFileSync(
