@@ -381,10 +381,12 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(noteChanges.length).toBeGreaterThan(0);
     const verify = cli('verify-coverage');
     expect(verify.code).toBe(1);
-    expect(verify.stderr).toContain('public.users: mask: deployed capture applies it to email_address');
+    expect(verify.stderr).toContain(
+      'public.users: mask: email was renamed to email_address; capture still applies mask',
+    );
     // the details sit under the drift heading, not under the next one
     expect(verify.stdout).toMatch(
-      /capture drift \(deployed capture differs from the configuration or the table\) \(1\): public\.users\n {2}public\.users: mask: deployed capture applies it to email_address/,
+      /capture drift \(deployed capture differs from the configuration or the table\) \(1\): public\.users\n {2}public\.users: mask: email was renamed to email_address/,
     );
     const policy = cli('policy', 'show');
     expect(policy.code).toBe(1);

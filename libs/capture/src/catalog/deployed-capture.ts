@@ -131,10 +131,11 @@ export function captureDifferences(
   const unreadable = unreadableReason(deployed);
   if (unreadable) return [unreadable];
   const stamp = deployed.stamp!;
+  const renames = stamp.version === 1 ? NO_RENAMES : renamesOf(stamp);
   const differences = [
-    ...listDifference('exclude', configured.exclude, stamp.exclude),
-    ...listDifference('mask', configured.mask, stamp.mask),
-    ...listDifference('exceptColumns', configured.exceptColumns, stamp.exceptColumns),
+    ...listDifference('exclude', configured.exclude, stamp.exclude, renames.exclude),
+    ...listDifference('mask', configured.mask, stamp.mask, renames.mask),
+    ...listDifference('exceptColumns', configured.exceptColumns, stamp.exceptColumns, renames.exceptColumns),
     ...(global.maskPlaceholder !== stamp.maskPlaceholder ? ['maskPlaceholder differs'] : []),
     ...(configured.storeChangedFrom !== stamp.storeChangedFrom
       ? [`storeChangedFrom: configured ${configured.storeChangedFrom}, deployed ${stamp.storeChangedFrom}`]
@@ -172,15 +173,24 @@ export function captureDifferences(
     ] as const) {
       const names = configured[setting];
       const unclassified = setting === 'mask' ? (stamp.unclassifiedColumns ?? []) : [];
+      // A rename is said as one (the same words in verify-coverage, policy show, the pages and gen-triggers).
+      for (const { from, to } of renames[setting]) {
+        differences.push(
+          names.includes(to)
+            ? `${setting}: ${from} was renamed to ${to}; capture applies ${setting} to it under its new name already (it follows the column, not the name); run ${cliCommand('gen-triggers')} so deployed capture names ${to} too`
+            : `${setting}: ${from} was renamed to ${to}; capture still applies ${setting} to it under its new name (it follows the column, not the name); name ${to} instead of ${from} in capture.tables and run ${cliCommand('gen-triggers')}`,
+        );
+      }
+      const paired = new Set(renames[setting].flatMap((r) => [r.from, r.to]));
       const renamed = applied.filter(
-        (c) => !names.includes(c) && !stamp[setting].includes(c) && !unclassified.includes(c),
+        (c) => !names.includes(c) && !stamp[setting].includes(c) && !unclassified.includes(c) && !paired.has(c),
       );
       const stillUnclassified = unclassified.filter((c) => !names.includes(c));
       if (stillUnclassified.length)
         differences.push(
           `mask: column(s) ${stillUnclassified.join(', ')} added after capture was last generated from capture.tables, on a table with redaction, are masked until the configuration says what they are: name them under mask or exclude (or leave them out to store them in clear) and regenerate with ${cliCommand('gen-triggers')}`,
         );
-      const gone = names.filter((c) => !applied.includes(c) && stamp[setting].includes(c));
+      const gone = names.filter((c) => !applied.includes(c) && stamp[setting].includes(c) && !paired.has(c));
       if (renamed.length)
         differences.push(
           `${setting}: deployed capture applies it to ${renamed.join(', ')} (a renamed or re-added column), which capture.tables does not name; update capture.tables and regenerate with ${cliCommand('gen-triggers')}`,
@@ -229,9 +239,39 @@ export function captureDifferences(
   return differences;
 }
 
-function listDifference(setting: string, configured: string[], deployed: string[]): string[] {
-  const missing = configured.filter((c) => !deployed.includes(c));
-  const extra = deployed.filter((d) => !configured.includes(d));
+type Setting = 'exclude' | 'mask' | 'exceptColumns';
+type Renames = Record<Setting, { from: string; to: string }[]>;
+const NO_RENAMES: Renames = { exclude: [], mask: [], exceptColumns: [] };
+
+/**
+ * The renames the deployed function followed: a configured name that is no
+ * longer a column, and a column it applies the setting to that no
+ * configured name names (not one added since). One of each is a rename;
+ * several are listed as they are, since nothing pairs them.
+ */
+function renamesOf(stamp: TriggerStamp): Renames {
+  const pairs = (setting: Setting, applied: string[]): { from: string; to: string }[] => {
+    const unclassified = setting === 'mask' ? (stamp.unclassifiedColumns ?? []) : [];
+    const from = stamp[setting].filter((c) => !applied.includes(c));
+    const to = applied.filter((c) => !stamp[setting].includes(c) && !unclassified.includes(c));
+    return from.length === 1 && to.length === 1 ? [{ from: from[0]!, to: to[0]! }] : [];
+  };
+  return {
+    exclude: pairs('exclude', stamp.excludedColumns ?? []),
+    mask: pairs('mask', stamp.maskedColumns ?? []),
+    exceptColumns: pairs('exceptColumns', stamp.exceptedColumns ?? []),
+  };
+}
+
+function listDifference(
+  setting: string,
+  configured: string[],
+  deployed: string[],
+  renames: { from: string; to: string }[] = [],
+): string[] {
+  const paired = new Set(renames.flatMap((r) => [r.from, r.to]));
+  const missing = configured.filter((c) => !deployed.includes(c) && !paired.has(c));
+  const extra = deployed.filter((d) => !configured.includes(d) && !paired.has(d));
   return [
     ...(missing.length ? [`${setting}: deployed lacks ${missing.join(', ')}`] : []),
     ...(extra.length ? [`${setting}: deployed also has ${extra.join(', ')}`] : []),
