@@ -112,7 +112,7 @@ describe('ThreadlineModule connected as a least-privilege app role', () => {
       `ALTER TABLE posts DISABLE TRIGGER USER; INSERT INTO posts (title) VALUES ('legacy'); ALTER TABLE posts ENABLE TRIGGER USER`,
     );
     await expect(app.get(BaselineService).baseline('posts', { execute: true })).rejects.toThrow(
-      /^baseline needs INSERT on .*which the connected role lacks; run baseline --table public\.posts --execute connected as the audit tables' owner/,
+      /^baseline needs INSERT on .*which the connected role lacks; run `node dist\/cli\.js baseline --table public\.posts --execute` connected as the audit tables' owner/,
     );
   });
 });

@@ -1,7 +1,7 @@
 /**
  * How the app runs its Threadline commands, so every message printed inside
  * it names the command the team actually types: `cli.command` in
- * `ThreadlineModule.forRoot` (the demo: `npm run cli --`), by default the
+ * `ThreadlineModule.forRoot` (the demo names its npm script), by default the
  * nest-commander entry point the README sets up, `node dist/cli.js`.
  */
 export interface CliOptions {
@@ -42,7 +42,7 @@ export function cliOptionsProblems(options: CliOptions | undefined): string[] {
     (typeof command !== 'string' || !command.trim() || command.length > 200 || /[\r\n`]/.test(command))
   )
     problems.push(
-      `cli.command must be the command line that runs this app's CLI, one line of at most 200 characters without backticks, such as 'node dist/cli.js' or 'npm run cli --' (got ${JSON.stringify(command)})`,
+      `cli.command must be the command line that runs this app's CLI, one line of at most 200 characters without backticks, such as 'node dist/cli.js' or 'yarn cli' (got ${JSON.stringify(command)})`,
     );
   return problems;
 }
