@@ -169,7 +169,7 @@ describe('ThreadlineCaptureModule', () => {
       await expect(attempt).rejects.toThrow(CaptureConfigError);
       const message = await attempt.catch((e: Error) => e.message);
       expect(message).toContain(
-        'public.users: mask names unknown column(s) nickname; the table has id, email, password_hash',
+        'public.users: mask names unknown column(s) nickname; the table has id, email, password_hash. If a column was renamed, name it by its new name: deployed capture already applies mask to it there (verify-coverage says which)',
       );
       expect(message).toContain('table public.missing does not exist in the database');
       expect(message).toContain('table public.nokey has no primary key');

@@ -48,5 +48,11 @@ function describe(t: TableContinuity): string {
   const state = t.covered ? 'covered' : 'NOT COVERED';
   const since = t.firstCapturedAt ? `first change captured ${t.firstCapturedAt}` : 'no change captured yet';
   const gap = Math.max(0, t.rows - t.rowsWithHistory);
-  return `${t.table}: ${state}; ${since}; ${t.rows} rows now, ${t.rowsWithHistory} keys with captured history (rows deleted since included), so at least ${gap} rows have no history until their first audited write`;
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return (
+    `${t.table}: ${state}; ${since}; ${count(t.rows, 'row')} now, ${count(t.rowsWithHistory, 'key')} with captured history (rows deleted since included)` +
+    (gap
+      ? `, so at least ${count(gap, 'row')} ${gap === 1 ? 'has' : 'have'} no history until ${gap === 1 ? 'its' : 'their'} first audited write`
+      : '')
+  );
 }

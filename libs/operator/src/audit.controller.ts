@@ -31,6 +31,7 @@ import {
   ExportSeals,
   ExportService,
   InvalidFilterError,
+  normalizeFilters,
   parseRowKey,
 } from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
@@ -203,6 +204,7 @@ export class AuditController {
       throw new InvalidFilterError(
         'csvFormulas=verbatim is not allowed on this server: CSV cells that start with = + - @, a tab or a carriage return keep their leading apostrophe. Leave csvFormulas out, or set operator.allowVerbatimCsvFormulas: true for trusted machine consumers',
       );
+    normalizeFilters(query.toFilters()); // a bad filter is a 400 whether or not a slot is free
     if (this.streamingExports >= this.options.maxConcurrentExports) return this.exportsBusy(req, reply);
     this.streamingExports++;
     try {
@@ -253,11 +255,16 @@ export class AuditController {
     try {
       for (let next = first; !next.done && !res.destroyed; next = await chunks.next()) {
         digest.update(next.value);
-        if (!res.write(next.value)) await drainedOrClosed(res);
+        if (!res.write(next.value) && !(await drainedOrClosed(res, this.options.exportStallSeconds * 1000))) {
+          // a client that stopped reading would hold its slot, a connection and a snapshot for ever
+          res.destroy();
+          break;
+        }
       }
     } finally {
       await chunks.return(undefined); // the client went away: stop the export and give its connection back now, not never
     }
+    if (res.destroyed) return;
     res.addTrailers({
       'x-threadline-sha256': digest.hex(),
       'x-threadline-bytes': String(digest.bytes),
@@ -272,15 +279,21 @@ export class AuditController {
   }
 }
 
-/** Resolves when the response can take more, or when the client has gone (a drain would never come). */
-function drainedOrClosed(res: ServerResponse): Promise<void> {
+/**
+ * Resolves true when the response can take more or the client has gone (a drain would never come), false when
+ * the client read nothing for `stallMs`.
+ */
+function drainedOrClosed(res: ServerResponse, stallMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
+    const done = (moved: boolean) => () => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onDrain);
+      resolve(moved);
     };
-    res.on('drain', done);
-    res.on('close', done);
+    const onDrain = done(true);
+    const timer = setTimeout(done(false), stallMs);
+    res.on('drain', onDrain);
+    res.on('close', onDrain);
   });
 }

@@ -31,6 +31,11 @@ export interface OperatorOptions {
    */
   maxConcurrentExports?: number;
   /**
+   * Seconds an export waits for a client that stopped reading before it closes the download and frees its slot
+   * (with its connection and snapshot); default 60. A client reading slowly but steadily is never cut.
+   */
+  exportStallSeconds?: number;
+  /**
    * Let a request switch the CSV formula guard off (`csvFormulas=verbatim`); default false, so any link an
    * auditor is sent gives a CSV a spreadsheet will not execute. Turn on for trusted machine consumers only.
    */
@@ -51,6 +56,7 @@ export interface ResolvedOperatorOptions {
   coverageRefreshSeconds: number;
   openApi: boolean;
   maxConcurrentExports: number;
+  exportStallSeconds: number;
   allowVerbatimCsvFormulas: boolean;
   signInUrl?: string;
 }
@@ -62,6 +68,7 @@ const KNOWN = [
   'coverageRefreshSeconds',
   'openApi',
   'maxConcurrentExports',
+  'exportStallSeconds',
   'allowVerbatimCsvFormulas',
   'signInUrl',
 ];
@@ -106,6 +113,11 @@ export function operatorOptionsProblems(options: OperatorOptions | undefined): s
     problems.push(
       `operator.maxConcurrentExports must be a whole number from 1 to 1000, well below the database pool size (got ${JSON.stringify(exports)})`,
     );
+  const stall = options.exportStallSeconds;
+  if (stall !== undefined && (typeof stall !== 'number' || !Number.isFinite(stall) || stall <= 0 || stall > 3600))
+    problems.push(
+      `operator.exportStallSeconds must be a number of seconds above 0 and at most 3600 (got ${JSON.stringify(stall)})`,
+    );
   if (options.allowVerbatimCsvFormulas !== undefined && typeof options.allowVerbatimCsvFormulas !== 'boolean')
     problems.push(
       `operator.allowVerbatimCsvFormulas must be true or false (got ${JSON.stringify(options.allowVerbatimCsvFormulas)})`,
@@ -130,6 +142,7 @@ export function resolveOperatorOptions(options: OperatorOptions | undefined): Re
     coverageRefreshSeconds: options?.coverageRefreshSeconds ?? 30,
     openApi: options?.openApi ?? false,
     maxConcurrentExports: options?.maxConcurrentExports ?? DEFAULT_MAX_CONCURRENT_EXPORTS,
+    exportStallSeconds: options?.exportStallSeconds ?? 60,
     allowVerbatimCsvFormulas: options?.allowVerbatimCsvFormulas ?? false,
     signInUrl: options?.signInUrl,
   };

@@ -751,6 +751,12 @@ describe('exploration and export (real PostgreSQL)', () => {
             /2 exports are streaming already \(operator\.maxConcurrentExports\)/,
           );
         }
+        // a bad request is a 400 whether or not a slot is free
+        const bad = await request(limited.getHttpServer())
+          .get('/audit/export?format=csv&from=2026-02-30')
+          .set('x-role', 'auditor')
+          .expect(400);
+        expect(bad.body.message).toMatch(/^from must be an ISO 8601 date/);
         // the app's own work is not starved by the two readers
         const context = limited.get(ThreadlineContext);
         await context.transaction(ActorRef.user('9'), (m) => m.query(`INSERT INTO people VALUES (900, 'during', 'x')`));
@@ -767,6 +773,53 @@ describe('exploration and export (real PostgreSQL)', () => {
         expect(again.status).toBe(200);
       } finally {
         for (const req of open) req.destroy();
+        await limited.close();
+      }
+    });
+
+    it('a client that stops reading loses its download after operator.exportStallSeconds, and its slot, connection and snapshot with it', async () => {
+      const limited = await boot({
+        authorize: (req: Request) => req.header('x-role') === 'auditor',
+        maxConcurrentExports: 1,
+        exportStallSeconds: 1,
+      });
+      await limited.listen(0);
+      const { port } = limited.getHttpServer().address();
+      const url = '/audit/export?format=ndjson&table=bulk_http&maxRows=10000';
+      const status = () =>
+        new Promise<number>((resolve, reject) => {
+          const req = get({ port, path: url, headers: { 'x-role': 'auditor' } }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+            req.destroy();
+          });
+          req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+        });
+      try {
+        const started = Date.now();
+        const stalled = await new Promise<ClientRequest>((resolve, reject) => {
+          const req = get({ port, path: url, headers: { 'x-role': 'auditor' } }, (res) => {
+            res.once('data', () => {
+              res.pause(); // reads the first bytes, then never again
+              resolve(req);
+            });
+          });
+          req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+        });
+        expect(await status()).toBe(429); // it holds the only slot
+        let free = 0;
+        for (let i = 0; i < 100 && free !== 200; i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          free = await status();
+        }
+        expect(free).toBe(200); // the server closed the stalled download and freed the slot
+        expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+        stalled.destroy();
+        const stuck = await db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid() AND state = 'active'`,
+        );
+        expect(stuck).toEqual([{ n: 0 }]);
+      } finally {
         await limited.close();
       }
     });

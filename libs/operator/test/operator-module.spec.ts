@@ -37,6 +37,7 @@ describe('ThreadlineOperatorModule', () => {
         authorize: expect.any(Function),
         coverageRefreshSeconds: 30,
         maxConcurrentExports: 2,
+        exportStallSeconds: 60,
         allowVerbatimCsvFormulas: false,
       }),
   });
@@ -117,6 +118,7 @@ describe('ThreadlineOperatorModule', () => {
               path: 'audit/',
               coverageRefreshSeconds: 0,
               maxConcurrentExports: 0,
+              exportStallSeconds: -1,
               allowVerbatimCsvFormulas: 'yes',
               signInUrl: 'javascript:alert(1)',
             }) as unknown as OperatorOptions,
@@ -126,7 +128,7 @@ describe('ThreadlineOperatorModule', () => {
       .setLogger({ log() {}, error() {}, warn() {}, debug() {}, verbose() {} })
       .compile();
     await expect(compile).rejects.toThrow(
-      /operator\.authorize is required[\s\S]*operator\.path must be a URL path[\s\S]*operator\.coverageRefreshSeconds must be[\s\S]*operator\.maxConcurrentExports must be a whole number from 1 to 1000[\s\S]*operator\.allowVerbatimCsvFormulas must be true or false \(got "yes"\)[\s\S]*operator\.signInUrl must be a path on this app/,
+      /operator\.authorize is required[\s\S]*operator\.path must be a URL path[\s\S]*operator\.coverageRefreshSeconds must be[\s\S]*operator\.maxConcurrentExports must be a whole number from 1 to 1000[\s\S]*operator\.exportStallSeconds must be a number of seconds above 0[\s\S]*operator\.allowVerbatimCsvFormulas must be true or false \(got "yes"\)[\s\S]*operator\.signInUrl must be a path on this app/,
     );
   });
 });

@@ -24,7 +24,7 @@ export function catalogProblems(
     const unknown = options[setting].filter((column) => !columns.has(column));
     if (unknown.length > 0) {
       problems.push(
-        `${name}: ${setting} names unknown column(s) ${unknown.join(', ')}; the table has ${[...columns].join(', ')}`,
+        `${name}: ${setting} names unknown column(s) ${unknown.join(', ')}; the table has ${[...columns].join(', ')}. If a column was renamed, name it by its new name: deployed capture already applies ${setting} to it there (verify-coverage says which)`,
       );
     }
   }
