@@ -592,6 +592,64 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
     );
   });
 
+  it('finds any stored column of a sealed change, transaction or action altered, read from the catalog', async () => {
+    // Whatever column the audit tables gain, a superuser who edits it (triggers and foreign keys off) is caught:
+    // the list comes from the installed tables, so a column the seal leaves out fails here, not in an audit.
+    await integrity.seal();
+    const tx = await sealedTransaction(1);
+    const targets: Record<string, string> = {
+      audit_changes: `id = (SELECT min(id) FROM audit_changes WHERE transaction_id = '${tx}')`,
+      audit_transactions: `id = '${tx}'`,
+      audit_actions: `id = (SELECT action_id FROM audit_transactions WHERE id = '${tx}')`,
+    };
+    const columns = await db.query<{ table_name: string; column_name: string; data_type: string; domain: string }>(
+      `SELECT table_name, column_name, data_type, coalesce(domain_name, '') AS domain FROM information_schema.columns
+       WHERE table_schema = 'public' AND table_name = ANY ($1) ORDER BY table_name, ordinal_position`,
+      [Object.keys(targets)],
+    );
+    expect(columns.length).toBeGreaterThanOrEqual(30);
+    const forged = (c: (typeof columns)[number]): string => {
+      const col = `"${c.column_name}"`;
+      if (c.domain === 'audit_change_op') return `CASE WHEN ${col} = 'insert' THEN 'update' ELSE 'insert' END`;
+      if (c.column_name === 'status') return `CASE WHEN ${col} = 'ok' THEN 'error' ELSE 'ok' END`;
+      if (c.column_name === 'id' && c.data_type === 'bigint') return 'DEFAULT';
+      switch (c.data_type) {
+        case 'text':
+          return `coalesce(${col}, '') || 'x'`;
+        case 'jsonb':
+          return `coalesce(${col}, '{}') || '{"forged":1}'`;
+        case 'ARRAY':
+          return `coalesce(${col}, '{}') || 'forged'::text`;
+        case 'uuid':
+          return 'gen_random_uuid()';
+        case 'bigint':
+          return `${col} - 1`;
+        case 'timestamp with time zone':
+          return `${col} + interval '1 microsecond'`;
+        default:
+          throw new Error(`no forgery for ${c.table_name}.${c.column_name} (${c.data_type}): add one`);
+      }
+    };
+    const missed: string[] = [];
+    for (const c of columns) {
+      const where = targets[c.table_name];
+      const [saved] = await db.query<{ row: unknown }>(
+        `SELECT to_jsonb(x) AS row FROM ${c.table_name} AS x WHERE ${where}`,
+      );
+      await db.query(
+        `BEGIN; SET LOCAL session_replication_role = replica; UPDATE ${c.table_name} SET "${c.column_name}" = ${forged(c)} WHERE ${where}; COMMIT`,
+      );
+      if ((await integrity.verify()).ok) missed.push(`${c.table_name}.${c.column_name}`);
+      // put the row back as it was (identity and foreign keys aside), and the log is whole again
+      const restore = `BEGIN; SET LOCAL session_replication_role = replica;
+        DELETE FROM ${c.table_name} AS x WHERE to_jsonb(x) - '${c.column_name}' = '${JSON.stringify(saved.row).replace(/'/g, "''")}'::jsonb - '${c.column_name}';
+        INSERT INTO ${c.table_name} OVERRIDING SYSTEM VALUE SELECT * FROM jsonb_populate_record(NULL::${c.table_name}, '${JSON.stringify(saved.row).replace(/'/g, "''")}'); COMMIT`;
+      await db.query(restore);
+    }
+    expect(missed).toEqual([]);
+    expect(await integrity.verify()).toMatchObject({ ok: true });
+  });
+
   it('hashes a value nested 2,000 deep value by value without running out of stack (format 3)', async () => {
     const [row] = await db.query<{ h: string }>(
       `SELECT encode(threadline_jsonb_sha256((repeat('[', 2000) || repeat(']', 2000))::jsonb), 'hex') AS h`,
