@@ -1,3 +1,6 @@
+/** The operations a change can record. */
+export const CHANGE_OPS = ['insert', 'update', 'delete', 'truncate', 'snapshot'] as const;
+
 /** One captured change as the API, exports and pages present it. */
 export interface AuditChange {
   /** bigint, as a string. */
@@ -11,7 +14,7 @@ export interface AuditChange {
    * `meta.schemaRewrite` names the table). `truncate`: the table was truncated; `table_pk` is `{}` and `data_after` is
    * `{ rowCount }`, how many rows it held (and `partition`, the partition it emptied, when it was one).
    */
-  op: 'insert' | 'update' | 'delete' | 'snapshot' | 'truncate';
+  op: (typeof CHANGE_OPS)[number];
   /** ISO 8601 UTC with microseconds. */
   captured_at: string;
   table_pk: Record<string, unknown>;

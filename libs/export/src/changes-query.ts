@@ -1,4 +1,5 @@
-import { AuditTables, isoUtc, SqlParams } from '@threadline/core';
+import { AuditTables, SqlParams } from '@threadline/core';
+import { AUDIT_CHANGE_FIELDS, AuditField, csvColumns, transactionJsonSql, valueSql } from './audit-row';
 import { NormalizedFilters } from './timeline-filters';
 
 /** The SQL of change queries and exports over the audit tables: one definition of an AuditChange's fields. */
@@ -52,8 +53,7 @@ export class ChangesQuery {
       );
     return `SELECT ${columns}
        FROM ${this.tables.changes} AS c JOIN ${this.tables.transactions} AS t ON t.id = c.transaction_id
-       CROSS JOIN LATERAL (SELECT c.id::text AS id, c.transaction_id, c.table_schema, c.table_name, c.op, ${isoUtc('c.captured_at')} AS captured_at,
-         c.table_pk, c.previous_pk, c.data_after, c.changed_fields, c.changed_from, ${this.transactionJson('t')} AS transaction) AS r
+       CROSS JOIN LATERAL (SELECT ${CHANGE_SELECT}) AS r
        ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
        ORDER BY ${filters.correlationId ? `c.captured_at + interval '0'` : 'c.captured_at'} ${direction === 'older' ? 'DESC' : 'ASC'}, c.id ${direction === 'older' ? 'DESC' : 'ASC'}
        LIMIT ${limit}`;
@@ -61,15 +61,17 @@ export class ChangesQuery {
 
   /** The CSV export's columns (CSV_COLUMNS' order), each as text ('' for none), in one JSON array per change. */
   csvCells(): string {
-    return `json_build_array(c.id::text, c.transaction_id::text, c.table_schema, c.table_name, c.op, ${isoUtc('c.captured_at')},
-      c.table_pk::text, coalesce(c.data_after::text, ''), coalesce(to_json(c.changed_fields)::text, ''), coalesce(c.changed_from::text, ''),
-      (${this.transactionJson('t')})::text, coalesce(t.correlation_id, ''), coalesce(t.action_id::text, ''),
-      coalesce(t.actor_ref->>'type', ''), coalesce(t.actor_ref->>'id', ''),
-      coalesce((SELECT a.name FROM ${this.tables.actions} AS a WHERE a.id = t.action_id), ''))::text`;
+    return `json_build_array(${csvColumns(this.tables.actions)
+      .map((c) => c.cell)
+      .join(', ')})::text`;
   }
 
   transactionJson(t: string): string {
-    return `jsonb_build_object('id', ${t}.id, 'txid', ${t}.txid::text, 'occurred_at', ${isoUtc(`${t}.occurred_at`)}, 'actor_ref', ${t}.actor_ref,
-      'correlation_id', ${t}.correlation_id, 'request_id', ${t}.request_id, 'action_id', ${t}.action_id, 'source', ${t}.source, 'meta', ${t}.meta)`;
+    return transactionJsonSql(t);
   }
 }
+
+/** The AuditChange fields over `c` and `t`, as the LATERAL row `r` selects them. */
+const CHANGE_SELECT = (AUDIT_CHANGE_FIELDS as readonly AuditField[])
+  .map((f) => `${valueSql(f, 'c')} AS ${f.name}`)
+  .join(', ');

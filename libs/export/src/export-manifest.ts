@@ -4,7 +4,7 @@ import { AuditTables } from '@threadline/core';
 import { createHash, Hash } from 'crypto';
 import { createReadStream } from 'fs';
 import { DataSource } from 'typeorm';
-import { ExportFormat } from './export.service';
+import { ExportFormat } from './export-formats';
 
 /** The last seal of the hash chain when an export was cut: the export's changes up to then are sealed. */
 export interface SealHead {
@@ -20,7 +20,7 @@ export interface SealHead {
 export interface ExportManifest {
   manifest_version: 1;
   format: ExportFormat;
-  /** The filters as given (the same names as the timeline's). */
+  /** The filters it was cut with, by query parameter / CLI flag name, each normalized (describeFilters). */
   filters: Record<string, string>;
   row_count: number;
   truncated: boolean;

@@ -3,8 +3,9 @@ import { createWriteStream, writeFileSync } from 'fs';
 import { Command, Option } from 'nest-commander';
 import { finished } from 'stream/promises';
 import { BodyDigest, ExportManifest, ExportSeals } from './export-manifest';
-import { CsvFormulas, EXPORT_FORMATS, ExportFormat, ExportService } from './export.service';
-import { filtersFromParams, TIMELINE_FILTERS } from './timeline-filters';
+import { EXPORT_FORMATS, ExportFormat } from './export-formats';
+import { CsvFormulas, ExportService } from './export.service';
+import { describeFilters, filtersFromParams, normalizeFilters, TIMELINE_FILTERS } from './timeline-filters';
 
 interface ExportFlags extends Record<string, unknown> {
   format?: ExportFormat;
@@ -65,12 +66,7 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
       const manifest: ExportManifest = {
         manifest_version: 1,
         format: flags.format,
-        filters: Object.fromEntries(
-          TIMELINE_FILTERS.filter((f) => typeof flags[f.param] === 'string').map((f) => [
-            f.param,
-            String(flags[f.param]),
-          ]),
-        ),
+        filters: describeFilters(normalizeFilters(filters)),
         row_count: meta.returnedCount,
         truncated: meta.truncated,
         bytes: digest.bytes,
@@ -82,11 +78,11 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
     }
     if (flags.out)
       process.stderr.write(
-        `Exported ${meta.returnedCount} changes to ${flags.out}${manifestPath ? ` (manifest: ${manifestPath})` : ''}\n`,
+        `Exported ${meta.returnedCount} change${meta.returnedCount === 1 ? '' : 's'} to ${flags.out}${manifestPath ? ` (manifest: ${manifestPath})` : ''}\n`,
       );
   }
 
-  @Option({ flags: '--format <format>', description: 'csv, json or ndjson' })
+  @Option({ flags: '--format <format>', description: EXPORT_FORMATS.join(', ') })
   parseFormat(value: string): string {
     return value;
   }

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { stringify } from 'csv-stringify/sync';
 import { AuditQueryService } from './audit-query.service';
 import { InvalidFilterError } from './export.error';
-import { normalizeFilters, TimelineFilters } from './timeline-filters';
+import { CSV_COLUMNS } from './audit-row';
+import { EXPORT_FORMATS, ExportFormat, exportFormat } from './export-formats';
+import { describeFilters, normalizeFilters, TimelineFilters } from './timeline-filters';
 
 /** Rows per keyset page of an export: one COPY each, streamed, so the size bounds queries rather than memory. */
 const EXPORT_PAGE_ROWS = 10_000;
@@ -11,40 +12,8 @@ export const DEFAULT_EXPORT_MAX_ROWS = 10_000;
 /** The largest `maxRows` the HTTP export takes. */
 export const HTTP_EXPORT_MAX_ROWS = 1_000_000;
 
-export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export const CSV_FORMULAS = ['neutralize', 'verbatim'] as const;
 export type CsvFormulas = (typeof CSV_FORMULAS)[number];
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/**
- * The reference's fixed CSV column order, then the optional correlation_id and action_id, then who and why
- * as plain cells for a spreadsheet (actor_type, actor_id: '' when unattributed; action_name: the linked
- * action's name, '' when none). JSON and NDJSON keep the transaction object instead.
- */
-export const CSV_COLUMNS = [
-  'id',
-  'transaction_id',
-  'table_schema',
-  'table_name',
-  'op',
-  'captured_at',
-  'table_pk',
-  'data_after',
-  'changed_fields',
-  'changed_from',
-  'transaction_json',
-  'correlation_id',
-  'action_id',
-  'actor_type',
-  'actor_id',
-  'action_name',
-] as const;
-
-export const CONTENT_TYPES: Record<ExportFormat, string> = {
-  csv: 'text/csv; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-  ndjson: 'application/x-ndjson; charset=utf-8',
-};
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -97,10 +66,10 @@ export class ExportService {
     options: ExportOptions,
     meta: { returnedCount: number; truncated: boolean } = { returnedCount: 0, truncated: false },
   ): AsyncGenerator<string> {
-    const format = options.format;
-    if (!(EXPORT_FORMATS as readonly string[]).includes(format))
+    const format = exportFormat(options.format);
+    if (!format)
       throw new InvalidFilterError(
-        `format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(format)})`,
+        `format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(options.format)})`,
       );
     const cap = options.maxRows ?? null;
     if (cap !== null && (!Number.isInteger(cap) || cap < 1))
@@ -115,14 +84,13 @@ export class ExportService {
     if (!Number.isInteger(pageSize) || pageSize < 1)
       throw new InvalidFilterError(`pageRows must be a positive integer (got ${JSON.stringify(options.pageRows)})`);
     const normalized = normalizeFilters(filters); // fail before the first byte
-    if (format === 'csv') yield stringify([[...CSV_COLUMNS]]);
-    if (format === 'json')
-      yield `{"format_version":1,"generated_at":${JSON.stringify(new Date().toISOString())},"filters":${JSON.stringify(describeFilters(normalized))},"changes":[`;
+    const head = format.head(describeFilters(normalized));
+    if (head) yield head;
     // Keyset pages of pageRows, each one COPY in which PostgreSQL writes every change as one line of
     // JSON text (see copyLines); here lines are only counted, cut at the cap and joined for the format, and
     // the last line of a page is parsed for the next page's cursor. One row past the cap is fetched to tell
     // whether more matched.
-    const shape = format === 'csv' ? 'csv-cells' : 'ndjson';
+    const shape = format.lines;
     let after: { capturedAt: string; id: string } | undefined;
     let atCap = false;
     for (let pageFull = true; pageFull && !meta.truncated;) {
@@ -150,15 +118,13 @@ export class ExportService {
         inPage += count;
         meta.returnedCount += count;
         options.onRow?.(meta.returnedCount);
-        if (format === 'csv')
-          yield stringify(lines.split('\n').map((line) => (JSON.parse(line) as string[]).map(cell)));
-        else if (format === 'ndjson') yield `${lines}\n`;
-        else yield `${first ? '' : ','}${lines.replace(/\n/g, ',')}`;
+        yield format.body(lines, first, cell);
       }
       pageFull = inPage === pageRows;
       if (pageFull) after = cursorOf(lastLine, shape);
     }
-    if (format === 'json') yield `],"returned_count":${meta.returnedCount},"truncated":${meta.truncated}}\n`;
+    const tail = format.tail(meta);
+    if (tail) yield tail;
   }
 }
 
@@ -173,11 +139,14 @@ export function inertCell(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
+const CSV_ID = CSV_COLUMNS.indexOf('id');
+const CSV_CAPTURED_AT = CSV_COLUMNS.indexOf('captured_at');
+
 /** The keyset position of an exported line: its id and captured_at. */
 function cursorOf(line: string, shape: 'ndjson' | 'csv-cells'): { capturedAt: string; id: string } {
   if (shape === 'csv-cells') {
     const cells = JSON.parse(line) as string[];
-    return { id: cells[0], capturedAt: cells[5] };
+    return { id: cells[CSV_ID], capturedAt: cells[CSV_CAPTURED_AT] };
   }
   const change = JSON.parse(line) as { id: string; captured_at: string };
   return { id: change.id, capturedAt: change.captured_at };
@@ -192,16 +161,4 @@ function completeLines(text: string, max: number): { count: number; end: number 
     end = i + 1;
   }
   return { count, end };
-}
-
-function describeFilters(f: ReturnType<typeof normalizeFilters>): Record<string, string> {
-  return {
-    ...(f.table && { table: `${f.table.schema}.${f.table.table}` }),
-    ...(f.actor && { actorRef: f.actor.toString() }),
-    ...(f.from && { from: f.from }),
-    ...(f.to && { to: f.to }),
-    ...(f.correlationId && { correlationId: f.correlationId }),
-    ...(f.ops && { op: f.ops.join(',') }),
-    ...(f.key && { key: f.key }),
-  };
 }

@@ -1,6 +1,7 @@
 import { ActorRef } from '@threadline/actor';
 import { parseTableName } from '@threadline/capture';
 import { CONTEXT_ID_MAX_BYTES, isIsoTimestamp, parseStoredJson, stringifyStoredJson } from '@threadline/core';
+import { CHANGE_OPS } from './audit-change';
 import { InvalidFilterError } from './export.error';
 
 /** The filter vocabulary shared by timeline, export, their HTTP routes and the CLI. */
@@ -22,9 +23,6 @@ export interface TimelineFilters {
   /** Changes of one audit transaction (its id, a UUID): a large one is paged like any other timeline. */
   transactionId?: string;
 }
-
-/** The operations a change can record. */
-export const CHANGE_OPS = ['insert', 'update', 'delete', 'truncate', 'snapshot'] as const;
 
 export interface NormalizedFilters {
   table?: { schema: string; table: string };
@@ -60,6 +58,8 @@ export interface TimelineFilterField {
   maxLength: number;
   /** Checks a given value and writes its normalized form; throws InvalidFilterError naming the rule. */
   normalize(value: unknown, out: NormalizedFilters): void;
+  /** The normalized value as text, as export headers and manifests name it (undefined: not filtered by it). */
+  shown(filters: NormalizedFilters): string | undefined;
 }
 
 function dateBound(key: 'from' | 'to') {
@@ -113,6 +113,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
         throw new InvalidFilterError('table must be a non-empty table name (table or schema.table)');
       out.table = parseTableName(value.trim());
     },
+    shown: (f) => f.table && `${f.table.schema}.${f.table.table}`,
   },
   {
     key: 'actorRef',
@@ -129,6 +130,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
         throw new InvalidFilterError(`actor: ${(error as Error).message}`);
       }
     },
+    shown: (f) => f.actor?.toString(),
   },
   {
     key: 'from',
@@ -139,6 +141,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
     description: 'inclusive lower bound on captured_at',
     maxLength: 64,
     normalize: dateBound('from'),
+    shown: (f) => f.from,
   },
   {
     key: 'to',
@@ -149,6 +152,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
     description: 'inclusive upper bound on captured_at',
     maxLength: 64,
     normalize: dateBound('to'),
+    shown: (f) => f.to,
   },
   {
     key: 'correlationId',
@@ -166,6 +170,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
         throw new InvalidFilterError(`correlationId must be at most ${CONTEXT_ID_MAX_BYTES} bytes`);
       out.correlationId = id;
     },
+    shown: (f) => f.correlationId,
   },
   {
     key: 'op',
@@ -186,6 +191,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
         );
       out.ops = [...new Set(ops as string[])];
     },
+    shown: (f) => f.ops?.join(','),
   },
   {
     key: 'key',
@@ -198,6 +204,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
     normalize(value, out) {
       out.key = stringifyStoredJson(parseRowKey(value));
     },
+    shown: (f) => f.key,
   },
   {
     key: 'transactionId',
@@ -212,6 +219,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
         throw new InvalidFilterError(`transaction must be a UUID (got ${JSON.stringify(value)})`);
       out.transactionId = value.trim().toLowerCase();
     },
+    shown: (f) => f.transactionId,
   },
 ];
 
@@ -248,6 +256,19 @@ export function normalizeFilters(filters: unknown): NormalizedFilters {
     );
   }
   return out;
+}
+
+/**
+ * The filters in force, by their public name (`param`: the query parameter and CLI flag) with their normalized
+ * value: what an export's JSON header and its manifest say it was cut with.
+ */
+export function describeFilters(filters: NormalizedFilters): Record<string, string> {
+  const shown: Record<string, string> = {};
+  for (const field of TIMELINE_FILTERS) {
+    const value = field.shown(filters);
+    if (value !== undefined) shown[field.param] = value;
+  }
+  return shown;
 }
 
 /**

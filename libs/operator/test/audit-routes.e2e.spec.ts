@@ -8,12 +8,20 @@ import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testi
 import { parse } from 'csv-parse/sync';
 import type { Request } from 'express';
 import { createHash } from 'crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { ClientRequest, createServer, get, IncomingHttpHeaders } from 'http';
 import type { AddressInfo } from 'net';
 import request from 'supertest';
 import {
+  AUDIT_CHANGE_FIELDS,
+  AUDIT_TRANSACTION_FIELDS,
   AuditQueryService,
+  EXPORT_FORMATS,
+  ExportCommand,
   ExportService,
+  filtersFromParams,
   InvalidFilterError,
   ThreadlineExportModule,
   TIMELINE_FILTERS,
@@ -571,9 +579,16 @@ describe('exploration and export (real PostgreSQL)', () => {
       // responses reference schemas a client generator can use; refusals have the one error shape
       const ok = doc.paths['/api/ops/timeline'].get.responses['200'].content['application/json'].schema.$ref;
       expect(ok).toBe('#/components/schemas/ChangePageSchema');
-      expect(Object.keys(doc.components.schemas.AuditChangeSchema.properties)).toEqual(
-        expect.arrayContaining(['id', 'transaction_id', 'op', 'captured_at', 'table_pk', 'data_after', 'transaction']),
-      );
+      // the schemas, the declaration and what the routes serve name the same fields
+      const { AuditChangeSchema, AuditTransactionSchema } = doc.components.schemas;
+      const served = (await queries.timeline({}, { limit: 1 })).changes[0];
+      expect(Object.keys(AuditChangeSchema.properties)).toEqual(AUDIT_CHANGE_FIELDS.map((f) => f.name));
+      expect(Object.keys(served)).toEqual(AUDIT_CHANGE_FIELDS.map((f) => f.name));
+      expect(AuditChangeSchema.properties.transaction.allOf ?? [AuditChangeSchema.properties.transaction]).toEqual([
+        { $ref: '#/components/schemas/AuditTransactionSchema' },
+      ]);
+      expect(Object.keys(AuditTransactionSchema.properties)).toEqual(AUDIT_TRANSACTION_FIELDS.map((f) => f.name));
+      expect(Object.keys(served.transaction).sort()).toEqual(AUDIT_TRANSACTION_FIELDS.map((f) => f.name).sort());
       expect(doc.paths['/api/ops/export'].get.responses['400'].content['application/json'].schema.$ref).toBe(
         '#/components/schemas/ErrorSchema',
       );
@@ -857,5 +872,86 @@ describe('exploration and export (real PostgreSQL)', () => {
       for (let i = 0; i < 12; i++)
         expect((await exports.exportChanges({ table: 'people' }, { format: 'csv' })).returnedCount).toBe(people);
     });
+  });
+
+  it('walks every filter through every surface: service, JSON route, page, each export format, the CLI manifest', async () => {
+    // one transaction with a correlation id, an insert and an update of one row, so each filter selects something
+    await db.query(`CREATE TABLE walks (id int PRIMARY KEY, name text)`);
+    await db.query((await app.get(CaptureService).triggerSql({ tables: ['walks'] })).up);
+    await db.query(`BEGIN;
+      SELECT set_config('threadline.actor_ref', '{"type":"user","id":"7"}', true), set_config('threadline.correlation_id', 'walk-1', true);
+      INSERT INTO walks VALUES (100, 'walker'); UPDATE walks SET name = 'walked' WHERE id = 100; COMMIT`);
+    const [update] = (await queries.timeline({ op: 'update' })).changes;
+    const at = update.captured_at;
+    // the oldest change of all (person 1's insert): `to` it selects only what came first, however much later tests add
+    const oldest = (await queries.timeline({ table: 'people', key: '{"id":1}' })).changes.at(-1)!.captured_at;
+    // the value a user types (URL parameter, form field, --flag) and the normalized value exports name
+    const samples: Record<string, [given: string, shown: string]> = {
+      table: ['walks', 'public.walks'],
+      actor: ['user:7', 'user:7'],
+      from: [at, at],
+      to: [oldest, oldest],
+      correlationId: [' walk-1 ', 'walk-1'],
+      op: ['update', 'update'],
+      key: ['{ "id": 100 }', '{"id":100}'],
+      transaction: [update.transaction_id.toUpperCase(), update.transaction_id],
+    };
+    expect(Object.keys(samples).sort()).toEqual(TIMELINE_FILTERS.map((f) => f.param).sort());
+    const server = app.getHttpServer();
+    const dir = mkdtempSync(join(tmpdir(), 'walk-'));
+    const command = app.get(ExportCommand);
+    try {
+      for (const { param } of TIMELINE_FILTERS) {
+        const [given, shown] = samples[param];
+        const expected: string[] = [];
+        for await (const change of queries.streamChanges(filtersFromParams({ [param]: given })))
+          expected.push(change.id);
+        expect([param, expected.length > 0]).toEqual([param, true]);
+        const qs = `${param}=${encodeURIComponent(given)}`;
+        const json = await request(server).get(`/audit/timeline?${qs}&limit=1000`).set('x-role', 'auditor').expect(200);
+        expect([param, json.body.changes.map((c: { id: string }) => c.id)]).toEqual([param, expected.slice(0, 1000)]);
+        const page = await request(server)
+          .get(`/audit/timeline?${qs}`)
+          .set('x-role', 'auditor')
+          .set('accept', 'text/html')
+          .expect(200);
+        const links = [...page.text.matchAll(/href="[^"]*\/export\?([^"]*)"/g)].map(
+          (m) => new URLSearchParams(m[1].replace(/&amp;/g, '&')),
+        );
+        expect(links.map((l) => [l.get(param), l.get('format')])).toEqual(EXPORT_FORMATS.map((f) => [given, f]));
+        const doc = await request(server)
+          .get(`/audit/export?${qs}&format=json&maxRows=1000000`)
+          .set('x-role', 'auditor')
+          .expect(200);
+        const body = JSON.parse(doc.text);
+        expect([param, body.filters, body.changes.map((c: { id: string }) => c.id)]).toEqual([
+          param,
+          { [param]: shown },
+          expected,
+        ]);
+        const nd = await request(server)
+          .get(`/audit/export?${qs}&format=ndjson&maxRows=1000000`)
+          .set('x-role', 'auditor')
+          .expect(200);
+        expect(
+          nd.text
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line).id),
+        ).toEqual(expected);
+        const csv = await request(server)
+          .get(`/audit/export?${qs}&format=csv&maxRows=1000000`)
+          .set('x-role', 'auditor')
+          .expect(200);
+        expect((parse(csv.text, { columns: true }) as { id: string }[]).map((r) => r.id)).toEqual(expected);
+        const out = join(dir, `${param}.json`);
+        await command.run([], { format: 'json', out, [param]: given } as never);
+        const manifest = JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8'));
+        expect([param, manifest.filters, manifest.row_count]).toEqual([param, { [param]: shown }, expected.length]);
+        expect(JSON.parse(readFileSync(out, 'utf8')).filters).toEqual(manifest.filters);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from './swagger';
-import { CHANGE_OPS } from '@threadline/export';
+import { AUDIT_CHANGE_FIELDS, AUDIT_TRANSACTION_FIELDS, AuditField, CHANGE_OPS } from '@threadline/export';
 
 /**
  * The JSON the audit routes answer with, as OpenAPI schemas (for generated
@@ -11,49 +11,32 @@ export class ActorRefSchema {
   @ApiPropertyOptional({ example: '42' }) id?: string;
 }
 
-/**
- * Row images and keys: JSON objects whose numbers carry the digits PostgreSQL stored (numeric scale and
- * precision, bigint past 2^53): `100.00` stays `100.00`. A client that needs them exact parses with a
- * lossless JSON parser (JSON.parse would read 12345678901234567.12345678 as 12345678901234568).
- */
-const EXACT_NUMBERS =
-  'numbers are written with the digits PostgreSQL stored (numeric scale, bigint past 2^53: 100.00 stays 100.00); parse with a lossless JSON parser to keep them';
 const OBJECT = { type: 'object', additionalProperties: true } as const;
 
-export class AuditTransactionSchema {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ description: 'PostgreSQL transaction id (xid8), as a string', example: '1234' }) txid: string;
-  @ApiProperty({ format: 'date-time' }) occurred_at: string;
-  @ApiProperty({ type: ActorRefSchema, nullable: true }) actor_ref: ActorRefSchema | null;
-  @ApiProperty({ type: String, nullable: true }) correlation_id: string | null;
-  @ApiProperty({ type: String, nullable: true }) request_id: string | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) action_id: string | null;
-  @ApiProperty({ type: String, nullable: true }) source: string | null;
-  @ApiProperty({ ...OBJECT, nullable: true }) meta: unknown;
+/** The schemas a field's `openapi.nested` names. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- a class, as Swagger's `type` takes it
+const NESTED: Record<string, () => Function> = {
+  ActorRef: () => ActorRefSchema,
+  AuditTransaction: () => AuditTransactionSchema,
+};
+
+/** Decorates `target` with one OpenAPI property per field of an audit row declaration (see AUDIT_CHANGE_FIELDS). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- a class whose prototype is decorated
+function describeFields(target: Function, fields: readonly AuditField[]): void {
+  for (const { name, openapi } of fields) {
+    const { nested, ...options } = openapi;
+    // no design:type metadata here (nothing is declared): a field that names no type is a string
+    ApiProperty({ type: String, ...options, ...(nested && { type: NESTED[nested]() }) })(target.prototype, name);
+  }
 }
 
-export class AuditChangeSchema {
-  @ApiProperty({ description: 'bigint, as a string', example: '1042' }) id: string;
-  @ApiProperty({ format: 'uuid' }) transaction_id: string;
-  @ApiProperty({ example: 'public' }) table_schema: string;
-  @ApiProperty({ example: 'posts' }) table_name: string;
-  @ApiProperty({ enum: CHANGE_OPS }) op: string;
-  @ApiProperty({ format: 'date-time', description: 'ISO 8601 UTC with microseconds' }) captured_at: string;
-  @ApiProperty({ ...OBJECT, example: { id: 1 }, description: `the primary key; ${EXACT_NUMBERS}` })
-  table_pk: Record<string, unknown>;
-  @ApiProperty({ ...OBJECT, nullable: true, description: `the key before a key change; ${EXACT_NUMBERS}` })
-  previous_pk: Record<string, unknown> | null;
-  @ApiProperty({ ...OBJECT, nullable: true, description: `the row after the change, redacted; ${EXACT_NUMBERS}` })
-  data_after: Record<string, unknown> | null;
-  @ApiProperty({ type: [String], nullable: true }) changed_fields: string[] | null;
-  @ApiProperty({
-    ...OBJECT,
-    nullable: true,
-    description: `previous values of changed fields, for tables that store them; ${EXACT_NUMBERS}`,
-  })
-  changed_from: Record<string, unknown> | null;
-  @ApiProperty({ type: AuditTransactionSchema }) transaction: AuditTransactionSchema;
-}
+/** AuditTransaction of `@threadline/export`, property by property from AUDIT_TRANSACTION_FIELDS. */
+export class AuditTransactionSchema {}
+describeFields(AuditTransactionSchema, AUDIT_TRANSACTION_FIELDS);
+
+/** AuditChange of `@threadline/export`, property by property from AUDIT_CHANGE_FIELDS. */
+export class AuditChangeSchema {}
+describeFields(AuditChangeSchema, AUDIT_CHANGE_FIELDS);
 
 export class ChangeDiffSchema {
   @ApiProperty({ enum: [1] }) schema_version: number;

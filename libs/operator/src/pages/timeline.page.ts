@@ -1,4 +1,4 @@
-import { AuditChange, changeDiff, TIMELINE_FILTERS } from '@threadline/export';
+import { AuditChange, changeDiff, EXPORT_FORMATS, TIMELINE_FILTERS } from '@threadline/export';
 import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
 import { actorLabel, historyHref, layout, PageFrame, query } from './layout';
@@ -30,7 +30,7 @@ export function timelinePage(frame: PageFrame, view: TimelineView): string {
 ${TIMELINE_FILTERS.map(({ param, label, example }) => html`<label>${label}<input name="${param}" value="${filters[param] ?? ''}" placeholder="${example}"></label>`)}
 <div><button type="submit">Apply filters</button> <a href="${frame.base}/timeline">Clear</a></div>
 </form>`;
-  const exports = html`<div class="actions" aria-label="Export">${(['csv', 'json', 'ndjson'] as const).map(
+  const exports = html`<div class="actions" aria-label="Export">${EXPORT_FORMATS.map(
     (format) =>
       html`<a class="button" href="${frame.base}/export${query({ ...filters, format })}" download>Export ${format.toUpperCase()}</a>`,
   )}</div>`;

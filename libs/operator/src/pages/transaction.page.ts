@@ -1,4 +1,4 @@
-import { AuditAction, AuditChange, changeDiff, HTTP_EXPORT_MAX_ROWS, Page } from '@threadline/export';
+import { AuditAction, AuditChange, changeDiff, EXPORT_FORMATS, HTTP_EXPORT_MAX_ROWS, Page } from '@threadline/export';
 import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
 import { actorLabel, historyHref, layout, PageFrame, query } from './layout';
@@ -66,7 +66,7 @@ ${
     : ''
 }
 </dl>
-<div class="actions" aria-label="Export">${(['csv', 'json', 'ndjson'] as const).map(
+<div class="actions" aria-label="Export">${EXPORT_FORMATS.map(
     (format) =>
       html`<a class="button" href="${frame.base}/export${query({ transaction: id, format, maxRows: String(HTTP_EXPORT_MAX_ROWS) })}" download>Export ${format.toUpperCase()}</a>`,
   )}</div>
