@@ -8,7 +8,7 @@ import { AuditAction, AuditChange, AuditTransaction } from './audit-change';
 import { ChangesQuery } from './changes-query';
 
 import { rowCondition, tableOf } from './row-key';
-import { BeforeAuditHorizonError, DeletedRecordError, InvalidFilterError } from './export.error';
+import { BeforeAuditHorizonError, DeletedRecordError, InvalidPageError } from './export.errors';
 import {
   decodeCursor,
   encodeCursor,
@@ -55,7 +55,7 @@ export class AuditQueryService {
   async timeline(filters: TimelineFilters = {}, page: PageOptions = {}): Promise<Page<AuditChange>> {
     const limit = pageLimit(page.limit);
     const normalized = normalizeFilters(filters);
-    if (page.cursor && page.before) throw new InvalidFilterError('pass cursor or before, not both');
+    if (page.cursor && page.before) throw InvalidPageError.cursorAndBefore();
     if (page.before) {
       // Backwards: the `limit` changes just newer than `before`, read oldest first, shown newest first.
       const rows = await this.select(normalized, limit + 1, decodeCursor(page.before), undefined, 'newer');
@@ -127,7 +127,7 @@ export class AuditQueryService {
   /** One change of a row's history by its id (the as-of state right after it), or null when it is not the row's. */
   async changeOfRow(table: string, key: Record<string, unknown>, changeId: string): Promise<AuditChange | null> {
     if (typeof changeId !== 'string' || !/^[1-9][0-9]{0,18}$/.test(changeId) || BigInt(changeId) > 2n ** 63n - 1n)
-      throw new InvalidFilterError(`at must be a change id (a positive integer; got ${JSON.stringify(changeId)})`);
+      throw InvalidPageError.changeId(changeId);
     const where = await rowCondition(this.dataSource, table, key, this.tables.changes);
     const [change] = await this.select({}, 1, undefined, (p) => [...where(p), `c.id = ${p.add(changeId)}::bigint`]);
     return change ?? null;
@@ -146,25 +146,21 @@ export class AuditQueryService {
     options: { entity?: boolean } = {},
   ): Promise<Record<string, unknown> | E> {
     const when = at instanceof Date ? at.toISOString() : at;
-    if (typeof when !== 'string' || !isIsoTimestamp(when))
-      throw new InvalidFilterError(`at must be a Date or an ISO 8601 date or timestamp (got ${JSON.stringify(at)})`);
+    if (typeof when !== 'string' || !isIsoTimestamp(when)) throw InvalidPageError.asOfTime(at);
     const row = await rowCondition(this.dataSource, target, primaryKey, this.tables.changes);
     const [latest] = await this.select({}, 1, undefined, (p) => [
       ...row(p),
       `c.captured_at <= ${p.add(when)}::timestamptz`,
     ]);
     const label = `${typeof target === 'string' ? target : tableOf(this.dataSource, target).table} ${JSON.stringify(primaryKey)}`;
-    if (!latest)
-      throw new BeforeAuditHorizonError(
-        `${label} has no captured change at or before ${when} (before_audit_horizon): its history starts later, or it was never captured`,
-      );
-    if (latest.op === 'delete')
-      throw new DeletedRecordError(
-        `${label} was deleted at ${latest.captured_at}, at or before ${when} (deleted_record)`,
-      );
+    if (!latest) throw BeforeAuditHorizonError.create(label, when);
+    if (latest.op === 'delete') throw DeletedRecordError.deleted(label, latest.captured_at, when);
     if (latest.op === 'truncate')
-      throw new DeletedRecordError(
-        `${label} was removed by a TRUNCATE of ${latest.table_schema}.${latest.table_name} at ${latest.captured_at}, at or before ${when} (deleted_record)`,
+      throw DeletedRecordError.truncated(
+        label,
+        `${latest.table_schema}.${latest.table_name}`,
+        latest.captured_at,
+        when,
       );
     if (!options.entity || typeof target === 'string') return latest.data_after ?? {};
     const metadata = this.dataSource.getMetadata(target);
@@ -197,8 +193,7 @@ export class AuditQueryService {
    * whole. A malformed id is an error; an unknown one is an empty page. Every change: `streamChanges({ transactionId })`.
    */
   async changesForTransaction(id: string, page: PageOptions = {}): Promise<Page<AuditChange>> {
-    if (typeof id !== 'string' || !TRANSACTION_ID_PATTERN.test(id))
-      throw new InvalidFilterError(`transaction id must be a UUID (got ${JSON.stringify(id)})`);
+    if (typeof id !== 'string' || !TRANSACTION_ID_PATTERN.test(id)) throw InvalidPageError.transactionId(id);
     return this.timeline({ transactionId: id }, page);
   }
 
@@ -325,7 +320,6 @@ interface CopyClient {
 
 function pageLimit(limit: number | undefined): number {
   const n = limit ?? 50;
-  if (!Number.isInteger(n) || n < 1 || n > 1000)
-    throw new InvalidFilterError(`limit must be an integer from 1 to 1000 (got ${JSON.stringify(limit)})`);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw InvalidPageError.limit(limit);
   return n;
 }

@@ -1,4 +1,5 @@
-import { addFlag, ProgressLine, ThreadlineCommand, ThreadlineError } from '@threadline/core';
+import { addFlag, ProgressLine, ThreadlineCommand } from '@threadline/core';
+import { InvalidExportOptionError } from './export.errors';
 import { createWriteStream, writeFileSync } from 'fs';
 import { Command, Option } from 'nest-commander';
 import { finished } from 'stream/promises';
@@ -33,7 +34,7 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
   }
 
   protected async execute(_args: string[], flags: ExportFlags): Promise<void> {
-    if (!flags.format) throw new ThreadlineError(`--format is required: one of ${EXPORT_FORMATS.join(', ')}`);
+    if (!flags.format) throw InvalidExportOptionError.formatRequired(EXPORT_FORMATS);
     const filters = filtersFromParams(flags);
     const manifestPath = flags.manifest ?? (flags.out ? `${flags.out}.manifest.json` : undefined);
     const sealedThrough = manifestPath ? await this.seals.head() : null;

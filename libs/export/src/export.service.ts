@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditQueryService } from './audit-query.service';
-import { InvalidFilterError } from './export.error';
+import { InvalidExportOptionError } from './export.errors';
 import { CSV_COLUMNS } from './audit-row';
 import { EXPORT_FORMATS, ExportFormat, exportFormat } from './export-formats';
 import { describeFilters, normalizeFilters, TimelineFilters } from './timeline-filters';
@@ -67,22 +67,17 @@ export class ExportService {
     meta: { returnedCount: number; truncated: boolean } = { returnedCount: 0, truncated: false },
   ): AsyncGenerator<string> {
     const format = exportFormat(options.format);
-    if (!format)
-      throw new InvalidFilterError(
-        `format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(options.format)})`,
-      );
+    if (!format) throw InvalidExportOptionError.format(EXPORT_FORMATS, options.format);
     const cap = options.maxRows ?? null;
     if (cap !== null && (!Number.isInteger(cap) || cap < 1))
-      throw new InvalidFilterError(`maxRows must be a positive integer (got ${JSON.stringify(cap)})`);
+      throw InvalidExportOptionError.positiveInteger('maxRows', cap);
     const csvFormulas = options.csvFormulas ?? 'neutralize';
     if (!(CSV_FORMULAS as readonly string[]).includes(csvFormulas))
-      throw new InvalidFilterError(
-        `csvFormulas must be one of ${CSV_FORMULAS.join(', ')} (got ${JSON.stringify(options.csvFormulas)})`,
-      );
+      throw InvalidExportOptionError.csvFormulas(CSV_FORMULAS, options.csvFormulas);
     const cell = csvFormulas === 'neutralize' ? inertCell : (value: string) => value;
     const pageSize = options.pageRows ?? EXPORT_PAGE_ROWS;
     if (!Number.isInteger(pageSize) || pageSize < 1)
-      throw new InvalidFilterError(`pageRows must be a positive integer (got ${JSON.stringify(options.pageRows)})`);
+      throw InvalidExportOptionError.positiveInteger('pageRows', options.pageRows);
     const normalized = normalizeFilters(filters); // fail before the first byte
     const head = format.head(describeFilters(normalized));
     if (head) yield head;

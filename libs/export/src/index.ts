@@ -2,7 +2,7 @@ export * from './audit-change';
 export { AUDIT_CHANGE_FIELDS, AUDIT_TRANSACTION_FIELDS, AuditField, CSV_COLUMNS } from './audit-row';
 export * from './export-formats';
 export * from './timeline-filters';
-export * from './export.error';
+export * from './export.errors';
 export * from './audit-query.service';
 export * from './export.service';
 export { ExportCommand } from './export.command';

@@ -1,7 +1,7 @@
 import { describeTables, parseTableName } from '@threadline/capture';
 import { literal, SqlParams } from '@threadline/core';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { InvalidFilterError } from './export.error';
+import { InvalidRecordError } from './export.errors';
 
 export function tableOf<E extends ObjectLiteral>(
   dataSource: DataSource,
@@ -29,7 +29,7 @@ export async function rowCondition<E extends ObjectLiteral>(
 ): Promise<(params: SqlParams) => string[]> {
   const table = tableOf(dataSource, target);
   const [description] = await describeTables(dataSource, [table]);
-  if (!description) throw new InvalidFilterError(`${table.schema}.${table.table} is not a table`);
+  if (!description) throw InvalidRecordError.notATable(`${table.schema}.${table.table}`);
   const keyColumns = description.primaryKey;
   let key: Record<string, unknown>;
   if (primaryKey !== null && typeof primaryKey === 'object' && !(primaryKey instanceof Date)) {
@@ -43,17 +43,13 @@ export async function rowCondition<E extends ObjectLiteral>(
     }
   } else {
     if (keyColumns.length !== 1) {
-      throw new InvalidFilterError(
-        `${table.schema}.${table.table} has a composite primary key (${keyColumns.join(', ')}); pass an object with each column`,
-      );
+      throw InvalidRecordError.compositeKey(`${table.schema}.${table.table}`, keyColumns);
     }
     key = { [keyColumns[0]]: primaryKey };
   }
   const given = Object.keys(key).sort();
   if (given.join() !== [...keyColumns].sort().join()) {
-    throw new InvalidFilterError(
-      `the primary key of ${table.schema}.${table.table} is (${keyColumns.join(', ')}); got (${given.join(', ')})`,
-    );
+    throw InvalidRecordError.keyColumns(`${table.schema}.${table.table}`, keyColumns, given);
   }
   return (params) => {
     const where = `c.table_schema = ${params.add(table.schema)} AND c.table_name = ${params.add(table.table)}`;

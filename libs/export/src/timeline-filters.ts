@@ -2,7 +2,7 @@ import { ActorRef } from '@threadline/actor';
 import { parseTableName } from '@threadline/capture';
 import { CONTEXT_ID_MAX_BYTES, isIsoTimestamp, parseStoredJson, stringifyStoredJson } from '@threadline/core';
 import { CHANGE_OPS } from './audit-change';
-import { InvalidFilterError } from './export.error';
+import { InvalidFilterError, InvalidPageError } from './export.errors';
 
 /** The filter vocabulary shared by timeline, export, their HTTP routes and the CLI. */
 export interface TimelineFilters {
@@ -67,9 +67,7 @@ function dateBound(key: 'from' | 'to') {
     const date =
       value instanceof Date ? value : typeof value === 'string' && isIsoTimestamp(value) ? new Date(value) : undefined;
     if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999)
-      throw new InvalidFilterError(
-        `${key} must be an ISO 8601 date or timestamp such as 2026-01-31 or 2026-01-31T23:59:59Z (got ${JSON.stringify(value)})`,
-      );
+      throw InvalidFilterError.date(key, value);
     // keep a string as given (microseconds survive), a Date as ISO
     out[key] = typeof value === 'string' ? value : date.toISOString();
   };
@@ -90,9 +88,7 @@ export function parseRowKey(value: unknown): Record<string, unknown> {
     }
   }
   if (key === null || typeof key !== 'object' || Array.isArray(key) || !Object.keys(key as object).length)
-    throw new InvalidFilterError(
-      `key must be a JSON object of the row's primary-key columns, such as {"id":1} (got ${JSON.stringify(value)})`,
-    );
+    throw InvalidFilterError.rowKey(value);
   return key as Record<string, unknown>;
 }
 
@@ -109,8 +105,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
     description: 'changes of one table (table or schema.table)',
     maxLength: 200,
     normalize(value, out) {
-      if (typeof value !== 'string' || !value.trim())
-        throw new InvalidFilterError('table must be a non-empty table name (table or schema.table)');
+      if (typeof value !== 'string' || !value.trim()) throw InvalidFilterError.table();
       out.table = parseTableName(value.trim());
     },
     shown: (f) => f.table && `${f.table.schema}.${f.table.table}`,
@@ -127,7 +122,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
       try {
         out.actor = typeof value === 'string' ? ActorRef.parse(value) : ActorRef.of(value as never);
       } catch (error) {
-        throw new InvalidFilterError(`actor: ${(error as Error).message}`);
+        throw InvalidFilterError.actor((error as Error).message);
       }
     },
     shown: (f) => f.actor?.toString(),
@@ -163,11 +158,11 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
     description: 'changes whose transaction (or its action) carries this correlation id',
     maxLength: CONTEXT_ID_MAX_BYTES,
     normalize(value, out) {
-      if (typeof value !== 'string') throw new InvalidFilterError('correlationId must be a string');
+      if (typeof value !== 'string') throw InvalidFilterError.correlationNotString();
       const id = value.trim();
-      if (!id) throw new InvalidFilterError('correlationId must not be blank');
+      if (!id) throw InvalidFilterError.correlationBlank();
       if (Buffer.byteLength(id) > CONTEXT_ID_MAX_BYTES)
-        throw new InvalidFilterError(`correlationId must be at most ${CONTEXT_ID_MAX_BYTES} bytes`);
+        throw InvalidFilterError.correlationTooLong(CONTEXT_ID_MAX_BYTES);
       out.correlationId = id;
     },
     shown: (f) => f.correlationId,
@@ -185,10 +180,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
         typeof v === 'string' ? v.trim() : v,
       );
       const bad = ops.filter((v) => !(CHANGE_OPS as readonly unknown[]).includes(v));
-      if (!ops.length || bad.length)
-        throw new InvalidFilterError(
-          `op must be one or more of ${CHANGE_OPS.join(', ')}, comma-separated (got ${JSON.stringify(value)})`,
-        );
+      if (!ops.length || bad.length) throw InvalidFilterError.ops(CHANGE_OPS, value);
       out.ops = [...new Set(ops as string[])];
     },
     shown: (f) => f.ops?.join(','),
@@ -216,7 +208,7 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
     maxLength: 36,
     normalize(value, out) {
       if (typeof value !== 'string' || !TRANSACTION_ID_PATTERN.test(value.trim()))
-        throw new InvalidFilterError(`transaction must be a UUID (got ${JSON.stringify(value)})`);
+        throw InvalidFilterError.transaction(value);
       out.transactionId = value.trim().toLowerCase();
     },
     shown: (f) => f.transactionId,
@@ -232,28 +224,22 @@ export const FILTER_KEYS = TIMELINE_FILTERS.map((f) => f.key);
  */
 export function normalizeFilters(filters: unknown): NormalizedFilters {
   if (filters === undefined || filters === null) return {};
-  if (typeof filters !== 'object' || Array.isArray(filters))
-    throw new InvalidFilterError(`filters must be an object with keys ${FILTER_KEYS.join(', ')}`);
+  if (typeof filters !== 'object' || Array.isArray(filters)) throw InvalidFilterError.notAnObject(FILTER_KEYS);
   const input = filters as Record<string, unknown>;
   const unknown = Object.keys(input).filter((k) => !(FILTER_KEYS as string[]).includes(k));
   if (unknown.length) {
-    throw new InvalidFilterError(
-      `unknown filter ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed filters are exactly ${FILTER_KEYS.join(', ')}`,
-    );
+    throw InvalidFilterError.unknown(unknown, FILTER_KEYS);
   }
   const out: NormalizedFilters = {};
   for (const field of TIMELINE_FILTERS) {
     const value = input[field.key];
     if (value === undefined) continue;
     // PostgreSQL text cannot hold NUL: refused here, as bad input, rather than failing the query.
-    if (typeof value === 'string' && value.includes('\0'))
-      throw new InvalidFilterError(`${field.key} must not contain a NUL character`);
+    if (typeof value === 'string' && value.includes('\0')) throw InvalidFilterError.nul(field.key);
     field.normalize(value, out);
   }
   if (out.from && out.to && new Date(out.from).getTime() > new Date(out.to).getTime()) {
-    throw new InvalidFilterError(
-      `from (${out.from}) is after to (${out.to}); from and to are inclusive bounds on captured_at`,
-    );
+    throw InvalidFilterError.fromAfterTo(out.from, out.to);
   }
   return out;
 }
@@ -311,5 +297,5 @@ export function decodeCursor(cursor: string): { capturedAt: string; id: string }
   } catch {
     // fall through
   }
-  throw new InvalidFilterError('cursor is not one this API returned; pass nextCursor from the previous page unchanged');
+  throw InvalidPageError.cursor();
 }

@@ -1,4 +1,5 @@
-import { commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
+import { commandOutput, JsonFlag, ThreadlineCommand } from '@threadline/core';
+import { ExportCheckError } from './export.errors';
 import { existsSync, readFileSync } from 'fs';
 import { Command, Option } from 'nest-commander';
 import { BodyDigest, ExportManifest, ExportSeals } from './export-manifest';
@@ -41,7 +42,7 @@ export class VerifyExportCommand extends ThreadlineCommand<VerifyExportFlags> {
       ['export file', file],
       ['manifest', manifestPath],
     ] as const)
-      if (!existsSync(path)) throw new ThreadlineError(`${what} ${path} does not exist`);
+      if (!existsSync(path)) throw ExportCheckError.missing(what, path);
     const manifest = readManifest(manifestPath);
     const actual = await BodyDigest.ofFile(file);
     const chain = manifest.sealed_through ? await this.seals.check(manifest.sealed_through) : null;
@@ -80,7 +81,7 @@ export class VerifyExportCommand extends ThreadlineCommand<VerifyExportFlags> {
           check.ok ? 'OK: the file is the export its manifest describes' : 'FAILED',
         ].join('\n'),
       );
-    if (!check.ok) commandOutput.fail(new ThreadlineError(`verify-export failed:\n  - ${problems.join('\n  - ')}`));
+    if (!check.ok) commandOutput.fail(ExportCheckError.failed(problems));
   }
 
   @Option({ flags: '--manifest <path>', description: 'the manifest (default: FILE.manifest.json)' })
@@ -94,7 +95,7 @@ function readManifest(path: string): ExportManifest {
   try {
     manifest = JSON.parse(readFileSync(path, 'utf8')) as ExportManifest;
   } catch (error) {
-    throw new ThreadlineError(`manifest ${path} is not JSON: ${(error as Error).message}`);
+    throw ExportCheckError.notJson(path, (error as Error).message);
   }
   if (
     manifest?.manifest_version !== 1 ||
@@ -103,8 +104,6 @@ function readManifest(path: string): ExportManifest {
     (manifest.sealed_through !== null &&
       (typeof manifest.sealed_through?.seq !== 'number' || typeof manifest.sealed_through.chain_sha256 !== 'string'))
   )
-    throw new ThreadlineError(
-      `manifest ${path} is not a Threadline export manifest (manifest_version 1 with bytes, sha256 and sealed_through)`,
-    );
+    throw ExportCheckError.notAManifest(path);
   return manifest;
 }

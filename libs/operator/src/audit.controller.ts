@@ -30,7 +30,8 @@ import {
   DEFAULT_EXPORT_MAX_ROWS,
   ExportSeals,
   ExportService,
-  InvalidFilterError,
+  InvalidExportOptionError,
+  InvalidQueryError,
   normalizeFilters,
   parseRowKey,
 } from '@threadline/export';
@@ -111,7 +112,7 @@ export class AuditController {
         }),
       );
     } catch (error) {
-      if (!(error instanceof InvalidFilterError)) throw error;
+      if (!(error instanceof InvalidQueryError)) throw error;
       return this.sendPage(
         res,
         400,
@@ -151,7 +152,7 @@ export class AuditController {
         }),
       );
     } catch (error) {
-      if (!html || !(error instanceof InvalidFilterError)) throw error;
+      if (!html || !(error instanceof InvalidQueryError)) throw error;
       return this.sendPage(
         res,
         400,
@@ -201,7 +202,7 @@ export class AuditController {
   })
   async export(@Query() query: ExportQueryDto, @Req() req: unknown, @Res() reply: unknown): Promise<void> {
     if (query.csvFormulas === 'verbatim' && !this.options.allowVerbatimCsvFormulas)
-      throw new InvalidFilterError(
+      throw new InvalidExportOptionError(
         'csvFormulas=verbatim is not allowed on this server: CSV cells that start with = + - @, a tab or a carriage return keep their leading apostrophe. Leave csvFormulas out, or set operator.allowVerbatimCsvFormulas: true for trusted machine consumers',
       );
     normalizeFilters(query.toFilters()); // a bad filter is a 400 whether or not a slot is free

@@ -8,7 +8,7 @@ import {
   Injectable,
   Optional,
 } from '@nestjs/common';
-import { InvalidFilterError } from '@threadline/export';
+import { InvalidQueryError } from '@threadline/export';
 import { HttpPlatform, wantsHtml } from './http-platform';
 import { errorPage } from './pages/layout';
 import { html } from './pages/html';
@@ -20,7 +20,7 @@ import type { ResolvedOperatorOptions } from './operator.options';
  * otherwise: 403 (authorize said no, threw, or is missing) with no audit data,
  * 400 for a bad filter or parameter with the rule it broke.
  */
-@Catch(ForbiddenException, BadRequestException, InvalidFilterError)
+@Catch(ForbiddenException, BadRequestException, InvalidQueryError)
 @Injectable()
 export class OperatorExceptionFilter implements ExceptionFilter {
   constructor(
@@ -28,14 +28,14 @@ export class OperatorExceptionFilter implements ExceptionFilter {
     @Optional() @Inject(THREADLINE_OPERATOR_OPTIONS) private readonly options?: ResolvedOperatorOptions,
   ) {}
 
-  catch(error: ForbiddenException | BadRequestException | InvalidFilterError, host: ArgumentsHost): void {
+  catch(error: ForbiddenException | BadRequestException | InvalidQueryError, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<unknown>();
     const response = host.switchToHttp().getResponse<unknown>();
     if (this.http.headersSent(response)) return this.http.end(response); // mid-stream: the body cannot become an error
     const forbidden = error instanceof ForbiddenException;
     const status = forbidden ? 403 : 400;
     const given =
-      error instanceof InvalidFilterError
+      error instanceof InvalidQueryError
         ? error.message
         : (error.getResponse() as { message: string | string[] }).message;
     const message = Array.isArray(given) ? given.join('; ') : given;

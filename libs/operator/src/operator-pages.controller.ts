@@ -88,7 +88,7 @@ export class OperatorPagesController {
     @Query(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true })) query: PageQueryDto,
     @Res({ passthrough: true }) res: unknown,
   ) {
-    // a malformed id or cursor is a 400 (InvalidFilterError)
+    // a malformed id or cursor is a 400 (InvalidQueryError)
     const page = await this.queries.changesForTransaction(id, {
       cursor: query.cursor,
       before: query.before,
