@@ -207,7 +207,7 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(manifest).toMatchObject({
       manifest_version: 1,
       format: 'csv',
-      filters: { table: 'posts' },
+      filters: { table: 'public.posts' },
       row_count: 3,
       truncated: false,
       bytes: body.length,
