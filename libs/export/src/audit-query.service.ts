@@ -1,39 +1,17 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { ActorRef } from '@threadline/actor';
-import { AuditTables, isIsoTimestamp, isoUtc, parseStoredJson, SqlParams, stringifyStoredJson } from '@threadline/core';
-import { to as copyTo } from 'pg-copy-streams';
-import { StringDecoder } from 'string_decoder';
+import { AuditTables, isIsoTimestamp, parseStoredJson, SqlParams, stringifyStoredJson } from '@threadline/core';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AuditAction, AuditChange, AuditTransaction } from './audit-change';
 import { ChangesQuery } from './changes-query';
+import { copyText } from './copy-text';
+import { Page, pageLimit, PageOptions } from './page';
 
 import { rowCondition, tableOf } from './row-key';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidPageError } from './export.errors';
-import {
-  decodeCursor,
-  encodeCursor,
-  NormalizedFilters,
-  normalizeFilters,
-  TimelineFilters,
-  TRANSACTION_ID_PATTERN,
-} from './timeline-filters';
-
-export interface Page<T> {
-  changes: T[];
-  /** Pass back as `cursor` for the next (older) page; null on the last page. */
-  nextCursor: string | null;
-  /** Pass back as `before` for the previous (newer) page; null on the first page. (Timeline only.) */
-  previousCursor?: string | null;
-}
-
-export interface PageOptions {
-  /** @default 50, at most 1000 */
-  limit?: number;
-  /** The page after (older than) this cursor. */
-  cursor?: string;
-  /** The page before (newer than) this cursor; not with `cursor`. */
-  before?: string;
-}
+import { decodeCursor, encodeCursor } from './cursor';
+import { normalizeFilters } from './normalize-filters';
+import { NormalizedFilters, TimelineFilters, TRANSACTION_ID_PATTERN } from './timeline-filters';
 
 /**
  * Exploration queries over the audit tables: timeline, history, as-of,
@@ -205,21 +183,12 @@ export class AuditQueryService {
   async previousImages(changes: AuditChange[]): Promise<Map<string, Record<string, unknown> | null>> {
     const wanted = changes.filter((c) => c.op === 'update' || c.op === 'delete');
     if (!wanted.length) return new Map();
-    const rows: { id: string; image: string | null }[] = await this.dataSource.query(
-      `SELECT x.id::text AS id, p.data_after::text AS image
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[]) AS x(id, s, t, pk)
-       LEFT JOIN LATERAL (
-         SELECT c.data_after, c.op FROM ${this.tables.changes} AS c
-         WHERE c.table_schema = x.s AND c.table_name = x.t AND c.table_pk = x.pk AND c.id < x.id AND c.op <> 'truncate'
-         ORDER BY c.id DESC LIMIT 1
-       ) AS p ON p.op <> 'delete'`,
-      [
-        wanted.map((c) => c.id),
-        wanted.map((c) => c.table_schema),
-        wanted.map((c) => c.table_name),
-        wanted.map((c) => stringifyStoredJson(c.previous_pk ?? c.table_pk)),
-      ],
-    );
+    const rows: { id: string; image: string | null }[] = await this.dataSource.query(this.query.previousImages(), [
+      wanted.map((c) => c.id),
+      wanted.map((c) => c.table_schema),
+      wanted.map((c) => c.table_name),
+      wanted.map((c) => stringifyStoredJson(c.previous_pk ?? c.table_pk)),
+    ]);
     return new Map(
       rows.map((r) => [r.id, r.image === null ? null : parseStoredJson<Record<string, unknown>>(r.image)]),
     );
@@ -234,12 +203,7 @@ export class AuditQueryService {
   async actionsOf(transactions: AuditTransaction[]): Promise<Map<string, AuditAction>> {
     const ids = [...new Set(transactions.map((t) => t.action_id).filter((id): id is string => !!id))];
     if (!ids.length) return new Map();
-    const rows: AuditAction[] = await this.dataSource.query(
-      `SELECT a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id,
-              ${isoUtc('a.inserted_at')} AS inserted_at
-       FROM ${this.tables.actions} AS a WHERE a.id = ANY ($1::uuid[])`,
-      [ids],
-    );
+    const rows: AuditAction[] = await this.dataSource.query(this.query.actions(), [ids]);
     return new Map(rows.map((row) => [row.id, row]));
   }
 
@@ -262,7 +226,7 @@ export class AuditQueryService {
    * than `after`), newest first, as text PostgreSQL formats itself and streams
    * with COPY: one line per change, either the change as a JSON object
    * (`ndjson`: the same fields as AuditChange) or a JSON array of the CSV
-   * columns as strings (`csv-cells`; id first, captured_at sixth). No row
+   * columns as strings (`csv-cells`, in CSV_COLUMNS order). No row
    * objects are built in Node, so memory stays flat whatever the page size.
    */
   async *copyLines(
@@ -272,10 +236,6 @@ export class AuditQueryService {
     after?: { capturedAt: string; id: string },
   ): AsyncGenerator<string> {
     const normalized = normalizeFilters(filters);
-    const driver = this.dataSource.driver as unknown as {
-      obtainMasterConnection(): Promise<[CopyClient, (error?: unknown) => void]>;
-    };
-    const [client, release] = await driver.obtainMasterConnection();
     // COPY takes no bind parameters: values go in as literals (E'' form, backslash-safe whatever standard_conforming_strings says)
     const sql = this.query.select(
       shape === 'ndjson' ? `row_to_json(r)::text` : this.query.csvCells(),
@@ -284,42 +244,6 @@ export class AuditQueryService {
       SqlParams.inline(),
       after,
     );
-    // CSV format with delimiter and quote bytes that JSON text never holds raw (it escapes control characters): each line arrives verbatim
-    const stream: NodeJS.ReadableStream = client.query(
-      copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`),
-    );
-    const decoder = new StringDecoder('utf8');
-    let finished = false;
-    // A connection checked out of the pool has no 'error' listener of its own (the pool listens only while it is
-    // idle): a backend terminated mid-COPY (failover, pooler restart, pg_terminate_backend) would emit an unhandled
-    // 'error' and end the whole process. The stream fails too, so the export fails with the reason instead.
-    let connectionError: unknown;
-    const onConnectionError = (error: unknown) => (connectionError = error);
-    client.on('error', onConnectionError);
-    try {
-      for await (const chunk of stream) {
-        const text = decoder.write(chunk as Buffer);
-        if (text) yield text;
-      }
-      if (connectionError) throw connectionError;
-      finished = true;
-    } finally {
-      // stopped early (the client went away, or maxRows reached): the connection is still mid-COPY, so close it rather than pool it
-      release(finished ? undefined : (connectionError ?? new Error('export stopped before COPY finished')));
-      client.removeListener('error', onConnectionError);
-    }
+    yield* copyText(this.dataSource, sql);
   }
-}
-
-/** The part of node-pg's client a COPY needs. */
-interface CopyClient {
-  query(stream: ReturnType<typeof copyTo>): NodeJS.ReadableStream;
-  on(event: 'error', listener: (error: unknown) => void): void;
-  removeListener(event: 'error', listener: (error: unknown) => void): void;
-}
-
-function pageLimit(limit: number | undefined): number {
-  const n = limit ?? 50;
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw InvalidPageError.limit(limit);
-  return n;
 }

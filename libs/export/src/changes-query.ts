@@ -1,4 +1,4 @@
-import { AuditTables, SqlParams } from '@threadline/core';
+import { AuditTables, isoUtc, SqlParams } from '@threadline/core';
 import { AUDIT_CHANGE_FIELDS, AuditField, csvColumns, transactionJsonSql, valueSql } from './audit-row';
 import { NormalizedFilters } from './timeline-filters';
 
@@ -64,6 +64,24 @@ export class ChangesQuery {
     return `json_build_array(${csvColumns(this.tables.actions)
       .map((c) => c.cell)
       .join(', ')})::text`;
+  }
+
+  /** For changes ($1 ids, $2 schemas, $3 tables, $4 keys before the change): the data_after of each row's latest earlier change, unless a delete. */
+  previousImages(): string {
+    return `SELECT x.id::text AS id, p.data_after::text AS image
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[]) AS x(id, s, t, pk)
+       LEFT JOIN LATERAL (
+         SELECT c.data_after, c.op FROM ${this.tables.changes} AS c
+         WHERE c.table_schema = x.s AND c.table_name = x.t AND c.table_pk = x.pk AND c.id < x.id AND c.op <> 'truncate'
+         ORDER BY c.id DESC LIMIT 1
+       ) AS p ON p.op <> 'delete'`;
+  }
+
+  /** The actions with ids $1 (uuid[]), as AuditAction. */
+  actions(): string {
+    return `SELECT a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id,
+              ${isoUtc('a.inserted_at')} AS inserted_at
+       FROM ${this.tables.actions} AS a WHERE a.id = ANY ($1::uuid[])`;
   }
 
   transactionJson(t: string): string {

@@ -3,7 +3,8 @@ import { AuditQueryService } from './audit-query.service';
 import { InvalidExportOptionError } from './export.errors';
 import { CSV_COLUMNS } from './audit-row';
 import { EXPORT_FORMATS, ExportFormat, exportFormat } from './export-formats';
-import { describeFilters, normalizeFilters, TimelineFilters } from './timeline-filters';
+import { describeFilters, normalizeFilters } from './normalize-filters';
+import { TimelineFilters } from './timeline-filters';
 
 /** Rows per keyset page of an export: one COPY each, streamed, so the size bounds queries rather than memory. */
 const EXPORT_PAGE_ROWS = 10_000;
