@@ -1,0 +1,219 @@
+import { INestApplication } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import * as actor from '@threadline/actor';
+import * as capture from '@threadline/capture';
+import * as core from '@threadline/core';
+import * as exportLib from '@threadline/export';
+import * as health from '@threadline/health';
+import * as nestjs from '@threadline/nestjs';
+import * as operator from '@threadline/operator';
+import * as retention from '@threadline/retention';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { AppModule } from '../src/app.module';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+interface CommandFact {
+  name: string;
+  arguments?: string;
+  className: string;
+  flags: { flags: string; description: string }[];
+}
+interface Facts {
+  filters: { key: string; param: string; label: string }[];
+  formats: string[];
+  commands: CommandFact[];
+}
+/** tools/docs-generate.js, the script behind `npm run docs:generate`. */
+const generator: {
+  docFiles(): string[];
+  collectFacts(modules: Record<string, object>): Facts;
+  renderRegions(facts: Facts): Record<string, string>;
+  applyRegions(text: string, regions: Record<string, string>, file?: string): string;
+  regionNames(text: string): string[];
+  flagNames(command: CommandFact): string[];
+  // a plain script, so that it runs without a build step of its own
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+} = require(path.join(ROOT, 'tools', 'docs-generate.js'));
+
+const DOCS = generator.docFiles();
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+/** Every `code span` of a text, without the backticks. */
+const codeSpans = (text: string) => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
+const sorted = (list: Iterable<string>) => [...new Set(list)].sort();
+
+/**
+ * The lists in README.md and docs/*.md that mirror the code: each generated region is what
+ * `npm run docs:generate` writes from the code, and each hand-written claim (how many triggers, which
+ * audit tables, which indexes, options and their defaults, commands and their flags) is compared with
+ * a real installed schema, a booted demo app, or the code's own tables.
+ */
+describe('the docs say what the code does', () => {
+  let db: TestDatabase;
+  let bare: TestDatabase;
+  let app: INestApplication;
+  const facts = generator.collectFacts({
+    core,
+    capture,
+    actor,
+    retention,
+    health,
+    export: exportLib,
+    operator,
+    nestjs,
+  });
+  const schema = {
+    tables: [] as string[],
+    indexes: [] as string[],
+    bareIndexes: [] as string[],
+    triggers: [] as string[],
+    eventTriggers: [] as { evtname: string; evtevent: string; evttags: string[] | null }[],
+  };
+
+  beforeAll(async () => {
+    // the demo as it runs: its migrations install the audit schema and capture users, posts, post_tags
+    db = await createTestDatabase();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot({ databaseUrl: db.url, runMigrations: true }), DiscoveryModule],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    // a database with nothing but the install SQL: every table in it is an audit table
+    bare = await createTestDatabase();
+    await bare.query(capture.auditSchemaSql('public', { queryIndexes: false }).up);
+    const names = async (target: TestDatabase, sql: string) =>
+      ((await target.query(sql)) as { name: string }[]).map((r) => r.name).sort();
+    schema.tables = await names(
+      bare,
+      `SELECT relname AS name FROM pg_class WHERE relkind IN ('r', 'p') AND relnamespace = 'public'::regnamespace`,
+    );
+    const indexSql = `SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY('{${schema.tables.join(',')}}')`;
+    schema.indexes = await names(db, indexSql);
+    schema.bareIndexes = await names(bare, indexSql);
+    schema.triggers = await names(
+      db,
+      `SELECT tgname AS name FROM pg_trigger WHERE tgrelid = 'public.posts'::regclass AND NOT tgisinternal`,
+    );
+    schema.eventTriggers = (await db.query(
+      `SELECT evtname, evtevent, evttags FROM pg_event_trigger ORDER BY evtname`,
+    )) as typeof schema.eventTriggers;
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+    await bare?.drop();
+  });
+
+  describe('generated regions', () => {
+    const regions = generator.renderRegions(facts);
+
+    it.each(DOCS)('%s is as npm run docs:generate writes it', (file) => {
+      const text = read(file);
+      const stale = generator.regionNames(text).filter((name) => {
+        const body = new RegExp(`<!-- generated:${name} -->\\n([\\s\\S]*?)<!-- /generated:${name} -->`).exec(text);
+        return body?.[1] !== `${regions[name]}\n`;
+      });
+      expect({ file, stale, fix: stale.length ? 'run npm run docs:generate' : undefined }).toEqual({
+        file,
+        stale: [],
+        fix: undefined,
+      });
+      expect(generator.applyRegions(text, regions, file)).toBe(text);
+    });
+
+    it('every region is in some file', () => {
+      const used = new Set(DOCS.flatMap((file) => generator.regionNames(read(file))));
+      expect(sorted(Object.keys(regions)).filter((name) => !used.has(name))).toEqual([]);
+    });
+
+    it('the command list is every command the demo app registers', () => {
+      const discovered = app
+        .get(DiscoveryService)
+        .getProviders()
+        .map((wrapper) => wrapper.metatype as { name: string } | null)
+        .filter((type): type is { name: string } => typeof type === 'function')
+        .filter(
+          (type) =>
+            Reflect.getMetadata('CommandBuilder:Command:Meta', type) ||
+            Reflect.getMetadata('CommandBuilder:Subcommand:Meta', type),
+        )
+        .filter((type) => !(Reflect.getMetadata('CommandBuilder:Command:Meta', type)?.subCommands ?? []).length)
+        .map((type) => type.name);
+      expect(sorted(discovered)).toEqual(sorted(facts.commands.map((c) => c.className)));
+    });
+  });
+
+  describe('exploration and export', () => {
+    it('every list of filters names them all', () => {
+      // a paragraph, list item or table row naming four filters or more by key or parameter (`actorRef` or
+      // `actor`) names all of them
+      const names = new Set(facts.filters.flatMap((f) => [f.key, f.param]));
+      const partial = DOCS.flatMap((file) =>
+        read(file)
+          .split(/\n\s*\n|\n(?=\s*[-|] )/)
+          .map((p) => ({ p, found: new Set(codeSpans(p).filter((s) => names.has(s))) }))
+          .filter(({ found }) => found.size >= 4)
+          .filter(({ found }) => facts.filters.some((f) => !found.has(f.key) && !found.has(f.param)))
+          .map(({ p }) => `${file}: ${p.slice(0, 100)}`),
+      );
+      expect(partial).toEqual([]);
+      // the timeline page's form, in words: one field per filter, by its label
+      const row = read('docs/operator-surface.md')
+        .split('\n')
+        .find((l) => l.startsWith('| `/audit/timeline` |'))!;
+      const form = /the API's filters as a form \(([^|]*?)\); a blank field/.exec(row)![1].toLowerCase();
+      for (const filter of facts.filters)
+        expect({ label: filter.label, named: form.includes(filter.label.toLowerCase()) }).toEqual({
+          label: filter.label,
+          named: true,
+        });
+    });
+
+    it('every list of export formats is the code’s', () => {
+      const formats = facts.formats.map((f) => f.toUpperCase());
+      const word = formats.join('|');
+      const list = new RegExp(`\\b(?:${word})(?:(?:\\s*[,/]\\s*|,? (?:and|or) )(?:${word})\\b)+`, 'g');
+      const lists = DOCS.flatMap((file) => (read(file).match(list) ?? []).map((l) => ({ file, list: l })));
+      expect(lists.length).toBeGreaterThanOrEqual(3);
+      for (const { file, list: l } of lists)
+        expect({ file, formats: sorted(l.split(/\s*[,/]\s*|,? (?:and|or) /)) }).toEqual({
+          file,
+          formats: sorted(formats),
+        });
+    });
+  });
+
+  describe('commands', () => {
+    const byName = new Map(facts.commands.map((c) => [c.name, c]));
+    const commandNames = [...byName.keys()].sort((a, b) => b.length - a.length);
+
+    it('every flag a doc gives a command is one it has', () => {
+      // `npm run cli -- export --format csv ...`, `verify-integrity [--from T] [--json]`, `export --actor user:2`
+      const shown = DOCS.flatMap((file) => {
+        const text = read(file);
+        const sh = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) =>
+          m[1].replace(/\\\n\s*/g, ' ').split('\n'),
+        );
+        return [...sh, ...codeSpans(text)].map((line) => ({ file, line: line.replace(/\s+#.*$/, '') }));
+      });
+      const wrong: string[] = [];
+      let checked = 0;
+      for (const { file, line } of shown) {
+        // up to a pipe: `| jq -r` flags are jq's
+        const invocation = /^(?:npm run (?:--silent )?cli -- |node \S*cli\.js )?([^|]*)/.exec(line)![1].trim();
+        const name = commandNames.find((n) => invocation === n || invocation.startsWith(`${n} `));
+        if (!name) continue;
+        const flags = invocation.match(/(?<=\s|\[)--?[a-z][a-z-]*/g) ?? [];
+        const allowed = [...generator.flagNames(byName.get(name)!), '--help'];
+        checked += flags.length;
+        wrong.push(...flags.filter((f) => !allowed.includes(f)).map((f) => `${file}: ${name} ${f} (in ${line})`));
+      }
+      expect(wrong).toEqual([]);
+      expect(checked).toBeGreaterThan(30);
+    });
+  });
+});
