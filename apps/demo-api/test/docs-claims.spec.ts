@@ -41,9 +41,40 @@ const generator: {
 
 const DOCS = generator.docFiles();
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+/** The text of a file from a heading (its whole line, any level) to the next heading of that level or above. */
+function section(file: string, heading: string): string {
+  const lines = read(file).split('\n');
+  const start = lines.findIndex((l) => /^#+ /.test(l) && l.replace(/^#+ /, '') === heading);
+  if (start < 0) throw new Error(`${file} has no heading "${heading}"`);
+  const level = lines[start].indexOf(' ');
+  const end = lines.findIndex((l, i) => i > start && /^#+ /.test(l) && l.indexOf(' ') <= level);
+  return lines.slice(start, end < 0 ? undefined : end).join('\n');
+}
+/** The paragraph or list item of a text that contains `needle`. */
+function passage(text: string, needle: string): string {
+  const found = text.split(/\n\s*\n|\n(?=\s*[-|] )/).find((p) => p.includes(needle));
+  if (!found) throw new Error(`no passage contains "${needle}"`);
+  return found;
+}
 /** Every `code span` of a text, without the backticks. */
 const codeSpans = (text: string) => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
 const sorted = (list: Iterable<string>) => [...new Set(list)].sort();
+const NUMBERS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+/**
+ * Every run of three or more of `words` in a row, as prose or code lists them (`a, b and c`, `a / b / c`,
+ * `` `a`, `b` or `c` ``), across the docs: the lists a doc makes of a set the code defines.
+ */
+function listsOf(words: readonly string[]): { file: string; list: string[] }[] {
+  const word = `\`?(?:${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\`?`;
+  const separator = `(?:\\s*[,/|]\\s*(?:(?:and|or) )?|\\s+(?:and|or)\\s+)`;
+  const run = new RegExp(`(?<![\\w.-])${word}(?:${separator}${word}){2,}(?![\\w-])`, 'g');
+  return DOCS.flatMap((file) =>
+    (read(file).match(run) ?? []).map((list) => ({
+      file,
+      list: list.split(new RegExp(separator)).map((w) => w.replace(/`/g, '')),
+    })),
+  );
+}
 
 /**
  * The lists in README.md and docs/*.md that mirror the code: each generated region is what
@@ -147,6 +178,84 @@ describe('the docs say what the code does', () => {
     });
   });
 
+  describe('capture', () => {
+    it('says how many triggers each audited table gets, and names them', () => {
+      const suffixes = schema.triggers.map((name) => name.replace(/^threadline_audit_posts/, ''));
+      expect(schema.triggers.length).toBeGreaterThanOrEqual(4);
+      const claim = passage(read('docs/domain-reference.md'), 'statement-level triggers');
+      const count = /\b(\w+) statement-level triggers/.exec(claim)?.[1];
+      expect(count).toBe(NUMBERS[schema.triggers.length]);
+      // `threadline_audit_<table>` and each suffix, `..._update`
+      const named = codeSpans(claim)
+        .filter((span) => span.startsWith('threadline_audit_<table>') || span.startsWith('..._'))
+        .map((span) => span.replace(/^threadline_audit_<table>|^\.\.\./, ''));
+      expect(sorted(named)).toEqual(sorted(suffixes));
+      // coverage counts the same triggers
+      const coverage = passage(read('docs/domain-reference.md'), 'CoverageService.triggerCoverage()');
+      expect(/all (\w+) Threadline triggers/.exec(coverage)?.[1]).toBe(NUMBERS[schema.triggers.length]);
+    });
+
+    it('names every audit table where it lists them, and no other', () => {
+      expect(schema.tables.length).toBeGreaterThanOrEqual(8);
+      const tablesOf = (text: string) => sorted(codeSpans(text).filter((s) => /^audit_[a-z_]+$/.test(s)));
+      const tablesSection = section('docs/domain-reference.md', 'Tables, columns and how capture works');
+      // the bullet list at the top of the section: one bullet per table
+      const bullets = tablesSection.split('\n').filter((l) => /^- `audit_[a-z_]+`/.test(l));
+      expect(sorted(bullets.map((l) => /^- `(audit_[a-z_]+)`/.exec(l)![1]))).toEqual(schema.tables);
+      expect(tablesOf(passage(read('docs/production-checklist.md'), 'left out of coverage'))).toEqual(schema.tables);
+      // and every audit_* name anywhere in the docs is a table, an index, a domain or a column the schema has
+      const known = new Set([...schema.tables, ...schema.indexes, 'audit_change_op', 'audit_transaction_id']);
+      const unknown = DOCS.flatMap((file) =>
+        codeSpans(read(file))
+          .flatMap((span) => span.match(/\baudit_[a-z_]+/g) ?? [])
+          .filter((name) => !known.has(name) && !/^audit_(changes|transactions|actions)_/.test(name))
+          .map((name) => `${file}: ${name}`),
+      );
+      expect(sorted(unknown)).toEqual([]);
+    });
+
+    it('the indexing guide lists every index of the audit tables, with or without query indexes, and no other', () => {
+      const always = section('docs/audit-indexing.md', 'Always installed');
+      const query = section('docs/audit-indexing.md', 'Query indexes (`capture.queryIndexes`, default true)');
+      const indexesOf = (text: string) =>
+        sorted(
+          text
+            .split('\n')
+            .filter((l) => l.startsWith('| `'))
+            .map((l) => /^\| `([^`]+)`/.exec(l)![1]),
+        );
+      expect(indexesOf(always)).toEqual(schema.bareIndexes);
+      expect(indexesOf(query)).toEqual(schema.indexes.filter((name) => !schema.bareIndexes.includes(name)));
+      // an index named anywhere in the docs exists
+      const named = DOCS.flatMap((file) =>
+        codeSpans(read(file))
+          .filter((span) => /^audit_[a-z_]+_(idx|pkey|brin|key)$/.test(span))
+          .filter((name) => !schema.indexes.includes(name))
+          .map((name) => `${file}: ${name}`),
+      );
+      expect(named).toEqual([]);
+    });
+
+    it('names the event triggers the install creates, with their events and command tags', () => {
+      const text = read('docs/schema-changes.md');
+      const claim = passage(text, 'event triggers do this');
+      expect(/(\w+) event triggers do this/i.exec(claim)?.[1].toLowerCase()).toBe(NUMBERS[schema.eventTriggers.length]);
+      for (const trigger of schema.eventTriggers)
+        expect({
+          trigger: trigger.evtname,
+          event: claim.includes(`\`${trigger.evtname}\` (\`${trigger.evtevent}\``),
+        }).toEqual({
+          trigger: trigger.evtname,
+          event: true,
+        });
+      // the tags of threadline_ddl, as the opening paragraph lists them
+      const ddl = schema.eventTriggers.find((t) => t.evtname === 'threadline_ddl')!;
+      const opening = passage(text, '`threadline_ddl`, on `ddl_command_end`');
+      const tags = codeSpans(opening).filter((span) => /^[A-Z][A-Z ]+$/.test(span));
+      expect(sorted(tags)).toEqual(sorted(ddl.evttags ?? []));
+    });
+  });
+
   describe('exploration and export', () => {
     it('every list of filters names them all', () => {
       // a paragraph, list item or table row naming four filters or more by key or parameter (`actorRef` or
@@ -184,6 +293,17 @@ describe('the docs say what the code does', () => {
           file,
           formats: sorted(formats),
         });
+    });
+
+    it('every list of change operations is the audit_change_op domain’s', async () => {
+      const [{ def }] = (await db.query(
+        `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'audit_change_op_check'`,
+      )) as { def: string }[];
+      const ops = sorted([...def.matchAll(/'(\w+)'/g)].map((m) => m[1]));
+      expect(ops).toEqual(sorted(exportLib.CHANGE_OPS));
+      const lists = listsOf(ops);
+      expect(lists.length).toBeGreaterThanOrEqual(3);
+      for (const { file, list } of lists) expect({ file, ops: sorted(list) }).toEqual({ file, ops });
     });
   });
 
