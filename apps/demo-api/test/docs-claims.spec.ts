@@ -10,7 +10,7 @@ import * as nestjs from '@threadline/nestjs';
 import * as operator from '@threadline/operator';
 import * as retention from '@threadline/retention';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { readFileSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import { AppModule } from '../src/app.module';
 
@@ -305,6 +305,149 @@ describe('the docs say what the code does', () => {
       expect(lists.length).toBeGreaterThanOrEqual(3);
       for (const { file, list } of lists) expect({ file, ops: sorted(list) }).toEqual({ file, ops });
     });
+
+    it('every list of actor types is the code’s', () => {
+      const lists = listsOf(core.ACTOR_TYPES);
+      expect(lists.length).toBeGreaterThanOrEqual(1);
+      for (const { file, list } of lists)
+        expect({ file, types: sorted(list) }).toEqual({ file, types: sorted(core.ACTOR_TYPES) });
+    });
+
+    it('the events table lists every channel Threadline publishes on', () => {
+      const rows = section('docs/domain-reference.md', 'Events')
+        .split('\n')
+        .filter((l) => /^\| `threadline:/.test(l))
+        .map((l) => /^\| `([^`]+)`/.exec(l)![1]);
+      expect(sorted(rows)).toEqual(sorted(Object.values(core.THREADLINE_EVENT_NAMES)));
+    });
+
+    it('names the CSV columns in the order an export writes them', async () => {
+      const { body } = await app.get(exportLib.ExportService).exportChanges({}, { format: 'csv' });
+      const header = body.split(/\r?\n/)[0];
+      const claim = passage(read('docs/domain-reference.md'), 'fixed column order');
+      const columns = /fixed column order `([^`]+)`/.exec(claim.replace(/\n\s*/g, ' '))![1];
+      expect(columns.split(/,\s*/).join(',')).toBe(header);
+    });
+
+    it('names every field of the coverage report', async () => {
+      const report = await app.get(health.CoverageService).report();
+      const claim = passage(read('docs/domain-reference.md'), 'is `CoverageReport`');
+      const fields = codeSpans(/`CoverageReport`\s*\(([^)]*)\)/.exec(claim)![1]);
+      expect(sorted(fields)).toEqual(sorted(Object.keys(report)));
+    });
+  });
+
+  describe('options', () => {
+    /** Each slice's option keys (`capture`, `health.integrity`, ...), as the validation that stops the boot lists them. */
+    function optionKeys(): Record<string, string[]> {
+      const probe = (options: object) => {
+        try {
+          nestjs.checkThreadlineOptions(options as never);
+          return '';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      };
+      const slices = ['capture', 'actor', 'retention', 'health', 'operator', 'cli'];
+      const messages =
+        probe({ __probe: 1, ...Object.fromEntries(slices.map((s) => [s, { __probe: 1 }])) }) +
+        probe({ health: { integrity: { __probe: 1 } } });
+      const keys: Record<string, string[]> = {};
+      for (const m of messages.matchAll(/(?:^|\s)([\w.]*?)\.?__probe is not a known option \(allowed: ([^)]*)\)/g))
+        keys[m[1] || 'ThreadlineModule.forRoot'] = m[2].split(', ');
+      return keys;
+    }
+    const keys = optionKeys();
+
+    it('every option is documented, and every documented option exists', () => {
+      expect(Object.keys(keys).sort()).toEqual(
+        [
+          'ThreadlineModule.forRoot',
+          'actor',
+          'capture',
+          'cli',
+          'health',
+          'health.integrity',
+          'operator',
+          'retention',
+        ].sort(),
+      );
+      const all = DOCS.map(read).join('\n');
+      const undocumented = Object.entries(keys).flatMap(([slice, names]) =>
+        names.filter((name) => !new RegExp(`\\b${name}\\b`).test(all)).map((name) => `${slice}.${name}`),
+      );
+      expect(undocumented).toEqual([]);
+      // `capture.maskPlaceholder`, `health.integrity.waitSeconds`: a dotted option path names a real option
+      const gone = DOCS.flatMap((file) =>
+        [
+          ...read(file).matchAll(
+            /(?<![\w/.-])(capture|actor|retention|health|operator|cli)((?:\.[a-z][A-Za-z]*)+)(?![\w(-])/g,
+          ),
+        ]
+          .map((m) => [m[1], ...m[2].slice(1).split('.')])
+          // not a file (`cli.js`) or a method (`retention.purge(`)
+          .filter(([, name]) => !['js', 'ts', 'json', 'mjs', 'md'].includes(name))
+          .filter(([slice, name, sub]) => {
+            if (!keys[slice].includes(name)) return true;
+            return (
+              sub !== undefined && keys[`${slice}.${name}`] !== undefined && !keys[`${slice}.${name}`].includes(sub)
+            );
+          })
+          .map((parts) => `${file}: ${parts.join('.')}`),
+      );
+      expect(sorted(gone)).toEqual([]);
+    });
+
+    /** The README's table of a slice's options: key (or `a` / `b`) and its default as written. */
+    function readmeTable(heading: string): Record<string, string> {
+      const rows = section('README.md', heading)
+        .split('\n')
+        .filter((l) => /^\| `/.test(l));
+      return Object.fromEntries(
+        rows.flatMap((row) => {
+          const [names, defaultValue] = row.split(' | ').map((cell) => cell.replace(/^\| /, '').trim());
+          return codeSpans(names).map((name) => [name, defaultValue.replace(/^`|`$/g, '')]);
+        }),
+      );
+    }
+    const shown = (value: unknown) =>
+      value === undefined
+        ? undefined
+        : Array.isArray(value) && value.length === 0
+          ? '{}'
+          : typeof value === 'number'
+            ? String(value)
+            : String(value);
+
+    it('the README tables name every capture and retention option with its default', () => {
+      const captureTable = readmeTable('Capture options (`capture`)');
+      expect(sorted(Object.keys(captureTable))).toEqual(sorted(keys.capture));
+      const captureDefaults = capture.resolveCaptureOptions({}) as unknown as Record<string, unknown>;
+      for (const key of keys.capture)
+        expect({ key, default: captureTable[key] }).toEqual({ key, default: shown(captureDefaults[key]) });
+
+      const retentionTable = readmeTable('Retention options (`retention`)');
+      expect(sorted(Object.keys(retentionTable))).toEqual(sorted(keys.retention));
+      const retentionDefaults = retention.resolveRetentionPolicy({ keepDays: 1 }) as unknown as Record<string, unknown>;
+      for (const key of keys.retention.filter((k) => !['keepDays', 'maxAgeSeconds', 'schedule'].includes(k)))
+        expect({ key, default: retentionTable[key] }).toEqual({ key, default: shown(retentionDefaults[key]) });
+      expect(retentionDefaults.schedule).toBeUndefined();
+    });
+
+    it('the operator page lists every operator option, with the code’s defaults', () => {
+      const block = /```ts\nThreadlineModule\.forRoot\(\{\n {2}operator: \{\n([\s\S]*?)\n {2}\},/.exec(
+        read('docs/operator-surface.md'),
+      )![1];
+      const lines = block.split('\n').map((l) => /^\s+(\w+):\s*(.*?),?\s*\/\/\s*(.*)$/.exec(l)!);
+      expect(sorted(lines.map((l) => l[1]))).toEqual(sorted(keys.operator));
+      const defaults = operator.resolveOperatorOptions({ authorize: () => true }) as unknown as Record<string, unknown>;
+      for (const [, key, value, comment] of lines)
+        if (/^default\b/.test(comment))
+          expect({ key, default: value.replace(/,$/, '').replace(/^'|'$/g, '') }).toEqual({
+            key,
+            default: String(defaults[key]),
+          });
+    });
   });
 
   describe('commands', () => {
@@ -334,6 +477,18 @@ describe('the docs say what the code does', () => {
       }
       expect(wrong).toEqual([]);
       expect(checked).toBeGreaterThan(30);
+    });
+  });
+
+  describe('references', () => {
+    it('the files and specs the docs point at exist', () => {
+      const missing = DOCS.flatMap((file) =>
+        codeSpans(read(file))
+          .filter((span) => /^(libs|apps|tools|docs)\/[\w./-]+$/.test(span) && !span.includes('<'))
+          .filter((span) => !existsSync(path.join(ROOT, span)))
+          .map((span) => `${file}: ${span}`),
+      );
+      expect(missing).toEqual([]);
     });
   });
 });
