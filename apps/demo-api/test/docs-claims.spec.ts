@@ -26,6 +26,7 @@ interface Facts {
   filters: { key: string; param: string; label: string }[];
   formats: string[];
   commands: CommandFact[];
+  libs: { name: string; nestModules: string[] }[];
 }
 /** tools/docs-generate.js, the script behind `npm run docs:generate`. */
 const generator: {
@@ -159,6 +160,11 @@ describe('the docs say what the code does', () => {
     it('every region is in some file', () => {
       const used = new Set(DOCS.flatMap((file) => generator.regionNames(read(file))));
       expect(sorted(Object.keys(regions)).filter((name) => !used.has(name))).toEqual([]);
+    });
+
+    it('says which libs are Nest modules', () => {
+      const claim = /Every lib but (\w+) is a Nest module/.exec(read('README.md'))?.[1];
+      expect([claim]).toEqual(facts.libs.filter((lib) => !lib.nestModules.length).map((lib) => lib.name));
     });
 
     it('the command list is every command the demo app registers', () => {
@@ -477,6 +483,20 @@ describe('the docs say what the code does', () => {
       }
       expect(wrong).toEqual([]);
       expect(checked).toBeGreaterThan(30);
+    });
+
+    it('a flag named on its own (`--csv-formulas verbatim`) is a flag of some command', () => {
+      // npm's and tsc's own flags, which the README names too
+      const others = ['--tag', '--rootDir', '--legacy-peer-deps', '--help'];
+      const every = new Set([...facts.commands.flatMap((c) => generator.flagNames(c)), ...others]);
+      const unknown = DOCS.flatMap((file) =>
+        codeSpans(read(file))
+          .filter((span) => /^--[a-zA-Z]/.test(span))
+          .map((span) => span.split(' ')[0])
+          .filter((flag) => !every.has(flag))
+          .map((flag) => `${file}: ${flag}`),
+      );
+      expect(unknown).toEqual([]);
     });
   });
 
