@@ -71,6 +71,7 @@ function commandsOf(modules) {
         description: m.description,
         flags: commandFlags(cls),
         className: cls.name,
+        commandClass: cls,
       });
   }
   // by name: the order of a package's exports differs between builds (tsc, swc)
@@ -109,30 +110,24 @@ function layersOf(eslintConfig) {
 function collectFacts(modules, root = ROOT) {
   const eslintConfig = readFileSync(path.join(root, 'eslint.config.mjs'), 'utf8');
   const layers = layersOf(eslintConfig);
+  const commands = commandsOf(modules);
   const libs = LIBS.map((lib) => {
     const tags = JSON.parse(readFileSync(path.join(root, 'libs', lib, 'project.json'), 'utf8')).tags ?? [];
     const tag = tags.find((t) => t.startsWith('scope:'));
     const imports = (layers[tag] ?? []).filter((t) => t !== tag).map((t) => t.replace(/^scope:/, ''));
-    // the lib's own Nest modules: exported classes named *Module with module metadata or a forRoot, that no lib
-    // below it exports (capture re-exports core)
-    const below = imports.map((name) => modules[name]);
-    const nestModules = Object.entries(modules[lib])
-      .filter(([name, value]) => typeof value === 'function' && /Module$/.test(name) && isNestModule(value))
-      .filter(([, value]) => !below.some((m) => m && Object.values(m).includes(value)))
-      .map(([name]) => name);
-    return { name: lib, tag, imports, nestModules, below };
+    // what the lib itself defines: its exports that no lib below it exports too (capture re-exports core)
+    const below = new Set(imports.flatMap((name) => Object.values(modules[name] ?? {})));
+    const own = Object.entries(modules[lib]).filter(([, value]) => typeof value === 'function' && !below.has(value));
+    const ownClasses = new Set(own.map(([, value]) => value));
+    return {
+      name: lib,
+      tag,
+      imports,
+      // classes named *Module with module metadata or a forRoot
+      nestModules: own.filter(([name, value]) => /Module$/.test(name) && isNestModule(value)).map(([name]) => name),
+      commands: commands.filter((c) => ownClasses.has(c.commandClass)).map((c) => c.name),
+    };
   });
-  const commands = commandsOf(modules);
-  for (const lib of libs) {
-    // the commands whose classes this lib exports and none below it does
-    const own = (c) => Object.values(modules[lib.name]).some((v) => v?.name === c.className && typeof v === 'function');
-    const ownClass = (c) =>
-      Object.values(modules[lib.name]).find((v) => typeof v === 'function' && v.name === c.className);
-    lib.commands = commands
-      .filter((c) => own(c) && !lib.below.some((m) => m && Object.values(m).includes(ownClass(c))))
-      .map((c) => c.name);
-    delete lib.below;
-  }
   const { TIMELINE_FILTERS, EXPORT_FORMATS } = modules.export;
   return {
     filters: TIMELINE_FILTERS.map((f) => ({
