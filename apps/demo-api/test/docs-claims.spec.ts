@@ -35,6 +35,7 @@ const generator: {
   renderRegions(facts: Facts): Record<string, string>;
   applyRegions(text: string, regions: Record<string, string>, file?: string): string;
   regionNames(text: string): string[];
+  LIBS: string[];
   flagNames(command: CommandFact): string[];
   // a plain script, so that it runs without a build step of its own
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -501,6 +502,30 @@ describe('the docs say what the code does', () => {
   });
 
   describe('references', () => {
+    it('the dependency table names every package the libs depend on, and only packages the workspace has', () => {
+      const manifest = (dir: string) =>
+        JSON.parse(read(`${dir}/package.json`)) as Record<string, Record<string, string>>;
+      const libs = generator.LIBS.map((lib) => manifest(`libs/${lib}`));
+      const names = (m: Record<string, Record<string, string>>, keys: string[]) =>
+        keys.flatMap((key) => Object.keys(m[key] ?? {})).filter((name) => !name.startsWith('@threadline/'));
+      const table = section('README.md', 'Dependencies and why')
+        .split('\n')
+        .filter((l) => l.startsWith('| `'))
+        .flatMap((l) => codeSpans(l.split(' | ')[0]));
+      // what a Nest app brings anyway
+      const implied = ['reflect-metadata', 'rxjs'];
+      const libDependencies = libs.flatMap((m) =>
+        names(m, ['dependencies', 'peerDependencies', 'optionalDependencies']),
+      );
+      expect(sorted(libDependencies.filter((name) => !table.includes(name) && !implied.includes(name)))).toEqual([]);
+      const workspace = new Set([
+        ...libDependencies,
+        ...names(manifest('.'), ['dependencies', 'devDependencies']),
+        ...names(manifest('apps/demo-api'), ['dependencies', 'devDependencies']),
+      ]);
+      expect(table.filter((name) => !workspace.has(name))).toEqual([]);
+    });
+
     it('the files and specs the docs point at exist', () => {
       const missing = DOCS.flatMap((file) =>
         codeSpans(read(file))
