@@ -5,6 +5,7 @@
 // changes its report, so it shows in review; `api:check` fails until the report is updated with it.
 // One config for every lib, here; run after the build (`npm test` does). Extra arguments name libs.
 const { CompilerState, Extractor, ExtractorConfig, ExtractorLogLevel } = require('@microsoft/api-extractor');
+const { spawnSync } = require('child_process');
 const { existsSync, mkdirSync, readdirSync } = require('fs');
 const path = require('path');
 
@@ -93,12 +94,10 @@ for (const [lib, config] of configs) {
     localBuild: update,
     showVerboseMessages: false,
     messageCallback: (message) => {
-      // "You have changed the API signature..." is said once below, for every lib
-      if (message.messageId === 'console-api-report-changed' || message.messageId === 'console-api-report-copied')
-        message.logLevel = ExtractorLogLevel.None;
-      if (message.logLevel === ExtractorLogLevel.Info || message.logLevel === ExtractorLogLevel.Verbose)
-        message.logLevel = ExtractorLogLevel.None;
-      message.handled = message.logLevel === ExtractorLogLevel.None;
+      // what changed is said below, once for every lib, with the diff
+      const quiet = ['console-api-report-not-copied', 'console-api-report-copied', 'console-api-report-created'];
+      if (quiet.includes(message.messageId) || message.logLevel === ExtractorLogLevel.Info) message.handled = true;
+      if (message.logLevel === ExtractorLogLevel.Verbose) message.handled = true;
     },
   });
   if (result.apiReportChanged) changed.push(lib);
@@ -109,8 +108,16 @@ const report = (lib) => `libs/${lib}/${lib}.api.md`;
 if (update) {
   console.log(changed.length ? `Updated ${changed.map(report).join(', ')}` : 'Every API report is up to date.');
 } else if (!changed.length && !failed.length) {
-  console.log(`The API reports of ${configs.length} packages match the build.`);
+  console.log(`The API reports of ${configs.length} package(s) match the build.`);
 } else if (changed.length) {
+  for (const lib of changed) {
+    const diff = spawnSync(
+      'git',
+      ['diff', '--no-index', '--no-color', report(lib), path.join('tmp', 'api-report', lib, `${lib}.api.md`)],
+      { cwd: root, encoding: 'utf8' },
+    ).stdout.split('\n');
+    console.error(diff.slice(0, 80).join('\n') + (diff.length > 80 ? `\n... (${diff.length - 80} more lines)` : ''));
+  }
   console.error(
     `\nThe public API changed: ${changed.map(report).join(', ')} no longer match${changed.length === 1 ? 'es' : ''} the build ` +
       `(the new report is in tmp/api-report/<lib>/; diff it to see what changed).\n` +
