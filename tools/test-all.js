@@ -27,10 +27,19 @@ if (lint.status !== 0) console.error('\nLint or format check failed (npm run lin
 const typecheck = spawnSync('npm', ['run', '--silent', 'typecheck:tests'], { stdio: 'inherit', cwd: root, env });
 if (typecheck.status !== 0) console.error('\nThe tests do not type-check (npm run typecheck:tests).');
 const build = spawnSync(process.execPath, nxArgs('build'), { stdio: 'inherit', cwd: root, env });
-// The public API of each package against its checked-in report (libs/<lib>/<lib>.api.md), from the build.
+// The public API of each package against its checked-in report (libs/<lib>/<lib>.api.md), from the build;
+// with --projects, only those (the others may not be built).
+const projectsArg = process.argv
+  .slice(2)
+  .find((arg, i, args) => arg.startsWith('--projects=') || args[i - 1] === '--projects');
+const projects = projectsArg ? projectsArg.replace(/^--projects=/, '').split(',') : [];
 const apiCheck =
   build.status === 0
-    ? spawnSync('npm', ['run', '--silent', 'api:check'], { stdio: 'inherit', cwd: root, env })
+    ? spawnSync(process.execPath, [path.join(root, 'tools', 'api-report.js'), ...projects], {
+        stdio: 'inherit',
+        cwd: root,
+        env,
+      })
     : { status: 1 };
 if (build.status === 0 && apiCheck.status !== 0)
   console.error('\nThe public API differs from its report (npm run api:check; npm run api:update updates the report).');
