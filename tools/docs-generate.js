@@ -47,10 +47,20 @@ function commandFlags(commandClass) {
  * Every nest-commander command the libs export, by its full name (`retention purge`), with its arguments,
  * description and flags. A parent that only groups subcommands (`retention`) is not listed itself.
  */
+/** A lib's exports, and the providers of its Nest modules (commands come with their module, not as exports). */
+function classesOf(module) {
+  const values = Object.values(module).filter((value) => typeof value === 'function');
+  const providers = values
+    .filter((value) => isNestModule(value))
+    .flatMap((value) => Reflect.getMetadata('providers', value) ?? [])
+    .filter((provider) => typeof provider === 'function');
+  return [...new Set([...values, ...providers])];
+}
+
 function commandsOf(modules) {
   const classes = new Set();
   for (const module of Object.values(modules))
-    for (const value of Object.values(module))
+    for (const value of classesOf(module))
       if (
         typeof value === 'function' &&
         (Reflect.getMetadata(COMMAND_META, value) || Reflect.getMetadata(SUB_COMMAND_META, value))
@@ -118,7 +128,7 @@ function collectFacts(modules, root = ROOT) {
     // what the lib itself defines: its exports that no lib below it exports too (capture re-exports core)
     const below = new Set(imports.flatMap((name) => Object.values(modules[name] ?? {})));
     const own = Object.entries(modules[lib]).filter(([, value]) => typeof value === 'function' && !below.has(value));
-    const ownClasses = new Set(own.map(([, value]) => value));
+    const ownClasses = new Set(classesOf(Object.fromEntries(own)));
     return {
       name: lib,
       tag,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-checks and builds every project, runs every project's tests
+// `npm test`: type-checks and builds every project, checks the packages' API reports, runs every project's tests
 // through Nx, then prints one line for the whole workspace: `N passed, N failed`.
 const { spawnSync } = require('child_process');
 const { readdirSync, readFileSync, rmSync } = require('fs');
@@ -27,7 +27,27 @@ if (lint.status !== 0) console.error('\nLint or format check failed (npm run lin
 const typecheck = spawnSync('npm', ['run', '--silent', 'typecheck:tests'], { stdio: 'inherit', cwd: root, env });
 if (typecheck.status !== 0) console.error('\nThe tests do not type-check (npm run typecheck:tests).');
 const build = spawnSync(process.execPath, nxArgs('build'), { stdio: 'inherit', cwd: root, env });
-let failedSuites = (build.status === 0 ? 0 : 1) + (lint.status === 0 ? 0 : 1) + (typecheck.status === 0 ? 0 : 1);
+// The public API of each package against its checked-in report (libs/<lib>/<lib>.api.md), from the build;
+// with --projects, only those (the others may not be built).
+const projectsArg = process.argv
+  .slice(2)
+  .find((arg, i, args) => arg.startsWith('--projects=') || args[i - 1] === '--projects');
+const projects = projectsArg ? projectsArg.replace(/^--projects=/, '').split(',') : [];
+const apiCheck =
+  build.status === 0
+    ? spawnSync(process.execPath, [path.join(root, 'tools', 'api-report.js'), ...projects], {
+        stdio: 'inherit',
+        cwd: root,
+        env,
+      })
+    : { status: 1 };
+if (build.status === 0 && apiCheck.status !== 0)
+  console.error('\nThe public API differs from its report (npm run api:check; npm run api:update updates the report).');
+let failedSuites =
+  (build.status === 0 ? 0 : 1) +
+  (lint.status === 0 ? 0 : 1) +
+  (typecheck.status === 0 ? 0 : 1) +
+  (build.status !== 0 || apiCheck.status === 0 ? 0 : 1);
 const test =
   build.status === 0
     ? spawnSync(process.execPath, nxArgs('test'), { stdio: 'inherit', cwd: root, env })

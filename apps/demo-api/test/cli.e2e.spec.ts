@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { auditSchemaSql } from '@threadline/nestjs';
+import { auditSchemaSql } from '@threadline/capture';
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'fs';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';

@@ -1,24 +1,67 @@
-// Re-exported so that code written against @threadline/capture before the core split keeps compiling.
-export * from '@threadline/core';
-export * from './capture.options';
-export * from './catalog/table-description';
-export * from './catalog/catalog.reader';
-export * from './catalog/deployed-capture';
-export * from './schema/audit-schema.sql';
-export * from './schema/capture-functions.sql';
-export * from './schema/seal.sql';
-export * from './schema/seal-committed';
-export * from './schema/lease';
-export * from './trigger/trigger-names';
-export * from './trigger/trigger-sql.generator';
-export * from './trigger/trigger-stamp';
-export * from './trigger/catalog-problems';
-export * from './trigger/snapshot-sql';
-export * from './capture.constants';
-export * from './capture.module';
-export * from './capture.service';
-export * from './migration/migration-writer';
-export { InstallCommand } from './commands/install.command';
-export { GenTriggersCommand } from './commands/gen-triggers.command';
-export { MigrateCommand } from './commands/migrate.command';
-export * from './schema/current-transaction';
+// @threadline/capture: the audit schema, capture generation and deployment, and the install / gen-triggers /
+// migrate commands (they come with ThreadlineCaptureModule). What every lib shares (errors, SQL quoting, event
+// channels, the CLI kit) is imported from @threadline/core, which this package no longer re-exports.
+export { ThreadlineCaptureModule } from './capture.module';
+export type { CaptureOptions, TableCaptureOptions } from './capture.options';
+export { CaptureService } from './capture.service';
+export type { GeneratedMigration, MigrationOutcome, TriggerSqlRequest, WriteOptions } from './capture.service';
+export type { SnapshotSql } from './trigger/snapshot-sql';
+export type { DdlFollowUp } from './catalog/ddl-follow-up';
+export { currentAuditTransactionId } from './schema/current-transaction';
+export { AUDIT_SCHEMA_VERSION } from './schema/audit-schema.sql';
+
+// Internal: for the other @threadline packages (actor, retention, health, export, nestjs) and their tests.
+// Not part of the public API (@threadline/nestjs re-exports none of it); any release may change it.
+export { THREADLINE_CAPTURE_OPTIONS } from './capture.constants';
+export { AUDIT_TABLES } from './capture.service';
+export {
+  parseTableName,
+  captureOptionProblems,
+  resolveCaptureOptions,
+  tableOptionsFor,
+  type ResolvedCaptureOptions,
+  type ResolvedTableCaptureOptions,
+} from './capture.options';
+export { describeTables } from './catalog/catalog.reader';
+export type { TableDescription, ColumnDescription } from './catalog/table-description';
+export {
+  readDeployedCapture,
+  unreadableReason,
+  captureDifferences,
+  type DeployedCapture,
+} from './catalog/deployed-capture';
+export {
+  ACTOR_SETTING,
+  CORRELATION_SETTING,
+  REQUEST_SETTING,
+  RECORD_ACTION_FUNCTION,
+  ACTION_NAME_MAX_LENGTH,
+  auditQueryIndexesSql,
+  auditSchemaSql,
+} from './schema/audit-schema.sql';
+export {
+  SEAL_FUNCTION,
+  SEALS_TABLE,
+  CHECKPOINTS_TABLE,
+  PURGED_TABLE,
+  RECORD_PURGE_FUNCTION,
+  SEAL_LOCK_TIMEOUT_SECONDS,
+  SEAL_FORMAT,
+  SEAL_FORMAT_LARGE,
+  openBaselineSql,
+  ledgerHashSql,
+  changeDigestSql,
+  verifyDigestSql,
+  sealContentSql,
+  sealContentForSql,
+  chainStepSql,
+  chainLinkText,
+  purgeContentSql,
+  sealHeadSql,
+} from './schema/seal.sql';
+export { sealCommitted, type SealRunner } from './schema/seal-committed';
+export { LEASES_TABLE, Lease, type LeaseHeld } from './schema/lease';
+export { TRIGGER_PREFIX, triggerNamesFor } from './trigger/trigger-names';
+export { generateTriggerSql, type GeneratedSql } from './trigger/trigger-sql.generator';
+export type { TriggerStamp } from './trigger/trigger-stamp';
+export { BASELINE_SOURCE } from './trigger/snapshot-sql';

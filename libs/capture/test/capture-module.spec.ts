@@ -6,14 +6,9 @@ import * as path from 'path';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { itResolvesEveryRegistrationForm } from '@threadline/testing/module-registration';
 import { DataSource, MigrationInterface } from 'typeorm';
-import {
-  CaptureConfigError,
-  CaptureOptions,
-  CaptureService,
-  MigrateCommand,
-  THREADLINE_CAPTURE_OPTIONS,
-  ThreadlineCaptureModule,
-} from '../src';
+import { CaptureConfigError } from '@threadline/core';
+import { CaptureOptions, CaptureService, THREADLINE_CAPTURE_OPTIONS, ThreadlineCaptureModule } from '../src';
+import { MigrateCommand } from '../src/commands/migrate.command';
 
 const OPTIONS: CaptureOptions = { tables: { users: { mask: ['email'] } } };
 

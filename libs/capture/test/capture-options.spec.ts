@@ -1,4 +1,5 @@
-import { InvalidOptionsError, resolveCaptureOptions } from '../src';
+import { InvalidOptionsError } from '@threadline/core';
+import { resolveCaptureOptions } from '../src';
 
 describe('capture options validation', () => {
   const problemOf = (options: unknown) => {

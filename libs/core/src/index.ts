@@ -1,21 +1,40 @@
-// @threadline/core: what every Threadline lib shares. Errors and their
-// messages, the options problem collector, SQL quoting and the parameter
-// builder, strict ISO 8601 timestamps, lossless JSON for stored values, the audit table names, the
-// transaction-id cache format, the event
-// channels, and the CLI kit (output, list and integer parsing, progress). It depends on no other Threadline lib.
+// @threadline/core: what every Threadline lib shares; it depends on no other Threadline lib.
+// What an app meets: the errors every Threadline error extends, the event channels, the CLI entry point's
+// logger, lossless numbers in stored values, and the actor rule. @threadline/nestjs re-exports these.
 export * from './threadline.error';
+export * from './events/threadline-events';
+export { CliLogger } from './cli/cli-logger';
+export type { CliOptions } from './cli/cli-command';
+export { LosslessNumber, isLosslessNumber } from './sql/stored-json';
+export { ACTOR_RULE, ACTOR_TYPES, type ActorType } from './actor/actor-rules';
+
+// Internal: the kit the other @threadline packages are built with (options problems, SQL quoting and
+// parameters, timestamps, stored JSON, audit table names, the transaction-id cache, the CLI kit). Not part
+// of the public API (@threadline/nestjs re-exports none of it); any release may change it.
 export * from './validate-options';
 export * from './iso-timestamp';
 export * from './sql/quote';
 export * from './sql/params';
 export * from './sql/iso-utc';
 export * from './sql/audit-tables';
-export * from './sql/transaction-cache';
-export * from './sql/stored-json';
-export * from './events/threadline-events';
-export * from './cli/command-output';
+export {
+  auditSchemaSetting,
+  transactionCacheSetting,
+  cachedTransactionSql,
+  transactionCacheValueSql,
+  transactionCacheMatchesSql,
+  cachedTransactionIdSql,
+  cachedTransactionId,
+} from './sql/transaction-cache';
+export { parseStoredJson, stringifyStoredJson } from './sql/stored-json';
+export { commandOutput, parseList, ProgressLine } from './cli/command-output';
 export * from './cli/command-flags';
-export * from './cli/cli-logger';
-export * from './cli/cli-command';
-export * from './actor/actor-rules';
+export { useCliCommand, cliCommandLine, cliCommand, cliOptionsProblems } from './cli/cli-command';
+export {
+  ACTOR_ID_MAX_LENGTH,
+  CONTEXT_ID_MAX_BYTES,
+  ACTOR_ID_TRIM_CLASS,
+  actorIdLength,
+  wholeNumberId,
+} from './actor/actor-rules';
 export * from './nest/scheduler-registry';

@@ -1,16 +1,18 @@
-export * from './health.options';
-export * from './health.constants';
+// @threadline/health: trigger coverage and its policy, redaction drift, the Terminus indicator, continuity
+// and baselines, tamper evidence and completeness. The commands (verify-coverage, health coverage, policy
+// show, continuity, baseline, verify-integrity) come with ThreadlineHealthModule.
+export type { HealthOptions, CoveragePolicy, IntegrityPolicy, TableName } from './health.options';
 export * from './coverage.service';
 export * from './redaction-policy.service';
 export { ThreadlineCoverageIndicator } from './threadline-coverage.health';
-export { VerifyCoverageCommand, HealthCommand, HealthCoverageCommand } from './coverage.commands';
-export { PolicyCommand, PolicyShowCommand } from './policy.commands';
 export { ThreadlineHealthModule } from './health.module';
 export * from './continuity.service';
 export * from './baseline.service';
 export * from './baseline.types';
-export { ContinuityCommand } from './continuity.command';
-export { BaselineCommand } from './baseline.command';
 export * from './integrity.service';
-export { VerifyIntegrityCommand } from './integrity.command';
 export * from './completeness.service';
+
+// Internal: for the other @threadline packages and the tests. Not part of the public API
+// (@threadline/nestjs re-exports none of it); any release may change it.
+export { healthOptionsProblems } from './health.options';
+export { THREADLINE_COVERAGE_POLICY } from './health.constants';

@@ -1,9 +1,125 @@
+// @threadline/nestjs: what an app using Threadline imports, named one by one (libs/nestjs/nestjs.api.md
+// lists it; `npm test` fails when it changes without that report). The modules and their options, the
+// services an app injects, the actor bridge, the errors an app catches, the event channels, and the
+// helpers the README and docs/ tell an app to call. What the libs share among themselves (SQL builders,
+// option resolvers, command classes, controllers, tokens) stays in their own packages and is not
+// re-exported here. The commands come with the modules: an app mounts none by hand.
+
+// The module, its options and each feature module on its own
 export { ThreadlineModule } from './threadline.module';
-export { ThreadlineModuleOptions, checkThreadlineOptions } from './threadline.options';
-export { THREADLINE_OPTIONS } from './threadline.constants';
-export * from '@threadline/capture';
-export * from '@threadline/actor';
-export * from '@threadline/retention';
-export * from '@threadline/health';
-export * from '@threadline/export';
-export * from '@threadline/operator';
+// the check forRoot and forRootAsync run at boot, for a unit test of an app's options: throws one error listing every problem
+export { checkThreadlineOptions, type ThreadlineModuleOptions } from './threadline.options';
+export { ThreadlineCaptureModule } from '@threadline/capture';
+export type { CaptureOptions, TableCaptureOptions } from '@threadline/capture';
+export { ThreadlineActorModule } from '@threadline/actor';
+export type { ActorOptions, ResolvedActor } from '@threadline/actor';
+export { ThreadlineRetentionModule } from '@threadline/retention';
+export type { RetentionOptions, TableRetentionWindow } from '@threadline/retention';
+export { ThreadlineHealthModule } from '@threadline/health';
+export type { HealthOptions, CoveragePolicy, IntegrityPolicy, TableName } from '@threadline/health';
+export { ThreadlineExportModule } from '@threadline/export';
+export { ThreadlineOperatorModule } from '@threadline/operator';
+export type { OperatorOptions } from '@threadline/operator';
+export type { CliOptions } from '@threadline/core';
+
+// Who is acting: actor refs, request and job context, recorded actions
+export { ActorRef, IsActorRef, InvalidActorError } from '@threadline/actor';
+export type { ActorRefProblem, JobContextPayload, ContextState } from '@threadline/actor';
+export type { ActorType } from '@threadline/core';
+export { ThreadlineContext, ThreadlineJob, ThreadlineContextMiddleware } from '@threadline/actor';
+export { ActionRecorder, MissingActorError } from '@threadline/actor';
+export type { RecordActionOptions, RecordedAction } from '@threadline/actor';
+export { currentAuditTransactionId } from '@threadline/capture';
+
+// Capture: the service behind install / gen-triggers, and the audit schema's version
+export { CaptureService, AUDIT_SCHEMA_VERSION } from '@threadline/capture';
+export type {
+  GeneratedMigration,
+  MigrationOutcome,
+  TriggerSqlRequest,
+  WriteOptions,
+  SnapshotSql,
+} from '@threadline/capture';
+
+// Exploration and export
+export { AuditQueryService, ExportService, changeDiff } from '@threadline/export';
+export { DeletedRecordError, BeforeAuditHorizonError, InvalidFilterError } from '@threadline/export';
+export type {
+  AuditAction,
+  AuditChange,
+  AuditTransaction,
+  ChangeDiff,
+  Page,
+  PageOptions,
+  TimelineFilters,
+  ExportFormat,
+  ExportOptions,
+  ExportResult,
+  ExportManifest,
+} from '@threadline/export';
+// values as stored: a number that would not round-trip through a JavaScript number
+export { LosslessNumber, isLosslessNumber } from '@threadline/core';
+
+// Retention
+export { RetentionService, RetentionError } from '@threadline/retention';
+export type { PurgeOptions, PurgeProgress, PurgeRefused, PurgeResult, PurgeSummary } from '@threadline/retention';
+
+// Health, coverage, integrity, continuity
+export {
+  CoverageService,
+  RedactionPolicyService,
+  ThreadlineCoverageIndicator,
+  IntegrityService,
+  IntegrityError,
+  CompletenessService,
+  CompletenessError,
+  ContinuityService,
+  BaselineService,
+  BaselineError,
+} from '@threadline/health';
+export type {
+  CoverageReport,
+  TableCoverage,
+  TableRedaction,
+  RedactionStatus,
+  IntegrityReport,
+  IntegrityProblem,
+  VerifyIntegrityOptions,
+  CompletenessOptions,
+  CompletenessReport,
+  CompletenessGap,
+  TableCompleteness,
+  TableContinuity,
+  BaselineOptions,
+  BaselineProgress,
+  BaselineResult,
+} from '@threadline/health';
+
+// The OpenAPI response schemas of the audit routes, for an app's own documents (docs/operator-surface.md)
+export {
+  ActorRefSchema,
+  AuditChangeSchema,
+  AuditChangeWithDiffSchema,
+  AuditTransactionSchema,
+  ChangeDiffSchema,
+  ChangePageSchema,
+  ErrorSchema,
+  HistoryPageSchema,
+  TransactionChangesSchema,
+} from '@threadline/operator';
+
+// The error every Threadline error extends, the one a bad configuration stops the app with, and the one
+// CaptureService (install, gen-triggers) refuses a configuration the catalog cannot capture with
+export { ThreadlineError, InvalidOptionsError, CaptureConfigError } from '@threadline/core';
+
+// Events, on node:diagnostics_channel
+export { threadlineEvents, THREADLINE_EVENT_NAMES } from '@threadline/core';
+export type {
+  ActionRecordedEvent,
+  TransactionCommittedEvent,
+  HealthCheckedEvent,
+  HealthErrorEvent,
+} from '@threadline/core';
+
+// The CLI entry point's logger (README: "The commands in your app")
+export { CliLogger } from '@threadline/core';

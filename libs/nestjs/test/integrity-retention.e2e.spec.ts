@@ -3,14 +3,9 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
-import {
-  auditSchemaSql,
-  CaptureService,
-  ExportSeals,
-  IntegrityService,
-  RetentionService,
-  ThreadlineModule,
-} from '../src';
+import { auditSchemaSql } from '@threadline/capture';
+import { ExportSeals } from '@threadline/export';
+import { CaptureService, IntegrityService, RetentionService, ThreadlineModule } from '../src';
 
 /** Retention and tamper evidence together: what remains after a purge stays verifiable. */
 describe('the hash chain across a retention purge (real PostgreSQL)', () => {

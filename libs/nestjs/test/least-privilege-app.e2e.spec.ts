@@ -6,9 +6,9 @@ import { randomBytes } from 'crypto';
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
+import { auditSchemaSql } from '@threadline/capture';
 import {
   ActorRef,
-  auditSchemaSql,
   BaselineService,
   CaptureService,
   CoverageService,

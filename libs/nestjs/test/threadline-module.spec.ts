@@ -2,14 +2,10 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import {
-  CaptureService,
-  THREADLINE_CAPTURE_OPTIONS,
-  THREADLINE_OPERATOR_OPTIONS,
-  THREADLINE_RETENTION_POLICY,
-  ThreadlineModule,
-  ThreadlineModuleOptions,
-} from '../src';
+import { THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
+import { THREADLINE_OPERATOR_OPTIONS } from '@threadline/operator';
+import { THREADLINE_RETENTION_POLICY } from '@threadline/retention';
+import { CaptureService, ThreadlineModule, ThreadlineModuleOptions } from '../src';
 
 const OPTIONS: ThreadlineModuleOptions = {
   capture: { tables: { users: { mask: ['email'] } } },

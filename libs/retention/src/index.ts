@@ -1,8 +1,13 @@
-export * from './retention.options';
-export * from './retention.constants';
+// @threadline/retention: the retention policy, batched and scheduled purges, and the `retention purge`
+// command (it comes with ThreadlineRetentionModule).
+export type { RetentionOptions, TableRetentionWindow } from './retention.options';
 export * from './retention.error';
 export * from './retention.service';
 export * from './purge.types';
-export { RetentionScheduler, RETENTION_JOB_NAME } from './retention.scheduler';
-export { RetentionCommand, RetentionPurgeCommand } from './retention-purge.command';
 export { ThreadlineRetentionModule } from './retention.module';
+
+// Internal: for the other @threadline packages and the tests. Not part of the public API
+// (@threadline/nestjs re-exports none of it); any release may change it.
+export { retentionProblems, resolveRetentionPolicy, type RetentionPolicy } from './retention.options';
+export { THREADLINE_RETENTION_POLICY } from './retention.constants';
+export { RetentionScheduler, RETENTION_JOB_NAME } from './retention.scheduler';

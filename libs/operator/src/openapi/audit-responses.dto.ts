@@ -1,5 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from './swagger';
-import { AUDIT_CHANGE_FIELDS, AUDIT_TRANSACTION_FIELDS, AuditField, CHANGE_OPS } from '@threadline/export';
+import {
+  AUDIT_CHANGE_FIELDS,
+  AUDIT_TRANSACTION_FIELDS,
+  AuditChange,
+  AuditField,
+  AuditTransaction,
+  CHANGE_OPS,
+} from '@threadline/export';
 
 /**
  * The JSON the audit routes answer with, as OpenAPI schemas (for generated
@@ -31,11 +38,18 @@ function describeFields(target: Function, fields: readonly AuditField[]): void {
 }
 
 /** AuditTransaction of `@threadline/export`, property by property from AUDIT_TRANSACTION_FIELDS. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its type is AuditTransaction (below)
 export class AuditTransactionSchema {}
+// The class carries the OpenAPI metadata; its TypeScript shape is AuditTransaction's (nothing to declare twice).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- see above
+export interface AuditTransactionSchema extends AuditTransaction {}
 describeFields(AuditTransactionSchema, AUDIT_TRANSACTION_FIELDS);
 
 /** AuditChange of `@threadline/export`, property by property from AUDIT_CHANGE_FIELDS. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its type is AuditChange (below)
 export class AuditChangeSchema {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- see above
+export interface AuditChangeSchema extends AuditChange {}
 describeFields(AuditChangeSchema, AUDIT_CHANGE_FIELDS);
 
 export class ChangeDiffSchema {
