@@ -3,7 +3,8 @@
 // builder, strict ISO 8601 timestamps, lossless JSON for stored values, the audit table names, the
 // transaction-id cache format, the event
 // channels, and the CLI kit (output, list and integer parsing, progress). It depends on no other Threadline lib.
-export * from './threadline.error';
+export * from './core.errors';
+export { privilegeMessage } from './core.messages';
 export * from './validate-options';
 export * from './iso-timestamp';
 export * from './sql/quote';
