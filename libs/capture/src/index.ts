@@ -1,5 +1,6 @@
 // Re-exported so that code written against @threadline/capture before the core split keeps compiling.
 export * from '@threadline/core';
+export * from './capture.errors';
 export * from './capture.options';
 export * from './catalog/table-description';
 export * from './catalog/catalog.reader';
