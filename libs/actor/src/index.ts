@@ -1,3 +1,4 @@
+export * from './actor.errors';
 export * from './actor-ref';
 export * from './actor.options';
 export * from './actor.constants';
