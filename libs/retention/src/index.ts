@@ -1,6 +1,6 @@
 export * from './retention.options';
 export * from './retention.constants';
-export * from './retention.error';
+export * from './retention.errors';
 export * from './retention.service';
 export * from './purge.types';
 export { RetentionScheduler, RETENTION_JOB_NAME } from './retention.scheduler';
