@@ -1,6 +1,7 @@
-import { cliCommand, commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
+import { cliCommand, commandOutput, CommandUsageError, JsonFlag, ThreadlineCommand } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CoverageReport, CoverageService } from './coverage.service';
+import { CheckFailedError } from './health.errors';
 
 interface CoverageFlags {
   json?: boolean;
@@ -55,7 +56,7 @@ export class VerifyCoverageCommand extends ThreadlineCommand<CoverageFlags> {
             )
           : []),
       ];
-      commandOutput.fail(new ThreadlineError(`verify-coverage failed:\n  - ${reasons.join('\n  - ')}`));
+      commandOutput.fail(CheckFailedError.create('verify-coverage', reasons));
     }
   }
 
@@ -82,6 +83,6 @@ export class HealthCoverageCommand extends ThreadlineCommand<CoverageFlags> {
 @Command({ name: 'health', description: 'Health commands', subCommands: [HealthCoverageCommand] })
 export class HealthCommand extends CommandRunner {
   async run(): Promise<void> {
-    commandOutput.fail(new ThreadlineError('usage: health coverage [--json]'));
+    commandOutput.fail(CommandUsageError.usage('health coverage [--json]'));
   }
 }

@@ -1,3 +1,4 @@
+export * from './health.errors';
 export * from './health.options';
 export * from './health.constants';
 export * from './coverage.service';
