@@ -50,6 +50,7 @@ import { StoredJsonInterceptor } from './stored-json.interceptor';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import type { ResolvedOperatorOptions } from './operator.options';
 import { errorPage } from './pages/layout';
+import { exportsBusy } from './operator.messages';
 
 /**
  * Audit data over HTTP, behind the app's `operator.authorize` (fails closed),
@@ -216,7 +217,7 @@ export class AuditController {
 
   /** 429 with Retry-After: every export slot streams (each holds a database connection while its client reads). */
   private exportsBusy(req: unknown, reply: unknown): void {
-    const message = `${this.options.maxConcurrentExports} export${this.options.maxConcurrentExports === 1 ? ' is' : 's are'} streaming already (operator.maxConcurrentExports); try again in a few seconds`;
+    const message = exportsBusy(this.options.maxConcurrentExports);
     this.http.setHeaders(reply, { 'retry-after': '5' });
     if (wantsHtml(req))
       return this.http.reply(reply, 429, errorPage('Too many exports at once', message, 'Try again in a few seconds.'));

@@ -1,5 +1,6 @@
 // @threadline/operator: the audit routes and pages an auditor or on-call
 // engineer uses, behind the app's `operator.authorize`.
+export * from './operator.errors';
 export * from './operator.options';
 export * from './operator.constants';
 export * from './audit-query.dto';
