@@ -6,9 +6,10 @@ import {
   ResolvedCaptureOptions,
   THREADLINE_CAPTURE_OPTIONS,
 } from '@threadline/capture';
-import { AuditTables, cliCommand, ident, literal, qualified, textArray } from '@threadline/core';
+import { AuditTables, ident, literal, qualified, textArray } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { InvalidCompletenessOptionsError } from './health.errors';
+import { noCaptureDeployed, notATableWithPrimaryKey } from './health.messages';
 
 /**
  * A row whose history does not end where the table is: a current row with
@@ -107,14 +108,11 @@ export class CompletenessService {
       const stamp = deployed[i]?.stamp;
       const empty = { table: key, rows: 0, withoutHistory: 0, divergent: 0, missing: 0, gaps: [] };
       if (!description || description.primaryKey.length === 0) {
-        tables.push({ ...empty, problem: `${key} is not a table with a primary key` });
+        tables.push({ ...empty, problem: notATableWithPrimaryKey(key) });
         continue;
       }
       if (!stamp) {
-        tables.push({
-          ...empty,
-          problem: `${key} has no Threadline capture deployed (run ${cliCommand('gen-triggers')} and your migrations)`,
-        });
+        tables.push({ ...empty, problem: noCaptureDeployed(key) });
         continue;
       }
       const skipped = new Set([

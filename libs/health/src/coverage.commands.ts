@@ -1,7 +1,8 @@
-import { cliCommand, commandOutput, CommandUsageError, JsonFlag, ThreadlineCommand } from '@threadline/core';
+import { commandOutput, CommandUsageError, JsonFlag, ThreadlineCommand } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CoverageReport, CoverageService } from './coverage.service';
 import { CheckFailedError } from './health.errors';
+import { expectedButMissing, expectedButUncovered, unclassified } from './health.messages';
 
 interface CoverageFlags {
   json?: boolean;
@@ -45,16 +46,9 @@ export class VerifyCoverageCommand extends ThreadlineCommand<CoverageFlags> {
     if (!report.ok || report.drift.length > 0) {
       const reasons = [
         ...report.drift.flatMap((d) => d.differences.map((difference) => `${d.table}: ${difference}`)),
-        ...report.uncoveredExpected.map(
-          (t) =>
-            `${t} is in expectedTables but has no Threadline triggers (run ${cliCommand('gen-triggers')} and your migrations)`,
-        ),
-        ...report.missingExpected.map((t) => `${t} is in expectedTables but is not a table`),
-        ...(report.strict
-          ? report.unclassified.map(
-              (t) => `${t} is uncovered and in neither expectedTables nor expectedUncoveredTables (strict)`,
-            )
-          : []),
+        ...report.uncoveredExpected.map(expectedButUncovered),
+        ...report.missingExpected.map(expectedButMissing),
+        ...(report.strict ? report.unclassified.map(unclassified) : []),
       ];
       commandOutput.fail(CheckFailedError.create('verify-coverage', reasons));
     }

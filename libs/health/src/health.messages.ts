@@ -1,3 +1,5 @@
+import { cliCommand } from '@threadline/core';
+
 /**
  * The texts @threadline/health returns or logs (option problems, log lines),
  * in one place; each says how to fix the problem. Thrown errors are in
@@ -26,4 +28,33 @@ export function expectedTablesMissing(missing: string[]): string {
 /** Logged by the background sealer. */
 export function sealingFailed(error: unknown): string {
   return `threadline sealing failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Problems the checks (continuity, completeness, verify-coverage) report per table, each with its fix. */
+export function notATableInDatabase(table: string): string {
+  return `${table} is not a table in the database`;
+}
+
+export function noTriggers(table: string, missingTriggers: string[] | undefined): string {
+  return `${table} has no Threadline triggers (missing: ${missingTriggers?.join(', ')}); run ${cliCommand('gen-triggers')} and your migrations`;
+}
+
+export function notATableWithPrimaryKey(table: string): string {
+  return `${table} is not a table with a primary key`;
+}
+
+export function noCaptureDeployed(table: string): string {
+  return `${table} has no Threadline capture deployed (run ${cliCommand('gen-triggers')} and your migrations)`;
+}
+
+export function expectedButUncovered(table: string): string {
+  return `${table} is in expectedTables but has no Threadline triggers (run ${cliCommand('gen-triggers')} and your migrations)`;
+}
+
+export function expectedButMissing(table: string): string {
+  return `${table} is in expectedTables but is not a table in the database; fix the name in health.expectedTables`;
+}
+
+export function unclassified(table: string): string {
+  return `${table} is uncovered and in neither expectedTables nor expectedUncoveredTables (strict): list it in one of them`;
 }

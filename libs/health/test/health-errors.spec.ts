@@ -1,4 +1,5 @@
 import { CommandUsageError, ThreadlineError } from '@threadline/core';
+import { expectedButMissing, noCaptureDeployed, unclassified } from '../src/health.messages';
 import {
   BaselineBusyError,
   BaselineError,
@@ -68,6 +69,9 @@ describe('health errors', () => {
 
   it('says how to fix it', () => {
     expect(() => parseKeptHead('42')).toThrow(/such as 42:0{64}/);
+    expect(noCaptureDeployed('public.x')).toMatch(/run `node dist\/cli.js gen-triggers` and your migrations/);
+    expect(expectedButMissing('public.x')).toMatch(/fix the name in health.expectedTables$/);
+    expect(unclassified('public.x')).toMatch(/list it in one of them$/);
     expect(CheckFailedError.create('verify-integrity', ['a', 'b']).message).toBe(
       'verify-integrity failed:\n  - a\n  - b',
     );
