@@ -102,4 +102,30 @@ export default tseslint.config(
       'max-lines-per-function': ['error', { max: Math.max(functionLines, MAX_FUNCTION_LINES) }],
     },
   })),
+  {
+    // Errors as one class per failure, worded in one place per lib (#27): a lib's
+    // thrown texts live in the factories of its <lib>.errors.ts, and the texts it
+    // returns or logs in its <lib>.messages.ts. So no `new SomeError('...')` or
+    // `new SomeException(`...`)` with the words at the throw site, and no inline
+    // problem in InvalidOptionsError.of([...]). Not yet: the SQL of
+    // libs/capture/src/schema/*.sql.ts.
+    files: ['libs/*/src/**/*.ts'],
+    ignores: ['libs/capture/src/schema/*.sql.ts', 'libs/*/src/**/*.errors.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'NewExpression[callee.name=/(Error|Exception)$/][arguments.0.type=/^(Literal|TemplateLiteral|BinaryExpression)$/]',
+          message:
+            "Inline error text: add a class with a factory to this lib's <lib>.errors.ts (or a message to its <lib>.messages.ts) and use it here.",
+        },
+        {
+          selector:
+            "CallExpression[callee.object.name='InvalidOptionsError'][callee.property.name='of'] > ArrayExpression > :matches(Literal, TemplateLiteral, BinaryExpression)",
+          message: "Inline option problem: add a message function to this lib's <lib>.messages.ts and use it here.",
+        },
+      ],
+    },
+  },
 );

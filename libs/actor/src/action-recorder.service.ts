@@ -1,15 +1,10 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { ACTION_NAME_MAX_LENGTH, RECORD_ACTION_FUNCTION } from '@threadline/capture';
-import {
-  ActionRecordedEvent,
-  AuditTables,
-  CONTEXT_ID_MAX_BYTES,
-  ThreadlineError,
-  threadlineEvents,
-} from '@threadline/core';
+import { ActionRecordedEvent, AuditTables, CONTEXT_ID_MAX_BYTES, threadlineEvents } from '@threadline/core';
 import { DataSource, EntityManager } from 'typeorm';
 import { ActorRef } from './actor-ref';
 import { ThreadlineContext } from './threadline-context';
+import { InvalidActionError, MissingActorError } from './actor.errors';
 
 export interface RecordActionOptions {
   /** Defaults to the context's actor; required one way or the other. */
@@ -45,8 +40,6 @@ export interface RecordedAction {
   linked: boolean;
 }
 
-export class MissingActorError extends ThreadlineError {}
-
 /** Records semantic actions (`audit_actions`): the "why" beside the captured row changes. */
 @Injectable()
 export class ActionRecorder {
@@ -71,18 +64,13 @@ export class ActionRecorder {
   async recordAction(name: string, options: RecordActionOptions = {}): Promise<RecordedAction> {
     // the database's limit, counted as it counts (code points)
     if (typeof name !== 'string' || name.trim() === '' || [...name.trim()].length > ACTION_NAME_MAX_LENGTH) {
-      throw new ThreadlineError(
-        `recordAction: name must be a non-empty string of at most ${ACTION_NAME_MAX_LENGTH} characters`,
-      );
+      throw InvalidActionError.badName(ACTION_NAME_MAX_LENGTH);
     }
     const status = options.status ?? 'ok';
-    if (status !== 'ok' && status !== 'error')
-      throw new ThreadlineError(`recordAction: status must be 'ok' or 'error' (got ${JSON.stringify(status)})`);
+    if (status !== 'ok' && status !== 'error') throw InvalidActionError.badStatus(status);
     const actor = options.actor !== undefined ? ActorRef.of(options.actor) : await this.context.actor();
     if (!actor) {
-      throw new MissingActorError(
-        'recordAction needs an actor: pass options.actor, or call it inside a request or job context that has one',
-      );
+      throw MissingActorError.create();
     }
     const correlationId = options.correlationId ?? this.context.correlationId();
     for (const [label, value] of [
@@ -94,9 +82,7 @@ export class ActionRecorder {
         value !== undefined &&
         (typeof value !== 'string' || value.trim() === '' || Buffer.byteLength(value) > CONTEXT_ID_MAX_BYTES)
       ) {
-        throw new ThreadlineError(
-          `recordAction: ${label} must be a non-empty string of at most ${CONTEXT_ID_MAX_BYTES} bytes`,
-        );
+        throw InvalidActionError.badContextId(label, CONTEXT_ID_MAX_BYTES);
       }
     }
     const db = options.manager ?? this.dataSource.manager;

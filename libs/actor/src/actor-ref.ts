@@ -1,30 +1,27 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
 import {
   ACTOR_ID_MAX_LENGTH,
-  ACTOR_RULE,
   ACTOR_TYPES,
   ActorType,
   actorIdLength,
   isLosslessNumber,
   parseStoredJson,
-  ThreadlineError,
   wholeNumberId,
 } from '@threadline/core';
+import { InvalidActorError } from './actor.errors';
+import {
+  actorIdTooLong,
+  missingActorId,
+  notAnActorObject,
+  notAValidActor,
+  unknownActorType,
+  UNSTORABLE_ACTOR_ID,
+} from './actor.messages';
 
 export { ACTOR_TYPES, ActorType };
 
 /** Why an actor was rejected: the reference's reasons, and an id too long to index. */
 export type ActorRefProblem = 'unknown_actor_type' | 'missing_actor_id' | 'actor_id_too_long';
-
-/** The message names what is wrong and states the rule, in the same words the database uses. */
-export class InvalidActorError extends ThreadlineError {
-  constructor(
-    readonly reason: ActorRefProblem | 'malformed_actor',
-    detail: string,
-  ) {
-    super(`Invalid actor (${reason}): ${detail}; ${ACTOR_RULE}`);
-  }
-}
 
 /**
  * Who made a change: `{ type, id }`. `id` is required and non-empty for every
@@ -70,26 +67,23 @@ export class ActorRef {
   static problem(value: unknown): { reason: ActorRefProblem | 'malformed_actor'; detail: string } | undefined {
     if (value instanceof ActorRef) return undefined;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { reason: 'malformed_actor', detail: `expected an object { type, id }, got ${JSON.stringify(value)}` };
+      return { reason: 'malformed_actor', detail: notAnActorObject(value) };
     }
     const { type, id } = value as { type?: unknown; id?: unknown };
     if (typeof type !== 'string' || !(ACTOR_TYPES as readonly string[]).includes(type)) {
       return {
         reason: 'unknown_actor_type',
-        detail: `type ${JSON.stringify(type)} is not one of ${ACTOR_TYPES.join(', ')}`,
+        detail: unknownActorType(type, ACTOR_TYPES),
       };
     }
     if (type !== 'anonymous' && idText(id) === undefined) {
-      return { reason: 'missing_actor_id', detail: `an actor of type ${type} needs a non-empty id` };
+      return { reason: 'missing_actor_id', detail: missingActorId(type) };
     }
     if (type !== 'anonymous' && typeof id === 'string' && (id.includes('\u0000') || /[\uD800-\uDFFF]/u.test(id))) {
-      return {
-        reason: 'malformed_actor',
-        detail: 'the id holds a NUL character or a lone surrogate, which PostgreSQL cannot store',
-      };
+      return { reason: 'malformed_actor', detail: UNSTORABLE_ACTOR_ID };
     }
     if (type !== 'anonymous' && actorIdLength(idText(id)!) > ACTOR_ID_MAX_LENGTH) {
-      return { reason: 'actor_id_too_long', detail: `the id has ${actorIdLength(idText(id)!)} characters` };
+      return { reason: 'actor_id_too_long', detail: actorIdTooLong(actorIdLength(idText(id)!)) };
     }
     return undefined;
   }
@@ -104,11 +98,11 @@ export class ActorRef {
         // the text as given: around JSON only JSON's own whitespace is allowed, as the database reads it
         value = parseStoredJson(text);
       } catch {
-        throw new InvalidActorError('malformed_actor', `not valid JSON: ${text}`);
+        throw InvalidActorError.notJson(text);
       }
       // lossless-json keeps a key given twice with the same value; the database refuses any repeat
       if (value !== null && typeof value === 'object' && topLevelKeyCount(trimmed) !== Object.keys(value).length)
-        throw new InvalidActorError('malformed_actor', `a key appears twice: ${text}`);
+        throw InvalidActorError.repeatedKey(text);
       return ActorRef.of(value);
     }
     const colon = trimmed.indexOf(':');
@@ -158,7 +152,7 @@ export function IsActorRef(options?: ValidationOptions): PropertyDecorator {
       options,
       validator: {
         validate: (value: unknown) => ActorRef.problem(value) === undefined,
-        defaultMessage: (args) => `${args?.property} is not a valid actor: ${ActorRef.problem(args?.value)?.detail}`,
+        defaultMessage: (args) => notAValidActor(args?.property, ActorRef.problem(args?.value)?.detail),
       },
     });
 }

@@ -19,6 +19,7 @@ import { PlatformRequestInterceptor } from './platform-request.interceptor';
 import { ThreadlineContext } from './threadline-context';
 import { ThreadlineContextMiddleware } from './threadline-context.middleware';
 import { TransactionScope } from './transaction-scope';
+import { NO_ACTOR_RESOLVER } from './actor.messages';
 
 /**
  * Who is acting: request and job context (nestjs-cls), the transaction scope
@@ -49,11 +50,7 @@ export class ThreadlineActorModule extends ActorConfigurableModule implements Ne
   /** Without a resolver every request's audit rows have no actor: legal, but rarely meant, so it is said once. */
   onApplicationBootstrap(): void {
     if (this.options.resolverConfigured || !this.options.mountContext) return;
-    new Logger('ThreadlineActor').warn(
-      'actor.resolveActor is not set, so audited writes made in requests are stored with no actor (actor_ref NULL). ' +
-        'Pass actor: { resolveActor: (req) => (req.user ? ActorRef.user(req.user.id) : null) } to ThreadlineModule.forRoot, ' +
-        'reading the user your auth guard or middleware set.',
-    );
+    new Logger('ThreadlineActor').warn(NO_ACTOR_RESOLVER);
   }
 
   configure(consumer: MiddlewareConsumer): void {

@@ -1,6 +1,7 @@
 import { InvalidOptionsError, optionProblems } from '@threadline/core';
 import type { Request } from 'express';
 import { ActorRef } from './actor-ref';
+import { invalidDataSourceNames, MOUNT_CONTEXT_NOT_A_BOOLEAN, RESOLVE_ACTOR_NOT_A_FUNCTION } from './actor.messages';
 
 /** What `resolveActor` may return: an ActorRef, a plain `{ type, id }`, or null for "no actor". */
 export type ResolvedActor = ActorRef | { type: string; id?: string | number } | null | undefined;
@@ -43,19 +44,17 @@ export function actorOptionsProblems(options: ActorOptions | undefined): string[
   const problems = optionProblems('actor', options, KEYS);
   if (problems.length) return problems;
   if (options?.resolveActor !== undefined && typeof options.resolveActor !== 'function') {
-    problems.push('actor.resolveActor must be a function (request) => ActorRef | null');
+    problems.push(RESOLVE_ACTOR_NOT_A_FUNCTION);
   }
   if (options?.mountContext !== undefined && typeof options.mountContext !== 'boolean') {
-    problems.push('actor.mountContext must be true or false');
+    problems.push(MOUNT_CONTEXT_NOT_A_BOOLEAN);
   }
   const names = options?.dataSources;
   if (
     names !== undefined &&
     (!Array.isArray(names) || names.some((name) => typeof name !== 'string' || name.trim() === ''))
   ) {
-    problems.push(
-      `actor.dataSources must be a list of TypeORM DataSource names, as given to TypeOrmModule.forRoot({ name }) (got ${JSON.stringify(names)})`,
-    );
+    problems.push(invalidDataSourceNames(names));
   }
   return problems;
 }

@@ -1,5 +1,6 @@
 // @threadline/actor: who is acting, for every write and recorded action: ActorRef, the request and job
 // context, and recordAction.
+export * from './actor.errors';
 export * from './actor-ref';
 export type { ActorOptions, ResolvedActor } from './actor.options';
 export type { ContextState, JobContextPayload } from './context-state';

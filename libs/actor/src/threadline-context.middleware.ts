@@ -6,6 +6,7 @@ import { ClsService } from 'nestjs-cls';
 import { CONTEXT_ID_MAX_BYTES } from '@threadline/core';
 import { CORRELATION_HEADER, REQUEST_ID_HEADER, THREADLINE_CLS_KEY } from './actor.constants';
 import { ContextState } from './context-state';
+import { invalidContextHeader } from './actor.messages';
 
 /**
  * Starts Threadline's context for each HTTP request (as middleware, so guards,
@@ -42,9 +43,7 @@ function headerId(req: IncomingMessage, header: string): string | undefined {
   if (raw === undefined) return undefined;
   const value = (Array.isArray(raw) ? raw.join(', ') : raw).trim();
   if (value === '' || Buffer.byteLength(value) > CONTEXT_ID_MAX_BYTES) {
-    throw new BadRequestException(
-      `${header} must be a non-empty id of at most ${CONTEXT_ID_MAX_BYTES} bytes; omit it to have one generated`,
-    );
+    throw new BadRequestException(invalidContextHeader(header, CONTEXT_ID_MAX_BYTES));
   }
   return value;
 }

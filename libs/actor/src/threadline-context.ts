@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ThreadlineError } from '@threadline/core';
 import { randomUUID } from 'crypto';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { DataSource, EntityManager } from 'typeorm';
@@ -7,6 +6,7 @@ import { ActorRef } from './actor-ref';
 import { THREADLINE_ACTOR_OPTIONS, THREADLINE_CLS_KEY } from './actor.constants';
 import { ResolvedActorOptions } from './actor.options';
 import { ContextState, JobContextPayload } from './context-state';
+import { InvalidJobPayloadError } from './actor.errors';
 
 /**
  * The request or job context audited writes run in: who is acting, and the
@@ -91,9 +91,7 @@ export class ThreadlineContext {
   /** Runs a job handler inside the context restored from its payload. */
   runJob<T>(payload: JobContextPayload, work: () => Promise<T>): Promise<T> {
     if (payload === null || typeof payload !== 'object') {
-      throw new ThreadlineError(
-        'runJob needs the payload made by ThreadlineContext.jobPayload(): { actor, correlationId, jobId }',
-      );
+      throw InvalidJobPayloadError.create();
     }
     const actor = payload.actor == null ? null : ActorRef.of(payload.actor);
     return this.run(

@@ -16,6 +16,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { THREADLINE_ACTOR_OPTIONS } from './actor.constants';
 import type { ResolvedActorOptions } from './actor.options';
 import { ThreadlineContext } from './threadline-context';
+import { unattributedDataSources, unknownDataSource } from './actor.messages';
 
 const INSTRUMENTED = Symbol('threadline.instrumented');
 const ISOLATION_LEVELS = ['READ UNCOMMITTED', 'READ COMMITTED', 'REPEATABLE READ', 'SERIALIZABLE'];
@@ -64,10 +65,7 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
       try {
         return this.moduleRef.get<DataSource>(getDataSourceToken(name), { strict: false });
       } catch {
-        throw InvalidOptionsError.of([
-          `actor.dataSources names ${JSON.stringify(name)}, but the app has no TypeORM DataSource of that name ` +
-            `(the name given to TypeOrmModule.forRoot({ name: ${JSON.stringify(name)}, ... }))`,
-        ]);
+        throw InvalidOptionsError.of([unknownDataSource(name)]);
       }
     });
     for (const ds of [this.dataSource, ...named]) this.instrumentDataSource(ds);
@@ -83,11 +81,7 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
         );
       })
       .map((wrapper) => JSON.stringify(String(wrapper.token).replace(/DataSource$/, '')));
-    if (unattributed.length)
-      this.logger.warn(
-        `TypeORM DataSource ${[...new Set(unattributed)].join(', ')} is not attributed: writes through it to audited ` +
-          'tables are stored with no actor. If it writes audited tables, list it in actor.dataSources.',
-      );
+    if (unattributed.length) this.logger.warn(unattributedDataSources([...new Set(unattributed)]));
   }
 
   private instrumentDataSource(source: DataSource): void {

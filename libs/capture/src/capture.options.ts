@@ -1,6 +1,7 @@
 import { IsArray, IsBoolean, IsOptional, IsString, Matches, MinLength } from 'class-validator';
 import { DEFAULT_AUDIT_SCHEMA, InvalidOptionsError } from '@threadline/core';
 import { validateOptionsObject } from '@threadline/core';
+import { emptyTableName, optionExcludedAndMasked } from './capture.messages';
 
 /** Redaction and change-detection settings of one audited table. */
 export interface TableCaptureOptions {
@@ -104,15 +105,13 @@ export function captureOptionProblems(options: CaptureOptions | undefined, path 
   }
   for (const [name, table] of Object.entries(tables)) {
     const here = `${path}.tables.${name}`;
-    if (!name.trim()) problems.push(`${path}.tables has an empty table name`);
+    if (!name.trim()) problems.push(emptyTableName(path));
     const tableProblems = validateOptionsObject(TableCaptureOptionsSchema, table ?? {}, here);
     problems.push(...tableProblems);
     if (tableProblems.length > 0) continue;
     const both = (table.exclude ?? []).filter((column) => (table.mask ?? []).includes(column));
     if (both.length > 0) {
-      problems.push(
-        `${here}: column(s) ${both.join(', ')} are both excluded and masked; a column may be in exclude or in mask, not both`,
-      );
+      problems.push(optionExcludedAndMasked(here, both));
     }
   }
   return problems;

@@ -16,12 +16,13 @@ import { captureDifferences, readDeployedCapture } from './catalog/deployed-capt
 import { DdlFollowUp, ddlFollowUpWarning, readDdlFollowUp } from './catalog/ddl-follow-up';
 import { ident } from '@threadline/core';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
-import { CaptureConfigError } from '@threadline/core';
 import { catalogProblems } from './trigger/catalog-problems';
 import { LEASES_TABLE } from './schema/lease';
 import { CHECKPOINTS_TABLE, PURGED_TABLE, SEALS_TABLE } from './schema/seal.sql';
 import { generateSnapshotSql, SnapshotSql } from './trigger/snapshot-sql';
 import { generateTriggerSql } from './trigger/trigger-sql.generator';
+import { CatalogMismatchError, NoTablesToCaptureError } from './capture.errors';
+import { auditTableNotAuditable, auditTablesMissing } from './capture.messages';
 
 export const AUDIT_TABLES = [
   'audit_transactions',
@@ -111,9 +112,7 @@ export class CaptureService implements OnApplicationBootstrap {
   async triggerSql(request: TriggerSqlRequest = {}): Promise<GeneratedMigration> {
     const names = request.tables?.length ? request.tables : this.options.tables.map((t) => `${t.schema}.${t.table}`);
     if (names.length === 0) {
-      throw new CaptureConfigError(
-        'No tables to capture: pass --tables a,b or list the tables under capture.tables in the module options.',
-      );
+      throw NoTablesToCaptureError.create();
     }
     const refs = [
       ...new Map(names.map((n) => parseTableName(n.trim())).map((r) => [`${r.schema}.${r.table}`, r])).values(),
@@ -122,14 +121,12 @@ export class CaptureService implements OnApplicationBootstrap {
     const described = await describeTables(this.dataSource, [...refs, ...auditRefs]);
     const problems: string[] = [];
     if (described.slice(refs.length).some((d) => d === undefined)) {
-      problems.push(
-        `the audit tables are not in schema "${this.options.auditSchema}"; run the install migration first (the install command writes it; then run your migrations)`,
-      );
+      problems.push(auditTablesMissing(this.options.auditSchema));
     }
     const sections = refs.map((ref, i) => {
       const settings = this.settingsFor(ref, request);
       if (ref.schema === this.options.auditSchema && (AUDIT_TABLES as readonly string[]).includes(ref.table)) {
-        problems.push(`${ref.schema}.${ref.table} is one of Threadline's own audit tables and cannot be audited`);
+        problems.push(auditTableNotAuditable(`${ref.schema}.${ref.table}`));
         return undefined;
       }
       const tableProblems = catalogProblems(described[i], settings);
@@ -137,7 +134,7 @@ export class CaptureService implements OnApplicationBootstrap {
       return tableProblems.length === 0 ? generateTriggerSql(described[i]!, settings, this.options) : undefined;
     });
     if (problems.length > 0) {
-      throw new CaptureConfigError(`Cannot generate capture triggers:\n  - ${problems.join('\n  - ')}`);
+      throw CatalogMismatchError.forTriggers(problems);
     }
     return {
       up: sections.map((s) => s!.up).join('\n'),
@@ -154,10 +151,7 @@ export class CaptureService implements OnApplicationBootstrap {
     const ref = parseTableName(name.trim());
     const [description] = await describeTables(this.dataSource, [ref]);
     const problems = catalogProblems(description, tableOptionsFor(this.options, ref.schema, ref.table));
-    if (problems.length > 0)
-      throw new CaptureConfigError(
-        `Cannot take a baseline of ${ref.schema}.${ref.table}:\n  - ${problems.join('\n  - ')}`,
-      );
+    if (problems.length > 0) throw CatalogMismatchError.forBaseline(`${ref.schema}.${ref.table}`, problems);
     return {
       table: `${ref.schema}.${ref.table}`,
       ...generateSnapshotSql(description!, tableOptionsFor(this.options, ref.schema, ref.table), this.options),

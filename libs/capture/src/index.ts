@@ -9,6 +9,7 @@ export type { SnapshotSql } from './trigger/snapshot-sql';
 export type { DdlFollowUp } from './catalog/ddl-follow-up';
 export { currentAuditTransactionId } from './schema/current-transaction';
 export { AUDIT_SCHEMA_VERSION } from './schema/audit-schema.sql';
+export * from './capture.errors';
 
 // Internal: for the other @threadline packages (actor, retention, health, export, nestjs) and their tests.
 // Not part of the public API (@threadline/nestjs re-exports none of it); any release may change it.

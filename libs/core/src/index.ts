@@ -1,7 +1,7 @@
 // @threadline/core: what every Threadline lib shares; it depends on no other Threadline lib.
 // What an app meets: the errors every Threadline error extends, the event channels, the CLI entry point's
 // logger, lossless numbers in stored values, and the actor rule. @threadline/nestjs re-exports these.
-export * from './threadline.error';
+export * from './core.errors';
 export * from './events/threadline-events';
 export { CliLogger } from './cli/cli-logger';
 export type { CliOptions } from './cli/cli-command';
@@ -11,6 +11,7 @@ export { ACTOR_RULE, ACTOR_TYPES, type ActorType } from './actor/actor-rules';
 // Internal: the kit the other @threadline packages are built with (options problems, SQL quoting and
 // parameters, timestamps, stored JSON, audit table names, the transaction-id cache, the CLI kit). Not part
 // of the public API (@threadline/nestjs re-exports none of it); any release may change it.
+export { privilegeMessage } from './core.messages';
 export * from './validate-options';
 export * from './iso-timestamp';
 export * from './sql/quote';

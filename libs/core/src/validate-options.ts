@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
+import { invalidOptionValue, notAnOptionsObject, unknownOption } from './core.messages';
 
 /**
  * The first problems of any options slice, in the one path style every slice
@@ -9,11 +10,11 @@ import { validateSync, ValidationError } from 'class-validator';
 export function optionProblems(path: string, value: unknown, known: readonly string[]): string[] {
   if (value === undefined) return [];
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return [`${path} must be an object with the options ${known.join(', ')} (got ${describe(value)})`];
+    return [notAnOptionsObject(path, known, describe(value))];
   }
   return Object.keys(value)
     .filter((key) => !known.includes(key))
-    .map((key) => `${path}.${key} is not a known option (allowed: ${known.join(', ')})`);
+    .map((key) => unknownOption(path, key, known));
 }
 
 /**
@@ -32,7 +33,9 @@ export function validateOptionsObject(schema: new () => object, value: unknown, 
 function flatten(errors: ValidationError[], path: string): string[] {
   return errors.flatMap((error) => {
     const here = `${path}.${error.property}`;
-    const own = Object.values(error.constraints ?? {}).map((text) => `${here} ${text} (got ${describe(error.value)})`);
+    const own = Object.values(error.constraints ?? {}).map((text) =>
+      invalidOptionValue(here, text, describe(error.value)),
+    );
     return own.concat(flatten(error.children ?? [], here));
   });
 }

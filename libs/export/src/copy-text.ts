@@ -1,6 +1,7 @@
 import { to as copyTo } from 'pg-copy-streams';
 import { StringDecoder } from 'string_decoder';
 import { DataSource } from 'typeorm';
+import { CopyStoppedError } from './export.errors';
 
 /**
  * Streams what `COPY (sql) TO STDOUT` writes, as text chunks, on a connection of its own: each line is one
@@ -32,7 +33,7 @@ export async function* copyText(dataSource: DataSource, sql: string): AsyncGener
     finished = true;
   } finally {
     // stopped early (the client went away, or maxRows reached): the connection is still mid-COPY, so close it rather than pool it
-    release(finished ? undefined : (connectionError ?? new Error('export stopped before COPY finished')));
+    release(finished ? undefined : (connectionError ?? CopyStoppedError.create()));
     client.removeListener('error', onConnectionError);
   }
 }

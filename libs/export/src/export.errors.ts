@@ -104,6 +104,11 @@ export class InvalidExportOptionError extends InvalidQueryError {
   static csvFormulas(modes: readonly string[], value: unknown) {
     return new this(`csvFormulas must be one of ${modes.join(', ')} ${got(value)}`);
   }
+  static verbatimNotAllowed() {
+    return new this(
+      'csvFormulas=verbatim is not allowed on this server: CSV cells that start with = + - @, a tab or a carriage return keep their leading apostrophe. Leave csvFormulas out, or set operator.allowVerbatimCsvFormulas: true for trusted machine consumers',
+    );
+  }
 }
 
 /** `asOf`: the row was deleted (or its table truncated) at or before the requested time. */
@@ -142,5 +147,12 @@ export class ExportCheckError extends ThreadlineError {
   }
   static failed(problems: string[]) {
     return new this(`verify-export failed:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** A COPY stream stopped before PostgreSQL finished it (the reader went away, or a cap was reached): its connection is closed, not pooled. */
+export class CopyStoppedError extends ThreadlineError {
+  static create() {
+    return new this('export stopped before COPY finished');
   }
 }

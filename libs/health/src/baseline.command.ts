@@ -7,11 +7,11 @@ import {
   ProgressLine,
   RepeatableFlag,
   ThreadlineCommand,
-  ThreadlineError,
 } from '@threadline/core';
 import { Command } from 'nest-commander';
 import { BaselineService } from './baseline.service';
 import { BaselineResult } from './baseline.types';
+import { BaselineBusyError, HealthUsageError } from './health.errors';
 
 interface BaselineFlags {
   table?: string[];
@@ -42,14 +42,8 @@ export class BaselineCommand extends ThreadlineCommand<BaselineFlags> {
   }
 
   protected async execute(_args: string[], flags: BaselineFlags): Promise<void> {
-    if (!flags.table?.length)
-      throw new ThreadlineError(
-        'baseline needs --table NAME (repeatable): the tables whose existing rows get a snapshot',
-      );
-    if (flags.execute && flags.dryRun)
-      throw new ThreadlineError(
-        '--execute and --dry-run contradict each other; without --execute the baseline is a dry run',
-      );
+    if (!flags.table?.length) throw HealthUsageError.baselineNeedsTable();
+    if (flags.execute && flags.dryRun) throw HealthUsageError.executeAndDryRun();
     const results: BaselineResult[] = [];
     const progress = ProgressLine.start({ json: flags.json });
     for (const table of flags.table) {
@@ -66,13 +60,7 @@ export class BaselineCommand extends ThreadlineCommand<BaselineFlags> {
     if (flags.json) commandOutput.json({ baselines: results });
     else commandOutput.text(results.map(describeBaseline).join('\n'));
     const busy = results.filter((r) => r.status === 'busy');
-    if (busy.length)
-      commandOutput.fail(
-        new ThreadlineError(
-          `another baseline of ${busy.map((r) => r.table).join(', ')} is running; nothing written for it`,
-        ),
-        2,
-      );
+    if (busy.length) commandOutput.fail(BaselineBusyError.create(busy.map((r) => r.table)), 2);
   }
 }
 

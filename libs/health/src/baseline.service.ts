@@ -10,20 +10,24 @@ import {
   tableOptionsFor,
   THREADLINE_CAPTURE_OPTIONS,
 } from '@threadline/capture';
-import { AuditTables, cliCommand, isInsufficientPrivilege, privilegeMessage, ThreadlineError } from '@threadline/core';
+import { AuditTables, isInsufficientPrivilege } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CoverageService } from './coverage.service';
 import { BaselineOptions, BaselineResult } from './baseline.types';
 import { tableKey } from './health.options';
 import { RedactionPolicyService } from './redaction-policy.service';
+import {
+  BaselinePrivilegeError,
+  InvalidBaselineOptionsError,
+  SnapshotNotAllowedError,
+  TableNotReadyForBaselineError,
+} from './health.errors';
 
 /** A baseline's lease on its table, renewed every batch: a baseline killed mid-run blocks the table's next one this long at most. */
 const BASELINE_LEASE_SECONDS = 300;
 
 /** The actor every baseline transaction carries. */
 export const BASELINE_ACTOR = { type: 'system', id: 'threadline-baseline' } as const;
-
-export class BaselineError extends ThreadlineError {}
 
 interface OpenBaseline {
   id: string;
@@ -59,12 +63,10 @@ export class BaselineService {
   async baseline(name: string, options: BaselineOptions = {}): Promise<BaselineResult> {
     const batchSize = options.batchSize ?? 1000;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
-      throw new BaselineError(
-        `batchSize must be an integer from 1 to 100000 (got ${JSON.stringify(options.batchSize)})`,
-      );
+      throw InvalidBaselineOptionsError.batchSize(options.batchSize);
     }
     if (options.maxBatches !== undefined && (!Number.isInteger(options.maxBatches) || options.maxBatches < 1)) {
-      throw new BaselineError(`maxBatches must be a positive integer (got ${JSON.stringify(options.maxBatches)})`);
+      throw InvalidBaselineOptionsError.maxBatches(options.maxBatches);
     }
     const ref = parseTableName(name);
     const table = tableKey(ref);
@@ -90,13 +92,10 @@ export class BaselineService {
       return await this.write(table, sql, result, batchSize, options);
     } catch (error) {
       if (!isInsufficientPrivilege(error)) throw error;
-      throw new BaselineError(
-        privilegeMessage(
-          'baseline',
-          `INSERT on ${this.tables.changes} and ${this.transactions}, UPDATE on ${this.transactions} and INSERT, UPDATE and DELETE on ${this.tables.named(LEASES_TABLE)}`,
-          `run ${cliCommand(`baseline --table ${table} --execute`)} connected as the audit tables' owner`,
-          error,
-        ),
+      throw BaselinePrivilegeError.create(
+        table,
+        { changes: this.tables.changes, transactions: this.transactions, leases: this.tables.named(LEASES_TABLE) },
+        error,
       );
     }
   }
@@ -158,18 +157,14 @@ export class BaselineService {
   private async checkCaptured(ref: { schema: string; table: string }): Promise<void> {
     const table = tableKey(ref);
     const coverage = (await this.coverage.triggerCoverage()).find((t) => tableKey(t) === table);
-    if (!coverage) throw new BaselineError(`${table} is not a table in the database`);
+    if (!coverage) throw TableNotReadyForBaselineError.notATable(table);
     if (!coverage.covered) {
-      throw new BaselineError(
-        `${table} has no Threadline triggers (missing: ${coverage.missingTriggers.join(', ')}); run ${cliCommand('gen-triggers')} and your migrations first, or writes made during the baseline would go unrecorded`,
-      );
+      throw TableNotReadyForBaselineError.notCaptured(table, coverage.missingTriggers);
     }
     const [redaction] = await this.redaction.redactionPolicy([tableOptionsFor(this.options, ref.schema, ref.table)]);
     if (redaction.status !== 'matches') {
       const why = redaction.status === 'drift' ? redaction.differences.join('; ') : redaction.reason;
-      throw new BaselineError(
-        `${table}: ${redaction.label} (${why}); regenerate its triggers first, so snapshots are redacted exactly as its changes are`,
-      );
+      throw TableNotReadyForBaselineError.redactionDiffers(table, redaction.label, why);
     }
   }
 
@@ -238,11 +233,7 @@ export class BaselineService {
         const code = (error as { driverError?: { code?: string } }).driverError?.code;
         if (code === DEADLOCK && attempt < 5) continue;
         if (code === CHECK_VIOLATION) {
-          const changes = this.tables.changes;
-          throw new BaselineError(
-            `${table}: audit_changes does not accept op 'snapshot' (its audit schema predates baselines). Allow it with:\n` +
-              `  ALTER TABLE ${changes} DROP CONSTRAINT audit_changes_op_check, ADD CONSTRAINT audit_changes_op_check CHECK (op IN ('insert', 'update', 'delete', 'snapshot'));`,
-          );
+          throw SnapshotNotAllowedError.create(table, this.tables.changes);
         }
         throw error;
       }

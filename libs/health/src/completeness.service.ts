@@ -6,8 +6,10 @@ import {
   ResolvedCaptureOptions,
   THREADLINE_CAPTURE_OPTIONS,
 } from '@threadline/capture';
-import { AuditTables, cliCommand, ident, literal, qualified, textArray, ThreadlineError } from '@threadline/core';
+import { AuditTables, ident, literal, qualified, textArray } from '@threadline/core';
 import { DataSource } from 'typeorm';
+import { InvalidCompletenessOptionsError } from './health.errors';
+import { noCaptureDeployed, notATableWithPrimaryKey } from './health.messages';
 
 /**
  * A row whose history does not end where the table is: a current row with
@@ -56,8 +58,6 @@ export interface CompletenessOptions {
   onProgress?: (table: string, rows: number) => void;
 }
 
-export class CompletenessError extends ThreadlineError {}
-
 /**
  * Completeness: does the audit log end where each row is now? Both ways:
  *
@@ -94,14 +94,11 @@ export class CompletenessService {
     const batchSize = options.batchSize ?? 1000;
     const listLimit = options.listLimit ?? 100;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
-      throw new CompletenessError(
-        `batchSize must be a whole number from 1 to 100000 (got ${JSON.stringify(options.batchSize)})`,
-      );
+      throw InvalidCompletenessOptionsError.batchSize(options.batchSize);
     const names = options.tables?.length
       ? options.tables.map(parseTableName)
       : (this.capture?.tables ?? []).map((t) => ({ schema: t.schema, table: t.table }));
-    if (names.length === 0)
-      throw new CompletenessError('no tables to check: pass tables (--table NAME) or list tables under capture.tables');
+    if (names.length === 0) throw InvalidCompletenessOptionsError.noTables();
     const described = await describeTables(this.dataSource, names);
     const deployed = await readDeployedCapture(this.dataSource, this.audit.schema, names);
     const tables: TableCompleteness[] = [];
@@ -111,14 +108,11 @@ export class CompletenessService {
       const stamp = deployed[i]?.stamp;
       const empty = { table: key, rows: 0, withoutHistory: 0, divergent: 0, missing: 0, gaps: [] };
       if (!description || description.primaryKey.length === 0) {
-        tables.push({ ...empty, problem: `${key} is not a table with a primary key` });
+        tables.push({ ...empty, problem: notATableWithPrimaryKey(key) });
         continue;
       }
       if (!stamp) {
-        tables.push({
-          ...empty,
-          problem: `${key} has no Threadline capture deployed (run ${cliCommand('gen-triggers')} and your migrations)`,
-        });
+        tables.push({ ...empty, problem: noCaptureDeployed(key) });
         continue;
       }
       const skipped = new Set([

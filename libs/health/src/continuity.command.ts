@@ -1,14 +1,7 @@
-import {
-  cliCommand,
-  commandOutput,
-  DryRunFlag,
-  JsonFlag,
-  RepeatableFlag,
-  ThreadlineCommand,
-  ThreadlineError,
-} from '@threadline/core';
+import { cliCommand, commandOutput, DryRunFlag, JsonFlag, RepeatableFlag, ThreadlineCommand } from '@threadline/core';
 import { Command } from 'nest-commander';
 import { ContinuityService, TableContinuity } from './continuity.service';
+import { CheckFailedError, HealthUsageError } from './health.errors';
 
 const explanation = () => `Capture starts at the first audited write after the triggers are installed (T0).
 Rows that existed before have no history until they are next written: history() is empty
@@ -31,14 +24,16 @@ export class ContinuityCommand extends ThreadlineCommand<{ table?: string[]; jso
 
   protected async execute(_args: string[], flags: { table?: string[]; json?: boolean }): Promise<void> {
     const tables = await this.continuity.check(flags.table);
-    if (tables.length === 0)
-      throw new ThreadlineError('no tables to check: pass --table NAME or list tables under capture.tables');
+    if (tables.length === 0) throw HealthUsageError.noTablesToCheck();
     if (flags.json) commandOutput.json({ explanation: explanation().replace(/\n/g, ' '), tables });
     else commandOutput.text(`${explanation()}\n\n${tables.map(describe).join('\n')}`);
     const failing = tables.filter((t) => t.problem);
     if (failing.length)
       commandOutput.fail(
-        new ThreadlineError(`continuity check failed:\n  - ${failing.map((t) => t.problem).join('\n  - ')}`),
+        CheckFailedError.create(
+          'continuity check',
+          failing.map((t) => t.problem!),
+        ),
       );
   }
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { parseTableName, ResolvedCaptureOptions, THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
-import { AuditTables, cliCommand, qualified } from '@threadline/core';
+import { AuditTables, qualified } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { CoverageService } from './coverage.service';
 import { tableKey } from './health.options';
+import { noTriggers, notATableInDatabase } from './health.messages';
 
 export interface TableContinuity {
   table: string;
@@ -57,7 +58,7 @@ export class ContinuityService {
           rows: 0,
           rowsWithHistory: 0,
           firstCapturedAt: null,
-          problem: `${key} is not a table in the database`,
+          problem: notATableInDatabase(key),
         });
         continue;
       }
@@ -81,7 +82,7 @@ export class ContinuityService {
         rowsWithHistory: Number(history.rows),
         firstCapturedAt: history.first ? new Date(history.first).toISOString() : null,
         ...(!covered && {
-          problem: `${key} has no Threadline triggers (missing: ${coverage.get(key)?.missingTriggers.join(', ')}); run ${cliCommand('gen-triggers')} and your migrations`,
+          problem: noTriggers(key, coverage.get(key)?.missingTriggers),
         }),
       });
     }

@@ -1,6 +1,8 @@
-import { cliCommand, commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
+import { commandOutput, CommandUsageError, JsonFlag, ThreadlineCommand } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CoverageReport, CoverageService } from './coverage.service';
+import { CheckFailedError } from './health.errors';
+import { expectedButMissing, expectedButUncovered, unclassified } from './health.messages';
 
 interface CoverageFlags {
   json?: boolean;
@@ -44,18 +46,11 @@ export class VerifyCoverageCommand extends ThreadlineCommand<CoverageFlags> {
     if (!report.ok || report.drift.length > 0) {
       const reasons = [
         ...report.drift.flatMap((d) => d.differences.map((difference) => `${d.table}: ${difference}`)),
-        ...report.uncoveredExpected.map(
-          (t) =>
-            `${t} is in expectedTables but has no Threadline triggers (run ${cliCommand('gen-triggers')} and your migrations)`,
-        ),
-        ...report.missingExpected.map((t) => `${t} is in expectedTables but is not a table`),
-        ...(report.strict
-          ? report.unclassified.map(
-              (t) => `${t} is uncovered and in neither expectedTables nor expectedUncoveredTables (strict)`,
-            )
-          : []),
+        ...report.uncoveredExpected.map(expectedButUncovered),
+        ...report.missingExpected.map(expectedButMissing),
+        ...(report.strict ? report.unclassified.map(unclassified) : []),
       ];
-      commandOutput.fail(new ThreadlineError(`verify-coverage failed:\n  - ${reasons.join('\n  - ')}`));
+      commandOutput.fail(CheckFailedError.create('verify-coverage', reasons));
     }
   }
 
@@ -82,6 +77,6 @@ export class HealthCoverageCommand extends ThreadlineCommand<CoverageFlags> {
 @Command({ name: 'health', description: 'Health commands', subCommands: [HealthCoverageCommand] })
 export class HealthCommand extends CommandRunner {
   async run(): Promise<void> {
-    commandOutput.fail(new ThreadlineError('usage: health coverage [--json]'));
+    commandOutput.fail(CommandUsageError.usage('health coverage [--json]'));
   }
 }

@@ -20,6 +20,7 @@ import {
 import { DataSource } from 'typeorm';
 import { THREADLINE_COVERAGE_POLICY } from './health.constants';
 import { CoveragePolicy, TableName, tableKey } from './health.options';
+import { expectedTablesMissing } from './health.messages';
 
 export interface TableCoverage extends TableName {
   covered: boolean;
@@ -96,9 +97,7 @@ export class CoverageService implements OnApplicationBootstrap {
     if (!installed) return;
     const missing = await this.missingTables(names);
     if (missing.length) {
-      throw InvalidOptionsError.of([
-        `health.expectedTables: ${missing.join(', ')} ${missing.length > 1 ? 'are not tables' : 'is not a table'} in the database; fix the name in expectedTables / expectedUncoveredTables`,
-      ]);
+      throw InvalidOptionsError.of([expectedTablesMissing(missing)]);
     }
   }
 

@@ -1,5 +1,6 @@
 import { parseTableName } from '@threadline/capture';
 import { InvalidOptionsError, optionProblems } from '@threadline/core';
+import { bothExpectedAndUncovered, notATableList, notSeconds, STRICT_NOT_A_BOOLEAN } from './health.messages';
 
 /** `ThreadlineModule.forRoot({ health })`: the coverage policy. */
 export interface HealthOptions {
@@ -67,10 +68,9 @@ export function healthOptionsProblems(options: HealthOptions | undefined): strin
   if (problems.length) return problems;
   const o = options ?? {};
   for (const key of ['schemas', 'expectedTables', 'expectedUncoveredTables'] as const) {
-    if (o[key] !== undefined && !isNameList(o[key]))
-      problems.push(`health.${key} must be an array of table names (got ${JSON.stringify(o[key])})`);
+    if (o[key] !== undefined && !isNameList(o[key])) problems.push(notATableList(key, o[key]));
   }
-  if (o.strict !== undefined && typeof o.strict !== 'boolean') problems.push('health.strict must be true or false');
+  if (o.strict !== undefined && typeof o.strict !== 'boolean') problems.push(STRICT_NOT_A_BOOLEAN);
   if (o.integrity !== undefined) {
     const integrity = optionProblems('health.integrity', o.integrity, INTEGRITY_KEYS);
     problems.push(...integrity);
@@ -78,17 +78,12 @@ export function healthOptionsProblems(options: HealthOptions | undefined): strin
       for (const key of INTEGRITY_KEYS as (keyof NonNullable<HealthOptions['integrity']>)[]) {
         const value = o.integrity[key];
         if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 86_400))
-          problems.push(
-            `health.integrity.${key} must be a whole number of seconds from 0 to 86400 (got ${JSON.stringify(value)})`,
-          );
+          problems.push(notSeconds(key, value));
       }
   }
   const { expected, uncovered } = tableLists(o);
   const both = expected.filter((e) => uncovered.some((u) => tableKey(u) === tableKey(e))).map(tableKey);
-  if (both.length)
-    problems.push(
-      `health.expectedTables: ${both.join(', ')} listed in both expectedTables and expectedUncoveredTables; a table is either audited or not`,
-    );
+  if (both.length) problems.push(bothExpectedAndUncovered(both));
   return problems;
 }
 

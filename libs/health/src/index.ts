@@ -2,6 +2,7 @@
 // and baselines, tamper evidence and completeness. The commands (verify-coverage, health coverage, policy
 // show, continuity, baseline, verify-integrity) come with ThreadlineHealthModule.
 export type { HealthOptions, CoveragePolicy, IntegrityPolicy, TableName } from './health.options';
+export * from './health.errors';
 export * from './coverage.service';
 export * from './redaction-policy.service';
 export { ThreadlineCoverageIndicator } from './threadline-coverage.health';

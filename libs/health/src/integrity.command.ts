@@ -1,15 +1,8 @@
-import {
-  addFlag,
-  commandOutput,
-  JsonFlag,
-  ProgressLine,
-  RepeatableFlag,
-  ThreadlineCommand,
-  ThreadlineError,
-} from '@threadline/core';
+import { addFlag, commandOutput, JsonFlag, ProgressLine, RepeatableFlag, ThreadlineCommand } from '@threadline/core';
 import { Command } from 'nest-commander';
 import { CompletenessReport, CompletenessService } from './completeness.service';
 import { IntegrityReport, IntegrityService, parseKeptHead } from './integrity.service';
+import { CheckFailedError } from './health.errors';
 
 interface IntegrityFlags {
   from?: string;
@@ -75,8 +68,7 @@ export class VerifyIntegrityCommand extends ThreadlineCommand<IntegrityFlags> {
             )
         : []),
     ];
-    if (failures.length)
-      commandOutput.fail(new ThreadlineError(`verify-integrity failed:\n  - ${failures.join('\n  - ')}`));
+    if (failures.length) commandOutput.fail(CheckFailedError.create('verify-integrity', failures));
   }
 }
 addFlag(VerifyIntegrityCommand, '--from <timestamp>', 'Only seals made at or after this ISO 8601 instant', (v) => v);

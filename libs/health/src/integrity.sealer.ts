@@ -4,6 +4,7 @@ import { schedulerRegistryOf } from '@threadline/core';
 import { THREADLINE_COVERAGE_POLICY } from './health.constants';
 import { CoveragePolicy } from './health.options';
 import { IntegrityService } from './integrity.service';
+import { sealingFailed } from './health.messages';
 
 export const SEAL_JOB_NAME = 'threadline.integrity.seal';
 
@@ -40,9 +41,7 @@ export class IntegritySealer implements OnApplicationBootstrap, OnApplicationShu
     this.running = this.integrity
       .seal()
       .then(() => undefined)
-      .catch((error: unknown) =>
-        this.logger.error(`threadline sealing failed: ${error instanceof Error ? error.message : String(error)}`),
-      )
+      .catch((error: unknown) => this.logger.error(sealingFailed(error)))
       .finally(() => (this.running = undefined));
     await this.running;
   }

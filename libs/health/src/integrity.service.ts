@@ -14,16 +14,10 @@ import {
   SEAL_FORMAT_LARGE,
   SEALS_TABLE,
 } from '@threadline/capture';
-import {
-  AuditTables,
-  isInsufficientPrivilege,
-  isIsoTimestamp,
-  isoUtc,
-  privilegeMessage,
-  ThreadlineError,
-} from '@threadline/core';
+import { AuditTables, isInsufficientPrivilege, isIsoTimestamp, isoUtc } from '@threadline/core';
 import { createHash } from 'crypto';
 import { DataSource, QueryRunner } from 'typeorm';
+import { InvalidKeptHeadError, InvalidVerifyOptionsError, SealBusyError, SealPrivilegeError } from './health.errors';
 
 /** What is wrong with the sealed log, found by recomputing it. */
 export interface IntegrityProblem {
@@ -82,14 +76,9 @@ export interface VerifyIntegrityOptions {
 /** Reads a head kept as `<seq>:<sha256 hex>` (what `verify-integrity` prints), or throws saying what is allowed. */
 export function parseKeptHead(text: string): { seq: number; chainSha256: string } {
   const m = /^#?(\d{1,15})[: ]([0-9a-fA-F]{64})$/.exec(text.trim());
-  if (!m || Number(m[1]) < 1)
-    throw new IntegrityError(
-      `a kept head is <seal number>:<chain sha256, 64 hex digits>, such as 42:${'0'.repeat(64)} (got ${JSON.stringify(text)})`,
-    );
+  if (!m || Number(m[1]) < 1) throw InvalidKeptHeadError.create(text);
   return { seq: Number(m[1]), chainSha256: m[2].toLowerCase() };
 }
-
-export class IntegrityError extends ThreadlineError {}
 
 const BATCH = 1000;
 const MAX_LISTED = 100;
@@ -144,15 +133,11 @@ export class IntegrityService {
       return await sealCommitted(this.dataSource, this.tables);
     } catch (error) {
       // the sealer's own message says who holds it and since when
-      if ((error as { code?: string }).code === '55P03') throw new IntegrityError((error as Error).message);
+      if ((error as { code?: string }).code === '55P03') throw SealBusyError.from(error);
       if (!isInsufficientPrivilege(error)) throw error;
-      throw new IntegrityError(
-        privilegeMessage(
-          'sealing the audit log',
-          `EXECUTE on ${this.sealFunction}(int) and SELECT on ${this.seals} and ${this.checkpoints}`,
-          `grant them to the app's role (GRANT EXECUTE ON FUNCTION ${this.sealFunction}(int) TO <role>)`,
-          error,
-        ),
+      throw SealPrivilegeError.create(
+        { sealFunction: this.sealFunction, seals: this.seals, checkpoints: this.checkpoints },
+        error,
       );
     }
   }
@@ -163,17 +148,13 @@ export class IntegrityService {
     for (const key of ['from', 'to'] as const) {
       const value = options[key];
       if (value !== undefined && (typeof value !== 'string' || !isIsoTimestamp(value)))
-        throw new IntegrityError(
-          `${key} must be an ISO 8601 date or timestamp such as 2026-01-31T00:00:00Z (got ${JSON.stringify(value)})`,
-        );
+        throw InvalidVerifyOptionsError.notATimestamp(key, value);
     }
     const afterHead = options.afterHead
       ? parseKeptHead(`${options.afterHead.seq}:${options.afterHead.chainSha256}`)
       : null;
-    if (afterHead && options.from)
-      throw new IntegrityError('afterHead and from cannot be combined: afterHead already says where the check starts');
-    if (afterHead && options.keptHead)
-      throw new IntegrityError('afterHead and keptHead cannot be combined: afterHead checks the head it starts from');
+    if (afterHead && options.from) throw InvalidVerifyOptionsError.afterHeadWithFrom();
+    if (afterHead && options.keptHead) throw InvalidVerifyOptionsError.afterHeadWithKeptHead();
     const kept =
       afterHead ?? (options.keptHead ? parseKeptHead(`${options.keptHead.seq}:${options.keptHead.chainSha256}`) : null);
     const sealedNow = await this.seal();

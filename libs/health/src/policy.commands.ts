@@ -1,7 +1,8 @@
-import { cliCommand, commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
+import { commandOutput, CommandUsageError, JsonFlag, ThreadlineCommand } from '@threadline/core';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 import { CoverageService } from './coverage.service';
 import { RedactionPolicyService } from './redaction-policy.service';
+import { RedactionDriftError } from './health.errors';
 
 @JsonFlag()
 @SubCommand({ name: 'show', description: 'Show, per table, whether the deployed redaction matches the configuration' })
@@ -36,18 +37,13 @@ export class PolicyShowCommand extends ThreadlineCommand<{ json?: boolean }> {
         );
       }
     }
-    if (reasons.length)
-      commandOutput.fail(
-        new ThreadlineError(
-          `policy show: ${reasons.join('; ')}; run ${cliCommand('gen-triggers')} and apply the migration it writes`,
-        ),
-      );
+    if (reasons.length) commandOutput.fail(RedactionDriftError.create(reasons));
   }
 }
 
 @Command({ name: 'policy', description: 'Redaction policy commands', subCommands: [PolicyShowCommand] })
 export class PolicyCommand extends CommandRunner {
   async run(): Promise<void> {
-    commandOutput.fail(new ThreadlineError('usage: policy show [--json]'));
+    commandOutput.fail(CommandUsageError.usage('policy show [--json]'));
   }
 }

@@ -4,6 +4,7 @@ import { CliOptions, cliOptionsProblems, InvalidOptionsError, useCliCommand } fr
 import { HealthOptions, healthOptionsProblems } from '@threadline/health';
 import { OperatorOptions, operatorOptionsProblems } from '@threadline/operator';
 import { RetentionOptions, retentionProblems } from '@threadline/retention';
+import { OPTIONS_NOT_AN_OBJECT, unknownSlice } from './nestjs.messages';
 
 /** Everything `ThreadlineModule.forRoot(...)` accepts; each key is one feature's slice. */
 export interface ThreadlineModuleOptions {
@@ -37,14 +38,12 @@ const SLICES: { [K in keyof Required<ThreadlineModuleOptions>]: (slice: Threadli
  */
 export function checkThreadlineOptions(options: ThreadlineModuleOptions): ThreadlineModuleOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw InvalidOptionsError.of([
-      'ThreadlineModule.forRoot expects an object such as { capture: { tables: { ... } } }',
-    ]);
+    throw InvalidOptionsError.of([OPTIONS_NOT_AN_OBJECT]);
   }
   const slices = Object.keys(SLICES) as (keyof ThreadlineModuleOptions)[];
   const unknown = Object.keys(options)
     .filter((key) => !(key in SLICES))
-    .map((key) => `${key} is not a known option (allowed: ${slices.join(', ')})`);
+    .map((key) => unknownSlice(key, slices));
   InvalidOptionsError.throwIfAny([
     ...unknown,
     ...slices.flatMap((key) => (SLICES[key] as (slice: unknown) => string[])(options[key])),

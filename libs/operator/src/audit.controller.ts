@@ -51,6 +51,7 @@ import { StoredJsonInterceptor } from './stored-json.interceptor';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import type { ResolvedOperatorOptions } from './operator.options';
 import { errorPage } from './pages/layout';
+import { exportsBusy } from './operator.messages';
 
 /**
  * Audit data over HTTP, behind the app's `operator.authorize` (fails closed),
@@ -202,9 +203,7 @@ export class AuditController {
   })
   async export(@Query() query: ExportQueryDto, @Req() req: unknown, @Res() reply: unknown): Promise<void> {
     if (query.csvFormulas === 'verbatim' && !this.options.allowVerbatimCsvFormulas)
-      throw new InvalidExportOptionError(
-        'csvFormulas=verbatim is not allowed on this server: CSV cells that start with = + - @, a tab or a carriage return keep their leading apostrophe. Leave csvFormulas out, or set operator.allowVerbatimCsvFormulas: true for trusted machine consumers',
-      );
+      throw InvalidExportOptionError.verbatimNotAllowed();
     normalizeFilters(query.toFilters()); // a bad filter is a 400 whether or not a slot is free
     if (this.streamingExports >= this.options.maxConcurrentExports) return this.exportsBusy(req, reply);
     this.streamingExports++;
@@ -217,7 +216,7 @@ export class AuditController {
 
   /** 429 with Retry-After: every export slot streams (each holds a database connection while its client reads). */
   private exportsBusy(req: unknown, reply: unknown): void {
-    const message = `${this.options.maxConcurrentExports} export${this.options.maxConcurrentExports === 1 ? ' is' : 's are'} streaming already (operator.maxConcurrentExports); try again in a few seconds`;
+    const message = exportsBusy(this.options.maxConcurrentExports);
     this.http.setHeaders(reply, { 'retry-after': '5' });
     if (wantsHtml(req))
       return this.http.reply(reply, 429, errorPage('Too many exports at once', message, 'Try again in a few seconds.'));

@@ -10,6 +10,7 @@ import {
 import type { Request } from 'express';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import { ResolvedOperatorOptions } from './operator.options';
+import { authorizeThrew, NOT_AUTHORIZED, ROUTES_CLOSED } from './operator.messages';
 
 /**
  * 404 when the app gave no `operator` options (forRootAsync without them).
@@ -25,14 +26,14 @@ export class ThreadlineAuthorizeGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.options.mounted) throw new NotFoundException();
     const authorize = this.options.authorize;
-    if (!authorize) throw new ForbiddenException('audit routes are closed: configure operator.authorize to open them');
+    if (!authorize) throw new ForbiddenException(ROUTES_CLOSED);
     let allowed = false;
     try {
       allowed = (await authorize(context.switchToHttp().getRequest<Request>())) === true;
     } catch (error) {
-      this.logger.error(`operator.authorize threw; denying: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(authorizeThrew(error));
     }
-    if (!allowed) throw new ForbiddenException('not authorized for audit routes');
+    if (!allowed) throw new ForbiddenException(NOT_AUTHORIZED);
     return true;
   }
 }

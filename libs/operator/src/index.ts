@@ -1,6 +1,7 @@
 // @threadline/operator: the audit routes and pages an auditor or on-call
 // engineer uses, behind the app's `operator.authorize`.
 export type { OperatorOptions } from './operator.options';
+export * from './operator.errors';
 export { ThreadlineOperatorModule } from './operator.module';
 // the OpenAPI response schemas of the routes, for an app's own documents
 export * from './openapi/audit-responses.dto';

@@ -18,6 +18,7 @@ import { BadgeState, PageFrame, uncoveredCount } from './pages/layout';
 import { redactionPage } from './pages/redaction.page';
 import { timelinePage, TimelineView } from './pages/timeline.page';
 import { transactionPage } from './pages/transaction.page';
+import { couldNotRead } from './operator.messages';
 
 /** Gathers what each page shows (the badge on every one) and renders it. */
 @Injectable()
@@ -104,7 +105,7 @@ export class OperatorPages {
 
   private reason(error: unknown, what: string): string {
     const message = error instanceof Error ? error.message : String(error);
-    this.logger.warn(`${what} could not be read: ${message}`);
+    this.logger.warn(couldNotRead(what, message));
     return message;
   }
 }

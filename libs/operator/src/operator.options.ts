@@ -1,7 +1,17 @@
 import { InvalidOptionsError, optionProblems } from '@threadline/core';
 import type { Request } from 'express';
-import { SWAGGER_MISSING } from './openapi/operator-openapi';
 import { installedSwagger } from './openapi/swagger';
+import {
+  AUTHORIZE_NOT_A_FUNCTION,
+  AUTHORIZE_REQUIRED,
+  invalidCoverageRefresh,
+  invalidExportStall,
+  invalidMaxConcurrentExports,
+  invalidPath,
+  invalidSignInUrl,
+  notBoolean,
+  SWAGGER_MISSING,
+} from './operator.messages';
 
 /**
  * The operator surface: the audit routes and pages under `path`. Giving
@@ -85,50 +95,36 @@ export function operatorOptionsProblems(options: OperatorOptions | undefined): s
   const problems = optionProblems('operator', options, KNOWN);
   if (options === undefined || problems.length) return problems;
   if (options.authorize === undefined) {
-    problems.push(
-      `operator.authorize is required to mount the audit pages and routes: pass operator: { authorize: (request) => boolean } (for example, is the signed-in user an auditor?)`,
-    );
+    problems.push(AUTHORIZE_REQUIRED);
   } else if (typeof options.authorize !== 'function') {
-    problems.push('operator.authorize must be a function (request) => boolean');
+    problems.push(AUTHORIZE_NOT_A_FUNCTION);
   }
   if (options.path !== undefined && (typeof options.path !== 'string' || !PATH.test(options.path))) {
-    problems.push(
-      `operator.path must be a URL path such as '/audit' (segments of letters, digits, . _ ~ -; no trailing slash) (got ${JSON.stringify(options.path)})`,
-    );
+    problems.push(invalidPath(options.path));
   }
   const refresh = options.coverageRefreshSeconds ?? 30;
   if (typeof refresh !== 'number' || !Number.isFinite(refresh) || refresh < 1 || refresh > 3600) {
-    problems.push(
-      `operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 (got ${JSON.stringify(options.coverageRefreshSeconds)})`,
-    );
+    problems.push(invalidCoverageRefresh(options.coverageRefreshSeconds));
   }
   if (options.openApi !== undefined && typeof options.openApi !== 'boolean')
-    problems.push(`operator.openApi must be true or false (got ${JSON.stringify(options.openApi)})`);
+    problems.push(notBoolean('openApi', options.openApi));
   else if (options.openApi && !installedSwagger()) problems.push(SWAGGER_MISSING);
   const exports = options.maxConcurrentExports;
   if (
     exports !== undefined &&
     (typeof exports !== 'number' || !Number.isInteger(exports) || exports < 1 || exports > 1000)
   )
-    problems.push(
-      `operator.maxConcurrentExports must be a whole number from 1 to 1000, well below the database pool size (got ${JSON.stringify(exports)})`,
-    );
+    problems.push(invalidMaxConcurrentExports(exports));
   const stall = options.exportStallSeconds;
   if (stall !== undefined && (typeof stall !== 'number' || !Number.isFinite(stall) || stall <= 0 || stall > 3600))
-    problems.push(
-      `operator.exportStallSeconds must be a number of seconds above 0 and at most 3600 (got ${JSON.stringify(stall)})`,
-    );
+    problems.push(invalidExportStall(stall));
   if (options.allowVerbatimCsvFormulas !== undefined && typeof options.allowVerbatimCsvFormulas !== 'boolean')
-    problems.push(
-      `operator.allowVerbatimCsvFormulas must be true or false (got ${JSON.stringify(options.allowVerbatimCsvFormulas)})`,
-    );
+    problems.push(notBoolean('allowVerbatimCsvFormulas', options.allowVerbatimCsvFormulas));
   if (
     options.signInUrl !== undefined &&
     (typeof options.signInUrl !== 'string' || !/^(\/(?!\/)|https?:\/\/)\S*$/.test(options.signInUrl))
   )
-    problems.push(
-      `operator.signInUrl must be a path on this app ('/login') or an http(s) URL (got ${JSON.stringify(options.signInUrl)})`,
-    );
+    problems.push(invalidSignInUrl(options.signInUrl));
   return problems;
 }
 

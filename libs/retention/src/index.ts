@@ -1,7 +1,7 @@
 // @threadline/retention: the retention policy, batched and scheduled purges, and the `retention purge`
 // command (it comes with ThreadlineRetentionModule).
 export type { RetentionOptions, TableRetentionWindow } from './retention.options';
-export * from './retention.error';
+export * from './retention.errors';
 export * from './retention.service';
 export * from './purge.types';
 export { ThreadlineRetentionModule } from './retention.module';

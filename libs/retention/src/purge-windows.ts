@@ -1,6 +1,6 @@
 import { isIsoTimestamp, SqlParams } from '@threadline/core';
 import { QueryRunner } from 'typeorm';
-import { RetentionError } from './retention.error';
+import { InvalidCutoffError } from './retention.errors';
 import { RetentionPolicy } from './retention.options';
 
 /** One retention window: the global one (every table without its own) or a table's own. */
@@ -35,9 +35,7 @@ export async function windowGroups(
   const given = cutoff === undefined ? null : cutoff instanceof Date ? cutoff.toISOString() : cutoff;
   // Strict: JavaScript accepts 2026-02-30 or '1', which PostgreSQL then refuses or reads differently.
   if (given !== null && (typeof given !== 'string' || !isIsoTimestamp(given))) {
-    throw new RetentionError(
-      `retention: cutoff must be a Date or an ISO 8601 date or timestamp such as 2026-01-31T00:00:00Z (got ${JSON.stringify(cutoff)})`,
-    );
+    throw InvalidCutoffError.notATimestamp(cutoff);
   }
   const windows = [policy.windowSeconds, ...policy.tables.map((t) => t.windowSeconds)];
   const rows: { policy_cutoff: string; too_new: boolean; effective: string }[] = await runner.query(
@@ -48,9 +46,7 @@ export async function windowGroups(
     [windows, given],
   );
   if (given !== null && rows[0].too_new) {
-    throw new RetentionError(
-      `retention: cutoff ${given} is newer than the policy allows (${rows[0].policy_cutoff}); only a stricter (older) cutoff may be given`,
-    );
+    throw InvalidCutoffError.tooNew(given, rows[0].policy_cutoff);
   }
   const listed = policy.tables.map(({ schema, table }) => ({ schema, table }));
   return [

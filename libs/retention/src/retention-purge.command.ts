@@ -6,11 +6,12 @@ import {
   PositiveIntegerFlag,
   ProgressLine,
   ThreadlineCommand,
-  ThreadlineError,
+  CommandUsageError,
 } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { PurgeResult } from './purge.types';
 import { RetentionService } from './retention.service';
+import { PurgeModeError, PurgeNotCompletedError } from './retention.errors';
 
 interface PurgeFlags {
   dryRun?: boolean;
@@ -37,11 +38,9 @@ export class RetentionPurgeCommand extends ThreadlineCommand<PurgeFlags> {
   }
 
   protected async execute(_args: string[], flags: PurgeFlags): Promise<void> {
-    if (flags.dryRun && flags.execute) throw new ThreadlineError('choose one of --dry-run or --execute');
+    if (flags.dryRun && flags.execute) throw PurgeModeError.both();
     if (!flags.dryRun && !flags.execute) {
-      throw new ThreadlineError(
-        'refusing to delete without --execute; run with --dry-run first to see what would be deleted',
-      );
+      throw PurgeModeError.neither();
     }
     const progress = ProgressLine.start({ json: flags.json });
     const result = await this.retention.purge({
@@ -54,7 +53,7 @@ export class RetentionPurgeCommand extends ThreadlineCommand<PurgeFlags> {
     });
     progress.done();
     if (result.status !== 'completed')
-      return commandOutput.fail(new ThreadlineError(`retention purge ${result.status}: ${result.reason}`));
+      return commandOutput.fail(PurgeNotCompletedError.create(result.status, result.reason));
     if (flags.json) return commandOutput.json(result);
     commandOutput.text(summary(result));
   }
@@ -70,8 +69,8 @@ export class RetentionPurgeCommand extends ThreadlineCommand<PurgeFlags> {
 export class RetentionCommand extends CommandRunner {
   async run(): Promise<void> {
     commandOutput.fail(
-      new ThreadlineError(
-        'usage: retention purge --dry-run | --execute [--batch-size N] [--max-batches N] [--cutoff ISO] [--json]',
+      CommandUsageError.usage(
+        'retention purge --dry-run | --execute [--batch-size N] [--max-batches N] [--cutoff ISO] [--json]',
       ),
     );
   }

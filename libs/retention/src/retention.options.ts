@@ -2,6 +2,15 @@ import { parseTableName } from '@threadline/capture';
 import { InvalidOptionsError, optionProblems } from '@threadline/core';
 // the cron implementation @nestjs/schedule runs, so what validates here runs there
 import { CronTime } from 'cron';
+import {
+  invalidSchedule,
+  notBoolean,
+  notPositiveInteger,
+  ONE_WINDOW,
+  TABLES_NOT_AN_OBJECT,
+  tableNeedsOneWindow,
+  tableWindowUnknownOption,
+} from './retention.messages';
 
 /** `ThreadlineModule.forRoot({ retention })`: how long audit changes are kept. */
 export interface RetentionOptions {
@@ -68,40 +77,34 @@ export function retentionProblems(options: RetentionOptions | undefined): string
   if (options === undefined || problems.length) return problems;
   const hasDays = options.keepDays !== undefined;
   const hasSeconds = options.maxAgeSeconds !== undefined;
-  if (hasDays === hasSeconds)
-    problems.push('retention needs exactly one of keepDays or maxAgeSeconds (a positive integer)');
+  if (hasDays === hasSeconds) problems.push(ONE_WINDOW);
   for (const key of ['keepDays', 'maxAgeSeconds', 'batchSize', 'maxBatches'] as const) {
     if (options[key] !== undefined && !isPositiveInteger(options[key])) {
-      problems.push(`retention.${key} must be a positive integer (got ${JSON.stringify(options[key])})`);
+      problems.push(notPositiveInteger(`retention.${key}`, options[key]));
     }
   }
   for (const key of ['enabled', 'deleteEmptyTransactions'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
-      problems.push(`retention.${key} must be true or false (got ${JSON.stringify(options[key])})`);
+      problems.push(notBoolean(`retention.${key}`, options[key]));
     }
   }
   if (options.schedule !== undefined && !validCron(options.schedule)) {
-    problems.push(
-      `retention.schedule must be a cron expression such as '0 3 * * *' (got ${JSON.stringify(options.schedule)})`,
-    );
+    problems.push(invalidSchedule(options.schedule));
   }
   if (options.tables !== undefined) {
     if (options.tables === null || typeof options.tables !== 'object' || Array.isArray(options.tables)) {
-      problems.push('retention.tables must be an object such as { sessions: { keepDays: 7 } }');
+      problems.push(TABLES_NOT_AN_OBJECT);
     } else {
       for (const [name, window] of Object.entries(options.tables)) {
         const w = (window ?? {}) as { keepDays?: unknown; maxAgeSeconds?: unknown };
         const unknown = Object.keys(w).filter((k) => k !== 'keepDays' && k !== 'maxAgeSeconds');
-        if (unknown.length)
-          problems.push(
-            `retention.tables.${name}.${unknown[0]} is not a known option (allowed: keepDays, maxAgeSeconds)`,
-          );
+        if (unknown.length) problems.push(tableWindowUnknownOption(name, unknown[0]));
         if ((w.keepDays !== undefined) === (w.maxAgeSeconds !== undefined)) {
-          problems.push(`retention.tables.${name} needs exactly one of keepDays or maxAgeSeconds (a positive integer)`);
+          problems.push(tableNeedsOneWindow(name));
         }
         for (const key of ['keepDays', 'maxAgeSeconds'] as const) {
           if (w[key] !== undefined && !isPositiveInteger(w[key]))
-            problems.push(`retention.tables.${name}.${key} must be a positive integer (got ${JSON.stringify(w[key])})`);
+            problems.push(notPositiveInteger(`retention.tables.${name}.${key}`, w[key]));
         }
       }
     }

@@ -5,6 +5,13 @@ import { CronJob } from 'cron';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
 import { RetentionPolicy } from './retention.options';
 import { RetentionService } from './retention.service';
+import {
+  NO_SCHEDULER,
+  scheduled,
+  scheduledPurgeFailed,
+  scheduledPurgeNotCompleted,
+  TICK_SKIPPED,
+} from './retention.messages';
 
 export const RETENTION_JOB_NAME = 'threadline.retention.purge';
 
@@ -30,33 +37,26 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
     if (!this.policy?.schedule) return;
     const registry = schedulerRegistryOf(this.moduleRef);
     if (!registry) {
-      this.logger.log(
-        `retention.schedule is set but @nestjs/schedule's ScheduleModule.forRoot() is not imported here: no scheduled purges in this process`,
-      );
+      this.logger.log(NO_SCHEDULER);
       return;
     }
     this.job = CronJob.from({ cronTime: this.policy.schedule, onTick: () => this.tick(), start: true });
     registry.addCronJob(RETENTION_JOB_NAME, this.job as never);
-    this.logger.log(`scheduled purges: ${this.policy.schedule}`);
+    this.logger.log(scheduled(this.policy.schedule));
   }
 
   /** One scheduled run; skipped (and logged) while the previous one still runs. */
   async tick(): Promise<void> {
     if (this.running) {
-      this.logger.warn('threadline retention purge skipped: the previous scheduled run is still going');
+      this.logger.warn(TICK_SKIPPED);
       return;
     }
     this.running = this.retention
       .purge()
       .then((result) => {
-        if (result.status !== 'completed')
-          this.logger.warn(`threadline retention purge ${result.status}: ${result.reason}`);
+        if (result.status !== 'completed') this.logger.warn(scheduledPurgeNotCompleted(result.status, result.reason));
       })
-      .catch((error: unknown) =>
-        this.logger.error(
-          `threadline retention purge failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-      )
+      .catch((error: unknown) => this.logger.error(scheduledPurgeFailed(error)))
       .finally(() => (this.running = undefined));
     await this.running;
   }

@@ -8,17 +8,11 @@ import {
   sealCommitted,
   SEALS_TABLE,
 } from '@threadline/capture';
-import {
-  AuditTables,
-  cliCommand,
-  InvalidOptionsError,
-  isInsufficientPrivilege,
-  privilegeMessage,
-  SqlParams,
-} from '@threadline/core';
+import { AuditTables, InvalidOptionsError, isInsufficientPrivilege, SqlParams } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
-import { RetentionError } from './retention.error';
+import { InvalidPurgeLimitError, PurgeLeaseLostError, PurgePrivilegeError } from './retention.errors';
+import { batchDone, DISABLED, NOT_CONFIGURED, purgeBusy, purgeDone, tablesNotInDatabase } from './retention.messages';
 import { RetentionPolicy } from './retention.options';
 import { eligible, WindowGroup, windowGroups } from './purge-windows';
 import { PurgeOptions, PurgeProgress, PurgeResult, PurgeSummary } from './purge.types';
@@ -63,7 +57,7 @@ export class RetentionService implements OnApplicationBootstrap {
     );
     const missing = rows.filter((r) => !r.exists).map((r) => r.name);
     if (missing.length) {
-      throw InvalidOptionsError.of([`retention.tables names ${missing.join(', ')}, not a table in the database`]);
+      throw InvalidOptionsError.of([tablesNotInDatabase(missing)]);
     }
   }
 
@@ -77,12 +71,12 @@ export class RetentionService implements OnApplicationBootstrap {
     if (!policy)
       return {
         status: 'disabled',
-        reason: 'retention is not configured (ThreadlineModule.forRoot({ retention: { keepDays, enabled } }))',
+        reason: NOT_CONFIGURED,
       };
     if (!policy.enabled && !options.dryRun) {
       return {
         status: 'disabled',
-        reason: 'retention.enabled is false: destructive purges refuse to run until it is true (a dry run is allowed)',
+        reason: DISABLED,
       };
     }
     const batchSize = positive('batchSize', options.batchSize ?? policy.batchSize);
@@ -99,7 +93,7 @@ export class RetentionService implements OnApplicationBootstrap {
         if (!held.acquired)
           return {
             status: 'busy',
-            reason: `another purge is running (${held.holder} holds the retention lease until ${held.expiresAt}); nothing deleted`,
+            reason: purgeBusy(held.holder, held.expiresAt),
           };
         try {
           return await this.run(runner, groups, batchSize, maxBatches, policy, options, started, lease);
@@ -108,13 +102,14 @@ export class RetentionService implements OnApplicationBootstrap {
         }
       } catch (error) {
         if (!isInsufficientPrivilege(error)) throw error;
-        throw new RetentionError(
-          privilegeMessage(
-            'retention purge',
-            `DELETE on ${this.changes} and ${this.transactions}, INSERT, UPDATE and DELETE on ${this.tables.named(LEASES_TABLE)}, EXECUTE on threadline_seal and ${this.tables.named(RECORD_PURGE_FUNCTION)}`,
-            `run ${cliCommand('retention purge --execute')} connected as the audit tables' owner, or schedule it in a process that connects as the owner`,
-            error,
-          ),
+        throw PurgePrivilegeError.create(
+          {
+            changes: this.changes,
+            transactions: this.transactions,
+            leases: this.tables.named(LEASES_TABLE),
+            recordPurge: this.tables.named(RECORD_PURGE_FUNCTION),
+          },
+          error,
         );
       }
     } finally {
@@ -142,19 +137,13 @@ export class RetentionService implements OnApplicationBootstrap {
           reachedMax = await this.hasEligible(runner, group);
           break;
         }
-        if (!(await lease.renew()))
-          throw new RetentionError(
-            `retention purge lost its lease after ${progress.batch} batches (it expired and another purge took it over); ` +
-              'stopped here: every deleted change went with its transaction, and the other purge carries on',
-          );
+        if (!(await lease.renew())) throw PurgeLeaseLostError.create(progress.batch);
         const { changes, transactions } = await this.batch(runner, group, batchSize, policy.deleteEmptyTransactions);
         if (changes === 0) break;
         progress.batch++;
         progress.deletedChanges += changes;
         progress.deletedTransactions += transactions;
-        this.logger.log(
-          `threadline retention purge batch ${progress.batch} deleted_changes=${progress.deletedChanges} deleted_transactions=${progress.deletedTransactions}`,
-        );
+        this.logger.log(batchDone(progress.batch, progress.deletedChanges, progress.deletedTransactions));
         options.onBatch?.({ ...progress });
         if (changes < batchSize) break;
       }
@@ -170,11 +159,7 @@ export class RetentionService implements OnApplicationBootstrap {
       cutoff: groups[0].cutoff,
       durationMs: Date.now() - started,
     };
-    this.logger.log(
-      `threadline retention purge done deleted_changes=${summary.deletedChanges} deleted_transactions=${summary.deletedTransactions} ` +
-        `batches=${summary.batchesRun}/${maxBatches} ${reachedMax ? 'max_batches reached: eligible rows remain for the next run' : 'all eligible rows deleted'} ` +
-        `duration_ms=${summary.durationMs}`,
-    );
+    this.logger.log(purgeDone(summary, maxBatches, reachedMax));
     return summary;
   }
 
@@ -289,7 +274,6 @@ export class RetentionService implements OnApplicationBootstrap {
 }
 
 function positive(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0)
-    throw new RetentionError(`retention: ${name} must be a positive integer (got ${JSON.stringify(value)})`);
+  if (!Number.isInteger(value) || value <= 0) throw InvalidPurgeLimitError.create(name, value);
   return value;
 }

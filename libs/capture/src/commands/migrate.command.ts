@@ -1,8 +1,9 @@
-import { commandOutput, JsonFlag, ThreadlineCommand, ThreadlineError } from '@threadline/core';
+import { commandOutput, JsonFlag, ThreadlineCommand } from '@threadline/core';
 import { Command } from 'nest-commander';
 import { DataSource, MigrationExecutor } from 'typeorm';
 import { CaptureService } from '../capture.service';
 import { ddlFollowUpWarning } from '../catalog/ddl-follow-up';
+import { MigrationsNotConfiguredError } from '../capture.errors';
 
 /**
  * `migrate [--json]`: applies the app's pending TypeORM migrations (those
@@ -24,10 +25,7 @@ export class MigrateCommand extends ThreadlineCommand<{ json?: boolean }> {
   protected async execute(_args: string[], flags: { json?: boolean }): Promise<void> {
     const configured = this.dataSource.options.migrations;
     if (!configured || (Array.isArray(configured) ? configured.length === 0 : Object.keys(configured).length === 0))
-      throw new ThreadlineError(
-        "TypeORM's `migrations` option is not set, so the migrations install and gen-triggers write would never be loaded. " +
-          "Set it in TypeOrmModule.forRoot, e.g. migrations: ['dist/migrations/*.js'] (the compiled folder of capture.migrationsDir), build, and run migrate again.",
-      );
+      throw MigrationsNotConfiguredError.create();
     const applied = await this.dataSource.runMigrations({ transaction: 'each' });
     const names = applied.map((m) => m.name);
     // With migrationsRun: true TypeORM applied the pending ones while this command started: say so.

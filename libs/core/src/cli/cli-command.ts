@@ -1,3 +1,5 @@
+import { CLI_NOT_AN_OBJECT, invalidCliCommand, unknownOption } from '../core.messages';
+
 /**
  * How the app runs its Threadline commands, so every message printed inside
  * it names the command the team actually types: `cli.command` in
@@ -31,18 +33,15 @@ export function cliCommand(args: string): string {
 /** Problems with the `cli` slice, each naming its option. */
 export function cliOptionsProblems(options: CliOptions | undefined): string[] {
   if (options === undefined) return [];
-  if (options === null || typeof options !== 'object' || Array.isArray(options))
-    return ["cli must be an object such as { command: 'node dist/cli.js' }"];
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return [CLI_NOT_AN_OBJECT];
   const problems = Object.keys(options)
     .filter((key) => key !== 'command')
-    .map((key) => `cli.${key} is not a known option (allowed: command)`);
+    .map((key) => unknownOption('cli', key, ['command']));
   const command = options.command;
   if (
     command !== undefined &&
     (typeof command !== 'string' || !command.trim() || command.length > 200 || /[\r\n`]/.test(command))
   )
-    problems.push(
-      `cli.command must be the command line that runs this app's CLI, one line of at most 200 characters without backticks, such as 'node dist/cli.js' or 'yarn cli' (got ${JSON.stringify(command)})`,
-    );
+    problems.push(invalidCliCommand(command));
   return problems;
 }

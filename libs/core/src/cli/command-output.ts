@@ -1,4 +1,4 @@
-import { ThreadlineError } from '../threadline.error';
+import { CommandUsageError, ThreadlineError } from '../core.errors';
 
 /**
  * How every Threadline command ends: JSON on stdout for machines, plain text
@@ -39,8 +39,7 @@ export function parseList(value: string): string[] {
 /** A CLI flag's value as a positive integer, e.g. `--batch-size 500`; anything else is an error naming the flag. */
 export function parsePositiveInteger(flag: string, value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1)
-    throw new ThreadlineError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
+  if (!/^\d+$/.test(value.trim()) || n < 1) throw CommandUsageError.notPositiveInteger(flag, value);
   return n;
 }
 

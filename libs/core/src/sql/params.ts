@@ -1,3 +1,4 @@
+import { InvalidSqlLiteralError } from '../core.errors';
 import { literal } from './quote';
 
 /**
@@ -30,7 +31,7 @@ export class SqlParams {
       return `$${this.values.length}`;
     }
     if (value === null) return 'NULL';
-    if (typeof value !== 'string') throw new TypeError(`an inlined SQL value must be a string (got ${typeof value})`);
+    if (typeof value !== 'string') throw InvalidSqlLiteralError.notAString(value);
     return literal(value);
   }
 }

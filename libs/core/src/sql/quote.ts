@@ -1,3 +1,5 @@
+import { InvalidSqlLiteralError } from '../core.errors';
+
 /**
  * The one place identifiers and literals are quoted for generated SQL. Every
  * table, column and schema name passes through `ident`, so odd names (mixed
@@ -21,7 +23,7 @@ export function qualified(schema: string, name: string): string {
  * the string early there.
  */
 export function literal(value: string): string {
-  if (value.includes('\0')) throw new Error('SQL literals cannot contain NUL characters');
+  if (value.includes('\0')) throw InvalidSqlLiteralError.nulCharacter();
   const quoted = `'${value.replace(/'/g, "''")}'`;
   return value.includes('\\') ? `E${quoted.replace(/\\/g, '\\\\')}` : quoted;
 }

@@ -6,6 +6,7 @@ import { OperatorHeadersGuard } from '../operator-headers.guard';
 import { THREADLINE_OPERATOR_OPTIONS } from '../operator.constants';
 import type { ResolvedOperatorOptions } from '../operator.options';
 import { OperatorOpenApi } from './operator-openapi';
+import { OPENAPI_OFF } from '../operator.messages';
 
 /** `GET <operator.path>/openapi.json`, only with `operator.openApi: true`, behind the same authorize as the data. */
 @Controller()
@@ -20,8 +21,7 @@ export class OpenApiController {
 
   @Get('openapi.json')
   document() {
-    if (!this.options.openApi)
-      throw new NotFoundException('the OpenAPI document is off: set operator.openApi: true to serve it');
+    if (!this.options.openApi) throw new NotFoundException(OPENAPI_OFF);
     return this.openApi.get();
   }
 }

@@ -2,10 +2,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { type OpenAPIObject } from '@nestjs/swagger';
 import { installedSwagger } from './swagger';
-
-/** Why `operator.openApi: true` cannot work, and the fix. */
-export const SWAGGER_MISSING =
-  'operator.openApi needs the @nestjs/swagger package, which is not installed: npm install @nestjs/swagger (11 with NestJS 11, 12 with NestJS 12), or leave openApi off';
+import { SwaggerNotInstalledError } from '../operator.errors';
 
 /**
  * The OpenAPI document of the operator module's JSON routes, built by
@@ -28,7 +25,7 @@ export class OperatorOpenApi {
 
   get(): OpenAPIObject {
     const swagger = installedSwagger();
-    if (!swagger) throw new Error(SWAGGER_MISSING); // refused at boot already (operatorOptionsProblems)
+    if (!swagger) throw SwaggerNotInstalledError.create(); // refused at boot already (operatorOptionsProblems)
     const { DocumentBuilder, SwaggerModule } = swagger;
     this.document ??= SwaggerModule.createDocument(
       {

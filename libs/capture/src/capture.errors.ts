@@ -1,0 +1,31 @@
+import { CaptureConfigError, cliCommand, ThreadlineError } from '@threadline/core';
+
+/** Trigger generation was asked for no table: neither `--tables` nor `capture.tables` names one. */
+export class NoTablesToCaptureError extends CaptureConfigError {
+  static create(): NoTablesToCaptureError {
+    return new NoTablesToCaptureError(
+      'No tables to capture: pass --tables a,b or list the tables under capture.tables in the module options.',
+    );
+  }
+}
+
+/** The capture settings do not fit the live catalog; every problem is listed, each saying how to fix it (capture.messages.ts). */
+export class CatalogMismatchError extends CaptureConfigError {
+  static forTriggers(problems: readonly string[]): CatalogMismatchError {
+    return new CatalogMismatchError(`Cannot generate capture triggers:\n  - ${problems.join('\n  - ')}`);
+  }
+
+  static forBaseline(table: string, problems: readonly string[]): CatalogMismatchError {
+    return new CatalogMismatchError(`Cannot take a baseline of ${table}:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** `migrate` was run in an app whose TypeORM DataSource loads no migrations. */
+export class MigrationsNotConfiguredError extends ThreadlineError {
+  static create(): MigrationsNotConfiguredError {
+    return new MigrationsNotConfiguredError(
+      "TypeORM's `migrations` option is not set, so the migrations install and gen-triggers write would never be loaded. " +
+        `Set it in TypeOrmModule.forRoot, e.g. migrations: ['dist/migrations/*.js'] (the compiled folder of capture.migrationsDir), build, and run ${cliCommand('migrate')} again.`,
+    );
+  }
+}

@@ -1,0 +1,66 @@
+import { invalidOptionsMessage } from './core.messages';
+
+/**
+ * Base class of every error Threadline throws; `name` is the concrete class
+ * name. Each lib declares its errors in its `<lib>.errors.ts`, one class per
+ * kind of failure, each built by a factory that takes the facts and says how
+ * to fix the problem, so no throw site composes wording.
+ */
+export class ThreadlineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = this.constructor.name;
+  }
+}
+
+/** Options given to `forRoot`/`forRootAsync` are invalid; the message names each bad option and what is allowed. */
+export class InvalidOptionsError extends ThreadlineError {
+  /** One error listing every problem, one per line; each problem starts with its option's path (`retention.keepDays ...`). */
+  static of(problems: readonly string[]): InvalidOptionsError {
+    return new InvalidOptionsError(invalidOptionsMessage(problems));
+  }
+
+  /** Throws `of(problems)` when there is any. */
+  static throwIfAny(problems: readonly string[]): void {
+    if (problems.length > 0) throw InvalidOptionsError.of(problems);
+  }
+}
+
+/**
+ * The capture configuration does not fit the live database catalog (unknown
+ * table or column, no primary key, ...). Declared here so that every lib can
+ * catch it; @threadline/capture's factories build it (capture.errors.ts).
+ */
+export class CaptureConfigError extends ThreadlineError {}
+
+/**
+ * A Threadline command was run with flags it cannot use; the message says
+ * what to pass instead. Libs extend it for their commands' own rules.
+ */
+export class CommandUsageError extends ThreadlineError {
+  /** A flag that takes a positive integer got something else, e.g. `--batch-size 0`. */
+  static notPositiveInteger(flag: string, value: string): CommandUsageError {
+    return new CommandUsageError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
+  }
+
+  /** A command group run without a subcommand: its usage line. */
+  static usage(line: string): CommandUsageError {
+    return new CommandUsageError(`usage: ${line}`);
+  }
+}
+
+/** A value written into SQL text as a literal that SQL cannot hold, or that is not text (a bug in the caller). */
+export class InvalidSqlLiteralError extends ThreadlineError {
+  static nulCharacter(): InvalidSqlLiteralError {
+    return new InvalidSqlLiteralError('SQL literals cannot contain NUL characters');
+  }
+
+  static notAString(value: unknown): InvalidSqlLiteralError {
+    return new InvalidSqlLiteralError(`an inlined SQL value must be a string (got ${typeof value})`);
+  }
+}
+
+/** PostgreSQL's insufficient_privilege (42501): the connected role lacks a right on an object. */
+export function isInsufficientPrivilege(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '42501';
+}

@@ -1,0 +1,181 @@
+import { cliCommand, CommandUsageError, privilegeMessage, ThreadlineError } from '@threadline/core';
+
+/** Sealing or verifying the hash chain cannot proceed. Catch this one for any of the kinds below. */
+export class IntegrityError extends ThreadlineError {}
+
+/** A head kept outside the database is not `<seal number>:<chain sha256>`. */
+export class InvalidKeptHeadError extends IntegrityError {
+  static create(text: string): InvalidKeptHeadError {
+    return new InvalidKeptHeadError(
+      `a kept head is <seal number>:<chain sha256, 64 hex digits>, such as 42:${'0'.repeat(64)} (got ${JSON.stringify(text)})`,
+    );
+  }
+}
+
+/** `verify`'s options are not usable: a bad timestamp, or options that contradict each other. */
+export class InvalidVerifyOptionsError extends IntegrityError {
+  static notATimestamp(key: string, value: unknown): InvalidVerifyOptionsError {
+    return new InvalidVerifyOptionsError(
+      `${key} must be an ISO 8601 date or timestamp such as 2026-01-31T00:00:00Z (got ${JSON.stringify(value)})`,
+    );
+  }
+
+  static afterHeadWithFrom(): InvalidVerifyOptionsError {
+    return new InvalidVerifyOptionsError(
+      'afterHead and from cannot be combined: afterHead already says where the check starts',
+    );
+  }
+
+  static afterHeadWithKeptHead(): InvalidVerifyOptionsError {
+    return new InvalidVerifyOptionsError(
+      'afterHead and keptHead cannot be combined: afterHead checks the head it starts from',
+    );
+  }
+}
+
+/** Another session holds the sealer's lock; the sealer's own message says who and since when. */
+export class SealBusyError extends IntegrityError {
+  static from(error: unknown): SealBusyError {
+    return new SealBusyError((error as Error).message);
+  }
+}
+
+/** The connected role may not seal: what it needs and the GRANT that gives it. */
+export class SealPrivilegeError extends IntegrityError {
+  static create(
+    objects: { sealFunction: string; seals: string; checkpoints: string },
+    error: unknown,
+  ): SealPrivilegeError {
+    return new SealPrivilegeError(
+      privilegeMessage(
+        'sealing the audit log',
+        `EXECUTE on ${objects.sealFunction}(int) and SELECT on ${objects.seals} and ${objects.checkpoints}`,
+        `grant them to the app's role (GRANT EXECUTE ON FUNCTION ${objects.sealFunction}(int) TO <role>)`,
+        error,
+      ),
+    );
+  }
+}
+
+/** A baseline cannot run. Catch this one for any of the kinds below. */
+export class BaselineError extends ThreadlineError {}
+
+/** A baseline's batchSize or maxBatches is out of range. */
+export class InvalidBaselineOptionsError extends BaselineError {
+  static batchSize(got: unknown): InvalidBaselineOptionsError {
+    return new InvalidBaselineOptionsError(
+      `batchSize must be an integer from 1 to 100000 (got ${JSON.stringify(got)})`,
+    );
+  }
+
+  static maxBatches(got: unknown): InvalidBaselineOptionsError {
+    return new InvalidBaselineOptionsError(`maxBatches must be a positive integer (got ${JSON.stringify(got)})`);
+  }
+}
+
+/** The table cannot take a baseline yet: it does not exist, is not captured, or its deployed redaction differs from the config. */
+export class TableNotReadyForBaselineError extends BaselineError {
+  static notATable(table: string): TableNotReadyForBaselineError {
+    return new TableNotReadyForBaselineError(`${table} is not a table in the database`);
+  }
+
+  static notCaptured(table: string, missingTriggers: string[]): TableNotReadyForBaselineError {
+    return new TableNotReadyForBaselineError(
+      `${table} has no Threadline triggers (missing: ${missingTriggers.join(', ')}); run ${cliCommand('gen-triggers')} and your migrations first, or writes made during the baseline would go unrecorded`,
+    );
+  }
+
+  static redactionDiffers(table: string, label: string, why: string | undefined): TableNotReadyForBaselineError {
+    return new TableNotReadyForBaselineError(
+      `${table}: ${label} (${why}); regenerate its triggers first, so snapshots are redacted exactly as its changes are`,
+    );
+  }
+}
+
+/** audit_changes predates baselines and refuses op 'snapshot': the ALTER that allows it. */
+export class SnapshotNotAllowedError extends BaselineError {
+  static create(table: string, changes: string): SnapshotNotAllowedError {
+    return new SnapshotNotAllowedError(
+      `${table}: audit_changes does not accept op 'snapshot' (its audit schema predates baselines). Allow it with:\n` +
+        `  ALTER TABLE ${changes} DROP CONSTRAINT audit_changes_op_check, ADD CONSTRAINT audit_changes_op_check CHECK (op IN ('insert', 'update', 'delete', 'snapshot'));`,
+    );
+  }
+}
+
+/** The connected role may not write a baseline: what it needs and who to run it as. */
+export class BaselinePrivilegeError extends BaselineError {
+  static create(
+    table: string,
+    objects: { changes: string; transactions: string; leases: string },
+    error: unknown,
+  ): BaselinePrivilegeError {
+    return new BaselinePrivilegeError(
+      privilegeMessage(
+        'baseline',
+        `INSERT on ${objects.changes} and ${objects.transactions}, UPDATE on ${objects.transactions} and INSERT, UPDATE and DELETE on ${objects.leases}`,
+        `run ${cliCommand(`baseline --table ${table} --execute`)} connected as the audit tables' owner`,
+        error,
+      ),
+    );
+  }
+}
+
+/** Another baseline of the same tables holds their lease; nothing was written for them. */
+export class BaselineBusyError extends BaselineError {
+  static create(tables: string[]): BaselineBusyError {
+    return new BaselineBusyError(`another baseline of ${tables.join(', ')} is running; nothing written for it`);
+  }
+}
+
+/** A completeness check cannot run. */
+export class CompletenessError extends ThreadlineError {}
+
+/** A completeness check's batchSize is out of range, or it has no table to check. */
+export class InvalidCompletenessOptionsError extends CompletenessError {
+  static batchSize(got: unknown): InvalidCompletenessOptionsError {
+    return new InvalidCompletenessOptionsError(
+      `batchSize must be a whole number from 1 to 100000 (got ${JSON.stringify(got)})`,
+    );
+  }
+
+  static noTables(): InvalidCompletenessOptionsError {
+    return new InvalidCompletenessOptionsError(
+      'no tables to check: pass tables (--table NAME) or list tables under capture.tables',
+    );
+  }
+}
+
+/** A health command was run without what it needs (a table, or flags that agree). */
+export class HealthUsageError extends CommandUsageError {
+  static noTablesToCheck(): HealthUsageError {
+    return new HealthUsageError('no tables to check: pass --table NAME or list tables under capture.tables');
+  }
+
+  static baselineNeedsTable(): HealthUsageError {
+    return new HealthUsageError(
+      'baseline needs --table NAME (repeatable): the tables whose existing rows get a snapshot',
+    );
+  }
+
+  static executeAndDryRun(): HealthUsageError {
+    return new HealthUsageError(
+      '--execute and --dry-run contradict each other; without --execute the baseline is a dry run',
+    );
+  }
+}
+
+/** A check command (verify-coverage, verify-integrity, continuity) found problems; each failure says how to fix it. */
+export class CheckFailedError extends ThreadlineError {
+  static create(check: string, failures: readonly string[]): CheckFailedError {
+    return new CheckFailedError(`${check} failed:\n  - ${failures.join('\n  - ')}`);
+  }
+}
+
+/** `policy show` found tables whose deployed redaction differs from the config. */
+export class RedactionDriftError extends ThreadlineError {
+  static create(reasons: string[]): RedactionDriftError {
+    return new RedactionDriftError(
+      `policy show: ${reasons.join('; ')}; run ${cliCommand('gen-triggers')} and apply the migration it writes`,
+    );
+  }
+}

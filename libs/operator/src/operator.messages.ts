@@ -1,0 +1,59 @@
+/**
+ * The texts @threadline/operator returns, logs or answers a request with
+ * (option problems, refusals, log lines), in one place; each says how to fix
+ * the problem. Thrown errors are in operator.errors.ts.
+ */
+
+/** Option problems (`operator...`). */
+export const AUTHORIZE_REQUIRED =
+  'operator.authorize is required to mount the audit pages and routes: pass operator: { authorize: (request) => boolean } (for example, is the signed-in user an auditor?)';
+
+export const AUTHORIZE_NOT_A_FUNCTION = 'operator.authorize must be a function (request) => boolean';
+
+export function invalidPath(got: unknown): string {
+  return `operator.path must be a URL path such as '/audit' (segments of letters, digits, . _ ~ -; no trailing slash) (got ${JSON.stringify(got)})`;
+}
+
+export function invalidCoverageRefresh(got: unknown): string {
+  return `operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 (got ${JSON.stringify(got)})`;
+}
+
+export function notBoolean(option: string, got: unknown): string {
+  return `operator.${option} must be true or false (got ${JSON.stringify(got)})`;
+}
+
+/** Why `operator.openApi: true` cannot work, and the fix. */
+export const SWAGGER_MISSING =
+  'operator.openApi needs the @nestjs/swagger package, which is not installed: npm install @nestjs/swagger (11 with NestJS 11, 12 with NestJS 12), or leave openApi off';
+
+export function invalidMaxConcurrentExports(got: unknown): string {
+  return `operator.maxConcurrentExports must be a whole number from 1 to 1000, well below the database pool size (got ${JSON.stringify(got)})`;
+}
+
+export function invalidExportStall(got: unknown): string {
+  return `operator.exportStallSeconds must be a number of seconds above 0 and at most 3600 (got ${JSON.stringify(got)})`;
+}
+
+export function invalidSignInUrl(got: unknown): string {
+  return `operator.signInUrl must be a path on this app ('/login') or an http(s) URL (got ${JSON.stringify(got)})`;
+}
+
+/** Refusals the routes answer with. */
+export const ROUTES_CLOSED = 'audit routes are closed: configure operator.authorize to open them';
+
+export const NOT_AUTHORIZED = 'not authorized for audit routes';
+
+export const OPENAPI_OFF = 'the OpenAPI document is off: set operator.openApi: true to serve it';
+
+export function exportsBusy(max: number): string {
+  return `${max} export${max === 1 ? ' is' : 's are'} streaming already (operator.maxConcurrentExports); try again in a few seconds`;
+}
+
+/** Log lines. */
+export function authorizeThrew(error: unknown): string {
+  return `operator.authorize threw; denying: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+export function couldNotRead(what: string, message: string): string {
+  return `${what} could not be read: ${message}`;
+}

@@ -1,0 +1,80 @@
+/**
+ * The texts @threadline/retention returns or logs (option problems, purge
+ * results that did not run, log lines), in one place; each says how to fix
+ * the problem. Thrown errors are in retention.errors.ts.
+ */
+
+/** Option problems (`retention...`). */
+export const ONE_WINDOW = 'retention needs exactly one of keepDays or maxAgeSeconds (a positive integer)';
+
+export function notPositiveInteger(path: string, got: unknown): string {
+  return `${path} must be a positive integer (got ${JSON.stringify(got)})`;
+}
+
+export function notBoolean(path: string, got: unknown): string {
+  return `${path} must be true or false (got ${JSON.stringify(got)})`;
+}
+
+export function invalidSchedule(got: unknown): string {
+  return `retention.schedule must be a cron expression such as '0 3 * * *' (got ${JSON.stringify(got)})`;
+}
+
+export const TABLES_NOT_AN_OBJECT = 'retention.tables must be an object such as { sessions: { keepDays: 7 } }';
+
+export function tableWindowUnknownOption(name: string, key: string): string {
+  return `retention.tables.${name}.${key} is not a known option (allowed: keepDays, maxAgeSeconds)`;
+}
+
+export function tableNeedsOneWindow(name: string): string {
+  return `retention.tables.${name} needs exactly one of keepDays or maxAgeSeconds (a positive integer)`;
+}
+
+export function tablesNotInDatabase(missing: string[]): string {
+  return `retention.tables names ${missing.join(', ')}, not a table in the database`;
+}
+
+/** Why a purge did not run (PurgeResult.reason). */
+export const NOT_CONFIGURED =
+  'retention is not configured (ThreadlineModule.forRoot({ retention: { keepDays, enabled } }))';
+
+export const DISABLED =
+  'retention.enabled is false: destructive purges refuse to run until it is true (a dry run is allowed)';
+
+export function purgeBusy(holder: string, expiresAt: string): string {
+  return `another purge is running (${holder} holds the retention lease until ${expiresAt}); nothing deleted`;
+}
+
+/** Scheduler log lines. */
+export const NO_SCHEDULER =
+  "retention.schedule is set but @nestjs/schedule's ScheduleModule.forRoot() is not imported here: no scheduled purges in this process";
+
+export const TICK_SKIPPED = 'threadline retention purge skipped: the previous scheduled run is still going';
+
+export function scheduledPurgeFailed(error: unknown): string {
+  return `threadline retention purge failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+export function scheduled(schedule: string): string {
+  return `scheduled purges: ${schedule}`;
+}
+
+export function scheduledPurgeNotCompleted(status: string, reason: string): string {
+  return `threadline retention purge ${status}: ${reason}`;
+}
+
+/** Purge progress log lines, key=value for log search. */
+export function batchDone(batch: number, deletedChanges: number, deletedTransactions: number): string {
+  return `threadline retention purge batch ${batch} deleted_changes=${deletedChanges} deleted_transactions=${deletedTransactions}`;
+}
+
+export function purgeDone(
+  summary: { deletedChanges: number; deletedTransactions: number; batchesRun: number; durationMs: number },
+  maxBatches: number,
+  reachedMax: boolean,
+): string {
+  return (
+    `threadline retention purge done deleted_changes=${summary.deletedChanges} deleted_transactions=${summary.deletedTransactions} ` +
+    `batches=${summary.batchesRun}/${maxBatches} ${reachedMax ? 'max_batches reached: eligible rows remain for the next run' : 'all eligible rows deleted'} ` +
+    `duration_ms=${summary.durationMs}`
+  );
+}
