@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS :AUDIT_SCHEMA."audit_leases";
