@@ -1,3 +1,17 @@
+--# 002: threadline_transaction_id(), which every capture trigger calls: the audit_transactions row of
+--# the current database transaction, created at its first audited write with the actor, correlation
+--# and request ids the session set (threadline.actor_ref, threadline.correlation_id,
+--# threadline.request_id), and found again through the transaction-local cache setting
+--# threadline.transaction_id (core's transaction-cache.ts reads it the same way).
+--# :AUDIT_SUFFIX gives a second audit schema settings of its own.
+--#
+--# The actor check (written out here twice and once in 003; install-sql.spec.ts checks the copies
+--# agree): reads the actor text into actor_json and raises when it is not valid JSON or not an actor by
+--# the rule ActorRef enforces (ACTOR_RULE in core), naming the setting or parameter it came from. What
+--# it stores is what ActorRef.parse(text).serialize() gives: {"type", "id"} only, the id trimmed as
+--# JavaScript's trim() does (a whole number id written as its digits), no id for anonymous. So every
+--# shape either side accepts, the other accepts too and stores the same way. Its constants (ACTOR_TYPES,
+--# ACTOR_ID_MAX_LENGTH, ACTOR_ID_TRIM_CLASS, ACTOR_RULE's text, Number.MAX_SAFE_INTEGER) are core's.
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_transaction_id"() RETURNS uuid
 LANGUAGE plpgsql
 AS $threadline$

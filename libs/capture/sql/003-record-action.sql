@@ -1,3 +1,10 @@
+--# 003: threadline_record_action(...): inserts an action into this transaction's audit row, creating
+--# that row when the transaction has written nothing audited yet, so every action is sealed with the
+--# transaction it was recorded in. SECURITY DEFINER, so the app's role needs EXECUTE on it rather than
+--# INSERT on audit_actions and UPDATE on audit_transactions. The transaction is the caller's own (found
+--# from the server's txid, never from a value the session supplies), and every argument is checked
+--# with a message naming what is allowed (ACTION_NAME_MAX_LENGTH, ACTION_TEXT_MAX_LENGTH in
+--# audit-schema.sql.ts, core's CONTEXT_ID_MAX_BYTES). The actor check is 002's.
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_record_action"(action_name text, actor text, action_status text, action_verb text,
   action_category text, action_reason text, action_comment text, action_correlation_id text, action_request_id text,
   action_job_id text)

@@ -1,3 +1,7 @@
+--# 004: tamper evidence (README "Trust"), its tables: audit_seals (one row per sealed transaction or
+--# purge, in chain order), audit_purged (what each retention purge removed from sealed transactions),
+--# audit_seal_checkpoints (where a purge of schema v4 or before cut the chain), and a BRIN index on
+--# audit_transactions.txid that makes the sealer's lookup cheap and costs writes next to nothing.
 CREATE TABLE IF NOT EXISTS :AUDIT_SCHEMA."audit_seals" (
   seq bigint PRIMARY KEY,
   transaction_id uuid UNIQUE,

@@ -1,3 +1,12 @@
+--# 005: tamper evidence, its functions. The hash expressions below (a change's, an action's, a
+--# transaction's content, a chain step, a purge's content) are written out from seal-hash.ts, where
+--# the integrity check builds the same ones at run time; install-sql.spec.ts checks they agree, so a
+--# change to one is a change to both.
+--#
+--# threadline_jsonb_sha256(jsonb): a jsonb value's hash built value by value (an object's keys in byte
+--# order, each key and value hashed; an array's elements in order; a string's own text, not its escaped
+--# JSON), so no text over 1 GB is ever built. Slower than hashing the text: only transactions sealed in
+--# format 3 (a change too large to write as text) use it.
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_jsonb_sha256"(j jsonb, depth int DEFAULT 0) RETURNS bytea
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -17,6 +26,22 @@ AS $threadline$
   END END
 $threadline$;
 
+--# threadline_seal(n): sealing happens after commit, not in the audited transaction: a chain extended
+--# at commit makes every audited transaction wait on one lock (docs/trust.md has the measured cost of
+--# both). The sealer seals every audit transaction that committed since its last run, in the order it
+--# finds them; it finds them by txid at or after the previous run's horizon (the oldest transaction
+--# still running then), so one that started earlier and committed later is sealed by a later run,
+--# never skipped.
+--# - Its argument is checked: a count outside 1..100000 (SEAL_BATCH_MAX) is refused (a negative one
+--#   would have moved the horizon past what it never read); 5000 is SEAL_BATCH.
+--# - A horizon ahead of the oldest running transaction cannot happen on one server (txids only grow):
+--#   the database was restored into another cluster, whose txids start again low. The sealer then
+--#   looks at every unsealed transaction once, and from then on only at txids the server has handed
+--#   out, so what the old cluster left stays sealed and what the new one writes is sealed too.
+--# - Sealers take a lock on the seals table that the app's role cannot take (it holds SELECT only),
+--#   and wait for it at most 10 s (SEAL_LOCK_TIMEOUT_SECONDS), then fail naming the session that holds it.
+--# - The chain: seal n's hash is SHA-256 of seal n-1's hash (32 zero bytes before the first), the text
+--#   <n>:<transaction id>:<format>:<change count> ('purge' for a purge seal), and the content hash.
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_seal"(max_transactions int DEFAULT 5000)
 RETURNS TABLE (sealed int, pending boolean, last_seq bigint)
 LANGUAGE plpgsql
@@ -153,6 +178,11 @@ END
 $threadline$;
 REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_seal"(int) FROM PUBLIC;
 COMMENT ON FUNCTION :AUDIT_SCHEMA."threadline_seal"(int) IS 'Seals committed audit transactions into the hash chain (Threadline, README "Trust")';
+--# threadline_record_purge(removed, emptied): called by a purge batch in its own transaction, after
+--# its deletes. removed is a jsonb array of [change id, transaction id, change hash hex] of the changes
+--# it deleted, emptied the transactions it deleted. For those already sealed it writes the ledger rows
+--# (audit_purged) and appends a purge seal to the chain, under the sealers' lock. Returns how many
+--# ledger rows it wrote.
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_record_purge"(removed jsonb, emptied uuid[])
 RETURNS int
 LANGUAGE plpgsql

@@ -1,3 +1,12 @@
+--# 008: threadline_capture_fallback_sql(rel, op, info): the INSERT, UPDATE or DELETE capture of a
+--# table whose columns changed since its self-guarding function was generated (no DDL event trigger
+--# followed the change). It reads the columns as they are now and classifies each by what it was at
+--# generation (info.relations: attribute number, name, class): an excluded or masked column stays so
+--# under any name; a clear column stays clear only under its name; any other column is masked on a
+--# table with redaction (fail closed) until capture is regenerated from the configuration. Images are
+--# built from to_jsonb of each row and changes found by comparing stored text, so the statement never
+--# names a column that may be gone. The caller EXECUTEs the text inside the trigger function, where the
+--# transition tables are visible.
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_capture_fallback_sql"(rel oid, op text, info jsonb)
 RETURNS text
 LANGUAGE plpgsql STABLE

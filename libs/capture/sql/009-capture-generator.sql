@@ -1,3 +1,18 @@
+--# 009: threadline_capture_sql(table, function_name, settings), the trigger generator. It reads the
+--# live catalog (the key, each column's type, which columns are redacted by name or attribute number),
+--# builds the trigger function's body, its stamp, and the triggers on the table and every partition
+--# below it, and returns them as one SQL script (threadline_capture, 010, runs it; gen-triggers writes
+--# it into a migration). In three parts:
+--# 1. catalog reading: the key, redaction by name or attribute number (a renamed masked column stays
+--#    masked, and a new column that takes a redacted name is redacted too), per-column change
+--#    detection, and the guard of a function deployed without the DDL event trigger;
+--# 2. the body (body := format($b$ ... $b$, ...)): the INSERT, UPDATE, DELETE and TRUNCATE capture;
+--# 3. the stamp (the settings and what they resolved to, trigger-stamp.ts reads it back) and the
+--#    triggers.
+--# Change detection compares stored representations: plain = only for types whose equality implies
+--# identical text (integers, uuid, times, ...), byte-wise "C" comparison for text, scale as well as
+--# value for numeric, and the text form for every other type (citext, json, jsonb, arrays, floats,
+--# custom types).
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_capture_sql"(target regclass, function_name text, settings jsonb)
 RETURNS text
 LANGUAGE plpgsql

@@ -1,3 +1,6 @@
+--# 010: deploy and remove capture. threadline_capture(table, function_name, settings) runs what 009
+--# builds; the (schema, table, ...) form keeps the request in audit_capture_pending when the table
+--# does not exist yet. threadline_uncapture drops the triggers (on every partition) and the function.
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_capture"(target regclass, function_name text, settings jsonb)
 RETURNS void
 LANGUAGE plpgsql

@@ -1,3 +1,6 @@
+--# 011: following DDL. The event triggers (013) call threadline_on_ddl, threadline_on_drop and
+--# threadline_on_rewrite, which regenerate capture of each table whose columns changed
+--# (threadline_refresh_capture, from the stamp of its deployed function) in the DDL's own transaction.
 -- Each capture a table's DDL concerns: the table's own and its ancestors' (a
 -- partition shares the columns of every table above it), outermost first,
 -- with the stamp of its deployed function. A stamp edited by hand into

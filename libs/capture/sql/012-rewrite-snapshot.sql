@@ -1,3 +1,7 @@
+--# 012: threadline_snapshot_rewritten(table): after DDL rewrote a column's values (ALTER COLUMN ... TYPE
+--# ... USING, a volatile default), records every row as a snapshot change, in the DDL's transaction,
+--# under the session's actor or else {"type":"system","id":"threadline:schema-change"}
+--# (SCHEMA_CHANGE_ACTOR).
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_snapshot_rewritten"(target oid)
 RETURNS bigint
 LANGUAGE plpgsql

@@ -1,3 +1,10 @@
+--# 013: the DDL event triggers, one set per audit schema (event trigger names are global to a
+--# database, hence :AUDIT_SUFFIX). Each block creates its event trigger, or recreates one an older
+--# install made for fewer command tags (ALTER TYPE ... CASCADE changes typed tables' columns), keeping
+--# whether it was enabled. A new one fires always, also under session_replication_role = replica: DDL
+--# run there would otherwise leave capture generated for columns the table no longer has. One an
+--# operator disabled stays disabled. The tags are every command that can change a table's columns:
+--# ALTER VIEW, ALTER MATERIALIZED VIEW and ALTER FOREIGN TABLE ... RENAME COLUMN act on a table too.
 -- The event trigger needs a superuser (or the cloud equivalent); without
 -- it, capture functions guard themselves (see threadline_capture_sql).
 DO $threadline$

@@ -1,3 +1,7 @@
+--# 014: indexes for the exploration queries (timeline by time, table, actor and correlation; row
+--# history; actor history). They make those queries use an index at any size, and cost every audited
+--# write (docs/capture-cost.md, docs/audit-indexing.md); capture.queryIndexes: false leaves this file
+--# out for write-heavy deployments that only stream exports.
 CREATE INDEX IF NOT EXISTS audit_changes_captured_at_idx ON :AUDIT_SCHEMA."audit_changes" (captured_at, id);
 CREATE INDEX IF NOT EXISTS audit_changes_table_captured_at_idx ON :AUDIT_SCHEMA."audit_changes" (table_name, captured_at, id);
 CREATE INDEX IF NOT EXISTS audit_changes_row_idx ON :AUDIT_SCHEMA."audit_changes" (table_name, table_pk);

@@ -1,3 +1,6 @@
+--# 015: upgrading from an earlier schema version regenerates every capture function an older
+--# generator made (their stamps carry the settings), so each one runs with its owner's rights from the
+--# moment the new install migration commits.
 DO $threadline$
 DECLARE
   captured record;

@@ -1,3 +1,4 @@
+--# down (auditSchemaSql(...).down runs down/ in order): what 007 to 013 create.
 DROP EVENT TRIGGER IF EXISTS "threadline_ddl:AUDIT_SUFFIX";
 DROP EVENT TRIGGER IF EXISTS "threadline_rewrite:AUDIT_SUFFIX";
 DROP EVENT TRIGGER IF EXISTS "threadline_drop:AUDIT_SUFFIX";
