@@ -67,10 +67,7 @@ function sqlFiles(): string[] {
   return [...list('.'), ...list('down')];
 }
 
-/**
- * The install SQL is plain files (sql/README.md); what the application
- * computes in TypeScript and the SQL writes out must stay the same.
- */
+/** The install SQL is plain files (sql/README.md), read by src/schema/install-sql.ts. */
 describe('install SQL files', () => {
   it('are numbered in execution order, and each is part of the install or its reverse', () => {
     const files = sqlFiles();
@@ -102,7 +99,10 @@ describe('install SQL files', () => {
     const readme = readFileSync(path.join(INSTALL_SQL_DIR, 'README.md'), 'utf8');
     for (const placeholder of known) expect(readme).toContain(`\`${placeholder}\``);
   });
+});
 
+/** What the application computes in TypeScript and the SQL writes out must stay the same. */
+describe('install SQL and the application', () => {
   it.each(SCHEMAS)('write out the hash expressions the integrity check computes (%s)', (schema) => {
     const { up } = auditSchemaSql(schema);
     expect(up).toContain(`${sealContentSql(schema)} AS content`);
@@ -154,8 +154,10 @@ describe('install SQL files', () => {
     expect(up).toContain(`at most ${ACTION_NAME_MAX_LENGTH} characters`);
     expect(up).toContain(`IF length(action_comment) > ${ACTION_TEXT_MAX_LENGTH} THEN`);
   });
+});
 
-  it('hold the actor check three times, the same each time', () => {
+describe('install SQL actor check', () => {
+  it('is there three times, the same each time', () => {
     const { up } = auditSchemaSql('public');
     const lines = up.split('\n');
     const copies: string[] = [];
