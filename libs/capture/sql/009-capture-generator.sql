@@ -73,6 +73,8 @@ DECLARE
   trig record;
   i int := 0;
 BEGIN
+--# Part 1, catalog reading: the key, redaction by name or attribute number, per-column change detection
+--# (differs: the expression that says whether a column changed), the guard.
   SELECT n.nspname, c.relname INTO rel_schema, rel_name
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.oid = target AND c.relkind IN ('r', 'p');
@@ -209,6 +211,8 @@ BEGIN
   END IF;$g$, fallback, layouts);
   END IF;
 
+--# Part 2, the trigger function's body, built from what part 1 read: format()'s %s and %I are filled in order
+--# by the arguments after $b$ (guard, fixed, pk_new, image_new, ...), so %% is a literal %.
   -- Old and new images of an UPDATE are paired by their position in the
   -- transition tables, which PostgreSQL fills in step. When the counts
   -- differ (a cross-partition UPDATE whose destination trigger dropped the
@@ -283,6 +287,7 @@ $b$,
     fixed, pk_old,
     fixed);
 
+--# Part 3, the stamp and the triggers of the table and its partitions, returned with the function.
   i := 0;
   WHILE position(tag IN body) > 0 LOOP i := i + 1; tag := '$threadline' || i || '$'; END LOOP;
   stamp := jsonb_build_object(
