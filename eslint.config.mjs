@@ -22,15 +22,10 @@ const MAX_FUNCTION_LINES = 80;
 /** Lib sources over the limits today: [file lines, longest function's lines]. Shrink, never grow. */
 const OVERSIZED = {
   'libs/capture/src/catalog/deployed-capture.ts': [279, 115],
-  'libs/capture/src/schema/audit-schema.sql.ts': [382, 125],
-  'libs/capture/src/schema/capture-functions.sql.ts': [600, 338],
-  'libs/capture/src/schema/capture-generator.sql.ts': [310, 139],
-  'libs/capture/src/schema/seal.sql.ts': [521, 153],
-  'libs/health/src/baseline.service.ts': [251, 0],
-  'libs/health/src/completeness.service.ts': [325, 140],
-  'libs/health/src/integrity.service.ts': [504, 247],
-  'libs/operator/src/audit.controller.ts': [300, 0],
-  'libs/retention/src/retention.service.ts': [295, 0],
+  'libs/health/src/completeness.service.ts': [319, 140],
+  'libs/health/src/integrity.service.ts': [485, 243],
+  'libs/operator/src/audit.controller.ts': [299, 0],
+  'libs/retention/src/retention.service.ts': [279, 0],
 };
 const layer = (tag, allowed) => ({ sourceTag: tag, onlyDependOnLibsWithTags: [tag, ...allowed] });
 

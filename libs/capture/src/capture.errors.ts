@@ -29,3 +29,12 @@ export class MigrationsNotConfiguredError extends ThreadlineError {
     );
   }
 }
+
+/** An install SQL file names a placeholder the loader does not fill: a packaging or editing mistake in sql/. */
+export class InstallSqlPlaceholderError extends ThreadlineError {
+  static create(placeholder: string, file: string) {
+    return new this(
+      `threadline: unknown placeholder ${placeholder} in sql/${file}.sql (placeholders are listed in sql/README.md)`,
+    );
+  }
+}

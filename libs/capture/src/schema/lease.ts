@@ -1,31 +1,26 @@
-import { AuditTables, isoUtc, qualified } from '@threadline/core';
+import { AuditTables, isoUtc } from '@threadline/core';
 import { randomUUID } from 'crypto';
 import type { QueryRunner } from 'typeorm';
+import { installSql } from './install-sql';
 
 /** The table of maintenance leases: who runs a purge or a table's baseline, until when. */
 export const LEASES_TABLE = 'audit_leases';
 
 /**
- * Leases instead of session advisory locks: a lease is a row, so it holds the
- * same through PgBouncer's transaction pooling (where a session lock lands on
- * whichever server connection ran the statement, is re-granted to anyone else
- * whose statement lands there, and is released only there). A holder killed
- * mid-run frees it at once when its server session is gone (a direct
- * connection), else when it expires. Only the owner (who purges and
- * baselines) may write it.
+ * The leases table (sql/006-leases.sql). Leases instead of session advisory
+ * locks: a lease is a row, so it holds the same through PgBouncer's
+ * transaction pooling (where a session lock lands on whichever server
+ * connection ran the statement, is re-granted to anyone else whose statement
+ * lands there, and is released only there). A holder killed mid-run frees it
+ * at once when its server session is gone (a direct connection), else when
+ * it expires. Only the owner (who purges and baselines) may write it.
  */
 export function leaseSchemaSql(auditSchema: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${qualified(auditSchema, LEASES_TABLE)} (
-  name text PRIMARY KEY,
-  holder text NOT NULL,
-  expires_at timestamptz NOT NULL,
-  backend_pid int NOT NULL
-);
-`;
+  return installSql(auditSchema, '006-leases');
 }
 
 export function dropLeaseSchemaSql(auditSchema: string): string {
-  return `DROP TABLE IF EXISTS ${qualified(auditSchema, LEASES_TABLE)};\n`;
+  return installSql(auditSchema, 'down/002-leases');
 }
 
 /** Who holds a lease others are waiting on, and until when (ISO 8601 UTC). */

@@ -1,5 +1,5 @@
 // The stamp is written by the in-database generator (threadline_capture_sql,
-// schema/capture-generator.sql.ts) as the capture function's comment, and
+// sql/009-capture-generator.sql) as the capture function's comment, and
 // read back here: its shape and its parsing live in this one file.
 
 /**

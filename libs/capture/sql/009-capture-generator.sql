@@ -1,37 +1,19 @@
-import { qualified } from '@threadline/core';
-import {
-  CAPTURE_SQL_FUNCTION,
-  columnLayoutEntry,
-  ddlEventTriggerName,
-  FALLBACK_SQL_FUNCTION,
-  LAYOUT_FUNCTION,
-  SIGNATURE_FUNCTION,
-} from './capture-functions.sql';
-import { triggerBodySql } from './trigger-body.sql';
-
-/** Names a generator piece interpolates: the audit schema, a quoter for its objects, the changes table and the transaction function. */
-export interface GeneratorNames {
-  auditSchema: string;
-  s: (name: string) => string;
-  changes: string;
-  txFn: string;
-}
-
-export function generatorNames(auditSchema: string): GeneratorNames {
-  const s = (name: string) => qualified(auditSchema, name);
-  return { auditSchema, s, changes: s('audit_changes'), txFn: s('threadline_transaction_id') };
-}
-
-/**
- * `threadline_capture_sql(table, function_name, settings)`: reads the live
- * catalog (the key, each column's type, which columns are redacted by name
- * or attribute number), builds the trigger function's body
- * (trigger-body.sql.ts), its stamp, and the triggers on the table and every
- * partition below it, and returns them as one SQL script.
- */
-export function captureSqlFunctionSql(names: GeneratorNames): string {
-  const { s } = names;
-  return `CREATE OR REPLACE FUNCTION ${s(CAPTURE_SQL_FUNCTION)}(target regclass, function_name text, settings jsonb)
+--# 009: threadline_capture_sql(table, function_name, settings), the trigger generator. It reads the
+--# live catalog (the key, each column's type, which columns are redacted by name or attribute number),
+--# builds the trigger function's body, its stamp, and the triggers on the table and every partition
+--# below it, and returns them as one SQL script (threadline_capture, 010, runs it; gen-triggers writes
+--# it into a migration). In three parts:
+--# 1. catalog reading: the key, redaction by name or attribute number (a renamed masked column stays
+--#    masked, and a new column that takes a redacted name is redacted too), per-column change
+--#    detection, and the guard of a function deployed without the DDL event trigger;
+--# 2. the body (body := format($b$ ... $b$, ...)): the INSERT, UPDATE, DELETE and TRUNCATE capture;
+--# 3. the stamp (the settings and what they resolved to, trigger-stamp.ts reads it back) and the
+--#    triggers.
+--# Change detection compares stored representations: plain = only for types whose equality implies
+--# identical text (integers, uuid, times, ...), byte-wise "C" comparison for text, scale as well as
+--# value for numeric, and the text form for every other type (citext, json, jsonb, arrays, floats,
+--# custom types).
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_capture_sql"(target regclass, function_name text, settings jsonb)
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog
@@ -91,12 +73,9 @@ DECLARE
   trig record;
   i int := 0;
 BEGIN
-${columnsSql(names)}${triggerBodySql(names)}${stampAndTriggersSql(names)}`;
-}
-
-/** Catalog reading: the key, redaction by name or attribute number, per-column change detection, the guard. */
-function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
-  return `  SELECT n.nspname, c.relname INTO rel_schema, rel_name
+--# Part 1, catalog reading: the key, redaction by name or attribute number, per-column change detection
+--# (differs: the expression that says whether a column changed), the guard.
+  SELECT n.nspname, c.relname INTO rel_schema, rel_name
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.oid = target AND c.relkind IN ('r', 'p');
   IF rel_name IS NULL THEN
@@ -193,14 +172,14 @@ function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
   END IF;
   pk_new := format('jsonb_build_object(%s)', (SELECT string_agg(format('%L, n.%I', k, k), ', ') FROM unnest(pk) AS k));
   pk_old := format('jsonb_build_object(%s)', (SELECT string_agg(format('%L, o.%I', k, k), ', ') FROM unnest(pk) AS k));
-  fixed := format('(SELECT %s()), %L, %L', '${txFn.replace(/'/g, "''")}', rel_schema, rel_name);
+  fixed := format('(SELECT %s()), %L, %L', ':AUDIT_SCHEMA_IN_LITERAL."threadline_transaction_id"', rel_schema, rel_name);
 
   -- Enabled for ordinary sessions ('O') or always ('A'); 'R' fires only under the replica role.
-  ddl_trigger := EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '${ddlEventTriggerName(auditSchema)}' AND evtenabled IN ('O', 'A'));
+  ddl_trigger := EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'threadline_ddl:AUDIT_SUFFIX' AND evtenabled IN ('O', 'A'));
   IF NOT ddl_trigger THEN
     -- No event trigger regenerates this function on DDL. While the columns of the table a write fires on
     -- (attribute number, type and name, in order) are those it was generated for, the body above applies;
-    -- after any change it captures through the fallback (${FALLBACK_SQL_FUNCTION}), which reads the
+    -- after any change it captures through the fallback (threadline_capture_fallback_sql), which reads the
     -- columns as they are now and masks every one it cannot classify: writes go on, nothing lands in clear.
     -- Both are keyed by relation id, not name: partitions renamed into each other's names must not trade
     -- classifications. A table restored into another cluster (new ids) falls back until regenerated,
@@ -210,7 +189,7 @@ function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
     INTO fallback, layouts
     FROM (
       SELECT rc.oid AS relid, quote_ident(rn.nspname) || '.' || quote_ident(rc.relname) AS name,
-        (SELECT string_agg(${columnLayoutEntry('a')}, ',' ORDER BY a.attnum) FROM pg_attribute a
+        (SELECT string_agg(a.attnum || ':' || a.atttypid || ':' || quote_ident(a.attname), ',' ORDER BY a.attnum) FROM pg_attribute a
          WHERE a.attrelid = rc.oid AND a.attnum > 0 AND NOT a.attisdropped) AS layout,
         (SELECT jsonb_object_agg(a.attnum::text, jsonb_build_object('n', a.attname,
            'c', CASE WHEN a.attname = ANY (exclude_names) THEN 'exclude' WHEN a.attname = ANY (mask_names) THEN 'mask' ELSE 'clear' END,
@@ -224,25 +203,97 @@ function columnsSql({ auditSchema, s, txFn }: GeneratorNames): string {
       'exceptColumns', coalesce(settings->'exceptColumns', '[]'), 'maskPlaceholder', placeholder,
       'storeChangedFrom', store_from, 'recordNoopUpdates', record_noop);
     guard := format($g$
-  IF TG_OP <> 'TRUNCATE' AND (SELECT string_agg(${columnLayoutEntry('a')}, ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+  IF TG_OP <> 'TRUNCATE' AND (SELECT string_agg(a.attnum || ':' || a.atttypid || ':' || quote_ident(a.attname), ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
       WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped)
       IS DISTINCT FROM (%2$L::jsonb ->> TG_RELID::text) THEN
-    EXECUTE ${s(FALLBACK_SQL_FUNCTION).replace(/'/g, "''")}(TG_RELID, TG_OP, %1$L::jsonb);
+    EXECUTE :AUDIT_SCHEMA_IN_LITERAL."threadline_capture_fallback_sql"(TG_RELID, TG_OP, %1$L::jsonb);
     RETURN NULL;
   END IF;$g$, fallback, layouts);
   END IF;
 
-`;
-}
+--# Part 2, the trigger function's body, built from what part 1 read: format()'s %s and %I are filled in order
+--# by the arguments after $b$ (guard, fixed, pk_new, image_new, ...), so %% is a literal %.
+  -- Old and new images of an UPDATE are paired by their position in the
+  -- transition tables, which PostgreSQL fills in step. When the counts
+  -- differ (a cross-partition UPDATE whose destination trigger dropped the
+  -- row) positions no longer line up: the statement fails rather than
+  -- recording invented key changes. The function's settings (jit, nestloop
+  -- and mergejoin off) keep a plan cached for one row from pairing 100,000
+  -- rows with a nested loop later in the session.
+  body := format($b$
+DECLARE
+  threadline_rows bigint;
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF (SELECT count(*) FROM threadline_old) <> (SELECT count(*) FROM threadline_new) THEN
+      RAISE EXCEPTION 'threadline: an UPDATE of %% changed %% rows but produced %% new rows (a row was moved to a partition whose trigger skipped it); old and new images cannot be paired, so the statement is refused',
+        TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, (SELECT count(*) FROM threadline_old), (SELECT count(*) FROM threadline_new)
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+  END IF;%s
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO :AUDIT_SCHEMA_IN_FORMAT."audit_changes" (transaction_id, table_schema, table_name, op, table_pk, data_after)
+    SELECT %s, 'insert', %s, %s
+    FROM threadline_new AS n;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO :AUDIT_SCHEMA_IN_FORMAT."audit_changes" (transaction_id, table_schema, table_name, op, table_pk, previous_pk, data_after, changed_fields, changed_from)
+    SELECT %s, 'update', x.pk, x.previous_pk, x.image, x.changed, %s
+    FROM (
+      SELECT %s AS pk,
+        CASE WHEN %s THEN %s END AS previous_pk,
+        n.%I AS image,%s
+        %s AS changed,
+        %s AS hidden_change
+      FROM (SELECT row_number() OVER () AS %I%s, o.* FROM threadline_old AS o) AS o
+      JOIN (SELECT row_number() OVER () AS %I, %s AS %I, n.* FROM threadline_new AS n) AS n
+        ON n.%I = o.%I
+      OFFSET 0
+    ) AS x
+    WHERE %s;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO :AUDIT_SCHEMA_IN_FORMAT."audit_changes" (transaction_id, table_schema, table_name, op, table_pk)
+    SELECT %s, 'delete', %s
+    FROM threadline_old AS o;
+  ELSIF TG_OP = 'TRUNCATE' THEN
+    -- BEFORE TRUNCATE, so the rows are still there to count. A partitioned table holds no rows
+    -- itself: TRUNCATE fires its partitions' triggers too, and each records what it held and,
+    -- being a partition, which one it is and its bounds then (only rows within them are gone).
+    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) <> 'p' THEN
+      EXECUTE format('SELECT count(*) FROM ONLY %%s', TG_RELID::regclass) INTO threadline_rows;
+      INSERT INTO :AUDIT_SCHEMA_IN_FORMAT."audit_changes" (transaction_id, table_schema, table_name, op, table_pk, data_after)
+      SELECT %s, 'truncate', '{}'::jsonb, jsonb_build_object('rowCount', threadline_rows)
+        || CASE WHEN (SELECT c.relispartition FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID)
+                THEN jsonb_build_object('partition', quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME),
+                                        'bounds', pg_catalog.pg_get_partition_constraintdef(TG_RELID)) ELSE '{}'::jsonb END;
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$b$,
+    guard,
+    fixed, pk_new, image_new,
+    fixed,
+    CASE WHEN store_from THEN '(SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(x.old_image) AS e WHERE e.key = ANY (x.changed))' ELSE 'NULL' END,
+    pk_new,
+    array_to_string(key_changed, ' OR '), pk_old,
+    img, CASE WHEN store_from THEN format(E'\n        o.%I AS old_image,', img) ELSE '' END,
+    CASE WHEN cardinality(changed_items) = 0 THEN '''{}''::text[]'
+         ELSE format(E'array_remove(ARRAY[\n          %s\n        ]::text[], NULL)', array_to_string(changed_items, E',\n          ')) END,
+    CASE WHEN cardinality(hidden_items) = 0 THEN 'false' ELSE array_to_string(hidden_items, ' OR ') END,
+    ord, CASE WHEN store_from THEN format(', %s AS %I', image_old, img) ELSE '' END,
+    ord, image_new, img,
+    ord, ord,
+    CASE WHEN record_noop THEN 'true' ELSE 'cardinality(x.changed) > 0 OR x.hidden_change' END,
+    fixed, pk_old,
+    fixed);
 
-/** The stamp (settings and what they resolved to) and the triggers of the table and its partitions. */
-function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
-  return `  i := 0;
+--# Part 3, the stamp and the triggers of the table and its partitions, returned with the function.
+  i := 0;
   WHILE position(tag IN body) > 0 LOOP i := i + 1; tag := '$threadline' || i || '$'; END LOOP;
   stamp := jsonb_build_object(
     'version', 4,
     'table', rel_schema || '.' || rel_name,
-    'auditSchema', '${auditSchema.replace(/'/g, "''")}',
+    'auditSchema', ':AUDIT_SCHEMA_NAME_IN_LITERAL',
     'exclude', coalesce(settings->'exclude', '[]'),
     'mask', coalesce(settings->'mask', '[]'),
     'exceptColumns', coalesce(settings->'exceptColumns', '[]'),
@@ -258,8 +309,8 @@ function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
     'storeChangedFrom', store_from,
     'recordNoopUpdates', record_noop,
     'captureInReplicaRole', in_replica,
-    'columnSignature', ${s(SIGNATURE_FUNCTION).replace(/'/g, "''")}(target),
-    'columnLayout', ${s(LAYOUT_FUNCTION).replace(/'/g, "''")}(target),
+    'columnSignature', :AUDIT_SCHEMA_IN_LITERAL."threadline_column_signature"(target),
+    'columnLayout', :AUDIT_SCHEMA_IN_LITERAL."threadline_column_layout"(target),
     'guarded', NOT ddl_trigger,
     'relid', target::oid,
     'bodySha256', encode(sha256(convert_to(body, 'UTF8')), 'hex'));
@@ -279,11 +330,14 @@ function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
       -- disabled, for coverage to report) and adds the ones missing.
       CONTINUE WHEN (settings->>'keepExistingTriggers')::boolean
         AND EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = part AND tg.tgname = trig.name);
-      triggers := triggers || format(E'\nDROP TRIGGER IF EXISTS %2$I ON %1$s;\nCREATE TRIGGER %2$I %3$s ON %1$s %4$s FOR EACH STATEMENT EXECUTE FUNCTION %5$s();',
+      triggers := triggers || format(E'
+DROP TRIGGER IF EXISTS %2$I ON %1$s;
+CREATE TRIGGER %2$I %3$s ON %1$s %4$s FOR EACH STATEMENT EXECUTE FUNCTION %5$s();',
         part, trig.name, trig.event, trig.referencing, fn);
       -- Fire under session_replication_role = replica too, unless the configuration says otherwise.
       IF in_replica THEN
-        triggers := triggers || format(E'\nALTER TABLE %1$s ENABLE ALWAYS TRIGGER %2$I;', part, trig.name);
+        triggers := triggers || format(E'
+ALTER TABLE %1$s ENABLE ALWAYS TRIGGER %2$I;', part, trig.name);
       END IF;
     END LOOP;
   END LOOP;
@@ -293,7 +347,11 @@ function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
     WHERE tg.tgfoid = to_regprocedure(fn || '()') AND tg.tgrelid <> target
       AND tg.tgrelid NOT IN (SELECT t.relid FROM pg_partition_tree(target) AS t)
   LOOP
-    triggers := triggers || format(E'\nDROP TRIGGER IF EXISTS %2$I ON %1$s;\nDROP TRIGGER IF EXISTS %3$I ON %1$s;\nDROP TRIGGER IF EXISTS %4$I ON %1$s;\nDROP TRIGGER IF EXISTS %5$I ON %1$s;',
+    triggers := triggers || format(E'
+DROP TRIGGER IF EXISTS %2$I ON %1$s;
+DROP TRIGGER IF EXISTS %3$I ON %1$s;
+DROP TRIGGER IF EXISTS %4$I ON %1$s;
+DROP TRIGGER IF EXISTS %5$I ON %1$s;',
       part, function_name, function_name || '_update', function_name || '_delete', function_name || '_trunc');
   END LOOP;
 
@@ -302,9 +360,7 @@ function stampAndTriggersSql({ auditSchema, s }: GeneratorNames): string {
   -- write audited tables need no right on the audit tables. The search_path
   -- is pinned (every name the body uses is qualified or in pg_catalog), and
   -- no one but the owner may attach the function to a table of their own.
-  RETURN format(E'CREATE OR REPLACE FUNCTION %s() RETURNS trigger\\nLANGUAGE plpgsql\\nSECURITY DEFINER\\nSET search_path = pg_catalog, pg_temp\\nSET jit = off\\nSET enable_nestloop = off\\nSET enable_mergejoin = off\\nAS %s%s%s;\\nCOMMENT ON FUNCTION %s() IS %L;\\nREVOKE ALL ON FUNCTION %s() FROM PUBLIC;%s\\n',
+  RETURN format(E'CREATE OR REPLACE FUNCTION %s() RETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\nSET search_path = pg_catalog, pg_temp\nSET jit = off\nSET enable_nestloop = off\nSET enable_mergejoin = off\nAS %s%s%s;\nCOMMENT ON FUNCTION %s() IS %L;\nREVOKE ALL ON FUNCTION %s() FROM PUBLIC;%s\n',
     fn, tag, body, tag, fn, 'threadline:' || stamp::text, fn, triggers);
 END
 $generator$;
-`;
-}

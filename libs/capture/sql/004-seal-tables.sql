@@ -1,0 +1,33 @@
+--# 004: tamper evidence (README "Trust"), its tables: audit_seals (one row per sealed transaction or
+--# purge, in chain order), audit_purged (what each retention purge removed from sealed transactions),
+--# audit_seal_checkpoints (where a purge of schema v4 or before cut the chain), and a BRIN index on
+--# audit_transactions.txid that makes the sealer's lookup cheap and costs writes next to nothing.
+CREATE TABLE IF NOT EXISTS :AUDIT_SCHEMA."audit_seals" (
+  seq bigint PRIMARY KEY,
+  transaction_id uuid UNIQUE,
+  change_count int NOT NULL,
+  content_sha256 bytea NOT NULL,
+  chain_sha256 bytea NOT NULL,
+  horizon bigint NOT NULL,
+  sealed_at timestamptz NOT NULL
+);
+-- v5: how content_sha256 was computed (sealContentSql); seals made before v5 keep 1.
+ALTER TABLE :AUDIT_SCHEMA."audit_seals" ADD COLUMN IF NOT EXISTS format smallint NOT NULL DEFAULT 1;
+-- v5: a seal is a transaction's, or a purge's (no transaction: its content hashes its ledger rows).
+ALTER TABLE :AUDIT_SCHEMA."audit_seals" ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'transaction' CHECK (kind IN ('transaction', 'purge'));
+ALTER TABLE :AUDIT_SCHEMA."audit_seals" ALTER COLUMN transaction_id DROP NOT NULL;
+CREATE TABLE IF NOT EXISTS :AUDIT_SCHEMA."audit_purged" (
+  purge_seq bigint NOT NULL,
+  seal_seq bigint NOT NULL,
+  change_id bigint,
+  change_sha256 bytea
+);
+CREATE INDEX IF NOT EXISTS audit_purged_seal_idx ON :AUDIT_SCHEMA."audit_purged" (seal_seq);
+CREATE INDEX IF NOT EXISTS audit_purged_purge_idx ON :AUDIT_SCHEMA."audit_purged" (purge_seq);
+CREATE TABLE IF NOT EXISTS :AUDIT_SCHEMA."audit_seal_checkpoints" (
+  seq bigint PRIMARY KEY,
+  chain_sha256 bytea NOT NULL,
+  reason text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS audit_transactions_txid_brin ON :AUDIT_SCHEMA."audit_transactions" USING brin (txid);
