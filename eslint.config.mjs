@@ -6,6 +6,8 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 // Every lib below the umbrella.
 const LIBS = [
@@ -122,5 +124,16 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // No import circles inside a lib (#27): a file that needs another's names must not be needed back. Between
+    // libs, Nx's module boundaries already refuse a circle.
+    files: ['libs/*/src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver()],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
 );
