@@ -1,0 +1,83 @@
+import { openBaselineSql } from '@threadline/capture';
+import { AuditTables } from '@threadline/core';
+import { IntegrityProblem } from './integrity.types';
+import { integrityProblems as problems } from './integrity.problems';
+
+/** One kind of row no seal accounts for: the query that finds it and the problem each row is. */
+export interface StrayCheck {
+  sql: string;
+  problem: (row: Record<string, string | null>) => IntegrityProblem;
+}
+
+/** Purge ledger rows that excuse nothing real: naming a change still there, or no purge seal. */
+function ledgerStrays(seals: string, ledger: string, changes: string): StrayCheck[] {
+  return [
+    {
+      // a purge removes what it records
+      sql: `SELECT p.change_id::text, p.purge_seq::text FROM ${ledger} AS p
+              WHERE p.change_id IS NOT NULL AND EXISTS (SELECT 1 FROM ${changes} AS c WHERE c.id = p.change_id)
+              ORDER BY p.change_id`,
+      problem: (r) => problems.ledgerNamesPresentChange(Number(r.purge_seq), r.change_id!),
+    },
+    {
+      // written by hand, to excuse a deletion
+      sql: `SELECT DISTINCT p.purge_seq::text AS purge_seq FROM ${ledger} AS p
+              WHERE NOT EXISTS (SELECT 1 FROM ${seals} AS s WHERE s.seq = p.purge_seq AND s.kind = 'purge')
+              ORDER BY 1`,
+      problem: (r) => problems.ledgerWithoutPurgeSeal(ledger, Number(r.purge_seq)),
+    },
+  ];
+}
+
+/** Transactions, changes and actions outside the chain. */
+function rowStrays(seals: string, ledger: string, tables: AuditTables): StrayCheck[] {
+  const { transactions, changes, actions } = tables;
+  return [
+    {
+      // passed by the sealer (inserted after sealing), or with a txid the server has not handed out yet
+      // (the sealer never reaches those: only a forger writes them)
+      sql: `SELECT t.id FROM ${transactions} AS t
+              WHERE (t.txid < coalesce((SELECT s.horizon FROM ${seals} AS s ORDER BY s.seq DESC LIMIT 1), 0)
+                     OR t.txid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+                AND NOT EXISTS (SELECT 1 FROM ${seals} AS s WHERE s.transaction_id = t.id)
+                AND NOT ${openBaselineSql()}
+              ORDER BY t.occurred_at, t.id`,
+      problem: (r) => problems.transactionUnsealed(r.id!),
+    },
+    {
+      sql: `SELECT c.id::text, c.transaction_id FROM ${changes} AS c
+              WHERE NOT EXISTS (SELECT 1 FROM ${transactions} AS t WHERE t.id = c.transaction_id)
+              ORDER BY c.id`,
+      problem: (r) => problems.orphanChange(r.id!, r.transaction_id!),
+    },
+    {
+      // every recorded action sets its transaction's action_id (part of the sealed row), and the seal skips
+      // the actions of a transaction without one
+      sql: `SELECT a.id::text, a.transaction_id, s.seq::text AS seq FROM ${actions} AS a
+              JOIN ${transactions} AS t ON t.id = a.transaction_id AND t.action_id IS NULL
+              LEFT JOIN ${seals} AS s ON s.transaction_id = t.id
+              ORDER BY a.inserted_at, a.id`,
+      problem: (r) => problems.actionAdded(r.id!, r.transaction_id!, r.seq === null ? undefined : Number(r.seq)),
+    },
+    {
+      // actions of v5 name their transaction (unless a purge recorded removing it whole); those recorded
+      // before v5 name none and are not covered (docs/trust.md)
+      sql: `SELECT a.id::text, a.transaction_id FROM ${actions} AS a
+              WHERE a.transaction_id IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM ${transactions} AS t WHERE t.id = a.transaction_id)
+                AND NOT EXISTS (SELECT 1 FROM ${seals} AS s JOIN ${ledger} AS p ON p.seal_seq = s.seq AND p.change_id IS NULL
+                                WHERE s.transaction_id = a.transaction_id)
+              ORDER BY a.inserted_at, a.id`,
+      problem: (r) => problems.orphanAction(r.id!, r.transaction_id!),
+    },
+  ];
+}
+
+/**
+ * Rows no seal accounts for, each kind found by one query, in this order: ledger rows naming a change still
+ * there or no purge seal, transactions the sealer passed or never reaches, changes and actions of no
+ * transaction, actions added to a transaction that records none.
+ */
+export function strayChecks(tables: AuditTables, seals: string, ledger: string): StrayCheck[] {
+  return [...ledgerStrays(seals, ledger, tables.changes), ...rowStrays(seals, ledger, tables)];
+}

@@ -1,0 +1,62 @@
+import { InvalidKeptHeadError } from './health.errors';
+
+/** What is wrong with the sealed log, found by recomputing it. */
+export interface IntegrityProblem {
+  kind: 'altered' | 'deleted' | 'inserted';
+  /** The seal's position in the chain, when the problem is at a seal. */
+  seq?: number;
+  transactionId?: string;
+  changeId?: string;
+  message: string;
+}
+
+export interface IntegrityReport {
+  ok: boolean;
+  /** Audit transactions sealed by this check before it verified (everything committed before it started). */
+  sealedNow: number;
+  /** Seals whose transaction and chain link were recomputed. */
+  checked: number;
+  /** Sealed transactions that retention removed, wholly or in part, as its ledger (or a pre-v5 checkpoint) says. */
+  purged: number;
+  /**
+   * The latest checkpoint a purge before v5 wrote, or null (purges of v5 record what they removed in the
+   * sealed purge ledger instead). Every seal is still checked.
+   */
+  checkpoint: { seq: number; chainSha256: string; reason: string; createdAt: string } | null;
+  /** The chain's last seal: keep `chainSha256` outside the database to detect a rewrite of everything before it. */
+  head: { seq: number; chainSha256: string; sealedAt: string } | null;
+  from: string | null;
+  to: string | null;
+  /** The head kept from an earlier run that this check started after (`afterHead`), or null for a full check. */
+  afterHead: { seq: number; chainSha256: string } | null;
+  /** Baselines still being written: sealed once complete, so not checked yet (a baseline left open shows here). */
+  openBaselines: { transactionId: string; table: string | null }[];
+  /** The first problems found (at most 100), in chain order; `problemCount` counts all. */
+  problems: IntegrityProblem[];
+  problemCount: number;
+  durationMs: number;
+}
+
+export interface VerifyIntegrityOptions {
+  /** Only seals made at or after this instant (ISO 8601). */
+  from?: string;
+  /** Only seals made before this instant (ISO 8601). */
+  to?: string;
+  /**
+   * Checks only the seals after this one, the head an earlier run reported and you kept outside the
+   * database (`report.head`): the seal must still carry that chain hash, and every later link is
+   * recomputed from the kept hash, so a rewrite at or before it is reported too. Not with `from`.
+   */
+  afterHead?: { seq: number; chainSha256: string };
+  /** A head kept outside the database that the chain must still have, checked by a full walk (not with `afterHead`). */
+  keptHead?: { seq: number; chainSha256: string };
+  /** Called after each batch of seals. */
+  onProgress?: (checked: number) => void;
+}
+
+/** Reads a head kept as `<seq>:<sha256 hex>` (what `verify-integrity` prints), or throws saying what is allowed. */
+export function parseKeptHead(text: string): { seq: number; chainSha256: string } {
+  const m = /^#?(\d{1,15})[: ]([0-9a-fA-F]{64})$/.exec(text.trim());
+  if (!m || Number(m[1]) < 1) throw InvalidKeptHeadError.create(text);
+  return { seq: Number(m[1]), chainSha256: m[2].toLowerCase() };
+}
