@@ -12,7 +12,6 @@ import {
   UsePipes,
   ValidationPipe,
 } from '@nestjs/common';
-import type { ServerResponse } from 'http';
 import {
   ApiBadRequestResponse,
   ApiForbiddenResponse,
@@ -24,12 +23,8 @@ import {
 } from './openapi/swagger';
 import {
   AuditQueryService,
-  BodyDigest,
   changeDiff,
   CONTENT_TYPES,
-  DEFAULT_EXPORT_MAX_ROWS,
-  ExportSeals,
-  ExportService,
   InvalidExportOptionError,
   InvalidQueryError,
   normalizeFilters,
@@ -50,8 +45,7 @@ import { OperatorPages } from './operator-pages.service';
 import { StoredJsonInterceptor } from './stored-json.interceptor';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import type { ResolvedOperatorOptions } from './operator.options';
-import { errorPage } from './pages/layout';
-import { exportsBusy } from './operator.messages';
+import { ExportDownloads } from './export-downloads';
 
 /**
  * Audit data over HTTP, behind the app's `operator.authorize` (fails closed),
@@ -66,14 +60,10 @@ import { exportsBusy } from './operator.messages';
 @UseInterceptors(StoredJsonInterceptor)
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
 export class AuditController {
-  /** Exports streaming now (operator.maxConcurrentExports caps it). */
-  private streamingExports = 0;
-
   constructor(
     private readonly queries: AuditQueryService,
-    private readonly exports: ExportService,
     private readonly pages: OperatorPages,
-    private readonly seals: ExportSeals,
+    private readonly downloads: ExportDownloads,
     private readonly http: HttpPlatform,
     @Inject(THREADLINE_OPERATOR_OPTIONS) private readonly options: ResolvedOperatorOptions,
   ) {}
@@ -205,95 +195,11 @@ export class AuditController {
     if (query.csvFormulas === 'verbatim' && !this.options.allowVerbatimCsvFormulas)
       throw InvalidExportOptionError.verbatimNotAllowed();
     normalizeFilters(query.toFilters()); // a bad filter is a 400 whether or not a slot is free
-    if (this.streamingExports >= this.options.maxConcurrentExports) return this.exportsBusy(req, reply);
-    this.streamingExports++;
-    try {
-      await this.streamExport(query, reply);
-    } finally {
-      this.streamingExports--;
-    }
-  }
-
-  /** 429 with Retry-After: every export slot streams (each holds a database connection while its client reads). */
-  private exportsBusy(req: unknown, reply: unknown): void {
-    const message = exportsBusy(this.options.maxConcurrentExports);
-    this.http.setHeaders(reply, { 'retry-after': '5' });
-    if (wantsHtml(req))
-      return this.http.reply(reply, 429, errorPage('Too many exports at once', message, 'Try again in a few seconds.'));
-    this.http.reply(reply, 429, { statusCode: 429, error: 'Too Many Requests', message });
-  }
-
-  private async streamExport(query: ExportQueryDto, reply: unknown): Promise<void> {
-    const meta = { returnedCount: 0, truncated: false };
-    const chunks = this.exports.chunks(
-      query.toFilters(),
-      { format: query.format, maxRows: query.maxRows ?? DEFAULT_EXPORT_MAX_ROWS, csvFormulas: query.csvFormulas },
-      meta,
-    );
-    const first = await chunks.next(); // validation errors surface here, before any byte is sent
-    // The export's manifest travels with it (docs/trust.md): the chain's head it was cut at as a header, and the
-    // body's SHA-256, size and row count as trailers once the body has been sent.
-    const sealedThrough = await this.seals.head().then(
-      (head) => (head ? `${head.seq}:${head.chain_sha256}` : 'none'),
-      // a header takes printable ASCII only: a localized server message must not turn the export into a 500
-      (error: unknown) =>
-        `unavailable (${error instanceof Error ? error.message : String(error)})`
-          .replace(/[^\x20-\x7e]/g, '?')
-          .slice(0, 200),
-    );
-    const digest = new BodyDigest();
-    const res = this.http.takeOver(reply);
-    res.statusCode = 200;
-    res.setHeader('x-threadline-sealed-through', sealedThrough);
-    res.setHeader('trailer', 'x-threadline-sha256, x-threadline-bytes, x-threadline-row-count');
-    res.setHeader('content-type', CONTENT_TYPES[query.format]);
-    res.setHeader(
-      'content-disposition',
-      `attachment; filename="audit-changes-${new Date().toISOString().replace(/[:.]/g, '-')}.${query.format}"`,
-    );
-    res.setHeader('x-threadline-max-rows', String(query.maxRows ?? DEFAULT_EXPORT_MAX_ROWS));
-    try {
-      for (let next = first; !next.done && !res.destroyed; next = await chunks.next()) {
-        digest.update(next.value);
-        if (!res.write(next.value) && !(await drainedOrClosed(res, this.options.exportStallSeconds * 1000))) {
-          // a client that stopped reading would hold its slot, a connection and a snapshot for ever
-          res.destroy();
-          break;
-        }
-      }
-    } finally {
-      await chunks.return(undefined); // the client went away: stop the export and give its connection back now, not never
-    }
-    if (res.destroyed) return;
-    res.addTrailers({
-      'x-threadline-sha256': digest.hex(),
-      'x-threadline-bytes': String(digest.bytes),
-      'x-threadline-row-count': String(meta.returnedCount),
-    });
-    res.end();
+    await this.downloads.send(query, req, reply);
   }
 
   private sendPage(res: unknown, status: number, page: string): string {
     this.http.html(res, status);
     return page;
   }
-}
-
-/**
- * Resolves true when the response can take more or the client has gone (a drain would never come), false when
- * the client read nothing for `stallMs`.
- */
-function drainedOrClosed(res: ServerResponse, stallMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (moved: boolean) => () => {
-      clearTimeout(timer);
-      res.off('drain', onDrain);
-      res.off('close', onDrain);
-      resolve(moved);
-    };
-    const onDrain = done(true);
-    const timer = setTimeout(done(false), stallMs);
-    res.on('drain', onDrain);
-    res.on('close', onDrain);
-  });
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { ThreadlineExportModule } from '@threadline/export';
 import { AuditController } from './audit.controller';
+import { ExportDownloads } from './export-downloads';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { HttpPlatform } from './http-platform';
 import { OpenApiController } from './openapi/openapi.controller';
@@ -43,6 +44,7 @@ import { OperatorOptions, resolveOperatorOptions, ResolvedOperatorOptions } from
     },
     OperatorMount,
     OperatorPages,
+    ExportDownloads,
     HttpPlatform,
     ThreadlineAuthorizeGuard,
   ],
