@@ -14,6 +14,7 @@ import { THREADLINE_RETENTION_POLICY } from './retention.constants';
 import { InvalidPurgeLimitError, PurgeLeaseLostError, PurgePrivilegeError } from './retention.errors';
 import { batchDone, DISABLED, NOT_CONFIGURED, purgeBusy, purgeDone, tablesNotInDatabase } from './retention.messages';
 import { RetentionPolicy } from './retention.options';
+import { dryRunSummary } from './purge-dry-run';
 import { eligible, WindowGroup, windowGroups } from './purge-windows';
 import { PurgeOptions, PurgeProgress, PurgeResult, PurgeSummary } from './purge.types';
 
@@ -86,7 +87,16 @@ export class RetentionService implements OnApplicationBootstrap {
     await runner.connect();
     try {
       const groups = await windowGroups(runner, policy, options.cutoff);
-      if (options.dryRun) return await this.dryRun(runner, groups, batchSize, maxBatches, policy, started);
+      if (options.dryRun)
+        return await dryRunSummary(
+          runner,
+          { changes: this.changes, transactions: this.transactions },
+          groups,
+          batchSize,
+          maxBatches,
+          policy,
+          started,
+        );
       const lease = new Lease(runner, 'retention purge', LEASE_SECONDS, this.tables);
       try {
         const held = await lease.acquire();
@@ -226,50 +236,6 @@ export class RetentionService implements OnApplicationBootstrap {
     const p = SqlParams.bound();
     const rows = await runner.query(`SELECT 1 FROM ${this.changes} AS c WHERE ${eligible(group, p)} LIMIT 1`, p.values);
     return rows.length > 0;
-  }
-
-  private async dryRun(
-    runner: QueryRunner,
-    groups: WindowGroup[],
-    batchSize: number,
-    maxBatches: number,
-    policy: RetentionPolicy,
-    started: number,
-  ): Promise<PurgeSummary> {
-    const cap = batchSize * maxBatches;
-    // the groups partition the tables, so a change is eligible when it is eligible in any group
-    const counted = SqlParams.bound();
-    const anyGroup = groups.map((g) => eligible(g, counted)).join(' OR ');
-    const [{ n: total }] = await runner.query(
-      `SELECT count(*)::bigint AS n FROM ${this.changes} AS c WHERE ${anyGroup}`,
-      counted.values,
-    );
-    const eligibleChanges = Number(total);
-    const deletedChanges = Math.min(eligibleChanges, cap);
-    let deletedTransactions = 0;
-    if (policy.deleteEmptyTransactions && deletedChanges > 0) {
-      // Transactions every one of whose changes is eligible (exact unless the cap cuts the run short).
-      const [{ n }] = await runner.query(
-        `SELECT count(*)::bigint AS n FROM ${this.transactions} AS t
-         WHERE EXISTS (SELECT 1 FROM ${this.changes} AS c WHERE c.transaction_id = t.id)
-           AND NOT EXISTS (SELECT 1 FROM ${this.changes} AS c WHERE c.transaction_id = t.id AND NOT (${anyGroup}))`,
-        counted.values,
-      );
-      deletedTransactions = Number(n);
-    }
-    const batchesRun = Math.min(Math.ceil(eligibleChanges / batchSize), maxBatches);
-    return {
-      status: 'completed',
-      dryRun: true,
-      batch: batchesRun,
-      deletedChanges,
-      deletedTransactions,
-      batchesRun,
-      maxBatches,
-      maxBatchesReached: eligibleChanges > cap,
-      cutoff: groups[0].cutoff,
-      durationMs: Date.now() - started,
-    };
   }
 }
 
