@@ -24,7 +24,6 @@ const MAX_FUNCTION_LINES = 80;
 /** Lib sources over the limits today: [file lines, longest function's lines]. Shrink, never grow. */
 const OVERSIZED = {
   'libs/capture/src/catalog/deployed-capture.ts': [279, 115],
-  'libs/health/src/completeness.service.ts': [319, 140],
 };
 const layer = (tag, allowed) => ({ sourceTag: tag, onlyDependOnLibsWithTags: [tag, ...allowed] });
 
