@@ -12,7 +12,8 @@ import {
   tableOptionsFor,
 } from './capture.options';
 import { findMigrations, writeMigration, MigrationWriteResult } from './migration/migration-writer';
-import { captureDifferences, readDeployedCapture } from './catalog/deployed-capture';
+import { captureDifferences } from './catalog/capture-differences';
+import { readDeployedCapture } from './catalog/deployed-capture';
 import { DdlFollowUp, ddlFollowUpWarning, readDdlFollowUp } from './catalog/ddl-follow-up';
 import { ident } from '@threadline/core';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';

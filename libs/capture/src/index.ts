@@ -25,12 +25,8 @@ export {
 } from './capture.options';
 export { describeTables } from './catalog/catalog.reader';
 export type { TableDescription, ColumnDescription } from './catalog/table-description';
-export {
-  readDeployedCapture,
-  unreadableReason,
-  captureDifferences,
-  type DeployedCapture,
-} from './catalog/deployed-capture';
+export { readDeployedCapture, unreadableReason, type DeployedCapture } from './catalog/deployed-capture';
+export { captureDifferences } from './catalog/capture-differences';
 export {
   ACTOR_SETTING,
   CORRELATION_SETTING,
