@@ -1,4 +1,4 @@
-import { ident, literal, qualified, textArray } from '@threadline/core';
+import { ident, literal, qualified, SqlParams, textArray } from '@threadline/core';
 import { DataSource } from 'typeorm';
 
 type Key = { name: string; type: string }[];
@@ -96,11 +96,12 @@ export class CompletenessQueries {
     });
   }
 
-  /** One batch: the next `batchSize` rows after the last key ($1.. as text), columns in `asStored` compared as stored. */
-  batch(afterLast: boolean, asStored: ReadonlySet<string>, batchSize: number): string {
+  /** One batch: the next `batchSize` rows after the `last` key (as text, or null: the first batch), columns in `asStored` compared as stored. */
+  batch(last: unknown[] | null, asStored: ReadonlySet<string>, batchSize: number): { sql: string; values: unknown[] } {
+    const p = SqlParams.bound();
     const { table, ofTable, keyJson, keyTuple, primaryKey, compared, redacted, changes, goneByTruncate } = this.v;
     // The last key of a batch travels as text and is cast back to each column's type: exact for every type.
-    const after = `(${keyTuple}) > (${primaryKey.map((k, i) => `$${i + 1}::${k.type}`).join(', ')})`;
+    const after = last && `(${keyTuple}) > (${primaryKey.map((k, i) => `${p.add(last[i])}::${k.type}`).join(', ')})`;
     // A column differs when its stored text differs and, read back into the column's type (so an
     // instant written under another TimeZone compares equal), still differs. Columns in `asStored`
     // skip the read-back: images from before an ALTER COLUMN ... TYPE may not read back at all.
@@ -116,7 +117,7 @@ export class CompletenessQueries {
         : `'{}'::text[]`;
     // One batch: the next rows by key, each with the latest change that names its key (as the row's
     // key, or as the key it moved away from).
-    return `SELECT ${keyJson} AS key, ${primaryKey.map((k, i) => `t.${ident(k.name)}::text AS k${i}`).join(', ')},
+    const sql = `SELECT ${keyJson} AS key, ${primaryKey.map((k, i) => `t.${ident(k.name)}::text AS k${i}`).join(', ')},
          CASE WHEN l.op IS NULL THEN NULL WHEN l.op IN ('delete', 'moved') OR ${goneByTruncate} THEN 'gone' ELSE 'present' END AS state,
          CASE WHEN l.op NOT IN ('delete', 'moved') THEN ${differing(asStored)} END AS differing
        FROM ${table} AS t
@@ -126,9 +127,10 @@ export class CompletenessQueries {
          WHERE ${ofTable} AND (c.table_pk = ${keyJson} OR c.previous_pk = ${keyJson})
          ORDER BY c.id DESC LIMIT 1
        ) AS l ON true
-       ${afterLast ? `WHERE ${after}` : ''}
+       ${after ? `WHERE ${after}` : ''}
        ORDER BY ${keyTuple}
        LIMIT ${batchSize}`;
+    return { sql, values: p.values };
   }
 
   /** Keys whose history ends with the row present (after the last TRUNCATE) that the table no longer holds: the count and the first `listLimit`. */

@@ -108,7 +108,7 @@ export class CompletenessService {
       compared,
       redacted,
     );
-    const sql = (afterLast: boolean, asStored: ReadonlySet<string>) => q.batch(afterLast, asStored, batchSize);
+    const sql = (last: unknown[] | null, asStored: ReadonlySet<string>) => q.batch(last, asStored, batchSize);
     const result: TableCompleteness = { table: label, rows: 0, withoutHistory: 0, divergent: 0, missing: 0, gaps: [] };
     const note = (gap: CompletenessGap) => {
       if (result.gaps.length < listLimit) result.gaps.push(gap);
@@ -151,13 +151,15 @@ export class CompletenessService {
    * cannot be read back; those are compared as stored from then on (`asStored` grows).
    */
   private async batch(
-    sql: (afterLast: boolean, asStored: ReadonlySet<string>) => string,
+    sql: (last: unknown[] | null, asStored: ReadonlySet<string>) => { sql: string; values: unknown[] },
     last: unknown[] | null,
     compared: string[],
     asStored: Set<string>,
   ): Promise<Record<string, unknown>[]> {
-    const read = (stored: ReadonlySet<string>): Promise<Record<string, unknown>[]> =>
-      this.dataSource.query(sql(last !== null, stored), last ?? []);
+    const read = (stored: ReadonlySet<string>): Promise<Record<string, unknown>[]> => {
+      const batch = sql(last, stored);
+      return this.dataSource.query(batch.sql, batch.values);
+    };
     for (;;) {
       try {
         return await read(asStored);
