@@ -43,6 +43,11 @@ export class CommandUsageError extends ThreadlineError {
     return new CommandUsageError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
   }
 
+  /** A required flag was not given: `--format is required: one of csv, json, ndjson`. */
+  static required(flag: string, allowed: readonly string[]): CommandUsageError {
+    return new CommandUsageError(`${flag} is required: one of ${allowed.join(', ')}`);
+  }
+
   /** A command group run without a subcommand: its usage line. */
   static usage(line: string): CommandUsageError {
     return new CommandUsageError(`usage: ${line}`);

@@ -56,6 +56,12 @@ export const CONTENT_TYPES = Object.fromEntries(EXPORT_FORMAT_SPECS.map((f) => [
   string
 >;
 
+/** The formats as prose, upper-cased: `CSV, JSON or NDJSON`. */
+export function formatList(): string {
+  const names = EXPORT_FORMATS.map((f) => f.toUpperCase());
+  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
+
 /** The spec of a format name, or undefined. */
 export function exportFormat(name: unknown): ExportFormatSpec | undefined {
   return (EXPORT_FORMAT_SPECS as readonly ExportFormatSpec[]).find((f) => f.name === name);

@@ -1,10 +1,9 @@
-import { addFlag, ProgressLine, ThreadlineCommand } from '@threadline/core';
-import { InvalidExportOptionError } from './export.errors';
+import { addFlag, CommandUsageError, ProgressLine, ThreadlineCommand } from '@threadline/core';
 import { createWriteStream, writeFileSync } from 'fs';
 import { Command, Option } from 'nest-commander';
 import { finished } from 'stream/promises';
 import { BodyDigest, ExportManifest, ExportSeals } from './export-manifest';
-import { EXPORT_FORMATS, ExportFormat } from './export-formats';
+import { EXPORT_FORMATS, ExportFormat, formatList } from './export-formats';
 import { CsvFormulas, ExportService } from './export.service';
 import { describeFilters, filtersFromParams, normalizeFilters } from './normalize-filters';
 import { TIMELINE_FILTERS } from './timeline-filters';
@@ -17,15 +16,17 @@ interface ExportFlags extends Record<string, unknown> {
 }
 
 /**
- * `export --format csv|json|ndjson [filters] [--out FILE] [--manifest PATH]`:
- * every matching change (no cap), streamed. The filter flags (`--table`,
- * `--actor`, `--from`, `--to`, `--correlation-id`) come from
- * TIMELINE_FILTERS, below. With `--out FILE` it also writes
+ * `export --format <format> [filters] [--out FILE] [--manifest PATH]`:
+ * every matching change (no cap), streamed, in one of EXPORT_FORMATS. The
+ * filter flags come from TIMELINE_FILTERS, one per entry, below. With `--out FILE` it also writes
  * FILE.manifest.json (or `--manifest PATH`): filters, row count, size,
  * SHA-256 of the file and the hash chain's head it was cut at, which
  * `verify-export FILE` checks.
  */
-@Command({ name: 'export', description: 'Export audit changes as CSV, JSON or NDJSON (same filters as the timeline)' })
+@Command({
+  name: 'export',
+  description: `Export audit changes as ${formatList()} (same filters as the timeline)`,
+})
 export class ExportCommand extends ThreadlineCommand<ExportFlags> {
   constructor(
     private readonly exports: ExportService,
@@ -35,7 +36,7 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
   }
 
   protected async execute(_args: string[], flags: ExportFlags): Promise<void> {
-    if (!flags.format) throw InvalidExportOptionError.formatRequired(EXPORT_FORMATS);
+    if (!flags.format) throw CommandUsageError.required('--format', EXPORT_FORMATS);
     const filters = filtersFromParams(flags);
     const manifestPath = flags.manifest ?? (flags.out ? `${flags.out}.manifest.json` : undefined);
     const sealedThrough = manifestPath ? await this.seals.head() : null;

@@ -95,9 +95,6 @@ export class InvalidExportOptionError extends InvalidQueryError {
   static format(formats: readonly string[], value: unknown) {
     return new this(`format must be one of ${formats.join(', ')} ${got(value)}`);
   }
-  static formatRequired(formats: readonly string[]) {
-    return new this(`--format is required: one of ${formats.join(', ')}`);
-  }
   static positiveInteger(option: 'maxRows' | 'pageRows', value: unknown) {
     return new this(`${option} must be a positive integer ${got(value)}`);
   }

@@ -18,6 +18,7 @@ export {
   EXPORT_FORMAT_SPECS,
   CONTENT_TYPES,
   exportFormat,
+  formatList,
   type ExportFormatSpec,
 } from './export-formats';
 export {

@@ -95,7 +95,7 @@ export function parseRowKey(value: unknown): Record<string, unknown> {
 /** An audit transaction id: a UUID. */
 export const TRANSACTION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
+export const TIMELINE_FILTERS = [
   {
     key: 'table',
     param: 'table',
@@ -213,4 +213,9 @@ export const TIMELINE_FILTERS: readonly TimelineFilterField[] = [
     },
     shown: (f) => f.transactionId,
   },
-];
+] as const satisfies readonly TimelineFilterField[];
+
+// Compile-time: exactly one entry per key of TimelineFilters (a filter added to one and not the other fails the build).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const everyFilterDescribed: Same<(typeof TIMELINE_FILTERS)[number]['key'], keyof TimelineFilters> = true;
+void everyFilterDescribed;

@@ -9,6 +9,7 @@
 export { ThreadlineModule } from './threadline.module';
 // the check forRoot and forRootAsync run at boot, for a unit test of an app's options: throws one error listing every problem
 export { checkThreadlineOptions, type ThreadlineModuleOptions } from './threadline.options';
+export type { ThreadlineModuleAsyncOptions } from './threadline.module-definition';
 export { ThreadlineCaptureModule } from '@threadline/capture';
 export type { CaptureOptions, TableCaptureOptions } from '@threadline/capture';
 export { ThreadlineActorModule } from '@threadline/actor';
@@ -27,7 +28,7 @@ export { ActorRef, IsActorRef, InvalidActorError } from '@threadline/actor';
 export type { ActorRefProblem, JobContextPayload, ContextState } from '@threadline/actor';
 export type { ActorType } from '@threadline/core';
 export { ThreadlineContext, ThreadlineJob, ThreadlineContextMiddleware } from '@threadline/actor';
-export { ActionRecorder, MissingActorError } from '@threadline/actor';
+export { ActionRecorder, MissingActorError, InvalidActionError, InvalidJobPayloadError } from '@threadline/actor';
 export type { RecordActionOptions, RecordedAction } from '@threadline/actor';
 export { currentAuditTransactionId } from '@threadline/capture';
 
@@ -43,7 +44,15 @@ export type {
 
 // Exploration and export
 export { AuditQueryService, ExportService, changeDiff } from '@threadline/export';
-export { DeletedRecordError, BeforeAuditHorizonError, InvalidFilterError } from '@threadline/export';
+export {
+  DeletedRecordError,
+  BeforeAuditHorizonError,
+  InvalidQueryError,
+  InvalidFilterError,
+  InvalidPageError,
+  InvalidRecordError,
+  InvalidExportOptionError,
+} from '@threadline/export';
 export type {
   AuditAction,
   AuditChange,

@@ -10,3 +10,6 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createThreadlineOptions')
   .build();
+
+/** What `ThreadlineModule.forRootAsync` takes: `useFactory` (with `imports` and `inject`), `useClass` or `useExisting`. */
+export type ThreadlineModuleAsyncOptions = typeof THREADLINE_ASYNC_OPTIONS_TYPE;

@@ -7,7 +7,7 @@ import { ThreadlineOperatorModule } from '@threadline/operator';
 import { ThreadlineRetentionModule } from '@threadline/retention';
 import { THREADLINE_OPTIONS } from './threadline.constants';
 import {
-  THREADLINE_ASYNC_OPTIONS_TYPE,
+  ThreadlineModuleAsyncOptions,
   THREADLINE_MODULE_OPTIONS,
   THREADLINE_OPTIONS_TYPE,
   ThreadlineConfigurableModule,
@@ -44,7 +44,7 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
     return ThreadlineModule.compose(super.forRoot(options), options?.operator !== undefined);
   }
 
-  static forRootAsync(options: typeof THREADLINE_ASYNC_OPTIONS_TYPE): DynamicModule {
+  static forRootAsync(options: ThreadlineModuleAsyncOptions): DynamicModule {
     return ThreadlineModule.compose(super.forRootAsync(options), true);
   }
 

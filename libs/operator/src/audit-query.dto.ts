@@ -16,8 +16,8 @@ import {
 
 /**
  * Query parameters shared by the timeline and the export: one property per
- * entry of TIMELINE_FILTERS (`table`, `actor`, `from`, `to`,
- * `correlationId`), each an optional string of at most its `maxLength`. The
+ * entry of TIMELINE_FILTERS (named by its `param`), each an optional string
+ * of at most its `maxLength`. The
  * decorators are applied from that description below, so a new filter needs
  * no edit here.
  */

@@ -29,6 +29,7 @@ import {
   InvalidQueryError,
   normalizeFilters,
   parseRowKey,
+  formatList,
 } from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { OperatorHeadersGuard } from './operator-headers.guard';
@@ -182,9 +183,9 @@ export class AuditController {
     };
   }
 
-  /** Streams CSV / JSON / NDJSON with a download file name; `maxRows` (default 10,000) caps it. */
+  /** Streams an export (any of EXPORT_FORMATS) with a download file name; `maxRows` (default 10,000) caps it. */
   @Get('export')
-  @ApiOperation({ summary: 'Every matching change as a CSV, JSON or NDJSON download, streamed' })
+  @ApiOperation({ summary: `Every matching change as a ${formatList()} download, streamed` })
   @ApiProduces(...Object.values(CONTENT_TYPES))
   @ApiOkResponse({
     description:
