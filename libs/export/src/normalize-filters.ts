@@ -2,7 +2,7 @@ import { InvalidFilterError } from './export.errors';
 import { NormalizedFilters, TIMELINE_FILTERS, TimelineFilters } from './timeline-filters';
 
 /** The filters' names in TimelineFilters, in TIMELINE_FILTERS order. */
-export const FILTER_KEYS = TIMELINE_FILTERS.map((f) => f.key);
+export const FILTER_KEYS: readonly (keyof TimelineFilters)[] = TIMELINE_FILTERS.map((f) => f.key);
 
 /**
  * Validates filters; any other key, a blank or over-long correlation id, an
