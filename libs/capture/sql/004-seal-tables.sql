@@ -31,3 +31,16 @@ CREATE TABLE IF NOT EXISTS :AUDIT_SCHEMA."audit_seal_checkpoints" (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS audit_transactions_txid_brin ON :AUDIT_SCHEMA."audit_transactions" USING brin (txid);
+--# v8: the Merkle tree over the seals (RFC 6962; docs/trust.md "Checkpoints"): leaf i is seal i + 1,
+--# its hash SHA-256(0x00 || the seal's link text || its content hash), so a leaf depends on its own seal
+--# only; an inner node's hash is SHA-256(0x01 || left || right). Node (l, i) covers leaves i * 2^l to
+--# (i + 1) * 2^l - 1. Stored: every complete, aligned subtree of level 4 (16 seals) and up, about one
+--# row per 8 seals; any root, inclusion proof or consistency proof is then O(log n) rows plus at most
+--# 2 x 15 seals. Only threadline_tree_grow writes it, under the sealers' lock; signed checkpoints of its
+--# root, kept outside the database, are what make a rewrite of sealed rows by their owner detectable.
+CREATE TABLE IF NOT EXISTS :AUDIT_SCHEMA."audit_seal_tree" (
+  level smallint NOT NULL,
+  idx bigint NOT NULL,
+  hash bytea NOT NULL,
+  PRIMARY KEY (level, idx)
+);

@@ -26,6 +26,73 @@ AS $threadline$
   END END
 $threadline$;
 
+--# threadline_tree_fold(hashes): the root of a complete subtree from its leaves' hashes, in order (a
+--# power of two of them): pairs hashed into their parent, level by level.
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_tree_fold"(h bytea[])
+RETURNS bytea
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $threadline$
+DECLARE
+  node_prefix constant bytea := decode('01', 'hex');
+  n int := cardinality(h);
+BEGIN
+  WHILE n > 1 LOOP
+    FOR i IN 1 .. n / 2 LOOP
+      h[i] := sha256(node_prefix || h[2 * i - 1] || h[2 * i]);
+    END LOOP;
+    n := n / 2;
+  END LOOP;
+  RETURN h[1];
+END
+$threadline$;
+--# threadline_tree_grow(): extends the Merkle tree (004, audit_seal_tree) to every seal. Each run of 16
+--# seals, once complete, is stored as its level-4 node (the levels below are recomputed from the seals
+--# when a proof needs them: storing them cost sealing 1.5x, this about 1.03x); then level by level the
+--# nodes whose two children are both there. It takes the sealers' lock (the sealer and the purge ledger
+--# call it holding it already), so two never grow the tree at once and there is one tree. Returns how
+--# many seals the stored levels cover.
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_tree_grow"()
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '10s'
+AS $threadline$
+DECLARE
+  chunks bigint;
+  lvl int := 4;
+  from_idx bigint;
+  added bigint;
+BEGIN
+  LOCK TABLE :AUDIT_SCHEMA."audit_seals" IN SHARE ROW EXCLUSIVE MODE;
+  SELECT coalesce(max(n.idx) + 1, 0) INTO chunks FROM :AUDIT_SCHEMA."audit_seal_tree" AS n WHERE n.level = 4;
+  INSERT INTO :AUDIT_SCHEMA."audit_seal_tree" (level, idx, hash)
+  SELECT 4, l.chunk, :AUDIT_SCHEMA."threadline_tree_fold"(array_agg(l.h ORDER BY l.seq))
+  FROM (SELECT (s.seq - 1) / 16 AS chunk, s.seq,
+          sha256(decode('00', 'hex') || convert_to(s.seq::text || ':' || coalesce(s.transaction_id::text, 'purge')
+            || CASE WHEN s.format = 1 THEN '' ELSE ':' || s.format::text || ':' || s.change_count::text END, 'UTF8') || s.content_sha256) AS h
+        FROM :AUDIT_SCHEMA."audit_seals" AS s WHERE s.seq > chunks * 16) AS l
+  GROUP BY l.chunk HAVING count(*) = 16
+  ON CONFLICT (level, idx) DO NOTHING;
+  GET DIAGNOSTICS added = ROW_COUNT;
+  from_idx := chunks;
+  WHILE added > 0 LOOP
+    INSERT INTO :AUDIT_SCHEMA."audit_seal_tree" (level, idx, hash)
+    SELECT lvl + 1, r.idx / 2, sha256(decode('01', 'hex') || l.hash || r.hash)
+    FROM :AUDIT_SCHEMA."audit_seal_tree" AS r JOIN :AUDIT_SCHEMA."audit_seal_tree" AS l ON l.level = lvl AND l.idx = r.idx - 1
+    WHERE r.level = lvl AND r.idx >= from_idx AND r.idx % 2 = 1
+    ON CONFLICT (level, idx) DO NOTHING;
+    GET DIAGNOSTICS added = ROW_COUNT;
+    lvl := lvl + 1;
+    from_idx := from_idx / 2;
+  END LOOP;
+  SELECT coalesce(max(n.idx) + 1, 0) * 16 INTO chunks FROM :AUDIT_SCHEMA."audit_seal_tree" AS n WHERE n.level = 4;
+  RETURN chunks;
+END
+$threadline$;
+REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_tree_grow"() FROM PUBLIC;
+COMMENT ON FUNCTION :AUDIT_SCHEMA."threadline_tree_grow"() IS 'Extends the Merkle tree over the seals (Threadline, docs/trust.md)';
+
 --# threadline_seal(n): sealing happens after commit, not in the audited transaction: a chain extended
 --# at commit makes every audited transaction wait on one lock (docs/trust.md has the measured cost of
 --# both). The sealer seals every audit transaction that committed since its last run, in the order it
@@ -163,6 +230,7 @@ BEGIN
     END LOOP;
   END;
   done := n - coalesce(previous.seq, 0);
+  IF done > 0 THEN PERFORM :AUDIT_SCHEMA."threadline_tree_grow"(); END IF;
   IF more THEN
     -- More remain: keep the old horizon so the next call finds them.
     RETURN QUERY SELECT done, true, n;
@@ -230,7 +298,10 @@ BEGIN
   FROM :AUDIT_SCHEMA."audit_purged" AS p WHERE p.purge_seq = n), ''), 'UTF8'));
   INSERT INTO :AUDIT_SCHEMA."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format, kind)
   VALUES (n, NULL, whole + partial, content, sha256(previous.chain_sha256 || convert_to((n)::text || ':' || ('purge')::text || ':' || (2)::text || ':' || (whole + partial)::text, 'UTF8') || content), previous.horizon, clock_timestamp(), 2, 'purge');
+  PERFORM :AUDIT_SCHEMA."threadline_tree_grow"();
   RETURN whole + partial;
 END
 $threadline$;
 REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_record_purge"(jsonb, uuid[]) FROM PUBLIC;
+--# v8: the tree of the seals made before it (once; later calls find nothing to add).
+DO $threadline$ BEGIN PERFORM :AUDIT_SCHEMA."threadline_tree_grow"(); END $threadline$;

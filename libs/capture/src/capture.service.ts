@@ -19,7 +19,7 @@ import { ident } from '@threadline/core';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
 import { catalogProblems } from './trigger/catalog-problems';
 import { LEASES_TABLE } from './schema/lease';
-import { CHECKPOINTS_TABLE, PURGED_TABLE, SEALS_TABLE } from './schema/seal.sql';
+import { CHECKPOINTS_TABLE, PURGED_TABLE, SEAL_TREE_TABLE, SEALS_TABLE } from './schema/seal.sql';
 import { generateSnapshotSql, SnapshotSql } from './trigger/snapshot-sql';
 import { generateTriggerSql } from './trigger/trigger-sql.generator';
 import { CatalogMismatchError, NoTablesToCaptureError } from './capture.errors';
@@ -33,6 +33,7 @@ export const AUDIT_TABLES = [
   SEALS_TABLE,
   CHECKPOINTS_TABLE,
   PURGED_TABLE,
+  SEAL_TREE_TABLE,
   LEASES_TABLE,
 ] as const;
 

@@ -1,7 +1,8 @@
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { createHash } from 'crypto';
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { auditSchemaSql, changeDigestSql, sealContentForSql } from '../src';
+import { auditSchemaSql, changeDigestSql, ledgerHashSql, sealContentForSql } from '../src';
 
 const V1 = readFileSync(path.join(__dirname, 'fixtures', 'install-v1.sql'), 'utf8');
 const V2 = readFileSync(path.join(__dirname, 'fixtures', 'install-v2.sql'), 'utf8');
@@ -9,6 +10,39 @@ const V3 = readFileSync(path.join(__dirname, 'fixtures', 'install-v3.sql'), 'utf
 const V4 = readFileSync(path.join(__dirname, 'fixtures', 'install-v4.sql'), 'utf8');
 const V5 = readFileSync(path.join(__dirname, 'fixtures', 'install-v5.sql'), 'utf8');
 const V6 = readFileSync(path.join(__dirname, 'fixtures', 'install-v6.sql'), 'utf8');
+const V7 = readFileSync(path.join(__dirname, 'fixtures', 'install-v7.sql'), 'utf8');
+
+/**
+ * Every complete, aligned subtree of level 4 and up (16 seals and more) of the RFC 6962 tree over the
+ * seals, computed here from audit_seals on its own (leaf = SHA-256(0x00 || link text || content hash), node = SHA-256(0x01 || left || right)).
+ */
+async function expectedTree(db: TestDatabase): Promise<string[]> {
+  const seals = await db.query<{
+    seq: string;
+    transaction_id: string | null;
+    format: number;
+    change_count: number;
+    content_sha256: Buffer;
+  }>(`SELECT seq::text, transaction_id, format, change_count, content_sha256 FROM audit_seals AS s ORDER BY s.seq`);
+  const sha = (...parts: Buffer[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
+  let level: Buffer[] = seals.map((s) => {
+    const id = s.transaction_id ?? 'purge';
+    const link = s.format === 1 ? `${s.seq}:${id}` : `${s.seq}:${id}:${s.format}:${s.change_count}`;
+    return sha(Buffer.from([0]), Buffer.from(link), s.content_sha256);
+  });
+  const rows: string[] = [];
+  for (let l = 0; level.length > 0; l++) {
+    if (l >= 4) level.forEach((h, i) => rows.push(`${l}/${i}/${h.toString('hex')}`));
+    const next: Buffer[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(sha(Buffer.from([1]), level[i], level[i + 1]));
+    level = next;
+  }
+  return rows.sort();
+}
+const storedTree = async (db: TestDatabase) =>
+  (await db.query<{ n: string }>(`SELECT level || '/' || idx || '/' || encode(hash, 'hex') AS n FROM audit_seal_tree`))
+    .map((r) => r.n)
+    .sort();
 
 /** What the audit schema is made of: tables' columns, constraints, indexes, domains, functions and triggers. */
 const CATALOG = `
@@ -96,7 +130,10 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(old.content).toMatch(/^[0-9a-f]{64}$/);
       await v4.query(`INSERT INTO audit_transactions (txid) VALUES (txid_current())`);
       await v4.query(`SELECT * FROM threadline_seal()`);
-      expect(await v4.query(`SELECT format FROM audit_seals ORDER BY seq`)).toEqual([{ format: 1 }, { format: 2 }]);
+      expect(await v4.query(`SELECT format FROM audit_seals AS s ORDER BY s.seq`)).toEqual([
+        { format: 1 },
+        { format: 2 },
+      ]);
     } finally {
       await v4.drop();
     }
@@ -181,6 +218,46 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(await v6.query(CATALOG)).toEqual(await fresh.query(CATALOG));
     } finally {
       await v6.drop();
+    }
+  });
+
+  it('v7 then this version: the Merkle tree of the seals v7 made is built, and seals and purges extend it', async () => {
+    const v7 = await createTestDatabase();
+    try {
+      await v7.query(V7);
+      await v7.query(
+        `CREATE TABLE t (id int PRIMARY KEY, v text); SELECT threadline_capture('public', 't', 't_audit', '{}')`,
+      );
+      for (let i = 1; i <= 18; i++) await v7.query(`INSERT INTO t VALUES (${i}, 'v${i}')`);
+      await v7.query(`SELECT threadline_seal()`);
+      await v7.query(auditSchemaSql('public').up);
+      expect(await storedTree(v7)).toEqual(await expectedTree(v7));
+      expect((await storedTree(v7)).map((n) => n.slice(0, 4))).toEqual(['4/0/']);
+      // grown one seal at a time and in batches, and by a purge seal, it stays the same tree
+      for (let i = 19; i <= 47; i++) {
+        await v7.query(`INSERT INTO t VALUES (${i}, 'v${i}')`);
+        if (i % 5 === 0) await v7.query(`SELECT threadline_seal()`);
+      }
+      await v7.query(`SELECT threadline_seal()`);
+      await v7.query(`CREATE TEMP TABLE gone (r jsonb);
+        WITH d AS (DELETE FROM audit_changes c WHERE c.id = (SELECT min(id) FROM audit_changes)
+          RETURNING jsonb_build_array(c.id::text, c.transaction_id, encode(${ledgerHashSql('public', 'c')}, 'hex')) AS r)
+        INSERT INTO gone SELECT r FROM d;
+        SELECT threadline_record_purge((SELECT jsonb_agg(r) FROM gone), '{}')`);
+      expect(await v7.query(`SELECT count(*)::int AS n FROM audit_seals WHERE kind = 'purge'`)).toEqual([{ n: 1 }]);
+      expect(await v7.query(`SELECT max(seq)::int AS n FROM audit_seals`)).toEqual([{ n: 48 }]);
+      expect(await storedTree(v7)).toEqual(await expectedTree(v7));
+      expect((await storedTree(v7)).map((n) => n.slice(0, 4))).toEqual(['4/0/', '4/1/', '4/2/', '5/0/']);
+      // the install again adds nothing
+      await v7.query(auditSchemaSql('public').up);
+      expect(await storedTree(v7)).toEqual(await expectedTree(v7));
+      await v7.query(`DROP TABLE t; DROP FUNCTION t_audit()`);
+      await v7.query(
+        `DELETE FROM audit_changes; DELETE FROM audit_transactions; DELETE FROM audit_seals; DELETE FROM audit_purged; DELETE FROM audit_seal_tree`,
+      );
+      expect(await v7.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+    } finally {
+      await v7.drop();
     }
   });
 

@@ -14,6 +14,14 @@ export const SEAL_FUNCTION = 'threadline_seal';
  * what they removed instead (PURGED_TABLE).
  */
 export const CHECKPOINTS_TABLE = 'audit_seal_checkpoints';
+/**
+ * The Merkle tree over the seals (RFC 6962): every complete, aligned subtree's hash, level 0 the leaves
+ * (leaf i is seal i + 1). Written only by TREE_GROW_FUNCTION, which the sealer and the purge ledger
+ * call under the sealers' lock. Signed checkpoints of its root are kept outside the database.
+ */
+export const SEAL_TREE_TABLE = 'audit_seal_tree';
+/** Extends SEAL_TREE_TABLE to every seal; the owner's (the sealer, SECURITY DEFINER, calls it). */
+export const TREE_GROW_FUNCTION = 'threadline_tree_grow';
 /** Records a purge batch in the ledger and the chain; the owner's, like the purge. */
 export const RECORD_PURGE_FUNCTION = 'threadline_record_purge';
 /** Transactions one `threadline_seal()` call seals at most (call it again while it reports more pending). */
