@@ -1,7 +1,8 @@
 // Lint for the whole workspace (`npm run lint`, also run by `npm test`).
 // typescript-eslint's recommended rules, Prettier owning the formatting, and
 // Nx module boundaries as layers: core at the bottom, capture on core, the
-// feature libs (actor, retention, health, export) on capture, the operator
+// feature libs (actor, retention, proof, health, export) on capture (health on
+// proof too: its Terminus indicator verifies the chain), the operator
 // surface on those, the umbrella (nestjs) on all of them, the demo app and tools on top.
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
@@ -15,6 +16,7 @@ const LIBS = [
   'scope:capture',
   'scope:actor',
   'scope:retention',
+  'scope:proof',
   'scope:health',
   'scope:export',
   'scope:operator',
@@ -56,11 +58,21 @@ export default tseslint.config(
             layer('scope:capture', ['scope:core']),
             layer('scope:actor', ['scope:core', 'scope:capture']),
             layer('scope:retention', ['scope:core', 'scope:capture']),
-            layer('scope:health', ['scope:core', 'scope:capture']),
+            // Tamper evidence (seals, verification, completeness) reads and seals what capture wrote.
+            layer('scope:proof', ['scope:core', 'scope:capture']),
+            // Health's Terminus indicator verifies the chain with proof; proof never reads health.
+            layer('scope:health', ['scope:core', 'scope:capture', 'scope:proof']),
             // Export reads actor refs for its actor filter.
             layer('scope:export', ['scope:core', 'scope:capture', 'scope:actor']),
-            // The operator pages and routes show audit data (export) and coverage (health).
-            layer('scope:operator', ['scope:core', 'scope:capture', 'scope:actor', 'scope:health', 'scope:export']),
+            // The operator pages and routes show audit data (export), coverage (health) and the chain (proof).
+            layer('scope:operator', [
+              'scope:core',
+              'scope:capture',
+              'scope:actor',
+              'scope:proof',
+              'scope:health',
+              'scope:export',
+            ]),
             layer('scope:nestjs', LIBS),
             layer('type:tool', []),
             layer('type:app', ['scope:nestjs', ...LIBS, 'type:tool']),

@@ -8,7 +8,7 @@ const { readdirSync, readFileSync, writeFileSync } = require('fs');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
-const LIBS = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'operator', 'nestjs'];
+const LIBS = ['core', 'capture', 'actor', 'retention', 'proof', 'health', 'export', 'operator', 'nestjs'];
 
 /** README.md and every docs/*.md, relative to the repo root. */
 function docFiles(root = ROOT) {

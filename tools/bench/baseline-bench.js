@@ -13,6 +13,7 @@ const { TypeOrmModule } = require('@nestjs/typeorm');
 const { Client } = require('pg');
 const { auditSchemaSql, CaptureService, ThreadlineCaptureModule } = require('@threadline/capture');
 const { BaselineService, ThreadlineHealthModule } = require('@threadline/health');
+const { ThreadlineProofModule } = require('@threadline/proof');
 const { startBenchServer } = require('./bench-server');
 
 const ROWS = 200_000;
@@ -32,6 +33,7 @@ async function main() {
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url: server.url }),
       ThreadlineCaptureModule.forRoot({ tables: { legacy: { mask: ['email'] }, naive_rows: { mask: ['email'] } } }),
+      ThreadlineProofModule.forRoot({}),
       ThreadlineHealthModule.forRoot({}),
     ],
   })(BaselineBenchModule);

@@ -10,6 +10,7 @@ const { TypeOrmModule } = require('@nestjs/typeorm');
 const { Client } = require('pg');
 const { auditSchemaSql, CaptureService, ThreadlineCaptureModule } = require('@threadline/capture');
 const { CoverageService, ThreadlineHealthModule } = require('@threadline/health');
+const { ThreadlineProofModule } = require('@threadline/proof');
 const { startBenchServer } = require('./bench-server');
 
 async function measure(url, schema, tables) {
@@ -22,6 +23,7 @@ async function measure(url, schema, tables) {
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url }),
       ThreadlineCaptureModule.forRoot({}),
+      ThreadlineProofModule.forRoot({}),
       ThreadlineHealthModule.forRoot({ schemas: [schema] }),
     ],
   })(CoverageBenchModule);

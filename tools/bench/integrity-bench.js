@@ -26,7 +26,7 @@ const {
   tableOptionsFor,
   ThreadlineCaptureModule,
 } = require('@threadline/capture');
-const { IntegrityService, ThreadlineHealthModule } = require('@threadline/health');
+const { IntegrityService, ThreadlineProofModule } = require('@threadline/proof');
 const { startBenchServer } = require('./bench-server');
 
 const OLTP_SECONDS = Number(process.env.BENCH_OLTP_SECONDS ?? 15);
@@ -125,7 +125,7 @@ async function boot(url) {
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url }),
       ThreadlineCaptureModule.forRoot({}),
-      ThreadlineHealthModule.forRoot({}),
+      ThreadlineProofModule.forRoot({}),
     ],
   })(BenchModule);
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });

@@ -5,7 +5,17 @@ import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** Every published package, in dependency order. */
-export const LIBS = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'operator', 'nestjs'] as const;
+export const LIBS = [
+  'core',
+  'capture',
+  'actor',
+  'retention',
+  'proof',
+  'health',
+  'export',
+  'operator',
+  'nestjs',
+] as const;
 
 /**
  * `npm pack` of every lib into a fresh folder outside the workspace (readable by the tests' other users),

@@ -8,6 +8,7 @@ import * as exportLib from '@threadline/export';
 import * as health from '@threadline/health';
 import * as nestjs from '@threadline/nestjs';
 import * as operator from '@threadline/operator';
+import * as proof from '@threadline/proof';
 import * as retention from '@threadline/retention';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { existsSync, readFileSync } from 'fs';
@@ -93,6 +94,7 @@ describe('the docs say what the code does', () => {
     capture,
     actor,
     retention,
+    proof,
     health,
     export: exportLib,
     operator,

@@ -54,6 +54,13 @@ export class CommandUsageError extends ThreadlineError {
   }
 }
 
+/** A check command (verify-coverage, verify-integrity, continuity) found problems; each failure says how to fix it. */
+export class CheckFailedError extends ThreadlineError {
+  static create(check: string, failures: readonly string[]): CheckFailedError {
+    return new CheckFailedError(`${check} failed:\n  - ${failures.join('\n  - ')}`);
+  }
+}
+
 /** A value written into SQL text as a literal that SQL cannot hold, or that is not text (a bug in the caller). */
 export class InvalidSqlLiteralError extends ThreadlineError {
   static nulCharacter(): InvalidSqlLiteralError {

@@ -1,7 +1,15 @@
-import { cliCommand, commandOutput, DryRunFlag, JsonFlag, RepeatableFlag, ThreadlineCommand } from '@threadline/core';
+import {
+  CheckFailedError,
+  cliCommand,
+  commandOutput,
+  DryRunFlag,
+  JsonFlag,
+  RepeatableFlag,
+  ThreadlineCommand,
+} from '@threadline/core';
 import { Command } from 'nest-commander';
 import { ContinuityService, TableContinuity } from './continuity.service';
-import { CheckFailedError, HealthUsageError } from './health.errors';
+import { HealthUsageError } from './health.errors';
 
 const explanation = () => `Capture starts at the first audited write after the triggers are installed (T0).
 Rows that existed before have no history until they are next written: history() is empty

@@ -1,7 +1,6 @@
-import { commandOutput, CommandUsageError, JsonFlag, ThreadlineCommand } from '@threadline/core';
+import { CheckFailedError, commandOutput, CommandUsageError, JsonFlag, ThreadlineCommand } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CoverageReport, CoverageService } from './coverage.service';
-import { CheckFailedError } from './health.errors';
 import { expectedButMissing, expectedButUncovered, unclassified } from './health.messages';
 
 interface CoverageFlags {

@@ -13,10 +13,6 @@ export function notATableList(key: string, got: unknown): string {
 
 export const STRICT_NOT_A_BOOLEAN = 'health.strict must be true or false';
 
-export function notSeconds(key: string, got: unknown): string {
-  return `health.integrity.${key} must be a whole number of seconds from 0 to 86400 (got ${JSON.stringify(got)})`;
-}
-
 export function bothExpectedAndUncovered(tables: string[]): string {
   return `health.expectedTables: ${tables.join(', ')} listed in both expectedTables and expectedUncoveredTables; a table is either audited or not`;
 }
@@ -25,26 +21,13 @@ export function expectedTablesMissing(missing: string[]): string {
   return `health.expectedTables: ${missing.join(', ')} ${missing.length > 1 ? 'are not tables' : 'is not a table'} in the database; fix the name in expectedTables / expectedUncoveredTables`;
 }
 
-/** Logged by the background sealer. */
-export function sealingFailed(error: unknown): string {
-  return `threadline sealing failed: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-/** Problems the checks (continuity, completeness, verify-coverage) report per table, each with its fix. */
+/** Problems the checks (continuity, verify-coverage) report per table, each with its fix. */
 export function notATableInDatabase(table: string): string {
   return `${table} is not a table in the database`;
 }
 
 export function noTriggers(table: string, missingTriggers: string[] | undefined): string {
   return `${table} has no Threadline triggers (missing: ${missingTriggers?.join(', ')}); run ${cliCommand('gen-triggers')} and your migrations`;
-}
-
-export function notATableWithPrimaryKey(table: string): string {
-  return `${table} is not a table with a primary key`;
-}
-
-export function noCaptureDeployed(table: string): string {
-  return `${table} has no Threadline capture deployed (run ${cliCommand('gen-triggers')} and your migrations)`;
 }
 
 export function expectedButUncovered(table: string): string {

@@ -12,12 +12,12 @@ import { HealthOptions, resolveCoveragePolicy } from './health.options';
 import { PolicyCommand, PolicyShowCommand } from './policy.commands';
 import { RedactionPolicyService } from './redaction-policy.service';
 import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
-import { IntegrityService } from './integrity.service';
-import { CompletenessService } from './completeness.service';
-import { IntegritySealer } from './integrity.sealer';
-import { VerifyIntegrityCommand } from './integrity.command';
 
-/** Trigger coverage, the coverage policy, redaction drift, a Terminus indicator and their commands. */
+/**
+ * Trigger coverage, the coverage policy, redaction drift, continuity and baselines, a Terminus indicator and
+ * their commands. The indicator verifies the hash chain with @threadline/proof's IntegrityService: register
+ * ThreadlineProofModule too (ThreadlineModule does).
+ */
 @Module({
   imports: [TerminusModule],
   providers: [
@@ -33,10 +33,6 @@ import { VerifyIntegrityCommand } from './integrity.command';
     BaselineCommand,
     RedactionPolicyService,
     ThreadlineCoverageIndicator,
-    IntegrityService,
-    CompletenessService,
-    IntegritySealer,
-    VerifyIntegrityCommand,
     VerifyCoverageCommand,
     HealthCommand,
     HealthCoverageCommand,
@@ -50,8 +46,6 @@ import { VerifyIntegrityCommand } from './integrity.command';
     BaselineService,
     RedactionPolicyService,
     ThreadlineCoverageIndicator,
-    IntegrityService,
-    CompletenessService,
   ],
 })
 export class ThreadlineHealthModule extends HealthConfigurableModule {}

@@ -1,6 +1,7 @@
 import { parseTableName } from '@threadline/capture';
 import { InvalidOptionsError, optionProblems } from '@threadline/core';
-import { bothExpectedAndUncovered, notATableList, notSeconds, STRICT_NOT_A_BOOLEAN } from './health.messages';
+import { IntegrityOptions, integrityOptionsProblems, IntegrityPolicy, resolveIntegrityPolicy } from '@threadline/proof';
+import { bothExpectedAndUncovered, notATableList, STRICT_NOT_A_BOOLEAN } from './health.messages';
 
 /** `ThreadlineModule.forRoot({ health })`: the coverage policy. */
 export interface HealthOptions {
@@ -27,19 +28,7 @@ export interface HealthOptions {
    * check is full).
    * @example { integrity: { sealEverySeconds: 30 } }
    */
-  integrity?: {
-    sealEverySeconds?: number;
-    checkEverySeconds?: number;
-    waitSeconds?: number;
-    fullEverySeconds?: number;
-  };
-}
-
-export interface IntegrityPolicy {
-  sealEverySeconds: number;
-  checkEverySeconds: number;
-  waitSeconds: number;
-  fullEverySeconds: number;
+  integrity?: IntegrityOptions;
 }
 
 export interface TableName {
@@ -57,7 +46,6 @@ export interface CoveragePolicy {
 }
 
 const KEYS = ['schemas', 'expectedTables', 'expectedUncoveredTables', 'strict', 'integrity'];
-const INTEGRITY_KEYS = ['sealEverySeconds', 'checkEverySeconds', 'waitSeconds', 'fullEverySeconds'];
 const isNameList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.trim() !== '');
 
 export const tableKey = (t: TableName) => `${t.schema}.${t.table}`;
@@ -71,16 +59,7 @@ export function healthOptionsProblems(options: HealthOptions | undefined): strin
     if (o[key] !== undefined && !isNameList(o[key])) problems.push(notATableList(key, o[key]));
   }
   if (o.strict !== undefined && typeof o.strict !== 'boolean') problems.push(STRICT_NOT_A_BOOLEAN);
-  if (o.integrity !== undefined) {
-    const integrity = optionProblems('health.integrity', o.integrity, INTEGRITY_KEYS);
-    problems.push(...integrity);
-    if (!integrity.length)
-      for (const key of INTEGRITY_KEYS as (keyof NonNullable<HealthOptions['integrity']>)[]) {
-        const value = o.integrity[key];
-        if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 86_400))
-          problems.push(notSeconds(key, value));
-      }
-  }
+  problems.push(...integrityOptionsProblems('health.integrity', o.integrity));
   const { expected, uncovered } = tableLists(o);
   const both = expected.filter((e) => uncovered.some((u) => tableKey(u) === tableKey(e))).map(tableKey);
   if (both.length) problems.push(bothExpectedAndUncovered(both));
@@ -103,13 +82,6 @@ export function resolveCoveragePolicy(options: HealthOptions | undefined): Cover
     expectedTables: expected,
     expectedUncoveredTables: uncovered,
     strict: o.strict ?? false,
-    integrity: o.integrity
-      ? {
-          sealEverySeconds: o.integrity.sealEverySeconds ?? 60,
-          checkEverySeconds: o.integrity.checkEverySeconds ?? 300,
-          waitSeconds: o.integrity.waitSeconds ?? 5,
-          fullEverySeconds: o.integrity.fullEverySeconds ?? 0,
-        }
-      : null,
+    integrity: resolveIntegrityPolicy(o.integrity),
   };
 }

@@ -1,7 +1,7 @@
 // @threadline/health: trigger coverage and its policy, redaction drift, the Terminus indicator, continuity
-// and baselines, tamper evidence and completeness. The commands (verify-coverage, health coverage, policy
-// show, continuity, baseline, verify-integrity) come with ThreadlineHealthModule.
-export type { HealthOptions, CoveragePolicy, IntegrityPolicy, TableName } from './health.options';
+// and baselines. The commands (verify-coverage, health coverage, policy show, continuity, baseline) come
+// with ThreadlineHealthModule. Tamper evidence and completeness are @threadline/proof's.
+export type { HealthOptions, CoveragePolicy, TableName } from './health.options';
 export * from './health.errors';
 export * from './coverage.service';
 export * from './redaction-policy.service';
@@ -10,8 +10,6 @@ export { ThreadlineHealthModule } from './health.module';
 export * from './continuity.service';
 export * from './baseline.service';
 export * from './baseline.types';
-export * from './integrity.service';
-export * from './completeness.service';
 
 // Internal: for the other @threadline packages and the tests. Not part of the public API
 // (@threadline/nestjs re-exports none of it); any release may change it.

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { IntegrityReport, IntegrityService } from '@threadline/proof';
 import { COVERAGE_HEALTH_KEY, THREADLINE_COVERAGE_POLICY } from './health.constants';
 import { CoverageService } from './coverage.service';
 import { CoveragePolicy } from './health.options';
-import { IntegrityReport, IntegrityService } from './integrity.service';
 
 /**
  * Terminus indicator: up when every expectedTables entry exists and is

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, CaptureOptions, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
+import { ThreadlineProofModule } from '@threadline/proof';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import { BASELINE_ACTOR, BaselineService, ThreadlineHealthModule } from '../src';
@@ -37,6 +38,7 @@ describe('baseline snapshots (real PostgreSQL)', () => {
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
         ThreadlineCaptureModule.forRoot(capture),
+        ThreadlineProofModule.forRoot({}),
         ThreadlineHealthModule.forRoot({}),
       ],
     }).compile();

@@ -1,5 +1,6 @@
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ThreadlineCaptureModule } from '@threadline/capture';
+import { ThreadlineProofModule } from '@threadline/proof';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { itResolvesEveryRegistrationForm } from '@threadline/testing/module-registration';
 import { ThreadlineHealthModule, THREADLINE_COVERAGE_POLICY } from '../src';
@@ -15,7 +16,11 @@ describe('ThreadlineHealthModule', () => {
     module: ThreadlineHealthModule,
     factoryMethod: 'createHealthOptions',
     options: { expectedTables: ['app.orders'], strict: true },
-    imports: () => [TypeOrmModule.forRoot({ type: 'postgres', url: db.url }), ThreadlineCaptureModule.forRoot({})],
+    imports: () => [
+      TypeOrmModule.forRoot({ type: 'postgres', url: db.url }),
+      ThreadlineCaptureModule.forRoot({}),
+      ThreadlineProofModule.forRoot({}),
+    ],
     check: (moduleRef) =>
       expect(moduleRef.get(THREADLINE_COVERAGE_POLICY)).toMatchObject({
         expectedTables: [{ schema: 'app', table: 'orders' }],

@@ -3,6 +3,7 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, CaptureOptions, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
+import { ThreadlineProofModule } from '@threadline/proof';
 import { threadlineEvents } from '@threadline/core';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
@@ -57,6 +58,7 @@ describe('health and coverage (real PostgreSQL)', () => {
         TypeOrmModule.forRoot({ type: 'postgres', url, retryAttempts: 0 }),
         TerminusModule,
         ThreadlineCaptureModule.forRoot(capture),
+        ThreadlineProofModule.forRoot({}),
         ThreadlineHealthModule.forRoot(health),
       ],
       controllers: [HealthController],

@@ -16,8 +16,10 @@ export { ThreadlineActorModule } from '@threadline/actor';
 export type { ActorOptions, ResolvedActor } from '@threadline/actor';
 export { ThreadlineRetentionModule } from '@threadline/retention';
 export type { RetentionOptions, TableRetentionWindow } from '@threadline/retention';
+export { ThreadlineProofModule } from '@threadline/proof';
+export type { ProofOptions, IntegrityOptions, IntegrityPolicy } from '@threadline/proof';
 export { ThreadlineHealthModule } from '@threadline/health';
-export type { HealthOptions, CoveragePolicy, IntegrityPolicy, TableName } from '@threadline/health';
+export type { HealthOptions, CoveragePolicy, TableName } from '@threadline/health';
 export { ThreadlineExportModule } from '@threadline/export';
 export { ThreadlineOperatorModule } from '@threadline/operator';
 export type { OperatorOptions } from '@threadline/operator';
@@ -73,15 +75,11 @@ export { LosslessNumber, isLosslessNumber } from '@threadline/core';
 export { RetentionService, RetentionError } from '@threadline/retention';
 export type { PurgeOptions, PurgeProgress, PurgeRefused, PurgeResult, PurgeSummary } from '@threadline/retention';
 
-// Health, coverage, integrity, continuity
+// Health, coverage, continuity
 export {
   CoverageService,
   RedactionPolicyService,
   ThreadlineCoverageIndicator,
-  IntegrityService,
-  IntegrityError,
-  CompletenessService,
-  CompletenessError,
   ContinuityService,
   BaselineService,
   BaselineError,
@@ -91,6 +89,15 @@ export type {
   TableCoverage,
   TableRedaction,
   RedactionStatus,
+  TableContinuity,
+  BaselineOptions,
+  BaselineProgress,
+  BaselineResult,
+} from '@threadline/health';
+
+// Tamper evidence: integrity (the hash chain) and completeness
+export { IntegrityService, IntegrityError, CompletenessService, CompletenessError } from '@threadline/proof';
+export type {
   IntegrityReport,
   IntegrityProblem,
   VerifyIntegrityOptions,
@@ -98,11 +105,7 @@ export type {
   CompletenessReport,
   CompletenessGap,
   TableCompleteness,
-  TableContinuity,
-  BaselineOptions,
-  BaselineProgress,
-  BaselineResult,
-} from '@threadline/health';
+} from '@threadline/proof';
 
 // The OpenAPI response schemas of the audit routes, for an app's own documents (docs/operator-surface.md)
 export {

@@ -4,6 +4,7 @@ import { ThreadlineCaptureModule } from '@threadline/capture';
 import { ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
 import { ThreadlineOperatorModule } from '@threadline/operator';
+import { ThreadlineProofModule } from '@threadline/proof';
 import { ThreadlineRetentionModule } from '@threadline/retention';
 import { THREADLINE_OPTIONS } from './threadline.constants';
 import {
@@ -18,6 +19,7 @@ const FEATURES = [
   ThreadlineCaptureModule,
   ThreadlineRetentionModule,
   ThreadlineActorModule,
+  ThreadlineProofModule,
   ThreadlineHealthModule,
   ThreadlineExportModule,
 ];
@@ -64,6 +66,11 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
         }),
         ThreadlineRetentionModule.forRootAsync(slice('retention')),
         ThreadlineActorModule.forRootAsync(slice('actor')),
+        // tamper evidence is configured under health.integrity (its Terminus check is health's)
+        ThreadlineProofModule.forRootAsync({
+          useFactory: (o: ThreadlineModuleOptions) => ({ integrity: o.health?.integrity }),
+          inject: [THREADLINE_OPTIONS],
+        }),
         ThreadlineHealthModule.forRootAsync(slice('health')),
         ThreadlineExportModule,
         ...(operator ? [ThreadlineOperatorModule.forRootAsync(slice('operator'))] : []),

@@ -14,7 +14,7 @@ export interface ThreadlineModuleOptions {
   actor?: ActorOptions;
   /** The audit routes and pages: `{ path: '/audit', authorize(request), coverageRefreshSeconds }`; mounted only when given, and then `authorize` is required. */
   operator?: OperatorOptions;
-  /** Coverage policy: expectedTables, expectedUncoveredTables, strict. */
+  /** Coverage policy: expectedTables, expectedUncoveredTables, strict; and `integrity`, tamper evidence's cadence. */
   health?: HealthOptions;
   /** Retention policy: `keepDays` or `maxAgeSeconds`, `enabled`, batch sizes. */
   retention?: RetentionOptions;

@@ -1,12 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  CoverageReport,
-  CoverageService,
-  IntegrityReport,
-  IntegrityService,
-  RedactionPolicyService,
-  TableRedaction,
-} from '@threadline/health';
+import { CoverageReport, CoverageService, RedactionPolicyService, TableRedaction } from '@threadline/health';
+import { IntegrityReport, IntegrityService } from '@threadline/proof';
 import { AuditChange, AuditQueryService, Page } from '@threadline/export';
 import { OperatorMount } from './operator-mount';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';

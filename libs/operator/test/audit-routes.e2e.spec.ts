@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActionRecorder, ActorRef, ThreadlineActorModule, ThreadlineContext } from '@threadline/actor';
 import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { ThreadlineHealthModule } from '@threadline/health';
+import { ThreadlineProofModule } from '@threadline/proof';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import { parse } from 'csv-parse/sync';
 import type { Request } from 'express';
@@ -44,6 +45,7 @@ describe('exploration and export (real PostgreSQL)', () => {
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
         ThreadlineCaptureModule.forRoot({ tables: { people: { mask: ['email'] } } }),
         ThreadlineActorModule.forRoot({}),
+        ThreadlineProofModule.forRoot({}),
         ThreadlineHealthModule.forRoot({}),
         ThreadlineExportModule,
         ThreadlineOperatorModule.forRoot(operator),
@@ -533,6 +535,7 @@ describe('exploration and export (real PostgreSQL)', () => {
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
         ThreadlineCaptureModule.forRoot({ tables: { people: { mask: ['email'] } } }),
         ThreadlineActorModule.forRoot({}),
+        ThreadlineProofModule.forRoot({}),
         ThreadlineHealthModule.forRoot({}),
         ThreadlineExportModule,
         ThreadlineOperatorModule.forRoot({

@@ -5,6 +5,7 @@ import { ActorRef, ThreadlineActorModule, ThreadlineContext } from '@threadline/
 import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { AuditQueryService, ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
+import { ThreadlineProofModule } from '@threadline/proof';
 import { launchChromium } from '@threadline/testing/browser';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import type { Request } from 'express';
@@ -37,6 +38,7 @@ describe('values exactly as stored, on every surface (real PostgreSQL, headless 
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
         ThreadlineCaptureModule.forRoot({ tables: { ledger: {} } }),
         ThreadlineActorModule.forRoot({}),
+        ThreadlineProofModule.forRoot({}),
         ThreadlineHealthModule.forRoot({}),
         ThreadlineExportModule,
         ThreadlineOperatorModule.forRoot({ authorize: (req: Request) => req.header('x-role') === 'auditor' }),

@@ -5,6 +5,7 @@ import { ThreadlineActorModule } from '@threadline/actor';
 import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { encodeCursor, ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
+import { ThreadlineProofModule } from '@threadline/proof';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import type { Request } from 'express';
 import request from 'supertest';
@@ -30,6 +31,7 @@ describe(`a transaction of ${CHANGES.toLocaleString('en')} changes (real Postgre
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
         ThreadlineCaptureModule.forRoot({ tables: { items: {} } }),
         ThreadlineActorModule.forRoot({}),
+        ThreadlineProofModule.forRoot({}),
         ThreadlineHealthModule.forRoot({}),
         ThreadlineExportModule,
         ThreadlineOperatorModule.forRoot({ authorize: (req: Request) => req.header('x-role') === 'auditor' }),

@@ -5,6 +5,7 @@ import { ThreadlineActorModule } from '@threadline/actor';
 import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
+import { ThreadlineProofModule } from '@threadline/proof';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import { itResolvesEveryRegistrationForm } from '@threadline/testing/module-registration';
 import request from 'supertest';
@@ -21,6 +22,7 @@ describe('ThreadlineOperatorModule', () => {
     TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
     ThreadlineCaptureModule.forRoot({}),
     ThreadlineActorModule.forRoot({}),
+    ThreadlineProofModule.forRoot({}),
     ThreadlineHealthModule.forRoot({}),
     ThreadlineExportModule,
   ];

@@ -1,5 +1,5 @@
 import { cliCommandLine } from '@threadline/core';
-import type { IntegrityReport } from '@threadline/health';
+import type { IntegrityReport } from '@threadline/proof';
 import { html } from './html';
 import { layout, PageFrame } from './layout';
 

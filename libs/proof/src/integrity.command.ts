@@ -1,8 +1,15 @@
-import { addFlag, commandOutput, JsonFlag, ProgressLine, RepeatableFlag, ThreadlineCommand } from '@threadline/core';
+import {
+  addFlag,
+  CheckFailedError,
+  commandOutput,
+  JsonFlag,
+  ProgressLine,
+  RepeatableFlag,
+  ThreadlineCommand,
+} from '@threadline/core';
 import { Command } from 'nest-commander';
 import { CompletenessReport, CompletenessService } from './completeness.service';
 import { IntegrityReport, IntegrityService, parseKeptHead } from './integrity.service';
-import { CheckFailedError } from './health.errors';
 
 interface IntegrityFlags {
   from?: string;

@@ -9,8 +9,8 @@ import {
 import { AuditTables } from '@threadline/core';
 import { CompletenessQueries } from './completeness-queries';
 import { DataSource } from 'typeorm';
-import { InvalidCompletenessOptionsError } from './health.errors';
-import { noCaptureDeployed, notATableWithPrimaryKey } from './health.messages';
+import { InvalidCompletenessOptionsError } from './proof.errors';
+import { noCaptureDeployed, notATableWithPrimaryKey } from './proof.messages';
 
 import { CompletenessGap, CompletenessOptions, CompletenessReport, TableCompleteness } from './completeness.types';
 

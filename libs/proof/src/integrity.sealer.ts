@@ -1,16 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { schedulerRegistryOf } from '@threadline/core';
-import { THREADLINE_COVERAGE_POLICY } from './health.constants';
-import { CoveragePolicy } from './health.options';
 import { IntegrityService } from './integrity.service';
-import { sealingFailed } from './health.messages';
+import { THREADLINE_INTEGRITY_POLICY } from './proof.constants';
+import { sealingFailed } from './proof.messages';
+import { IntegrityPolicy } from './proof.options';
 
 export const SEAL_JOB_NAME = 'threadline.integrity.seal';
 
 /**
- * Seals committed audit transactions every `health.integrity.sealEverySeconds`
- * (an interval in @nestjs/schedule's registry when ScheduleModule is
+ * Seals committed audit transactions every `integrity.sealEverySeconds`
+ * (`health.integrity.sealEverySeconds` through ThreadlineModule; an interval in @nestjs/schedule's registry when ScheduleModule is
  * imported, a plain timer otherwise). Runs never overlap; instances do not
  * interleave (the sealers' lock on audit_seals); errors are logged, never thrown.
  */
@@ -23,11 +23,11 @@ export class IntegritySealer implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly integrity: IntegrityService,
     private readonly moduleRef: ModuleRef,
-    @Inject(THREADLINE_COVERAGE_POLICY) private readonly policy: CoveragePolicy,
+    @Inject(THREADLINE_INTEGRITY_POLICY) private readonly policy: IntegrityPolicy | null,
   ) {}
 
   onApplicationBootstrap(): void {
-    const every = this.policy.integrity?.sealEverySeconds ?? 0;
+    const every = this.policy?.sealEverySeconds ?? 0;
     if (every === 0) return;
     this.timer = setInterval(() => void this.tick(), every * 1000);
     this.timer.unref();

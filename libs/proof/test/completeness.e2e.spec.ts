@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, CaptureOptions, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
-import { CompletenessError, CompletenessService, ThreadlineHealthModule } from '../src';
+import { CompletenessError, CompletenessService, ThreadlineProofModule } from '../src';
 
 const CAPTURE: CaptureOptions = {
   tables: { people: { mask: ['email'], exclude: ['secret'], exceptColumns: ['seen_at'] }, tags: {} },
@@ -40,7 +40,7 @@ describe('completeness: every current row is where its history ends (real Postgr
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
         ThreadlineCaptureModule.forRoot(CAPTURE),
-        ThreadlineHealthModule.forRoot({}),
+        ThreadlineProofModule.forRoot({}),
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
@@ -259,7 +259,7 @@ describe('completeness: every current row is where its history ends (real Postgr
         imports: [
           TypeOrmModule.forRoot({ type: 'postgres', url: fresh.url, retryAttempts: 0 }),
           ThreadlineCaptureModule.forRoot(CAPTURE),
-          ThreadlineHealthModule.forRoot({}),
+          ThreadlineProofModule.forRoot({}),
         ],
       }).compile();
       const other = moduleRef.createNestApplication({ logger: false });

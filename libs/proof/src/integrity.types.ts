@@ -1,4 +1,4 @@
-import { InvalidKeptHeadError } from './health.errors';
+import { InvalidKeptHeadError } from './proof.errors';
 
 /** What is wrong with the sealed log, found by recomputing it. */
 export interface IntegrityProblem {

@@ -11,7 +11,7 @@ import {
 import { AuditTables, isInsufficientPrivilege, isIsoTimestamp, isoUtc } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ChainWalk, SealRow, sealRowsSql } from './chain-walk';
-import { InvalidVerifyOptionsError, SealBusyError, SealPrivilegeError } from './health.errors';
+import { InvalidVerifyOptionsError, SealBusyError, SealPrivilegeError } from './proof.errors';
 import { strayChecks } from './integrity-strays';
 import { IntegrityFindings, integrityProblems } from './integrity.problems';
 import { IntegrityReport, parseKeptHead, VerifyIntegrityOptions } from './integrity.types';

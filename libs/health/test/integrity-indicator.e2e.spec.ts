@@ -1,0 +1,187 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { auditSchemaSql, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
+import { IntegrityService, ThreadlineProofModule } from '@threadline/proof';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { Client } from 'pg';
+import {
+  BaselineService,
+  HealthOptions,
+  healthOptionsProblems,
+  ThreadlineCoverageIndicator,
+  ThreadlineHealthModule,
+} from '../src';
+
+/** Writes `n` audited transactions, one with a linked action, as an app would (actor set per transaction). */
+async function write(url: string, n: number, prefix = 'p'): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (let i = 0; i < n; i++) {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"u${i % 3}"}', true)`);
+      await client.query(`INSERT INTO posts (title) VALUES ($1)`, [`${prefix}${i}`]);
+      await client.query(`UPDATE posts SET title = title || '!' WHERE title = $1`, [`${prefix}${i}`]);
+      if (i === 0)
+        await client.query(
+          `SELECT * FROM threadline_record_action('post.created', '{"type":"user","id":"u0"}', 'ok', NULL, NULL, 'because', NULL, NULL, NULL, NULL)`,
+        );
+      await client.query('COMMIT');
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The hash chain as health sees it: the Terminus indicator's check, its options, and baselines being sealed. */
+describe('tamper evidence in health: the Terminus indicator and baselines (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: INestApplication | undefined;
+  let integrity: IntegrityService;
+
+  /** As ThreadlineModule registers them: health.integrity goes to the proof module too. */
+  async function boot(health: HealthOptions = {}): Promise<INestApplication> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
+        ThreadlineCaptureModule.forRoot({}),
+        ThreadlineProofModule.forRoot({ integrity: health.integrity }),
+        ThreadlineHealthModule.forRoot(health),
+      ],
+    }).compile();
+    const created = moduleRef.createNestApplication({ logger: false });
+    await created.init();
+    return created;
+  }
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    await db.query(auditSchemaSql('public').up);
+    await db.query(`CREATE TABLE posts (id serial PRIMARY KEY, title text)`);
+    app = await boot();
+    await db.query((await app.get(CaptureService).triggerSql({ tables: ['posts'] })).up);
+    integrity = app.get(IntegrityService);
+    await write(db.url, 5);
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await db.drop();
+  });
+
+  const sealedTransaction = async (seq: number) =>
+    (await db.query<{ id: string }>(`SELECT transaction_id AS id FROM audit_seals WHERE seq = ${seq}`))[0].id;
+
+  it('seals a baseline once it is complete, never while its snapshots are still being written', async () => {
+    await db.query(`ALTER TABLE posts DISABLE TRIGGER USER;
+      INSERT INTO posts (title) SELECT 'legacy ' || g FROM generate_series(1, 30) g;
+      ALTER TABLE posts ENABLE TRIGGER USER`);
+    const baselines = app!.get(BaselineService);
+    expect(await baselines.baseline('posts', { execute: true, batchSize: 10, maxBatches: 1 })).toMatchObject({
+      status: 'stopped',
+    });
+    const open = await integrity.verify();
+    expect(open).toMatchObject({ ok: true, checked: 5, openBaselines: [{ table: 'public.posts' }] });
+    await write(db.url, 1, 'between');
+    expect(await baselines.baseline('posts', { execute: true, batchSize: 10 })).toMatchObject({ status: 'complete' });
+    const done = await integrity.verify();
+    expect(done).toMatchObject({ ok: true, sealedNow: 2, checked: 7, openBaselines: [] });
+    const [seal] = await db.query<{ change_count: number }>(
+      `SELECT s.change_count FROM audit_seals s JOIN audit_transactions t ON t.id = s.transaction_id WHERE t.source = 'threadline:baseline'`,
+    );
+    expect(seal.change_count).toBe(30);
+  });
+
+  it('is an option of the Terminus indicator: down naming the first problem once a sealed record is altered', async () => {
+    await app!.close();
+    app = await boot({ integrity: { checkEverySeconds: 0, sealEverySeconds: 0 } });
+    const indicator = app.get(ThreadlineCoverageIndicator);
+    const healthy = await indicator.isHealthy();
+    expect(healthy.threadline_coverage).toMatchObject({ status: 'up', integrity: { ok: true, checked: 5 } });
+    const tx = await sealedTransaction(2);
+    await db.query(`UPDATE audit_transactions SET correlation_id = 'rewritten' WHERE id = '${tx}'`);
+    const down = await indicator.isHealthy();
+    expect(down.threadline_coverage).toMatchObject({
+      status: 'down',
+      integrity: { ok: false, problemCount: 1, firstProblem: expect.stringContaining(`transaction ${tx} (seal #2)`) },
+    });
+  });
+
+  it('with fullEverySeconds, checks in between start from the head the last passing one saw, and catch a re-chained log', async () => {
+    await app!.close();
+    app = await boot({ integrity: { checkEverySeconds: 0, sealEverySeconds: 0, fullEverySeconds: 3600 } });
+    const indicator = app.get(ThreadlineCoverageIndicator);
+    expect((await indicator.isHealthy()).threadline_coverage).toMatchObject({
+      status: 'up',
+      integrity: { ok: true, checked: 5 },
+    });
+    await write(db.url, 2, 'later');
+    expect((await indicator.isHealthy()).threadline_coverage).toMatchObject({
+      status: 'up',
+      integrity: { ok: true, checked: 3 },
+    });
+    // the owner rewrites seal #2's transaction and seals everything again: consistent with itself, not with the kept head
+    await db.query(`UPDATE audit_transactions SET correlation_id = 'rewritten'
+                    WHERE id = (SELECT transaction_id FROM audit_seals WHERE seq = 2)`);
+    await db.query(`DELETE FROM audit_seals; SELECT threadline_seal()`);
+    const down = await indicator.isHealthy();
+    expect(down.threadline_coverage).toMatchObject({
+      status: 'down',
+      integrity: { ok: false, firstProblem: expect.stringContaining('no longer has the chain hash you kept') },
+    });
+    // and when the next full check comes round, it is held to the same head: still down
+    (indicator as unknown as { passed: { fullAt: number } }).passed.fullAt = 0;
+    const full = await indicator.isHealthy();
+    expect(full.threadline_coverage).toMatchObject({
+      status: 'down',
+      integrity: {
+        ok: false,
+        checked: 7,
+        firstProblem: expect.stringContaining('no longer has the chain hash you kept'),
+      },
+    });
+  });
+
+  it('answers /health within waitSeconds while the sealer is held, then reports it down', async () => {
+    await app!.close();
+    app = await boot({ integrity: { checkEverySeconds: 0, sealEverySeconds: 0, waitSeconds: 1 } });
+    const indicator = app.get(ThreadlineCoverageIndicator);
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query(`BEGIN; SELECT * FROM threadline_seal(1)`);
+      let started = Date.now();
+      const first = await indicator.isHealthy();
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(first.threadline_coverage).toMatchObject({ status: 'up', integrity: { ok: null } });
+      let answer = first;
+      for (let i = 0; i < 20 && answer.threadline_coverage.status === 'up'; i++) {
+        started = Date.now();
+        answer = await indicator.isHealthy();
+        expect(Date.now() - started).toBeLessThan(3000);
+      }
+      expect(answer.threadline_coverage).toMatchObject({
+        status: 'down',
+        integrity: { ok: false, firstProblem: expect.stringContaining('the sealer is busy: held by pid') },
+      });
+      await holder.query('ROLLBACK');
+      for (let i = 0; i < 10 && answer.threadline_coverage.status === 'down'; i++) answer = await indicator.isHealthy();
+      expect(answer.threadline_coverage).toMatchObject({ status: 'up', integrity: { ok: true, checked: 5 } });
+    } finally {
+      await holder.end();
+    }
+  }, 40_000);
+
+  it('refuses integrity options that are not whole seconds, naming each', () => {
+    expect(
+      healthOptionsProblems({ integrity: { sealEverySeconds: -1, checkEverySeconds: 1.5 } } as HealthOptions),
+    ).toEqual([
+      'health.integrity.sealEverySeconds must be a whole number of seconds from 0 to 86400 (got -1)',
+      'health.integrity.checkEverySeconds must be a whole number of seconds from 0 to 86400 (got 1.5)',
+    ]);
+    expect(healthOptionsProblems({ integrity: { every: 5 } } as HealthOptions)).toEqual([
+      'health.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds, waitSeconds, fullEverySeconds)',
+    ]);
+  });
+});
