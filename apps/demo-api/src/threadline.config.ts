@@ -3,6 +3,19 @@ import type { ThreadlineModuleOptions } from '@threadline/nestjs';
 import { demoActorOf, demoIsAuditor } from './demo-auth';
 
 /**
+ * Signed checkpoints (docs/trust.md "Checkpoints"), when THREADLINE_CHECKPOINT_DIR (where to keep them)
+ * and THREADLINE_CHECKPOINT_KEY (a PKCS#8 PEM Ed25519 private key file) are set; off otherwise.
+ */
+function checkpointsFromEnv(): Pick<
+  NonNullable<NonNullable<ThreadlineModuleOptions['health']>['integrity']>,
+  'checkpoints'
+> {
+  const directory = process.env.THREADLINE_CHECKPOINT_DIR;
+  const privateKeyFile = process.env.THREADLINE_CHECKPOINT_KEY;
+  return directory || privateKeyFile ? { checkpoints: { directory, privateKeyFile } } : {};
+}
+
+/**
  * The demo's Threadline options: the one source of truth that both the
  * running app and the CLI (`gen-triggers` included) load.
  */
@@ -23,7 +36,7 @@ export const threadlineOptions: ThreadlineModuleOptions = {
   health: {
     expectedTables: ['users', 'posts', 'post_tags'],
     expectedUncoveredTables: ['migrations'],
-    integrity: { sealEverySeconds: 30 },
+    integrity: { sealEverySeconds: 30, ...checkpointsFromEnv() },
   },
   retention: { keepDays: 90, enabled: true, schedule: '0 3 * * *' },
   // the demo's commands run through its npm script: messages name it that way

@@ -55,6 +55,13 @@ export {
   sealContentForSql,
   chainStepSql,
   chainLinkText,
+  sealLeafData,
+  changeTextSql,
+  transactionTextSql,
+  actionsDigestSql,
+  largeChangeHashSql,
+  changeHashSql,
+  TREE_STORED_LEVEL,
   purgeContentSql,
   sealHeadSql,
 } from './schema/seal.sql';

@@ -181,7 +181,7 @@ describe('tamper evidence in health: the Terminus indicator and baselines (real 
       'health.integrity.checkEverySeconds must be a whole number of seconds from 0 to 86400 (got 1.5)',
     ]);
     expect(healthOptionsProblems({ integrity: { every: 5 } } as HealthOptions)).toEqual([
-      'health.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds, waitSeconds, fullEverySeconds)',
+      'health.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds, waitSeconds, fullEverySeconds, checkpoints)',
     ]);
   });
 });

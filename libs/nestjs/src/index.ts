@@ -95,9 +95,33 @@ export type {
   BaselineResult,
 } from '@threadline/health';
 
-// Tamper evidence: integrity (the hash chain) and completeness
-export { IntegrityService, IntegrityError, CompletenessService, CompletenessError } from '@threadline/proof';
+// Tamper evidence: integrity (the hash chain and its tree), signed checkpoints, offline proofs, completeness
+export {
+  IntegrityService,
+  IntegrityError,
+  CompletenessService,
+  CompletenessError,
+  CheckpointService,
+  ProofService,
+  ProofError,
+  ProofUnavailableError,
+  CheckpointsOffError,
+  CheckpointConflictError,
+  CheckpointKeyError,
+  TreeNodeMissingError,
+  verifyProof,
+  readVerifier,
+  readKeptCheckpoints,
+} from '@threadline/proof';
 export type {
+  CheckpointOptions,
+  CheckpointSink,
+  CheckpointStatus,
+  SignedCheckpoint,
+  ProofFile,
+  ProofCheck,
+  ProofTarget,
+  KeptCheckpoint,
   IntegrityReport,
   IntegrityProblem,
   VerifyIntegrityOptions,

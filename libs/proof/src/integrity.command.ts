@@ -2,16 +2,23 @@ import {
   addFlag,
   CheckFailedError,
   commandOutput,
+  CommandUsageError,
   JsonFlag,
   ProgressLine,
   RepeatableFlag,
   ThreadlineCommand,
 } from '@threadline/core';
 import { Command } from 'nest-commander';
+import { readFile } from 'node:fs/promises';
+import { readKeptCheckpoints } from './checkpoint-store';
+import { CheckpointService } from './checkpoint.service';
+import { readVerifier } from './signed-note';
 import { CompletenessReport, CompletenessService } from './completeness.service';
 import { IntegrityReport, IntegrityService, parseKeptHead } from './integrity.service';
 
 interface IntegrityFlags {
+  checkpoints?: string;
+  publicKey?: string;
   from?: string;
   afterHead?: string;
   to?: string;
@@ -38,13 +45,16 @@ export class VerifyIntegrityCommand extends ThreadlineCommand<IntegrityFlags> {
   constructor(
     private readonly integrity: IntegrityService,
     private readonly completeness: CompletenessService,
+    private readonly checkpointService: CheckpointService,
   ) {
     super();
   }
 
   protected async execute(_args: string[], flags: IntegrityFlags): Promise<void> {
+    const kept = await this.keptCheckpoints(flags);
     const progress = ProgressLine.start({ json: flags.json });
     const report = await this.integrity.verify({
+      checkpoints: kept?.checkpoints,
       from: flags.from,
       afterHead: flags.afterHead === undefined ? undefined : parseKeptHead(flags.afterHead),
       to: flags.to,
@@ -62,6 +72,7 @@ export class VerifyIntegrityCommand extends ThreadlineCommand<IntegrityFlags> {
     else
       commandOutput.text([describe(report), ...(completeness ? [describeCompleteness(completeness)] : [])].join('\n'));
     const failures = [
+      ...(kept?.problems ?? []),
       ...(report.ok
         ? []
         : [`${report.problemCount} sealed record problem(s); first: ${report.problems[0]?.message ?? 'see --json'}`]),
@@ -77,7 +88,36 @@ export class VerifyIntegrityCommand extends ThreadlineCommand<IntegrityFlags> {
     ];
     if (failures.length) commandOutput.fail(CheckFailedError.create('verify-integrity', failures));
   }
+
+  /** With --checkpoints: the kept checkpoints, each signature checked with --public-key (or the configured key). */
+  private async keptCheckpoints(flags: IntegrityFlags) {
+    if (flags.checkpoints === undefined) {
+      if (flags.publicKey !== undefined) throw CommandUsageError.usage(CHECKPOINT_USAGE);
+      return null;
+    }
+    const verifier = flags.publicKey
+      ? readVerifier(await readFile(flags.publicKey, 'utf8'), flags.publicKey)
+      : await this.checkpointService.verifier().catch(() => {
+          throw CommandUsageError.usage(CHECKPOINT_USAGE);
+        });
+    return readKeptCheckpoints(flags.checkpoints, verifier);
+  }
 }
+
+const CHECKPOINT_USAGE =
+  'verify-integrity --checkpoints <dir> --public-key <file> (the verifier key public-key prints, or the Ed25519 public key in PEM)';
+addFlag(
+  VerifyIntegrityCommand,
+  '--checkpoints <dir>',
+  'Also check the seals against every signed checkpoint kept in this directory (the whole chain is walked)',
+  (v) => v,
+);
+addFlag(
+  VerifyIntegrityCommand,
+  '--public-key <file>',
+  'With --checkpoints: the key that signed them (what public-key prints, or PEM)',
+  (v) => v,
+);
 addFlag(VerifyIntegrityCommand, '--from <timestamp>', 'Only seals made at or after this ISO 8601 instant', (v) => v);
 addFlag(VerifyIntegrityCommand, '--to <timestamp>', 'Only seals made before this ISO 8601 instant', (v) => v);
 addFlag(

@@ -2,6 +2,31 @@ import { IntegrityProblem } from './integrity.types';
 
 /** The problems a verification reports, worded once (the walk and the stray checks build them here). */
 export const integrityProblems = {
+  checkpointRootDiffers: (size: number, file: string): IntegrityProblem => ({
+    kind: 'altered',
+    seq: size,
+    message: `the seals up to #${size} no longer hash to the root of the signed checkpoint ${file}: a seal at or before #${size}, or what it seals, was rewritten after that checkpoint was kept`,
+  }),
+  checkpointPastChain: (size: number, file: string, chain: number): IntegrityProblem => ({
+    kind: 'deleted',
+    seq: chain + 1,
+    message: `the signed checkpoint ${file} covers ${size} seals but the chain has ${chain}: seals were deleted`,
+  }),
+  storedTreeDiffers: (size: number, file: string): IntegrityProblem => ({
+    kind: 'altered',
+    seq: size,
+    message: `the Merkle tree stored in the database gives another root at ${size} seals than the signed checkpoint ${file}: its rows were altered, so proofs it gives would fail`,
+  }),
+  storedNodeDiffers: (level: number, index: number): IntegrityProblem => ({
+    kind: 'altered',
+    seq: index * 2 ** level + 1,
+    message: `the Merkle tree stored in the database differs from the seals at node ${level}/${index} (seals #${index * 2 ** level + 1} to #${(index + 1) * 2 ** level}): its rows were altered, so proofs through it would fail`,
+  }),
+  checkpointsInconsistent: (m: number, n: number): IntegrityProblem => ({
+    kind: 'altered',
+    seq: m,
+    message: `the kept checkpoints at ${m} and ${n} seals are not consistent (no consistency proof from the database's tree joins them): the log was forked or rewritten between them`,
+  }),
   linkBeforeFromDeleted: (seq: number): IntegrityProblem => ({
     kind: 'deleted',
     seq,

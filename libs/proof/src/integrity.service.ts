@@ -11,6 +11,8 @@ import {
 import { AuditTables, isInsufficientPrivilege, isIsoTimestamp, isoUtc } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ChainWalk, SealRow, sealRowsSql } from './chain-walk';
+import { CheckpointCheck } from './checkpoint-check';
+import { SealTree } from './seal-tree';
 import { InvalidVerifyOptionsError, SealBusyError, SealPrivilegeError } from './proof.errors';
 import { strayChecks } from './integrity-strays';
 import { IntegrityFindings, integrityProblems } from './integrity.problems';
@@ -80,16 +82,23 @@ export class IntegrityService {
       const findings = new IntegrityFindings(MAX_LISTED);
       const start = await this.start(runner, findings, options, kept, afterHead);
       const walk = new ChainWalk(findings, checkpoint, this.purged, start);
+      const againstKept = options.checkpoints ? new CheckpointCheck(findings, options.checkpoints) : null;
+      const tree = new SealTree(runner, this.tables);
       for (;;) {
         const rows: SealRow[] = await runner.query(sealRowsSql(this.tables, this.seals, this.purged, BATCH), [
           walk.after,
           options.to ?? null,
         ]);
-        for (const row of rows) walk.visit(row);
+        for (const row of rows) {
+          walk.visit(row);
+          againstKept?.visit(row);
+        }
+        await againstKept?.flush(tree);
         options.onProgress?.(walk.checked);
         if (rows.length < BATCH) break;
       }
       walk.finish(!!options.to);
+      await againstKept?.finish(tree);
       for (const check of strayChecks(this.tables, this.seals, this.purged)) {
         const rows: Record<string, string | null>[] = await runner.query(`${check.sql} LIMIT ${MAX_LISTED}`);
         for (const row of rows) findings.report(check.problem(row));
@@ -110,6 +119,7 @@ export class IntegrityService {
         from: options.from ?? null,
         to: options.to ?? null,
         afterHead,
+        checkpointsChecked: options.checkpoints?.length ?? 0,
         openBaselines: openBaselines.map((b) => ({ transactionId: b.id, table: b.table })),
         problems: findings.problems,
         problemCount: findings.count,
@@ -198,6 +208,8 @@ function verifyOptions(options: VerifyIntegrityOptions): { afterHead: KeptHead |
     : null;
   if (afterHead && options.from) throw InvalidVerifyOptionsError.afterHeadWithFrom();
   if (afterHead && options.keptHead) throw InvalidVerifyOptionsError.afterHeadWithKeptHead();
+  if (options.checkpoints && (options.from || options.to || afterHead))
+    throw InvalidVerifyOptionsError.checkpointsNeedWholeChain();
   const kept =
     afterHead ?? (options.keptHead ? parseKeptHead(`${options.keptHead.seq}:${options.keptHead.chainSha256}`) : null);
   return { afterHead, kept };

@@ -1,3 +1,4 @@
+import type { KeptCheckpoint } from './checkpoint-check';
 import { InvalidKeptHeadError } from './proof.errors';
 
 /** What is wrong with the sealed log, found by recomputing it. */
@@ -29,6 +30,8 @@ export interface IntegrityReport {
   to: string | null;
   /** The head kept from an earlier run that this check started after (`afterHead`), or null for a full check. */
   afterHead: { seq: number; chainSha256: string } | null;
+  /** How many kept checkpoints the tree was checked against (0 when none were given). */
+  checkpointsChecked: number;
   /** Baselines still being written: sealed once complete, so not checked yet (a baseline left open shows here). */
   openBaselines: { transactionId: string; table: string | null }[];
   /** The first problems found (at most 100), in chain order; `problemCount` counts all. */
@@ -50,6 +53,12 @@ export interface VerifyIntegrityOptions {
   afterHead?: { seq: number; chainSha256: string };
   /** A head kept outside the database that the chain must still have, checked by a full walk (not with `afterHead`). */
   keptHead?: { seq: number; chainSha256: string };
+  /**
+   * Checkpoints kept outside the database, their signatures checked (readKeptCheckpoints): the tree
+   * rebuilt from the seals must have each one's root at its size, and the database's stored tree must
+   * agree and join them by consistency proofs. Needs the whole chain: not with `from`, `to` or `afterHead`.
+   */
+  checkpoints?: KeptCheckpoint[];
   /** Called after each batch of seals. */
   onProgress?: (checked: number) => void;
 }

@@ -658,7 +658,7 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
       'proof.integrity.checkEverySeconds must be a whole number of seconds from 0 to 86400 (got 1.5)',
     ]);
     expect(proofOptionsProblems({ integrity: { every: 5 } } as ProofOptions)).toEqual([
-      'proof.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds, waitSeconds, fullEverySeconds)',
+      'proof.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds, waitSeconds, fullEverySeconds, checkpoints)',
     ]);
   });
 });

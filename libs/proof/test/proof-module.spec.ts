@@ -22,6 +22,7 @@ describe('ThreadlineProofModule', () => {
         checkEverySeconds: 30,
         waitSeconds: 5,
         fullEverySeconds: 0,
+        checkpoints: null,
       }),
   });
 });

@@ -45,7 +45,24 @@ const utc = (column: string) => `to_jsonb(${column} AT TIME ZONE 'UTC')`;
 
 /** SQL (bytea): SHA-256 of one change row `c` in canonical form (jsonb text: key order and spacing are fixed). */
 export function changeHashSql(c = 'c'): string {
-  return `sha256(convert_to(jsonb_build_array(${c}.id, ${c}.table_schema, ${c}.table_name, ${c}.op, ${c}.table_pk, ${c}.previous_pk, ${c}.data_after, ${c}.changed_fields::text, ${c}.changed_from, ${utc(`${c}.captured_at`)}, ${nullFlagsSql([`${c}.previous_pk`, `${c}.data_after`, `${c}.changed_from`])})::text, 'UTF8'))`;
+  return `sha256(convert_to(${changeTextSql(c)}, 'UTF8'))`;
+}
+
+/** SQL (text): change row `c` in the canonical form its hash (format 2) is taken of: what a proof of one change carries. */
+export function changeTextSql(c = 'c'): string {
+  return `jsonb_build_array(${c}.id, ${c}.table_schema, ${c}.table_name, ${c}.op, ${c}.table_pk, ${c}.previous_pk, ${c}.data_after, ${c}.changed_fields::text, ${c}.changed_from, ${utc(`${c}.captured_at`)}, ${nullFlagsSql([`${c}.previous_pk`, `${c}.data_after`, `${c}.changed_from`])})::text`;
+}
+
+/** SQL (text): transaction row `t` in the canonical form its hash (formats 2 and 3) is taken of. */
+export function transactionTextSql(t = 't'): string {
+  return `jsonb_build_array(${t}.id, ${t}.txid, ${utc(`${t}.occurred_at`)}, ${t}.source, ${t}.meta, ${t}.actor_ref, ${t}.correlation_id, ${t}.request_id, ${t}.action_id, ${nullFlagsSql([`${t}.meta`, `${t}.actor_ref`])})::text`;
+}
+
+/** SQL (bytea): the actions part of transaction `t`'s content hash (formats 2 and 3). */
+export function actionsDigestSql(auditSchema: string, t = 't'): string {
+  return `CASE WHEN ${t}.action_id IS NULL THEN ${EMPTY_SHA256}
+          ELSE sha256(coalesce((SELECT string_agg(${actionHashSql('a')}, ''::bytea ORDER BY a.inserted_at, a.id)
+                                FROM ${qualified(auditSchema, 'audit_actions')} AS a WHERE a.transaction_id = ${t}.id), ''::bytea)) END`;
 }
 
 /**
@@ -152,10 +169,8 @@ export function sealContentSql(auditSchema: string, t = 't', format: 1 | 2 | 3 =
                FROM ${s('audit_changes')} AS c WHERE c.transaction_id = ${t}.id), ''),
   'UTF8'))`;
   return `sha256(
-  sha256(convert_to(jsonb_build_array(${t}.id, ${t}.txid, ${utc(`${t}.occurred_at`)}, ${t}.source, ${t}.meta, ${t}.actor_ref, ${t}.correlation_id, ${t}.request_id, ${t}.action_id, ${nullFlagsSql([`${t}.meta`, `${t}.actor_ref`])})::text, 'UTF8'))
-  || CASE WHEN ${t}.action_id IS NULL THEN ${EMPTY_SHA256}
-          ELSE sha256(coalesce((SELECT string_agg(${actionHashSql('a')}, ''::bytea ORDER BY a.inserted_at, a.id)
-                                FROM ${s('audit_actions')} AS a WHERE a.transaction_id = ${t}.id), ''::bytea)) END
+  sha256(convert_to(${transactionTextSql(t)}, 'UTF8'))
+  || ${actionsDigestSql(auditSchema, t)}
   || sha256(coalesce(${d}.change_hashes, ''::bytea)))`;
 }
 
@@ -189,6 +204,23 @@ export function chainLinkText(seq: number, transactionId: string | null, format:
   const id = transactionId ?? 'purge';
   return format === 1 ? `${seq}:${id}` : `${seq}:${id}:${format}:${changeCount}`;
 }
+
+/**
+ * A seal's leaf in the Merkle tree over the seals (schema v8): its link text and content hash, so a leaf
+ * depends on its own seal only. Its hash is SHA-256(0x00 || this) (RFC 6962); threadline_tree_grow
+ * (sql/005-seal-functions.sql) writes the same bytes in SQL.
+ */
+export function sealLeafData(
+  seq: number,
+  transactionId: string | null,
+  format: number,
+  changeCount: number,
+  content: Buffer,
+): Buffer {
+  return Buffer.concat([Buffer.from(chainLinkText(seq, transactionId, format, changeCount), 'utf8'), content]);
+}
+/** The tree's lowest stored level: complete subtrees of 2^4 = 16 seals and up (below, recomputed from the seals). */
+export const TREE_STORED_LEVEL = 4;
 
 /**
  * SQL (bytea): the content of purge seal `seq` (an SQL expression): SHA-256

@@ -1,0 +1,78 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { KeptCheckpoint } from './checkpoint-check';
+import { CheckpointConflictError } from './proof.errors';
+import { keptCheckpointProblems } from './proof.messages';
+import { SignedCheckpoint } from './proof.options';
+import { NoteVerifier, openNote, parseCheckpoint } from './signed-note';
+
+// The directory sink: one file per checkpoint, named by its tree size, written once (O_EXCL) and never
+// rewritten, and read back, signature checked, for verification and proofs.
+
+const SUFFIX = '.checkpoint';
+
+/** The file a checkpoint of `size` seals is kept in. */
+export function checkpointFileName(size: number): string {
+  return `${String(size).padStart(12, '0')}${SUFFIX}`;
+}
+
+/**
+ * Keeps `checkpoint` in `directory`; returns its path. A file for that size already there with the same
+ * root is the same checkpoint (kept again: nothing written). One with another root means the tree of
+ * that size changed since: refused, never overwritten.
+ */
+export async function keepInDirectory(directory: string, checkpoint: SignedCheckpoint): Promise<string> {
+  await mkdir(directory, { recursive: true });
+  const file = path.join(directory, checkpointFileName(checkpoint.size));
+  try {
+    await writeFile(file, checkpoint.note, { flag: 'wx', mode: 0o444 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const kept = parseCheckpoint((await readFile(file, 'utf8')).split('\n\n')[0] + '\n');
+    if (kept?.root.toString('hex') !== checkpoint.rootSha256)
+      throw CheckpointConflictError.create(file, checkpoint.size);
+  }
+  return file;
+}
+
+/** A kept checkpoint read from a file, its signature checked, with the note itself. */
+export interface ReadCheckpoint extends KeptCheckpoint {
+  origin: string;
+  note: string;
+}
+
+/**
+ * Every checkpoint file in `directory` (`*.checkpoint`), each opened with `verifier`: those it signed,
+ * and a problem for each file it did not (altered, signed by another key, not a checkpoint).
+ */
+export async function readKeptCheckpoints(
+  directory: string,
+  verifier: NoteVerifier,
+): Promise<{ checkpoints: ReadCheckpoint[]; problems: string[] }> {
+  const names = (await readdir(directory)).filter((n) => n.endsWith(SUFFIX)).sort();
+  const checkpoints: ReadCheckpoint[] = [];
+  const problems: string[] = [];
+  for (const name of names) {
+    const file = path.join(directory, name);
+    const read = readCheckpointNote(await readFile(file, 'utf8'), verifier, file);
+    if ('problem' in read) problems.push(read.problem);
+    else checkpoints.push(read);
+  }
+  if (names.length === 0) problems.push(keptCheckpointProblems.none(directory));
+  return { checkpoints, problems };
+}
+
+/** Opens one checkpoint note with `verifier`. */
+export function readCheckpointNote(
+  note: string,
+  verifier: NoteVerifier,
+  source: string,
+): ReadCheckpoint | { problem: string } {
+  const opened = openNote(note, verifier);
+  if ('problem' in opened) return { problem: keptCheckpointProblems.notSigned(source, opened.problem) };
+  const checkpoint = parseCheckpoint(opened.text);
+  if (!checkpoint) return { problem: keptCheckpointProblems.notACheckpoint(source) };
+  if (checkpoint.origin !== opened.name)
+    return { problem: keptCheckpointProblems.otherLog(source, checkpoint.origin, opened.name) };
+  return { size: checkpoint.size, root: checkpoint.root, source, origin: checkpoint.origin, note };
+}

@@ -1,0 +1,135 @@
+import {
+  addFlag,
+  CheckFailedError,
+  commandOutput,
+  CommandUsageError,
+  JsonFlag,
+  ThreadlineCommand,
+} from '@threadline/core';
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command } from 'nest-commander';
+import { CheckpointService } from './checkpoint.service';
+import { ProofFile, verifyProof } from './proof-file';
+import { ProofService } from './proof.service';
+import { createPublicKey } from 'node:crypto';
+import { readVerifier } from './signed-note';
+
+/** `checkpoint [--json]`: seals what committed, signs a checkpoint of the tree now, keeps it; prints where. */
+@JsonFlag()
+@Command({
+  name: 'checkpoint',
+  description:
+    'Seal what committed, sign a checkpoint of the Merkle tree over the seals now, and keep it outside the database (prints its file)',
+})
+export class CheckpointCommand extends ThreadlineCommand<{ json?: boolean }> {
+  constructor(private readonly checkpoints: CheckpointService) {
+    super();
+  }
+
+  protected async execute(_args: string[], flags: { json?: boolean }): Promise<void> {
+    const { checkpoint, path } = await this.checkpoints.emit();
+    if (flags.json) commandOutput.json({ ...checkpoint, path });
+    else
+      commandOutput.text(
+        `${path ?? 'kept by the configured sink'}\n${checkpoint.origin}: ${checkpoint.size} seals, root ${checkpoint.rootSha256} (${checkpoint.time})`,
+      );
+  }
+}
+
+/** `public-key [--pem]`: prints the key that verifies this log's checkpoints and proofs. */
+@Command({
+  name: 'public-key',
+  description:
+    "Print the verifier key of this log's checkpoints (<origin>+<key id>+<key>; --pem for the Ed25519 public key in PEM)",
+})
+export class PublicKeyCommand extends ThreadlineCommand<{ pem?: boolean }> {
+  constructor(private readonly checkpoints: CheckpointService) {
+    super();
+  }
+
+  protected async execute(_args: string[], flags: { pem?: boolean }): Promise<void> {
+    const text = await this.checkpoints.publicKey();
+    if (!flags.pem) return commandOutput.text(text);
+    const { publicKey } = await this.checkpoints.verifier();
+    commandOutput.text(
+      createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKey.toString('base64url') }, format: 'jwk' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString(),
+    );
+  }
+}
+addFlag(PublicKeyCommand, '--pem', 'Print the Ed25519 public key in PEM instead of the verifier key text');
+
+interface ProofFlags {
+  transaction?: string;
+  change?: string;
+  out?: string;
+  checkpoints?: string;
+}
+
+/** `proof --transaction ID | --change ID [--out FILE] [--checkpoints DIR]`: an offline proof of one sealed transaction or change. */
+@Command({
+  name: 'proof',
+  description:
+    'Write an offline proof that one sealed transaction (or change) is in the log: its content, inclusion path and signed checkpoint (JSON, checkable with verify-proof and the public key alone)',
+})
+export class ProofCommand extends ThreadlineCommand<ProofFlags> {
+  constructor(private readonly proofs: ProofService) {
+    super();
+  }
+
+  protected async execute(_args: string[], flags: ProofFlags): Promise<void> {
+    if ((flags.transaction === undefined) === (flags.change === undefined))
+      throw CommandUsageError.usage(
+        'proof --transaction <id> | --change <id> [--out <file>] [--checkpoints <dir>] (one of --transaction and --change)',
+      );
+    const proof = await this.proofs.prove(
+      flags.change !== undefined ? { changeId: flags.change } : { transactionId: flags.transaction! },
+      flags.checkpoints,
+    );
+    const text = `${JSON.stringify(proof, null, 2)}\n`;
+    if (!flags.out) return commandOutput.text(text);
+    await writeFile(flags.out, text);
+    commandOutput.text(
+      `${flags.out} (${Buffer.byteLength(text)} bytes): seal #${proof.seal.seq} in the tree of ${proof.treeSize}`,
+    );
+  }
+}
+addFlag(ProofCommand, '--transaction <id>', 'The audit transaction to prove (audit_transactions.id)', (v) => v);
+addFlag(ProofCommand, '--change <id>', 'The change to prove (audit_changes.id), with its transaction', (v) => v);
+addFlag(ProofCommand, '--out <file>', 'Write the proof to this file instead of stdout', (v) => v);
+addFlag(
+  ProofCommand,
+  '--checkpoints <dir>',
+  'Prove against the latest checkpoint kept in this directory (default: the configured one)',
+  (v) => v,
+);
+
+/** `verify-proof FILE --public-key FILE [--json]`: checks a proof with the public key alone; exit 1 when it does not hold. */
+@JsonFlag()
+@Command({
+  name: 'verify-proof',
+  arguments: '<file>',
+  description: "Check an offline proof with the log's public key alone (no database): exit 1 naming what does not hold",
+})
+export class VerifyProofCommand extends ThreadlineCommand<{ publicKey?: string; json?: boolean }> {
+  protected async execute(args: string[], flags: { publicKey?: string; json?: boolean }): Promise<void> {
+    if (!flags.publicKey || !args[0])
+      throw CommandUsageError.usage('verify-proof <proof file> --public-key <file> [--json]');
+    const verifier = readVerifier(await readFile(flags.publicKey, 'utf8'), flags.publicKey);
+    const proof = JSON.parse(await readFile(args[0], 'utf8')) as ProofFile;
+    const checked = verifyProof(proof, verifier);
+    if (flags.json) commandOutput.json(checked);
+    else if (checked.ok)
+      commandOutput.text(
+        `OK: seal #${checked.seq} (transaction ${checked.transactionId}${checked.changeId ? `, change ${checked.changeId}` : ''}) is in ${checked.origin} at ${checked.treeSize} seals, as its signed checkpoint says`,
+      );
+    if (!checked.ok) commandOutput.fail(CheckFailedError.create('verify-proof', [checked.problem]));
+  }
+}
+addFlag(
+  VerifyProofCommand,
+  '--public-key <file>',
+  'The verifier key (what public-key prints) or the Ed25519 public key in PEM',
+  (v) => v,
+);

@@ -1,0 +1,169 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { AuditTables, schedulerRegistryOf } from '@threadline/core';
+import { Writable } from 'node:stream';
+import { DataSource } from 'typeorm';
+import { keepInDirectory } from './checkpoint-store';
+import { IntegrityService } from './integrity.service';
+import { THREADLINE_INTEGRITY_POLICY } from './proof.constants';
+import { CheckpointsOffError } from './proof.errors';
+import { checkpointFailed } from './proof.messages';
+import { CheckpointPolicy, CheckpointSink, IntegrityPolicy, SignedCheckpoint } from './proof.options';
+import { SealTree } from './seal-tree';
+import { checkpointText, NoteVerifier, rawPublicKey, signNote, verifierKey } from './signed-note';
+
+export const CHECKPOINT_JOB_NAME = 'threadline.integrity.checkpoint';
+
+/** The checkpointer's state, for health and the Integrity page. */
+export interface CheckpointStatus {
+  enabled: boolean;
+  /** The last checkpoint every sink took, or null. */
+  last: { size: number; time: string; path: string | null } | null;
+  /** The last failure, while it lasts (cleared by the next checkpoint every sink takes). */
+  failing: { message: string; since: string } | null;
+}
+
+/**
+ * Signed checkpoints of the tree over the seals (docs/trust.md "Checkpoints"), kept outside the
+ * database: signed with the Ed25519 key of `health.integrity.checkpoints` (never stored in the
+ * database), written to its directory and handed to its sink. Emitted when the tree grew, at most every
+ * `everySeconds` or as soon as `everyTransactions` seals were added; a sink that fails is retried at the
+ * next tick and reported by health, and never blocks a write (sealing and checkpoints are after commit).
+ */
+@Injectable()
+export class CheckpointService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ThreadlineCheckpoints');
+  private readonly policy: CheckpointPolicy | null;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private origin?: string;
+  private state: CheckpointStatus;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly integrity: IntegrityService,
+    private readonly moduleRef: ModuleRef,
+    @Inject(THREADLINE_INTEGRITY_POLICY) policy: IntegrityPolicy | null,
+    @Optional() private readonly tables: AuditTables = AuditTables.DEFAULT,
+  ) {
+    this.policy = policy?.checkpoints ?? null;
+    this.state = { enabled: !!this.policy, last: null, failing: null };
+  }
+
+  status(): CheckpointStatus {
+    return { ...this.state };
+  }
+
+  /** The verifier key text (`<origin>+<key id>+<key>`) that checks this log's checkpoints. */
+  async publicKey(): Promise<string> {
+    const policy = this.required();
+    return verifierKey(await this.logName(), rawPublicKey(policy.privateKey));
+  }
+
+  /** The configured checkpoint directory, or null. */
+  directory(): string | null {
+    return this.policy?.directory ?? null;
+  }
+
+  /** The verifier of this log's checkpoints. */
+  async verifier(): Promise<NoteVerifier> {
+    return { name: await this.logName(), publicKey: rawPublicKey(this.required().privateKey) };
+  }
+
+  /** Seals what committed, signs a checkpoint of the tree, and keeps it in every sink; returns it and its file. */
+  async emit(): Promise<{ checkpoint: SignedCheckpoint; path: string | null }> {
+    const policy = this.required();
+    try {
+      await this.integrity.seal();
+      const tree = new SealTree(this.dataSource, this.tables);
+      const size = await tree.size();
+      const root = await tree.root(size);
+      const origin = await this.logName();
+      const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const note = signNote(
+        checkpointText({ origin, size, root, extensions: [`time ${time}`] }),
+        origin,
+        policy.privateKey,
+      );
+      const checkpoint: SignedCheckpoint = { origin, size, rootSha256: root.toString('hex'), time, note };
+      const path = policy.directory ? await keepInDirectory(policy.directory, checkpoint) : null;
+      if (policy.sink) await deliver(policy.sink, checkpoint);
+      this.state = { ...this.state, last: { size, time, path }, failing: null };
+      return { checkpoint, path };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.state = {
+        ...this.state,
+        failing: { message, since: this.state.failing?.since ?? new Date().toISOString() },
+      };
+      throw error;
+    }
+  }
+
+  /** One scheduled run: a checkpoint when the tree grew and it is time (or a failed one is retried). */
+  async tick(): Promise<void> {
+    if (this.running || !this.policy) return;
+    const policy = this.policy;
+    this.running = (async () => {
+      const size = await new SealTree(this.dataSource, this.tables).size();
+      const last = this.state.last;
+      const due =
+        !last ||
+        this.state.failing ||
+        size - last.size >= policy.everyTransactions ||
+        (size > last.size && Date.now() - Date.parse(last.time) >= policy.everySeconds * 1000);
+      if (due) await this.emit();
+    })()
+      .catch((error: unknown) => this.logger.error(checkpointFailed(error)))
+      .finally(() => (this.running = undefined));
+    await this.running;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.policy) return;
+    // checked often, emitted when due: a burst of everyTransactions seals does not wait for everySeconds
+    this.timer = setInterval(() => void this.tick(), Math.min(this.policy.everySeconds, 5) * 1000);
+    this.timer.unref();
+    schedulerRegistryOf(this.moduleRef)?.addInterval(CHECKPOINT_JOB_NAME, this.timer);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  private required(): CheckpointPolicy {
+    if (!this.policy) throw CheckpointsOffError.create();
+    return this.policy;
+  }
+
+  /** The origin: configured, or `threadline/<database>[/<audit schema>]`. */
+  private async logName(): Promise<string> {
+    if (this.policy?.origin) return this.policy.origin;
+    if (!this.origin) {
+      const [row] = await this.dataSource.query(`SELECT current_database() AS db`);
+      const schema = this.tables.schema === 'public' ? '' : `/${this.tables.schema}`;
+      this.origin = `threadline/${String(row.db).replace(/[\s+]/g, '_')}${schema.replace(/[\s+]/g, '_')}`;
+    }
+    return this.origin;
+  }
+}
+
+async function deliver(sink: CheckpointSink, checkpoint: SignedCheckpoint): Promise<void> {
+  if (typeof sink === 'function') {
+    await sink(checkpoint);
+    return;
+  }
+  const stream = sink as Writable;
+  let onError: (error: Error) => void = () => undefined;
+  try {
+    // a stream that fails emits 'error' too: caught here, or it would end the process
+    await new Promise<void>((resolve, reject) => {
+      onError = reject;
+      stream.once('error', onError);
+      stream.write(checkpoint.note, (error) => (error ? reject(error) : resolve()));
+    });
+  } finally {
+    stream.off('error', onError);
+  }
+}

@@ -1,0 +1,320 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import {
+  auditSchemaSql,
+  CaptureService,
+  chainLinkText,
+  changeDigestSql,
+  ledgerHashSql,
+  sealContentSql,
+  ThreadlineCaptureModule,
+} from '@threadline/capture';
+import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { Client } from 'pg';
+import {
+  CheckpointOptions,
+  CheckpointService,
+  IntegrityService,
+  proofOptionsProblems,
+  ProofService,
+  readKeptCheckpoints,
+  readVerifier,
+  SignedCheckpoint,
+  ThreadlineProofModule,
+  verifyProof,
+} from '../src';
+import { signNote } from '../src/signed-note';
+
+async function write(url: string, n: number, prefix = 'p'): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (let i = 0; i < n; i++)
+      await client.query(
+        `BEGIN; SELECT set_config('threadline.actor_ref', '{"type":"user","id":"u${i % 3}"}', true);
+         INSERT INTO posts (title) VALUES ('${prefix}${i}'); UPDATE posts SET title = title || '!' WHERE title = '${prefix}${i}'; COMMIT`,
+      );
+  } finally {
+    await client.end();
+  }
+}
+
+const pem = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+describe('signed checkpoints kept outside the database, and offline proofs (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: INestApplication | undefined;
+  let dir: string;
+  let keyFile: string;
+
+  async function boot(checkpoints: Partial<CheckpointOptions> = {}): Promise<INestApplication> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
+        ThreadlineCaptureModule.forRoot({}),
+        ThreadlineProofModule.forRoot({
+          integrity: { sealEverySeconds: 0, checkpoints: { directory: dir, privateKeyFile: keyFile, ...checkpoints } },
+        }),
+      ],
+    }).compile();
+    const created = moduleRef.createNestApplication({ logger: false });
+    await created.init();
+    return created;
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'threadline-checkpoints-'));
+    keyFile = path.join(dir, '..', `${path.basename(dir)}.pem`);
+    writeFileSync(keyFile, pem(generateKeyPairSync('ed25519').privateKey));
+    db = await createTestDatabase();
+    await db.query(auditSchemaSql('public').up);
+    await db.query(`CREATE TABLE posts (id serial PRIMARY KEY, title text)`);
+    app = await boot();
+    await db.query((await app.get(CaptureService).triggerSql({ tables: ['posts'] })).up);
+    await write(db.url, 21);
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(keyFile, { force: true });
+  });
+
+  const kept = async () => {
+    const verifier = readVerifier(await app!.get(CheckpointService).publicKey(), 'the public key');
+    return readKeptCheckpoints(dir, verifier);
+  };
+
+  /** As the owner (a superuser here): rewrite one sealed change, then re-seal and re-chain everything after it and rebuild the tree. */
+  async function rewriteAndRechain(): Promise<void> {
+    await db.query(
+      `UPDATE audit_changes SET data_after = jsonb_set(data_after, '{title}', '"forged"')
+       WHERE id = (SELECT min(c.id) FROM audit_changes c JOIN audit_seals s ON s.transaction_id = c.transaction_id WHERE s.seq = 3)`,
+    );
+    const seals = await db.query<{
+      seq: string;
+      transaction_id: string;
+      format: number;
+      change_count: number;
+      content: Buffer;
+    }>(
+      `SELECT s.seq::text AS seq, s.transaction_id, s.format, s.change_count,
+              (SELECT ${sealContentSql('public', 't', 2, 'd')} FROM audit_transactions t CROSS JOIN LATERAL ${changeDigestSql('public', 't.id')} AS d
+               WHERE t.id = s.transaction_id) AS content
+       FROM audit_seals s ORDER BY s.seq`,
+    );
+    let previous = Buffer.alloc(32);
+    for (const s of seals) {
+      const chain = createHash('sha256')
+        .update(previous)
+        .update(chainLinkText(Number(s.seq), s.transaction_id, s.format, s.change_count))
+        .update(s.content)
+        .digest();
+      await db.query(`UPDATE audit_seals SET content_sha256 = $1, chain_sha256 = $2 WHERE seq = $3`, [
+        s.content,
+        chain,
+        s.seq,
+      ]);
+      previous = chain;
+    }
+    await db.query(`DELETE FROM audit_seal_tree; SELECT threadline_tree_grow()`);
+  }
+
+  it('keeps a signed checkpoint per tree size in the directory, and the chain verifies against every one', async () => {
+    const checkpoints = app!.get(CheckpointService);
+    const first = await checkpoints.emit();
+    expect(first.checkpoint.size).toBe(21);
+    expect(first.path).toBe(path.join(dir, '000000000021.checkpoint'));
+    expect(readFileSync(first.path!, 'utf8')).toBe(first.checkpoint.note);
+    expect(first.checkpoint.note).toMatch(
+      /^threadline\/\S+\n21\n[A-Za-z0-9+/]{43}=\ntime \S+Z\n\n\u2014 threadline\/\S+ [A-Za-z0-9+/=]+\n$/u,
+    );
+    // the same tree again: the same file, nothing rewritten
+    expect((await checkpoints.emit()).path).toBe(first.path);
+    await write(db.url, 14, 'q');
+    await checkpoints.emit();
+    const read = await kept();
+    expect(read.problems).toEqual([]);
+    expect(read.checkpoints.map((c) => c.size)).toEqual([21, 35]);
+    const report = await app!.get(IntegrityService).verify({ checkpoints: read.checkpoints });
+    expect(report).toMatchObject({ ok: true, checked: 35, checkpointsChecked: 2 });
+  });
+
+  it('a superuser who rewrites one sealed row and re-chains everything after it passes the chain, and fails against the kept checkpoints', async () => {
+    const checkpoints = app!.get(CheckpointService);
+    const integrity = app!.get(IntegrityService);
+    await checkpoints.emit();
+    await write(db.url, 14, 'q');
+    await checkpoints.emit();
+    await rewriteAndRechain();
+    // consistent with itself: the chain alone cannot tell
+    expect(await integrity.verify()).toMatchObject({ ok: true, checked: 35 });
+    const read = await kept();
+    const report = await integrity.verify({ checkpoints: read.checkpoints });
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.message)).toEqual([
+      expect.stringContaining('the seals up to #21 no longer hash to the root of the signed checkpoint'),
+      expect.stringContaining('the seals up to #35 no longer hash to the root of the signed checkpoint'),
+      expect.stringContaining('the Merkle tree stored in the database gives another root at 21 seals'),
+      expect.stringContaining('the Merkle tree stored in the database gives another root at 35 seals'),
+      expect.stringContaining('the kept checkpoints at 21 and 35 seals are not consistent'),
+    ]);
+    // and a new checkpoint of that size is refused, never overwritten
+    await expect(checkpoints.emit()).rejects.toThrow(/already keeps a checkpoint of 35 seals with another root/);
+  });
+
+  it('names a kept checkpoint altered or signed by another key, seals deleted past a checkpoint, and a stored tree node edited', async () => {
+    const checkpoints = app!.get(CheckpointService);
+    await write(db.url, 11, 'q');
+    const { path: file } = await checkpoints.emit();
+    const note = readFileSync(file!, 'utf8');
+    writeFileSync(path.join(dir, '000000000031.checkpoint'), note.replace('\n32\n', '\n31\n'));
+    const other = generateKeyPairSync('ed25519').privateKey;
+    const origin = note.split('\n')[0];
+    writeFileSync(
+      path.join(dir, '000000000030.checkpoint'),
+      signNote(note.split('\n\n')[0].replace('\n32\n', '\n30\n') + '\n', origin, other),
+    );
+    const read = await kept();
+    expect(read.problems).toEqual([
+      expect.stringMatching(/000000000030\.checkpoint is not a checkpoint signed by that key: no signature by/),
+      expect.stringMatching(
+        /000000000031\.checkpoint is not a checkpoint signed by that key: the signature of .* does not verify/,
+      ),
+    ]);
+    await db.query(`UPDATE audit_seal_tree SET hash = sha256(hash) WHERE level = 4 AND idx = 1`);
+    let report = await app!.get(IntegrityService).verify({ checkpoints: read.checkpoints });
+    expect(report.problems.map((p) => p.message)).toEqual([
+      expect.stringContaining(
+        'the Merkle tree stored in the database differs from the seals at node 4/1 (seals #17 to #32)',
+      ),
+    ]);
+    await db.query(`DELETE FROM audit_seal_tree; SELECT threadline_tree_grow()`);
+    // the last three transactions and their seals deleted, as the owner can
+    await db.query(`CREATE TEMP TABLE last3 AS SELECT transaction_id AS id FROM audit_seals WHERE seq >= 30;
+      DELETE FROM audit_changes WHERE transaction_id IN (SELECT id FROM last3);
+      DELETE FROM audit_transactions WHERE id IN (SELECT id FROM last3);
+      DELETE FROM audit_seals WHERE seq >= 30`);
+    report = await app!.get(IntegrityService).verify({ checkpoints: read.checkpoints });
+    expect(report.problems.map((p) => p.message)).toContainEqual(
+      expect.stringContaining('covers 32 seals but the chain has 29: seals were deleted'),
+    );
+  });
+
+  it('proves one change offline: under 2 KB, checked with the public key alone; a tampered proof, a forged checkpoint and a purged change are refused', async () => {
+    const proofs = app!.get(ProofService);
+    const [change] = await db.query<{ id: string; transaction_id: string }>(
+      `SELECT id::text, transaction_id FROM audit_changes ORDER BY id LIMIT 1 OFFSET 10`,
+    );
+    const proof = await proofs.prove({ changeId: change.id });
+    expect(Buffer.byteLength(JSON.stringify(proof))).toBeLessThan(2048);
+    const verifier = readVerifier(await app!.get(CheckpointService).publicKey(), 'key');
+    const checked = verifyProof(JSON.parse(JSON.stringify(proof)), verifier);
+    expect(checked).toMatchObject({
+      ok: true,
+      seq: expect.any(Number),
+      changeId: change.id,
+      transactionId: change.transaction_id,
+    });
+    expect(checked.ok && checked.change?.[6]).toEqual({
+      id: expect.any(Number),
+      title: expect.stringMatching(/^p\d+$/),
+    });
+    // tampered: the change's text, the path, the claimed size
+    const tamper = (edit: (p: typeof proof) => void) => {
+      const copy = JSON.parse(JSON.stringify(proof));
+      edit(copy);
+      return verifyProof(copy, verifier);
+    };
+    expect(tamper((p) => (p.change!.canonical = p.change!.canonical.replace(/"p(\d+)"/, '"forged"')))).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('does not hash to the change hash'),
+    });
+    expect(tamper((p) => (p.inclusion[0] = Buffer.alloc(32).toString('base64')))).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('inclusion path does not lead'),
+    });
+    expect(tamper((p) => (p.treeSize += 1))).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('signed for'),
+    });
+    expect(tamper((p) => (p.inclusion = 'x' as never))).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('malformed'),
+    });
+    // a checkpoint signed by another key under the same name
+    const other = generateKeyPairSync('ed25519').privateKey;
+    const forged = tamper(
+      (p) => (p.checkpoint = signNote(p.checkpoint.split('\n\n')[0] + '\n', p.checkpoint.split('\n')[0], other)),
+    );
+    expect(forged).toMatchObject({ ok: false, problem: expect.stringContaining('no signature by') });
+    // the whole transaction, and a purged change
+    expect(verifyProof(await proofs.prove({ transactionId: change.transaction_id }), verifier)).toMatchObject({
+      ok: true,
+    });
+    await db.query(`CREATE TEMP TABLE gone (r jsonb);
+      WITH d AS (DELETE FROM audit_changes c WHERE c.id = ${change.id}
+        RETURNING jsonb_build_array(c.id::text, c.transaction_id, encode(${ledgerHashSql('public', 'c')}, 'hex')) AS r)
+      INSERT INTO gone SELECT r FROM d;
+      SELECT threadline_record_purge((SELECT jsonb_agg(r) FROM gone), '{}')`);
+    await expect(proofs.prove({ changeId: change.id })).rejects.toThrow(/was purged by retention \(purge record #22\)/);
+    // its transaction is still proved: the purged change's hash stands in for it
+    expect(verifyProof(await proofs.prove({ transactionId: change.transaction_id }), verifier)).toMatchObject({
+      ok: true,
+    });
+    await expect(proofs.prove({ changeId: '0' })).rejects.toThrow(/a change id is a positive whole number/);
+    await expect(proofs.prove({ changeId: '999999' })).rejects.toThrow(/there is no change 999999/);
+  });
+
+  it('a sink that fails is reported and retried, never ends the process; writes go on meanwhile', async () => {
+    await app!.close();
+    let fail = true;
+    const taken: SignedCheckpoint[] = [];
+    app = await boot({
+      sink: (c: SignedCheckpoint) => {
+        if (fail) throw new Error('bucket unavailable');
+        taken.push(c);
+      },
+    });
+    const checkpoints = app.get(CheckpointService);
+    await checkpoints.tick();
+    expect(checkpoints.status().failing).toMatchObject({ message: 'bucket unavailable' });
+    await write(db.url, 2, 'w');
+    fail = false;
+    await checkpoints.tick();
+    expect(checkpoints.status()).toMatchObject({ failing: null, last: { size: 23 } });
+    expect(taken.map((c) => c.size)).toEqual([23]);
+    // a stream that errors: reported, the process goes on
+    await app.close();
+    const broken = new Writable({ write: (_chunk, _enc, done) => done(new Error('ENOSPC: no space left on device')) });
+    app = await boot({ sink: broken });
+    await expect(app.get(CheckpointService).emit()).rejects.toThrow(/ENOSPC/);
+    expect(app.get(CheckpointService).status().failing).toMatchObject({ message: expect.stringContaining('ENOSPC') });
+  });
+
+  it('refuses checkpoint options that cannot work, at boot, naming each', () => {
+    const problems = proofOptionsProblems({
+      integrity: { checkpoints: { privateKeyFile: '/nonexistent/key.pem', origin: 'has space', everySeconds: 0 } },
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^proof\.integrity\.checkpoints needs somewhere outside the database/),
+      expect.stringMatching(
+        /^proof\.integrity\.checkpoints\.privateKeyFile: \/nonexistent\/key\.pem cannot be read as a key/,
+      ),
+      expect.stringMatching(/^proof\.integrity\.checkpoints\.origin must be a name without spaces/),
+      expect.stringMatching(/^proof\.integrity\.checkpoints\.everySeconds must be a whole number from 1 to 86400/),
+    ]);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    expect(proofOptionsProblems({ integrity: { checkpoints: { directory: dir, privateKey: pem(rsa) } } })).toEqual([
+      expect.stringMatching(/privateKey: the checkpoint key is a rsa key; checkpoints are signed with Ed25519/),
+    ]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
