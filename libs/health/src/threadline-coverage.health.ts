@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { IntegrityReport, IntegrityService } from '@threadline/proof';
+import { CheckpointService, IntegrityReport, IntegrityService } from '@threadline/proof';
 import { COVERAGE_HEALTH_KEY, THREADLINE_COVERAGE_POLICY } from './health.constants';
 import { CoverageService } from './coverage.service';
 import { CoveragePolicy } from './health.options';
@@ -14,7 +14,9 @@ import { CoveragePolicy } from './health.options';
  * With `health.integrity` set it also verifies the audit log's hash chain
  * (IntegrityService.verify), at most every `checkEverySeconds`, reusing the
  * last result in between: down when a sealed record was altered, inserted or
- * deleted, with the first problem named under `integrity`.
+ * deleted, with the first problem named under `integrity`. With
+ * `health.integrity.checkpoints` set, down while keeping a signed checkpoint
+ * outside the database fails (`checkpoints.failing`), up again once one is kept.
  *
  * @example this.health.check([() => this.db.pingCheck('database'), () => this.coverage.isHealthy()])
  */
@@ -35,6 +37,7 @@ export class ThreadlineCoverageIndicator {
     private readonly coverage: CoverageService,
     private readonly indicators: HealthIndicatorService,
     private readonly integrity: IntegrityService,
+    private readonly checkpoints: CheckpointService,
     @Inject(THREADLINE_COVERAGE_POLICY) private readonly policy: CoveragePolicy,
   ) {}
 
@@ -80,6 +83,7 @@ export class ThreadlineCoverageIndicator {
     const indicator = this.indicators.check(key);
     try {
       const [r, integrity] = await Promise.all([this.coverage.report(), this.integrityState()]);
+      const checkpoints = this.checkpoints.status();
       const data = {
         covered: r.covered.length,
         uncoveredExpected: r.uncoveredExpected,
@@ -89,10 +93,12 @@ export class ThreadlineCoverageIndicator {
         drift: r.drift.filter((d) => d.expected),
         notCapturedInReplicaRole: r.notCapturedInReplicaRole,
         ...(integrity && { integrity: integrityData(integrity) }),
+        ...(checkpoints.enabled && { checkpoints: { last: checkpoints.last, failing: checkpoints.failing } }),
       };
       const integrityOk =
         !integrity || integrity.kind === 'pending' || (integrity.kind === 'report' && integrity.report.ok);
-      return r.ok && integrityOk ? indicator.up(data) : indicator.down(data);
+      // a checkpoint sink that keeps failing leaves the log without an anchor outside the database
+      return r.ok && integrityOk && !checkpoints.failing ? indicator.up(data) : indicator.down(data);
     } catch (error) {
       return indicator.down({
         message: `coverage check failed: ${error instanceof Error ? error.message : String(error)}`,

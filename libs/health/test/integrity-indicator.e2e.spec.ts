@@ -2,7 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
-import { IntegrityService, ThreadlineProofModule } from '@threadline/proof';
+import { CheckpointService, IntegrityService, SignedCheckpoint, ThreadlineProofModule } from '@threadline/proof';
+import { generateKeyPairSync } from 'node:crypto';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import {
@@ -183,5 +184,31 @@ describe('tamper evidence in health: the Terminus indicator and baselines (real 
     expect(healthOptionsProblems({ integrity: { every: 5 } } as HealthOptions)).toEqual([
       'health.integrity.every is not a known option (allowed: sealEverySeconds, checkEverySeconds, waitSeconds, fullEverySeconds, checkpoints)',
     ]);
+  });
+  it('turns down while a checkpoint sink fails, names it, and comes back up once one is kept', async () => {
+    await app!.close();
+    let failing = true;
+    const kept: SignedCheckpoint[] = [];
+    const privateKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const sink = (c: SignedCheckpoint) => {
+      if (failing) throw new Error('the witness is unreachable');
+      kept.push(c);
+    };
+    app = await boot({ integrity: { sealEverySeconds: 0, checkpoints: { privateKey, sink } } });
+    const indicator = app.get(ThreadlineCoverageIndicator);
+    expect((await indicator.isHealthy()).threadline_coverage.status).toBe('up');
+    await app.get(CheckpointService).tick();
+    const down = await indicator.isHealthy();
+    expect(down.threadline_coverage).toMatchObject({
+      status: 'down',
+      checkpoints: { failing: { message: 'the witness is unreachable' } },
+    });
+    failing = false;
+    await app.get(CheckpointService).tick();
+    expect((await indicator.isHealthy()).threadline_coverage).toMatchObject({
+      status: 'up',
+      checkpoints: { failing: null, last: { size: 5 } },
+    });
+    expect(kept.map((c) => c.size)).toEqual([5]);
   });
 });

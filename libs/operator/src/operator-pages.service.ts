@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CoverageReport, CoverageService, RedactionPolicyService, TableRedaction } from '@threadline/health';
-import { IntegrityReport, IntegrityService } from '@threadline/proof';
+import {
+  CheckpointService,
+  CheckpointStatus,
+  IntegrityReport,
+  IntegrityService,
+  KeptCheckpointsView,
+} from '@threadline/proof';
 import { AuditChange, AuditQueryService, Page } from '@threadline/export';
 import { OperatorMount } from './operator-mount';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
@@ -14,6 +20,9 @@ import { timelinePage, TimelineView } from './pages/timeline.page';
 import { transactionPage } from './pages/transaction.page';
 import { couldNotRead } from './operator.messages';
 
+/** The Integrity page's check: the report, and the checkpoints kept outside the database. */
+export type IntegrityView = IntegrityReport & { kept: KeptCheckpointsView | null; checkpointer: CheckpointStatus };
+
 /** Gathers what each page shows (the badge on every one) and renders it. */
 @Injectable()
 export class OperatorPages {
@@ -24,14 +33,20 @@ export class OperatorPages {
     private readonly coverageService: CoverageService,
     private readonly redactionService: RedactionPolicyService,
     private readonly integrityService: IntegrityService,
+    private readonly checkpointService: CheckpointService,
     private readonly queries: AuditQueryService,
     private readonly mount: OperatorMount,
   ) {}
 
-  /** Seals what has committed and verifies the chain now, or the reason it could not. */
-  async integrityReport(): Promise<IntegrityReport | { error: string }> {
+  /**
+   * Seals what has committed and verifies the chain now (against the signed checkpoints kept in the
+   * configured directory, when there is one), or the reason it could not.
+   */
+  async integrityReport(): Promise<IntegrityView | { error: string }> {
     try {
-      return await this.integrityService.verify();
+      const kept = await this.checkpointService.kept();
+      const report = await this.integrityService.verify(kept ? { checkpoints: kept.checkpoints } : {});
+      return { ...report, kept, checkpointer: this.checkpointService.status() };
     } catch (error) {
       return { error: this.reason(error, 'integrity') };
     }
@@ -41,7 +56,7 @@ export class OperatorPages {
     return historyPage(await this.frameWithBadge(), view);
   }
 
-  async integrity(report: IntegrityReport | { error: string }): Promise<string> {
+  async integrity(report: IntegrityView | { error: string }): Promise<string> {
     return integrityPage(await this.frameWithBadge(), report);
   }
 

@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { AuditTables, schedulerRegistryOf } from '@threadline/core';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { keepInDirectory } from './checkpoint-store';
+import { keepInDirectory, ReadCheckpoint, readKeptCheckpoints } from './checkpoint-store';
 import { IntegrityService } from './integrity.service';
 import { THREADLINE_INTEGRITY_POLICY } from './proof.constants';
 import { CheckpointsOffError } from './proof.errors';
@@ -13,6 +13,15 @@ import { SealTree } from './seal-tree';
 import { checkpointText, NoteVerifier, rawPublicKey, signNote, verifierKey } from './signed-note';
 
 export const CHECKPOINT_JOB_NAME = 'threadline.integrity.checkpoint';
+
+/** What the configured directory keeps, signatures checked with this log's key: for the Integrity page and checks. */
+export interface KeptCheckpointsView {
+  checkpoints: ReadCheckpoint[];
+  /** The newest (largest) one, with the time its note says it was signed. */
+  latest: { size: number; time: string | null; file: string } | null;
+  /** Files not signed by this log's key, or not checkpoints. */
+  problems: string[];
+}
 
 /** The checkpointer's state, for health and the Integrity page. */
 export interface CheckpointStatus {
@@ -58,6 +67,19 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   async publicKey(): Promise<string> {
     const policy = this.required();
     return verifierKey(await this.logName(), rawPublicKey(policy.privateKey));
+  }
+
+  /** Every checkpoint kept in the configured directory, each signature checked; null when none is configured. */
+  async kept(): Promise<KeptCheckpointsView | null> {
+    const directory = this.policy?.directory;
+    if (!directory) return null;
+    const read = await readKeptCheckpoints(directory, await this.verifier()).catch((error: unknown) => ({
+      checkpoints: [] as ReadCheckpoint[],
+      problems: [error instanceof Error ? error.message : String(error)],
+    }));
+    const latest = read.checkpoints.reduce<ReadCheckpoint | null>((a, c) => (!a || c.size > a.size ? c : a), null);
+    const time = latest ? (/\ntime (\S+)\n/.exec(latest.note)?.[1] ?? null) : null;
+    return { ...read, latest: latest && { size: latest.size, time, file: latest.source } };
   }
 
   /** The configured checkpoint directory, or null. */

@@ -13,7 +13,7 @@ export * from './proof.errors';
 export { ThreadlineProofModule } from './proof.module';
 export * from './integrity.service';
 export * from './completeness.service';
-export { CheckpointService, type CheckpointStatus } from './checkpoint.service';
+export { CheckpointService, type CheckpointStatus, type KeptCheckpointsView } from './checkpoint.service';
 export { ProofService, type ProofTarget } from './proof.service';
 export { verifyProof, PROOF_FORMAT, type ProofFile, type ProofCheck } from './proof-file';
 export { readVerifier, verifierKey, type NoteVerifier } from './signed-note';

@@ -265,12 +265,56 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
       INSERT INTO gone SELECT r FROM d;
       SELECT threadline_record_purge((SELECT jsonb_agg(r) FROM gone), '{}')`);
     await expect(proofs.prove({ changeId: change.id })).rejects.toThrow(/was purged by retention \(purge record #22\)/);
+    // the kept checkpoint still verifies what remains: the purged change's leaf stays, its payload went
+    expect(await app!.get(IntegrityService).verify({ checkpoints: (await kept()).checkpoints })).toMatchObject({
+      ok: true,
+      purged: 1,
+      checkpointsChecked: 1,
+    });
     // its transaction is still proved: the purged change's hash stands in for it
     expect(verifyProof(await proofs.prove({ transactionId: change.transaction_id }), verifier)).toMatchObject({
       ok: true,
     });
     await expect(proofs.prove({ changeId: '0' })).rejects.toThrow(/a change id is a positive whole number/);
     await expect(proofs.prove({ changeId: '999999' })).rejects.toThrow(/there is no change 999999/);
+  });
+
+  it('64 concurrent writers, two sealers and checkpoints on the way give one tree; a sealer killed mid-run leaves no gap', async () => {
+    const checkpoints = app!.get(CheckpointService);
+    const integrity = app!.get(IntegrityService);
+    let writing = true;
+    const sealers = [0, 1].map(async () => {
+      const c = new Client({ connectionString: db.url });
+      await c.connect();
+      while (writing) await c.query(`SELECT * FROM threadline_seal(50)`);
+      await c.end();
+    });
+    const emitter = (async () => {
+      while (writing) {
+        await checkpoints.emit();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await Promise.all(Array.from({ length: 64 }, (_, w) => write(db.url, 8, `w${w}-`)));
+    writing = false;
+    await Promise.all([...sealers, emitter]);
+    // a sealer killed before it committed: its seals and tree rows roll back with it
+    await write(db.url, 40, 'k');
+    const victim = new Client({ connectionString: db.url });
+    await victim.connect();
+    victim.on('error', () => undefined);
+    await victim.query(`BEGIN; SELECT * FROM threadline_seal(20)`);
+    const [{ pid }] = await victim.query(`SELECT pg_backend_pid() AS pid`).then((r) => r.rows);
+    await db.query(`SELECT pg_terminate_backend(${pid})`);
+    await checkpoints.emit();
+    const read = await kept();
+    expect(read.problems).toEqual([]);
+    expect(read.checkpoints.length).toBeGreaterThan(1);
+    const report = await integrity.verify({ checkpoints: read.checkpoints });
+    expect(report).toMatchObject({ ok: true, checked: 21 + 64 * 8 + 40, problemCount: 0 });
+    expect(await db.query(`SELECT count(*)::int AS n FROM audit_seal_tree WHERE level = 4`)).toEqual([
+      { n: Math.floor((21 + 64 * 8 + 40) / 16) },
+    ]);
   });
 
   it('a sink that fails is reported and retried, never ends the process; writes go on meanwhile', async () => {
