@@ -63,7 +63,7 @@ export default tseslint.config(
             // Health's Terminus indicator verifies the chain with proof; proof never reads health.
             layer('scope:health', ['scope:core', 'scope:capture', 'scope:proof']),
             // Export reads actor refs for its actor filter.
-            layer('scope:export', ['scope:core', 'scope:capture', 'scope:actor']),
+            layer('scope:export', ['scope:core', 'scope:capture', 'scope:actor', 'scope:proof']),
             // The operator pages and routes show audit data (export), coverage (health) and the chain (proof).
             layer('scope:operator', [
               'scope:core',

@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { generateKeyPairSync } from 'crypto';
+import { createHash, generateKeyPairSync } from 'crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
@@ -91,6 +91,26 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
     const otherKey = path.join(work, 'other.pem');
     writeFileSync(otherKey, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
     expect(cli('verify-proof', proofFile, '--public-key', otherKey).code).toBe(1);
+    // an export's manifest carries a checkpoint that signs the file's SHA-256: checked with the public key
+    const exported = path.join(work, 'users.csv');
+    expect(cli('export', '--format', 'csv', '--table', 'users', '--out', exported).code).toBe(0);
+    const manifest = JSON.parse(readFileSync(`${exported}.manifest.json`, 'utf8'));
+    expect(manifest.signed_checkpoint).toMatch(/\nexport-sha256 [0-9a-f]{64}\n\n\u2014 /u);
+    const signedExport = cli('verify-export', exported, '--public-key', keyFile, '--json');
+    expect(signedExport.code).toBe(0);
+    expect(JSON.parse(signedExport.stdout)).toMatchObject({ ok: true, signed: true, chain: 'intact' });
+    // rows edited and the manifest's hash recomputed to match: the signature still names the original file
+    writeFileSync(
+      exported,
+      readFileSync(exported, 'utf8').replace('"update"', '"insert"').replace(',update,', ',insert,'),
+    );
+    const edited = readFileSync(exported);
+    manifest.sha256 = createHash('sha256').update(edited).digest('hex');
+    manifest.bytes = edited.length;
+    writeFileSync(`${exported}.manifest.json`, JSON.stringify(manifest));
+    const forgedExport = cli('verify-export', exported, '--public-key', keyFile);
+    expect(forgedExport.code).toBe(1);
+    expect(forgedExport.stderr).toContain('the signed checkpoint names another file');
     // the chain against the kept checkpoints: intact, then a sealed change edited by the owner
     const dir = env.THREADLINE_CHECKPOINT_DIR!;
     expect(readdirSync(dir)).toEqual(['000000000021.checkpoint']);

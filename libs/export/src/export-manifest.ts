@@ -29,6 +29,12 @@ export interface ExportManifest {
   sha256: string;
   /** The hash chain's head when the export started (null when nothing was sealed yet). */
   sealed_through: SealHead | null;
+  /**
+   * With signed checkpoints on: a checkpoint of the tree at `sealed_through.seq` seals that also names
+   * this file's SHA-256 (its `export-sha256` line), signed with the log's key; `verify-export
+   * --public-key FILE` checks it offline. Absent when checkpoints are off.
+   */
+  signed_checkpoint?: string;
   created_at: string;
 }
 

@@ -1,4 +1,6 @@
+import { Optional } from '@nestjs/common';
 import { addFlag, CommandUsageError, ProgressLine, ThreadlineCommand } from '@threadline/core';
+import { CheckpointService } from '@threadline/proof';
 import { createWriteStream, writeFileSync } from 'fs';
 import { Command, Option } from 'nest-commander';
 import { finished } from 'stream/promises';
@@ -31,6 +33,7 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
   constructor(
     private readonly exports: ExportService,
     private readonly seals: ExportSeals,
+    @Optional() private readonly checkpoints?: CheckpointService,
   ) {
     super();
   }
@@ -66,6 +69,8 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
     }
     progress.done();
     if (manifestPath) {
+      const sha256 = digest.hex();
+      const signed = sealedThrough ? await this.checkpoints?.signExport(sealedThrough.seq, sha256) : null;
       const manifest: ExportManifest = {
         manifest_version: 1,
         format: flags.format,
@@ -73,8 +78,9 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
         row_count: meta.returnedCount,
         truncated: meta.truncated,
         bytes: digest.bytes,
-        sha256: digest.hex(),
+        sha256,
         sealed_through: sealedThrough,
+        ...(signed ? { signed_checkpoint: signed } : {}),
         created_at: createdAt,
       };
       writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);

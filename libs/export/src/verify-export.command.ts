@@ -3,9 +3,12 @@ import { ExportCheckError } from './export.errors';
 import { existsSync, readFileSync } from 'fs';
 import { Command, Option } from 'nest-commander';
 import { BodyDigest, ExportManifest, ExportSeals } from './export-manifest';
+import { readExportCheckpoint, readVerifier } from '@threadline/proof';
+import { exportSignatureProblems } from './export.messages';
 
 interface VerifyExportFlags {
   manifest?: string;
+  publicKey?: string;
   json?: boolean;
 }
 
@@ -17,13 +20,17 @@ export interface ExportCheck {
   sha256: { expected: string; actual: string };
   /** Whether the hash chain still passes through the head the export was cut at (null: nothing was sealed then). */
   chain: 'intact' | 'purged' | 'differs' | null;
+  /** With --public-key: whether the manifest's signed checkpoint is the log's and names this file (null: not checked). */
+  signed: boolean | null;
   problems: string[];
 }
 
 /**
- * `verify-export FILE [--manifest PATH] [--json]`: checks an export file
+ * `verify-export FILE [--manifest PATH] [--public-key FILE] [--json]`: checks an export file
  * against its manifest (size and SHA-256) and the hash chain against the
- * head the export was cut at; exits 1 naming each difference.
+ * head the export was cut at; with --public-key also the manifest's signed
+ * checkpoint (the log's key signed this file's SHA-256 at that tree size);
+ * exits 1 naming each difference.
  */
 @JsonFlag()
 @Command({
@@ -46,7 +53,9 @@ export class VerifyExportCommand extends ThreadlineCommand<VerifyExportFlags> {
     const manifest = readManifest(manifestPath);
     const actual = await BodyDigest.ofFile(file);
     const chain = manifest.sealed_through ? await this.seals.check(manifest.sealed_through) : null;
+    const signature = flags.publicKey ? signedProblems(manifest, actual.sha256, flags.publicKey) : null;
     const problems = [
+      ...(signature ?? []),
       ...(actual.bytes !== manifest.bytes
         ? [`size differs: the manifest says ${manifest.bytes} bytes, the file has ${actual.bytes}`]
         : []),
@@ -66,6 +75,7 @@ export class VerifyExportCommand extends ThreadlineCommand<VerifyExportFlags> {
       bytes: { expected: manifest.bytes, actual: actual.bytes },
       sha256: { expected: manifest.sha256, actual: actual.sha256 },
       chain,
+      signed: signature ? signature.length === 0 : null,
       problems,
     };
     if (flags.json) commandOutput.json(check);
@@ -77,6 +87,9 @@ export class VerifyExportCommand extends ThreadlineCommand<VerifyExportFlags> {
           chain === 'purged'
             ? `chain: seal #${manifest.sealed_through!.seq} has since been purged by retention; the file is checked against its manifest only`
             : `chain: ${chain ?? 'nothing was sealed when it was exported'}`,
+          ...(check.signed
+            ? [`signed: the log's key signed this file's SHA-256 at ${manifest.sealed_through?.seq} seals`]
+            : []),
           ...problems.map((p) => `  - ${p}`),
           check.ok ? 'OK: the file is the export its manifest describes' : 'FAILED',
         ].join('\n'),
@@ -84,10 +97,32 @@ export class VerifyExportCommand extends ThreadlineCommand<VerifyExportFlags> {
     if (!check.ok) commandOutput.fail(ExportCheckError.failed(problems));
   }
 
+  @Option({
+    flags: '--public-key <file>',
+    description:
+      "also check the manifest's signed checkpoint with the log's public key (what public-key prints, or PEM)",
+  })
+  parsePublicKey(value: string): string {
+    return value;
+  }
+
   @Option({ flags: '--manifest <path>', description: 'the manifest (default: FILE.manifest.json)' })
   parseManifest(value: string): string {
     return value;
   }
+}
+
+/** What does not hold in the manifest's signed checkpoint, checked with the log's public key alone. */
+function signedProblems(manifest: ExportManifest, sha256: string, keyFile: string): string[] {
+  if (!manifest.signed_checkpoint) return [exportSignatureProblems.unsigned()];
+  const read = readExportCheckpoint(manifest.signed_checkpoint, readVerifier(readFileSync(keyFile, 'utf8'), keyFile));
+  if ('problem' in read) return [read.problem];
+  return [
+    ...(read.sha256 !== sha256 ? [exportSignatureProblems.otherFile(read.sha256, sha256)] : []),
+    ...(read.size !== manifest.sealed_through?.seq
+      ? [exportSignatureProblems.otherSize(read.size, manifest.sealed_through?.seq)]
+      : []),
+  ];
 }
 
 function readManifest(path: string): ExportManifest {

@@ -76,3 +76,20 @@ export function readCheckpointNote(
     return { problem: keptCheckpointProblems.otherLog(source, checkpoint.origin, opened.name) };
   return { size: checkpoint.size, root: checkpoint.root, source, origin: checkpoint.origin, note };
 }
+
+/** The extension line an export's checkpoint names the export file's SHA-256 in. */
+export const EXPORT_LINE = 'export-sha256 ';
+
+/** Opens an export manifest's signed checkpoint: the tree size and root it was cut at, and the file's SHA-256 it names. */
+export function readExportCheckpoint(
+  note: string,
+  verifier: NoteVerifier,
+): { size: number; root: Buffer; sha256: string; origin: string } | { problem: string } {
+  const read = readCheckpointNote(note, verifier, "the manifest's signed checkpoint");
+  if ('problem' in read) return read;
+  const line = parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1))?.extensions.find((l) =>
+    l.startsWith(EXPORT_LINE),
+  );
+  if (!line) return { problem: keptCheckpointProblems.notAnExport() };
+  return { size: read.size, root: read.root, sha256: line.slice(EXPORT_LINE.length), origin: read.origin };
+}

@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { AuditTables, schedulerRegistryOf } from '@threadline/core';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { keepInDirectory, ReadCheckpoint, readKeptCheckpoints } from './checkpoint-store';
+import { EXPORT_LINE, keepInDirectory, ReadCheckpoint, readKeptCheckpoints } from './checkpoint-store';
 import { IntegrityService } from './integrity.service';
 import { THREADLINE_INTEGRITY_POLICY } from './proof.constants';
 import { CheckpointsOffError } from './proof.errors';
@@ -120,6 +120,20 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       };
       throw error;
     }
+  }
+
+  /**
+   * A checkpoint of the tree at `size` seals (where an export was cut) that also names the export file's
+   * SHA-256 (an `export-sha256` line), for its manifest: checkable offline with the public key. Not kept
+   * in the directory. Null when checkpoints are off.
+   */
+  async signExport(size: number, sha256: string): Promise<string | null> {
+    if (!this.policy) return null;
+    const root = await new SealTree(this.dataSource, this.tables).root(size);
+    const origin = await this.logName();
+    const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const extensions = [`time ${time}`, `${EXPORT_LINE}${sha256}`];
+    return signNote(checkpointText({ origin, size, root, extensions }), origin, this.policy.privateKey);
   }
 
   /** One scheduled run: a checkpoint when the tree grew and it is time (or a failed one is retried). */

@@ -17,7 +17,7 @@ export { CheckpointService, type CheckpointStatus, type KeptCheckpointsView } fr
 export { ProofService, type ProofTarget } from './proof.service';
 export { verifyProof, PROOF_FORMAT, type ProofFile, type ProofCheck } from './proof-file';
 export { readVerifier, verifierKey, type NoteVerifier } from './signed-note';
-export { readKeptCheckpoints, type ReadCheckpoint } from './checkpoint-store';
+export { readKeptCheckpoints, readExportCheckpoint, type ReadCheckpoint } from './checkpoint-store';
 export type { KeptCheckpoint } from './checkpoint-check';
 
 // Internal: for the other @threadline packages and the tests. Not part of the public API
