@@ -62,6 +62,17 @@ export async function readKeptCheckpoints(
   return { checkpoints, problems };
 }
 
+/** The largest checkpoint in `directory` that `verifier` signed (files not signed by it are skipped), or null. */
+export async function latestKeptCheckpoint(directory: string, verifier: NoteVerifier): Promise<ReadCheckpoint | null> {
+  const names = (await readdir(directory).catch(() => [] as string[])).filter((n) => n.endsWith(SUFFIX)).sort();
+  for (const name of names.reverse()) {
+    const file = path.join(directory, name);
+    const read = readCheckpointNote(await readFile(file, 'utf8'), verifier, file);
+    if (!('problem' in read)) return read;
+  }
+  return null;
+}
+
 /** Opens one checkpoint note with `verifier`. */
 export function readCheckpointNote(
   note: string,

@@ -3,10 +3,11 @@ import { ModuleRef } from '@nestjs/core';
 import { AuditTables, schedulerRegistryOf } from '@threadline/core';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { keepInDirectory } from './checkpoint-store';
+import { keepInDirectory, latestKeptCheckpoint } from './checkpoint-store';
 import { IntegrityService } from './integrity.service';
 import { THREADLINE_INTEGRITY_POLICY } from './proof.constants';
-import { CheckpointsOffError } from './proof.errors';
+import { CheckpointConflictError, CheckpointsOffError } from './proof.errors';
+import { verifyConsistency } from './merkle';
 import { checkpointFailed } from './proof.messages';
 import { CheckpointPolicy, CheckpointSink, IntegrityPolicy, SignedCheckpoint } from './proof.options';
 import { SealTree } from './seal-tree';
@@ -38,6 +39,8 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   private running?: Promise<unknown>;
   private origin?: string;
   private state: CheckpointStatus;
+  /** The last checkpoint this process signed: the next one must extend it. */
+  private signed?: { size: number; root: Buffer; source: string };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -79,6 +82,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       const size = await tree.size();
       const root = await tree.root(size);
       const origin = await this.logName();
+      await this.requireExtends(tree, size, root, policy.directory);
       const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       const note = signNote(
         checkpointText({ origin, size, root, extensions: [`time ${time}`] }),
@@ -88,6 +92,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       const checkpoint: SignedCheckpoint = { origin, size, rootSha256: root.toString('hex'), time, note };
       const path = policy.directory ? await keepInDirectory(policy.directory, checkpoint) : null;
       if (policy.sink) await deliver(policy.sink, checkpoint);
+      this.signed = { size, root, source: path ?? 'the last checkpoint signed' };
       this.state = { ...this.state, last: { size, time, path }, failing: null };
       return { checkpoint, path };
     } catch (error) {
@@ -130,6 +135,27 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
+  }
+
+  /**
+   * The key signs only a tree that extends the last one it signed (kept in the directory, or signed by
+   * this process): an RFC 9162 consistency proof from the database's tree must join the two roots. A
+   * database whose sealed rows were rewritten and re-chained cannot give one, so its owner cannot have
+   * the rewritten log signed (and proofs of the forged rows verified).
+   */
+  private async requireExtends(
+    tree: SealTree,
+    size: number,
+    root: Buffer,
+    directory: string | null | undefined,
+  ): Promise<void> {
+    const kept = directory ? await latestKeptCheckpoint(directory, await this.verifier()) : null;
+    const previous = [kept, this.signed].filter((c) => !!c).sort((a, b) => b!.size - a!.size)[0];
+    // the same size with another root is refused where it is kept (keepInDirectory), naming the file
+    if (!previous || previous.size === size) return;
+    const proof = previous.size < size ? await tree.consistency(previous.size, size).catch(() => null) : null;
+    if (!proof || !verifyConsistency(previous.size, size, previous.root, root, proof))
+      throw CheckpointConflictError.notExtending(previous.source, previous.size, size);
   }
 
   private required(): CheckpointPolicy {

@@ -170,6 +170,27 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
     await expect(checkpoints.emit()).rejects.toThrow(/already keeps a checkpoint of 35 seals with another root/);
   });
 
+  it('refuses to sign a rewritten and re-chained log once it grew, so no proof of the forged row verifies', async () => {
+    const checkpoints = app!.get(CheckpointService);
+    await checkpoints.emit();
+    await rewriteAndRechain();
+    await write(db.url, 3, 'q');
+    // the key is no oracle: the grown tree does not extend the signed one, so it is not signed
+    await expect(checkpoints.emit()).rejects.toThrow(
+      /refusing to sign a checkpoint of 24 seals: the database's tree does not extend the one signed at 21 seals/,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['000000000021.checkpoint']);
+    expect(checkpoints.status().failing?.message).toMatch(/refusing to sign/);
+    // nor after the process restarts: the directory holds what was signed
+    await app!.close();
+    app = await boot();
+    await expect(app.get(CheckpointService).emit()).rejects.toThrow(/does not extend the one signed at 21 seals/);
+    const [change] = await db.query<{ id: string }>(
+      `SELECT c.id::text FROM audit_changes c JOIN audit_seals s ON s.transaction_id = c.transaction_id WHERE s.seq = 3 ORDER BY c.id LIMIT 1`,
+    );
+    await expect(app.get(ProofService).prove({ changeId: change.id })).rejects.toThrow(/does not hold/);
+  });
+
   it('names a kept checkpoint altered or signed by another key, seals deleted past a checkpoint, and a stored tree node edited', async () => {
     const checkpoints = app!.get(CheckpointService);
     await write(db.url, 11, 'q');
