@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { KeptCheckpoint } from './checkpoint-check';
 import { CheckpointConflictError } from './proof.errors';
@@ -10,6 +10,20 @@ import { NoteVerifier, openNote, parseCheckpoint } from './signed-note';
 // rewritten, and read back, signature checked, for verification and proofs.
 
 const SUFFIX = '.checkpoint';
+
+/** A checkpoint note is a few hundred bytes: anything larger is not one. */
+const MAX_NOTE_BYTES = 64 * 1024;
+
+/**
+ * A kept file's text, or why it is not read: only a regular file (not a FIFO, a device or a symlink, which
+ * could hang or exhaust the reader) of at most MAX_NOTE_BYTES.
+ */
+async function readKeptFile(file: string): Promise<string | { problem: string }> {
+  const stat = await lstat(file);
+  if (!stat.isFile()) return { problem: keptCheckpointProblems.notAFile(file) };
+  if (stat.size > MAX_NOTE_BYTES) return { problem: keptCheckpointProblems.tooLarge(file, stat.size) };
+  return readFile(file, 'utf8');
+}
 
 /** The file a checkpoint of `size` seals is kept in. */
 export function checkpointFileName(size: number): string {
@@ -28,7 +42,8 @@ export async function keepInDirectory(directory: string, checkpoint: SignedCheck
     await writeFile(file, checkpoint.note, { flag: 'wx', mode: 0o444 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const kept = parseCheckpoint((await readFile(file, 'utf8')).split('\n\n')[0] + '\n');
+    const text = await readKeptFile(file);
+    const kept = typeof text === 'string' ? parseCheckpoint(text.split('\n\n')[0] + '\n') : undefined;
     if (kept?.root.toString('hex') !== checkpoint.rootSha256)
       throw CheckpointConflictError.create(file, checkpoint.size);
   }
@@ -54,12 +69,25 @@ export async function readKeptCheckpoints(
   const problems: string[] = [];
   for (const name of names) {
     const file = path.join(directory, name);
-    const read = readCheckpointNote(await readFile(file, 'utf8'), verifier, file);
+    const text = await readKeptFile(file);
+    const read = typeof text === 'string' ? readCheckpointNote(text, verifier, file) : text;
     if ('problem' in read) problems.push(read.problem);
     else checkpoints.push(read);
   }
   if (names.length === 0) problems.push(keptCheckpointProblems.none(directory));
   return { checkpoints, problems };
+}
+
+/** The largest checkpoint in `directory` that `verifier` signed (files not signed by it are skipped), or null. */
+export async function latestKeptCheckpoint(directory: string, verifier: NoteVerifier): Promise<ReadCheckpoint | null> {
+  const names = (await readdir(directory).catch(() => [] as string[])).filter((n) => n.endsWith(SUFFIX)).sort();
+  for (const name of names.reverse()) {
+    const file = path.join(directory, name);
+    const text = await readKeptFile(file);
+    const read = typeof text === 'string' ? readCheckpointNote(text, verifier, file) : text;
+    if (!('problem' in read)) return read;
+  }
+  return null;
 }
 
 /** Opens one checkpoint note with `verifier`. */

@@ -3,10 +3,17 @@ import { ModuleRef } from '@nestjs/core';
 import { AuditTables, schedulerRegistryOf } from '@threadline/core';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { EXPORT_LINE, keepInDirectory, ReadCheckpoint, readKeptCheckpoints } from './checkpoint-store';
+import {
+  EXPORT_LINE,
+  keepInDirectory,
+  latestKeptCheckpoint,
+  ReadCheckpoint,
+  readKeptCheckpoints,
+} from './checkpoint-store';
 import { IntegrityService } from './integrity.service';
 import { THREADLINE_INTEGRITY_POLICY } from './proof.constants';
-import { CheckpointsOffError } from './proof.errors';
+import { CheckpointConflictError, CheckpointsOffError } from './proof.errors';
+import { verifyConsistency } from './merkle';
 import { checkpointFailed } from './proof.messages';
 import { CheckpointPolicy, CheckpointSink, IntegrityPolicy, SignedCheckpoint } from './proof.options';
 import { SealTree } from './seal-tree';
@@ -47,6 +54,8 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   private running?: Promise<unknown>;
   private origin?: string;
   private state: CheckpointStatus;
+  /** The last checkpoint this process signed: the next one must extend it. */
+  private signed?: { size: number; root: Buffer; source: string };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -101,6 +110,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       const size = await tree.size();
       const root = await tree.root(size);
       const origin = await this.logName();
+      await this.requireExtends(tree, size, root, policy.directory);
       const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       const note = signNote(
         checkpointText({ origin, size, root, extensions: [`time ${time}`] }),
@@ -110,6 +120,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       const checkpoint: SignedCheckpoint = { origin, size, rootSha256: root.toString('hex'), time, note };
       const path = policy.directory ? await keepInDirectory(policy.directory, checkpoint) : null;
       if (policy.sink) await deliver(policy.sink, checkpoint);
+      this.signed = { size, root, source: path ?? 'the last checkpoint signed' };
       this.state = { ...this.state, last: { size, time, path }, failing: null };
       return { checkpoint, path };
     } catch (error) {
@@ -129,8 +140,11 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
    */
   async signExport(size: number, sha256: string): Promise<string | null> {
     if (!this.policy) return null;
-    const root = await new SealTree(this.dataSource, this.tables).root(size);
+    const tree = new SealTree(this.dataSource, this.tables);
+    const root = await tree.root(size);
     const origin = await this.logName();
+    // the key signs only a tree that agrees with what it signed before: never a rewritten one
+    await this.requireExtends(tree, size, root, this.policy.directory, true);
     const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const extensions = [`time ${time}`, `${EXPORT_LINE}${sha256}`];
     return signNote(checkpointText({ origin, size, root, extensions }), origin, this.policy.privateKey);
@@ -166,6 +180,35 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
+  }
+
+  /**
+   * The key signs only a tree that extends the last one it signed (kept in the directory, or signed by
+   * this process): an RFC 9162 consistency proof from the database's tree must join the two roots. A
+   * database whose sealed rows were rewritten and re-chained cannot give one, so its owner cannot have
+   * the rewritten log signed (and proofs of the forged rows verified).
+   */
+  private async requireExtends(
+    tree: SealTree,
+    size: number,
+    root: Buffer,
+    directory: string | null | undefined,
+    strictSameSize = false,
+  ): Promise<void> {
+    const kept = directory ? await latestKeptCheckpoint(directory, await this.verifier()) : null;
+    const previous = [kept, this.signed].filter((c) => !!c).sort((a, b) => b!.size - a!.size)[0];
+    // the same size with another root is refused where it is kept (keepInDirectory), naming the file
+    if (!previous || (previous.size === size && !strictSameSize)) return;
+    if (previous.size === size) {
+      if (!previous.root.equals(root)) throw CheckpointConflictError.notExtending(previous.source, previous.size, size);
+      return;
+    }
+    // an older size (an export cut before the last checkpoint) must be a prefix of the kept tree
+    const [m, n, rootM, rootN] =
+      previous.size < size ? [previous.size, size, previous.root, root] : [size, previous.size, root, previous.root];
+    const proof = await tree.consistency(m, n).catch(() => null);
+    if (!proof || !verifyConsistency(m, n, rootM, rootN, proof))
+      throw CheckpointConflictError.notExtending(previous.source, previous.size, size);
   }
 
   private required(): CheckpointPolicy {

@@ -128,6 +128,12 @@ export class CheckpointConflictError extends ProofError {
       `${file} already keeps a checkpoint of ${size} seals with another root: the seals up to #${size} changed since it was signed. Nothing was overwritten; run verify-integrity --checkpoints to find what changed`,
     );
   }
+
+  static notExtending(source: string, keptSize: number, size: number): CheckpointConflictError {
+    return new CheckpointConflictError(
+      `refusing to sign a checkpoint of ${size} seals: the database's tree does not extend the one signed at ${keptSize} seals (${source}); the seals up to #${Math.min(keptSize, size)} were rewritten or deleted since. Nothing was signed; run verify-integrity --checkpoints to find what changed`,
+    );
+  }
 }
 
 /** Checkpoints are not configured, so none can be signed. */

@@ -56,6 +56,9 @@ export const keptCheckpointProblems = {
   notSigned: (file: string, why: string) => `${file} is not a checkpoint signed by that key: ${why}`,
   notACheckpoint: (file: string) =>
     `${file} is signed but is not a checkpoint (origin, tree size, base64 root hash, one a line)`,
+  notAFile: (file: string) =>
+    `${file} is not a regular file (a FIFO, device, directory or symlink): not read, so it cannot hang or flood the check; remove it`,
+  tooLarge: (file: string, bytes: number) => `${file} is ${bytes} bytes: a checkpoint is a few hundred; not read`,
   notAnExport: () => "the manifest's signed checkpoint names no export file (no export-sha256 line)",
   otherLog: (file: string, origin: string, key: string) =>
     `${file} is a checkpoint of ${origin}, signed by key ${key}: a checkpoint is signed by its own log's key`,

@@ -12,7 +12,8 @@ import {
 } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
@@ -170,6 +171,30 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
     await expect(checkpoints.emit()).rejects.toThrow(/already keeps a checkpoint of 35 seals with another root/);
   });
 
+  it('refuses to sign a rewritten and re-chained log once it grew, so no proof of the forged row verifies', async () => {
+    const checkpoints = app!.get(CheckpointService);
+    await checkpoints.emit();
+    await rewriteAndRechain();
+    await write(db.url, 3, 'q');
+    // the key is no oracle: the grown tree does not extend the signed one, so it is not signed
+    await expect(checkpoints.emit()).rejects.toThrow(
+      /refusing to sign a checkpoint of 24 seals: the database's tree does not extend the one signed at 21 seals/,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['000000000021.checkpoint']);
+    expect(checkpoints.status().failing?.message).toMatch(/refusing to sign/);
+    // nor an export's checkpoint over the rewritten tree, at the signed size or any other
+    await expect(checkpoints.signExport(21, 'ab'.repeat(32))).rejects.toThrow(/does not extend the one signed at 21/);
+    await expect(checkpoints.signExport(10, 'ab'.repeat(32))).rejects.toThrow(/does not extend the one signed at 21/);
+    // nor after the process restarts: the directory holds what was signed
+    await app!.close();
+    app = await boot();
+    await expect(app.get(CheckpointService).emit()).rejects.toThrow(/does not extend the one signed at 21 seals/);
+    const [change] = await db.query<{ id: string }>(
+      `SELECT c.id::text FROM audit_changes c JOIN audit_seals s ON s.transaction_id = c.transaction_id WHERE s.seq = 3 ORDER BY c.id LIMIT 1`,
+    );
+    await expect(app.get(ProofService).prove({ changeId: change.id })).rejects.toThrow(/does not hold/);
+  });
+
   it('names a kept checkpoint altered or signed by another key, seals deleted past a checkpoint, and a stored tree node edited', async () => {
     const checkpoints = app!.get(CheckpointService);
     await write(db.url, 11, 'q');
@@ -182,13 +207,21 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
       path.join(dir, '000000000030.checkpoint'),
       signNote(note.split('\n\n')[0].replace('\n32\n', '\n30\n') + '\n', origin, other),
     );
+    // a FIFO and a symlink to a device: named, never read (reading them would hang or flood the check)
+    execFileSync('mkfifo', [path.join(dir, '000000000028.checkpoint')]);
+    symlinkSync('/dev/zero', path.join(dir, '000000000029.checkpoint'));
     const read = await kept();
     expect(read.problems).toEqual([
+      expect.stringMatching(/000000000028\.checkpoint is not a regular file/),
+      expect.stringMatching(/000000000029\.checkpoint is not a regular file/),
       expect.stringMatching(/000000000030\.checkpoint is not a checkpoint signed by that key: no signature by/),
       expect.stringMatching(
         /000000000031\.checkpoint is not a checkpoint signed by that key: the signature of .* does not verify/,
       ),
     ]);
+    // and signing goes on past them
+    await write(db.url, 1, 'r');
+    expect((await checkpoints.emit()).checkpoint.size).toBe(33);
     await db.query(`UPDATE audit_seal_tree SET hash = sha256(hash) WHERE level = 4 AND idx = 1`);
     let report = await app!.get(IntegrityService).verify({ checkpoints: read.checkpoints });
     expect(report.problems.map((p) => p.message)).toEqual([
