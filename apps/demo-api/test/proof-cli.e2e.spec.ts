@@ -87,6 +87,21 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
       status: 1,
       stderr: 'FAILED: change altered\n',
     });
+    // the package's own bin: nothing but the file and the key (no database, no app, no environment)
+    const bin = path.join(ROOT, 'libs', 'proof', 'dist', 'verify-proof.bin.js');
+    const alone = (file: string) =>
+      spawnSync(process.execPath, [bin, file, '--public-key', keyFile], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      });
+    expect(alone(proofFile)).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(/^OK: seal #\d+ .* at 21 seals\n$/),
+    });
+    expect(alone(tampered)).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/^FAILED: change \d+ does not hash/),
+    });
     // checked against another key: refused
     const otherKey = path.join(work, 'other.pem');
     writeFileSync(otherKey, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));

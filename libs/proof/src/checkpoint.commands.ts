@@ -110,7 +110,8 @@ addFlag(
 @Command({
   name: 'verify-proof',
   arguments: '<file>',
-  description: "Check an offline proof with the log's public key alone (no database): exit 1 naming what does not hold",
+  description:
+    "Check an offline proof with the log's public key alone (the check reads no database; npx threadline-verify-proof runs it without the app): exit 1 naming what does not hold",
 })
 export class VerifyProofCommand extends ThreadlineCommand<{ publicKey?: string; json?: boolean }> {
   protected async execute(args: string[], flags: { publicKey?: string; json?: boolean }): Promise<void> {

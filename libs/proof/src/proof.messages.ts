@@ -71,6 +71,8 @@ export function checkpointFailed(error: unknown): string {
 
 /** Why a proof file does not hold (verify-proof). */
 export const proofProblems = {
+  binUsage: () =>
+    'usage: threadline-verify-proof <proof file> --public-key <file> [--json] (the key: what public-key prints, or PEM)',
   malformed: (error: unknown) =>
     `the proof file is malformed: ${error instanceof Error ? error.message : String(error)} (a proof has format, seal, transaction, treeSize, inclusion and checkpoint)`,
   format: (got: unknown) => `not a Threadline proof file (format ${JSON.stringify(got)}; expected threadline-proof/1)`,
