@@ -70,12 +70,12 @@ describe('the Integrity page and signed checkpoints kept outside the database (r
   });
 
   it('turns red on a file in the directory the log did not sign, naming it', async () => {
-    writeFileSync(join(dir, '000000000002.checkpoint'), 'threadline/x\n2\nAAAA\n\n\u2014 threadline/x AAAA\n');
+    writeFileSync(join(dir, '000000000009.checkpoint'), 'threadline/x\n9\nAAAA\n\n\u2014 threadline/x AAAA\n');
     const html = await page();
     expect(html).toMatch(
-      /class="banner error" role="alert">[^<]*000000000002\.checkpoint is not a checkpoint signed by that key/,
+      /class="banner error" role="alert">[^<]*000000000009\.checkpoint is not a checkpoint signed by that key/,
     );
-    rmSync(join(dir, '000000000002.checkpoint'));
+    rmSync(join(dir, '000000000009.checkpoint'));
   });
 
   it('turns red when a sealed change is rewritten after the checkpoint', async () => {

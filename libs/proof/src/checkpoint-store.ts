@@ -80,14 +80,28 @@ export async function readKeptCheckpoints(
 
 /** The largest checkpoint in `directory` that `verifier` signed (files not signed by it are skipped), or null. */
 export async function latestKeptCheckpoint(directory: string, verifier: NoteVerifier): Promise<ReadCheckpoint | null> {
+  return (await newestKept(directory, verifier)).latest;
+}
+
+/**
+ * The newest checkpoint in `directory` its key signed, and a problem for each newer file it did not: what
+ * the Integrity page checks against. The key signs only trees that extend what it signed before, so the
+ * newest one stands for the older ones; `verify-integrity --checkpoints` still reads them all.
+ */
+export async function newestKept(
+  directory: string,
+  verifier: NoteVerifier,
+): Promise<{ latest: ReadCheckpoint | null; problems: string[] }> {
   const names = (await readdir(directory).catch(() => [] as string[])).filter((n) => n.endsWith(SUFFIX)).sort();
+  const problems: string[] = [];
   for (const name of names.reverse()) {
     const file = path.join(directory, name);
     const text = await readKeptFile(file);
     const read = typeof text === 'string' ? readCheckpointNote(text, verifier, file) : text;
-    if (!('problem' in read)) return read;
+    if (!('problem' in read)) return { latest: read, problems };
+    problems.push(read.problem);
   }
-  return null;
+  return { latest: null, problems };
 }
 
 /** Opens one checkpoint note with `verifier`. */

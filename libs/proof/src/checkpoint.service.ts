@@ -3,13 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { AuditTables, schedulerRegistryOf } from '@threadline/core';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import {
-  EXPORT_LINE,
-  keepInDirectory,
-  latestKeptCheckpoint,
-  ReadCheckpoint,
-  readKeptCheckpoints,
-} from './checkpoint-store';
+import { EXPORT_LINE, keepInDirectory, latestKeptCheckpoint, newestKept, ReadCheckpoint } from './checkpoint-store';
 import { IntegrityService } from './integrity.service';
 import { THREADLINE_INTEGRITY_POLICY } from './proof.constants';
 import { CheckpointConflictError, CheckpointsOffError } from './proof.errors';
@@ -21,7 +15,11 @@ import { checkpointText, NoteVerifier, rawPublicKey, signNote, verifierKey } fro
 
 export const CHECKPOINT_JOB_NAME = 'threadline.integrity.checkpoint';
 
-/** What the configured directory keeps, signatures checked with this log's key: for the Integrity page and checks. */
+/**
+ * The newest checkpoint the configured directory keeps, its signature checked with this log's key, and
+ * the newer files that are not the log's: what the Integrity page checks against (the key signs only
+ * extensions of what it signed, so the newest stands for the older ones).
+ */
 export interface KeptCheckpointsView {
   checkpoints: ReadCheckpoint[];
   /** The newest (largest) one, with the time its note says it was signed. */
@@ -82,13 +80,16 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   async kept(): Promise<KeptCheckpointsView | null> {
     const directory = this.policy?.directory;
     if (!directory) return null;
-    const read = await readKeptCheckpoints(directory, await this.verifier()).catch((error: unknown) => ({
-      checkpoints: [] as ReadCheckpoint[],
+    const { latest, problems } = await newestKept(directory, await this.verifier()).catch((error: unknown) => ({
+      latest: null,
       problems: [error instanceof Error ? error.message : String(error)],
     }));
-    const latest = read.checkpoints.reduce<ReadCheckpoint | null>((a, c) => (!a || c.size > a.size ? c : a), null);
     const time = latest ? (/\ntime (\S+)\n/.exec(latest.note)?.[1] ?? null) : null;
-    return { ...read, latest: latest && { size: latest.size, time, file: latest.source } };
+    return {
+      checkpoints: latest ? [latest] : [],
+      problems,
+      latest: latest && { size: latest.size, time, file: latest.source },
+    };
   }
 
   /** The configured checkpoint directory, or null. */
