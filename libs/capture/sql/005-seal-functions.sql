@@ -77,10 +77,14 @@ BEGIN
   GET DIAGNOSTICS added = ROW_COUNT;
   from_idx := chunks;
   WHILE added > 0 LOOP
+    -- One range of one level, read once and paired by parent: linear whatever the planner's statistics
+    -- say (a self-join planned as a nested loop on a table analyzed while empty read the level per row).
     INSERT INTO :AUDIT_SCHEMA."audit_seal_tree" (level, idx, hash)
-    SELECT lvl + 1, r.idx / 2, sha256(decode('01', 'hex') || l.hash || r.hash)
-    FROM :AUDIT_SCHEMA."audit_seal_tree" AS r JOIN :AUDIT_SCHEMA."audit_seal_tree" AS l ON l.level = lvl AND l.idx = r.idx - 1
-    WHERE r.level = lvl AND r.idx >= from_idx AND r.idx % 2 = 1
+    SELECT lvl + 1, p.parent, sha256(decode('01', 'hex') || p.pair[1] || p.pair[2])
+    FROM (SELECT n.idx / 2 AS parent, array_agg(n.hash ORDER BY n.idx) AS pair
+          FROM :AUDIT_SCHEMA."audit_seal_tree" AS n
+          WHERE n.level = lvl AND n.idx >= from_idx - from_idx % 2
+          GROUP BY n.idx / 2 HAVING count(*) = 2) AS p
     ON CONFLICT (level, idx) DO NOTHING;
     GET DIAGNOSTICS added = ROW_COUNT;
     lvl := lvl + 1;
