@@ -68,9 +68,7 @@ export async function readKeptCheckpoints(
   const checkpoints: ReadCheckpoint[] = [];
   const problems: string[] = [];
   for (const name of names) {
-    const file = path.join(directory, name);
-    const text = await readKeptFile(file);
-    const read = typeof text === 'string' ? readCheckpointNote(text, verifier, file) : text;
+    const read = await readNamed(directory, name, verifier);
     if ('problem' in read) problems.push(read.problem);
     else checkpoints.push(read);
   }
@@ -92,16 +90,32 @@ export async function newestKept(
   directory: string,
   verifier: NoteVerifier,
 ): Promise<{ latest: ReadCheckpoint | null; problems: string[] }> {
-  const names = (await readdir(directory).catch(() => [] as string[])).filter((n) => n.endsWith(SUFFIX)).sort();
+  // only a directory not made yet is empty: one that cannot be read must not read as 'nothing signed yet'
+  const entries = await readdir(directory).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    throw error;
+  });
+  const names = entries.filter((n) => n.endsWith(SUFFIX)).sort();
   const problems: string[] = [];
   for (const name of names.reverse()) {
-    const file = path.join(directory, name);
-    const text = await readKeptFile(file);
-    const read = typeof text === 'string' ? readCheckpointNote(text, verifier, file) : text;
+    const read = await readNamed(directory, name, verifier);
     if (!('problem' in read)) return { latest: read, problems };
     problems.push(read.problem);
   }
   return { latest: null, problems };
+}
+
+/** Reads kept file `name`: signed by `verifier`, and for the size its name says (an old one copied to a newer name is not). */
+async function readNamed(
+  directory: string,
+  name: string,
+  verifier: NoteVerifier,
+): Promise<ReadCheckpoint | { problem: string }> {
+  const file = path.join(directory, name);
+  const text = await readKeptFile(file);
+  const read = typeof text === 'string' ? readCheckpointNote(text, verifier, file) : text;
+  if ('problem' in read || checkpointFileName(read.size) === name) return read;
+  return { problem: keptCheckpointProblems.misnamed(file, read.size) };
 }
 
 /** Opens one checkpoint note with `verifier`. */

@@ -1,15 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { AuditTables, schedulerRegistryOf } from '@threadline/core';
-import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { EXPORT_LINE, keepInDirectory, latestKeptCheckpoint, newestKept, ReadCheckpoint } from './checkpoint-store';
 import { IntegrityService } from './integrity.service';
 import { THREADLINE_INTEGRITY_POLICY } from './proof.constants';
-import { CheckpointConflictError, CheckpointsOffError } from './proof.errors';
-import { verifyConsistency } from './merkle';
+import { deliver, requireAgrees, Signed, SigningQueue } from './checkpoint-rule';
+import { CheckpointsOffError } from './proof.errors';
 import { checkpointFailed } from './proof.messages';
-import { CheckpointPolicy, CheckpointSink, IntegrityPolicy, SignedCheckpoint } from './proof.options';
+import { CheckpointPolicy, IntegrityPolicy, SignedCheckpoint } from './proof.options';
 import { SealTree } from './seal-tree';
 import { checkpointText, NoteVerifier, rawPublicKey, signNote, verifierKey } from './signed-note';
 
@@ -51,9 +50,10 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
   private origin?: string;
+  /** The last checkpoint this process signed: the next one must agree with it. */
+  private signed: Signed | null = null;
+  private readonly queue = new SigningQueue();
   private state: CheckpointStatus;
-  /** The last checkpoint this process signed: the next one must extend it. */
-  private signed?: { size: number; root: Buffer; source: string };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,6 +64,10 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   ) {
     this.policy = policy?.checkpoints ?? null;
     this.state = { enabled: !!this.policy, last: null, failing: null };
+    // a stream sink may fail between writes, or after a write's callback (an fs stream closing): an
+    // 'error' with no listener would end the process, so it is recorded instead
+    const sink = this.policy?.sink;
+    if (sink && typeof sink !== 'function') sink.on('error', (error: Error) => this.recordFailure(error));
   }
 
   status(): CheckpointStatus {
@@ -104,6 +108,10 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
 
   /** Seals what committed, signs a checkpoint of the tree, and keeps it in every sink; returns it and its file. */
   async emit(): Promise<{ checkpoint: SignedCheckpoint; path: string | null }> {
+    return this.queue.run(() => this.emitNow());
+  }
+
+  private async emitNow(): Promise<{ checkpoint: SignedCheckpoint; path: string | null }> {
     const policy = this.required();
     try {
       await this.integrity.seal();
@@ -111,7 +119,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       const size = await tree.size();
       const root = await tree.root(size);
       const origin = await this.logName();
-      await this.requireExtends(tree, size, root, policy.directory);
+      await requireAgrees(tree, size, root, await this.previous());
       const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       const note = signNote(
         checkpointText({ origin, size, root, extensions: [`time ${time}`] }),
@@ -120,18 +128,26 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       );
       const checkpoint: SignedCheckpoint = { origin, size, rootSha256: root.toString('hex'), time, note };
       const path = policy.directory ? await keepInDirectory(policy.directory, checkpoint) : null;
-      if (policy.sink) await deliver(policy.sink, checkpoint);
+      if (policy.sink) await deliver(policy.sink, checkpoint, policy.sinkTimeoutSeconds * 1000);
       this.signed = { size, root, source: path ?? 'the last checkpoint signed' };
       this.state = { ...this.state, last: { size, time, path }, failing: null };
       return { checkpoint, path };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.state = {
-        ...this.state,
-        failing: { message, since: this.state.failing?.since ?? new Date().toISOString() },
-      };
+      this.recordFailure(error);
       throw error;
     }
+  }
+
+  private recordFailure(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.state = { ...this.state, failing: { message, since: this.state.failing?.since ?? new Date().toISOString() } };
+  }
+
+  /** The last checkpoint signed by this process or kept in the directory, the larger. */
+  private async previous(): Promise<Signed | null> {
+    const dir = this.policy?.directory;
+    const kept = dir ? await latestKeptCheckpoint(dir, await this.verifier()) : null;
+    return [kept, this.signed].filter((c): c is Signed => !!c).sort((a, b) => b.size - a.size)[0] ?? null;
   }
 
   /**
@@ -141,14 +157,18 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
    */
   async signExport(size: number, sha256: string): Promise<string | null> {
     if (!this.policy) return null;
-    const tree = new SealTree(this.dataSource, this.tables);
-    const root = await tree.root(size);
-    const origin = await this.logName();
-    // the key signs only a tree that agrees with what it signed before: never a rewritten one
-    await this.requireExtends(tree, size, root, this.policy.directory, true);
-    const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const extensions = [`time ${time}`, `${EXPORT_LINE}${sha256}`];
-    return signNote(checkpointText({ origin, size, root, extensions }), origin, this.policy.privateKey);
+    // keep a checkpoint at least as large first, so nothing signed ever goes unkept
+    const previous = await this.previous();
+    if (!previous || previous.size < size) await this.emit();
+    return this.queue.run(async () => {
+      const tree = new SealTree(this.dataSource, this.tables);
+      const root = await tree.root(size);
+      const origin = await this.logName();
+      await requireAgrees(tree, size, root, await this.previous());
+      const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const extensions = [`time ${time}`, `${EXPORT_LINE}${sha256}`];
+      return signNote(checkpointText({ origin, size, root, extensions }), origin, this.policy!.privateKey);
+    });
   }
 
   /** One scheduled run: a checkpoint when the tree grew and it is time (or a failed one is retried). */
@@ -189,28 +209,6 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
    * database whose sealed rows were rewritten and re-chained cannot give one, so its owner cannot have
    * the rewritten log signed (and proofs of the forged rows verified).
    */
-  private async requireExtends(
-    tree: SealTree,
-    size: number,
-    root: Buffer,
-    directory: string | null | undefined,
-    strictSameSize = false,
-  ): Promise<void> {
-    const kept = directory ? await latestKeptCheckpoint(directory, await this.verifier()) : null;
-    const previous = [kept, this.signed].filter((c) => !!c).sort((a, b) => b!.size - a!.size)[0];
-    // the same size with another root is refused where it is kept (keepInDirectory), naming the file
-    if (!previous || (previous.size === size && !strictSameSize)) return;
-    if (previous.size === size) {
-      if (!previous.root.equals(root)) throw CheckpointConflictError.notExtending(previous.source, previous.size, size);
-      return;
-    }
-    // an older size (an export cut before the last checkpoint) must be a prefix of the kept tree
-    const [m, n, rootM, rootN] =
-      previous.size < size ? [previous.size, size, previous.root, root] : [size, previous.size, root, previous.root];
-    const proof = await tree.consistency(m, n).catch(() => null);
-    if (!proof || !verifyConsistency(m, n, rootM, rootN, proof))
-      throw CheckpointConflictError.notExtending(previous.source, previous.size, size);
-  }
 
   private required(): CheckpointPolicy {
     if (!this.policy) throw CheckpointsOffError.create();
@@ -226,24 +224,5 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       this.origin = `threadline/${String(row.db).replace(/[\s+]/g, '_')}${schema.replace(/[\s+]/g, '_')}`;
     }
     return this.origin;
-  }
-}
-
-async function deliver(sink: CheckpointSink, checkpoint: SignedCheckpoint): Promise<void> {
-  if (typeof sink === 'function') {
-    await sink(checkpoint);
-    return;
-  }
-  const stream = sink as Writable;
-  let onError: (error: Error) => void = () => undefined;
-  try {
-    // a stream that fails emits 'error' too: caught here, or it would end the process
-    await new Promise<void>((resolve, reject) => {
-      onError = reject;
-      stream.once('error', onError);
-      stream.write(checkpoint.note, (error) => (error ? reject(error) : resolve()));
-    });
-  } finally {
-    stream.off('error', onError);
   }
 }

@@ -4,8 +4,9 @@ import { TreeRangeError } from './proof.errors';
 // The Merkle tree over the seals (RFC 6962 section 2.1, RFC 9162 section 2.1): leaf i is seal i + 1.
 // A leaf's hash is SHA-256(0x00 || leaf data), an inner node's SHA-256(0x01 || left || right), and the
 // tree of n leaves splits at k, the largest power of two below n. The database stores the hash of every
-// complete, aligned subtree (level l, index i covers leaves i * 2^l to (i + 1) * 2^l - 1): any root,
-// inclusion proof or consistency proof is then O(log n) of them. Numbers are counted with arithmetic,
+// complete, aligned subtree of 16 leaves and up (level l, index i covers leaves i * 2^l to
+// (i + 1) * 2^l - 1; the levels below come from the seals): any root, inclusion proof or consistency
+// proof is then O(log n) of them. Numbers are counted with arithmetic,
 // not bit operators, so trees past 2^31 leaves work.
 
 /** A stored subtree: `level` 0 is a leaf. */
@@ -129,7 +130,7 @@ export function verifyInclusion(index: number, size: number, leaf: Buffer, proof
 export function verifyConsistency(m: number, n: number, rootM: Buffer, rootN: Buffer, proof: Buffer[]): boolean {
   if (!(Number.isSafeInteger(m) && Number.isSafeInteger(n) && m >= 0 && m <= n)) return false;
   if (m === n) return proof.length === 0 && rootM.equals(rootN);
-  if (m === 0) return proof.length === 0;
+  if (m === 0) return proof.length === 0 && rootM.equals(emptyRoot());
   const path = isPowerOfTwo(m) ? [rootM, ...proof] : [...proof];
   if (path.length === 0) return false;
   let fn = m - 1;

@@ -193,3 +193,12 @@ export class ProofUnavailableError extends ProofError {
     );
   }
 }
+
+/** A checkpoint sink did not take a checkpoint in time (retried at the next tick). */
+export class CheckpointSinkError extends ProofError {
+  static timeout(ms: number): CheckpointSinkError {
+    return new CheckpointSinkError(
+      `the checkpoint sink did not take the checkpoint within ${ms / 1000} s (a callback that never settles, or a stream that never calls back): retried at the next tick`,
+    );
+  }
+}

@@ -59,6 +59,8 @@ export const keptCheckpointProblems = {
   notAFile: (file: string) =>
     `${file} is not a regular file (a FIFO, device, directory or symlink): not read, so it cannot hang or flood the check; remove it`,
   tooLarge: (file: string, bytes: number) => `${file} is ${bytes} bytes: a checkpoint is a few hundred; not read`,
+  misnamed: (file: string, size: number) =>
+    `${file} holds the checkpoint of ${size} seals under another size's name: a kept file was copied or renamed; not taken`,
   notAnExport: () => "the manifest's signed checkpoint names no export file (no export-sha256 line)",
   otherLog: (file: string, origin: string, key: string) =>
     `${file} is a checkpoint of ${origin}, signed by key ${key}: a checkpoint is signed by its own log's key`,

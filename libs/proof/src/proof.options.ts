@@ -40,6 +40,8 @@ export interface CheckpointOptions {
   everyTransactions?: number;
   /** Also (or instead of `directory`) hand each checkpoint to this stream or function. */
   sink?: CheckpointSink;
+  /** How long the sink may take to take one checkpoint before it counts as failing (seconds, default 30). */
+  sinkTimeoutSeconds?: number;
 }
 
 export interface CheckpointPolicy {
@@ -49,6 +51,7 @@ export interface CheckpointPolicy {
   everySeconds: number;
   everyTransactions: number;
   sink: CheckpointSink | null;
+  sinkTimeoutSeconds: number;
 }
 
 /**
@@ -93,6 +96,7 @@ const CHECKPOINT_KEYS = [
   'everySeconds',
   'everyTransactions',
   'sink',
+  'sinkTimeoutSeconds',
 ];
 
 /** What is wrong with integrity options found at `path` (`health.integrity`), each problem naming its option. */
@@ -137,6 +141,11 @@ function checkpointProblems(path: string, o: CheckpointOptions | undefined): str
     !(Number.isInteger(o.everyTransactions) && o.everyTransactions >= 1 && o.everyTransactions <= 1e9)
   )
     problems.push(say.range(path, 'everyTransactions', 1, 1e9, o.everyTransactions));
+  if (
+    o.sinkTimeoutSeconds !== undefined &&
+    !(Number.isInteger(o.sinkTimeoutSeconds) && o.sinkTimeoutSeconds >= 1 && o.sinkTimeoutSeconds <= 3600)
+  )
+    problems.push(say.range(path, 'sinkTimeoutSeconds', 1, 3600, o.sinkTimeoutSeconds));
   if (o.sink !== undefined && typeof o.sink !== 'function' && typeof (o.sink as Writable)?.write !== 'function')
     problems.push(say.sink(path));
   return problems;
@@ -162,6 +171,7 @@ function resolveCheckpoints(o: CheckpointOptions | undefined): CheckpointPolicy 
         everySeconds: o.everySeconds ?? 30,
         everyTransactions: o.everyTransactions ?? 100_000,
         sink: o.sink ?? null,
+        sinkTimeoutSeconds: o.sinkTimeoutSeconds ?? 30,
       }
     : null;
 }

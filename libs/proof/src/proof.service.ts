@@ -12,7 +12,7 @@ import {
 import { AuditTables } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { CheckpointService } from './checkpoint.service';
-import { ReadCheckpoint, readCheckpointNote, readKeptCheckpoints } from './checkpoint-store';
+import { newestKept, ReadCheckpoint, readCheckpointNote } from './checkpoint-store';
 import { IntegrityService } from './integrity.service';
 import { PROOF_FORMAT, ProofFile, verifyProof } from './proof-file';
 import { ProofUnavailableError } from './proof.errors';
@@ -109,14 +109,14 @@ export class ProofService {
       : ProofUnavailableError.noSuchChange(changeId);
   }
 
-  /** The largest kept checkpoint that covers seal `seq`, or a new one. */
+  /** The newest kept checkpoint when it covers seal `seq`, or a new one. */
   private async checkpointCovering(seq: number, directory: string | undefined): Promise<ReadCheckpoint> {
     const verifier = await this.checkpoints.verifier();
     const dir = directory ?? this.checkpoints.directory();
     if (dir) {
-      const kept = await readKeptCheckpoints(dir, verifier).catch(() => null);
-      const covering = kept?.checkpoints.filter((c) => c.size >= seq).sort((a, b) => b.size - a.size)[0];
-      if (covering) return covering;
+      // the newest kept checkpoint covers the seal when any does (the key signs only extensions)
+      const { latest } = await newestKept(dir, verifier).catch(() => ({ latest: null }));
+      if (latest && latest.size >= seq) return latest;
     }
     const { checkpoint, path } = await this.checkpoints.emit();
     const read = readCheckpointNote(checkpoint.note, verifier, path ?? 'the new checkpoint');

@@ -13,7 +13,7 @@ import {
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
@@ -168,7 +168,9 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
       expect.stringContaining('the kept checkpoints at 21 and 35 seals are not consistent'),
     ]);
     // and a new checkpoint of that size is refused, never overwritten
-    await expect(checkpoints.emit()).rejects.toThrow(/already keeps a checkpoint of 35 seals with another root/);
+    await expect(checkpoints.emit()).rejects.toThrow(
+      /refusing to sign a checkpoint of 35 seals: .* does not extend the one signed at 35 seals/,
+    );
   });
 
   it('refuses to sign a rewritten and re-chained log once it grew, so no proof of the forged row verifies', async () => {
@@ -195,6 +197,15 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
     await expect(app.get(ProofService).prove({ changeId: change.id })).rejects.toThrow(/does not hold/);
   });
 
+  it("an export's checkpoint is kept first when the tree grew past the last one, so a later rewrite of what it signed is refused", async () => {
+    const checkpoints = app!.get(CheckpointService);
+    await checkpoints.emit();
+    await write(db.url, 3, 'e');
+    await app!.get(IntegrityService).seal();
+    expect(await checkpoints.signExport(24, 'cd'.repeat(32))).toMatch(/\n24\n.*\nexport-sha256 c/su);
+    expect(readdirSync(dir).sort()).toEqual(['000000000021.checkpoint', '000000000024.checkpoint']);
+  });
+
   it('names a kept checkpoint altered or signed by another key, seals deleted past a checkpoint, and a stored tree node edited', async () => {
     const checkpoints = app!.get(CheckpointService);
     await write(db.url, 11, 'q');
@@ -210,6 +221,8 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
     // a FIFO and a symlink to a device: named, never read (reading them would hang or flood the check)
     execFileSync('mkfifo', [path.join(dir, '000000000028.checkpoint')]);
     symlinkSync('/dev/zero', path.join(dir, '000000000029.checkpoint'));
+    // an old checkpoint copied under a newer size's name: not taken as that size
+    writeFileSync(path.join(dir, '000000000040.checkpoint'), note);
     const read = await kept();
     expect(read.problems).toEqual([
       expect.stringMatching(/000000000028\.checkpoint is not a regular file/),
@@ -218,6 +231,7 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
       expect.stringMatching(
         /000000000031\.checkpoint is not a checkpoint signed by that key: the signature of .* does not verify/,
       ),
+      expect.stringMatching(/000000000040\.checkpoint holds the checkpoint of 32 seals under another size's name/),
     ]);
     // and signing goes on past them
     await write(db.url, 1, 'r');
@@ -370,6 +384,23 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
     expect(taken.map((c) => c.size)).toEqual([23]);
     // a stream that errors: reported, the process goes on
     await app.close();
+    // a sink that never answers: failing after its timeout, and the next checkpoint is not held behind it
+    await app.close();
+    let answer = false;
+    app = await boot({
+      sinkTimeoutSeconds: 1,
+      sink: () => (answer ? undefined : new Promise(() => undefined)),
+    });
+    await expect(app.get(CheckpointService).emit()).rejects.toThrow(/did not take the checkpoint within 1 s/);
+    answer = true;
+    await app.get(CheckpointService).tick();
+    expect(app.get(CheckpointService).status()).toMatchObject({ failing: null, last: { size: 23 } });
+    // a file stream on a full disk: its 'error' comes after the write's callback, as the stream closes
+    await app.close();
+    app = await boot({ sink: createWriteStream('/dev/full') });
+    await expect(app.get(CheckpointService).emit()).rejects.toThrow(/ENOSPC/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(app.get(CheckpointService).status().failing).toMatchObject({ message: expect.stringContaining('ENOSPC') });
     const broken = new Writable({ write: (_chunk, _enc, done) => done(new Error('ENOSPC: no space left on device')) });
     app = await boot({ sink: broken });
     await expect(app.get(CheckpointService).emit()).rejects.toThrow(/ENOSPC/);

@@ -15,9 +15,9 @@ export const SEAL_FUNCTION = 'threadline_seal';
  */
 export const CHECKPOINTS_TABLE = 'audit_seal_checkpoints';
 /**
- * The Merkle tree over the seals (RFC 6962): every complete, aligned subtree's hash, level 0 the leaves
- * (leaf i is seal i + 1). Written only by TREE_GROW_FUNCTION, which the sealer and the purge ledger
- * call under the sealers' lock. Signed checkpoints of its root are kept outside the database.
+ * The Merkle tree over the seals (RFC 6962): the hash of every complete, aligned subtree of level 4
+ * (16 seals) and up (leaf i is seal i + 1; the levels below are recomputed from the seals). Written
+ * only by TREE_GROW_FUNCTION, which the sealer and the purge ledger call under the sealers' lock. Signed checkpoints of its root are kept outside the database.
  */
 export const SEAL_TREE_TABLE = 'audit_seal_tree';
 /** Extends SEAL_TREE_TABLE to every seal; the owner's (the sealer, SECURITY DEFINER, calls it). */
