@@ -1,4 +1,12 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { AuditTables, schedulerRegistryOf } from '@threadline/core';
 import { DataSource } from 'typeorm';
@@ -44,7 +52,7 @@ export interface CheckpointStatus {
  * next tick and reported by health, and never blocks a write (sealing and checkpoints are after commit).
  */
 @Injectable()
-export class CheckpointService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CheckpointService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('ThreadlineCheckpoints');
   private readonly policy: CheckpointPolicy | null;
   private timer?: NodeJS.Timeout;
@@ -198,9 +206,14 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
     schedulerRegistryOf(this.moduleRef)?.addInterval(CHECKPOINT_JOB_NAME, this.timer);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops the timer before any module shuts down (the DataSource included), then waits for a running tick. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.beforeApplicationShutdown();
   }
 
   /**

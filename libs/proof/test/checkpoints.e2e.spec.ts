@@ -382,8 +382,6 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
     await checkpoints.tick();
     expect(checkpoints.status()).toMatchObject({ failing: null, last: { size: 23 } });
     expect(taken.map((c) => c.size)).toEqual([23]);
-    // a stream that errors: reported, the process goes on
-    await app.close();
     // a sink that never answers: failing after its timeout, and the next checkpoint is not held behind it
     await app.close();
     let answer = false;
@@ -401,6 +399,8 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
     await expect(app.get(CheckpointService).emit()).rejects.toThrow(/ENOSPC/);
     await new Promise((r) => setTimeout(r, 200));
     expect(app.get(CheckpointService).status().failing).toMatchObject({ message: expect.stringContaining('ENOSPC') });
+    // a stream that errors: reported, the process goes on
+    await app.close();
     const broken = new Writable({ write: (_chunk, _enc, done) => done(new Error('ENOSPC: no space left on device')) });
     app = await boot({ sink: broken });
     await expect(app.get(CheckpointService).emit()).rejects.toThrow(/ENOSPC/);
