@@ -132,6 +132,14 @@ describe('least privilege: the app role writes audited tables, never the audit t
     expect(rows[0].sealed).toBeGreaterThan(0);
     await expect(asApp.query(`UPDATE audit_seals SET chain_sha256 = sha256('x')`)).rejects.toThrow(/permission denied/);
     await expect(asApp.query(`DELETE FROM audit_seal_checkpoints`)).rejects.toThrow(/permission denied/);
+    // the tree the sealer grew with the owner's rights: readable, never writable or growable by the app
+    const [{ n }] = (await asApp.query(`SELECT count(*)::int AS n FROM audit_seal_tree`)).rows;
+    expect(n).toBeGreaterThanOrEqual(0);
+    await expect(asApp.query(`UPDATE audit_seal_tree SET hash = sha256(hash)`)).rejects.toThrow(/permission denied/);
+    await expect(asApp.query(`INSERT INTO audit_seal_tree VALUES (4, 999, sha256('x'))`)).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(asApp.query(`SELECT threadline_tree_grow()`)).rejects.toThrow(/permission denied/);
   });
 
   it('refuses an action whose actor is not an actor, naming what is allowed', async () => {
