@@ -96,7 +96,7 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
       });
     expect(alone(proofFile)).toMatchObject({
       status: 0,
-      stdout: expect.stringMatching(/^OK: seal #\d+ .* at 21 seals\n$/),
+      stdout: expect.stringMatching(/^OK: seal #\d+ .* at 21 seals, as its signed checkpoint says\n$/),
     });
     expect(alone(tampered)).toMatchObject({
       status: 1,

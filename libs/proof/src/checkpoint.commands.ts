@@ -10,6 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'nest-commander';
 import { CheckpointService } from './checkpoint.service';
 import { ProofFile, verifyProof } from './proof-file';
+import { proofHolds } from './proof.messages';
 import { ProofService } from './proof.service';
 import { createPublicKey } from 'node:crypto';
 import { readVerifier } from './signed-note';
@@ -121,10 +122,7 @@ export class VerifyProofCommand extends ThreadlineCommand<{ publicKey?: string; 
     const proof = JSON.parse(await readFile(args[0], 'utf8')) as ProofFile;
     const checked = verifyProof(proof, verifier);
     if (flags.json) commandOutput.json(checked);
-    else if (checked.ok)
-      commandOutput.text(
-        `OK: seal #${checked.seq} (transaction ${checked.transactionId}${checked.changeId ? `, change ${checked.changeId}` : ''}) is in ${checked.origin} at ${checked.treeSize} seals, as its signed checkpoint says`,
-      );
+    else if (checked.ok) commandOutput.text(proofHolds(checked));
     if (!checked.ok) commandOutput.fail(CheckFailedError.create('verify-proof', [checked.problem]));
   }
 }

@@ -95,3 +95,14 @@ export const proofProblems = {
   inclusion: (seq: number, size: number) =>
     `the inclusion path does not lead from seal #${seq} to the signed root of ${size} seals: the seal is not in that tree, or the proof was altered`,
 };
+
+/** What verify-proof (the command and the package's bin) prints for a proof that holds. */
+export function proofHolds(c: {
+  seq: number;
+  transactionId: string;
+  changeId: string | null;
+  origin: string;
+  treeSize: number;
+}): string {
+  return `OK: seal #${c.seq} (transaction ${c.transactionId}${c.changeId ? `, change ${c.changeId}` : ''}) is in ${c.origin} at ${c.treeSize} seals, as its signed checkpoint says`;
+}

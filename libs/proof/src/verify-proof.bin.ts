@@ -3,7 +3,7 @@
 // database, no Nest application and no configuration: the public key and the file are all it reads.
 import { readFileSync } from 'node:fs';
 import { verifyProof } from './proof-file';
-import { proofProblems } from './proof.messages';
+import { proofHolds, proofProblems } from './proof.messages';
 import { readVerifier } from './signed-note';
 
 function main(argv: string[]): number {
@@ -20,10 +20,7 @@ function main(argv: string[]): number {
     readVerifier(readFileSync(keyFile, 'utf8'), keyFile),
   );
   if (json) process.stdout.write(`${JSON.stringify(checked, null, 2)}\n`);
-  else if (checked.ok)
-    process.stdout.write(
-      `OK: seal #${checked.seq} (transaction ${checked.transactionId}${checked.changeId ? `, change ${checked.changeId}` : ''}) is in ${checked.origin} at ${checked.treeSize} seals\n`,
-    );
+  else if (checked.ok) process.stdout.write(`${proofHolds(checked)}\n`);
   if (!checked.ok) process.stderr.write(`FAILED: ${checked.problem}\n`);
   return checked.ok ? 0 : 1;
 }
