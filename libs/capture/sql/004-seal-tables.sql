@@ -30,7 +30,21 @@ CREATE TABLE IF NOT EXISTS :AUDIT_SCHEMA."audit_seal_checkpoints" (
   reason text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS audit_transactions_txid_brin ON :AUDIT_SCHEMA."audit_transactions" USING brin (txid);
+--# The sealer finds the transactions committed since its last run by txid through this BRIN index (tiny,
+--# and next to nothing on the write path). A BRIN range is only skipped once summarized: without
+--# autosummarize that happens at VACUUM, so every page written since (up to a fifth of the table before
+--# autovacuum comes) is read by every sealer call: a 200,000-row tail cost 25 ms a call against 1.3 ms
+--# summarized. With it (v8), autovacuum summarizes each range as soon as the next one starts.
+CREATE INDEX IF NOT EXISTS audit_transactions_txid_brin ON :AUDIT_SCHEMA."audit_transactions" USING brin (txid) WITH (autosummarize = on);
+DO $threadline$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
+                 WHERE c.oid = ':AUDIT_SCHEMA_IN_LITERAL."audit_transactions_txid_brin"'::regclass
+                   AND 'autosummarize=on' = ANY (coalesce(c.reloptions, '{}'))) THEN
+    ALTER INDEX :AUDIT_SCHEMA."audit_transactions_txid_brin" SET (autosummarize = on);
+  END IF;
+END
+$threadline$;
 --# v8: the Merkle tree over the seals (RFC 6962; docs/trust.md "Checkpoints"): leaf i is seal i + 1,
 --# its hash SHA-256(0x00 || the seal's link text || its content hash), so a leaf depends on its own seal
 --# only; an inner node's hash is SHA-256(0x01 || left || right). Node (l, i) covers leaves i * 2^l to

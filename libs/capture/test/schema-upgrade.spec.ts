@@ -233,6 +233,10 @@ describe('audit schema upgrade from every earlier version', () => {
       await v7.query(auditSchemaSql('public').up);
       expect(await storedTree(v7)).toEqual(await expectedTree(v7));
       expect((await storedTree(v7)).map((n) => n.slice(0, 4))).toEqual(['4/0/']);
+      // the sealer's BRIN index summarizes each range as it fills (else every sealer call reads the unsummarized tail)
+      expect(
+        await v7.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'audit_transactions_txid_brin'`),
+      ).toEqual([{ indexdef: expect.stringContaining("WITH (autosummarize='on')") }]);
       // grown one seal at a time and in batches, and by a purge seal, it stays the same tree
       for (let i = 19; i <= 47; i++) {
         await v7.query(`INSERT INTO t VALUES (${i}, 'v${i}')`);

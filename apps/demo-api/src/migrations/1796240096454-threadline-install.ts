@@ -2,8 +2,8 @@
 // threadline:install v8 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796231894005 implements MigrationInterface {
-  name = 'ThreadlineInstall1796231894005';
+export class ThreadlineInstall1796240096454 implements MigrationInterface {
+  name = 'ThreadlineInstall1796240096454';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -335,7 +335,16 @@ CREATE TABLE IF NOT EXISTS "public"."audit_seal_checkpoints" (
   reason text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS audit_transactions_txid_brin ON "public"."audit_transactions" USING brin (txid);
+CREATE INDEX IF NOT EXISTS audit_transactions_txid_brin ON "public"."audit_transactions" USING brin (txid) WITH (autosummarize = on);
+DO $threadline$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
+                 WHERE c.oid = '"public"."audit_transactions_txid_brin"'::regclass
+                   AND 'autosummarize=on' = ANY (coalesce(c.reloptions, '{}'))) THEN
+    ALTER INDEX "public"."audit_transactions_txid_brin" SET (autosummarize = on);
+  END IF;
+END
+$threadline$;
 CREATE TABLE IF NOT EXISTS "public"."audit_seal_tree" (
   level smallint NOT NULL,
   idx bigint NOT NULL,
