@@ -264,7 +264,7 @@ async function proveChanges(prover, verifier, size, at, changes) {
     proveMs.push(Number(process.hrtime.bigint() - t) / 1e6);
     bytes.push(Buffer.byteLength(`${JSON.stringify(proof, null, 2)}\n`));
     compact.push(Buffer.byteLength(JSON.stringify(proof)));
-    paths.push(proof.inclusion.length);
+    paths.push(Buffer.from(proof.inclusion, 'base64').length / 32);
     if (process.env.BENCH_PROOF_SHOW && bytes.length === 1) console.log(JSON.stringify(proof, null, 2));
     t = process.hrtime.bigint();
     const check = verifyProof(proof, verifier);

@@ -1,4 +1,5 @@
-import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, lstat, mkdir, open, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { KeptCheckpoint } from './checkpoint-check';
 import { CheckpointConflictError } from './proof.errors';
@@ -6,10 +7,14 @@ import { keptCheckpointProblems } from './proof.messages';
 import { SignedCheckpoint } from './proof.options';
 import { NoteVerifier, openNote, parseCheckpoint } from './signed-note';
 
-// The directory sink: one file per checkpoint, named by its tree size, written once (O_EXCL) and never
-// rewritten, and read back, signature checked, for verification and proofs.
+// The directory sink: one file per checkpoint, named by its tree size, written once and never rewritten,
+// and read back, signature checked, for verification and proofs. A file appears whole or not at all: the
+// note is written and synced to a temporary name (not *.checkpoint, so never read), then hard-linked to
+// its name, which fails if that name exists (no overwrite); a full disk or a killed process leaves no
+// empty or torn checkpoint behind to block the next one.
 
 const SUFFIX = '.checkpoint';
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 
 /** A checkpoint note is a few hundred bytes: anything larger is not one. */
 const MAX_NOTE_BYTES = 64 * 1024;
@@ -38,14 +43,32 @@ export function checkpointFileName(size: number): string {
 export async function keepInDirectory(directory: string, checkpoint: SignedCheckpoint): Promise<string> {
   await mkdir(directory, { recursive: true });
   const file = path.join(directory, checkpointFileName(checkpoint.size));
+  const temporary = path.join(
+    directory,
+    `.${checkpointFileName(checkpoint.size)}.${randomBytes(6).toString('hex')}.tmp`,
+  );
   try {
-    await writeFile(file, checkpoint.note, { flag: 'wx', mode: 0o444 });
+    const handle = await open(temporary, 'wx', 0o444);
+    try {
+      await handle.writeFile(checkpoint.note);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // a file system without hard links (some network and object-store mounts): exclusive create instead
+    await link(temporary, file).catch((error: NodeJS.ErrnoException) =>
+      NO_LINKS.has(error.code ?? '')
+        ? writeFile(file, checkpoint.note, { flag: 'wx', mode: 0o444 })
+        : Promise.reject(error),
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const text = await readKeptFile(file);
     const kept = typeof text === 'string' ? parseCheckpoint(text.split('\n\n')[0] + '\n') : undefined;
     if (kept?.root.toString('hex') !== checkpoint.rootSha256)
       throw CheckpointConflictError.create(file, checkpoint.size);
+  } finally {
+    await unlink(temporary).catch(() => undefined);
   }
   return file;
 }

@@ -91,9 +91,9 @@ export class ProofCommand extends ThreadlineCommand<ProofFlags> {
     const text = `${JSON.stringify(proof, null, 2)}\n`;
     if (!flags.out) return commandOutput.text(text);
     await writeFile(flags.out, text);
-    commandOutput.text(
-      `${flags.out} (${Buffer.byteLength(text)} bytes): seal #${proof.seal.seq} in the tree of ${proof.treeSize}`,
-    );
+    // the checkpoint's second line is its tree size (c2sp.org/tlog-checkpoint)
+    const size = Number(proof.checkpoint.split('\n')[1]);
+    commandOutput.text(`${flags.out} (${Buffer.byteLength(text)} bytes): seal #${proof.seq} in the tree of ${size}`);
   }
 }
 addFlag(ProofCommand, '--transaction <id>', 'The audit transaction to prove (audit_transactions.id)', (v) => v);

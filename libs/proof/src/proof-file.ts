@@ -11,20 +11,28 @@ export const PROOF_FORMAT = 'threadline-proof/1';
 /**
  * A proof that one sealed transaction (and, optionally, one of its changes) is in the log that a signed
  * checkpoint stands for: checkable with the log's public key and nothing else (`verify-proof`). Hashes
- * are base64; docs/trust.md shows the check in 30 lines of plain Node.
+ * are base64, a list of them one string of 32-byte hashes end to end; what can be derived (the
+ * transaction id, the change count, the tree size) is not repeated. docs/trust.md shows the check in
+ * 30 lines of plain Node.
  */
 export interface ProofFile {
+  /** The shape's version, `threadline-proof/1`. */
   format: typeof PROOF_FORMAT;
-  /** The seal: its number (leaf seq - 1 in the tree), the transaction, format, change count and content hash. */
-  seal: { seq: number; transactionId: string; format: number; changeCount: number; contentSha256: string };
-  /** What the content hash is taken of: the transaction row's canonical text, its actions' digest, each change's hash in id order. */
-  transaction: { canonical: string; actionsSha256: string; changeSha256: string[] };
-  /** One change of it, its canonical text (hashed, it is `changeSha256[index]`). */
-  change?: { id: string; index: number; canonical: string };
-  /** The inclusion path of leaf `seal.seq - 1` in the tree of `treeSize` leaves. */
-  treeSize: number;
-  inclusion: string[];
-  /** The signed checkpoint (C2SP signed note) whose root the path leads to. */
+  /** The seal's number; its leaf is `seq - 1` in the tree. */
+  seq: number;
+  /** The seal's format: 2 (changes hashed whole) or 3 (a large transaction, hashed value by value). */
+  sealFormat: number;
+  /** The transaction row's canonical text, a JSON array whose first element is its id. */
+  transaction: string;
+  /** The digest of the transaction's actions. */
+  actionsSha256: string;
+  /** Each change's hash in id order (the seal's change count is their number). */
+  changeSha256: string;
+  /** One change of it: its canonical text, a JSON array whose first element is its id; hashed, one of changeSha256. */
+  change?: string;
+  /** The inclusion path of the seal's leaf, leaf side first, to the checkpoint's root. */
+  inclusion: string;
+  /** The signed checkpoint (C2SP signed note) whose tree the path is in. */
   checkpoint: string;
 }
 
@@ -42,8 +50,8 @@ export type ProofCheck =
     }
   | { ok: false; problem: string };
 
+const HASH = 32;
 const sha256 = (...parts: Buffer[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
-const b64 = (text: string) => Buffer.from(text, 'base64');
 
 /** Checks a proof file with the log's verifier key alone (no database). Never throws: a malformed file is a problem. */
 export function verifyProof(proof: ProofFile, verifier: NoteVerifier): ProofCheck {
@@ -54,49 +62,73 @@ export function verifyProof(proof: ProofFile, verifier: NoteVerifier): ProofChec
   }
 }
 
+/** The 32-byte hashes of a base64 field, refusing anything else (not base64, a length not a multiple of 32). */
+function hashes(proof: ProofFile, field: 'actionsSha256' | 'changeSha256' | 'inclusion'): Buffer[] {
+  const text: unknown = proof[field];
+  // no grouped repetition: a regex walking a 6 MB list of change hashes group by group overflows the stack
+  if (typeof text !== 'string' || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text))
+    throw new Error(proofProblems.notBase64(field));
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length % HASH !== 0) throw new Error(proofProblems.notHashes(field, bytes.length));
+  return Array.from({ length: bytes.length / HASH }, (_, i) => bytes.subarray(i * HASH, (i + 1) * HASH));
+}
+
+/** A canonical row text: a JSON array whose first element is its id. */
+function row(text: unknown, field: 'transaction' | 'change'): unknown[] {
+  const parsed: unknown = typeof text === 'string' ? JSON.parse(text) : undefined;
+  if (!Array.isArray(parsed) || !['string', 'number'].includes(typeof parsed[0]))
+    throw new Error(proofProblems.notARow(field));
+  return parsed;
+}
+
 function check(proof: ProofFile, verifier: NoteVerifier): ProofCheck {
   const fail = (problem: string): ProofCheck => ({ ok: false, problem });
   if (proof?.format !== PROOF_FORMAT) return fail(proofProblems.format(proof?.format));
+  if (!Number.isSafeInteger(proof.seq) || proof.seq < 1) throw new Error(proofProblems.notASeq(proof.seq));
+  if (proof.sealFormat !== 2 && proof.sealFormat !== 3) return fail(proofProblems.sealFormat(proof.sealFormat));
   const checkpoint = readCheckpointNote(String(proof.checkpoint), verifier, "the proof's checkpoint");
   if ('problem' in checkpoint) return fail(checkpoint.problem);
-  if (checkpoint.size !== proof.treeSize) return fail(proofProblems.size(proof.treeSize, checkpoint.size));
-  const { seal, transaction, change } = proof;
-  if (seal.format !== 2 && seal.format !== 3) return fail(proofProblems.sealFormat(seal.format));
-  const changes = transaction.changeSha256.map(b64);
-  if (changes.length !== seal.changeCount) return fail(proofProblems.changeCount(seal.changeCount, changes.length));
+  const actionsList = hashes(proof, 'actionsSha256');
+  if (actionsList.length !== 1) throw new Error(proofProblems.notOneHash('actionsSha256', actionsList.length));
+  const [actions] = actionsList;
+  const changes = hashes(proof, 'changeSha256');
+  const inclusion = hashes(proof, 'inclusion');
+  const transaction = row(proof.transaction, 'transaction');
+  const transactionId = String(transaction[0]);
   const content = sha256(
-    sha256(Buffer.from(transaction.canonical, 'utf8')),
-    b64(transaction.actionsSha256),
+    sha256(Buffer.from(proof.transaction, 'utf8')),
+    actions,
     // one update per change, not a spread: a transaction of 150,000 changes overflows the call stack
     changes.reduce((h, c) => h.update(c), createHash('sha256')).digest(),
   );
-  if (!content.equals(b64(seal.contentSha256))) return fail(proofProblems.content(seal.seq));
-  const row = JSON.parse(transaction.canonical) as unknown[];
-  if (row[0] !== seal.transactionId) return fail(proofProblems.transactionId(seal.transactionId, row[0]));
-  let changeRow: unknown[] | null = null;
-  if (change) {
-    if (seal.format !== 2) return fail(proofProblems.changeFormat(seal.format));
-    const hash = changes[change.index];
-    if (!hash?.equals(sha256(Buffer.from(change.canonical, 'utf8')))) return fail(proofProblems.change(change.id));
-    changeRow = JSON.parse(change.canonical) as unknown[];
-    if (String(changeRow[0]) !== change.id) return fail(proofProblems.changeId(change.id, changeRow[0]));
+  let change: unknown[] | null = null;
+  if (proof.change !== undefined) {
+    change = row(proof.change, 'change');
+    if (proof.sealFormat !== 2) return fail(proofProblems.changeFormat(proof.sealFormat));
+    const hash = sha256(Buffer.from(proof.change, 'utf8'));
+    if (!changes.some((c) => c.equals(hash))) return fail(proofProblems.change(String(change[0])));
   }
   const leaf = leafHash(
     Buffer.concat([
-      Buffer.from(chainLinkText(seal.seq, seal.transactionId, seal.format, seal.changeCount), 'utf8'),
+      Buffer.from(chainLinkText(proof.seq, transactionId, proof.sealFormat, changes.length), 'utf8'),
       content,
     ]),
   );
-  if (!verifyInclusion(seal.seq - 1, proof.treeSize, leaf, proof.inclusion.map(b64), checkpoint.root))
-    return fail(proofProblems.inclusion(seal.seq, proof.treeSize));
+  if (!verifyInclusion(proof.seq - 1, checkpoint.size, leaf, inclusion, checkpoint.root))
+    return fail(proofProblems.inclusion(proof.seq, checkpoint.size));
   return {
     ok: true,
     origin: checkpoint.origin,
     treeSize: checkpoint.size,
-    seq: seal.seq,
-    transactionId: seal.transactionId,
-    changeId: change?.id ?? null,
-    transaction: row,
-    change: changeRow,
+    seq: proof.seq,
+    transactionId,
+    changeId: change ? String(change[0]) : null,
+    transaction,
+    change,
   };
+}
+
+/** Base64 of 32-byte hashes end to end, as a proof holds a list of them. */
+export function hashListText(list: Buffer[] | string[]): string {
+  return Buffer.concat(list.map((h) => (typeof h === 'string' ? Buffer.from(h, 'base64') : h))).toString('base64');
 }

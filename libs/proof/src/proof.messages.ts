@@ -76,24 +76,22 @@ export const proofProblems = {
   binUsage: () =>
     'usage: threadline-verify-proof <proof file> --public-key <file> [--json] (the key: what public-key prints, or PEM)',
   malformed: (error: unknown) =>
-    `the proof file is malformed: ${error instanceof Error ? error.message : String(error)} (a proof has format, seal, transaction, treeSize, inclusion and checkpoint)`,
+    `the proof file is malformed: ${error instanceof Error ? error.message : String(error)} (a proof has format, seq, sealFormat, transaction, actionsSha256, changeSha256, inclusion and checkpoint, and may have change)`,
   format: (got: unknown) => `not a Threadline proof file (format ${JSON.stringify(got)}; expected threadline-proof/1)`,
-  size: (claimed: number, signed: number) =>
-    `the proof is for a tree of ${claimed} seals but its checkpoint is signed for ${signed}`,
-  sealFormat: (format: number) =>
-    `seal format ${format} cannot be proved (only seals of schema v5 on, formats 2 and 3)`,
-  changeCount: (sealed: number, listed: number) =>
-    `the seal counts ${sealed} changes but the proof lists ${listed} change hashes`,
-  content: (seq: number) =>
-    `the transaction's content does not hash to seal #${seq}'s content hash: the transaction, its actions or its changes were altered in the proof`,
-  transactionId: (sealed: string, row: unknown) =>
-    `the transaction row is ${JSON.stringify(row)}, not the sealed transaction ${sealed}`,
+  notASeq: (got: unknown) => `seq must be a seal number, a whole number from 1 (got ${JSON.stringify(got)})`,
+  notBase64: (field: string) => `${field} must be standard base64 (RFC 4648 section 4, padded)`,
+  notHashes: (field: string, bytes: number) =>
+    `${field} holds ${bytes} bytes: it must be SHA-256 hashes of 32 bytes end to end`,
+  notOneHash: (field: string, count: number) => `${field} must be one SHA-256 hash (got ${count})`,
+  notARow: (field: string) => `${field} must be a canonical row text: a JSON array whose first element is its id`,
+  sealFormat: (format: unknown) =>
+    `seal format ${JSON.stringify(format)} cannot be proved (only seals of schema v5 on, formats 2 and 3)`,
   changeFormat: (format: number) =>
     `a change of a format ${format} seal is hashed value by value: prove its transaction (--transaction) instead`,
-  change: (id: string) => `change ${id} does not hash to the change hash the proof places it at: it was altered`,
-  changeId: (id: string, row: unknown) => `the change row is ${JSON.stringify(row)}, not change ${id}`,
+  change: (id: string) =>
+    `change ${id} does not hash to any of the transaction's change hashes: it was altered, or is not a change of that transaction`,
   inclusion: (seq: number, size: number) =>
-    `the inclusion path does not lead from seal #${seq} to the signed root of ${size} seals: the seal is not in that tree, or the proof was altered`,
+    `seal #${seq}, hashed from the transaction, its actions and its change hashes as the proof gives them, does not lead along the inclusion path to the signed root of ${size} seals: the transaction, a change hash or the path was altered, or the seal is not in that tree`,
 };
 
 /** What verify-proof (the command and the package's bin) prints for a proof that holds. */

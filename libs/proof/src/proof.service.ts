@@ -14,7 +14,7 @@ import { DataSource } from 'typeorm';
 import { CheckpointService } from './checkpoint.service';
 import { newestKept, ReadCheckpoint, readCheckpointNote } from './checkpoint-store';
 import { IntegrityService } from './integrity.service';
-import { PROOF_FORMAT, ProofFile, verifyProof } from './proof-file';
+import { hashListText, PROOF_FORMAT, ProofFile, verifyProof } from './proof-file';
 import { ProofUnavailableError } from './proof.errors';
 import { SealTree } from './seal-tree';
 
@@ -51,8 +51,7 @@ export class ProofService {
     const transactionId =
       target.changeId !== undefined ? await this.changeTransaction(target.changeId) : target.transactionId;
     const [seal] = await this.dataSource.query(
-      `SELECT s.seq::text AS seq, s.format, s.change_count, encode(s.content_sha256, 'base64') AS content
-       FROM ${this.seals} AS s WHERE s.transaction_id = $1`,
+      `SELECT s.seq::text AS seq, s.format FROM ${this.seals} AS s WHERE s.transaction_id = $1`,
       [transactionId],
     );
     if (!seal) throw ProofUnavailableError.notSealed(transactionId);
@@ -81,11 +80,13 @@ export class ProofService {
     const tree = new SealTree(this.dataSource, this.tables);
     const proof: ProofFile = {
       format: PROOF_FORMAT,
-      seal: { seq, transactionId, format: seal.format, changeCount: seal.change_count, contentSha256: seal.content },
-      transaction: { canonical: row.canonical, actionsSha256: row.actions, changeSha256: changes.map((c) => c.h) },
-      ...(index >= 0 ? { change: { id: target.changeId!, index, canonical: changes[index].canonical! } } : {}),
-      treeSize: checkpoint.size,
-      inclusion: (await tree.inclusion(seq - 1, checkpoint.size)).map((h) => h.toString('base64')),
+      seq,
+      sealFormat: seal.format,
+      transaction: row.canonical,
+      actionsSha256: row.actions,
+      changeSha256: hashListText(changes.map((c) => c.h)),
+      ...(index >= 0 ? { change: changes[index].canonical! } : {}),
+      inclusion: hashListText(await tree.inclusion(seq - 1, checkpoint.size)),
       checkpoint: checkpoint.note,
     };
     const checked = verifyProof(proof, await this.checkpoints.verifier());

@@ -1,7 +1,7 @@
 import { chainLinkText } from '@threadline/capture';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { leafHash } from '../src/merkle';
-import { PROOF_FORMAT, ProofFile, verifyProof } from '../src/proof-file';
+import { hashListText, PROOF_FORMAT, ProofFile, verifyProof } from '../src/proof-file';
 import { checkpointText, rawPublicKey, signNote } from '../src/signed-note';
 
 const sha256 = (...parts: Buffer[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
@@ -14,27 +14,18 @@ describe('verifyProof of a large transaction', () => {
     const actions = sha256();
     const all = changes.reduce((h, c) => h.update(c), createHash('sha256')).digest();
     const content = sha256(sha256(Buffer.from(canonical)), actions, all);
-    const seal = {
-      seq: 1,
-      transactionId: '00000000-0000-0000-0000-000000000001',
-      format: 2,
-      changeCount: changes.length,
-    };
-    const root = leafHash(
-      Buffer.concat([Buffer.from(chainLinkText(1, seal.transactionId, 2, changes.length)), content]),
-    );
+    const transactionId = '00000000-0000-0000-0000-000000000001';
+    const root = leafHash(Buffer.concat([Buffer.from(chainLinkText(1, transactionId, 2, changes.length)), content]));
     const origin = 'example.com/audit';
     const proof: ProofFile = {
       format: PROOF_FORMAT,
-      seal: { ...seal, contentSha256: content.toString('base64') },
-      transaction: {
-        canonical,
-        actionsSha256: actions.toString('base64'),
-        changeSha256: changes.map((c) => c.toString('base64')),
-      },
-      change: { id: '7', index: 6, canonical: '[7]' },
-      treeSize: 1,
-      inclusion: [],
+      seq: 1,
+      sealFormat: 2,
+      transaction: canonical,
+      actionsSha256: actions.toString('base64'),
+      changeSha256: hashListText(changes),
+      change: '[7]',
+      inclusion: '',
       checkpoint: signNote(checkpointText({ origin, size: 1, root, extensions: [] }), origin, privateKey),
     };
     expect(verifyProof(proof, { name: origin, publicKey: rawPublicKey(privateKey) })).toMatchObject({
