@@ -1,8 +1,8 @@
 // Lint for the whole workspace (`npm run lint`, also run by `npm test`).
 // typescript-eslint's recommended rules, Prettier owning the formatting, and
 // Nx module boundaries as layers: core at the bottom, capture on core, the
-// feature libs (actor, retention, proof, health, export) on capture (health on
-// proof too: its Terminus indicator verifies the chain), the operator
+// feature libs (actor, retention, proof, health, query) on capture (health on
+// proof too: its Terminus indicator verifies the chain), export on query and proof, the operator
 // surface on those, the umbrella (nestjs) on all of them, the demo app and tools on top.
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
@@ -18,6 +18,7 @@ const LIBS = [
   'scope:retention',
   'scope:proof',
   'scope:health',
+  'scope:query',
   'scope:export',
   'scope:operator',
 ];
@@ -62,15 +63,18 @@ export default tseslint.config(
             layer('scope:proof', ['scope:core', 'scope:capture']),
             // Health's Terminus indicator verifies the chain with proof; proof never reads health.
             layer('scope:health', ['scope:core', 'scope:capture', 'scope:proof']),
-            // Export reads actor refs for its actor filter.
-            layer('scope:export', ['scope:core', 'scope:capture', 'scope:actor', 'scope:proof']),
-            // The operator pages and routes show audit data (export), coverage (health) and the chain (proof).
+            // Queries read actor refs for their actor filter.
+            layer('scope:query', ['scope:core', 'scope:capture', 'scope:actor']),
+            // Exports stream what queries read, and sign their manifests with proof's checkpoints.
+            layer('scope:export', ['scope:core', 'scope:capture', 'scope:proof', 'scope:query']),
+            // The operator pages and routes show audit data (query, export), coverage (health) and the chain (proof).
             layer('scope:operator', [
               'scope:core',
               'scope:capture',
               'scope:actor',
               'scope:proof',
               'scope:health',
+              'scope:query',
               'scope:export',
             ]),
             layer('scope:nestjs', LIBS),

@@ -4,7 +4,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const libs = ['core', 'capture', 'actor', 'retention', 'proof', 'health', 'export', 'operator', 'nestjs'];
+const libs = ['core', 'capture', 'actor', 'retention', 'proof', 'health', 'query', 'export', 'operator', 'nestjs'];
 const moduleNameMapper = Object.fromEntries(
   libs.map((name) => [`^@threadline/${name}$`, path.join(__dirname, 'libs', name, 'src', 'index.ts')]),
 );

@@ -8,7 +8,7 @@ const { readdirSync, readFileSync, writeFileSync } = require('fs');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
-const LIBS = ['core', 'capture', 'actor', 'retention', 'proof', 'health', 'export', 'operator', 'nestjs'];
+const LIBS = ['core', 'capture', 'actor', 'retention', 'proof', 'health', 'query', 'export', 'operator', 'nestjs'];
 
 /** README.md and every docs/*.md, relative to the repo root. */
 function docFiles(root = ROOT) {
@@ -138,7 +138,8 @@ function collectFacts(modules, root = ROOT) {
       commands: commands.filter((c) => ownClasses.has(c.commandClass)).map((c) => c.name),
     };
   });
-  const { TIMELINE_FILTERS, EXPORT_FORMATS } = modules.export;
+  const { TIMELINE_FILTERS } = modules.query;
+  const { EXPORT_FORMATS } = modules.export;
   return {
     filters: TIMELINE_FILTERS.map((f) => ({
       key: f.key,

@@ -16,7 +16,8 @@ const { NestFactory } = require('@nestjs/core');
 const { TypeOrmModule } = require('@nestjs/typeorm');
 const { Client } = require('pg');
 const { auditQueryIndexesSql, auditSchemaSql, ThreadlineCaptureModule } = require('@threadline/capture');
-const { AuditQueryService, ExportService, ThreadlineExportModule } = require('@threadline/export');
+const { AuditQueryService } = require('@threadline/query');
+const { ExportService, ThreadlineExportModule } = require('@threadline/export');
 const { startBenchServer } = require('./bench-server');
 
 const CHANGES = 1_000_000;

@@ -12,6 +12,7 @@ export const LIBS = [
   'retention',
   'proof',
   'health',
+  'query',
   'export',
   'operator',
   'nestjs',

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { CSV_COLUMNS } from './audit-row';
+import { CSV_COLUMNS } from '@threadline/query';
 
 /** What a format writes around and between the lines PostgreSQL formats for it (see ExportService.chunks). */
 export interface ExportFormatSpec<Name extends string = string> {

@@ -7,8 +7,7 @@ import { finished } from 'stream/promises';
 import { BodyDigest, ExportManifest, ExportSeals } from './export-manifest';
 import { EXPORT_FORMATS, ExportFormat, formatList } from './export-formats';
 import { CsvFormulas, ExportService } from './export.service';
-import { describeFilters, filtersFromParams, normalizeFilters } from './normalize-filters';
-import { TIMELINE_FILTERS } from './timeline-filters';
+import { describeFilters, filtersFromParams, normalizeFilters, TIMELINE_FILTERS } from '@threadline/query';
 
 interface ExportFlags extends Record<string, unknown> {
   format?: ExportFormat;

@@ -1,12 +1,7 @@
-import {
-  InvalidExportOptionError,
-  InvalidFilterError,
-  InvalidPageError,
-  InvalidQueryError,
-  InvalidRecordError,
-} from './export.errors';
+import { InvalidFilterError, InvalidPageError, InvalidQueryError, InvalidRecordError } from '@threadline/query';
+import { InvalidExportOptionError } from './export.errors';
 
-describe('export errors', () => {
+describe('query and export errors', () => {
   // every static factory of each class that the operator routes answer 400 for
   const factories = [InvalidFilterError, InvalidPageError, InvalidRecordError, InvalidExportOptionError].flatMap(
     (cls) =>

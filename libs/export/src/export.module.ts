@@ -1,17 +1,18 @@
 import { Module } from '@nestjs/common';
-import { AuditQueryService } from './audit-query.service';
+import { ThreadlineQueryModule } from '@threadline/query';
 import { ExportCommand } from './export.command';
 import { ExportService } from './export.service';
 import { ExportSeals } from './export-manifest';
 import { VerifyExportCommand } from './verify-export.command';
 
 /**
- * Exploration queries (timeline, history, as-of, one transaction's changes)
- * and streaming exports, plus the `export` command. The HTTP routes and pages
- * over them are @threadline/operator's.
+ * Streaming exports of what ThreadlineQueryModule reads, with their manifests, plus the `export` and
+ * `verify-export` commands. It brings ThreadlineQueryModule with it (and exports it, so AuditQueryService
+ * is there wherever exports are). The HTTP routes and pages over both are @threadline/operator's.
  */
 @Module({
-  providers: [AuditQueryService, ExportService, ExportSeals, ExportCommand, VerifyExportCommand],
-  exports: [AuditQueryService, ExportService, ExportSeals],
+  imports: [ThreadlineQueryModule],
+  providers: [ExportService, ExportSeals, ExportCommand, VerifyExportCommand],
+  exports: [ThreadlineQueryModule, ExportService, ExportSeals],
 })
 export class ThreadlineExportModule {}

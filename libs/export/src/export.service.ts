@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AuditQueryService } from './audit-query.service';
+import { AuditQueryService, CSV_COLUMNS, describeFilters, normalizeFilters, TimelineFilters } from '@threadline/query';
 import { InvalidExportOptionError } from './export.errors';
-import { CSV_COLUMNS } from './audit-row';
 import { EXPORT_FORMATS, ExportFormat, exportFormat } from './export-formats';
-import { describeFilters, normalizeFilters } from './normalize-filters';
-import { TimelineFilters } from './timeline-filters';
 
 /** Rows per keyset page of an export: one COPY each, streamed, so the size bounds queries rather than memory. */
 const EXPORT_PAGE_ROWS = 10_000;

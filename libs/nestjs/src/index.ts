@@ -20,6 +20,7 @@ export { ThreadlineProofModule } from '@threadline/proof';
 export type { ProofOptions, IntegrityOptions, IntegrityPolicy } from '@threadline/proof';
 export { ThreadlineHealthModule } from '@threadline/health';
 export type { HealthOptions, CoveragePolicy, TableName } from '@threadline/health';
+export { ThreadlineQueryModule } from '@threadline/query';
 export { ThreadlineExportModule } from '@threadline/export';
 export { ThreadlineOperatorModule } from '@threadline/operator';
 export type { OperatorOptions } from '@threadline/operator';
@@ -45,7 +46,8 @@ export type {
 } from '@threadline/capture';
 
 // Exploration and export
-export { AuditQueryService, ExportService, changeDiff } from '@threadline/export';
+export { AuditQueryService, changeDiff } from '@threadline/query';
+export { ExportService } from '@threadline/export';
 export {
   DeletedRecordError,
   BeforeAuditHorizonError,
@@ -53,8 +55,8 @@ export {
   InvalidFilterError,
   InvalidPageError,
   InvalidRecordError,
-  InvalidExportOptionError,
-} from '@threadline/export';
+} from '@threadline/query';
+export { InvalidExportOptionError } from '@threadline/export';
 export type {
   AuditAction,
   AuditChange,
@@ -63,11 +65,8 @@ export type {
   Page,
   PageOptions,
   TimelineFilters,
-  ExportFormat,
-  ExportOptions,
-  ExportResult,
-  ExportManifest,
-} from '@threadline/export';
+} from '@threadline/query';
+export type { ExportFormat, ExportOptions, ExportResult, ExportManifest } from '@threadline/export';
 // values as stored: a number that would not round-trip through a JavaScript number
 export { LosslessNumber, isLosslessNumber } from '@threadline/core';
 

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const LIBS = ['core', 'capture', 'actor', 'retention', 'health', 'export', 'operator', 'nestjs'];
+const LIBS = ['core', 'capture', 'actor', 'retention', 'proof', 'health', 'query', 'export', 'operator', 'nestjs'];
 
 /** The fenced TypeScript blocks of a Markdown file, with the line each starts on. */
 function typescriptBlocks(file: string): { line: number; code: string }[] {

@@ -2,16 +2,14 @@ import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from './openapi/swagger';
+import { filtersFromParams, TIMELINE_FILTERS, TimelineFilters } from '@threadline/query';
 import {
   CSV_FORMULAS,
   DEFAULT_EXPORT_MAX_ROWS,
   CsvFormulas,
   EXPORT_FORMATS,
   ExportFormat,
-  filtersFromParams,
   HTTP_EXPORT_MAX_ROWS,
-  TIMELINE_FILTERS,
-  TimelineFilters,
 } from '@threadline/export';
 
 /**

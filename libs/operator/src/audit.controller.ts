@@ -21,16 +21,8 @@ import {
   ApiProduces,
   ApiTags,
 } from './openapi/swagger';
-import {
-  AuditQueryService,
-  changeDiff,
-  CONTENT_TYPES,
-  InvalidExportOptionError,
-  InvalidQueryError,
-  normalizeFilters,
-  parseRowKey,
-  formatList,
-} from '@threadline/export';
+import { AuditQueryService, changeDiff, InvalidQueryError, normalizeFilters, parseRowKey } from '@threadline/query';
+import { CONTENT_TYPES, InvalidExportOptionError, formatList } from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { OperatorHeadersGuard } from './operator-headers.guard';
 import {

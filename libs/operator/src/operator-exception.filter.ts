@@ -8,7 +8,7 @@ import {
   Injectable,
   Optional,
 } from '@nestjs/common';
-import { InvalidQueryError } from '@threadline/export';
+import { InvalidQueryError } from '@threadline/query';
 import { HttpPlatform, wantsHtml } from './http-platform';
 import { errorPage } from './pages/layout';
 import { html } from './pages/html';

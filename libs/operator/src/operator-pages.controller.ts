@@ -7,7 +7,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from './openapi/swagger';
-import { AuditQueryService } from '@threadline/export';
+import { AuditQueryService } from '@threadline/query';
 import { PageQueryDto } from './audit-query.dto';
 import { ErrorSchema } from './openapi/audit-responses.dto';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';

@@ -7,7 +7,7 @@ import {
   IntegrityService,
   KeptCheckpointsView,
 } from '@threadline/proof';
-import { AuditChange, AuditQueryService, Page } from '@threadline/export';
+import { AuditChange, AuditQueryService, Page } from '@threadline/query';
 import { OperatorMount } from './operator-mount';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import { ResolvedOperatorOptions } from './operator.options';

@@ -19,14 +19,11 @@ import {
   AUDIT_CHANGE_FIELDS,
   AUDIT_TRANSACTION_FIELDS,
   AuditQueryService,
-  EXPORT_FORMATS,
-  ExportCommand,
-  ExportService,
   filtersFromParams,
   InvalidFilterError,
-  ThreadlineExportModule,
   TIMELINE_FILTERS,
-} from '@threadline/export';
+} from '@threadline/query';
+import { EXPORT_FORMATS, ExportCommand, ExportService, ThreadlineExportModule } from '@threadline/export';
 import { OperatorOptions, ThreadlineOperatorModule } from '../src';
 
 const SECRET = 'secret.person@example.com';

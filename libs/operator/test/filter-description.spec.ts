@@ -1,5 +1,6 @@
 import { OptionMeta } from 'nest-commander/src/constants';
-import { ExportCommand, TIMELINE_FILTERS } from '@threadline/export';
+import { TIMELINE_FILTERS } from '@threadline/query';
+import { ExportCommand } from '@threadline/export';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { TimelineQueryDto } from '../src';

@@ -6,7 +6,7 @@ import {
   AuditField,
   AuditTransaction,
   CHANGE_OPS,
-} from '@threadline/export';
+} from '@threadline/query';
 
 /**
  * The JSON the audit routes answer with, as OpenAPI schemas (for generated

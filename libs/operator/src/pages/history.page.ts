@@ -1,4 +1,4 @@
-import { AuditAction, AuditChange, changeDiff } from '@threadline/export';
+import { AuditAction, AuditChange, changeDiff } from '@threadline/query';
 import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
 import { actorLabel, layout, PageFrame, query } from './layout';

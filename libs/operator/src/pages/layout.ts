@@ -1,6 +1,6 @@
 import type { CoverageReport } from '@threadline/health';
 import { stringifyStoredJson } from '@threadline/core';
-import type { AuditChange } from '@threadline/export';
+import type { AuditChange } from '@threadline/query';
 import { LOCAL_TIME_SCRIPT, STYLE } from './assets';
 import { Html, html } from './html';
 

@@ -1,4 +1,5 @@
-import { AuditChange, changeDiff, EXPORT_FORMATS, TIMELINE_FILTERS } from '@threadline/export';
+import { AuditChange, changeDiff, TIMELINE_FILTERS } from '@threadline/query';
+import { EXPORT_FORMATS } from '@threadline/export';
 import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
 import { actorLabel, historyHref, layout, PageFrame, query } from './layout';

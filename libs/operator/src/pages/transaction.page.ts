@@ -1,4 +1,5 @@
-import { AuditAction, AuditChange, changeDiff, EXPORT_FORMATS, HTTP_EXPORT_MAX_ROWS, Page } from '@threadline/export';
+import { AuditAction, AuditChange, changeDiff, Page } from '@threadline/query';
+import { EXPORT_FORMATS, HTTP_EXPORT_MAX_ROWS } from '@threadline/export';
 import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
 import { actorLabel, historyHref, layout, PageFrame, query } from './layout';

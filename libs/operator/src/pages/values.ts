@@ -1,4 +1,4 @@
-import type { ChangeDiff } from '@threadline/export';
+import type { ChangeDiff } from '@threadline/query';
 import { stringifyStoredJson } from '@threadline/core';
 import { Html, html } from './html';
 

@@ -1,4 +1,4 @@
-import { AuditAction, AuditTransaction } from '@threadline/export';
+import { AuditAction, AuditTransaction } from '@threadline/query';
 import { Html, html } from './html';
 import { PageFrame, query } from './layout';
 

@@ -8,7 +8,7 @@ import { copyText } from './copy-text';
 import { Page, pageLimit, PageOptions } from './page';
 
 import { rowCondition, tableOf } from './row-key';
-import { BeforeAuditHorizonError, DeletedRecordError, InvalidPageError } from './export.errors';
+import { BeforeAuditHorizonError, DeletedRecordError, InvalidPageError } from './query.errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { normalizeFilters } from './normalize-filters';
 import { NormalizedFilters, TimelineFilters, TRANSACTION_ID_PATTERN } from './timeline-filters';

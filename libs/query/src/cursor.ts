@@ -1,5 +1,5 @@
 import { isIsoTimestamp } from '@threadline/core';
-import { InvalidPageError } from './export.errors';
+import { InvalidPageError } from './query.errors';
 
 /** Opaque keyset cursor over (captured_at, id). */
 export function encodeCursor(capturedAt: string, id: string): string {

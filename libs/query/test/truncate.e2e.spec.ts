@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
-import { AuditQueryService, DeletedRecordError, ThreadlineExportModule } from '../src';
+import { AuditQueryService, DeletedRecordError, ThreadlineQueryModule } from '../src';
 
 /** TRUNCATE is a change like any other: recorded, attributed, and part of the history of the rows it removed. */
 describe('TRUNCATE of an audited table (real PostgreSQL)', () => {
@@ -37,7 +37,7 @@ describe('TRUNCATE of an audited table (real PostgreSQL)', () => {
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
         ThreadlineCaptureModule.forRoot({ tables: { items: {}, notes: {}, events: {} } }),
-        ThreadlineExportModule,
+        ThreadlineQueryModule,
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });

@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { AuditQueryService, changeDiff, ThreadlineExportModule } from '../src';
+import { AuditQueryService, changeDiff, ThreadlineQueryModule } from '../src';
 
 /** "Before" without changed_from: the row's previous captured image is in the log. */
 describe('before values from the previous captured image (real PostgreSQL)', () => {
@@ -20,7 +20,7 @@ describe('before values from the previous captured image (real PostgreSQL)', () 
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
         ThreadlineCaptureModule.forRoot({ tables: { items: { mask: ['secret'] } } }),
-        ThreadlineExportModule,
+        ThreadlineQueryModule,
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });

@@ -1,4 +1,4 @@
-import { InvalidPageError } from './export.errors';
+import { InvalidPageError } from './query.errors';
 
 export interface Page<T> {
   changes: T[];

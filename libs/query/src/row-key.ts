@@ -1,7 +1,7 @@
 import { describeTables, parseTableName } from '@threadline/capture';
 import { literal, SqlParams } from '@threadline/core';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { InvalidRecordError } from './export.errors';
+import { InvalidRecordError } from './query.errors';
 
 export function tableOf<E extends ObjectLiteral>(
   dataSource: DataSource,

@@ -2,7 +2,7 @@ import { ActorRef } from '@threadline/actor';
 import { parseTableName } from '@threadline/capture';
 import { CONTEXT_ID_MAX_BYTES, isIsoTimestamp, parseStoredJson, stringifyStoredJson } from '@threadline/core';
 import { CHANGE_OPS } from './audit-change';
-import { InvalidFilterError } from './export.errors';
+import { InvalidFilterError } from './query.errors';
 
 /** The filter vocabulary shared by timeline, export, their HTTP routes and the CLI. */
 export interface TimelineFilters {

@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditQueryIndexesSql, auditSchemaSql, ThreadlineCaptureModule } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { AbstractLogger, LogLevel, LogMessage } from 'typeorm';
-import { AuditQueryService, ThreadlineExportModule } from '../src';
+import { AuditQueryService, ThreadlineQueryModule } from '../src';
 
 const CHANGES = 1_000_000;
 const TABLES = 20;
@@ -61,7 +61,7 @@ describe(`every exploration query uses an index with ${CHANGES.toLocaleString('e
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, logger, logging: true }),
         ThreadlineCaptureModule.forRoot({}),
-        ThreadlineExportModule,
+        ThreadlineQueryModule,
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });

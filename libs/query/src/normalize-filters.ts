@@ -1,4 +1,4 @@
-import { InvalidFilterError } from './export.errors';
+import { InvalidFilterError } from './query.errors';
 import { NormalizedFilters, TIMELINE_FILTERS, TimelineFilters } from './timeline-filters';
 
 /** The filters' names in TimelineFilters, in TIMELINE_FILTERS order. */

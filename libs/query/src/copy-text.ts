@@ -1,7 +1,7 @@
 import { to as copyTo } from 'pg-copy-streams';
 import { StringDecoder } from 'string_decoder';
 import { DataSource } from 'typeorm';
-import { CopyStoppedError } from './export.errors';
+import { CopyStoppedError } from './query.errors';
 
 /**
  * Streams what `COPY (sql) TO STDOUT` writes, as text chunks, on a connection of its own: each line is one

@@ -1,0 +1,22 @@
+// @threadline/query: exploration of the audit log (timeline, history, as-of, one transaction's changes
+// and diffs), with the one description of an audit row that the exports and the operator's routes and
+// pages derive their columns, CSV headers and schemas from. ThreadlineQueryModule provides AuditQueryService.
+export * from './audit-change';
+export type { TimelineFilters } from './timeline-filters';
+export * from './query.errors';
+export { AuditQueryService } from './audit-query.service';
+export type { Page, PageOptions } from './page';
+export { ThreadlineQueryModule } from './query.module';
+
+// Internal: for @threadline/export, @threadline/operator and the tests. Not part of the public API
+// (@threadline/nestjs re-exports none of it); any release may change it.
+export { AUDIT_CHANGE_FIELDS, AUDIT_TRANSACTION_FIELDS, CSV_COLUMNS, type AuditField } from './audit-row';
+export {
+  TIMELINE_FILTERS,
+  TRANSACTION_ID_PATTERN,
+  parseRowKey,
+  type NormalizedFilters,
+  type TimelineFilterField,
+} from './timeline-filters';
+export { FILTER_KEYS, normalizeFilters, describeFilters, filtersFromParams } from './normalize-filters';
+export { encodeCursor, decodeCursor } from './cursor';
