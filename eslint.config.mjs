@@ -2,7 +2,7 @@
 // typescript-eslint's recommended rules, Prettier owning the formatting, and
 // Nx module boundaries as layers: core at the bottom, capture on core, the
 // feature libs (actor, retention, proof, health, query) on capture (health on
-// proof too: its Terminus indicator verifies the chain), export on query and proof, the operator
+// proof too: its Terminus indicator verifies the chain), baseline on health, export on query and proof, the operator
 // surface on those, the umbrella (nestjs) on all of them, the demo app and tools on top.
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
@@ -18,6 +18,7 @@ const LIBS = [
   'scope:retention',
   'scope:proof',
   'scope:health',
+  'scope:baseline',
   'scope:query',
   'scope:export',
   'scope:operator',
@@ -63,6 +64,9 @@ export default tseslint.config(
             layer('scope:proof', ['scope:core', 'scope:capture']),
             // Health's Terminus indicator verifies the chain with proof; proof never reads health.
             layer('scope:health', ['scope:core', 'scope:capture', 'scope:proof']),
+            // Baselines write snapshots once health's checks say the table is covered and its redaction
+            // matches; the sealer (proof) takes them once complete.
+            layer('scope:baseline', ['scope:core', 'scope:capture', 'scope:proof', 'scope:health']),
             // Queries read actor refs for their actor filter.
             layer('scope:query', ['scope:core', 'scope:capture', 'scope:actor']),
             // Exports stream what queries read, and sign their manifests with proof's checkpoints.

@@ -4,7 +4,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const libs = ['core', 'capture', 'actor', 'retention', 'proof', 'health', 'query', 'export', 'operator', 'nestjs'];
+const libs = require('./tools/libs.json');
 const moduleNameMapper = Object.fromEntries(
   libs.map((name) => [`^@threadline/${name}$`, path.join(__dirname, 'libs', name, 'src', 'index.ts')]),
 );
@@ -18,6 +18,7 @@ moduleNameMapper['^@threadline/embedded-postgres$'] = path.join(
 moduleNameMapper['^@threadline/testing$'] = path.join(__dirname, 'tools', 'testing', 'test-database.ts');
 moduleNameMapper['^@threadline/testing/pgbouncer$'] = path.join(__dirname, 'tools', 'testing', 'pgbouncer.ts');
 moduleNameMapper['^@threadline/testing/browser$'] = path.join(__dirname, 'tools', 'testing', 'browser.ts');
+moduleNameMapper['^@threadline/testing/audited-posts$'] = path.join(__dirname, 'tools', 'testing', 'audited-posts.ts');
 moduleNameMapper['^@threadline/testing/packed$'] = path.join(__dirname, 'tools', 'testing', 'packed.ts');
 moduleNameMapper['^@threadline/testing/module-registration$'] = path.join(
   __dirname,

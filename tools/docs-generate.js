@@ -8,7 +8,8 @@ const { readdirSync, readFileSync, writeFileSync } = require('fs');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
-const LIBS = ['core', 'capture', 'actor', 'retention', 'proof', 'health', 'query', 'export', 'operator', 'nestjs'];
+// every published lib, in dependency order: the one list (tools/libs.json)
+const LIBS = require('./libs.json');
 
 /** README.md and every docs/*.md, relative to the repo root. */
 function docFiles(root = ROOT) {
@@ -203,6 +204,7 @@ function regionNames(text) {
 module.exports = {
   LIBS,
   docFiles,
+  LIBS,
   collectFacts,
   renderRegions,
   applyRegions,

@@ -12,7 +12,8 @@ const { NestFactory } = require('@nestjs/core');
 const { TypeOrmModule } = require('@nestjs/typeorm');
 const { Client } = require('pg');
 const { auditSchemaSql, CaptureService, ThreadlineCaptureModule } = require('@threadline/capture');
-const { BaselineService, ThreadlineHealthModule } = require('@threadline/health');
+const { ThreadlineHealthModule } = require('@threadline/health');
+const { BaselineService, ThreadlineBaselineModule } = require('@threadline/baseline');
 const { ThreadlineProofModule } = require('@threadline/proof');
 const { startBenchServer } = require('./bench-server');
 
@@ -35,6 +36,7 @@ async function main() {
       ThreadlineCaptureModule.forRoot({ tables: { legacy: { mask: ['email'] }, naive_rows: { mask: ['email'] } } }),
       ThreadlineProofModule.forRoot({}),
       ThreadlineHealthModule.forRoot({}),
+      ThreadlineBaselineModule,
     ],
   })(BaselineBenchModule);
   const app = await NestFactory.createApplicationContext(BaselineBenchModule, { logger: false });

@@ -4,19 +4,8 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-/** Every published package, in dependency order. */
-export const LIBS = [
-  'core',
-  'capture',
-  'actor',
-  'retention',
-  'proof',
-  'health',
-  'query',
-  'export',
-  'operator',
-  'nestjs',
-] as const;
+/** Every published package, in dependency order (tools/libs.json, the one list). */
+export const LIBS: readonly string[] = JSON.parse(readFileSync(path.join(ROOT, 'tools', 'libs.json'), 'utf8'));
 
 /**
  * `npm pack` of every lib into a fresh folder outside the workspace (readable by the tests' other users),

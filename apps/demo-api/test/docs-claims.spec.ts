@@ -1,7 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import * as actor from '@threadline/actor';
 import * as capture from '@threadline/capture';
 import * as core from '@threadline/core';
 import * as exportLib from '@threadline/export';
@@ -9,10 +8,9 @@ import * as queryLib from '@threadline/query';
 import * as health from '@threadline/health';
 import * as nestjs from '@threadline/nestjs';
 import * as operator from '@threadline/operator';
-import * as proof from '@threadline/proof';
 import * as retention from '@threadline/retention';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, readdirSync, readFileSync } from 'fs';
 import * as path from 'path';
 import { AppModule } from '../src/app.module';
 
@@ -28,7 +26,7 @@ interface Facts {
   filters: { key: string; param: string; label: string }[];
   formats: string[];
   commands: CommandFact[];
-  libs: { name: string; nestModules: string[] }[];
+  libs: { name: string; imports: string[]; nestModules: string[] }[];
 }
 /** tools/docs-generate.js, the script behind `npm run docs:generate`. */
 const generator: {
@@ -90,18 +88,11 @@ describe('the docs say what the code does', () => {
   let db: TestDatabase;
   let bare: TestDatabase;
   let app: INestApplication;
-  const facts = generator.collectFacts({
-    core,
-    capture,
-    actor,
-    retention,
-    proof,
-    health,
-    query: queryLib,
-    export: exportLib,
-    operator,
-    nestjs,
-  });
+  // every lib of tools/libs.json (the one list), from its sources here, as the generator reads their builds
+  const facts = generator.collectFacts(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    Object.fromEntries(generator.LIBS.map((lib) => [lib, require(`@threadline/${lib}`) as object])),
+  );
   const schema = {
     tables: [] as string[],
     indexes: [] as string[],
@@ -265,6 +256,24 @@ describe('the docs say what the code does', () => {
       const tags = codeSpans(opening).filter((span) => /^[A-Z][A-Z ]+$/.test(span));
       expect(sorted(tags)).toEqual(sorted(ddl.evttags ?? []));
     });
+  });
+
+  it('tools/libs.json lists every published lib (each folder of libs/), each after the libs it may import', () => {
+    const folders = readdirSync(path.join(ROOT, 'libs')).filter((d) =>
+      existsSync(path.join(ROOT, 'libs', d, 'package.json')),
+    );
+    expect([...generator.LIBS].sort()).toEqual(folders.sort());
+    for (const lib of facts.libs)
+      for (const below of lib.imports)
+        expect({
+          lib: lib.name,
+          imports: below,
+          before: generator.LIBS.indexOf(below) < generator.LIBS.indexOf(lib.name),
+        }).toEqual({
+          lib: lib.name,
+          imports: below,
+          before: true,
+        });
   });
 
   describe('exploration and export', () => {

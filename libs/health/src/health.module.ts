@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthCommand, HealthCoverageCommand, VerifyCoverageCommand } from './coverage.commands';
-import { BaselineService } from './baseline.service';
-import { BaselineCommand } from './baseline.command';
 import { ContinuityCommand } from './continuity.command';
 import { ContinuityService } from './continuity.service';
 import { CoverageService } from './coverage.service';
@@ -14,7 +12,7 @@ import { RedactionPolicyService } from './redaction-policy.service';
 import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
 
 /**
- * Trigger coverage, the coverage policy, redaction drift, continuity and baselines, a Terminus indicator and
+ * Trigger coverage, the coverage policy, redaction drift and continuity, a Terminus indicator and
  * their commands. The indicator verifies the hash chain with @threadline/proof's IntegrityService: register
  * ThreadlineProofModule too (ThreadlineModule does).
  */
@@ -28,9 +26,7 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
     },
     CoverageService,
     ContinuityService,
-    BaselineService,
     ContinuityCommand,
-    BaselineCommand,
     RedactionPolicyService,
     ThreadlineCoverageIndicator,
     VerifyCoverageCommand,
@@ -43,7 +39,6 @@ import { ThreadlineCoverageIndicator } from './threadline-coverage.health';
     THREADLINE_COVERAGE_POLICY,
     CoverageService,
     ContinuityService,
-    BaselineService,
     RedactionPolicyService,
     ThreadlineCoverageIndicator,
   ],

@@ -1,42 +1,11 @@
 import { CheckFailedError, CommandUsageError, ThreadlineError } from '@threadline/core';
 import { expectedButMissing, unclassified } from '../src/health.messages';
-import {
-  BaselineBusyError,
-  BaselineError,
-  BaselinePrivilegeError,
-  healthOptionsProblems,
-  HealthUsageError,
-  InvalidBaselineOptionsError,
-  RedactionDriftError,
-  SnapshotNotAllowedError,
-  TableNotReadyForBaselineError,
-} from '../src';
+import { healthOptionsProblems, HealthUsageError, RedactionDriftError } from '../src';
 
 describe('health errors', () => {
-  it('keeps BaselineError as the base of one class per failure', () => {
-    const denied = new Error('permission denied');
+  it('keeps one class per failure', () => {
     const byBase: [new (...args: never[]) => Error, Error[]][] = [
-      [
-        BaselineError,
-        [
-          InvalidBaselineOptionsError.batchSize(0),
-          InvalidBaselineOptionsError.maxBatches(0),
-          TableNotReadyForBaselineError.notATable('public.x'),
-          TableNotReadyForBaselineError.notCaptured('public.x', ['t']),
-          TableNotReadyForBaselineError.redactionDiffers('public.x', 'drift', 'mask differs'),
-          SnapshotNotAllowedError.create('public.x', 'threadline.audit_changes'),
-          BaselinePrivilegeError.create('public.x', { changes: 'c', transactions: 't', leases: 'l' }, denied),
-          BaselineBusyError.create(['public.x']),
-        ],
-      ],
-      [
-        CommandUsageError,
-        [
-          HealthUsageError.noTablesToCheck(),
-          HealthUsageError.baselineNeedsTable(),
-          HealthUsageError.executeAndDryRun(),
-        ],
-      ],
+      [CommandUsageError, [HealthUsageError.noTablesToCheck()]],
       [ThreadlineError, [CheckFailedError.create('verify-coverage', ['a']), RedactionDriftError.create(['a'])]],
     ];
     for (const [base, errors] of byBase)
@@ -53,7 +22,6 @@ describe('health errors', () => {
       'verify-integrity failed:\n  - a\n  - b',
     );
     expect(RedactionDriftError.create(['x drifted']).message).toMatch(/run `node dist\/cli.js gen-triggers`/);
-    expect(TableNotReadyForBaselineError.notCaptured('public.x', ['t']).message).toMatch(/gen-triggers/);
     expect(
       healthOptionsProblems({ strict: 1, expectedTables: ['a'], expectedUncoveredTables: ['a'] } as never),
     ).toEqual([

@@ -19,6 +19,7 @@ export type { RetentionOptions, TableRetentionWindow } from '@threadline/retenti
 export { ThreadlineProofModule } from '@threadline/proof';
 export type { ProofOptions, IntegrityOptions, IntegrityPolicy } from '@threadline/proof';
 export { ThreadlineHealthModule } from '@threadline/health';
+export { ThreadlineBaselineModule } from '@threadline/baseline';
 export type { HealthOptions, CoveragePolicy, TableName } from '@threadline/health';
 export { ThreadlineQueryModule } from '@threadline/query';
 export { ThreadlineExportModule } from '@threadline/export';
@@ -80,8 +81,6 @@ export {
   RedactionPolicyService,
   ThreadlineCoverageIndicator,
   ContinuityService,
-  BaselineService,
-  BaselineError,
 } from '@threadline/health';
 export type {
   CoverageReport,
@@ -89,10 +88,11 @@ export type {
   TableRedaction,
   RedactionStatus,
   TableContinuity,
-  BaselineOptions,
-  BaselineProgress,
-  BaselineResult,
 } from '@threadline/health';
+
+// Baselines: history for the rows that existed before capture
+export { BaselineService, BaselineError } from '@threadline/baseline';
+export type { BaselineOptions, BaselineProgress, BaselineResult } from '@threadline/baseline';
 
 // Tamper evidence: integrity (the hash chain and its tree), signed checkpoints, offline proofs, completeness
 export {

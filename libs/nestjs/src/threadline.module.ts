@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ThreadlineActorModule } from '@threadline/actor';
 import { ThreadlineCaptureModule } from '@threadline/capture';
+import { ThreadlineBaselineModule } from '@threadline/baseline';
 import { ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
 import { ThreadlineOperatorModule } from '@threadline/operator';
@@ -21,6 +22,7 @@ const FEATURES = [
   ThreadlineActorModule,
   ThreadlineProofModule,
   ThreadlineHealthModule,
+  ThreadlineBaselineModule,
   ThreadlineExportModule,
 ];
 
@@ -72,6 +74,7 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
           inject: [THREADLINE_OPTIONS],
         }),
         ThreadlineHealthModule.forRootAsync(slice('health')),
+        ThreadlineBaselineModule,
         ThreadlineExportModule,
         ...(operator ? [ThreadlineOperatorModule.forRootAsync(slice('operator'))] : []),
       ],

@@ -1,9 +1,9 @@
 import { spawnSync } from 'child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
+import { LIBS } from '@threadline/testing/packed';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const LIBS = ['core', 'capture', 'actor', 'retention', 'proof', 'health', 'query', 'export', 'operator', 'nestjs'];
 
 /** The fenced TypeScript blocks of a Markdown file, with the line each starts on. */
 function typescriptBlocks(file: string): { line: number; code: string }[] {

@@ -10,6 +10,7 @@ import {
   verifyDigestSql,
 } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { writeAuditedPosts as write } from '@threadline/testing/audited-posts';
 import { Client } from 'pg';
 import {
   IntegrityError,
@@ -19,27 +20,6 @@ import {
   ProofOptions,
   ThreadlineProofModule,
 } from '../src';
-
-/** Writes `n` audited transactions, one with a linked action, as an app would (actor set per transaction). */
-async function write(url: string, n: number, prefix = 'p'): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (let i = 0; i < n; i++) {
-      await client.query('BEGIN');
-      await client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"u${i % 3}"}', true)`);
-      await client.query(`INSERT INTO posts (title) VALUES ($1)`, [`${prefix}${i}`]);
-      await client.query(`UPDATE posts SET title = title || '!' WHERE title = $1`, [`${prefix}${i}`]);
-      if (i === 0)
-        await client.query(
-          `SELECT * FROM threadline_record_action('post.created', '{"type":"user","id":"u0"}', 'ok', NULL, NULL, 'because', NULL, NULL, NULL, NULL)`,
-        );
-      await client.query('COMMIT');
-    }
-  } finally {
-    await client.end();
-  }
-}
 
 describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () => {
   let db: TestDatabase;

@@ -5,7 +5,8 @@ import { auditSchemaSql, CaptureOptions, CaptureService, ThreadlineCaptureModule
 import { ThreadlineProofModule } from '@threadline/proof';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
-import { BASELINE_ACTOR, BaselineService, ThreadlineHealthModule } from '../src';
+import { ThreadlineHealthModule } from '@threadline/health';
+import { BASELINE_ACTOR, BaselineService, ThreadlineBaselineModule } from '../src';
 
 const ROWS = 2500;
 const CAPTURE: CaptureOptions = { tables: { legacy: { mask: ['email'] } } };
@@ -40,6 +41,7 @@ describe('baseline snapshots (real PostgreSQL)', () => {
         ThreadlineCaptureModule.forRoot(capture),
         ThreadlineProofModule.forRoot({}),
         ThreadlineHealthModule.forRoot({}),
+        ThreadlineBaselineModule,
       ],
     }).compile();
     const created = moduleRef.createNestApplication({ logger: false });

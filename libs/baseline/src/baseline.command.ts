@@ -11,7 +11,7 @@ import {
 import { Command } from 'nest-commander';
 import { BaselineService } from './baseline.service';
 import { BaselineResult } from './baseline.types';
-import { BaselineBusyError, HealthUsageError } from './health.errors';
+import { BaselineBusyError, BaselineUsageError } from './baseline.errors';
 
 interface BaselineFlags {
   table?: string[];
@@ -42,8 +42,8 @@ export class BaselineCommand extends ThreadlineCommand<BaselineFlags> {
   }
 
   protected async execute(_args: string[], flags: BaselineFlags): Promise<void> {
-    if (!flags.table?.length) throw HealthUsageError.baselineNeedsTable();
-    if (flags.execute && flags.dryRun) throw HealthUsageError.executeAndDryRun();
+    if (!flags.table?.length) throw BaselineUsageError.baselineNeedsTable();
+    if (flags.execute && flags.dryRun) throw BaselineUsageError.executeAndDryRun();
     const results: BaselineResult[] = [];
     const progress = ProgressLine.start({ json: flags.json });
     for (const table of flags.table) {

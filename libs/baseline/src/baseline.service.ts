@@ -12,16 +12,14 @@ import {
 } from '@threadline/capture';
 import { AuditTables, isInsufficientPrivilege } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
-import { CoverageService } from './coverage.service';
+import { CoverageService, RedactionPolicyService, tableKey } from '@threadline/health';
 import { BaselineOptions, BaselineResult } from './baseline.types';
-import { tableKey } from './health.options';
-import { RedactionPolicyService } from './redaction-policy.service';
 import {
   BaselinePrivilegeError,
   InvalidBaselineOptionsError,
   SnapshotNotAllowedError,
   TableNotReadyForBaselineError,
-} from './health.errors';
+} from './baseline.errors';
 
 /** A baseline's lease on its table, renewed every batch: a baseline killed mid-run blocks the table's next one this long at most. */
 const BASELINE_LEASE_SECONDS = 300;
