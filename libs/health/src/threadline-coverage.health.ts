@@ -16,7 +16,8 @@ import { CoveragePolicy } from './health.options';
  * last result in between: down when a sealed record was altered, inserted or
  * deleted, with the first problem named under `integrity`. With
  * `health.integrity.checkpoints` set, down while keeping a signed checkpoint
- * outside the database fails (`checkpoints.failing`), up again once one is kept.
+ * outside the database fails (`checkpoints.failing`), up again once one is kept; and down while
+ * sealing fails (`sealing.failing`: another session holds the sealer, or the role may not seal).
  *
  * @example this.health.check([() => this.db.pingCheck('database'), () => this.coverage.isHealthy()])
  */
@@ -84,6 +85,7 @@ export class ThreadlineCoverageIndicator {
     try {
       const [r, integrity] = await Promise.all([this.coverage.report(), this.integrityState()]);
       const checkpoints = this.checkpoints.status();
+      const sealing = this.integrity.sealingStatus();
       const data = {
         covered: r.covered.length,
         uncoveredExpected: r.uncoveredExpected,
@@ -94,11 +96,15 @@ export class ThreadlineCoverageIndicator {
         notCapturedInReplicaRole: r.notCapturedInReplicaRole,
         ...(integrity && { integrity: integrityData(integrity) }),
         ...(checkpoints.enabled && { checkpoints: { last: checkpoints.last, failing: checkpoints.failing } }),
+        ...(sealing.failing && { sealing }),
       };
       const integrityOk =
         !integrity || integrity.kind === 'pending' || (integrity.kind === 'report' && integrity.report.ok);
-      // a checkpoint sink that keeps failing leaves the log without an anchor outside the database
-      return r.ok && integrityOk && !checkpoints.failing ? indicator.up(data) : indicator.down(data);
+      // a checkpoint sink that keeps failing leaves the log without an anchor outside the database, and a
+      // sealer that cannot seal (held off by another session, no privilege) leaves every commit since unsealed
+      return r.ok && integrityOk && !checkpoints.failing && !sealing.failing
+        ? indicator.up(data)
+        : indicator.down(data);
     } catch (error) {
       return indicator.down({
         message: `coverage check failed: ${error instanceof Error ? error.message : String(error)}`,

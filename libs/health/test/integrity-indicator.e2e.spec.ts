@@ -126,6 +126,41 @@ describe('tamper evidence in health: the Terminus indicator (real PostgreSQL)', 
     }
   }, 40_000);
 
+  it('turns down while the background sealer cannot seal, though the last chain check passed, and up once it seals again', async () => {
+    await app!.close();
+    app = await boot({ integrity: { checkEverySeconds: 3600, sealEverySeconds: 1 } });
+    const indicator = app.get(ThreadlineCoverageIndicator);
+    expect((await indicator.isHealthy()).threadline_coverage).toMatchObject({ status: 'up', integrity: { ok: true } });
+    // another session (here the app's own role could do the same) holds the sealer in an open transaction
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query(`BEGIN; SELECT * FROM threadline_seal(1)`);
+      await write(db.url, 2, 'held');
+      let answer = await indicator.isHealthy();
+      for (let i = 0; i < 30 && answer.threadline_coverage.status === 'up'; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        answer = await indicator.isHealthy();
+      }
+      expect(answer.threadline_coverage).toMatchObject({
+        status: 'down',
+        integrity: { ok: true },
+        sealing: {
+          failing: { message: expect.stringContaining('the sealer is busy: held by pid'), since: expect.any(String) },
+        },
+      });
+      await holder.query('ROLLBACK');
+      for (let i = 0; i < 30 && answer.threadline_coverage.status === 'down'; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        answer = await indicator.isHealthy();
+      }
+      expect(answer.threadline_coverage).toMatchObject({ status: 'up' });
+      expect(answer.threadline_coverage).not.toHaveProperty('sealing');
+    } finally {
+      await holder.end();
+    }
+  }, 90_000);
+
   it('refuses integrity options that are not whole seconds, naming each', () => {
     expect(
       healthOptionsProblems({ integrity: { sealEverySeconds: -1, checkEverySeconds: 1.5 } } as HealthOptions),

@@ -40,6 +40,7 @@ export class IntegrityService {
   private readonly checkpoints: string;
   private readonly sealFunction: string;
   private readonly purged: string;
+  private sealFailing: { message: string; since: string } | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -54,16 +55,34 @@ export class IntegrityService {
   /** Seals every audit transaction committed so far; returns how many it sealed. */
   async seal(): Promise<number> {
     try {
-      return await sealCommitted(this.dataSource, this.tables);
+      const sealed = await sealCommitted(this.dataSource, this.tables);
+      this.sealFailing = null;
+      return sealed;
     } catch (error) {
-      // the sealer's own message says who holds it and since when
-      if ((error as { code?: string }).code === '55P03') throw SealBusyError.from(error);
-      if (!isInsufficientPrivilege(error)) throw error;
-      throw SealPrivilegeError.create(
-        { sealFunction: this.sealFunction, seals: this.seals, checkpoints: this.checkpoints },
-        error,
-      );
+      const named = this.sealError(error);
+      this.sealFailing ??= { message: named.message, since: new Date().toISOString() };
+      this.sealFailing.message = named.message;
+      throw named;
     }
+  }
+
+  /**
+   * Whether the last sealing (by anyone in this process: the background sealer, a verification, a
+   * checkpoint, a proof, an export) failed, since when and why; null once one succeeds. Health turns red
+   * on it: a sealer held off by another session leaves every commit since unsealed.
+   */
+  sealingStatus(): { failing: { message: string; since: string } | null } {
+    return { failing: this.sealFailing && { ...this.sealFailing } };
+  }
+
+  private sealError(error: unknown): Error {
+    // the sealer's own message says who holds it and since when
+    if ((error as { code?: string }).code === '55P03') return SealBusyError.from(error);
+    if (!isInsufficientPrivilege(error)) return error instanceof Error ? error : new Error(String(error));
+    return SealPrivilegeError.create(
+      { sealFunction: this.sealFunction, seals: this.seals, checkpoints: this.checkpoints },
+      error,
+    );
   }
 
   /** Seals what committed before the call, then recomputes the chain (see IntegrityReport). */
