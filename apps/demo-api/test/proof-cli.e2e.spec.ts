@@ -77,7 +77,7 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
     const proof = JSON.parse(readFileSync(proofFile, 'utf8'));
     proof.change = proof.change.replace('"update"', '"delete"');
     const tampered = path.join(work, 'tampered.json');
-    writeFileSync(tampered, JSON.stringify(proof));
+    writeFileSync(tampered, `${JSON.stringify(proof, null, 2)}\n`);
     const refused = cli('verify-proof', tampered, '--public-key', keyFile);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
@@ -98,16 +98,133 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
       });
     expect(alone(proofFile)).toMatchObject({
       status: 0,
-      stdout: expect.stringMatching(/^OK: seal #\d+ .* at 21 seals, as its signed checkpoint says\n$/),
+      // the content proved, as proved: the transaction row, then the change row
+      stdout: expect.stringMatching(
+        /^OK: seal #\d+ .* at 21 seals, as its signed checkpoint says\n {2}transaction: \["[0-9a-f-]{36}",.*\n {2}change: \[\d+,"public","users","update",.*\n$/,
+      ),
+    });
+    // a key given twice, the second spelled with an escape: JSON.parse keeps the last (the real change),
+    // a reader of the file sees the first (a forged one); refused by all three
+    const twice = readFileSync(proofFile, 'utf8').replace(
+      /\n {2}"change": ("(?:[^"\\]|\\.)*"),/,
+      (line, value: string) =>
+        `\n  "change": ${value.replace('\\"update\\"', '\\"delete\\"')},\n  "\\u0063hange": ${value},`,
+    );
+    expect(twice).toContain('\\u0063hange');
+    expect(twice).toContain('\\"delete\\"');
+    const dup = path.join(work, 'twice.json');
+    writeFileSync(dup, twice);
+    expect(cli('verify-proof', dup, '--public-key', keyFile)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("Duplicate key 'change'"),
+    });
+    expect(alone(dup)).toMatchObject({ status: 1, stderr: expect.stringContaining("Duplicate key 'change'") });
+    expect(spawnSync(process.execPath, [script, dup, publicKey.stdout.trim()], { encoding: 'utf8' })).toMatchObject({
+      status: 1,
+      stderr: 'FAILED: malformed\n',
     });
     expect(alone(tampered)).toMatchObject({
       status: 1,
       stderr: expect.stringMatching(/^FAILED: change \d+ does not hash/),
     });
+    // the documented check and the bin agree, case by case (the attacker helper's list): every altered or
+    // malformed file fails both, a witness's cosignature line beside the log's is read past by both
+    const original = readFileSync(proofFile, 'utf8');
+    const as = (edit: (p: Record<string, unknown>) => unknown) => {
+      const copy = JSON.parse(original);
+      return `${JSON.stringify(edit(copy) ?? copy, null, 2)}\n`;
+    };
+    const b64 = (t: unknown) => Buffer.from(String(t), 'base64');
+    const sigLine = (id: string) =>
+      `\u2014 ${publicKey.stdout.split('+')[0]} ${Buffer.concat([Buffer.from(id, 'hex'), Buffer.alloc(64)]).toString('base64')}\n`;
+    const cases: [string, string, 0 | 1][] = [
+      ['as written', original, 0],
+      [
+        'a witness cosigns too',
+        as((p) => void (p.checkpoint += `\u2014 witness.example ${Buffer.alloc(68).toString('base64')}\n`)),
+        0,
+      ],
+      ['change empty', as((p) => void (p.change = '')), 1],
+      ['change null', as((p) => void (p.change = null)), 1],
+      ['change as bytes', as((p) => void (p.change = [...Buffer.from(String(p.change))])), 1],
+      ['seq as text', as((p) => void (p.seq = String(p.seq))), 1],
+      ['seq 2.1e1', original.replace(/"seq": (\d+),/, (_, n) => `"seq": ${n}.0,`), 1],
+      ['seq 0', as((p) => void (p.seq = 0)), 1],
+      ['sealFormat "2"', as((p) => void (p.sealFormat = '2')), 1],
+      [
+        '5 bytes after the change hashes',
+        as((p) => void (p.changeSha256 = Buffer.concat([b64(p.changeSha256), Buffer.alloc(5)]).toString('base64'))),
+        1,
+      ],
+      [
+        '5 bytes after the path',
+        as((p) => void (p.inclusion = Buffer.concat([b64(p.inclusion), Buffer.alloc(5)]).toString('base64'))),
+        1,
+      ],
+      [
+        'whitespace in base64',
+        as((p) => void (p.changeSha256 = `${String(p.changeSha256).slice(0, 10)} ${String(p.changeSha256).slice(10)}`)),
+        1,
+      ],
+      ['base64url', as((p) => void (p.changeSha256 = b64(p.changeSha256).toString('base64url'))), 1],
+      ['unpadded', as((p) => void (p.actionsSha256 = String(p.actionsSha256).replace(/=+$/, ''))), 1],
+      ['data after the padding', as((p) => void (p.actionsSha256 = `${p.actionsSha256}AAAA`)), 1],
+      [
+        'checkpoint without its last newline',
+        as((p) => void (p.checkpoint = String(p.checkpoint).replace(/\n$/, ''))),
+        1,
+      ],
+      ['a garbage line after the signatures', as((p) => void (p.checkpoint += 'garbage\n')), 1],
+      [
+        'a signature line of another key id first',
+        as((p) => void (p.checkpoint = String(p.checkpoint).replace('\n\n', `\n\n${sigLine('deadbeef')}`))),
+        0,
+      ],
+      ['format missing', as((p) => void delete p.format), 1],
+      ['a field beside the checked ones', as((p) => void (p.tableName = 'users')), 1],
+      ['__proto__', original.replace('{\n', '{\n  "__proto__": {"change": "x"},\n'), 1],
+      ['re-indented', JSON.stringify(JSON.parse(original)), 0],
+    ];
+    for (const [label, text, holds] of cases) {
+      const file = path.join(work, 'case.json');
+      writeFileSync(file, text);
+      const doc = spawnSync(process.execPath, [script, file, publicKey.stdout.trim()], { encoding: 'utf8' }).status;
+      // the one difference, documented: the plain-Node check takes the file only as proof wrote it
+      const expected = label === 're-indented' ? { bin: 0, doc: 1 } : { bin: holds, doc: holds };
+      expect({ label, bin: alone(file).status, doc }).toEqual({ label, ...expected });
+    }
     // checked against another key: refused
-    const otherKey = path.join(work, 'other.pem');
-    writeFileSync(otherKey, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
-    expect(cli('verify-proof', proofFile, '--public-key', otherKey).code).toBe(1);
+    const otherKey = path.join(work, 'other.key');
+    const other = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!;
+    // a verifier key of the same name for another key (c2sp.org/signed-note: id = SHA-256(name \n 0x01 key)[:4])
+    const name = publicKey.stdout.split('+')[0];
+    const raw = Buffer.concat([Buffer.from([1]), Buffer.from(other, 'base64url')]);
+    const id = createHash('sha256').update(`${name}\n`).update(raw).digest().subarray(0, 4).toString('hex');
+    const otherText = `${name}+${id}+${raw.toString('base64')}`;
+    writeFileSync(otherKey, otherText);
+    expect(cli('verify-proof', proofFile, '--public-key', otherKey)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(`no signature by ${name}`),
+    });
+    // the log's own key as bare PEM names no log (a checkpoint of another log signed with it would pass): refused everywhere
+    const pem = cli('public-key', '--pem');
+    expect(pem.stdout).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    const pemFile = path.join(work, 'verifier.pem');
+    writeFileSync(pemFile, pem.stdout);
+    for (const run of [
+      cli('verify-proof', proofFile, '--public-key', pemFile),
+      cli('verify-integrity', '--checkpoints', env.THREADLINE_CHECKPOINT_DIR!, '--public-key', pemFile),
+    ])
+      expect({ code: run.code, stderr: run.stderr }).toEqual({
+        code: 1,
+        stderr: expect.stringContaining('is a PEM public key, which names no log'),
+      });
+    expect(
+      spawnSync(process.execPath, [bin, proofFile, '--public-key', pemFile], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      }),
+    ).toMatchObject({ status: 1, stderr: expect.stringContaining('names no log') });
     // an export's manifest carries a checkpoint that signs the file's SHA-256: checked with the public key
     const exported = path.join(work, 'users.csv');
     expect(cli('export', '--format', 'csv', '--table', 'users', '--out', exported).code).toBe(0);
@@ -116,6 +233,10 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
     const signedExport = cli('verify-export', exported, '--public-key', keyFile, '--json');
     expect(signedExport.code).toBe(0);
     expect(JSON.parse(signedExport.stdout)).toMatchObject({ ok: true, signed: true, chain: 'intact' });
+    expect(cli('verify-export', exported, '--public-key', pemFile)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('is a PEM public key, which names no log'),
+    });
     // rows edited and the manifest's hash recomputed to match: the signature still names the original file
     writeFileSync(
       exported,

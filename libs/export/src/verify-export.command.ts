@@ -99,8 +99,7 @@ export class VerifyExportCommand extends ThreadlineCommand<VerifyExportFlags> {
 
   @Option({
     flags: '--public-key <file>',
-    description:
-      "also check the manifest's signed checkpoint with the log's public key (what public-key prints, or PEM)",
+    description: "also check the manifest's signed checkpoint with the log's verifier key (what public-key prints)",
   })
   parsePublicKey(value: string): string {
     return value;

@@ -87,7 +87,14 @@ export async function readKeptCheckpoints(
   directory: string,
   verifier: NoteVerifier,
 ): Promise<{ checkpoints: ReadCheckpoint[]; problems: string[] }> {
-  const names = (await readdir(directory)).filter((n) => n.endsWith(SUFFIX)).sort();
+  let entries: string[];
+  try {
+    entries = await readdir(directory);
+  } catch (error) {
+    // named, not a stack trace: a mistyped --checkpoints, or a directory this user cannot read
+    return { checkpoints: [], problems: [keptCheckpointProblems.unreadable(directory, error)] };
+  }
+  const names = entries.filter((n) => n.endsWith(SUFFIX)).sort();
   const checkpoints: ReadCheckpoint[] = [];
   const problems: string[] = [];
   for (const name of names) {

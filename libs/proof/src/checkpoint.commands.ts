@@ -9,7 +9,7 @@ import {
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'nest-commander';
 import { CheckpointService } from './checkpoint.service';
-import { ProofFile, verifyProof } from './proof-file';
+import { verifyProofText } from './proof-file';
 import { proofHolds } from './proof.messages';
 import { ProofService } from './proof.service';
 import { createPublicKey } from 'node:crypto';
@@ -41,7 +41,7 @@ export class CheckpointCommand extends ThreadlineCommand<{ json?: boolean }> {
 @Command({
   name: 'public-key',
   description:
-    "Print the verifier key of this log's checkpoints (<origin>+<key id>+<key>; --pem for the Ed25519 public key in PEM)",
+    "Print the verifier key of this log's checkpoints (<origin>+<key id>+<key>: what verify-proof, verify-integrity and verify-export take; --pem for the bare Ed25519 public key, for other tools)",
 })
 export class PublicKeyCommand extends ThreadlineCommand<{ pem?: boolean }> {
   constructor(private readonly checkpoints: CheckpointService) {
@@ -59,7 +59,11 @@ export class PublicKeyCommand extends ThreadlineCommand<{ pem?: boolean }> {
     );
   }
 }
-addFlag(PublicKeyCommand, '--pem', 'Print the Ed25519 public key in PEM instead of the verifier key text');
+addFlag(
+  PublicKeyCommand,
+  '--pem',
+  'Print the Ed25519 public key in PEM instead (for other tools: it names no log, so Threadline verifiers refuse it)',
+);
 
 interface ProofFlags {
   transaction?: string;
@@ -119,8 +123,7 @@ export class VerifyProofCommand extends ThreadlineCommand<{ publicKey?: string; 
     if (!flags.publicKey || !args[0])
       throw CommandUsageError.usage('verify-proof <proof file> --public-key <file> [--json]');
     const verifier = readVerifier(await readFile(flags.publicKey, 'utf8'), flags.publicKey);
-    const proof = JSON.parse(await readFile(args[0], 'utf8')) as ProofFile;
-    const checked = verifyProof(proof, verifier);
+    const checked = verifyProofText(await readFile(args[0], 'utf8'), verifier);
     if (flags.json) commandOutput.json(checked);
     else if (checked.ok) commandOutput.text(proofHolds(checked));
     if (!checked.ok) commandOutput.fail(CheckFailedError.create('verify-proof', [checked.problem]));
@@ -129,6 +132,6 @@ export class VerifyProofCommand extends ThreadlineCommand<{ publicKey?: string; 
 addFlag(
   VerifyProofCommand,
   '--public-key <file>',
-  'The verifier key (what public-key prints) or the Ed25519 public key in PEM',
+  'The verifier key, as public-key prints it (it names the log; a PEM key is refused)',
   (v) => v,
 );

@@ -15,7 +15,7 @@ export * from './integrity.service';
 export * from './completeness.service';
 export { CheckpointService, type CheckpointStatus, type KeptCheckpointsView } from './checkpoint.service';
 export { ProofService, type ProofTarget } from './proof.service';
-export { verifyProof, PROOF_FORMAT, type ProofFile, type ProofCheck } from './proof-file';
+export { verifyProof, verifyProofText, PROOF_FORMAT, type ProofFile, type ProofCheck } from './proof-file';
 export { readVerifier, verifierKey, type NoteVerifier } from './signed-note';
 export { readKeptCheckpoints, readExportCheckpoint, type ReadCheckpoint } from './checkpoint-store';
 export type { KeptCheckpoint } from './checkpoint-check';

@@ -105,7 +105,7 @@ export class VerifyIntegrityCommand extends ThreadlineCommand<IntegrityFlags> {
 }
 
 const CHECKPOINT_USAGE =
-  'verify-integrity --checkpoints <dir> --public-key <file> (the verifier key public-key prints, or the Ed25519 public key in PEM)';
+  'verify-integrity --checkpoints <dir> --public-key <file> (the verifier key public-key prints)';
 addFlag(
   VerifyIntegrityCommand,
   '--checkpoints <dir>',
@@ -115,7 +115,7 @@ addFlag(
 addFlag(
   VerifyIntegrityCommand,
   '--public-key <file>',
-  'With --checkpoints: the key that signed them (what public-key prints, or PEM)',
+  'With --checkpoints: the verifier key of the log that signed them (what public-key prints)',
   (v) => v,
 );
 addFlag(VerifyIntegrityCommand, '--from <timestamp>', 'Only seals made at or after this ISO 8601 instant', (v) => v);

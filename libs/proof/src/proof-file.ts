@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isLosslessNumber, parse } from 'lossless-json';
 import { chainLinkText } from '@threadline/capture';
 import { leafHash, verifyInclusion } from './merkle';
 import { proofProblems } from './proof.messages';
@@ -13,7 +14,7 @@ export const PROOF_FORMAT = 'threadline-proof/1';
  * checkpoint stands for: checkable with the log's public key and nothing else (`verify-proof`). Hashes
  * are base64, a list of them one string of 32-byte hashes end to end; what can be derived (the
  * transaction id, the change count, the tree size) is not repeated. docs/trust.md shows the check in
- * 30 lines of plain Node.
+ * about 35 lines of plain Node.
  */
 export interface ProofFile {
   /** The shape's version, `threadline-proof/1`. */
@@ -35,6 +36,19 @@ export interface ProofFile {
   /** The signed checkpoint (C2SP signed note) whose tree the path is in. */
   checkpoint: string;
 }
+
+/** Every field a proof file may have; any other is refused. */
+const PROOF_FIELDS = [
+  'format',
+  'seq',
+  'sealFormat',
+  'transaction',
+  'actionsSha256',
+  'changeSha256',
+  'change',
+  'inclusion',
+  'checkpoint',
+] as const satisfies readonly (keyof ProofFile)[];
 
 /** What a proof says once checked: `ok`, or the first thing that does not hold. */
 export type ProofCheck =
@@ -62,6 +76,25 @@ export function verifyProof(proof: ProofFile, verifier: NoteVerifier): ProofChec
   }
 }
 
+/**
+ * Checks a proof file's text. It is read as JSON in which no key appears twice (lossless-json refuses
+ * that, escaped spellings too): with a duplicate, a reader that keeps the first would see one change and
+ * JSON.parse, which keeps the last, would prove another.
+ */
+export function verifyProofText(text: string, verifier: NoteVerifier): ProofCheck {
+  let proof: ProofFile;
+  try {
+    proof = parse(text, null, (value) => {
+      // one spelling: 21, never 21.0 or 2.1e1
+      if (!/^(0|-?[1-9][0-9]*)$/.test(value)) throw new Error(proofProblems.notAWholeNumber(value));
+      return Number(value);
+    }) as ProofFile;
+  } catch (error) {
+    return { ok: false, problem: proofProblems.malformed(error) };
+  }
+  return verifyProof(proof, verifier);
+}
+
 /** The 32-byte hashes of a base64 field, refusing anything else (not base64, a length not a multiple of 32). */
 function hashes(proof: ProofFile, field: 'actionsSha256' | 'changeSha256' | 'inclusion'): Buffer[] {
   const text: unknown = proof[field];
@@ -69,14 +102,21 @@ function hashes(proof: ProofFile, field: 'actionsSha256' | 'changeSha256' | 'inc
   if (typeof text !== 'string' || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text))
     throw new Error(proofProblems.notBase64(field));
   const bytes = Buffer.from(text, 'base64');
+  // one spelling per proof: padded, and unused bits zero (else two files would prove the same)
+  if (bytes.toString('base64') !== text) throw new Error(proofProblems.notBase64(field));
   if (bytes.length % HASH !== 0) throw new Error(proofProblems.notHashes(field, bytes.length));
   return Array.from({ length: bytes.length / HASH }, (_, i) => bytes.subarray(i * HASH, (i + 1) * HASH));
 }
 
-/** A canonical row text: a JSON array whose first element is its id. */
+/** A canonical row text: a JSON array whose first element is its id; numbers as stored (LosslessNumber). */
 function row(text: unknown, field: 'transaction' | 'change'): unknown[] {
-  const parsed: unknown = typeof text === 'string' ? JSON.parse(text) : undefined;
-  if (!Array.isArray(parsed) || !['string', 'number'].includes(typeof parsed[0]))
+  let parsed: unknown;
+  try {
+    parsed = typeof text === 'string' ? parse(text) : undefined;
+  } catch (error) {
+    throw new Error(proofProblems.notARow(field, error));
+  }
+  if (!Array.isArray(parsed) || !(typeof parsed[0] === 'string' || isLosslessNumber(parsed[0])))
     throw new Error(proofProblems.notARow(field));
   return parsed;
 }
@@ -84,6 +124,10 @@ function row(text: unknown, field: 'transaction' | 'change'): unknown[] {
 function check(proof: ProofFile, verifier: NoteVerifier): ProofCheck {
   const fail = (problem: string): ProofCheck => ({ ok: false, problem });
   if (proof?.format !== PROOF_FORMAT) return fail(proofProblems.format(proof?.format));
+  // nothing beside what is checked: a field the check does not read would read as proved
+  const unknown = Object.keys(proof).filter((key) => !(PROOF_FIELDS as readonly string[]).includes(key));
+  if (unknown.length > 0 || Object.getPrototypeOf(proof) !== Object.prototype)
+    throw new Error(proofProblems.unknownFields(unknown));
   if (!Number.isSafeInteger(proof.seq) || proof.seq < 1) throw new Error(proofProblems.notASeq(proof.seq));
   if (proof.sealFormat !== 2 && proof.sealFormat !== 3) return fail(proofProblems.sealFormat(proof.sealFormat));
   const checkpoint = readCheckpointNote(String(proof.checkpoint), verifier, "the proof's checkpoint");

@@ -107,7 +107,13 @@ export class CheckpointKeyError extends ProofError {
 
   static unreadable(what: string, error: unknown): CheckpointKeyError {
     return new CheckpointKeyError(
-      `${what} cannot be read as a key: ${error instanceof Error ? error.message : String(error)}. Give a PKCS#8 PEM Ed25519 private key (openssl genpkey -algorithm ed25519), or to verify, its public key (PEM) or verifier key text (<name>+<id>+<key>)`,
+      `${what} cannot be read as a key: ${error instanceof Error ? error.message : String(error)}. Give a PKCS#8 PEM Ed25519 private key (openssl genpkey -algorithm ed25519), or to verify, the verifier key text that public-key prints (<name>+<id>+<key>)`,
+    );
+  }
+
+  static namesNoLog(what: string): CheckpointKeyError {
+    return new CheckpointKeyError(
+      `${what} is a PEM public key, which names no log: a checkpoint of another log signed with the same key would pass. Verify with the verifier key text that public-key prints (<origin>+<key id>+<key>), which names the log`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import { cliCommand } from '@threadline/core';
+import { stringify } from 'lossless-json';
 
 /**
  * The texts @threadline/proof returns or logs (option problems, log lines,
@@ -51,6 +52,8 @@ export const checkpointOptionProblems = {
 
 /** Why a kept checkpoint file is not taken. */
 export const keptCheckpointProblems = {
+  unreadable: (directory: string, error: unknown) =>
+    `${directory} cannot be read as a checkpoint directory (${(error as NodeJS.ErrnoException).code ?? String(error)}): give the directory health.integrity.checkpoints.directory names`,
   none: (directory: string) =>
     `no checkpoint files (*.checkpoint) in ${directory}: run the checkpoint command, or point at the directory health.integrity.checkpoints.directory names`,
   notSigned: (file: string, why: string) => `${file} is not a checkpoint signed by that key: ${why}`,
@@ -74,16 +77,21 @@ export function checkpointFailed(error: unknown): string {
 /** Why a proof file does not hold (verify-proof). */
 export const proofProblems = {
   binUsage: () =>
-    'usage: threadline-verify-proof <proof file> --public-key <file> [--json] (the key: what public-key prints, or PEM)',
+    'usage: threadline-verify-proof <proof file> --public-key <file> [--json] (the key: the verifier key text public-key prints)',
   malformed: (error: unknown) =>
     `the proof file is malformed: ${error instanceof Error ? error.message : String(error)} (a proof has format, seq, sealFormat, transaction, actionsSha256, changeSha256, inclusion and checkpoint, and may have change)`,
   format: (got: unknown) => `not a Threadline proof file (format ${JSON.stringify(got)}; expected threadline-proof/1)`,
+  notAWholeNumber: (text: string) =>
+    `${text} is not a whole number as a proof writes one (no fraction, exponent or leading zero)`,
+  unknownFields: (keys: string[]) =>
+    `a proof has no field ${keys.map((k) => JSON.stringify(k)).join(', ') || '(an object that is not plain)'}: only what its check reads, nothing beside it`,
   notASeq: (got: unknown) => `seq must be a seal number, a whole number from 1 (got ${JSON.stringify(got)})`,
   notBase64: (field: string) => `${field} must be standard base64 (RFC 4648 section 4, padded)`,
   notHashes: (field: string, bytes: number) =>
     `${field} holds ${bytes} bytes: it must be SHA-256 hashes of 32 bytes end to end`,
   notOneHash: (field: string, count: number) => `${field} must be one SHA-256 hash (got ${count})`,
-  notARow: (field: string) => `${field} must be a canonical row text: a JSON array whose first element is its id`,
+  notARow: (field: string, error?: unknown) =>
+    `${field} must be a canonical row text: a JSON array whose first element is its id${error ? ` (${error instanceof Error ? error.message : String(error)})` : ''}`,
   sealFormat: (format: unknown) =>
     `seal format ${JSON.stringify(format)} cannot be proved (only seals of schema v5 on, formats 2 and 3)`,
   changeFormat: (format: number) =>
@@ -94,13 +102,23 @@ export const proofProblems = {
     `seal #${seq}, hashed from the transaction, its actions and its change hashes as the proof gives them, does not lead along the inclusion path to the signed root of ${size} seals: the transaction, a change hash or the path was altered, or the seal is not in that tree`,
 };
 
-/** What verify-proof (the command and the package's bin) prints for a proof that holds. */
+/**
+ * What verify-proof (the command and the package's bin) prints for a proof that holds: the line, then the
+ * content it proved (the transaction row, and the change), as a reader should take it, never as the file
+ * happens to spell it.
+ */
 export function proofHolds(c: {
   seq: number;
   transactionId: string;
   changeId: string | null;
   origin: string;
   treeSize: number;
+  transaction: unknown[];
+  change: unknown[] | null;
 }): string {
-  return `OK: seal #${c.seq} (transaction ${c.transactionId}${c.changeId ? `, change ${c.changeId}` : ''}) is in ${c.origin} at ${c.treeSize} seals, as its signed checkpoint says`;
+  return [
+    `OK: seal #${c.seq} (transaction ${c.transactionId}${c.changeId ? `, change ${c.changeId}` : ''}) is in ${c.origin} at ${c.treeSize} seals, as its signed checkpoint says`,
+    `  transaction: ${stringify(c.transaction)}`,
+    ...(c.change ? [`  change: ${stringify(c.change)}`] : []),
+  ].join('\n');
 }

@@ -12,12 +12,9 @@ import { noteProblems } from './proof.messages';
 const ED25519 = 0x01;
 const DASH = '\u2014 ';
 
-/**
- * A key that verifies notes: its name and the raw 32-byte Ed25519 public key. Without a name (a PEM
- * public key), a signature line of any name whose key id matches that name and key is taken.
- */
+/** A key that verifies notes: its name (a log's origin) and the raw 32-byte Ed25519 public key. */
 export interface NoteVerifier {
-  name?: string;
+  name: string;
   publicKey: Buffer;
 }
 
@@ -92,30 +89,30 @@ export function openNote(
   const text = note.slice(0, at + 1);
   const lines = note.slice(at + 2, -1).split('\n');
   const key = publicKeyObject(verifier.publicKey);
-  for (const line of lines) {
-    const match = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/u.exec(line);
-    if (!match) return { problem: noteProblems.malformedLine(line) };
-    const [, name, signature] = match;
+  // every line well-formed before any is taken: a note is accepted whole or not at all
+  const matches = lines.map((line) => /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/u.exec(line));
+  const bad = matches.findIndex((m) => !m);
+  if (bad >= 0) return { problem: noteProblems.malformedLine(lines[bad]) };
+  for (const [, name, signature] of matches as RegExpExecArray[]) {
     const blob = Buffer.from(signature, 'base64');
-    if (verifier.name !== undefined && name !== verifier.name) continue;
+    if (name !== verifier.name) continue;
     if (blob.length < 4 || !blob.subarray(0, 4).equals(keyId(name, verifier.publicKey))) continue;
     return verify(null, Buffer.from(text, 'utf8'), key, blob.subarray(4))
       ? { text, name }
       : { problem: noteProblems.badSignature(name) };
   }
-  return {
-    problem: noteProblems.unsigned(
-      verifier.name ?? 'this key',
-      verifier.name ? keyId(verifier.name, verifier.publicKey).toString('hex') : 'any',
-    ),
-  };
+  return { problem: noteProblems.unsigned(verifier.name, keyId(verifier.name, verifier.publicKey).toString('hex')) };
 }
 
-/** Reads a verifier: the key text `public-key` prints (`<name>+<id>+<key>`), or an Ed25519 public key in PEM. */
+/**
+ * Reads a verifier: the key text `public-key` prints (`<name>+<id>+<key>`). A PEM key is refused, naming
+ * why: it names no log, so a checkpoint of another log signed with the same key would pass.
+ */
 export function readVerifier(text: string, what: string): NoteVerifier {
   const parsed = parseVerifierKey(text);
   if (parsed) return parsed;
-  return { publicKey: rawPublicKey(ed25519Key(text, what)) };
+  ed25519Key(text, what); // not a key at all, or not Ed25519: says so
+  throw CheckpointKeyError.namesNoLog(what);
 }
 
 /** The text of a checkpoint, to sign. */

@@ -2,7 +2,7 @@
 // `npx threadline-verify-proof PROOF --public-key FILE [--json]`: the offline check of a proof, with no
 // database, no Nest application and no configuration: the public key and the file are all it reads.
 import { readFileSync } from 'node:fs';
-import { verifyProof } from './proof-file';
+import { verifyProofText } from './proof-file';
 import { proofHolds, proofProblems } from './proof.messages';
 import { readVerifier } from './signed-note';
 
@@ -15,10 +15,7 @@ function main(argv: string[]): number {
     process.stderr.write(`${proofProblems.binUsage()}\n`);
     return 2;
   }
-  const checked = verifyProof(
-    JSON.parse(readFileSync(file, 'utf8')),
-    readVerifier(readFileSync(keyFile, 'utf8'), keyFile),
-  );
+  const checked = verifyProofText(readFileSync(file, 'utf8'), readVerifier(readFileSync(keyFile, 'utf8'), keyFile));
   if (json) process.stdout.write(`${JSON.stringify(checked, null, 2)}\n`);
   else if (checked.ok) process.stdout.write(`${proofHolds(checked)}\n`);
   if (!checked.ok) process.stderr.write(`FAILED: ${checked.problem}\n`);

@@ -57,4 +57,12 @@ describe('the checkpoint directory (no database)', () => {
     expect(read.checkpoints.map((c) => c.root.toString('hex'))).toEqual([Buffer.alloc(32, 1).toString('hex')]);
     expect(readdirSync(dir)).toEqual(['000000000005.checkpoint']);
   });
+
+  it('names a checkpoint directory it cannot read (missing, or not a directory) instead of throwing', async () => {
+    const verifier = { name: origin, publicKey: rawPublicKey(privateKey) };
+    expect(await readKeptCheckpoints(path.join(dir, 'missing'), verifier)).toEqual({
+      checkpoints: [],
+      problems: [expect.stringMatching(/missing cannot be read as a checkpoint directory \(ENOENT\)/)],
+    });
+  });
 });

@@ -11,7 +11,7 @@ import {
   ThreadlineCaptureModule,
 } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,7 @@ import {
   SignedCheckpoint,
   ThreadlineProofModule,
   verifyProof,
+  verifyProofText,
 } from '../src';
 import { signNote } from '../src/signed-note';
 
@@ -46,6 +47,9 @@ async function write(url: string, n: number, prefix = 'p'): Promise<void> {
     await client.end();
   }
 }
+
+/** A signed note's text (what its signatures cover). */
+const p0 = (note: string) => note.slice(0, note.lastIndexOf('\n\n') + 1);
 
 const pem = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
 
@@ -272,7 +276,7 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
       transactionId: change.transaction_id,
     });
     expect(checked.ok && checked.change?.[6]).toEqual({
-      id: expect.any(Number),
+      id: expect.objectContaining({ isLosslessNumber: true }),
       title: expect.stringMatching(/^p\d+$/),
     });
     // tampered: the change's text, the path, the claimed size
@@ -315,9 +319,29 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
       ],
       [(p: ProofFile) => (p.seq = '3' as never), 'seq must be a seal number'],
       [(p: ProofFile) => (p.transaction = '{}'), 'transaction must be a canonical row text'],
-      [(p: ProofFile) => (p.change = 'not json'), 'is not valid JSON'],
+      [(p: ProofFile) => (p.change = 'not json'), 'change must be a canonical row text'],
     ] as const)
       expect(tamper(edit)).toMatchObject({ ok: false, problem: expect.stringContaining(named) });
+    // non-canonical base64 (unused bits set, padding dropped): one proof, one spelling
+    const flipLast = (t: string) => t.slice(0, -2) + String.fromCharCode(t.charCodeAt(t.length - 2) + 1) + t.slice(-1);
+    expect(tamper((p) => (p.actionsSha256 = flipLast(p.actionsSha256)))).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('actionsSha256 must be standard base64'),
+    });
+    // the same key, another log: a checkpoint of another origin signed with this log's key is refused
+    const keyPem = readFileSync(keyFile, 'utf8');
+    const body = p0(proof.checkpoint).replace(/^[^\n]+/, 'threadline/another_log');
+    expect(
+      tamper((p) => (p.checkpoint = signNote(body, 'threadline/another_log', createPrivateKey(keyPem)))),
+    ).toMatchObject({ ok: false, problem: expect.stringContaining('no signature by') });
+    // the file's text: a key given twice is refused, escaped or not
+    const text = JSON.stringify(proof, null, 2);
+    const twice = text.replace('"format":', '"\\u0066ormat": "x",\n  "format":');
+    expect(verifyProofText(text, verifier)).toMatchObject({ ok: true });
+    expect(verifyProofText(twice, verifier)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining("Duplicate key 'format'"),
+    });
     // a checkpoint signed by another key under the same name
     const other = generateKeyPairSync('ed25519').privateKey;
     const forged = tamper(

@@ -15,6 +15,7 @@ import {
   openNote,
   parseCheckpoint,
   parseVerifierKey,
+  readVerifier,
   rawPublicKey,
   signNote,
   verifierKey,
@@ -152,6 +153,16 @@ describe('signed notes and checkpoints (C2SP)', () => {
       const text = verifierKey('a.example/log', rawPublicKey(privateKey));
       expect(parseVerifierKey(text)).toEqual({ name: 'a.example/log', publicKey: rawPublicKey(privateKey) });
     }
+  });
+
+  it('refuses a PEM key as a verifier: it names no log, so another log signed with it would pass', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const text = verifierKey('a.example/log', rawPublicKey(privateKey));
+    expect(readVerifier(text, 'k')).toEqual({ name: 'a.example/log', publicKey: rawPublicKey(privateKey) });
+    expect(() => readVerifier(publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'key.pem')).toThrow(
+      /key\.pem is a PEM public key, which names no log/,
+    );
+    expect(() => readVerifier('not a key', 'key.txt')).toThrow(/key\.txt cannot be read as a key/);
   });
 
   it('signs a checkpoint that only its own key opens, and reads it back', () => {
