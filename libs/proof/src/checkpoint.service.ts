@@ -10,7 +10,8 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import { AuditTables, schedulerRegistryOf } from '@threadline/core';
 import { DataSource } from 'typeorm';
-import { EXPORT_LINE, keepInDirectory, latestKeptCheckpoint, newestKept, ReadCheckpoint } from './checkpoint-store';
+import { EXPORT_LINE, keepInDirectory, latestKeptCheckpoint, newestKept } from './checkpoint-store';
+import { CheckpointStatus, KeptCheckpointsView } from './checkpoint.types';
 import { IntegrityService } from './integrity.service';
 import { THREADLINE_INTEGRITY_POLICY } from './proof.constants';
 import { deliver, requireAgrees, Signed, SigningQueue } from './checkpoint-rule';
@@ -21,28 +22,6 @@ import { SealTree } from './seal-tree';
 import { checkpointText, NoteVerifier, rawPublicKey, signNote, verifierKey } from './signed-note';
 
 export const CHECKPOINT_JOB_NAME = 'threadline.integrity.checkpoint';
-
-/**
- * The newest checkpoint the configured directory keeps, its signature checked with this log's key, and
- * the newer files that are not the log's: what the Integrity page checks against (the key signs only
- * extensions of what it signed, so the newest stands for the older ones).
- */
-export interface KeptCheckpointsView {
-  checkpoints: ReadCheckpoint[];
-  /** The newest (largest) one, with the time its note says it was signed. */
-  latest: { size: number; time: string | null; file: string } | null;
-  /** Files not signed by this log's key, or not checkpoints. */
-  problems: string[];
-}
-
-/** The checkpointer's state, for health and the Integrity page. */
-export interface CheckpointStatus {
-  enabled: boolean;
-  /** The last checkpoint every sink took, or null. */
-  last: { size: number; time: string; path: string | null } | null;
-  /** The last failure, while it lasts (cleared by the next checkpoint every sink takes). */
-  failing: { message: string; since: string } | null;
-}
 
 /**
  * Signed checkpoints of the tree over the seals (docs/trust.md "Checkpoints"), kept outside the
@@ -146,6 +125,15 @@ export class CheckpointService implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
+  /** The tree at `size` against the last checkpoint signed or kept (same size, same root); failing if not. */
+  private async recheck(size: number): Promise<void> {
+    const tree = new SealTree(this.dataSource, this.tables);
+    await requireAgrees(tree, size, await tree.root(size), await this.previous()).catch((error: unknown) => {
+      this.recordFailure(error);
+      throw error;
+    });
+  }
+
   private recordFailure(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     this.state = { ...this.state, failing: { message, since: this.state.failing?.since ?? new Date().toISOString() } };
@@ -192,6 +180,8 @@ export class CheckpointService implements OnApplicationBootstrap, BeforeApplicat
         size - last.size >= policy.everyTransactions ||
         (size > last.size && Date.now() - Date.parse(last.time) >= policy.everySeconds * 1000);
       if (due) await this.emit();
+      // idle, it still checks the tree against what it kept: a rewrite that rebuilt the tree shows within a tick
+      else if (last && size === last.size) await this.queue.run(() => this.recheck(size));
     })()
       .catch((error: unknown) => this.logger.error(checkpointFailed(error)))
       .finally(() => (this.running = undefined));

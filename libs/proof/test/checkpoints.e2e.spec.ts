@@ -260,6 +260,21 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
     );
   });
 
+  it('checks an idle log at each tick: a rewrite that rebuilt the tree, with no new seal, turns it failing', async () => {
+    const checkpoints = app!.get(CheckpointService);
+    await checkpoints.emit();
+    await checkpoints.tick();
+    expect(checkpoints.status()).toMatchObject({ failing: null, last: { size: 21 } });
+    await rewriteAndRechain();
+    await checkpoints.tick();
+    expect(checkpoints.status().failing).toMatchObject({
+      message: expect.stringContaining('does not extend the one signed at 21 seals'),
+    });
+    // and stays so: the next tick retries, and refuses to sign the rewritten tree
+    await checkpoints.tick();
+    expect(checkpoints.status()).toMatchObject({ failing: expect.anything(), last: { size: 21 } });
+  });
+
   it('proves one change offline: under 2 KB, checked with the public key alone; a tampered proof, a forged checkpoint and a purged change are refused', async () => {
     const proofs = app!.get(ProofService);
     const [change] = await db.query<{ id: string; transaction_id: string }>(
