@@ -1,6 +1,6 @@
 import type { CoverageReport } from '@threadline/health';
 import { stringifyStoredJson } from '@threadline/core';
-import type { AuditChange } from '@threadline/query';
+import { TIMELINE_FILTERS, type AuditChange, type TimelineFilterField } from '@threadline/query';
 import { LOCAL_TIME_SCRIPT, STYLE } from './assets';
 import { Html, html } from './html';
 
@@ -86,6 +86,27 @@ export function query(params: Record<string, string | undefined>): string {
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') search.set(k, v);
   const s = search.toString();
   return s ? `?${s}` : '';
+}
+
+/**
+ * A timeline or export link's query string from filter values named by their TimelineFilters key
+ * (`actorRef`), each written as the parameter TIMELINE_FILTERS gives it (`actor`); `extra` as is.
+ */
+export function filterQuery(
+  values: Partial<Record<TimelineFilterField['key'], string>>,
+  extra: Record<string, string | undefined> = {},
+): string {
+  return query({
+    ...Object.fromEntries(
+      TIMELINE_FILTERS.filter((f) => values[f.key] !== undefined).map((f) => [f.param, values[f.key]]),
+    ),
+    ...extra,
+  });
+}
+
+/** The query parameter of the filter with TimelineFilters key `key` (`actorRef` is `actor`). */
+export function filterParam(key: TimelineFilterField['key']): string {
+  return TIMELINE_FILTERS.find((f) => f.key === key)!.param;
 }
 
 export function actorLabel(actor: AuditChange['transaction']['actor_ref']): string {

@@ -2,7 +2,7 @@ import { AuditChange, changeDiff, TIMELINE_FILTERS } from '@threadline/query';
 import { EXPORT_FORMATS } from '@threadline/export';
 import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
-import { actorLabel, historyHref, layout, PageFrame, query } from './layout';
+import { actorLabel, filterParam, filterQuery, historyHref, layout, PageFrame, query } from './layout';
 import { fieldChangesHtml } from './values';
 
 export interface TimelineView {
@@ -37,7 +37,7 @@ ${TIMELINE_FILTERS.map(({ param, label, example }) => html`<label>${label}<input
   )}</div>`;
   const ranges = html`<div class="actions" aria-label="Quick ranges">${QUICK_RANGES.map(
     ([label, ms]) =>
-      html`<a href="${frame.base}/timeline${query({ ...filters, from: new Date(Date.now() - ms).toISOString(), to: undefined })}">${label}</a>`,
+      html`<a href="${frame.base}/timeline${query({ ...filters, [filterParam('from')]: new Date(Date.now() - ms).toISOString(), [filterParam('to')]: undefined })}">${label}</a>`,
   )}</div>`;
   const rows = view.changes.map(
     (c) => html`<tr>
@@ -46,8 +46,8 @@ ${TIMELINE_FILTERS.map(({ param, label, example }) => html`<label>${label}<input
   <td data-label="Op">${c.op}</td>
   <td data-label="Key">${c.op === 'truncate' ? html`<span class="muted">whole table</span>` : html`<a href="${historyHref(frame, c)}"><code>${stringifyStoredJson(c.table_pk)}</code><span class="vh"> history</span></a>`}</td>
   <td data-label="What changed">${c.op === 'truncate' ? html`${Number(c.data_after?.rowCount ?? 0)} rows removed` : fieldChangesHtml(changeDiff(c, view.previous?.get(c.id)))}</td>
-  <td data-label="Actor">${c.transaction.actor_ref ? html`<a href="${frame.base}/timeline${query({ actor: actorLabel(c.transaction.actor_ref) })}">${actorLabel(c.transaction.actor_ref)}</a>` : 'none'}</td>
-  <td data-label="Correlation id">${c.transaction.correlation_id ? html`<a href="${frame.base}/timeline${query({ correlationId: c.transaction.correlation_id })}"><code>${c.transaction.correlation_id}</code></a>` : ''}</td>
+  <td data-label="Actor">${c.transaction.actor_ref ? html`<a href="${frame.base}/timeline${filterQuery({ actorRef: actorLabel(c.transaction.actor_ref) })}">${actorLabel(c.transaction.actor_ref)}</a>` : 'none'}</td>
+  <td data-label="Correlation id">${c.transaction.correlation_id ? html`<a href="${frame.base}/timeline${filterQuery({ correlationId: c.transaction.correlation_id })}"><code>${c.transaction.correlation_id}</code></a>` : ''}</td>
   <td data-label="Transaction"><a href="${frame.base}/transactions/${c.transaction_id}">View transaction<span class="vh"> ${c.transaction_id}</span></a></td>
 </tr>`,
   );

@@ -2,7 +2,7 @@ import { AuditAction, AuditChange, changeDiff, Page } from '@threadline/query';
 import { EXPORT_FORMATS, HTTP_EXPORT_MAX_ROWS } from '@threadline/export';
 import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
-import { actorLabel, historyHref, layout, PageFrame, query } from './layout';
+import { actorLabel, filterQuery, historyHref, layout, PageFrame, query } from './layout';
 
 /**
  * One transaction: who, when and why (its linked action), then a page of its
@@ -58,7 +58,7 @@ ${
 <dt>Transaction</dt><dd><code>${id}</code></dd>
 <dt>Occurred at</dt><dd><time datetime="${tx.occurred_at}">${tx.occurred_at}</time></dd>
 <dt>Actor</dt><dd>${actorLabel(tx.actor_ref)}</dd>
-${tx.correlation_id ? html`<dt>Correlation id</dt><dd><a href="${frame.base}/timeline${query({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a></dd>` : ''}
+${tx.correlation_id ? html`<dt>Correlation id</dt><dd><a href="${frame.base}/timeline${filterQuery({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a></dd>` : ''}
 ${tx.request_id ? html`<dt>Request id</dt><dd>${tx.request_id}</dd>` : ''}
 ${tx.source ? html`<dt>Source</dt><dd>${tx.source}</dd>` : ''}
 ${
@@ -69,7 +69,7 @@ ${
 </dl>
 <div class="actions" aria-label="Export">${EXPORT_FORMATS.map(
     (format) =>
-      html`<a class="button" href="${frame.base}/export${query({ transaction: id, format, maxRows: String(HTTP_EXPORT_MAX_ROWS) })}" download>Export ${format.toUpperCase()}</a>`,
+      html`<a class="button" href="${frame.base}/export${filterQuery({ transactionId: id }, { format, maxRows: String(HTTP_EXPORT_MAX_ROWS) })}" download>Export ${format.toUpperCase()}</a>`,
   )}</div>
 <p class="muted">Newest first. ${changes.length} change${changes.length === 1 ? '' : 's'} on this page.</p>
 ${sections}

@@ -1,6 +1,6 @@
 import { AuditAction, AuditTransaction } from '@threadline/query';
 import { Html, html } from './html';
-import { PageFrame, query } from './layout';
+import { filterQuery, PageFrame } from './layout';
 
 /**
  * Why a change was made, where an auditor reads the change: the action its
@@ -13,7 +13,7 @@ export function whyHtml(frame: PageFrame, tx: AuditTransaction, action: AuditAct
       ? html`<strong>${action.name}</strong>${action.status === 'error' ? html` <span class="status-drift">failed</span>` : ''}${action.reason ? html`<br>${action.reason}` : ''}`
       : null,
     tx.correlation_id
-      ? html`<span class="muted">correlation</span> <a href="${frame.base}/timeline${query({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a>`
+      ? html`<span class="muted">correlation</span> <a href="${frame.base}/timeline${filterQuery({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a>`
       : null,
     tx.request_id ? html`<span class="muted">request</span> ${tx.request_id}` : null,
   ].filter((part): part is Html => part !== null);
