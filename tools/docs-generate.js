@@ -105,9 +105,13 @@ function isNestModule(value) {
 
 /** Layers as eslint.config.mjs declares them: each project tag and the tags it may import besides its own. */
 function layersOf(eslintConfig) {
+  if (!/const LIBS = JSON\.parse\(readFileSync\(new URL\('\.\/tools\/libs\.json'/.test(eslintConfig))
+    throw new Error(
+      'eslint.config.mjs no longer reads its LIBS from tools/libs.json: update layersOf() in tools/docs-generate.js',
+    );
   const quoted = (text) => [...text.matchAll(/'([^']+)'/g)].map((m) => m[1]);
-  const libsList = /const LIBS = \[([^\]]*)\]/.exec(eslintConfig);
-  const libTags = libsList ? quoted(libsList[1]) : [];
+  // eslint.config.mjs's LIBS: every lib of tools/libs.json but the umbrella, as scope tags
+  const libTags = LIBS.filter((lib) => lib !== 'nestjs').map((lib) => `scope:${lib}`);
   const layers = {};
   for (const m of eslintConfig.matchAll(/layer\('([^']+)',\s*(\[[^\]]*\]|LIBS)\)/g))
     layers[m[1]] = [...(/\bLIBS\b/.test(m[2]) ? libTags : []), ...quoted(m[2])];
@@ -204,7 +208,6 @@ function regionNames(text) {
 module.exports = {
   LIBS,
   docFiles,
-  LIBS,
   collectFacts,
   renderRegions,
   applyRegions,

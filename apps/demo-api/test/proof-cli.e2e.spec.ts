@@ -8,7 +8,7 @@ import { createTestDatabase, TestDatabase } from '@threadline/testing';
 const CLI = path.resolve(__dirname, '..', 'dist', 'cli.js');
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
-/** The 30-line check docs/trust.md shows, taken from the page as written. */
+/** The plain-Node check docs/trust.md shows, taken from the page as written. */
 function documentedVerifier(): string {
   const page = readFileSync(path.join(ROOT, 'docs', 'trust.md'), 'utf8');
   const block = /```js\n(\/\/ verify-proof\.js[\s\S]*?)```/.exec(page);
@@ -46,7 +46,7 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
   });
   afterAll(() => db.drop());
 
-  it('checkpoint, public-key, proof, verify-proof (and the documented 30 lines) and verify-integrity --checkpoints', async () => {
+  it('checkpoint, public-key, proof, verify-proof (and the documented plain-Node check) and verify-integrity --checkpoints', async () => {
     const emitted = cli('checkpoint');
     expect(emitted.stderr).toBe('');
     expect(emitted.code).toBe(0);
@@ -60,6 +60,12 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
     const proved = cli('proof', '--change', change.id, '--out', proofFile);
     expect(proved.code).toBe(0);
     expect(proved.stdout).toMatch(/proof\.json \(\d+ bytes\): seal #\d+ in the tree of 21/);
+    // --json: the rows' numbers as stored (lossless), not as objects
+    const asJson = cli('verify-proof', proofFile, '--public-key', keyFile, '--json');
+    expect(asJson.stdout).not.toContain('isLosslessNumber');
+    const checkedJson = JSON.parse(asJson.stdout);
+    expect(checkedJson).toMatchObject({ ok: true, changeId: change.id });
+    expect(checkedJson.change.slice(0, 3)).toEqual([Number(change.id), 'public', 'users']);
     const verified = cli('verify-proof', proofFile, '--public-key', keyFile);
     expect(verified).toMatchObject({
       code: 0,
@@ -184,6 +190,8 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
       ['a field beside the checked ones', as((p) => void (p.tableName = 'users')), 1],
       ['__proto__', original.replace('{\n', '{\n  "__proto__": {"change": "x"},\n'), 1],
       ['re-indented', JSON.stringify(JSON.parse(original)), 0],
+      ['checkpoint as an array', as((p) => void (p.checkpoint = [p.checkpoint])), 1],
+      ['an unpadded signature', as((p) => void (p.checkpoint = String(p.checkpoint).replace(/=\n$/, '\n'))), 1],
     ];
     for (const [label, text, holds] of cases) {
       const file = path.join(work, 'case.json');
@@ -217,7 +225,7 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
     ])
       expect({ code: run.code, stderr: run.stderr }).toEqual({
         code: 1,
-        stderr: expect.stringContaining('is a PEM public key, which names no log'),
+        stderr: expect.stringContaining('is a PEM key, which names no log'),
       });
     expect(
       spawnSync(process.execPath, [bin, proofFile, '--public-key', pemFile], {
@@ -235,7 +243,7 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
     expect(JSON.parse(signedExport.stdout)).toMatchObject({ ok: true, signed: true, chain: 'intact' });
     expect(cli('verify-export', exported, '--public-key', pemFile)).toMatchObject({
       code: 1,
-      stderr: expect.stringContaining('is a PEM public key, which names no log'),
+      stderr: expect.stringContaining('is a PEM key, which names no log'),
     });
     // rows edited and the manifest's hash recomputed to match: the signature still names the original file
     writeFileSync(

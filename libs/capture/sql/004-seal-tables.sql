@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS :AUDIT_SCHEMA."audit_seal_checkpoints" (
 --# and next to nothing on the write path). A BRIN range is only skipped once summarized: without
 --# autosummarize that happens at VACUUM, so every page written since (up to a fifth of the table before
 --# autovacuum comes) is read by every sealer call: a 200,000-row tail cost 25 ms a call against 1.3 ms
---# summarized. With it (v8), autovacuum summarizes each range as soon as the next one starts.
+--# summarized. With it (v8), filling a range queues a request that autovacuum serves at its next visit.
 CREATE INDEX IF NOT EXISTS audit_transactions_txid_brin ON :AUDIT_SCHEMA."audit_transactions" USING brin (txid) WITH (autosummarize = on);
 DO $threadline$
 BEGIN

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, open, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { KeptCheckpoint } from './checkpoint-check';
-import { CheckpointConflictError } from './proof.errors';
+import { CheckpointConflictError, CheckpointSinkError } from './proof.errors';
 import { keptCheckpointProblems } from './proof.messages';
 import { SignedCheckpoint } from './proof.options';
 import { NoteVerifier, openNote, parseCheckpoint } from './signed-note';
@@ -11,7 +11,8 @@ import { NoteVerifier, openNote, parseCheckpoint } from './signed-note';
 // and read back, signature checked, for verification and proofs. A file appears whole or not at all: the
 // note is written and synced to a temporary name (not *.checkpoint, so never read), then hard-linked to
 // its name, which fails if that name exists (no overwrite); a full disk or a killed process leaves no
-// empty or torn checkpoint behind to block the next one.
+// empty or torn checkpoint behind to block the next one (at most a .tmp file, never read). A file system
+// without hard links is refused, naming why.
 
 const SUFFIX = '.checkpoint';
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
@@ -55,12 +56,10 @@ export async function keepInDirectory(directory: string, checkpoint: SignedCheck
     } finally {
       await handle.close();
     }
-    // a file system without hard links (some network and object-store mounts): exclusive create instead
-    await link(temporary, file).catch((error: NodeJS.ErrnoException) =>
-      NO_LINKS.has(error.code ?? '')
-        ? writeFile(file, checkpoint.note, { flag: 'wx', mode: 0o444 })
-        : Promise.reject(error),
-    );
+    // no fallback to writing in place where the file system has no hard links: that is what left torn files
+    await link(temporary, file).catch((error: NodeJS.ErrnoException) => {
+      throw NO_LINKS.has(error.code ?? '') ? CheckpointSinkError.noHardLinks(directory, error.code) : error;
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const text = await readKeptFile(file);

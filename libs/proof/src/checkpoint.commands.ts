@@ -7,6 +7,7 @@ import {
   ThreadlineCommand,
 } from '@threadline/core';
 import { readFile, writeFile } from 'node:fs/promises';
+import { stringify } from 'lossless-json';
 import { Command } from 'nest-commander';
 import { CheckpointService } from './checkpoint.service';
 import { verifyProofText } from './proof-file';
@@ -124,7 +125,8 @@ export class VerifyProofCommand extends ThreadlineCommand<{ publicKey?: string; 
       throw CommandUsageError.usage('verify-proof <proof file> --public-key <file> [--json]');
     const verifier = readVerifier(await readFile(flags.publicKey, 'utf8'), flags.publicKey);
     const checked = verifyProofText(await readFile(args[0], 'utf8'), verifier);
-    if (flags.json) commandOutput.json(checked);
+    // lossless: the rows' numbers as stored, not as JavaScript numbers nor as objects
+    if (flags.json) commandOutput.text(`${stringify(checked, null, 2)}\n`);
     else if (checked.ok) commandOutput.text(proofHolds(checked));
     if (!checked.ok) commandOutput.fail(CheckFailedError.create('verify-proof', [checked.problem]));
   }

@@ -180,8 +180,9 @@ export class CheckpointService implements OnApplicationBootstrap, BeforeApplicat
         size - last.size >= policy.everyTransactions ||
         (size > last.size && Date.now() - Date.parse(last.time) >= policy.everySeconds * 1000);
       if (due) await this.emit();
-      // idle, it still checks the tree against what it kept: a rewrite that rebuilt the tree shows within a tick
-      else if (last && size === last.size) await this.queue.run(() => this.recheck(size));
+      // idle, it still checks the tree against what it kept: a rewrite that rebuilt the tree, or seals
+      // deleted from the end, shows within a tick
+      else if (last && size <= last.size) await this.queue.run(() => this.recheck(size));
     })()
       .catch((error: unknown) => this.logger.error(checkpointFailed(error)))
       .finally(() => (this.running = undefined));

@@ -67,8 +67,8 @@ export class IntegrityService {
   }
 
   /**
-   * Whether the last sealing (by anyone in this process: the background sealer, a verification, a
-   * checkpoint, a proof, an export) failed, since when and why; null once one succeeds. Health turns red
+   * Whether the last sealing through this service (the background sealer, a verification, a
+   * checkpoint, a proof) failed, since when and why; null once one succeeds. Health turns red
    * on it: a sealer held off by another session leaves every commit since unsealed.
    */
   sealingStatus(): { failing: { message: string; since: string } | null } {

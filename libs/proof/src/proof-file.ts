@@ -14,7 +14,7 @@ export const PROOF_FORMAT = 'threadline-proof/1';
  * checkpoint stands for: checkable with the log's public key and nothing else (`verify-proof`). Hashes
  * are base64, a list of them one string of 32-byte hashes end to end; what can be derived (the
  * transaction id, the change count, the tree size) is not repeated. docs/trust.md shows the check in
- * about 35 lines of plain Node.
+ * about 40 lines of plain Node.
  */
 export interface ProofFile {
   /** The shape's version, `threadline-proof/1`. */
@@ -110,6 +110,9 @@ function hashes(proof: ProofFile, field: 'actionsSha256' | 'changeSha256' | 'inc
 
 /** A canonical row text: a JSON array whose first element is its id; numbers as stored (LosslessNumber). */
 function row(text: unknown, field: 'transaction' | 'change'): unknown[] {
+  // well-formed Unicode only: a lone surrogate encodes as U+FFFD, so it would hash as the stored text and show another
+  if (typeof text === 'string' && Buffer.from(text, 'utf8').toString('utf8') !== text)
+    throw new Error(proofProblems.notWellFormed(field));
   let parsed: unknown;
   try {
     parsed = typeof text === 'string' ? parse(text) : undefined;
@@ -130,7 +133,8 @@ function check(proof: ProofFile, verifier: NoteVerifier): ProofCheck {
     throw new Error(proofProblems.unknownFields(unknown));
   if (!Number.isSafeInteger(proof.seq) || proof.seq < 1) throw new Error(proofProblems.notASeq(proof.seq));
   if (proof.sealFormat !== 2 && proof.sealFormat !== 3) return fail(proofProblems.sealFormat(proof.sealFormat));
-  const checkpoint = readCheckpointNote(String(proof.checkpoint), verifier, "the proof's checkpoint");
+  if (typeof proof.checkpoint !== 'string') throw new Error(proofProblems.notANote());
+  const checkpoint = readCheckpointNote(proof.checkpoint, verifier, "the proof's checkpoint");
   if ('problem' in checkpoint) return fail(checkpoint.problem);
   const actionsList = hashes(proof, 'actionsSha256');
   if (actionsList.length !== 1) throw new Error(proofProblems.notOneHash('actionsSha256', actionsList.length));

@@ -113,7 +113,7 @@ export class CheckpointKeyError extends ProofError {
 
   static namesNoLog(what: string): CheckpointKeyError {
     return new CheckpointKeyError(
-      `${what} is a PEM public key, which names no log: a checkpoint of another log signed with the same key would pass. Verify with the verifier key text that public-key prints (<origin>+<key id>+<key>), which names the log`,
+      `${what} is a PEM key, which names no log: a checkpoint of another log signed with the same key would pass. Verify with the verifier key text that public-key prints (<origin>+<key id>+<key>), which names the log`,
     );
   }
 }
@@ -205,6 +205,12 @@ export class CheckpointSinkError extends ProofError {
   static timeout(ms: number): CheckpointSinkError {
     return new CheckpointSinkError(
       `the checkpoint sink did not take the checkpoint within ${ms / 1000} s (a callback that never settles, or a stream that never calls back): retried at the next tick`,
+    );
+  }
+
+  static noHardLinks(directory: string, code: string | undefined): CheckpointSinkError {
+    return new CheckpointSinkError(
+      `${directory} cannot hard-link a file (${code ?? 'unknown error'}), which keeping a checkpoint whole or not at all needs: point health.integrity.checkpoints.directory at a local file system, and send checkpoints to other storage through sink`,
     );
   }
 }

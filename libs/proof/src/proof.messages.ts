@@ -81,10 +81,13 @@ export const proofProblems = {
   malformed: (error: unknown) =>
     `the proof file is malformed: ${error instanceof Error ? error.message : String(error)} (a proof has format, seq, sealFormat, transaction, actionsSha256, changeSha256, inclusion and checkpoint, and may have change)`,
   format: (got: unknown) => `not a Threadline proof file (format ${JSON.stringify(got)}; expected threadline-proof/1)`,
+  notWellFormed: (field: string) =>
+    `${field} holds a lone surrogate (not well-formed Unicode): it would hash as U+FFFD, the stored text, and show another`,
   notAWholeNumber: (text: string) =>
     `${text} is not a whole number as a proof writes one (no fraction, exponent or leading zero)`,
   unknownFields: (keys: string[]) =>
     `a proof has no field ${keys.map((k) => JSON.stringify(k)).join(', ') || '(an object that is not plain)'}: only what its check reads, nothing beside it`,
+  notANote: () => 'checkpoint must be the signed checkpoint note, a string',
   notASeq: (got: unknown) => `seq must be a seal number, a whole number from 1 (got ${JSON.stringify(got)})`,
   notBase64: (field: string) => `${field} must be standard base64 (RFC 4648 section 4, padded)`,
   notHashes: (field: string, bytes: number) =>

@@ -25,7 +25,7 @@ export type ProofTarget =
 /**
  * Offline proofs (docs/trust.md "Proofs"): for one sealed transaction or change, a small JSON file with
  * its canonical content, its leaf's inclusion path and the signed checkpoint it leads to, which anyone
- * with the log's public key can check without the database (verify-proof, or about 35 lines of plain Node).
+ * with the log's public key can check without the database (verify-proof, or about 40 lines of plain Node).
  */
 @Injectable()
 export class ProofService {

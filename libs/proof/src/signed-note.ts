@@ -91,7 +91,8 @@ export function openNote(
   const key = publicKeyObject(verifier.publicKey);
   // every line well-formed before any is taken: a note is accepted whole or not at all
   const matches = lines.map((line) => /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/u.exec(line));
-  const bad = matches.findIndex((m) => !m);
+  // one spelling per signature too: padded base64, unused bits zero
+  const bad = matches.findIndex((m) => !m || Buffer.from(m[2], 'base64').toString('base64') !== m[2]);
   if (bad >= 0) return { problem: noteProblems.malformedLine(lines[bad]) };
   for (const [, name, signature] of matches as RegExpExecArray[]) {
     const blob = Buffer.from(signature, 'base64');

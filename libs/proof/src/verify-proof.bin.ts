@@ -2,6 +2,7 @@
 // `npx threadline-verify-proof PROOF --public-key FILE [--json]`: the offline check of a proof, with no
 // database, no Nest application and no configuration: the public key and the file are all it reads.
 import { readFileSync } from 'node:fs';
+import { stringify } from 'lossless-json';
 import { verifyProofText } from './proof-file';
 import { proofHolds, proofProblems } from './proof.messages';
 import { readVerifier } from './signed-note';
@@ -16,7 +17,8 @@ function main(argv: string[]): number {
     return 2;
   }
   const checked = verifyProofText(readFileSync(file, 'utf8'), readVerifier(readFileSync(keyFile, 'utf8'), keyFile));
-  if (json) process.stdout.write(`${JSON.stringify(checked, null, 2)}\n`);
+  // lossless: the rows' numbers as stored, not as JavaScript numbers nor as objects
+  if (json) process.stdout.write(`${stringify(checked, null, 2)}\n`);
   else if (checked.ok) process.stdout.write(`${proofHolds(checked)}\n`);
   if (!checked.ok) process.stderr.write(`FAILED: ${checked.problem}\n`);
   return checked.ok ? 0 : 1;

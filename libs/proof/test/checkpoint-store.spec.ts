@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { keepInDirectory, readKeptCheckpoints } from '../src/checkpoint-store';
@@ -63,6 +63,11 @@ describe('the checkpoint directory (no database)', () => {
     expect(await readKeptCheckpoints(path.join(dir, 'missing'), verifier)).toEqual({
       checkpoints: [],
       problems: [expect.stringMatching(/missing cannot be read as a checkpoint directory \(ENOENT\)/)],
+    });
+    writeFileSync(path.join(dir, 'a-file'), 'x');
+    expect(await readKeptCheckpoints(path.join(dir, 'a-file'), verifier)).toEqual({
+      checkpoints: [],
+      problems: [expect.stringMatching(/a-file cannot be read as a checkpoint directory \(ENOTDIR\)/)],
     });
   });
 });

@@ -275,6 +275,34 @@ describe('signed checkpoints kept outside the database, and offline proofs (real
     expect(checkpoints.status()).toMatchObject({ failing: expect.anything(), last: { size: 21 } });
   });
 
+  it('checks an idle log cut back at its end: the newest seals deleted, with no new seal, turn it failing', async () => {
+    const checkpoints = app!.get(CheckpointService);
+    await checkpoints.emit();
+    await checkpoints.tick();
+    expect(checkpoints.status()).toMatchObject({ failing: null, last: { size: 21 } });
+    await db.query(`CREATE TEMP TABLE newest AS SELECT transaction_id AS id FROM audit_seals WHERE seq >= 20;
+      DELETE FROM audit_changes WHERE transaction_id IN (SELECT id FROM newest);
+      DELETE FROM audit_transactions WHERE id IN (SELECT id FROM newest);
+      DELETE FROM audit_seals WHERE seq >= 20; DELETE FROM audit_seal_tree WHERE (idx + 1) * 2 ^ level > 19`);
+    await checkpoints.tick();
+    expect(checkpoints.status().failing).toMatchObject({ message: expect.stringContaining('signed at 21 seals') });
+  });
+
+  it('refuses a proof whose text holds a lone surrogate where the stored value holds U+FFFD (it would hash the same)', async () => {
+    await db.query(`INSERT INTO posts (title) VALUES ('replacement \uFFFD character')`);
+    const [change] = await db.query<{ id: string }>(`SELECT max(id)::text AS id FROM audit_changes`);
+    const proof = await app!.get(ProofService).prove({ changeId: change.id });
+    const verifier = readVerifier(await app!.get(CheckpointService).publicKey(), 'key');
+    const text = JSON.stringify(proof, null, 2);
+    expect(verifyProofText(text, verifier)).toMatchObject({ ok: true });
+    const lone = text.replace('\uFFFD', '\\udfff');
+    expect(lone).not.toEqual(text);
+    expect(verifyProofText(lone, verifier)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('change holds a lone surrogate'),
+    });
+  });
+
   it('proves one change offline: under 2 KB, checked with the public key alone; a tampered proof, a forged checkpoint and a purged change are refused', async () => {
     const proofs = app!.get(ProofService);
     const [change] = await db.query<{ id: string; transaction_id: string }>(

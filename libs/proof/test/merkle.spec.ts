@@ -160,7 +160,7 @@ describe('signed notes and checkpoints (C2SP)', () => {
     const text = verifierKey('a.example/log', rawPublicKey(privateKey));
     expect(readVerifier(text, 'k')).toEqual({ name: 'a.example/log', publicKey: rawPublicKey(privateKey) });
     expect(() => readVerifier(publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'key.pem')).toThrow(
-      /key\.pem is a PEM public key, which names no log/,
+      /key\.pem is a PEM key, which names no log/,
     );
     expect(() => readVerifier('not a key', 'key.txt')).toThrow(/key\.txt cannot be read as a key/);
   });

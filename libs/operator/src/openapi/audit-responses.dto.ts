@@ -11,7 +11,7 @@ import {
 /**
  * The JSON the audit routes answer with, as OpenAPI schemas (for generated
  * clients). They describe AuditChange, AuditTransaction and ChangeDiff of
- * `@threadline/export`; the routes return those objects as they are.
+ * `@threadline/query`; the routes return those objects as they are.
  */
 export class ActorRefSchema {
   @ApiProperty({ example: 'user' }) type: string;
@@ -37,7 +37,7 @@ function describeFields(target: Function, fields: readonly AuditField[]): void {
   }
 }
 
-/** AuditTransaction of `@threadline/export`, property by property from AUDIT_TRANSACTION_FIELDS. */
+/** AuditTransaction of `@threadline/query`, property by property from AUDIT_TRANSACTION_FIELDS. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its type is AuditTransaction (below)
 export class AuditTransactionSchema {}
 // The class carries the OpenAPI metadata; its TypeScript shape is AuditTransaction's (nothing to declare twice).
@@ -45,7 +45,7 @@ export class AuditTransactionSchema {}
 export interface AuditTransactionSchema extends AuditTransaction {}
 describeFields(AuditTransactionSchema, AUDIT_TRANSACTION_FIELDS);
 
-/** AuditChange of `@threadline/export`, property by property from AUDIT_CHANGE_FIELDS. */
+/** AuditChange of `@threadline/query`, property by property from AUDIT_CHANGE_FIELDS. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its type is AuditChange (below)
 export class AuditChangeSchema {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- see above
