@@ -125,10 +125,14 @@ export class CheckpointService implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  /** The tree at `size` against the last checkpoint signed or kept (same size, same root); failing if not. */
+  /**
+   * The tree at `size` against the last checkpoint this process signed (or, after a restart, the newest
+   * kept, read once: not the directory every tick); failing if the tree does not extend it.
+   */
   private async recheck(size: number): Promise<void> {
     const tree = new SealTree(this.dataSource, this.tables);
-    await requireAgrees(tree, size, await tree.root(size), await this.previous()).catch((error: unknown) => {
+    this.signed ??= await this.previous();
+    await requireAgrees(tree, size, await tree.root(size), this.signed).catch((error: unknown) => {
       this.recordFailure(error);
       throw error;
     });
