@@ -98,12 +98,10 @@ export function verifyProofText(text: string, verifier: NoteVerifier): ProofChec
 /** The 32-byte hashes of a base64 field, refusing anything else (not base64, a length not a multiple of 32). */
 function hashes(proof: ProofFile, field: 'actionsSha256' | 'changeSha256' | 'inclusion'): Buffer[] {
   const text: unknown = proof[field];
-  // no grouped repetition: a regex walking a 6 MB list of change hashes group by group overflows the stack
-  if (typeof text !== 'string' || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text))
-    throw new Error(proofProblems.notBase64(field));
-  const bytes = Buffer.from(text, 'base64');
-  // one spelling per proof: padded, and unused bits zero (else two files would prove the same)
-  if (bytes.toString('base64') !== text) throw new Error(proofProblems.notBase64(field));
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'base64') : undefined;
+  // one spelling per proof: standard base64, padded, unused bits zero. Buffer.from skips what is not
+  // base64, so the round trip refuses that too, in one linear pass (a regex over a 6 MB list need not)
+  if (!bytes || bytes.toString('base64') !== text) throw new Error(proofProblems.notBase64(field));
   if (bytes.length % HASH !== 0) throw new Error(proofProblems.notHashes(field, bytes.length));
   return Array.from({ length: bytes.length / HASH }, (_, i) => bytes.subarray(i * HASH, (i + 1) * HASH));
 }
