@@ -201,9 +201,20 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
         table: 'public.posts',
         table_pk: { id: postId },
         previous_pk: null,
-        fields: { body: { before_omitted: true, after: 'v2' } },
+        // the same "before" as the transaction page: posts store no changed_from, so the previous image
+        fields: { body: { before: 'v1', after: 'v2', before_from_previous_image: true } },
       },
     ]);
+    // a delete shows the row as it was, as the page does, not an empty diff
+    const deleted = await auditor(http().get(`/audit/transactions/${tx.delete}/changes`)).expect(200);
+    const post = deleted.body.changes.find((c: { table_name: string }) => c.table_name === 'posts');
+    expect(post.diff.op).toBe('delete');
+    expect(post.diff.fields.body).toEqual({ before: 'v2', before_from_previous_image: true });
+    const { changes } = await queries.changesForTransaction(tx.delete);
+    const previous = await queries.previousImages(changes);
+    expect(deleted.body.changes.map((c: { diff: unknown }) => c.diff)).toEqual(
+      changes.map((c) => changeDiff(c, previous.get(c.id))),
+    );
     expect(
       (await auditor(http().get('/audit/transactions/00000000-0000-0000-0000-000000000000/changes')).expect(200)).body
         .changes,

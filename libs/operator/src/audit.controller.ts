@@ -167,9 +167,11 @@ export class AuditController {
       before: query.before,
       limit: query.limit ?? 1000,
     });
+    // the same "before" as the pages: changed_from, else the row's previous captured image
+    const previous = await this.queries.previousImages(page.changes);
     return {
       transaction_id: id,
-      changes: page.changes.map((change) => ({ ...change, diff: changeDiff(change) })),
+      changes: page.changes.map((change) => ({ ...change, diff: changeDiff(change, previous.get(change.id)) })),
       nextCursor: page.nextCursor,
       previousCursor: page.previousCursor ?? null,
     };
