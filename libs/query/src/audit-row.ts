@@ -1,18 +1,28 @@
 import { isoUtc } from '@threadline/core';
 import { AuditChange, AuditTransaction, CHANGE_OPS } from './audit-change';
 
+type ChangeOp = (typeof CHANGE_OPS)[number];
+
 /**
  * The one description of an audit row as the library presents it: each field of AuditChange and of its
  * AuditTransaction, with the stored column it reads, the SQL that presents it, its CSV cell and its OpenAPI
  * schema. The query select, the COPY export, the CSV header and the operator's OpenAPI schemas are derived
  * from these lists; a test compares `column` with the installed tables and the compile-time checks below
- * with the AuditChange and AuditTransaction types. Adding a column is one entry here plus the migration.
+ * with the AuditChange and AuditTransaction types. Adding a column is one entry here plus the migration, and for
+ * a change column the write paths that set it (test/write-paths.e2e.spec.ts names any that leave it NULL).
  */
 export interface AuditField<Name extends string = string> {
   /** The JSON name (and, unless `sql` says otherwise, the stored column). */
   readonly name: Name;
   /** The stored column's type as PostgreSQL's format_type prints it, and whether it is NOT NULL; none: derived. */
   readonly column?: { readonly type: string; readonly notNull: boolean };
+  /**
+   * A nullable change column: the ops whose write paths set it (where it applies: previous_pk on a key change,
+   * changed_from on a table that stores it); every other op leaves it NULL. The write-path test runs every
+   * write path (trigger, fallback, rewrite snapshot, baseline) against this, so a write path that forgets a
+   * column fails a test instead of leaving it NULL.
+   */
+  readonly written?: readonly ChangeOp[];
   /** The field's value over the audit row alias (`c` or `t`); default: the column itself. */
   readonly sql?: (alias: string) => string;
   /** Its CSV cell: the header (default: the name) and the cell as SQL text (default: the value as text, '' for NULL); false: not a CSV column. */
@@ -86,23 +96,27 @@ export const AUDIT_CHANGE_FIELDS = [
   {
     name: 'previous_pk',
     column: { type: 'jsonb', notNull: false },
+    written: ['update'],
     csv: false,
     openapi: { ...OBJECT, nullable: true, description: `the key before a key change; ${EXACT_NUMBERS}` },
   },
   {
     name: 'data_after',
     column: { type: 'jsonb', notNull: false },
+    written: ['insert', 'update', 'truncate', 'snapshot'],
     openapi: { ...OBJECT, nullable: true, description: `the row after the change, redacted; ${EXACT_NUMBERS}` },
   },
   {
     name: 'changed_fields',
     column: { type: 'text[]', notNull: false },
+    written: ['update'],
     csv: { cell: (c) => `coalesce(to_json(${c}.changed_fields)::text, '')` },
     openapi: { type: [String], nullable: true },
   },
   {
     name: 'changed_from',
     column: { type: 'jsonb', notNull: false },
+    written: ['update'],
     openapi: {
       ...OBJECT,
       nullable: true,
