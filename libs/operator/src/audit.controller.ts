@@ -153,7 +153,7 @@ export class AuditController {
   }
 
   /**
-   * One transaction's changes, each with its diff, newest first: `{ transaction_id, changes, nextCursor,
+   * One transaction's changes, each with its diff, newest first: `{ transaction_id, action, changes, nextCursor,
    * previousCursor }`, a page of `limit` (default and most 1000) at a time, so a 100,000-change import never
    * sits in memory whole. Every change at once: `/export?transaction=<id>`.
    */
@@ -167,10 +167,14 @@ export class AuditController {
       before: query.before,
       limit: query.limit ?? 1000,
     });
-    // the same "before" as the pages: changed_from, else the row's previous captured image
-    const previous = await this.queries.previousImages(page.changes);
+    // what the transaction page shows: "before" from changed_from, else the row's previous captured image; the action
+    const [previous, action] = await Promise.all([
+      this.queries.previousImages(page.changes),
+      page.changes.length ? this.queries.actionOf(page.changes[0].transaction) : null,
+    ]);
     return {
       transaction_id: id,
+      action,
       changes: page.changes.map((change) => ({ ...change, diff: changeDiff(change, previous.get(change.id)) })),
       nextCursor: page.nextCursor,
       previousCursor: page.previousCursor ?? null,

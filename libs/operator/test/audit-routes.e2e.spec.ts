@@ -16,7 +16,9 @@ import { ClientRequest, createServer, get, IncomingHttpHeaders } from 'http';
 import type { AddressInfo } from 'net';
 import request from 'supertest';
 import {
+  AUDIT_ACTION_FIELDS,
   AUDIT_CHANGE_FIELDS,
+  CHANGE_DIFF_FIELDS,
   AUDIT_TRANSACTION_FIELDS,
   AuditQueryService,
   filtersFromParams,
@@ -589,6 +591,25 @@ describe('exploration and export (real PostgreSQL)', () => {
       ]);
       expect(Object.keys(AuditTransactionSchema.properties)).toEqual(AUDIT_TRANSACTION_FIELDS.map((f) => f.name));
       expect(Object.keys(served.transaction).sort()).toEqual(AUDIT_TRANSACTION_FIELDS.map((f) => f.name).sort());
+      // the diff and the action: schema = declaration = what the transaction route serves
+      const { ChangeDiffSchema, AuditActionSchema, TransactionChangesSchema } = doc.components.schemas;
+      await db.query(`CREATE TABLE why_rows (id int PRIMARY KEY)`);
+      await db.query(`SELECT threadline_capture('public', 'why_rows', 'threadline_audit_why_rows', '{}'::jsonb)`);
+      const transactionId = await app.get(ThreadlineContext).transaction(ActorRef.user('6'), async (manager) => {
+        await manager.query(`INSERT INTO why_rows VALUES (1)`);
+        await app.get(ActionRecorder).recordAction('person.added', { reason: 'a test', manager });
+        return (await manager.query(`SELECT transaction_id FROM audit_actions WHERE name = 'person.added'`))[0]
+          .transaction_id as string;
+      });
+      const drill = await request(withDoc.getHttpServer())
+        .get(`/api/ops/transactions/${transactionId}/changes`)
+        .set('x-role', 'auditor')
+        .expect(200);
+      expect(Object.keys(ChangeDiffSchema.properties)).toEqual(CHANGE_DIFF_FIELDS.map((f) => f.name));
+      expect(Object.keys(drill.body.changes[0].diff)).toEqual(CHANGE_DIFF_FIELDS.map((f) => f.name));
+      expect(Object.keys(AuditActionSchema.properties)).toEqual(AUDIT_ACTION_FIELDS.map((f) => f.name));
+      expect(Object.keys(drill.body.action)).toEqual(AUDIT_ACTION_FIELDS.map((f) => f.name));
+      expect(Object.keys(TransactionChangesSchema.properties).sort()).toEqual(Object.keys(drill.body).sort());
       expect(doc.paths['/api/ops/export'].get.responses['400'].content['application/json'].schema.$ref).toBe(
         '#/components/schemas/ErrorSchema',
       );

@@ -1,5 +1,6 @@
 import { isoUtc } from '@threadline/core';
 import { AuditChange, AuditTransaction, CHANGE_OPS } from './audit-change';
+import { Same } from './same';
 
 type ChangeOp = (typeof CHANGE_OPS)[number];
 
@@ -168,7 +169,6 @@ export function valueSql(f: AuditField, alias: string): string {
 }
 
 // Compile-time: the declarations name exactly the fields of the types (a field added to one and not the other fails the build).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const changeFieldsMatch: Same<(typeof AUDIT_CHANGE_FIELDS)[number]['name'], keyof AuditChange> = true;
 const transactionFieldsMatch: Same<(typeof AUDIT_TRANSACTION_FIELDS)[number]['name'], keyof AuditTransaction> = true;
 void changeFieldsMatch;

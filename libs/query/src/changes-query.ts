@@ -1,4 +1,5 @@
-import { AuditTables, isoUtc, SqlParams } from '@threadline/core';
+import { AuditTables, SqlParams } from '@threadline/core';
+import { actionSelectSql } from './audit-action';
 import { AUDIT_CHANGE_FIELDS, AuditField, csvColumns, transactionJsonSql, valueSql } from './audit-row';
 import { NormalizedFilters } from './timeline-filters';
 
@@ -79,9 +80,7 @@ export class ChangesQuery {
 
   /** The actions with ids $1 (uuid[]), as AuditAction. */
   actions(): string {
-    return `SELECT a.id, a.name, a.actor_ref, a.status, a.verb, a.category, a.reason, a.comment, a.correlation_id,
-              ${isoUtc('a.inserted_at')} AS inserted_at
-       FROM ${this.tables.actions} AS a WHERE a.id = ANY ($1::uuid[])`;
+    return `SELECT ${actionSelectSql('a')} FROM ${this.tables.actions} AS a WHERE a.id = ANY ($1::uuid[])`;
   }
 
   transactionJson(t: string): string {

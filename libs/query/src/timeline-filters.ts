@@ -3,6 +3,7 @@ import { parseTableName } from '@threadline/capture';
 import { CONTEXT_ID_MAX_BYTES, isIsoTimestamp, parseStoredJson, stringifyStoredJson } from '@threadline/core';
 import { CHANGE_OPS } from './audit-change';
 import { InvalidFilterError } from './query.errors';
+import { Same } from './same';
 
 /** The filter vocabulary shared by timeline, export, their HTTP routes and the CLI. */
 export interface TimelineFilters {
@@ -216,6 +217,5 @@ export const TIMELINE_FILTERS = [
 ] as const satisfies readonly TimelineFilterField[];
 
 // Compile-time: exactly one entry per key of TimelineFilters (a filter added to one and not the other fails the build).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const everyFilterDescribed: Same<(typeof TIMELINE_FILTERS)[number]['key'], keyof TimelineFilters> = true;
 void everyFilterDescribed;

@@ -1,6 +1,6 @@
 import { auditSchemaSql } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { AUDIT_CHANGE_FIELDS, AUDIT_TRANSACTION_FIELDS, AuditField, CSV_COLUMNS } from '../src';
+import { AUDIT_ACTION_FIELDS, AUDIT_CHANGE_FIELDS, AUDIT_TRANSACTION_FIELDS, AuditField, CSV_COLUMNS } from '../src';
 
 /** The one description of an audit row (audit-row.ts) against the tables the install SQL creates. */
 describe('the audit row declaration matches the installed tables (real PostgreSQL)', () => {
@@ -20,6 +20,7 @@ describe('the audit row declaration matches the installed tables (real PostgreSQ
   it.each([
     ['audit_changes', AUDIT_CHANGE_FIELDS],
     ['audit_transactions', AUDIT_TRANSACTION_FIELDS],
+    ['audit_actions', AUDIT_ACTION_FIELDS],
   ] as const)(
     '%s: every column declared with its type and nullability, and nothing declared that is not stored',
     async (table, fields) => {

@@ -1,16 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from './swagger';
 import {
+  AUDIT_ACTION_FIELDS,
   AUDIT_CHANGE_FIELDS,
   AUDIT_TRANSACTION_FIELDS,
+  AuditAction,
   AuditChange,
   AuditField,
   AuditTransaction,
-  CHANGE_OPS,
+  CHANGE_DIFF_FIELDS,
+  ChangeDiff,
 } from '@threadline/query';
 
 /**
  * The JSON the audit routes answer with, as OpenAPI schemas (for generated
- * clients). They describe AuditChange, AuditTransaction and ChangeDiff of
+ * clients). They describe AuditChange, AuditTransaction, AuditAction and ChangeDiff of
  * `@threadline/query`; the routes return those objects as they are.
  */
 export class ActorRefSchema {
@@ -52,19 +55,19 @@ export class AuditChangeSchema {}
 export interface AuditChangeSchema extends AuditChange {}
 describeFields(AuditChangeSchema, AUDIT_CHANGE_FIELDS);
 
-export class ChangeDiffSchema {
-  @ApiProperty({ enum: [1] }) schema_version: number;
-  @ApiProperty() id: string;
-  @ApiProperty({ enum: CHANGE_OPS }) op: string;
-  @ApiProperty({ example: 'public.posts' }) table: string;
-  @ApiProperty(OBJECT) table_pk: Record<string, unknown>;
-  @ApiProperty({ ...OBJECT, nullable: true }) previous_pk: Record<string, unknown> | null;
-  @ApiProperty({
-    ...OBJECT,
-    description: 'per field: { before?, after?, before_omitted?, before_from_previous_image? }',
-  })
-  fields: Record<string, unknown>;
-}
+/** ChangeDiff of `@threadline/query`, property by property from CHANGE_DIFF_FIELDS. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its type is ChangeDiff (below)
+export class ChangeDiffSchema {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- see above
+export interface ChangeDiffSchema extends ChangeDiff {}
+describeFields(ChangeDiffSchema, CHANGE_DIFF_FIELDS);
+
+/** AuditAction of `@threadline/query` (a transaction's "why"), property by property from AUDIT_ACTION_FIELDS. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its type is AuditAction (below)
+export class AuditActionSchema {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- see above
+export interface AuditActionSchema extends AuditAction {}
+describeFields(AuditActionSchema, AUDIT_ACTION_FIELDS);
 
 export class AuditChangeWithDiffSchema extends AuditChangeSchema {
   @ApiProperty({ type: ChangeDiffSchema }) diff: ChangeDiffSchema;
@@ -87,6 +90,12 @@ export class HistoryPageSchema extends ChangePageSchema {
 
 export class TransactionChangesSchema {
   @ApiProperty({ format: 'uuid' }) transaction_id: string;
+  @ApiProperty({
+    type: AuditActionSchema,
+    nullable: true,
+    description: 'the action recorded with the transaction (its "why"), as the transaction page shows it; null: none',
+  })
+  action: AuditActionSchema | null;
   @ApiProperty({ type: [AuditChangeWithDiffSchema] }) changes: AuditChangeWithDiffSchema[];
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
   @ApiProperty({ type: String, nullable: true }) previousCursor: string | null;
