@@ -271,5 +271,5 @@ describe('checkpoints and proofs from the command line (spawned like `npm run cl
       /^usage: verify-integrity --checkpoints <dir>/,
     );
     expect(cli('proof').stderr).toMatch(/^usage: proof --transaction <id> \| --change <id>/);
-  });
+  }, 240_000); // about 20 app commands and 26 bin runs, each its own process: well over a minute on a loaded 2-core machine
 });

@@ -80,3 +80,34 @@ export const driftMessages = {
   partitionsWithoutCapture: (tables: string[]) =>
     `partition(s) ${tables.join(', ')} have no capture triggers: writes that name them are not recorded; ${regenerate()}`,
 };
+
+/** What the install, gen-triggers and migrate commands print. */
+const RUN_MIGRATIONS = "Run your migrations (the migrate command, or your app's start with migrationsRun: true)";
+const appliedInAll = (executed: number, latest: string | undefined) =>
+  `${executed} applied in all${latest ? `, the latest ${latest}` : ''}.`;
+export const commandTexts = {
+  installWritten: (file: string | undefined) => `Wrote ${file}\n${RUN_MIGRATIONS} to create the audit tables.`,
+  alreadyInstalled: (file: string | undefined) =>
+    `Already installed: ${file} holds the Threadline install migration; nothing written.`,
+  triggersWritten: (file: string | undefined, tables: string[], differences: string[]) =>
+    `Wrote ${file} (tables: ${tables.join(', ')})\n${differences.length ? `Deployed capture differs:\n${differences.join('\n')}\n` : ''}${RUN_MIGRATIONS} to apply it.`,
+  triggersPending: (file: string | undefined) =>
+    `Pending: ${file} holds exactly this SQL and has not run yet; run your migrations to apply it. Nothing written.`,
+  triggersUpToDate: (tables: string[]) =>
+    `Up to date: the database already runs this capture for ${tables.join(', ')}; nothing written.`,
+  migrationsApplied: (names: string[]) => `Applied ${names.join(', ')}`,
+  appliedAtStart: (executed: number, latest: string | undefined) =>
+    `Nothing left to apply: this app sets migrationsRun: true, so TypeORM applied any pending migrations as this command started (as it does whenever the app starts). ${appliedInAll(executed, latest)}`,
+  noPendingMigrations: (executed: number, latest: string | undefined) =>
+    `No pending migrations: ${appliedInAll(executed, latest)}`,
+};
+
+/** The warning of the migrate command and at boot when PostgreSQL does not follow schema changes itself. */
+const followItself = (name: string, disabled: boolean) =>
+  `To have PostgreSQL follow schema changes itself, run the install migration once as a superuser${disabled ? ` or ALTER EVENT TRIGGER ${name} ENABLE ALWAYS` : ''}. See README "Schema changes".`;
+export const ddlFollowUpTexts = {
+  missing: (name: string) =>
+    `threadline: the DDL event trigger ${name} does not exist (creating it needs a superuser, or your provider's equivalent such as rds_superuser; the install migration could not). After a migration changes an audited table's columns, its capture keeps recording but masks every column it cannot classify, and health reports the table, until you run ${cliCommand('gen-triggers')} and apply the migration it writes (put it in the same release). ${followItself(name, false)}`,
+  disabled: (name: string) =>
+    `threadline: the DDL event trigger ${name} is disabled. Capture generated while it was enabled relies on it and does not guard itself: after a migration renames or drops a column of an audited table, writes to that table fail, and a column it adds is not recorded at all (an update of only that column leaves no audit row); health reports each such table. Run ${cliCommand('gen-triggers')} now and apply the migration it writes: capture then guards itself (after a column change it keeps recording but masks every column it cannot classify, until you run ${cliCommand('gen-triggers')} again). ${followItself(name, true)}`,
+};

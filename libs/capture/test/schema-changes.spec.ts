@@ -301,6 +301,23 @@ describe('capture survives schema changes (real PostgreSQL, DDL event trigger)',
     expect(await drift()).toEqual([expect.stringContaining('writes are still recorded')]);
   });
 
+  it('capture that relies on a disabled DDL event trigger: a rename stops writes, an added column goes unrecorded (what the warning says; the test above: health reports it)', async () => {
+    await h.client.query(`ALTER EVENT TRIGGER threadline_ddl DISABLE`);
+    try {
+      await h.client.query(`ALTER TABLE users ADD COLUMN phone text`);
+      await h.client.query(`UPDATE users SET phone = '555-0100'`);
+      // the function names the columns it was generated for: the new one is in no image, and a change of it alone
+      // leaves no audit row (health is red from the DISABLE on: "relies on the DDL event trigger")
+      expect(await h.changes(`op = 'update'`)).toEqual([]);
+      expect(await auditText(h)).not.toContain('555-0100');
+      await h.client.query(`ALTER TABLE users RENAME COLUMN email TO contact`);
+      await expect(h.client.query(`UPDATE users SET contact = 'other-secret'`)).rejects.toThrow(/email/);
+      expect(await auditText(h)).not.toContain('other-secret');
+    } finally {
+      await h.client.query(`ALTER EVENT TRIGGER threadline_ddl ENABLE ALWAYS`);
+    }
+  });
+
   it('ALTER VIEW / ALTER MATERIALIZED VIEW ... RENAME COLUMN on a table is followed like ALTER TABLE', async () => {
     await h.client.query(`ALTER VIEW users RENAME COLUMN email TO contact`);
     await h.client.query(`ALTER MATERIALIZED VIEW users RENAME COLUMN password_hash TO pw`);

@@ -1,4 +1,5 @@
-import { cliCommand, SqlQueryable } from '@threadline/core';
+import { SqlQueryable } from '@threadline/core';
+import { ddlFollowUpTexts } from '../capture.messages';
 import { ddlEventTriggerName } from '../schema/capture-functions.sql';
 
 /**
@@ -23,18 +24,6 @@ export async function readDdlFollowUp(db: SqlQueryable, auditSchema: string): Pr
 
 /** What a team must know when schema changes are not followed by themselves; undefined when they are. */
 export function ddlFollowUpWarning(state: DdlFollowUp, auditSchema: string): string | undefined {
-  const name = ddlEventTriggerName(auditSchema);
-  const why =
-    state === 'missing'
-      ? `the DDL event trigger ${name} does not exist (creating it needs a superuser, or your provider's equivalent such as rds_superuser; the install migration could not)`
-      : state === 'disabled'
-        ? `the DDL event trigger ${name} is disabled`
-        : undefined;
-  if (!why) return undefined;
-  return (
-    `threadline: ${why}. After a migration changes an audited table's columns, its capture keeps recording ` +
-    `but masks every column it cannot classify, and health reports the table, until you run ${cliCommand('gen-triggers')} ` +
-    'and apply the migration it writes (put it in the same release). To have PostgreSQL follow schema changes itself, ' +
-    `run the install migration once as a superuser${state === 'disabled' ? ` or ALTER EVENT TRIGGER ${name} ENABLE ALWAYS` : ''}. See README "Schema changes".`
-  );
+  if (state !== 'missing' && state !== 'disabled') return undefined;
+  return ddlFollowUpTexts[state](ddlEventTriggerName(auditSchema));
 }

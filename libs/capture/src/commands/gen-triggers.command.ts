@@ -1,5 +1,6 @@
 import { Command, Option } from 'nest-commander';
 import { CaptureService } from '../capture.service';
+import { commandTexts } from '../capture.messages';
 import { commandOutput, DryRunFlag, JsonFlag, parseList, ThreadlineCommand } from '@threadline/core';
 
 interface GenTriggersFlags {
@@ -33,10 +34,10 @@ export class GenTriggersCommand extends ThreadlineCommand<GenTriggersFlags> {
     );
     commandOutput.text(
       outcome.written
-        ? `Wrote ${outcome.file} (tables: ${outcome.tables.join(', ')})\n${why.length ? `Deployed capture differs:\n${why.join('\n')}\n` : ''}Run your migrations (the migrate command, or your app's start with migrationsRun: true) to apply it.`
+        ? commandTexts.triggersWritten(outcome.file, outcome.tables, why)
         : outcome.upToDate === 'pending'
-          ? `Pending: ${outcome.file} holds exactly this SQL and has not run yet; run your migrations to apply it. Nothing written.`
-          : `Up to date: the database already runs this capture for ${outcome.tables.join(', ')}; nothing written.`,
+          ? commandTexts.triggersPending(outcome.file)
+          : commandTexts.triggersUpToDate(outcome.tables),
     );
   }
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'nest-commander';
 import { CaptureService } from '../capture.service';
+import { commandTexts } from '../capture.messages';
 import { commandOutput, DryRunFlag, JsonFlag, ThreadlineCommand } from '@threadline/core';
 
 interface InstallFlags {
@@ -21,9 +22,7 @@ export class InstallCommand extends ThreadlineCommand<InstallFlags> {
     if (flags.json) return commandOutput.json({ dryRun: !!flags.dryRun, ...outcome });
     if (flags.dryRun) return commandOutput.text(outcome.up);
     commandOutput.text(
-      outcome.written
-        ? `Wrote ${outcome.file}\nRun your migrations (the migrate command, or your app's start with migrationsRun: true) to create the audit tables.`
-        : `Already installed: ${outcome.file} holds the Threadline install migration; nothing written.`,
+      outcome.written ? commandTexts.installWritten(outcome.file) : commandTexts.alreadyInstalled(outcome.file),
     );
   }
 

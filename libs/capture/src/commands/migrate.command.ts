@@ -2,6 +2,7 @@ import { commandOutput, JsonFlag, ThreadlineCommand } from '@threadline/core';
 import { Command } from 'nest-commander';
 import { DataSource, MigrationExecutor } from 'typeorm';
 import { CaptureService } from '../capture.service';
+import { commandTexts } from '../capture.messages';
 import { ddlFollowUpWarning } from '../catalog/ddl-follow-up';
 import { MigrationsNotConfiguredError } from '../capture.errors';
 
@@ -46,10 +47,10 @@ export class MigrateCommand extends ThreadlineCommand<{ json?: boolean }> {
     if (warning && warning !== this.capture.bootWarning) commandOutput.warn(warning);
     commandOutput.text(
       names.length
-        ? `Applied ${names.join(', ')}`
+        ? commandTexts.migrationsApplied(names)
         : atStart
-          ? `Nothing left to apply: this app sets migrationsRun: true, so TypeORM applied any pending migrations as this command started (as it does whenever the app starts). ${executed.length} applied in all${latest ? `, the latest ${latest}` : ''}.`
-          : `No pending migrations: ${executed.length} applied in all${latest ? `, the latest ${latest}` : ''}.`,
+          ? commandTexts.appliedAtStart(executed.length, latest)
+          : commandTexts.noPendingMigrations(executed.length, latest),
     );
   }
 }
