@@ -102,7 +102,7 @@ export default tseslint.config(
     // problem in InvalidOptionsError.of([...]). Not yet: the SQL of
     // libs/capture/src/schema/*.sql.ts.
     files: ['libs/*/src/**/*.ts'],
-    ignores: ['libs/capture/src/schema/*.sql.ts', 'libs/*/src/**/*.errors.ts'],
+    ignores: ['libs/capture/src/schema/*.sql.ts', 'libs/*/src/**/*.errors.ts', 'libs/*/src/**/*.problems.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
@@ -116,6 +116,17 @@ export default tseslint.config(
           selector:
             "CallExpression[callee.object.name='InvalidOptionsError'][callee.property.name='of'] > ArrayExpression > :matches(Literal, TemplateLiteral, BinaryExpression)",
           message: "Inline option problem: add a message function to this lib's <lib>.messages.ts and use it here.",
+        },
+        {
+          // what a command prints (not its data: a dry run's SQL, a key, a JSON document are variables)
+          selector:
+            "CallExpression[callee.object.name='commandOutput'][callee.property.name=/^(text|warn)$/] > :matches(Literal, TemplateLiteral, BinaryExpression).arguments",
+          message: "Inline command output: add a message function to this lib's <lib>.messages.ts and use it here.",
+        },
+        {
+          // class-validator messages and the `{ statusCode, message }` bodies the routes answer with
+          selector: "Property[key.name='message'] > :matches(Literal, TemplateLiteral, BinaryExpression).value",
+          message: "Inline message: add it to this lib's <lib>.messages.ts and use it here.",
         },
       ],
     },

@@ -389,6 +389,10 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
     const policy = cli('policy', 'show');
     expect(policy.code).toBe(1);
     expect(policy.stdout).toContain('public.users  Drift detected');
+    // one failure, its fix named: a check that failed, not an error of another kind
+    expect(policy.stderr).toContain(
+      'policy show failed:\n  - deployed capture does not match the configuration for public.users; run ',
+    );
     await db.query(`ALTER TABLE users RENAME COLUMN email_address TO email`);
     expect(cli('verify-coverage').code).toBe(0);
     expect(cli('policy', 'show').code).toBe(0);

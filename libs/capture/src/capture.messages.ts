@@ -111,3 +111,24 @@ export const ddlFollowUpTexts = {
   disabled: (name: string) =>
     `threadline: the DDL event trigger ${name} is disabled. Capture generated while it was enabled relies on it and does not guard itself: after a migration renames or drops a column of an audited table, writes to that table fail, and a column it adds is not recorded at all (an update of only that column leaves no audit row); health reports each such table. Run ${cliCommand('gen-triggers')} now and apply the migration it writes: capture then guards itself (after a column change it keeps recording but masks every column it cannot classify, until you run ${cliCommand('gen-triggers')} again). ${followItself(name, true)}`,
 };
+
+/** class-validator messages of `capture...` options (the option's path is put in front of each). */
+export const optionTexts = {
+  columnList: 'must be an array of column names',
+  boolean: 'must be true or false',
+  schemaName: 'must be a schema name of 1 to 63 characters',
+  string: 'must be a string',
+  notEmpty: 'must not be empty',
+  folder: 'must be a folder path',
+};
+
+/** Why the deployed capture of a table cannot be read (its redaction is then unknown). */
+export const unreadableTexts = {
+  noTable: () => 'the table does not exist',
+  notDeployed: () =>
+    `no Threadline capture function is deployed for this table; run ${cliCommand('gen-triggers')} and apply the migration it writes`,
+  noStamp: () =>
+    `the capture function carries no Threadline stamp (created by hand or by an older version); regenerate it with ${cliCommand('gen-triggers')}`,
+  bodyChanged: () =>
+    `the capture function was changed outside Threadline (its body no longer matches its stamp); regenerate it with ${cliCommand('gen-triggers')}`,
+};

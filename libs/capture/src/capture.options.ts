@@ -1,7 +1,7 @@
 import { IsArray, IsBoolean, IsOptional, IsString, Matches, MinLength } from 'class-validator';
 import { DEFAULT_AUDIT_SCHEMA, InvalidOptionsError } from '@threadline/core';
 import { validateOptionsObject } from '@threadline/core';
-import { emptyTableName, optionExcludedAndMasked } from './capture.messages';
+import { emptyTableName, optionExcludedAndMasked, optionTexts } from './capture.messages';
 
 /** Redaction and change-detection settings of one audited table. */
 export interface TableCaptureOptions {
@@ -59,7 +59,7 @@ export interface ResolvedCaptureOptions {
   queryIndexes: boolean;
 }
 
-const COLUMN_LIST = 'must be an array of column names';
+const COLUMN_LIST = optionTexts.columnList;
 
 class TableCaptureOptionsSchema implements TableCaptureOptions {
   @IsOptional() @IsArray({ message: COLUMN_LIST }) @IsString({ each: true, message: COLUMN_LIST }) exclude?: string[] =
@@ -70,23 +70,23 @@ class TableCaptureOptionsSchema implements TableCaptureOptions {
   @IsArray({ message: COLUMN_LIST })
   @IsString({ each: true, message: COLUMN_LIST })
   exceptColumns?: string[] = undefined;
-  @IsOptional() @IsBoolean({ message: 'must be true or false' }) storeChangedFrom?: boolean = undefined;
+  @IsOptional() @IsBoolean({ message: optionTexts.boolean }) storeChangedFrom?: boolean = undefined;
 }
 
 class CaptureOptionsSchema implements Omit<CaptureOptions, 'tables'> {
   @IsOptional()
   @IsString()
-  @Matches(/^[^\0]{1,63}$/, { message: 'must be a schema name of 1 to 63 characters' })
+  @Matches(/^[^\0]{1,63}$/, { message: optionTexts.schemaName })
   auditSchema?: string = undefined;
   tables?: unknown = undefined; // checked entry by entry below
   @IsOptional()
-  @IsString({ message: 'must be a string' })
-  @MinLength(1, { message: 'must not be empty' })
+  @IsString({ message: optionTexts.string })
+  @MinLength(1, { message: optionTexts.notEmpty })
   maskPlaceholder?: string = undefined;
-  @IsOptional() @IsBoolean({ message: 'must be true or false' }) recordNoopUpdates?: boolean = undefined;
-  @IsOptional() @IsBoolean({ message: 'must be true or false' }) captureInReplicaRole?: boolean = undefined;
-  @IsOptional() @IsString({ message: 'must be a folder path' }) migrationsDir?: string = undefined;
-  @IsOptional() @IsBoolean({ message: 'must be true or false' }) queryIndexes?: boolean = undefined;
+  @IsOptional() @IsBoolean({ message: optionTexts.boolean }) recordNoopUpdates?: boolean = undefined;
+  @IsOptional() @IsBoolean({ message: optionTexts.boolean }) captureInReplicaRole?: boolean = undefined;
+  @IsOptional() @IsString({ message: optionTexts.folder }) migrationsDir?: string = undefined;
+  @IsOptional() @IsBoolean({ message: optionTexts.boolean }) queryIndexes?: boolean = undefined;
 }
 
 /** Splits `schema.table` (or `table`, in `public`). */

@@ -4,25 +4,12 @@ import { existsSync, readFileSync } from 'fs';
 import { Command, Option } from 'nest-commander';
 import { BodyDigest, ExportManifest, ExportSeals } from './export-manifest';
 import { readExportCheckpoint, readVerifier } from '@threadline/proof';
-import { exportSignatureProblems } from './export.messages';
+import { describeExportCheck, ExportCheck, exportSignatureProblems } from './export.messages';
 
 interface VerifyExportFlags {
   manifest?: string;
   publicKey?: string;
   json?: boolean;
-}
-
-export interface ExportCheck {
-  file: string;
-  manifest: string;
-  ok: boolean;
-  bytes: { expected: number; actual: number };
-  sha256: { expected: string; actual: string };
-  /** Whether the hash chain still passes through the head the export was cut at (null: nothing was sealed then). */
-  chain: 'intact' | 'purged' | 'differs' | null;
-  /** With --public-key: whether the manifest's signed checkpoint is the log's and names this file (null: not checked). */
-  signed: boolean | null;
-  problems: string[];
 }
 
 /**
@@ -79,21 +66,7 @@ export class VerifyExportCommand extends ThreadlineCommand<VerifyExportFlags> {
       problems,
     };
     if (flags.json) commandOutput.json(check);
-    else
-      commandOutput.text(
-        [
-          `${file}: ${actual.bytes} bytes, sha256 ${actual.sha256}`,
-          `manifest ${manifestPath}: ${manifest.row_count} ${manifest.format} rows, filters ${JSON.stringify(manifest.filters)}, cut at ${manifest.sealed_through ? `seal #${manifest.sealed_through.seq}` : 'no seal'}`,
-          chain === 'purged'
-            ? `chain: seal #${manifest.sealed_through!.seq} has since been purged by retention; the file is checked against its manifest only`
-            : `chain: ${chain ?? 'nothing was sealed when it was exported'}`,
-          ...(check.signed
-            ? [`signed: the log's key signed this file's SHA-256 at ${manifest.sealed_through?.seq} seals`]
-            : []),
-          ...problems.map((p) => `  - ${p}`),
-          check.ok ? 'OK: the file is the export its manifest describes' : 'FAILED',
-        ].join('\n'),
-      );
+    else commandOutput.text(describeExportCheck(check, manifest));
     if (!check.ok) commandOutput.fail(ExportCheckError.failed(problems));
   }
 

@@ -1,6 +1,5 @@
 import {
   CheckFailedError,
-  cliCommand,
   commandOutput,
   DryRunFlag,
   JsonFlag,
@@ -8,13 +7,9 @@ import {
   ThreadlineCommand,
 } from '@threadline/core';
 import { Command } from 'nest-commander';
-import { ContinuityService, TableContinuity } from './continuity.service';
+import { ContinuityService } from './continuity.service';
 import { HealthUsageError } from './health.errors';
-
-const explanation = () => `Capture starts at the first audited write after the triggers are installed (T0).
-Rows that existed before have no history until they are next written: history() is empty
-for them and asOf() answers before_audit_horizon, rather than inventing a past.
-To give them history from now on, record a baseline: ${cliCommand('baseline --table NAME --execute')}`;
+import { continuityExplanation, continuityLine } from './health.messages';
 
 /** `continuity [--table NAME] [--json]`: explains the T0 cutover and checks each table exists and is covered. */
 @RepeatableFlag('--table <name>', 'A table to check (repeatable; default: capture.tables)')
@@ -33,8 +28,8 @@ export class ContinuityCommand extends ThreadlineCommand<{ table?: string[]; jso
   protected async execute(_args: string[], flags: { table?: string[]; json?: boolean }): Promise<void> {
     const tables = await this.continuity.check(flags.table);
     if (tables.length === 0) throw HealthUsageError.noTablesToCheck();
-    if (flags.json) commandOutput.json({ explanation: explanation().replace(/\n/g, ' '), tables });
-    else commandOutput.text(`${explanation()}\n\n${tables.map(describe).join('\n')}`);
+    if (flags.json) commandOutput.json({ explanation: continuityExplanation().replace(/\n/g, ' '), tables });
+    else commandOutput.text([continuityExplanation(), '', ...tables.map(continuityLine)].join('\n'));
     const failing = tables.filter((t) => t.problem);
     if (failing.length)
       commandOutput.fail(
@@ -44,18 +39,4 @@ export class ContinuityCommand extends ThreadlineCommand<{ table?: string[]; jso
         ),
       );
   }
-}
-
-function describe(t: TableContinuity): string {
-  if (!t.exists) return `${t.table}: MISSING (not a table)`;
-  const state = t.covered ? 'covered' : 'NOT COVERED';
-  const since = t.firstCapturedAt ? `first change captured ${t.firstCapturedAt}` : 'no change captured yet';
-  const gap = Math.max(0, t.rows - t.rowsWithHistory);
-  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-  return (
-    `${t.table}: ${state}; ${since}; ${count(t.rows, 'row')} now, ${count(t.rowsWithHistory, 'key')} with captured history (rows deleted since included)` +
-    (gap
-      ? `, so at least ${count(gap, 'row')} ${gap === 1 ? 'has' : 'have'} no history until ${gap === 1 ? 'its' : 'their'} first audited write`
-      : '')
-  );
 }

@@ -1,7 +1,13 @@
 import { CheckFailedError, commandOutput, CommandUsageError, JsonFlag, ThreadlineCommand } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { CoverageReport, CoverageService } from './coverage.service';
-import { expectedButMissing, expectedButUncovered, unclassified } from './health.messages';
+import {
+  coverageHeadings,
+  coverageVerdict,
+  expectedButMissing,
+  expectedButUncovered,
+  unclassified,
+} from './health.messages';
 
 interface CoverageFlags {
   json?: boolean;
@@ -11,19 +17,20 @@ interface CoverageFlags {
 function humanReport(r: CoverageReport): string {
   const line = (label: string, names: string[]) =>
     `${label} (${names.length})${names.length ? `: ${names.join(', ')}` : ''}`;
+  const h = coverageHeadings;
   return [
-    line('covered', r.covered),
-    line('uncovered, expected to be covered', r.uncoveredExpected),
-    line('expected but not a table', r.missingExpected),
-    line('uncovered by design (expectedUncoveredTables)', r.expectedUncovered),
-    line(`unclassified, uncovered${r.strict ? ' (fails under --strict)' : ' (informational)'}`, r.unclassified),
+    line(h.covered, r.covered),
+    line(h.uncoveredExpected, r.uncoveredExpected),
+    line(h.missingExpected, r.missingExpected),
+    line(h.expectedUncovered, r.expectedUncovered),
+    line(h.unclassified(r.strict), r.unclassified),
     line(
-      'capture drift (deployed capture differs from the configuration or the table)',
+      h.drift,
       r.drift.map((d) => d.table),
     ),
     // each difference right under its own heading
     ...r.drift.flatMap((d) => d.differences.map((difference) => `  ${d.table}: ${difference}`)),
-    line('covered, but not capturing under session_replication_role = replica', r.notCapturedInReplicaRole),
+    line(h.notCapturedInReplicaRole, r.notCapturedInReplicaRole),
   ].join('\n');
 }
 
@@ -41,7 +48,7 @@ export class VerifyCoverageCommand extends ThreadlineCommand<CoverageFlags> {
   protected async execute(_args: string[], flags: CoverageFlags): Promise<void> {
     const report = await this.coverage.report({ strict: flags.strict });
     if (flags.json) commandOutput.json(report);
-    else commandOutput.text(`${humanReport(report)}\n${report.ok ? 'OK: every expected table is covered' : 'FAILED'}`);
+    else commandOutput.text([humanReport(report), coverageVerdict(report.ok)].join('\n'));
     if (!report.ok || report.drift.length > 0) {
       const reasons = [
         ...report.drift.flatMap((d) => d.differences.map((difference) => `${d.table}: ${difference}`)),

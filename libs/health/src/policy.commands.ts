@@ -1,8 +1,14 @@
-import { commandOutput, CommandUsageError, JsonFlag, ThreadlineCommand } from '@threadline/core';
+import { CheckFailedError, commandOutput, CommandUsageError, JsonFlag, ThreadlineCommand } from '@threadline/core';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 import { CoverageService } from './coverage.service';
 import { RedactionPolicyService } from './redaction-policy.service';
-import { RedactionDriftError } from './health.errors';
+import {
+  expectedButMissing,
+  expectedButUncovered,
+  NO_TABLES_CONFIGURED,
+  policyLine,
+  redactionDrift,
+} from './health.messages';
 
 @JsonFlag()
 @SubCommand({ name: 'show', description: 'Show, per table, whether the deployed redaction matches the configuration' })
@@ -22,22 +28,18 @@ export class PolicyShowCommand extends ThreadlineCommand<{ json?: boolean }> {
     const coverage = await this.coverage.report();
     const uncoveredExpected = [...coverage.uncoveredExpected, ...coverage.missingExpected];
     const reasons = [
-      ...(notMatching.length
-        ? [`deployed capture does not match the configuration for ${notMatching.map((t) => t.table).join(', ')}`]
-        : []),
-      ...(uncoveredExpected.length ? [`expected table(s) ${uncoveredExpected.join(', ')} are not covered`] : []),
+      ...(notMatching.length ? [redactionDrift(notMatching.map((t) => t.table))] : []),
+      ...coverage.uncoveredExpected.map(expectedButUncovered),
+      ...coverage.missingExpected.map(expectedButMissing),
     ];
     if (flags.json) commandOutput.json({ ok: reasons.length === 0, tables, uncoveredExpected });
-    else if (tables.length === 0) commandOutput.text('No tables configured under capture.tables.');
-    else {
+    else if (tables.length === 0) commandOutput.text(NO_TABLES_CONFIGURED);
+    else
       for (const t of tables) {
-        const detail = t.status === 'drift' ? `: ${t.differences.join('; ')}` : t.reason ? `: ${t.reason}` : '';
-        commandOutput.text(
-          `${t.table}  ${t.label}${detail}\n  exclude: ${t.configured.exclude.join(', ') || '-'}  mask: ${t.configured.mask.join(', ') || '-'}`,
-        );
+        const detail = t.status === 'drift' ? t.differences.join('; ') : (t.reason ?? '');
+        commandOutput.text(policyLine(t.table, t.label, detail, t.configured));
       }
-    }
-    if (reasons.length) commandOutput.fail(RedactionDriftError.create(reasons));
+    if (reasons.length) commandOutput.fail(CheckFailedError.create('policy show', reasons));
   }
 }
 

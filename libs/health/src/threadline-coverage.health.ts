@@ -4,6 +4,7 @@ import { CheckpointService, IntegrityReport, IntegrityService } from '@threadlin
 import { COVERAGE_HEALTH_KEY, THREADLINE_COVERAGE_POLICY } from './health.constants';
 import { CoverageService } from './coverage.service';
 import { CoveragePolicy } from './health.options';
+import { coverageCheckFailed } from './health.messages';
 
 /**
  * Terminus indicator: up when every expectedTables entry exists and is
@@ -107,7 +108,7 @@ export class ThreadlineCoverageIndicator {
         : indicator.down(data);
     } catch (error) {
       return indicator.down({
-        message: `coverage check failed: ${error instanceof Error ? error.message : String(error)}`,
+        message: coverageCheckFailed(error),
       });
     }
   }

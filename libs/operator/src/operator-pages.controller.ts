@@ -15,6 +15,7 @@ import { OperatorHeadersGuard } from './operator-headers.guard';
 import { HttpPlatform, wantsHtml } from './http-platform';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
+import { unreadableReport } from './operator.messages';
 
 /** A report's JSON (see the health lib's types for its fields). */
 const REPORT = { type: 'object', additionalProperties: true } as const;
@@ -43,7 +44,7 @@ export class OperatorPagesController {
     const report = await this.pages.coverageReport();
     if (!wantsHtml(req)) {
       if ('error' in report) this.http.status(res, 503);
-      return 'error' in report ? { statusCode: 503, message: `coverage could not be read: ${report.error}` } : report;
+      return 'error' in report ? { statusCode: 503, message: unreadableReport.coverage(report.error) } : report;
     }
     this.http.html(res, 'error' in report ? 503 : 200);
     return this.pages.coverage(report);
@@ -56,9 +57,7 @@ export class OperatorPagesController {
     const tables = await this.pages.redactionPolicy();
     if (!wantsHtml(req)) {
       if ('error' in tables) this.http.status(res, 503);
-      return 'error' in tables
-        ? { statusCode: 503, message: `redaction policy could not be read: ${tables.error}` }
-        : { tables };
+      return 'error' in tables ? { statusCode: 503, message: unreadableReport.redaction(tables.error) } : { tables };
     }
     this.http.html(res, 'error' in tables ? 503 : 200);
     return this.pages.redaction(tables);
@@ -72,9 +71,7 @@ export class OperatorPagesController {
     const report = await this.pages.integrityReport();
     if (!wantsHtml(req)) {
       if ('error' in report) this.http.status(res, 503);
-      return 'error' in report
-        ? { statusCode: 503, message: `integrity could not be checked: ${report.error}` }
-        : report;
+      return 'error' in report ? { statusCode: 503, message: unreadableReport.integrity(report.error) } : report;
     }
     this.http.html(res, 'error' in report ? 503 : 200);
     return this.pages.integrity(report);

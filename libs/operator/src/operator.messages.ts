@@ -57,3 +57,10 @@ export function authorizeThrew(error: unknown): string {
 export function couldNotRead(what: string, message: string): string {
   return `${what} could not be read: ${message}`;
 }
+
+/** A report route's 503 body (JSON) when its report could not be read. */
+export const unreadableReport = {
+  coverage: (error: string) => `coverage could not be read: ${error}`,
+  redaction: (error: string) => `redaction policy could not be read: ${error}`,
+  integrity: (error: string) => `integrity could not be checked: ${error}`,
+};

@@ -7,11 +7,10 @@ import {
   ThreadlineCommand,
 } from '@threadline/core';
 import { readFile, writeFile } from 'node:fs/promises';
-import { stringify } from 'lossless-json';
 import { Command } from 'nest-commander';
 import { CheckpointService } from './checkpoint.service';
 import { verifyProofText } from './proof-file';
-import { proofHolds } from './proof.messages';
+import { checkpointEmitted, losslessJson, proofHolds, proofWritten } from './proof.messages';
 import { ProofService } from './proof.service';
 import { createPublicKey } from 'node:crypto';
 import { readVerifier } from './signed-note';
@@ -31,10 +30,7 @@ export class CheckpointCommand extends ThreadlineCommand<{ json?: boolean }> {
   protected async execute(_args: string[], flags: { json?: boolean }): Promise<void> {
     const { checkpoint, path } = await this.checkpoints.emit();
     if (flags.json) commandOutput.json({ ...checkpoint, path });
-    else
-      commandOutput.text(
-        `${path ?? 'kept by the configured sink'}\n${checkpoint.origin}: ${checkpoint.size} seals, root ${checkpoint.rootSha256} (${checkpoint.time})`,
-      );
+    else commandOutput.text(checkpointEmitted(path, checkpoint));
   }
 }
 
@@ -98,7 +94,7 @@ export class ProofCommand extends ThreadlineCommand<ProofFlags> {
     await writeFile(flags.out, text);
     // the checkpoint's second line is its tree size (c2sp.org/tlog-checkpoint)
     const size = Number(proof.checkpoint.split('\n')[1]);
-    commandOutput.text(`${flags.out} (${Buffer.byteLength(text)} bytes): seal #${proof.seq} in the tree of ${size}`);
+    commandOutput.text(proofWritten(flags.out, Buffer.byteLength(text), proof.seq, size));
   }
 }
 addFlag(ProofCommand, '--transaction <id>', 'The audit transaction to prove (audit_transactions.id)', (v) => v);
@@ -126,7 +122,7 @@ export class VerifyProofCommand extends ThreadlineCommand<{ publicKey?: string; 
     const verifier = readVerifier(await readFile(flags.publicKey, 'utf8'), flags.publicKey);
     const checked = verifyProofText(await readFile(args[0], 'utf8'), verifier);
     // lossless: the rows' numbers as stored, not as JavaScript numbers nor as objects
-    if (flags.json) commandOutput.text(`${stringify(checked, null, 2)}\n`);
+    if (flags.json) commandOutput.text(losslessJson(checked));
     else if (checked.ok) commandOutput.text(proofHolds(checked));
     if (!checked.ok) commandOutput.fail(CheckFailedError.create('verify-proof', [checked.problem]));
   }

@@ -125,3 +125,21 @@ export function proofHolds(c: {
     ...(c.change ? [`  change: ${stringify(c.change)}`] : []),
   ].join('\n');
 }
+
+/** What `checkpoint` prints: where the checkpoint was kept, and what it signs. */
+export function checkpointEmitted(
+  path: string | null,
+  c: { origin: string; size: number; rootSha256: string; time: string },
+): string {
+  return `${path ?? 'kept by the configured sink'}\n${c.origin}: ${c.size} seals, root ${c.rootSha256} (${c.time})`;
+}
+
+/** What `proof --out FILE` prints. */
+export function proofWritten(file: string, bytes: number, seq: number, treeSize: number): string {
+  return `${file} (${bytes} bytes): seal #${seq} in the tree of ${treeSize}`;
+}
+
+/** A --json document whose numbers keep the digits they were stored with (lossless-json), as a line. */
+export function losslessJson(value: unknown): string {
+  return `${stringify(value, null, 2)}\n`;
+}

@@ -1,5 +1,6 @@
 import { ddlEventTriggerName, LAYOUT_FUNCTION, SIGNATURE_FUNCTION } from '../schema/capture-functions.sql';
-import { cliCommand, qualified, SqlQueryable } from '@threadline/core';
+import { qualified, SqlQueryable } from '@threadline/core';
+import { unreadableTexts } from '../capture.messages';
 import { parseStamp, TriggerStamp } from '../trigger/trigger-stamp';
 import { triggerNameFor } from '../trigger/trigger-names';
 
@@ -107,12 +108,9 @@ export async function readDeployedCapture(
 
 /** Why deployed capture cannot be read at all (then nothing about it can be trusted); undefined when it can. */
 export function unreadableReason(deployed: DeployedCapture): string | undefined {
-  if (!deployed.tableExists) return 'the table does not exist';
-  if (!deployed.deployed)
-    return `no Threadline capture function is deployed for this table; run ${cliCommand('gen-triggers')} and apply the migration it writes`;
-  if (!deployed.stamp)
-    return `the capture function carries no Threadline stamp (created by hand or by an older version); regenerate it with ${cliCommand('gen-triggers')}`;
-  if (!deployed.bodyMatches)
-    return `the capture function was changed outside Threadline (its body no longer matches its stamp); regenerate it with ${cliCommand('gen-triggers')}`;
+  if (!deployed.tableExists) return unreadableTexts.noTable();
+  if (!deployed.deployed) return unreadableTexts.notDeployed();
+  if (!deployed.stamp) return unreadableTexts.noStamp();
+  if (!deployed.bodyMatches) return unreadableTexts.bodyChanged();
   return undefined;
 }
