@@ -40,3 +40,8 @@ export function invalidCliCommand(got: unknown): string {
 export function privilegeMessage(operation: string, needs: string, runAs: string, error: unknown): string {
   return `${operation} needs ${needs}, which the connected role lacks; ${runAs} (docs/trust.md, "The role model"). PostgreSQL said: ${(error as Error).message}`;
 }
+
+/** `(got "value")`: the value a message refuses, as JSON, to end the sentence with. */
+export function got(value: unknown): string {
+  return `(got ${JSON.stringify(value)})`;
+}

@@ -1,10 +1,8 @@
-import { ThreadlineError } from '@threadline/core';
+import { got, ThreadlineError } from '@threadline/core';
 import { InvalidQueryError } from '@threadline/query';
 
 // Every failure of the export lib: one class per kind, each message written once here, by a static factory,
 // and saying what is allowed. An InvalidExportOptionError is an InvalidQueryError: the operator routes answer 400.
-
-const got = (value: unknown) => `(got ${JSON.stringify(value)})`;
 
 /** An export option (format, maxRows, pageRows, csvFormulas) is not acceptable. */
 export class InvalidExportOptionError extends InvalidQueryError {

@@ -10,15 +10,10 @@ import {
   TRIGGER_PREFIX,
   triggerNamesFor,
 } from '@threadline/capture';
-import {
-  HealthCheckedEvent,
-  HealthErrorEvent,
-  InvalidOptionsError,
-  AuditTables,
-  threadlineEvents,
-} from '@threadline/core';
+import { HealthCheckedEvent, HealthErrorEvent, AuditTables, threadlineEvents } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { THREADLINE_COVERAGE_POLICY } from './health.constants';
+import { ExpectedTableMissingError } from './health.errors';
 import { CoveragePolicy, TableName, tableKey } from './health.options';
 import { expectedTablesMissing } from './health.messages';
 
@@ -89,16 +84,17 @@ export class CoverageService implements OnApplicationBootstrap {
    * installed (before that, a fresh database has no tables to check against).
    */
   async onApplicationBootstrap(): Promise<void> {
-    const names = [...this.policy.expectedTables, ...this.policy.expectedUncoveredTables];
-    if (names.length === 0) return;
+    if (this.policy.expectedTables.length + this.policy.expectedUncoveredTables.length === 0) return;
     const [{ installed }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS installed`, [
       this.tables.changes,
     ]);
     if (!installed) return;
-    const missing = await this.missingTables(names);
-    if (missing.length) {
-      throw InvalidOptionsError.of([expectedTablesMissing(missing)]);
+    const problems: string[] = [];
+    for (const option of ['expectedTables', 'expectedUncoveredTables'] as const) {
+      const missing = await this.missingTables(this.policy[option]);
+      if (missing.length) problems.push(expectedTablesMissing(option, missing));
     }
+    if (problems.length) throw ExpectedTableMissingError.of(problems);
   }
 
   /** Every user table of the audited schemas, covered or not. */

@@ -18,8 +18,8 @@ export function bothExpectedAndUncovered(tables: string[]): string {
   return `health.expectedTables: ${tables.join(', ')} listed in both expectedTables and expectedUncoveredTables; a table is either audited or not`;
 }
 
-export function expectedTablesMissing(missing: string[]): string {
-  return `health.expectedTables: ${missing.join(', ')} ${missing.length > 1 ? 'are not tables' : 'is not a table'} in the database; fix the name in expectedTables / expectedUncoveredTables`;
+export function expectedTablesMissing(option: 'expectedTables' | 'expectedUncoveredTables', missing: string[]): string {
+  return `health.${option}: ${missing.join(', ')} ${missing.length > 1 ? 'are not tables' : 'is not a table'} in the database; fix the name in health.${option} (or create the table first: run your migrations)`;
 }
 
 /** Problems the checks (continuity, verify-coverage) report per table, each with its fix. */

@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import {
   CoverageService,
+  ExpectedTableMissingError,
   HealthOptions,
   RedactionPolicyService,
   ThreadlineCoverageIndicator,
@@ -129,7 +130,7 @@ describe('health and coverage (real PostgreSQL)', () => {
     [{ expectedTables: ['users', 'userz'] }, 'health.expectedTables: public.userz is not a table in the database'],
     [
       { expectedUncoveredTables: ['jobqueue', 'nope.x'] },
-      'health.expectedTables: public.jobqueue, nope.x are not tables in the database',
+      'health.expectedUncoveredTables: public.jobqueue, nope.x are not tables in the database; fix the name in health.expectedUncoveredTables',
     ],
     [
       { expectedTables: ['users'], expectedUncoveredTables: ['users'] },
@@ -139,6 +140,17 @@ describe('health and coverage (real PostgreSQL)', () => {
     [{ strict: 'yes' }, 'health.strict must be true or false'],
   ])('stops boot for %j, listing the bad names', async (health, message) => {
     await expect(boot(health as HealthOptions)).rejects.toThrow(message);
+  });
+
+  it('a name the database does not have is its own error, naming the option it is in', async () => {
+    const failed = await boot({ expectedTables: ['userz'], expectedUncoveredTables: ['nope'] }).catch((e) => e);
+    expect(failed).toBeInstanceOf(ExpectedTableMissingError);
+    expect(failed.message.split('\n')).toEqual([
+      expect.stringMatching(/^health\.expectedTables: public\.userz is not a table in the database; fix the name/),
+      expect.stringMatching(
+        /^health\.expectedUncoveredTables: public\.nope is not a table in the database; fix the name/,
+      ),
+    ]);
   });
 
   it('detects redaction drift after a config change without regeneration, clears after regenerating, and cannot introspect a hand-altered function', async () => {

@@ -81,6 +81,7 @@ export {
   RedactionPolicyService,
   ThreadlineCoverageIndicator,
   ContinuityService,
+  ExpectedTableMissingError,
 } from '@threadline/health';
 export type {
   CoverageReport,

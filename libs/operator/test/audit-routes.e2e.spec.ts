@@ -572,6 +572,12 @@ describe('exploration and export (real PostgreSQL)', () => {
         [...TIMELINE_FILTERS.map((f) => `query:${f.param}`), 'query:cursor', 'query:before', 'query:limit'].sort(),
       );
       expect(params('/api/ops/export')).toEqual(expect.arrayContaining(['query:format', 'query:csvFormulas']));
+      // one row's history is the timeline's table and key filters: the same parameter names (the pages link with them)
+      expect(params('/api/ops/history')).toEqual(
+        expect.arrayContaining(
+          TIMELINE_FILTERS.filter((f) => f.key === 'table' || f.key === 'key').map((f) => `query:${f.param}`),
+        ),
+      );
       expect(params('/api/ops/transactions/{id}/changes')).toEqual([
         'path:id',
         'query:before',

@@ -1,9 +1,7 @@
-import { ThreadlineError } from '@threadline/core';
+import { got, ThreadlineError } from '@threadline/core';
 
 // Every failure of the query lib: one class per kind, each message written once here, by a static factory,
 // and saying what is allowed. The operator routes answer 400 for any InvalidQueryError.
-
-const got = (value: unknown) => `(got ${JSON.stringify(value)})`;
 
 /** An argument of a query or an export is not acceptable; the message names it and what is allowed. */
 export class InvalidQueryError extends ThreadlineError {}

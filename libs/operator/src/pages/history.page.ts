@@ -1,7 +1,7 @@
 import { AuditAction, AuditChange, changeDiff } from '@threadline/query';
 import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
-import { actorLabel, layout, PageFrame, query } from './layout';
+import { actorLabel, historyUrl, layout, PageFrame } from './layout';
 import { whyHtml } from './why';
 import { fieldChangesHtml, valueHtml } from './values';
 
@@ -25,8 +25,7 @@ export interface HistoryView {
 /** Every change of one row, newest first (following key changes and truncates), with the state after any chosen change. */
 export function historyPage(frame: PageFrame, view: HistoryView): string {
   const title = 'Record history';
-  const here = (extra: Record<string, string | undefined>) =>
-    `${frame.base}/history${query({ table: view.table, key: view.key, ...extra })}`;
+  const here = (extra: Record<string, string | undefined>) => historyUrl(frame, view.table, view.key, extra);
   if (view.error) {
     return layout(title, frame, html``, html`<div class="banner error" role="alert">${view.error}</div>`);
   }

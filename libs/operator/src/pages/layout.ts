@@ -114,10 +114,20 @@ export function actorLabel(actor: AuditChange['transaction']['actor_ref']): stri
   return actor.id === undefined ? actor.type : `${actor.type}:${actor.id}`;
 }
 
-/** The link to a row's history page (`/history?table=schema.table&key={...}`): every key shown anywhere links there. */
+/** A row's history page (`/history?table=schema.table&key={...}`): one row is the `table` and `key` timeline filters. */
+export function historyUrl(
+  frame: PageFrame,
+  table: string,
+  key: string,
+  extra: Record<string, string | undefined> = {},
+): string {
+  return `${frame.base}/history${query({ [filterParam('table')]: table, [filterParam('key')]: key, ...extra })}`;
+}
+
+/** The link to a row's history page: every key shown anywhere links there. */
 export function historyHref(
   frame: PageFrame,
   change: Pick<AuditChange, 'table_schema' | 'table_name' | 'table_pk'>,
 ): string {
-  return `${frame.base}/history${query({ table: `${change.table_schema}.${change.table_name}`, key: stringifyStoredJson(change.table_pk) })}`;
+  return historyUrl(frame, `${change.table_schema}.${change.table_name}`, stringifyStoredJson(change.table_pk));
 }
