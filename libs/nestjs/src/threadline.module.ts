@@ -14,7 +14,7 @@ import {
   THREADLINE_OPTIONS_TYPE,
   ThreadlineConfigurableModule,
 } from './threadline.module-definition';
-import { checkThreadlineOptions, ThreadlineModuleOptions } from './threadline.options';
+import { resolveThreadlineOptions, ThreadlineModuleOptions } from './threadline.options';
 
 const FEATURES = [
   ThreadlineCaptureModule,
@@ -80,7 +80,7 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
       ],
       providers: [
         ...(base.providers ?? []),
-        { provide: THREADLINE_OPTIONS, useFactory: checkThreadlineOptions, inject: [THREADLINE_MODULE_OPTIONS] },
+        { provide: THREADLINE_OPTIONS, useFactory: resolveThreadlineOptions, inject: [THREADLINE_MODULE_OPTIONS] },
       ],
       exports: [THREADLINE_OPTIONS, ...FEATURES, ...(operator ? [ThreadlineOperatorModule] : [])],
     };

@@ -35,6 +35,7 @@ const SLICES: { [K in keyof Required<ThreadlineModuleOptions>]: (slice: Threadli
 /**
  * Checks every slice at once, so one boot shows every problem: keys that are
  * not a slice (a typo cannot silently disable a setting), then each slice's own.
+ * Only checks: safe to call in a unit test (resolveThreadlineOptions also sets the CLI command).
  */
 export function checkThreadlineOptions(options: ThreadlineModuleOptions): ThreadlineModuleOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -48,6 +49,12 @@ export function checkThreadlineOptions(options: ThreadlineModuleOptions): Thread
     ...unknown,
     ...slices.flatMap((key) => (SLICES[key] as (slice: unknown) => string[])(options[key])),
   ]);
+  return options;
+}
+
+/** The module's options provider: checks them, then sets the command that messages tell users to run. */
+export function resolveThreadlineOptions(options: ThreadlineModuleOptions): ThreadlineModuleOptions {
+  checkThreadlineOptions(options);
   useCliCommand(options.cli?.command);
   return options;
 }

@@ -5,7 +5,8 @@ import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { THREADLINE_CAPTURE_OPTIONS } from '@threadline/capture';
 import { THREADLINE_OPERATOR_OPTIONS } from '@threadline/operator';
 import { THREADLINE_RETENTION_POLICY } from '@threadline/retention';
-import { CaptureService, ThreadlineModule, ThreadlineModuleOptions } from '../src';
+import { cliCommand } from '@threadline/core';
+import { CaptureService, checkThreadlineOptions, ThreadlineModule, ThreadlineModuleOptions } from '../src';
 
 const OPTIONS: ThreadlineModuleOptions = {
   capture: { tables: { users: { mask: ['email'] } } },
@@ -86,6 +87,13 @@ describe('ThreadlineModule', () => {
     const async = await boot(ThreadlineModule.forRootAsync({ useFactory: () => ({}) }));
     expect(async.get(THREADLINE_OPERATOR_OPTIONS)).toMatchObject({ mounted: false });
     await async.close();
+  });
+
+  it('checkThreadlineOptions only checks: calling it (say, in a unit test) leaves the command messages name alone', () => {
+    const before = cliCommand('gen-triggers');
+    expect(checkThreadlineOptions({ cli: { command: 'other-cli' } })).toEqual({ cli: { command: 'other-cli' } });
+    expect(cliCommand('gen-triggers')).toBe(before);
+    expect(() => checkThreadlineOptions({ cli: { command: 'x' }, captur: {} } as never)).toThrow(/captur/);
   });
 
   it('reports the problems of every slice in one error, so one boot shows them all', async () => {
