@@ -96,7 +96,7 @@ describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
       expect(JSON.parse(json.stdout)).toMatchObject({
         ddlEventTrigger: 'disabled',
         warning: expect.stringMatching(
-          /threadline_ddl is disabled.*writes to that table fail.*not recorded at all.*gen-triggers.*ENABLE ALWAYS/,
+          /threadline_ddl is disabled.*relies on it and does not guard itself.*writes to that table fail.*recorded unmasked in every image.*gen-triggers.*ENABLE ALWAYS/,
         ),
       });
       const text = cli('migrate');

@@ -105,11 +105,17 @@ export const commandTexts = {
 /** The warning of the migrate command and at boot when PostgreSQL does not follow schema changes itself. */
 const followItself = (name: string, disabled: boolean) =>
   `To have PostgreSQL follow schema changes itself, run the install migration once as a superuser${disabled ? ` or ALTER EVENT TRIGGER ${name} ENABLE ALWAYS` : ''}. See README "Schema changes".`;
+/** What capture generated while the event trigger fired does once it no longer fires: it carries no guard. */
+const relying = (when: string) =>
+  `Capture generated while it ${when} relies on it and does not guard itself: after a migration renames or drops a column of an audited table, writes to that table fail; a column the migration adds is recorded unmasked in every image, even on a table with redaction, and an update of only that column leaves no audit row. Health reports each such table. Run ${cliCommand('gen-triggers')} now and apply the migration it writes.`;
+/** What capture generated without the event trigger does: it guards itself. */
+const guarded = () =>
+  `Capture generated without it guards itself: after a migration changes an audited table's columns, it keeps recording but masks every column it cannot classify, and health reports the table, until you run ${cliCommand('gen-triggers')} and apply the migration it writes (put it in the same release).`;
 export const ddlFollowUpTexts = {
   missing: (name: string) =>
-    `threadline: the DDL event trigger ${name} does not exist (creating it needs a superuser, or your provider's equivalent such as rds_superuser; the install migration could not). After a migration changes an audited table's columns, its capture keeps recording but masks every column it cannot classify, and health reports the table, until you run ${cliCommand('gen-triggers')} and apply the migration it writes (put it in the same release). ${followItself(name, false)}`,
+    `threadline: the DDL event trigger ${name} does not exist (creating it needs a superuser, or your provider's equivalent such as rds_superuser; the install migration could not, or it was dropped since). ${guarded()} ${relying('existed')} ${followItself(name, false)}`,
   disabled: (name: string) =>
-    `threadline: the DDL event trigger ${name} is disabled. Capture generated while it was enabled relies on it and does not guard itself: after a migration renames or drops a column of an audited table, writes to that table fail, and a column it adds is not recorded at all (an update of only that column leaves no audit row); health reports each such table. Run ${cliCommand('gen-triggers')} now and apply the migration it writes: capture then guards itself (after a column change it keeps recording but masks every column it cannot classify, until you run ${cliCommand('gen-triggers')} again). ${followItself(name, true)}`,
+    `threadline: the DDL event trigger ${name} is disabled. ${relying('was enabled')} ${guarded()} ${followItself(name, true)}`,
 };
 
 /** class-validator messages of `capture...` options (the option's path is put in front of each). */

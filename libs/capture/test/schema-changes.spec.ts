@@ -301,18 +301,24 @@ describe('capture survives schema changes (real PostgreSQL, DDL event trigger)',
     expect(await drift()).toEqual([expect.stringContaining('writes are still recorded')]);
   });
 
-  it('capture that relies on a disabled DDL event trigger: a rename stops writes, an added column goes unrecorded (what the warning says; the test above: health reports it)', async () => {
+  it('capture that relies on a disabled DDL event trigger: an added column goes unmasked, an update of it alone unrecorded, a rename stops writes (what the warning says; the test above: health reports it)', async () => {
     await h.client.query(`ALTER EVENT TRIGGER threadline_ddl DISABLE`);
     try {
       await h.client.query(`ALTER TABLE users ADD COLUMN phone text`);
+      // the function names the columns it compares: a change of the new one alone leaves no audit row
       await h.client.query(`UPDATE users SET phone = '555-0100'`);
-      // the function names the columns it was generated for: the new one is in no image, and a change of it alone
-      // leaves no audit row (health is red from the DISABLE on: "relies on the DDL event trigger")
       expect(await h.changes(`op = 'update'`)).toEqual([]);
-      expect(await auditText(h)).not.toContain('555-0100');
+      // the image is the whole row: the new column in clear, on a table with redaction (a guarded function masks it)
+      await h.client.query(`UPDATE users SET phone = '555-0101', name = 'alice2'`);
+      await h.client.query(`INSERT INTO users (email, name, phone) VALUES ($1, 'carol', '555-0102')`, [SECRET_EMAIL]);
+      const [update, insert] = await h.changes(`op <> 'insert' OR id > 1`);
+      expect(update).toMatchObject({ op: 'update', changed_fields: ['name'] });
+      expect(update.data_after).toMatchObject({ phone: '555-0101', email: '[REDACTED]' });
+      expect(insert.data_after).toMatchObject({ phone: '555-0102', email: '[REDACTED]' });
       await h.client.query(`ALTER TABLE users RENAME COLUMN email TO contact`);
       await expect(h.client.query(`UPDATE users SET contact = 'other-secret'`)).rejects.toThrow(/email/);
       expect(await auditText(h)).not.toContain('other-secret');
+      expect(await auditText(h)).not.toContain('alice-secret');
     } finally {
       await h.client.query(`ALTER EVENT TRIGGER threadline_ddl ENABLE ALWAYS`);
     }
