@@ -170,7 +170,7 @@ export class AuditController {
     // what the transaction page shows: "before" from changed_from, else the row's previous captured image; the action
     const [previous, action] = await Promise.all([
       this.queries.previousImages(page.changes),
-      page.changes.length ? this.queries.actionOf(page.changes[0].transaction) : null,
+      this.queries.actionOf(id),
     ]);
     return {
       transaction_id: id,

@@ -93,7 +93,7 @@ export class OperatorPages {
     const [frame, previous, action] = await Promise.all([
       this.frameWithBadge(),
       this.queries.previousImages(page.changes),
-      page.changes.length ? this.queries.actionOf(page.changes[0].transaction) : null,
+      this.queries.actionOf(id),
     ]);
     return transactionPage(frame, id, page, previous, action, paged);
   }

@@ -616,6 +616,24 @@ describe('exploration and export (real PostgreSQL)', () => {
       expect(Object.keys(AuditActionSchema.properties)).toEqual(AUDIT_ACTION_FIELDS.map((f) => f.name));
       expect(Object.keys(drill.body.action)).toEqual(AUDIT_ACTION_FIELDS.map((f) => f.name));
       expect(Object.keys(TransactionChangesSchema.properties).sort()).toEqual(Object.keys(drill.body).sort());
+      // an action recorded with no write has its own transaction: the route and the page show its "why" all the same
+      await app
+        .get(ActionRecorder)
+        .recordAction('person.reviewed', { reason: 'nothing to change', actor: ActorRef.user('6') });
+      const [{ transaction_id: lone }] = await db.query(
+        `SELECT transaction_id FROM audit_actions WHERE name = 'person.reviewed'`,
+      );
+      const alone = await request(withDoc.getHttpServer())
+        .get(`/api/ops/transactions/${lone}/changes`)
+        .set('x-role', 'auditor')
+        .expect(200);
+      expect(alone.body).toMatchObject({ changes: [], action: { name: 'person.reviewed', transaction_id: lone } });
+      const lonePage = await request(withDoc.getHttpServer())
+        .get(`/api/ops/transactions/${lone}`)
+        .set('x-role', 'auditor')
+        .set('accept', 'text/html')
+        .expect(200);
+      expect(lonePage.text).toContain('person.reviewed');
       expect(doc.paths['/api/ops/export'].get.responses['400'].content['application/json'].schema.$ref).toBe(
         '#/components/schemas/ErrorSchema',
       );

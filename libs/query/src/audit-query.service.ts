@@ -7,7 +7,6 @@ import { AuditChange, AuditTransaction } from './audit-change';
 import { ChangesQuery } from './changes-query';
 import { copyText } from './copy-text';
 import { Page, pageLimit, PageOptions } from './page';
-
 import { rowCondition, tableOf } from './row-key';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidPageError } from './query.errors';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -15,9 +14,8 @@ import { normalizeFilters } from './normalize-filters';
 import { NormalizedFilters, TimelineFilters, TRANSACTION_ID_PATTERN } from './timeline-filters';
 
 /**
- * Exploration queries over the audit tables: timeline, history, as-of,
- * actor history, one transaction's changes. Newest first (`captured_at`,
- * then `id`), paged by keyset, never by OFFSET.
+ * Exploration queries over the audit tables: timeline, history, as-of, actor history, one transaction's changes.
+ * Newest first (`captured_at`, then `id`), paged by keyset, never by OFFSET.
  */
 @Injectable()
 export class AuditQueryService {
@@ -195,9 +193,11 @@ export class AuditQueryService {
     );
   }
 
-  /** The action recorded with a transaction (its "why"), or null. */
-  async actionOf(transaction: AuditTransaction): Promise<AuditAction | null> {
-    return (await this.actionsOf([transaction])).get(transaction.action_id ?? '') ?? null;
+  /** The action recorded with a transaction, given as its row or its id (even one without changes), or null. */
+  async actionOf(transaction: AuditTransaction | string): Promise<AuditAction | null> {
+    const id = typeof transaction === 'object' && transaction ? transaction.id : transaction;
+    if (!TRANSACTION_ID_PATTERN.test(id)) throw InvalidPageError.transactionId(id);
+    return (await this.dataSource.query(this.query.actionOfTransaction(), [id]))[0] ?? null;
   }
 
   /** The actions recorded with these transactions, by action id, in one query (a page of history shows each "why"). */

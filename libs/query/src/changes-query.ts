@@ -78,6 +78,12 @@ export class ChangesQuery {
        ) AS p ON p.op <> 'delete'`;
   }
 
+  /** The action of the transaction with id $1 (uuid), as AuditAction. */
+  actionOfTransaction(): string {
+    return `SELECT ${actionSelectSql('a')} FROM ${this.tables.actions} AS a
+       WHERE a.id = (SELECT t.action_id FROM ${this.tables.transactions} AS t WHERE t.id = $1::uuid)`;
+  }
+
   /** The actions with ids $1 (uuid[]), as AuditAction. */
   actions(): string {
     return `SELECT ${actionSelectSql('a')} FROM ${this.tables.actions} AS a WHERE a.id = ANY ($1::uuid[])`;

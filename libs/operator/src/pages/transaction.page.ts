@@ -1,7 +1,7 @@
 import { AuditAction, AuditChange, changeDiff, Page } from '@threadline/query';
 import { EXPORT_FORMATS, HTTP_EXPORT_MAX_ROWS } from '@threadline/export';
 import { stringifyStoredJson } from '@threadline/core';
-import { html } from './html';
+import { html, Html } from './html';
 import { actorLabel, filterQuery, historyHref, layout, PageFrame, query } from './layout';
 
 /**
@@ -26,7 +26,9 @@ export function transactionPage(
       frame,
       paged
         ? html`<p>No changes on this page of transaction <code>${id}</code>: the cursor is past its last change. <a href="${frame.base}/transactions/${id}">First page</a></p>`
-        : html`<p>No captured changes for transaction <code>${id}</code> (unknown id, or purged by retention).</p>`,
+        : action
+          ? html`<p>No captured changes for transaction <code>${id}</code>: its action was recorded without a write (or its changes were purged by retention).</p><dl>${whyItem(action)}</dl>`
+          : html`<p>No captured changes for transaction <code>${id}</code> (unknown id, or purged by retention).</p>`,
     );
   }
   const tx = changes[0].transaction;
@@ -61,11 +63,7 @@ ${
 ${tx.correlation_id ? html`<dt>Correlation id</dt><dd><a href="${frame.base}/timeline${filterQuery({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a></dd>` : ''}
 ${tx.request_id ? html`<dt>Request id</dt><dd>${tx.request_id}</dd>` : ''}
 ${tx.source ? html`<dt>Source</dt><dd>${tx.source}</dd>` : ''}
-${
-  action
-    ? html`<dt>Why</dt><dd><strong>${action.name}</strong>${action.verb || action.category ? html` <span class="muted">(${[action.verb, action.category].filter(Boolean).join(', ')})</span>` : ''}${action.status === 'error' ? html` <span class="status-drift">failed</span>` : ''}${action.reason ? html`<br>Reason: ${action.reason}` : ''}${action.comment ? html`<br>Comment: ${action.comment}` : ''}<br><span class="muted">recorded by ${actorLabel(action.actor_ref)} at <time datetime="${action.inserted_at}">${action.inserted_at}</time></span></dd>`
-    : ''
-}
+${action ? whyItem(action) : ''}
 </dl>
 <div class="actions" aria-label="Export">${EXPORT_FORMATS.map(
     (format) =>
@@ -79,4 +77,9 @@ ${sections}
       : ''
   }${page.nextCursor ? html`<a class="button" rel="next" href="${here}${query({ cursor: page.nextCursor })}">Next page</a>` : html`<span class="muted">End of changes</span>`}</nav>`;
   return layout(`Transaction`, frame, body);
+}
+
+/** The "Why" item of a transaction's description list: its action. */
+function whyItem(action: AuditAction): Html {
+  return html`<dt>Why</dt><dd><strong>${action.name}</strong>${action.verb || action.category ? html` <span class="muted">(${[action.verb, action.category].filter(Boolean).join(', ')})</span>` : ''}${action.status === 'error' ? html` <span class="status-drift">failed</span>` : ''}${action.reason ? html`<br>Reason: ${action.reason}` : ''}${action.comment ? html`<br>Comment: ${action.comment}` : ''}<br><span class="muted">recorded by ${actorLabel(action.actor_ref)} at <time datetime="${action.inserted_at}">${action.inserted_at}</time></span></dd>`;
 }
