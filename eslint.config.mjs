@@ -99,7 +99,8 @@ export default tseslint.config(
     // thrown texts live in the factories of its <lib>.errors.ts, and the texts it
     // returns or logs in its <lib>.messages.ts. So no `new SomeError('...')` or
     // `new SomeException(`...`)` with the words at the throw site, and no inline
-    // problem in InvalidOptionsError.of([...]). Not yet: the SQL of
+    // problem in InvalidOptionsError.of([...]), no inline command output and no inline `message:`.
+    // *.problems.ts files are where a lib words its problems (like a messages file). Not yet: the SQL of
     // libs/capture/src/schema/*.sql.ts.
     files: ['libs/*/src/**/*.ts'],
     ignores: ['libs/capture/src/schema/*.sql.ts', 'libs/*/src/**/*.errors.ts', 'libs/*/src/**/*.problems.ts'],

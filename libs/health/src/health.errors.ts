@@ -1,9 +1,12 @@
-import { CommandUsageError, ThreadlineError } from '@threadline/core';
+import { CommandUsageError, InvalidOptionsError } from '@threadline/core';
 
-/** health.expectedTables or expectedUncoveredTables names a table the database does not have (at boot). */
-export class ExpectedTableMissingError extends ThreadlineError {
-  static of(problems: string[]): ExpectedTableMissingError {
-    return new ExpectedTableMissingError(problems.join('\n'));
+/**
+ * health.expectedTables or expectedUncoveredTables names a table the database does not have (at boot). An options
+ * problem found against the database: an InvalidOptionsError, with the same "Invalid Threadline options" message.
+ */
+export class ExpectedTableMissingError extends InvalidOptionsError {
+  static override of(problems: readonly string[]): ExpectedTableMissingError {
+    return new ExpectedTableMissingError(InvalidOptionsError.of(problems).message);
   }
 }
 

@@ -1,6 +1,6 @@
-import { CheckFailedError, CommandUsageError, ThreadlineError } from '@threadline/core';
+import { CheckFailedError, CommandUsageError, InvalidOptionsError, ThreadlineError } from '@threadline/core';
 import { expectedButMissing, unclassified } from '../src/health.messages';
-import { healthOptionsProblems, HealthUsageError } from '../src';
+import { ExpectedTableMissingError, healthOptionsProblems, HealthUsageError } from '../src';
 import { redactionDrift } from '../src/health.messages';
 
 describe('health errors', () => {
@@ -8,6 +8,8 @@ describe('health errors', () => {
     const byBase: [new (...args: never[]) => Error, Error[]][] = [
       [CommandUsageError, [HealthUsageError.noTablesToCheck()]],
       [ThreadlineError, [CheckFailedError.create('verify-coverage', ['a'])]],
+      // a boot-time options problem: code that catches InvalidOptionsError still does
+      [InvalidOptionsError, [ExpectedTableMissingError.of(['health.expectedTables: x is not a table'])]],
     ];
     for (const [base, errors] of byBase)
       for (const error of errors) {

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, CaptureOptions, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { ThreadlineProofModule } from '@threadline/proof';
-import { threadlineEvents } from '@threadline/core';
+import { InvalidOptionsError, threadlineEvents } from '@threadline/core';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -145,10 +145,14 @@ describe('health and coverage (real PostgreSQL)', () => {
   it('a name the database does not have is its own error, naming the option it is in', async () => {
     const failed = await boot({ expectedTables: ['userz'], expectedUncoveredTables: ['nope'] }).catch((e) => e);
     expect(failed).toBeInstanceOf(ExpectedTableMissingError);
+    expect(failed).toBeInstanceOf(InvalidOptionsError); // the options were wrong: caught where options errors are
     expect(failed.message.split('\n')).toEqual([
-      expect.stringMatching(/^health\.expectedTables: public\.userz is not a table in the database; fix the name/),
+      'Invalid Threadline options:',
       expect.stringMatching(
-        /^health\.expectedUncoveredTables: public\.nope is not a table in the database; fix the name/,
+        /^ {2}- health\.expectedTables: public\.userz is not a table in the database; fix the name/,
+      ),
+      expect.stringMatching(
+        /^ {2}- health\.expectedUncoveredTables: public\.nope is not a table in the database; fix the name/,
       ),
     ]);
   });

@@ -10,7 +10,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'nest-commander';
 import { CheckpointService } from './checkpoint.service';
 import { verifyProofText } from './proof-file';
-import { checkpointEmitted, losslessJson, proofHolds, proofWritten } from './proof.messages';
+import { stringify } from 'lossless-json';
+import { checkpointEmitted, proofHolds, proofWritten } from './proof.messages';
 import { ProofService } from './proof.service';
 import { createPublicKey } from 'node:crypto';
 import { readVerifier } from './signed-note';
@@ -122,7 +123,7 @@ export class VerifyProofCommand extends ThreadlineCommand<{ publicKey?: string; 
     const verifier = readVerifier(await readFile(flags.publicKey, 'utf8'), flags.publicKey);
     const checked = verifyProofText(await readFile(args[0], 'utf8'), verifier);
     // lossless: the rows' numbers as stored, not as JavaScript numbers nor as objects
-    if (flags.json) commandOutput.text(losslessJson(checked));
+    if (flags.json) commandOutput.text(stringify(checked, null, 2)!);
     else if (checked.ok) commandOutput.text(proofHolds(checked));
     if (!checked.ok) commandOutput.fail(CheckFailedError.create('verify-proof', [checked.problem]));
   }

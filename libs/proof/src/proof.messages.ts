@@ -139,7 +139,3 @@ export function proofWritten(file: string, bytes: number, seq: number, treeSize:
   return `${file} (${bytes} bytes): seal #${seq} in the tree of ${treeSize}`;
 }
 
-/** A --json document whose numbers keep the digits they were stored with (lossless-json), as a line. */
-export function losslessJson(value: unknown): string {
-  return `${stringify(value, null, 2)}\n`;
-}

@@ -5,6 +5,7 @@ import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AuditAction } from './audit-action';
 import { AuditChange, AuditTransaction } from './audit-change';
 import { ChangesQuery } from './changes-query';
+import { needsPreviousImage } from './change-diff';
 import { copyText } from './copy-text';
 import { Page, pageLimit, PageOptions } from './page';
 import { rowCondition, tableOf } from './row-key';
@@ -111,10 +112,8 @@ export class AuditQueryService {
   }
 
   /**
-   * The row as it was at `at` (its redacted image), or with `{ entity: true }`
-   * an instance of the entity class. Throws DeletedRecordError (deleted, or
-   * removed by a TRUNCATE of its table) or
-   * BeforeAuditHorizonError rather than inventing a row.
+   * The row as it was at `at` (its redacted image), or with `{ entity: true }` an instance of the entity class.
+   * Throws DeletedRecordError (deleted, or removed by a TRUNCATE) or BeforeAuditHorizonError rather than inventing a row.
    */
   async asOf<E extends ObjectLiteral>(
     target: string | EntityTarget<E>,
@@ -175,12 +174,12 @@ export class AuditQueryService {
   }
 
   /**
-   * For each update or delete among `changes`, the row's image just before it: the `data_after` of the
-   * latest earlier change of the same row (by its key before the change), or null when there is none (the
-   * row predates capture) or it was a delete. One query, whatever the number of changes; keyed by change id.
+   * For each change whose diff reads it (needsPreviousImage), the row's image just before it: the `data_after` of
+   * the row's latest earlier change (by its key before the change), or null when there is none (the row predates
+   * capture) or it was a delete. One query, whatever the number of changes; keyed by change id.
    */
   async previousImages(changes: AuditChange[]): Promise<Map<string, Record<string, unknown> | null>> {
-    const wanted = changes.filter((c) => c.op === 'update' || c.op === 'delete');
+    const wanted = changes.filter(needsPreviousImage);
     if (!wanted.length) return new Map();
     const rows: { id: string; image: string | null }[] = await this.dataSource.query(this.query.previousImages(), [
       wanted.map((c) => c.id),

@@ -2,7 +2,8 @@ import { isoUtc } from '@threadline/core';
 import { AuditChange, AuditTransaction, CHANGE_OPS } from './audit-change';
 import { Same } from './same';
 
-type ChangeOp = (typeof CHANGE_OPS)[number];
+/** An operation a change records. */
+export type ChangeOp = (typeof CHANGE_OPS)[number];
 
 /**
  * The one description of an audit row as the library presents it: each field of AuditChange and of its

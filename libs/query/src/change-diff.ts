@@ -60,6 +60,12 @@ export function changeDiff(change: AuditChange, previous?: Record<string, unknow
   };
 }
 
+/** Whether changeDiff reads the row's previous image for this change: a delete, or an update whose changed_from lacks a changed field. */
+export function needsPreviousImage(c: AuditChange): boolean {
+  if (c.op === 'delete') return true;
+  return c.op === 'update' && !(c.changed_fields ?? []).every((k) => c.changed_from && k in c.changed_from);
+}
+
 const OBJECT = { type: 'object', additionalProperties: true } as const;
 
 /** The fields of a ChangeDiff, with their OpenAPI schemas (the operator's ChangeDiffSchema is derived from them). */

@@ -2,6 +2,7 @@
 // and diffs), with the one description of an audit row that the exports and the operator's routes and
 // pages derive their columns, CSV headers and schemas from. ThreadlineQueryModule provides AuditQueryService.
 export * from './audit-change';
+export type { ChangeOp } from './audit-row';
 export { changeDiff, type ChangeDiff } from './change-diff';
 export type { AuditAction } from './audit-action';
 export type { TimelineFilters } from './timeline-filters';

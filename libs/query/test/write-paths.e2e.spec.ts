@@ -31,9 +31,14 @@ describe('every write path fills the audit row as declared (real PostgreSQL)', (
     [
       ...new Set(rows.flatMap((r) => nullable.map((f) => `${f.name}/${r.op}: ${r[f.name] === null ? 'null' : 'set'}`))),
     ].sort();
-  const declared = (ops: string[]) =>
+  /** What the declaration says for these ops; `unless`: columns whose condition does not hold here (they stay NULL). */
+  const declared = (ops: string[], unless: string[] = []) =>
     nullable
-      .flatMap((f) => ops.map((op) => `${f.name}/${op}: ${f.written?.includes(op as never) ? 'set' : 'null'}`))
+      .flatMap((f) =>
+        ops.map(
+          (op) => `${f.name}/${op}: ${f.written?.includes(op as never) && !unless.includes(f.name) ? 'set' : 'null'}`,
+        ),
+      )
       .sort();
 
   beforeAll(async () => {
@@ -41,18 +46,19 @@ describe('every write path fills the audit row as declared (real PostgreSQL)', (
     await db.query(auditSchemaSql('public').up);
     for (const t of ['items', 'drifted', 'legacy'])
       await db.query(`CREATE TABLE ${t} (id int PRIMARY KEY, v text, secret text)`);
+    await db.query(`CREATE TABLE plain (id int PRIMARY KEY, v text)`);
     await db.query(`INSERT INTO legacy VALUES (1, 'before capture', 's'), (2, 'also before', 's')`);
     const table = { mask: ['secret'], storeChangedFrom: true };
     const moduleRef = await Test.createTestingModule({
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
-        ThreadlineCaptureModule.forRoot({ tables: { items: table, drifted: table, legacy: table } }),
+        ThreadlineCaptureModule.forRoot({ tables: { items: table, drifted: table, legacy: table, plain: {} } }),
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
     capture = app.get(CaptureService);
-    await db.query((await capture.triggerSql({ tables: ['items', 'legacy'] })).up);
+    await db.query((await capture.triggerSql({ tables: ['items', 'legacy', 'plain'] })).up);
     // generated while no DDL event trigger runs: its function guards itself and falls back on drift
     await db.query(`ALTER EVENT TRIGGER threadline_ddl DISABLE`);
     await db.query((await capture.triggerSql({ tables: ['drifted'] })).up);
@@ -75,6 +81,14 @@ describe('every write path fills the audit row as declared (real PostgreSQL)', (
     const rows = await written();
     expect(rows.map((r) => r.op)).toEqual(['insert', 'insert', 'update', 'update', 'delete', 'truncate']);
     expect(facts(rows)).toEqual(declared(['insert', 'update', 'delete', 'truncate']));
+  });
+
+  it('an update that keeps its key, on a table that stores no changed_from: previous_pk and changed_from stay NULL', async () => {
+    await db.query(`INSERT INTO plain VALUES (1, 'a')`);
+    await db.query(`UPDATE plain SET v = 'b'`);
+    const rows = await written();
+    expect(rows.map((r) => r.op)).toEqual(['insert', 'update']);
+    expect(facts(rows)).toEqual(declared(['insert', 'update'], ['previous_pk', 'changed_from']));
   });
 
   it('the fallback of a table whose columns changed with no DDL event trigger to follow', async () => {
