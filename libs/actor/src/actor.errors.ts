@@ -1,4 +1,4 @@
-import { ACTOR_RULE, ThreadlineError } from '@threadline/core';
+import { ACTOR_RULE, gotText, ThreadlineError } from '@threadline/core';
 import type { ActorRefProblem } from './actor-ref';
 
 /** The actor given is not valid: the message names what is wrong and states the rule, in the same words the database uses. */
@@ -37,7 +37,7 @@ export class InvalidActionError extends ThreadlineError {
   }
 
   static badStatus(status: unknown): InvalidActionError {
-    return new InvalidActionError(`recordAction: status must be 'ok' or 'error' (got ${JSON.stringify(status)})`);
+    return new InvalidActionError(`recordAction: status must be 'ok' or 'error' ${gotText(status)}`);
   }
 
   static badContextId(label: string, maxBytes: number): InvalidActionError {

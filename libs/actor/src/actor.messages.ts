@@ -1,3 +1,4 @@
+import { gotText } from '@threadline/core';
 /**
  * The texts @threadline/actor returns, logs or answers a request with, in one
  * place; each says how to fix the problem. Thrown errors are in actor.errors.ts.
@@ -8,7 +9,7 @@ export const RESOLVE_ACTOR_NOT_A_FUNCTION = 'actor.resolveActor must be a functi
 export const MOUNT_CONTEXT_NOT_A_BOOLEAN = 'actor.mountContext must be true or false';
 
 export function invalidDataSourceNames(got: unknown): string {
-  return `actor.dataSources must be a list of TypeORM DataSource names, as given to TypeOrmModule.forRoot({ name }) (got ${JSON.stringify(got)})`;
+  return `actor.dataSources must be a list of TypeORM DataSource names, as given to TypeOrmModule.forRoot({ name }) ${gotText(got)}`;
 }
 
 export function unknownDataSource(name: string): string {

@@ -1,4 +1,4 @@
-import { cliCommand, CommandUsageError, privilegeMessage, ThreadlineError } from '@threadline/core';
+import { cliCommand, CommandUsageError, gotText, privilegeMessage, ThreadlineError } from '@threadline/core';
 
 // Every failure of the baseline lib: one class per kind, each message written once here, by a static factory.
 
@@ -8,13 +8,11 @@ export class BaselineError extends ThreadlineError {}
 /** A baseline's batchSize or maxBatches is out of range. */
 export class InvalidBaselineOptionsError extends BaselineError {
   static batchSize(got: unknown): InvalidBaselineOptionsError {
-    return new InvalidBaselineOptionsError(
-      `batchSize must be an integer from 1 to 100000 (got ${JSON.stringify(got)})`,
-    );
+    return new InvalidBaselineOptionsError(`batchSize must be an integer from 1 to 100000 ${gotText(got)}`);
   }
 
   static maxBatches(got: unknown): InvalidBaselineOptionsError {
-    return new InvalidBaselineOptionsError(`maxBatches must be a positive integer (got ${JSON.stringify(got)})`);
+    return new InvalidBaselineOptionsError(`maxBatches must be a positive integer ${gotText(got)}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { invalidOptionsMessage } from './core.messages';
+import { gotText, invalidOptionsMessage } from './core.messages';
 
 /**
  * Base class of every error Threadline throws; `name` is the concrete class
@@ -40,7 +40,7 @@ export class CaptureConfigError extends ThreadlineError {}
 export class CommandUsageError extends ThreadlineError {
   /** A flag that takes a positive integer got something else, e.g. `--batch-size 0`. */
   static notPositiveInteger(flag: string, value: string): CommandUsageError {
-    return new CommandUsageError(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
+    return new CommandUsageError(`${flag} must be a positive integer ${gotText(value)}`);
   }
 
   /** A required flag was not given: `--format is required: one of csv, json, ndjson`. */

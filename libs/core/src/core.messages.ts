@@ -42,6 +42,6 @@ export function privilegeMessage(operation: string, needs: string, runAs: string
 }
 
 /** `(got "value")`: the value a message refuses, as JSON, to end the sentence with. */
-export function got(value: unknown): string {
+export function gotText(value: unknown): string {
   return `(got ${JSON.stringify(value)})`;
 }

@@ -11,7 +11,7 @@ export { ACTOR_RULE, ACTOR_TYPES, type ActorType } from './actor/actor-rules';
 // Internal: the kit the other @threadline packages are built with (options problems, SQL quoting and
 // parameters, timestamps, stored JSON, audit table names, the transaction-id cache, the CLI kit). Not part
 // of the public API (@threadline/nestjs re-exports none of it); any release may change it.
-export { got, privilegeMessage } from './core.messages';
+export { gotText, privilegeMessage } from './core.messages';
 export * from './validate-options';
 export * from './iso-timestamp';
 export * from './sql/quote';

@@ -7,6 +7,7 @@ import { finished } from 'stream/promises';
 import { BodyDigest, ExportManifest, ExportSeals } from './export-manifest';
 import { EXPORT_FORMATS, ExportFormat, formatList } from './export-formats';
 import { CsvFormulas, ExportService } from './export.service';
+import { exportWritten } from './export.messages';
 import { describeFilters, filtersFromParams, normalizeFilters, TIMELINE_FILTERS } from '@threadline/query';
 
 interface ExportFlags extends Record<string, unknown> {
@@ -84,10 +85,7 @@ export class ExportCommand extends ThreadlineCommand<ExportFlags> {
       };
       writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     }
-    if (flags.out)
-      process.stderr.write(
-        `Exported ${meta.returnedCount} change${meta.returnedCount === 1 ? '' : 's'} to ${flags.out}${manifestPath ? ` (manifest: ${manifestPath})` : ''}\n`,
-      );
+    if (flags.out) process.stderr.write(exportWritten(meta.returnedCount, flags.out, manifestPath));
   }
 
   @Option({ flags: '--format <format>', description: EXPORT_FORMATS.join(', ') })

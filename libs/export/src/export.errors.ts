@@ -1,4 +1,4 @@
-import { got, ThreadlineError } from '@threadline/core';
+import { gotText, ThreadlineError } from '@threadline/core';
 import { InvalidQueryError } from '@threadline/query';
 
 // Every failure of the export lib: one class per kind, each message written once here, by a static factory,
@@ -7,13 +7,13 @@ import { InvalidQueryError } from '@threadline/query';
 /** An export option (format, maxRows, pageRows, csvFormulas) is not acceptable. */
 export class InvalidExportOptionError extends InvalidQueryError {
   static format(formats: readonly string[], value: unknown) {
-    return new this(`format must be one of ${formats.join(', ')} ${got(value)}`);
+    return new this(`format must be one of ${formats.join(', ')} ${gotText(value)}`);
   }
   static positiveInteger(option: 'maxRows' | 'pageRows', value: unknown) {
-    return new this(`${option} must be a positive integer ${got(value)}`);
+    return new this(`${option} must be a positive integer ${gotText(value)}`);
   }
   static csvFormulas(modes: readonly string[], value: unknown) {
-    return new this(`csvFormulas must be one of ${modes.join(', ')} ${got(value)}`);
+    return new this(`csvFormulas must be one of ${modes.join(', ')} ${gotText(value)}`);
   }
   static verbatimNotAllowed() {
     return new this(

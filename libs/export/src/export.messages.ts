@@ -42,3 +42,8 @@ export function describeExportCheck(check: ExportCheck, manifest: ExportManifest
     check.ok ? 'OK: the file is the export its manifest describes' : 'FAILED',
   ].join('\n');
 }
+
+/** `export --out FILE`: where the export and its manifest went (on stderr; stdout stays free). */
+export function exportWritten(count: number, file: string, manifest: string | undefined): string {
+  return `Exported ${count} change${count === 1 ? '' : 's'} to ${file}${manifest ? ` (manifest: ${manifest})` : ''}\n`;
+}

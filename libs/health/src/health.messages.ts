@@ -1,4 +1,4 @@
-import { cliCommand } from '@threadline/core';
+import { cliCommand, gotText } from '@threadline/core';
 import type { TableContinuity } from './continuity.service';
 
 /**
@@ -9,7 +9,7 @@ import type { TableContinuity } from './continuity.service';
 
 /** Option problems (`health...`). */
 export function notATableList(key: string, got: unknown): string {
-  return `health.${key} must be an array of table names (got ${JSON.stringify(got)})`;
+  return `health.${key} must be an array of table names ${gotText(got)}`;
 }
 
 export const STRICT_NOT_A_BOOLEAN = 'health.strict must be true or false';

@@ -1,3 +1,4 @@
+import { gotText } from '@threadline/core';
 /**
  * The texts @threadline/operator returns, logs or answers a request with
  * (option problems, refusals, log lines), in one place; each says how to fix
@@ -11,15 +12,15 @@ export const AUTHORIZE_REQUIRED =
 export const AUTHORIZE_NOT_A_FUNCTION = 'operator.authorize must be a function (request) => boolean';
 
 export function invalidPath(got: unknown): string {
-  return `operator.path must be a URL path such as '/audit' (segments of letters, digits, . _ ~ -; no trailing slash) (got ${JSON.stringify(got)})`;
+  return `operator.path must be a URL path such as '/audit' (segments of letters, digits, . _ ~ -; no trailing slash) ${gotText(got)}`;
 }
 
 export function invalidCoverageRefresh(got: unknown): string {
-  return `operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 (got ${JSON.stringify(got)})`;
+  return `operator.coverageRefreshSeconds must be a number of seconds from 1 to 3600 ${gotText(got)}`;
 }
 
 export function notBoolean(option: string, got: unknown): string {
-  return `operator.${option} must be true or false (got ${JSON.stringify(got)})`;
+  return `operator.${option} must be true or false ${gotText(got)}`;
 }
 
 /** Why `operator.openApi: true` cannot work, and the fix. */
@@ -27,15 +28,15 @@ export const SWAGGER_MISSING =
   'operator.openApi needs the @nestjs/swagger package, which is not installed: npm install @nestjs/swagger (11 with NestJS 11, 12 with NestJS 12), or leave openApi off';
 
 export function invalidMaxConcurrentExports(got: unknown): string {
-  return `operator.maxConcurrentExports must be a whole number from 1 to 1000, well below the database pool size (got ${JSON.stringify(got)})`;
+  return `operator.maxConcurrentExports must be a whole number from 1 to 1000, well below the database pool size ${gotText(got)}`;
 }
 
 export function invalidExportStall(got: unknown): string {
-  return `operator.exportStallSeconds must be a number of seconds above 0 and at most 3600 (got ${JSON.stringify(got)})`;
+  return `operator.exportStallSeconds must be a number of seconds above 0 and at most 3600 ${gotText(got)}`;
 }
 
 export function invalidSignInUrl(got: unknown): string {
-  return `operator.signInUrl must be a path on this app ('/login') or an http(s) URL (got ${JSON.stringify(got)})`;
+  return `operator.signInUrl must be a path on this app ('/login') or an http(s) URL ${gotText(got)}`;
 }
 
 /** Refusals the routes answer with. */

@@ -13,8 +13,9 @@ import { readFile } from 'node:fs/promises';
 import { readKeptCheckpoints } from './checkpoint-store';
 import { CheckpointService } from './checkpoint.service';
 import { readVerifier } from './signed-note';
-import { CompletenessReport, CompletenessService } from './completeness.service';
-import { IntegrityReport, IntegrityService, parseKeptHead } from './integrity.service';
+import { CompletenessService } from './completeness.service';
+import { IntegrityService, parseKeptHead } from './integrity.service';
+import { describeCompleteness, describeIntegrity } from './proof.messages';
 
 interface IntegrityFlags {
   checkpoints?: string;
@@ -70,7 +71,9 @@ export class VerifyIntegrityCommand extends ThreadlineCommand<IntegrityFlags> {
     progress.done();
     if (flags.json) commandOutput.json(completeness ? { ...report, completeness } : report);
     else
-      commandOutput.text([describe(report), ...(completeness ? [describeCompleteness(completeness)] : [])].join('\n'));
+      commandOutput.text(
+        [describeIntegrity(report), ...(completeness ? [describeCompleteness(completeness)] : [])].join('\n'),
+      );
     const failures = [
       ...(kept?.problems ?? []),
       ...(report.ok
@@ -131,40 +134,3 @@ addFlag(
   '--completeness',
   "Also check that every current row's latest captured image equals the row and every row the history says exists is there (exit 1 on a row without history, a divergent image or a missing row)",
 );
-
-function describeCompleteness(r: CompletenessReport): string {
-  return [
-    'completeness:',
-    ...r.tables.map((t) =>
-      t.problem
-        ? `  ${t.table}: NOT CHECKED: ${t.problem}`
-        : `  ${t.table}: ${t.rows} rows, ${t.withoutHistory} without history, ${t.divergent} divergent, ${t.missing} missing${t.gaps
-            .slice(0, 10)
-            .map((g) => `\n    ${JSON.stringify(g.key)} ${g.problem}${g.columns ? ` (${g.columns.join(', ')})` : ''}`)
-            .join('')}`,
-    ),
-    r.ok
-      ? 'OK: every current row is where its history ends, and every row it says exists does'
-      : 'FAILED: rows changed, deleted or truncated without a captured change',
-  ].join('\n');
-}
-
-function describe(r: IntegrityReport): string {
-  return [
-    `sealed now: ${r.sealedNow}`,
-    `checked: ${r.checked} seal(s)${r.afterHead ? ` after the kept head #${r.afterHead.seq}` : ''}${r.from || r.to ? ` made in [${r.from ?? 'start'}, ${r.to ?? 'now'})` : ''}`,
-    r.purged
-      ? `purged: ${r.purged} sealed transaction(s), each as the sealed purge ledger records it; every seal still checked`
-      : 'purged: nothing, every sealed transaction is present',
-    ...(r.checkpoint
-      ? [
-          `checkpoint of a purge before v5: seal #${r.checkpoint.seq} (${r.checkpoint.reason}, ${r.checkpoint.createdAt})`,
-        ]
-      : []),
-    r.head
-      ? `head: ${r.head.seq}:${r.head.chainSha256} (keep it outside the database: --after-head with it later checks that the chain still has it, and only the seals made since)`
-      : 'head: nothing sealed yet',
-    ...r.problems.map((p) => `  - ${p.message}`),
-    r.ok ? 'OK: every sealed record is as it was sealed' : `FAILED: ${r.problemCount} problem(s)`,
-  ].join('\n');
-}

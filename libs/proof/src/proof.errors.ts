@@ -1,4 +1,4 @@
-import { privilegeMessage, ThreadlineError } from '@threadline/core';
+import { gotText, privilegeMessage, ThreadlineError } from '@threadline/core';
 
 /** Sealing or verifying the hash chain cannot proceed. Catch this one for any of the kinds below. */
 export class IntegrityError extends ThreadlineError {}
@@ -7,7 +7,7 @@ export class IntegrityError extends ThreadlineError {}
 export class InvalidKeptHeadError extends IntegrityError {
   static create(text: string): InvalidKeptHeadError {
     return new InvalidKeptHeadError(
-      `a kept head is <seal number>:<chain sha256, 64 hex digits>, such as 42:${'0'.repeat(64)} (got ${JSON.stringify(text)})`,
+      `a kept head is <seal number>:<chain sha256, 64 hex digits>, such as 42:${'0'.repeat(64)} ${gotText(text)}`,
     );
   }
 }
@@ -16,7 +16,7 @@ export class InvalidKeptHeadError extends IntegrityError {
 export class InvalidVerifyOptionsError extends IntegrityError {
   static notATimestamp(key: string, value: unknown): InvalidVerifyOptionsError {
     return new InvalidVerifyOptionsError(
-      `${key} must be an ISO 8601 date or timestamp such as 2026-01-31T00:00:00Z (got ${JSON.stringify(value)})`,
+      `${key} must be an ISO 8601 date or timestamp such as 2026-01-31T00:00:00Z ${gotText(value)}`,
     );
   }
 
@@ -69,9 +69,7 @@ export class CompletenessError extends ThreadlineError {}
 /** A completeness check's batchSize is out of range, or it has no table to check. */
 export class InvalidCompletenessOptionsError extends CompletenessError {
   static batchSize(got: unknown): InvalidCompletenessOptionsError {
-    return new InvalidCompletenessOptionsError(
-      `batchSize must be a whole number from 1 to 100000 (got ${JSON.stringify(got)})`,
-    );
+    return new InvalidCompletenessOptionsError(`batchSize must be a whole number from 1 to 100000 ${gotText(got)}`);
   }
 
   static noTables(): InvalidCompletenessOptionsError {

@@ -1,5 +1,7 @@
-import { cliCommand } from '@threadline/core';
+import { cliCommand, gotText } from '@threadline/core';
 import { stringify } from 'lossless-json';
+import type { CompletenessReport } from './completeness.types';
+import type { IntegrityReport } from './integrity.types';
 
 /**
  * The texts @threadline/proof returns or logs (option problems, log lines,
@@ -9,7 +11,7 @@ import { stringify } from 'lossless-json';
  */
 /** Option problems (`health.integrity...` through ThreadlineModule, `proof.integrity...` on its own). */
 export function notSeconds(path: string, key: string, got: unknown): string {
-  return `${path}.${key} must be a whole number of seconds from 0 to 86400 (got ${JSON.stringify(got)})`;
+  return `${path}.${key} must be a whole number of seconds from 0 to 86400 ${gotText(got)}`;
 }
 
 /** Logged by the background sealer. */
@@ -39,14 +41,13 @@ export const noteProblems = {
 export const checkpointOptionProblems = {
   noSink: (path: string) =>
     `${path} needs somewhere outside the database to keep checkpoints: a directory (directory: '/var/lib/app/checkpoints') or a sink (a Writable or a function)`,
-  notAPath: (path: string, key: string, got: unknown) =>
-    `${path}.${key} must be a non-empty path (got ${JSON.stringify(got)})`,
+  notAPath: (path: string, key: string, got: unknown) => `${path}.${key} must be a non-empty path ${gotText(got)}`,
   oneKey: (path: string) =>
     `${path} needs exactly one of privateKeyFile (a PKCS#8 PEM Ed25519 private key file: openssl genpkey -algorithm ed25519 -out checkpoint-key.pem) and privateKey (the PEM text)`,
   origin: (path: string, got: unknown) =>
-    `${path}.origin must be a name without spaces or '+', such as example.com/audit (got ${JSON.stringify(got)})`,
+    `${path}.origin must be a name without spaces or '+', such as example.com/audit ${gotText(got)}`,
   range: (path: string, key: string, min: number, max: number, got: unknown) =>
-    `${path}.${key} must be a whole number from ${min} to ${max} (got ${JSON.stringify(got)})`,
+    `${path}.${key} must be a whole number from ${min} to ${max} ${gotText(got)}`,
   sink: (path: string) => `${path}.sink must be a Writable stream or a function (checkpoint) => void | Promise<void>`,
 };
 
@@ -88,7 +89,7 @@ export const proofProblems = {
   unknownFields: (keys: string[]) =>
     `a proof has no field ${keys.map((k) => JSON.stringify(k)).join(', ') || '(an object that is not plain)'}: only what its check reads, nothing beside it`,
   notANote: () => 'checkpoint must be the signed checkpoint note, a string',
-  notASeq: (got: unknown) => `seq must be a seal number, a whole number from 1 (got ${JSON.stringify(got)})`,
+  notASeq: (got: unknown) => `seq must be a seal number, a whole number from 1 ${gotText(got)}`,
   notBase64: (field: string) => `${field} must be standard base64 (RFC 4648 section 4, padded)`,
   notHashes: (field: string, bytes: number) =>
     `${field} holds ${bytes} bytes: it must be SHA-256 hashes of 32 bytes end to end`,
@@ -139,3 +140,46 @@ export function proofWritten(file: string, bytes: number, seq: number, treeSize:
   return `${file} (${bytes} bytes): seal #${seq} in the tree of ${treeSize}`;
 }
 
+/** `verify-integrity --completeness`: the completeness part of the report. */
+export function describeCompleteness(r: CompletenessReport): string {
+  return [
+    'completeness:',
+    ...r.tables.map((t) =>
+      t.problem
+        ? `  ${t.table}: NOT CHECKED: ${t.problem}`
+        : `  ${t.table}: ${t.rows} rows, ${t.withoutHistory} without history, ${t.divergent} divergent, ${t.missing} missing${t.gaps
+            .slice(0, 10)
+            .map((g) => `\n    ${JSON.stringify(g.key)} ${g.problem}${g.columns ? ` (${g.columns.join(', ')})` : ''}`)
+            .join('')}`,
+    ),
+    r.ok
+      ? 'OK: every current row is where its history ends, and every row it says exists does'
+      : 'FAILED: rows changed, deleted or truncated without a captured change',
+  ].join('\n');
+}
+
+/** `verify-integrity`: the report, line by line. */
+export function describeIntegrity(r: IntegrityReport): string {
+  return [
+    `sealed now: ${r.sealedNow}`,
+    `checked: ${r.checked} seal(s)${r.afterHead ? ` after the kept head #${r.afterHead.seq}` : ''}${r.from || r.to ? ` made in [${r.from ?? 'start'}, ${r.to ?? 'now'})` : ''}`,
+    r.purged
+      ? `purged: ${r.purged} sealed transaction(s), each as the sealed purge ledger records it; every seal still checked`
+      : 'purged: nothing, every sealed transaction is present',
+    ...(r.checkpoint
+      ? [
+          `checkpoint of a purge before v5: seal #${r.checkpoint.seq} (${r.checkpoint.reason}, ${r.checkpoint.createdAt})`,
+        ]
+      : []),
+    r.head
+      ? `head: ${r.head.seq}:${r.head.chainSha256} (keep it outside the database: --after-head with it later checks that the chain still has it, and only the seals made since)`
+      : 'head: nothing sealed yet',
+    ...r.problems.map((p) => `  - ${p.message}`),
+    r.ok ? 'OK: every sealed record is as it was sealed' : `FAILED: ${r.problemCount} problem(s)`,
+  ].join('\n');
+}
+
+/** The bin's (and verify-proof's) refusal line. */
+export function proofFailed(problem: string): string {
+  return `FAILED: ${problem}`;
+}

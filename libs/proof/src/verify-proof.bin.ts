@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'lossless-json';
 import { verifyProofText } from './proof-file';
-import { proofHolds, proofProblems } from './proof.messages';
+import { proofFailed, proofHolds, proofProblems } from './proof.messages';
 import { readVerifier } from './signed-note';
 
 function main(argv: string[]): number {
@@ -20,13 +20,13 @@ function main(argv: string[]): number {
   // lossless: the rows' numbers as stored, not as JavaScript numbers nor as objects
   if (json) process.stdout.write(`${stringify(checked, null, 2)}\n`);
   else if (checked.ok) process.stdout.write(`${proofHolds(checked)}\n`);
-  if (!checked.ok) process.stderr.write(`FAILED: ${checked.problem}\n`);
+  if (!checked.ok) process.stderr.write(`${proofFailed(checked.problem)}\n`);
   return checked.ok ? 0 : 1;
 }
 
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (error) {
-  process.stderr.write(`FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${proofFailed(error instanceof Error ? error.message : String(error))}\n`);
   process.exitCode = 1;
 }

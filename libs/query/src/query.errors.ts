@@ -1,4 +1,4 @@
-import { got, ThreadlineError } from '@threadline/core';
+import { gotText, ThreadlineError } from '@threadline/core';
 
 // Every failure of the query lib: one class per kind, each message written once here, by a static factory,
 // and saying what is allowed. The operator routes answer 400 for any InvalidQueryError.
@@ -24,11 +24,11 @@ export class InvalidFilterError extends InvalidQueryError {
   }
   static date(key: string, value: unknown) {
     return new this(
-      `${key} must be an ISO 8601 date or timestamp such as 2026-01-31 or 2026-01-31T23:59:59Z ${got(value)}`,
+      `${key} must be an ISO 8601 date or timestamp such as 2026-01-31 or 2026-01-31T23:59:59Z ${gotText(value)}`,
     );
   }
   static rowKey(value: unknown) {
-    return new this(`key must be a JSON object of the row's primary-key columns, such as {"id":1} ${got(value)}`);
+    return new this(`key must be a JSON object of the row's primary-key columns, such as {"id":1} ${gotText(value)}`);
   }
   static table() {
     return new this('table must be a non-empty table name (table or schema.table)');
@@ -46,10 +46,10 @@ export class InvalidFilterError extends InvalidQueryError {
     return new this(`correlationId must be at most ${maxBytes} bytes`);
   }
   static ops(allowed: readonly string[], value: unknown) {
-    return new this(`op must be one or more of ${allowed.join(', ')}, comma-separated ${got(value)}`);
+    return new this(`op must be one or more of ${allowed.join(', ')}, comma-separated ${gotText(value)}`);
   }
   static transaction(value: unknown) {
-    return new this(`transaction must be a UUID ${got(value)}`);
+    return new this(`transaction must be a UUID ${gotText(value)}`);
   }
 }
 
@@ -62,16 +62,16 @@ export class InvalidPageError extends InvalidQueryError {
     return new this('cursor is not one this API returned; pass nextCursor from the previous page unchanged');
   }
   static limit(limit: unknown) {
-    return new this(`limit must be an integer from 1 to 1000 ${got(limit)}`);
+    return new this(`limit must be an integer from 1 to 1000 ${gotText(limit)}`);
   }
   static changeId(id: unknown) {
     return new this(`at must be a change id (a positive integer; got ${JSON.stringify(id)})`);
   }
   static asOfTime(at: unknown) {
-    return new this(`at must be a Date or an ISO 8601 date or timestamp ${got(at)}`);
+    return new this(`at must be a Date or an ISO 8601 date or timestamp ${gotText(at)}`);
   }
   static transactionId(id: unknown) {
-    return new this(`transaction id must be a UUID ${got(id)}`);
+    return new this(`transaction id must be a UUID ${gotText(id)}`);
   }
 }
 

@@ -9,9 +9,9 @@ import {
   CommandUsageError,
 } from '@threadline/core';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { PurgeResult } from './purge.types';
 import { RetentionService } from './retention.service';
 import { PurgeModeError, PurgeNotCompletedError } from './retention.errors';
+import { purgeSummary } from './retention.messages';
 
 interface PurgeFlags {
   dryRun?: boolean;
@@ -55,7 +55,7 @@ export class RetentionPurgeCommand extends ThreadlineCommand<PurgeFlags> {
     if (result.status !== 'completed')
       return commandOutput.fail(PurgeNotCompletedError.create(result.status, result.reason));
     if (flags.json) return commandOutput.json(result);
-    commandOutput.text(summary(result));
+    commandOutput.text(purgeSummary(result));
   }
 
   @Option({ flags: '--cutoff <timestamp>', description: 'A stricter (older) cutoff than the policy, ISO 8601' })
@@ -74,13 +74,4 @@ export class RetentionCommand extends CommandRunner {
       ),
     );
   }
-}
-
-function summary(r: Extract<PurgeResult, { status: 'completed' }>): string {
-  const verb = r.dryRun ? 'would delete' : 'deleted';
-  return [
-    `${r.dryRun ? 'Dry run: ' : ''}${verb} ${r.deletedChanges} changes and ${r.deletedTransactions} empty transactions captured before ${r.cutoff}`,
-    `batches: ${r.batchesRun} of at most ${r.maxBatches}${r.maxBatchesReached ? ' (max reached: eligible rows remain for the next run)' : ''}`,
-    `duration: ${r.durationMs} ms`,
-  ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { cliCommand, CommandUsageError, privilegeMessage, ThreadlineError } from '@threadline/core';
+import { cliCommand, CommandUsageError, gotText, privilegeMessage, ThreadlineError } from '@threadline/core';
 
 /**
  * A purge request that cannot be honoured. Catch this one for any retention
@@ -10,7 +10,7 @@ export class RetentionError extends ThreadlineError {}
 export class InvalidCutoffError extends RetentionError {
   static notATimestamp(cutoff: unknown): InvalidCutoffError {
     return new InvalidCutoffError(
-      `retention: cutoff must be a Date or an ISO 8601 date or timestamp such as 2026-01-31T00:00:00Z (got ${JSON.stringify(cutoff)})`,
+      `retention: cutoff must be a Date or an ISO 8601 date or timestamp such as 2026-01-31T00:00:00Z ${gotText(cutoff)}`,
     );
   }
 
@@ -24,7 +24,7 @@ export class InvalidCutoffError extends RetentionError {
 /** A purge's batchSize or maxBatches is not a positive integer. */
 export class InvalidPurgeLimitError extends RetentionError {
   static create(name: string, value: unknown): InvalidPurgeLimitError {
-    return new InvalidPurgeLimitError(`retention: ${name} must be a positive integer (got ${JSON.stringify(value)})`);
+    return new InvalidPurgeLimitError(`retention: ${name} must be a positive integer ${gotText(value)}`);
   }
 }
 

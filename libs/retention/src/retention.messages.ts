@@ -1,22 +1,24 @@
+import { gotText } from '@threadline/core';
 /**
  * The texts @threadline/retention returns or logs (option problems, purge
  * results that did not run, log lines), in one place; each says how to fix
  * the problem. Thrown errors are in retention.errors.ts.
  */
+import type { PurgeResult } from './purge.types';
 
 /** Option problems (`retention...`). */
 export const ONE_WINDOW = 'retention needs exactly one of keepDays or maxAgeSeconds (a positive integer)';
 
 export function notPositiveInteger(path: string, got: unknown): string {
-  return `${path} must be a positive integer (got ${JSON.stringify(got)})`;
+  return `${path} must be a positive integer ${gotText(got)}`;
 }
 
 export function notBoolean(path: string, got: unknown): string {
-  return `${path} must be true or false (got ${JSON.stringify(got)})`;
+  return `${path} must be true or false ${gotText(got)}`;
 }
 
 export function invalidSchedule(got: unknown): string {
-  return `retention.schedule must be a cron expression such as '0 3 * * *' (got ${JSON.stringify(got)})`;
+  return `retention.schedule must be a cron expression such as '0 3 * * *' ${gotText(got)}`;
 }
 
 export const TABLES_NOT_AN_OBJECT = 'retention.tables must be an object such as { sessions: { keepDays: 7 } }';
@@ -77,4 +79,14 @@ export function purgeDone(
     `batches=${summary.batchesRun}/${maxBatches} ${reachedMax ? 'max_batches reached: eligible rows remain for the next run' : 'all eligible rows deleted'} ` +
     `duration_ms=${summary.durationMs}`
   );
+}
+
+/** `retention purge`: what a completed run did (or, dry, would do). */
+export function purgeSummary(r: Extract<PurgeResult, { status: 'completed' }>): string {
+  const verb = r.dryRun ? 'would delete' : 'deleted';
+  return [
+    `${r.dryRun ? 'Dry run: ' : ''}${verb} ${r.deletedChanges} changes and ${r.deletedTransactions} empty transactions captured before ${r.cutoff}`,
+    `batches: ${r.batchesRun} of at most ${r.maxBatches}${r.maxBatchesReached ? ' (max reached: eligible rows remain for the next run)' : ''}`,
+    `duration: ${r.durationMs} ms`,
+  ].join('\n');
 }
