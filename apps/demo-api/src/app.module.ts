@@ -39,7 +39,9 @@ export class AppModule {
           migrations: [path.join(__dirname, 'migrations', '*.{js,ts}')],
           migrationsRun: options.runMigrations,
           synchronize: false,
-          logging: ['error', 'warn', 'migration'],
+          // Not 'error' (nor 'query'): TypeORM then prints each failed query with its parameters, the very
+          // values capture masks or excludes (a duplicate email, a password hash). A failed query still throws.
+          logging: ['warn', 'migration'],
         }),
         ThreadlineModule.forRoot({
           ...threadlineOptions,

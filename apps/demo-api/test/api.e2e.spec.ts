@@ -40,6 +40,35 @@ describe('demo API (HTTP e2e, real PostgreSQL)', () => {
     expect(text).not.toContain('scrypt$');
   });
 
+  it('a write that fails logs no masked or excluded value (the ORM would print the query parameters)', async () => {
+    const printed: string[] = [];
+    const spies = [process.stdout, process.stderr].map((stream) =>
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        printed.push(String(chunk));
+        return true;
+      }),
+    );
+    const spyConsole = (['log', 'error', 'warn', 'info'] as const).map((level) =>
+      jest
+        .spyOn(console, level)
+        .mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' '))),
+    );
+    try {
+      await http()
+        .post('/api/users')
+        .send({ name: 'Twin', email: 'twin@secret.example', password: 'correct horse one' })
+        .expect(201);
+      await http()
+        .post('/api/users')
+        .send({ name: 'Twin2', email: 'twin@secret.example', password: 'correct horse two' })
+        .expect(409);
+    } finally {
+      for (const spy of [...spies, ...spyConsole]) spy.mockRestore();
+    }
+    expect(printed.join('\n')).not.toContain('twin@secret.example');
+    expect(printed.join('\n')).not.toContain('scrypt$');
+  });
+
   it('attributes create, update and delete of a post (and its composite-key tags) to the caller', async () => {
     const created = await http()
       .post('/api/posts')
