@@ -520,6 +520,43 @@ describe('exploration and export (real PostgreSQL)', () => {
     }
   });
 
+  it('a history key no row can have is a 400 naming the column and its type, never a database error', async () => {
+    for (const key of [
+      '{"id":"abc"}',
+      '{"id":1.5}',
+      '{"id":{"a":1}}',
+      '{"id":[1]}',
+      '{"id":2147483648}',
+      '{"id":1e400}',
+    ]) {
+      const res = await request(app.getHttpServer())
+        .get('/audit/history')
+        .query({ table: 'people', key })
+        .set('x-role', 'auditor')
+        .expect(400);
+      expect(res.body.message).toMatch(
+        /^public\.people\.id is integer: the key must give it a value of that type \(got /,
+      );
+    }
+    for (const url of [
+      '/audit/history?table=people',
+      '/audit/timeline?table=people',
+      '/audit/export?format=json&table=people',
+    ]) {
+      const res = await request(app.getHttpServer())
+        .get(url)
+        .query({ key: '{"id":"\\u0000"}' })
+        .set('x-role', 'auditor')
+        .expect(400);
+      expect(res.body.message).toContain('key must not contain a NUL character');
+    }
+    await request(app.getHttpServer())
+      .get('/audit/history')
+      .query({ table: 'people', key: '{"id":1}' })
+      .set('x-role', 'auditor')
+      .expect(200);
+  });
+
   it('serves an OpenAPI document of the JSON routes only when asked, behind authorize, with the paths as mounted', async () => {
     // off by default: 404 for an auditor, 403 for anyone else
     const off = await request(app.getHttpServer()).get('/audit/openapi.json').set('x-role', 'auditor').expect(404);

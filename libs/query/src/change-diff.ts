@@ -31,7 +31,8 @@ export interface ChangeDiff {
  * `truncate` has no fields (its `data_after` holds the count of rows removed).
  */
 export function changeDiff(change: AuditChange, previous?: Record<string, unknown> | null): ChangeDiff {
-  const fields: ChangeDiff['fields'] = {};
+  // no prototype: a column named __proto__ is a field like any other
+  const fields: ChangeDiff['fields'] = Object.create(null);
   const after = change.data_after ?? {};
   if (change.op === 'insert' || change.op === 'snapshot') {
     for (const key of Object.keys(after).sort()) fields[key] = { after: after[key] };
@@ -62,6 +63,8 @@ export function changeDiff(change: AuditChange, previous?: Record<string, unknow
 
 /** Whether changeDiff reads the row's previous image for this change: a delete, or an update whose changed_from lacks a changed field. */
 export function needsPreviousImage(c: AuditChange): boolean {
+  // a row with no key (a table whose primary key was dropped) has no identity: another row's image is not its own
+  if (Object.keys(c.previous_pk ?? c.table_pk ?? {}).length === 0) return false;
   if (c.op === 'delete') return true;
   return c.op === 'update' && !(c.changed_fields ?? []).every((k) => c.changed_from && k in c.changed_from);
 }

@@ -30,6 +30,9 @@ export class InvalidFilterError extends InvalidQueryError {
   static rowKey(value: unknown) {
     return new this(`key must be a JSON object of the row's primary-key columns, such as {"id":1} ${gotText(value)}`);
   }
+  static rowKeyNul() {
+    return new this('key must not contain a NUL character (\\u0000): no stored key can hold one');
+  }
   static table() {
     return new this('table must be a non-empty table name (table or schema.table)');
   }
@@ -85,6 +88,9 @@ export class InvalidRecordError extends InvalidQueryError {
   }
   static keyColumns(table: string, columns: string[], given: string[]) {
     return new this(`the primary key of ${table} is (${columns.join(', ')}); got (${given.join(', ')})`);
+  }
+  static keyValue(table: string, column: string, type: string, value: unknown) {
+    return new this(`${table}.${column} is ${type}: the key must give it a value of that type ${gotText(value)}`);
   }
 }
 

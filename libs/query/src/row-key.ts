@@ -1,5 +1,5 @@
 import { describeTables, parseTableName } from '@threadline/capture';
-import { literal, SqlParams } from '@threadline/core';
+import { isLosslessNumber, literal, SqlParams } from '@threadline/core';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { InvalidRecordError } from './query.errors';
 
@@ -51,6 +51,7 @@ export async function rowCondition<E extends ObjectLiteral>(
   if (given.join() !== [...keyColumns].sort().join()) {
     throw InvalidRecordError.keyColumns(`${table.schema}.${table.table}`, keyColumns, given);
   }
+  await checkKeyValues(dataSource, `${table.schema}.${table.table}`, description.columns, keyColumns, key);
   return (params) => {
     const where = `c.table_schema = ${params.add(table.schema)} AND c.table_name = ${params.add(table.table)}`;
     const pairs = keyColumns.map((column) => {
@@ -65,4 +66,29 @@ export async function rowCondition<E extends ObjectLiteral>(
         AND (r.table_pk = ${pk} OR r.previous_pk = ${pk})))`;
     return [where, `(${own} OR ${removedBy})`];
   };
+}
+
+/** Each key value must be a scalar its column's type reads (else an InvalidRecordError, a 400, not a database error). */
+async function checkKeyValues(
+  dataSource: DataSource,
+  table: string,
+  columns: { name: string; type: string }[],
+  keyColumns: string[],
+  key: Record<string, unknown>,
+): Promise<void> {
+  for (const column of keyColumns) {
+    const value = key[column];
+    const type = columns.find((c) => c.name === column)!.type;
+    if (value === null) continue;
+    const shown = isLosslessNumber(value) ? value.toString() : value;
+    if (typeof value === 'object' && !isLosslessNumber(value) && !(value instanceof Date))
+      throw InvalidRecordError.keyValue(table, column, type, shown);
+    try {
+      await dataSource.query(`SELECT $1::text::${type}`, [String(value)]);
+    } catch (error) {
+      const code = String((error as { code?: unknown }).code ?? '');
+      if (code.startsWith('22')) throw InvalidRecordError.keyValue(table, column, type, shown);
+      throw error;
+    }
+  }
 }

@@ -90,8 +90,15 @@ export function parseRowKey(value: unknown): Record<string, unknown> {
   }
   if (key === null || typeof key !== 'object' || Array.isArray(key) || !Object.keys(key as object).length)
     throw InvalidFilterError.rowKey(value);
+  // PostgreSQL text and jsonb hold no NUL: refused here, not as a database error
+  if (hasNul(key)) throw InvalidFilterError.rowKeyNul();
   return key as Record<string, unknown>;
 }
+
+const hasNul = (v: unknown): boolean =>
+  typeof v === 'string'
+    ? v.includes('\0')
+    : typeof v === 'object' && v !== null && Object.entries(v).some(([k, x]) => k.includes('\0') || hasNul(x));
 
 /** An audit transaction id: a UUID. */
 export const TRANSACTION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -26,5 +26,27 @@ describe('needsPreviousImage', () => {
     expect(needsPreviousImage(change({ op: 'insert', changed_fields: null }))).toBe(false);
     // and the diff of the covered update indeed reads no image: the same with or without one
     expect(changeDiff(covered, { a: 'other', b: 'other' })).toEqual(changeDiff(covered));
+    // a row without a key (its table's primary key dropped): no earlier image is its own
+    expect(needsPreviousImage(change({ table_pk: {} }))).toBe(false);
+    expect(needsPreviousImage(change({ op: 'delete', table_pk: {}, data_after: null, changed_fields: null }))).toBe(
+      false,
+    );
+  });
+
+  it('a column named __proto__ is a field of the diff like any other', () => {
+    const after = JSON.parse('{"__proto__": 2, "constructor": "c", "a": 1}');
+    const diff = changeDiff(
+      change({
+        data_after: after,
+        changed_fields: ['__proto__', 'a'],
+        changed_from: JSON.parse('{"__proto__": 1, "a": 0}'),
+      }),
+    );
+    expect(Object.keys(diff.fields)).toEqual(['__proto__', 'a']);
+    expect(JSON.parse(JSON.stringify(diff.fields))).toEqual(
+      JSON.parse('{"__proto__":{"before":1,"after":2},"a":{"before":0,"after":1}}'),
+    );
+    const insert = changeDiff(change({ op: 'insert', data_after: after, changed_fields: null }));
+    expect(Object.keys(insert.fields)).toEqual(['__proto__', 'a', 'constructor']);
   });
 });
