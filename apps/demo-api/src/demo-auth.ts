@@ -1,5 +1,5 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import { ActorRef } from '@threadline/nestjs';
+import { BadRequestException, Controller, Get, Res } from '@nestjs/common';
+import { ActorRef, InvalidActorError } from '@threadline/nestjs';
 import type { Request, Response } from 'express';
 
 /**
@@ -10,7 +10,14 @@ import type { Request, Response } from 'express';
  */
 export function demoActorOf(request: Request): ActorRef {
   const id = request.header('x-user-id')?.trim();
-  return id ? ActorRef.user(id) : ActorRef.anonymous();
+  if (!id) return ActorRef.anonymous();
+  try {
+    return ActorRef.user(id);
+  } catch (error) {
+    // a header no actor can be made of (over 256 bytes): the client's mistake, said as such, not a 500
+    if (error instanceof InvalidActorError) throw new BadRequestException(`x-user-id: ${error.message}`);
+    throw error;
+  }
 }
 
 const ROLE_COOKIE = 'threadline_demo_role';

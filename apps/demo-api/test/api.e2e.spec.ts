@@ -194,6 +194,10 @@ describe('demo API (HTTP e2e, real PostgreSQL)', () => {
       expect.arrayContaining(['property extra should not exist', 'title must be longer than or equal to 1 characters']),
     );
     await http().patch('/api/posts/999999').set('x-user-id', '1').send({ title: 'x' }).expect(404);
+    // a header no actor can be made of: 400 naming the header and the rule, not a 500
+    const long = await http().post('/api/posts').set('x-user-id', 'u'.repeat(300)).send({ title: 't', body: 'b' });
+    expect(long.status).toBe(400);
+    expect(long.body.message).toMatch(/^x-user-id: Invalid actor \(actor_id_too_long\)/);
     expect(await demo.db.query(`SELECT count(*)::int AS n FROM audit_changes`)).toEqual(before);
   });
 
