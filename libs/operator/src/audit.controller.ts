@@ -78,12 +78,13 @@ export class AuditController {
     // A form submits its empty fields: on the page, a blank filter is no filter.
     const filters = query.filterParams();
     try {
-      const page = await this.queries.timeline(query.toFilters({ blankIsNone: true }), {
-        cursor: query.cursor,
-        before: query.before,
-        limit: query.limit ?? 50,
-      });
-      const previous = await this.queries.previousImages(page.changes);
+      const { page, previous } = await this.queries.withPreviousImages(
+        await this.queries.timeline(query.toFilters({ blankIsNone: true }), {
+          cursor: query.cursor,
+          before: query.before,
+          limit: query.limit ?? 50,
+        }),
+      );
       return this.sendPage(
         res,
         200,
@@ -117,10 +118,10 @@ export class AuditController {
     const html = wantsHtml(req);
     try {
       const key = parseRowKey(query.key);
-      const page = await this.queries.historyPage(query.table, key, { cursor: query.cursor, limit: query.limit });
+      const read = await this.queries.historyPage(query.table, key, { cursor: query.cursor, limit: query.limit });
       const asOf = query.at ? await this.queries.changeOfRow(query.table, key, query.at) : undefined;
-      if (!html) return { table: query.table, key, ...page, ...(query.at !== undefined && { asOf }) };
-      const previous = await this.queries.previousImages(page.changes);
+      if (!html) return { table: query.table, key, ...read, ...(query.at !== undefined && { asOf }) };
+      const { page, previous } = await this.queries.withPreviousImages(read);
       const actions = await this.queries.actionsOf(page.changes.map((c) => c.transaction));
       return this.sendPage(
         res,
@@ -162,14 +163,14 @@ export class AuditController {
   @ApiParam({ name: 'id', description: 'the audit transaction id', format: 'uuid' })
   @ApiOkResponse({ type: TransactionChangesSchema })
   async transactionChanges(@Param('id') id: string, @Query() query: PageQueryDto) {
-    const page = await this.queries.changesForTransaction(id, {
+    const read = await this.queries.changesForTransaction(id, {
       cursor: query.cursor,
       before: query.before,
       limit: query.limit ?? 1000,
     });
     // what the transaction page shows: "before" from changed_from, else the row's previous captured image; the action
-    const [previous, action] = await Promise.all([
-      this.queries.previousImages(page.changes),
+    const [{ page, previous }, action] = await Promise.all([
+      this.queries.withPreviousImages(read),
       this.queries.actionOf(id),
     ]);
     return {

@@ -89,10 +89,10 @@ export class OperatorPages {
     return timelinePage(await this.frameWithBadge(), view);
   }
 
-  async transaction(id: string, page: Page<AuditChange>, paged = false): Promise<string> {
-    const [frame, previous, action] = await Promise.all([
+  async transaction(id: string, read: Page<AuditChange>, paged = false): Promise<string> {
+    const [frame, { page, previous }, action] = await Promise.all([
       this.frameWithBadge(),
-      this.queries.previousImages(page.changes),
+      this.queries.withPreviousImages(read),
       this.queries.actionOf(id),
     ]);
     return transactionPage(frame, id, page, previous, action, paged);

@@ -1,16 +1,16 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { ActorRef } from '@threadline/actor';
-import { AuditTables, isIsoTimestamp, parseStoredJson, SqlParams, stringifyStoredJson } from '@threadline/core';
+import { AuditTables, isIsoTimestamp, parseStoredJson, SqlParams } from '@threadline/core';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AuditAction } from './audit-action';
 import { AuditChange, AuditTransaction } from './audit-change';
 import { ChangesQuery } from './changes-query';
-import { needsPreviousImage } from './change-diff';
+import { PreviousImages, readPreviousImages } from './previous-images';
 import { copyText } from './copy-text';
-import { Page, pageLimit, PageOptions } from './page';
-import { rowCondition, tableOf } from './row-key';
+import { keysetPage, Page, pageBytes, pageCut, pageLimit, PageOptions } from './page';
+import { entityOf, rowCondition, tableOf } from './row-key';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidPageError } from './query.errors';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor } from './cursor';
 import { normalizeFilters } from './normalize-filters';
 import { NormalizedFilters, TimelineFilters, TRANSACTION_ID_PATTERN } from './timeline-filters';
 
@@ -29,32 +29,23 @@ export class AuditQueryService {
     this.query = new ChangesQuery(tables);
   }
 
-  /** Changes matching the filters, newest first, one page at a time. */
+  /**
+   * Changes matching the filters, newest first, one page at a time: up to `limit` changes and `maxBytes` of their
+   * JSON (a page of large values ends early; its cursor leads on to the rest).
+   */
   async timeline(filters: TimelineFilters = {}, page: PageOptions = {}): Promise<Page<AuditChange>> {
     const limit = pageLimit(page.limit);
+    const maxBytes = pageBytes(page.maxBytes);
     const normalized = normalizeFilters(filters);
     if (page.cursor && page.before) throw InvalidPageError.cursorAndBefore();
-    if (page.before) {
-      // Backwards: the `limit` changes just newer than `before`, read oldest first, shown newest first.
-      const rows = await this.select(normalized, limit + 1, decodeCursor(page.before), undefined, 'newer');
-      const changes = rows.slice(0, limit).reverse();
-      const first = changes[0];
-      const last = changes[changes.length - 1];
-      return {
-        changes,
-        nextCursor: last ? encodeCursor(last.captured_at, last.id) : null,
-        previousCursor: rows.length > limit && first ? encodeCursor(first.captured_at, first.id) : null,
-      };
-    }
-    const rows = await this.select(normalized, limit + 1, page.cursor ? decodeCursor(page.cursor) : undefined);
-    const changes = rows.slice(0, limit);
-    const first = changes[0];
-    const last = changes[changes.length - 1];
-    return {
-      changes,
-      nextCursor: rows.length > limit && last ? encodeCursor(last.captured_at, last.id) : null,
-      previousCursor: page.cursor && first ? encodeCursor(first.captured_at, first.id) : null,
-    };
+    // Backwards (`before`): the `limit` changes just newer than it, read oldest first, shown newest first.
+    const direction = page.before ? 'newer' : 'older';
+    const from = page.before ?? page.cursor;
+    const read = await this.select(normalized, limit + 1, from ? decodeCursor(from) : undefined, {
+      direction,
+      maxBytes,
+    });
+    return keysetPage(read, limit, direction, !!page.cursor);
   }
 
   /** Every matching change, newest first, fetched page by page: memory stays flat however many there are. */
@@ -67,7 +58,7 @@ export class AuditQueryService {
     const normalized = normalizeFilters(filters);
     let after: { capturedAt: string; id: string } | undefined;
     for (;;) {
-      const rows = await this.select(normalized, pageSize, after);
+      const { changes: rows } = await this.select(normalized, pageSize, after);
       if (rows.length) yield rows;
       if (rows.length < pageSize) return;
       const last = rows[rows.length - 1];
@@ -86,7 +77,8 @@ export class AuditQueryService {
     page: PageOptions = {},
   ): Promise<AuditChange[]> {
     const where = await rowCondition(this.dataSource, target, primaryKey, this.tables.changes);
-    return this.select({}, pageLimit(page.limit ?? 1000), page.cursor ? decodeCursor(page.cursor) : undefined, where);
+    const after = page.cursor ? decodeCursor(page.cursor) : undefined;
+    return (await this.select({}, pageLimit(page.limit ?? 1000), after, { extra: where })).changes;
   }
 
   /**
@@ -95,11 +87,16 @@ export class AuditQueryService {
    */
   async historyPage(table: string, key: Record<string, unknown>, page: PageOptions = {}): Promise<Page<AuditChange>> {
     const limit = pageLimit(page.limit);
-    const where = await rowCondition(this.dataSource, table, key, this.tables.changes);
-    const rows = await this.select({}, limit + 1, page.cursor ? decodeCursor(page.cursor) : undefined, where);
-    const changes = rows.slice(0, limit);
-    const last = changes[changes.length - 1];
-    return { changes, nextCursor: rows.length > limit && last ? encodeCursor(last.captured_at, last.id) : null };
+    const maxBytes = pageBytes(page.maxBytes);
+    const extra = await rowCondition(this.dataSource, table, key, this.tables.changes);
+    const after = page.cursor ? decodeCursor(page.cursor) : undefined;
+    const { changes, nextCursor } = keysetPage(
+      await this.select({}, limit + 1, after, { extra, maxBytes }),
+      limit,
+      'older',
+      false,
+    );
+    return { changes, nextCursor };
   }
 
   /** One change of a row's history by its id (the as-of state right after it), or null when it is not the row's. */
@@ -107,8 +104,8 @@ export class AuditQueryService {
     if (typeof changeId !== 'string' || !/^[1-9][0-9]{0,18}$/.test(changeId) || BigInt(changeId) > 2n ** 63n - 1n)
       throw InvalidPageError.changeId(changeId);
     const where = await rowCondition(this.dataSource, table, key, this.tables.changes);
-    const [change] = await this.select({}, 1, undefined, (p) => [...where(p), `c.id = ${p.add(changeId)}::bigint`]);
-    return change ?? null;
+    const extra = (p: SqlParams) => [...where(p), `c.id = ${p.add(changeId)}::bigint`];
+    return (await this.select({}, 1, undefined, { extra })).changes[0] ?? null;
   }
 
   /**
@@ -124,10 +121,8 @@ export class AuditQueryService {
     const when = at instanceof Date ? at.toISOString() : at;
     if (typeof when !== 'string' || !isIsoTimestamp(when)) throw InvalidPageError.asOfTime(at);
     const row = await rowCondition(this.dataSource, target, primaryKey, this.tables.changes);
-    const [latest] = await this.select({}, 1, undefined, (p) => [
-      ...row(p),
-      `c.captured_at <= ${p.add(when)}::timestamptz`,
-    ]);
+    const extra = (p: SqlParams) => [...row(p), `c.captured_at <= ${p.add(when)}::timestamptz`];
+    const [latest] = (await this.select({}, 1, undefined, { extra })).changes;
     const label = `${typeof target === 'string' ? target : tableOf(this.dataSource, target).table} ${JSON.stringify(primaryKey)}`;
     if (!latest) throw BeforeAuditHorizonError.create(label, when);
     if (latest.op === 'delete') throw DeletedRecordError.deleted(label, latest.captured_at, when);
@@ -139,13 +134,7 @@ export class AuditQueryService {
         when,
       );
     if (!options.entity || typeof target === 'string') return latest.data_after ?? {};
-    const metadata = this.dataSource.getMetadata(target);
-    const values: Record<string, unknown> = {};
-    for (const column of metadata.columns) {
-      if (latest.data_after && column.databaseName in latest.data_after)
-        values[column.propertyName] = latest.data_after[column.databaseName];
-    }
-    return this.dataSource.manager.create(target, values as never) as E;
+    return entityOf(this.dataSource, target, latest.data_after ?? {});
   }
 
   /** Transactions of one actor, newest first. */
@@ -155,12 +144,8 @@ export class AuditQueryService {
   ): Promise<AuditTransaction[]> {
     const { actor: ref } = normalizeFilters({ actorRef: actor });
     const limit = pageLimit(page.limit);
-    return this.dataSource
-      .query(
-        `SELECT (${this.query.transactionJson('t')})::text AS tx FROM ${this.tables.transactions} AS t WHERE t.actor_ref = $1::jsonb ORDER BY t.occurred_at DESC, t.id DESC LIMIT ${limit}`,
-        [ref!.serialize()],
-      )
-      .then((rows: { tx: string }[]) => rows.map((r) => parseStoredJson<AuditTransaction>(r.tx)));
+    const rows: { tx: string }[] = await this.dataSource.query(this.query.actorTransactions(limit), [ref!.serialize()]);
+    return rows.map((r) => parseStoredJson<AuditTransaction>(r.tx));
   }
 
   /**
@@ -176,20 +161,23 @@ export class AuditQueryService {
   /**
    * For each change whose diff reads it (needsPreviousImage), the row's image just before it: the `data_after` of
    * the row's latest earlier change (by its key before the change), or null when there is none (the row predates
-   * capture) or it was a delete. One query, whatever the number of changes; keyed by change id.
+   * capture) or it was a delete. One query, whatever the number of changes; keyed by change id. Images stop once
+   * they fill `maxBytes` (PageOptions.maxBytes): `cut` is then the index of the first change left without its image.
    */
-  async previousImages(changes: AuditChange[]): Promise<Map<string, Record<string, unknown> | null>> {
-    const wanted = changes.filter(needsPreviousImage);
-    if (!wanted.length) return new Map();
-    const rows: { id: string; image: string | null }[] = await this.dataSource.query(this.query.previousImages(), [
-      wanted.map((c) => c.id),
-      wanted.map((c) => c.table_schema),
-      wanted.map((c) => c.table_name),
-      wanted.map((c) => stringifyStoredJson(c.previous_pk ?? c.table_pk)),
-    ]);
-    return new Map(
-      rows.map((r) => [r.id, r.image === null ? null : parseStoredJson<Record<string, unknown>>(r.image)]),
-    );
+  async previousImages(changes: AuditChange[], maxBytes?: number): Promise<PreviousImages> {
+    return readPreviousImages(this.dataSource, this.query, changes, maxBytes);
+  }
+
+  /**
+   * A page with the previous images its diffs read (previousImages), within `maxBytes` of images: a page whose
+   * images do not all fit ends at the first change left without one, its next cursor leading on from there.
+   */
+  async withPreviousImages(
+    page: Page<AuditChange>,
+    maxBytes?: number,
+  ): Promise<{ page: Page<AuditChange>; previous: PreviousImages }> {
+    const previous = await this.previousImages(page.changes, maxBytes);
+    return { page: previous.cut === undefined ? page : pageCut(page, previous.cut), previous };
   }
 
   /** The action recorded with a transaction, given as its row or its id (even one without changes), or null. */
@@ -207,26 +195,35 @@ export class AuditQueryService {
     return new Map(rows.map((row) => [row.id, row]));
   }
 
+  /** Up to `limit` changes (and, given `maxBytes`, that many bytes of their JSON); `more`: some were left out. */
   private async select(
     filters: NormalizedFilters,
     limit: number,
     after?: { capturedAt: string; id: string },
-    extra?: (params: SqlParams) => string[],
-    direction: 'older' | 'newer' = 'older',
-  ): Promise<AuditChange[]> {
+    how: {
+      extra?: (params: SqlParams) => string[];
+      direction?: 'older' | 'newer';
+      maxBytes?: number;
+    } = {},
+  ): Promise<{ changes: AuditChange[]; more: boolean }> {
     const params = SqlParams.bound();
+    const direction = how.direction ?? 'older';
     // the row as JSON text, parsed without losing a digit (numeric, bigint keys; see parseStoredJson)
-    const sql = this.query.select('to_json(r)::text AS row', filters, limit, params, after, extra?.(params), direction);
-    const rows: { row: string }[] = await this.dataSource.query(sql, params.values);
-    return rows.map((r) => parseStoredJson<AuditChange>(r.row));
+    const columns = 'to_json(r)::text AS row, c.captured_at AS at_, c.id AS id_';
+    const page = this.query.select(columns, filters, limit, params, after, how.extra?.(params), direction);
+    const sql = how.maxBytes === undefined ? page : this.query.withinBytes(page, how.maxBytes, direction);
+    const rows: { row: string | null }[] = await this.dataSource.query(sql, params.values);
+    const kept = rows.filter((r): r is { row: string } => r.row !== null);
+    return {
+      changes: kept.map((r) => parseStoredJson<AuditChange>(r.row)),
+      more: rows.length >= limit || kept.length < rows.length,
+    };
   }
 
   /**
-   * One keyset page of changes matching the filters (up to `limit`, older
-   * than `after`), newest first, as text PostgreSQL formats itself and streams
-   * with COPY: one line per change, either the change as a JSON object
-   * (`ndjson`: the same fields as AuditChange) or a JSON array of the CSV
-   * columns as strings (`csv-cells`, in CSV_COLUMNS order). No row
+   * One keyset page of changes matching the filters (up to `limit`, older than `after`), newest first, as text
+   * PostgreSQL formats itself and streams with COPY: one line per change, the change as a JSON object (`ndjson`: the
+   * fields of AuditChange) or a JSON array of the CSV columns as strings (`csv-cells`, CSV_COLUMNS order). No row
    * objects are built in Node, so memory stays flat whatever the page size.
    */
   async *copyLines(

@@ -67,15 +67,37 @@ export class ChangesQuery {
       .join(', ')})::text`;
   }
 
-  /** For changes ($1 ids, $2 schemas, $3 tables, $4 keys before the change): the data_after of each row's latest earlier change, unless a delete. */
+  /**
+   * `select` (whose columns include `row` text, `at_` and `id_`, its order keys) cut to `maxBytes` of `row` text in
+   * its order, the first row always kept: past the cut one more row comes back with a NULL `row`, so the reader
+   * knows the page ends early. PostgreSQL measures each row, so Node never receives what it would not keep.
+   */
+  withinBytes(selectSql: string, maxBytes: number, direction: 'older' | 'newer'): string {
+    const order = direction === 'older' ? 'DESC' : 'ASC';
+    return `SELECT CASE WHEN w.upto <= ${maxBytes} OR w.n = 1 THEN w.row END AS row
+       FROM (SELECT p.row, octet_length(p.row) AS len, sum(octet_length(p.row)) OVER o AS upto, row_number() OVER o AS n
+             FROM (${selectSql}) AS p WINDOW o AS (ORDER BY p.at_ ${order}, p.id_ ${order} ROWS UNBOUNDED PRECEDING)) AS w
+       WHERE w.upto - w.len <= ${maxBytes} OR w.n <= 2
+       ORDER BY w.n`;
+  }
+
+  /**
+   * For changes ($1 ids, $2 schemas, $3 tables, $4 keys before the change), in their order: the data_after of each
+   * row's latest earlier change (unless a delete) as `image`, kept while the images so far fit $5 bytes (the first
+   * always); `cut` marks each change whose image did not fit.
+   */
   previousImages(): string {
-    return `SELECT x.id::text AS id, p.data_after::text AS image
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[]) AS x(id, s, t, pk)
-       LEFT JOIN LATERAL (
-         SELECT c.data_after, c.op FROM ${this.tables.changes} AS c
-         WHERE c.table_schema = x.s AND c.table_name = x.t AND c.table_pk = x.pk AND c.id < x.id AND c.op <> 'truncate'
-         ORDER BY c.id DESC LIMIT 1
-       ) AS p ON p.op <> 'delete'`;
+    return `SELECT q.id::text AS id, CASE WHEN q.kept THEN q.img END AS image, NOT q.kept AS cut
+       FROM (SELECT y.id, y.n, y.img, sum(octet_length(coalesce(y.img, ''))) OVER (ORDER BY y.n ROWS UNBOUNDED PRECEDING) <= $5
+                    OR sum(octet_length(coalesce(y.img, ''))) OVER (ORDER BY y.n ROWS UNBOUNDED PRECEDING) = octet_length(coalesce(y.img, '')) AS kept
+             FROM (SELECT x.id, x.n, p.data_after::text AS img
+                   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS x(id, s, t, pk, n)
+                   LEFT JOIN LATERAL (
+                     SELECT c.data_after, c.op FROM ${this.tables.changes} AS c
+                     WHERE c.table_schema = x.s AND c.table_name = x.t AND c.table_pk = x.pk AND c.id < x.id AND c.op <> 'truncate'
+                     ORDER BY c.id DESC LIMIT 1
+                   ) AS p ON p.op <> 'delete') AS y) AS q
+       ORDER BY q.n`;
   }
 
   /** The action of the transaction with id $1 (uuid), as AuditAction. */
@@ -89,8 +111,10 @@ export class ChangesQuery {
     return `SELECT ${actionSelectSql('a')} FROM ${this.tables.actions} AS a WHERE a.id = ANY ($1::uuid[])`;
   }
 
-  transactionJson(t: string): string {
-    return transactionJsonSql(t);
+  /** One actor's transactions ($1, its serialized actor_ref), newest first, each as AuditTransaction JSON `tx`. */
+  actorTransactions(limit: number): string {
+    return `SELECT (${transactionJsonSql('t')})::text AS tx FROM ${this.tables.transactions} AS t
+       WHERE t.actor_ref = $1::jsonb ORDER BY t.occurred_at DESC, t.id DESC LIMIT ${limit}`;
   }
 }
 

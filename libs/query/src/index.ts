@@ -8,7 +8,8 @@ export type { AuditAction } from './audit-action';
 export type { TimelineFilters } from './timeline-filters';
 export * from './query.errors';
 export { AuditQueryService } from './audit-query.service';
-export type { Page, PageOptions } from './page';
+export { PAGE_MAX_BYTES, type Page, type PageOptions } from './page';
+export type { PreviousImages } from './previous-images';
 export { ThreadlineQueryModule } from './query.module';
 
 // Internal: for @threadline/export, @threadline/operator and the tests. Not part of the public API

@@ -67,6 +67,9 @@ export class InvalidPageError extends InvalidQueryError {
   static limit(limit: unknown) {
     return new this(`limit must be an integer from 1 to 1000 ${gotText(limit)}`);
   }
+  static maxBytes(maxBytes: unknown, least: number, most: number) {
+    return new this(`maxBytes must be an integer from ${least} to ${most} ${gotText(maxBytes)}`);
+  }
   static changeId(id: unknown) {
     return new this(`at must be a change id (a positive integer; got ${JSON.stringify(id)})`);
   }

@@ -92,3 +92,15 @@ async function checkKeyValues(
     }
   }
 }
+
+/** An instance of the entity `target` holding the values of a row image (by column name). */
+export function entityOf<E extends ObjectLiteral>(
+  dataSource: DataSource,
+  target: EntityTarget<E>,
+  image: Record<string, unknown>,
+): E {
+  const values: Record<string, unknown> = {};
+  for (const column of dataSource.getMetadata(target).columns)
+    if (column.databaseName in image) values[column.propertyName] = image[column.databaseName];
+  return dataSource.manager.create(target, values as never) as E;
+}

@@ -1,0 +1,115 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { auditSchemaSql, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
+import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
+import { AuditChange, AuditQueryService, InvalidPageError, Page, ThreadlineQueryModule } from '../src';
+
+const ROWS = 12;
+const VALUE = 10_000; // characters of each row's value: a change's JSON is a little over this
+const BUDGET = 32 * 1024; // room for three such changes, not four
+
+/**
+ * A page holds at most `maxBytes` of change JSON (and as much again of previous images), measured by PostgreSQL
+ * before anything reaches Node: large stored values once made one auditor's request hold gigabytes and end the app.
+ */
+describe('pages bounded by bytes (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let queries: AuditQueryService;
+  const ids = (page: Page<AuditChange>) => page.changes.map((c) => (c.table_pk as { id: number }).id);
+  const bytes = (page: Page<AuditChange>) => page.changes.reduce((n, c) => n + JSON.stringify(c).length, 0);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.query(auditSchemaSql('public').up);
+    await db.query(`CREATE TABLE items (id int PRIMARY KEY, v text)`);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
+        ThreadlineCaptureModule.forRoot({ tables: { items: {} } }),
+        ThreadlineQueryModule,
+      ],
+    }).compile();
+    app = await initOrClose(moduleRef.createNestApplication({ logger: false }));
+    await db.query((await app.get(CaptureService).triggerSql()).up);
+    // one row per statement: each its own change, ids 1..ROWS oldest first; compressible values (PostgreSQL stores
+    // them small, so only the rendered size can bound a page)
+    for (let id = 1; id <= ROWS; id++) await db.query(`INSERT INTO items VALUES ($1, repeat('x', ${VALUE}))`, [id]);
+    queries = app.get(AuditQueryService);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('ends a page at the byte budget and its cursors walk every change once, both ways', async () => {
+    const seen: number[] = [];
+    let page = await queries.timeline({ table: 'items' }, { limit: 1000, maxBytes: BUDGET });
+    const pages = [page];
+    expect(ids(page)).toEqual([12, 11, 10]);
+    for (;;) {
+      expect(bytes(page)).toBeLessThanOrEqual(BUDGET);
+      seen.push(...ids(page));
+      if (!page.nextCursor) break;
+      page = await queries.timeline({ table: 'items' }, { limit: 1000, maxBytes: BUDGET, cursor: page.nextCursor });
+      pages.push(page);
+    }
+    expect(seen).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    // and back: `before` reads the budget's worth just newer, so the previous pages are the same ones
+    const back: number[] = [];
+    let cursor = pages[pages.length - 1].previousCursor;
+    while (cursor) {
+      const previous = await queries.timeline({ table: 'items' }, { limit: 1000, maxBytes: BUDGET, before: cursor });
+      expect(bytes(previous)).toBeLessThanOrEqual(BUDGET);
+      back.unshift(...ids(previous));
+      cursor = previous.previousCursor ?? null;
+    }
+    expect([...back, ...ids(pages[pages.length - 1])]).toEqual(seen);
+  });
+
+  it('a change larger than the budget still fills a page on its own, and the page after it goes on', async () => {
+    await db.query(`UPDATE items SET v = repeat('y', ${BUDGET * 2}) WHERE id = 1`);
+    const page = await queries.timeline({ table: 'items' }, { limit: 1000, maxBytes: BUDGET });
+    expect(page.changes).toHaveLength(1);
+    expect(page.changes[0].data_after).toEqual({ id: 1, v: 'y'.repeat(BUDGET * 2) });
+    const next = await queries.timeline(
+      { table: 'items' },
+      { limit: 1000, maxBytes: BUDGET, cursor: page.nextCursor! },
+    );
+    expect(ids(next)).toEqual([12, 11, 10]);
+  });
+
+  it('bounds a row history and the previous images a page reads, cutting the page where the images stop', async () => {
+    // updates that shrink the row: each change is small, but its previous image (what "before" shows) is not
+    for (let n = 0; n < 6; n++) {
+      await db.query(`UPDATE items SET v = repeat('z', ${VALUE}) WHERE id = 2`);
+      await db.query(`UPDATE items SET v = '' WHERE id = 2`);
+    }
+    const history = await queries.historyPage('items', { id: 2 }, { limit: 1000, maxBytes: BUDGET });
+    expect(history.changes.length).toBeLessThan(13);
+    expect(bytes(history)).toBeLessThanOrEqual(BUDGET);
+    const small = await queries.timeline({ table: 'items', op: 'update' }, { limit: 4 });
+    expect(small.changes.map((c) => c.data_after?.v)).toEqual(['', 'z'.repeat(VALUE), '', 'z'.repeat(VALUE)]);
+    const { page, previous } = await queries.withPreviousImages(
+      await queries.timeline({ table: 'items', op: 'update' }, { limit: 12 }),
+      BUDGET,
+    );
+    // each shrinking update reads a 10 kB image and each growing one a tiny one: three big images fit the budget, a
+    // fourth does not, so the page ends before the fourth shrinking update, and its next page starts right there
+    expect(page.changes.map((c) => String(c.data_after?.v).length)).toEqual([0, VALUE, 0, VALUE, 0, VALUE]);
+    expect(page.changes.every((c) => previous.has(c.id))).toBe(true);
+    expect(previous.get(page.changes[0].id)).toEqual({ id: 2, v: 'z'.repeat(VALUE) });
+    const rest = await queries.timeline({ table: 'items', op: 'update' }, { limit: 1, cursor: page.nextCursor! });
+    expect(rest.changes[0].data_after?.v).toBe('');
+  });
+
+  it('refuses a budget it cannot keep, naming the range', async () => {
+    for (const maxBytes of [0, 1023, 64 * 1024 * 1024 + 1, 1.5, Number.NaN, '4096' as unknown as number])
+      await expect(queries.timeline({}, { maxBytes })).rejects.toThrow(InvalidPageError);
+    await expect(queries.timeline({}, { maxBytes: 10 })).rejects.toThrow(
+      'maxBytes must be an integer from 1024 to 67108864 (got 10)',
+    );
+    await expect(queries.previousImages([], 10)).rejects.toThrow('maxBytes must be an integer from 1024');
+  });
+});
