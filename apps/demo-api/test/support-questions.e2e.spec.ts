@@ -190,10 +190,10 @@ describe('support incident questions (golden, real PostgreSQL)', () => {
   it('Q6 single-transaction drill-down: every change of the transaction with its diff', async () => {
     const res = await auditor(http().get(`/audit/transactions/${tx.update}/changes`)).expect(200);
     expect(res.body.transaction_id).toBe(tx.update);
-    expect(res.body.action).toBeNull(); // an edit records no action
+    expect(res.body.actions).toEqual([]); // an edit records no action
     // the "why", as the transaction page shows it
     const created = await auditor(http().get(`/audit/transactions/${tx.create}/changes`)).expect(200);
-    expect(created.body.action).toMatchObject({ name: 'post.created', verb: 'create', transaction_id: tx.create });
+    expect(created.body.actions).toMatchObject([{ name: 'post.created', verb: 'create', transaction_id: tx.create }]);
     const golden = await demo.db.query(goldenSql(6), [tx.update]);
     expect(golden.map((r) => String(r.id))).toEqual(res.body.changes.map((c: { id: string }) => c.id).reverse());
     expect(golden[0]).toMatchObject({ actor_ref: { type: 'user', id: '2' }, correlation_id: 'incident-42' });

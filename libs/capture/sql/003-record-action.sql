@@ -101,9 +101,10 @@ BEGIN
   -- linked: the transaction already holds audited writes or actions (it did not begin with this action)
   linked_before := EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."audit_changes" AS c WHERE c.transaction_id = tx)
                    OR EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."audit_actions" AS x WHERE x.transaction_id = tx);
-  INSERT INTO :AUDIT_SCHEMA."audit_actions" AS a (name, actor_ref, status, verb, category, reason, comment, correlation_id, request_id, job_id, transaction_id)
+  -- inserted_at by the clock, not the transaction's start: a transaction's actions keep the order they were recorded in
+  INSERT INTO :AUDIT_SCHEMA."audit_actions" AS a (name, actor_ref, status, verb, category, reason, comment, correlation_id, request_id, job_id, transaction_id, inserted_at)
   VALUES (action_name, actor_json, action_status, action_verb, action_category, action_reason, action_comment,
-          action_correlation_id, action_request_id, action_job_id, tx)
+          action_correlation_id, action_request_id, action_job_id, tx, clock_timestamp())
   RETURNING a.id INTO action;
   UPDATE :AUDIT_SCHEMA."audit_transactions" AS t SET action_id = action WHERE t.id = tx;
   RETURN QUERY SELECT action, CASE WHEN linked_before THEN 1 ELSE 0 END;

@@ -169,13 +169,13 @@ export class AuditController {
       limit: query.limit ?? 1000,
     });
     // what the transaction page shows: "before" from changed_from, else the row's previous captured image; the action
-    const [{ page, previous }, action] = await Promise.all([
+    const [{ page, previous }, actions] = await Promise.all([
       this.queries.withPreviousImages(read),
-      this.queries.actionOf(id),
+      this.queries.actionsOfTransaction(id),
     ]);
     return {
       transaction_id: id,
-      action,
+      actions,
       changes: page.changes.map((change) => ({ ...change, diff: changeDiff(change, previous.get(change.id)) })),
       nextCursor: page.nextCursor,
       previousCursor: page.previousCursor ?? null,

@@ -90,12 +90,12 @@ export class OperatorPages {
   }
 
   async transaction(id: string, read: Page<AuditChange>, paged = false): Promise<string> {
-    const [frame, { page, previous }, action] = await Promise.all([
+    const [frame, { page, previous }, actions] = await Promise.all([
       this.frameWithBadge(),
       this.queries.withPreviousImages(read),
-      this.queries.actionOf(id),
+      this.queries.actionsOfTransaction(id),
     ]);
-    return transactionPage(frame, id, page, previous, action, paged);
+    return transactionPage(frame, id, page, previous, actions, paged);
   }
 
   private async frameWithBadge(): Promise<PageFrame> {

@@ -651,7 +651,7 @@ describe('exploration and export (real PostgreSQL)', () => {
       expect(Object.keys(ChangeDiffSchema.properties)).toEqual(CHANGE_DIFF_FIELDS.map((f) => f.name));
       expect(Object.keys(drill.body.changes[0].diff)).toEqual(CHANGE_DIFF_FIELDS.map((f) => f.name));
       expect(Object.keys(AuditActionSchema.properties)).toEqual(AUDIT_ACTION_FIELDS.map((f) => f.name));
-      expect(Object.keys(drill.body.action)).toEqual(AUDIT_ACTION_FIELDS.map((f) => f.name));
+      expect(drill.body.actions.map((a: object) => Object.keys(a))).toEqual([AUDIT_ACTION_FIELDS.map((f) => f.name)]);
       expect(Object.keys(TransactionChangesSchema.properties).sort()).toEqual(Object.keys(drill.body).sort());
       // an action recorded with no write has its own transaction: the route and the page show its "why" all the same
       await app
@@ -664,13 +664,53 @@ describe('exploration and export (real PostgreSQL)', () => {
         .get(`/api/ops/transactions/${lone}/changes`)
         .set('x-role', 'auditor')
         .expect(200);
-      expect(alone.body).toMatchObject({ changes: [], action: { name: 'person.reviewed', transaction_id: lone } });
+      expect(alone.body).toMatchObject({ changes: [], actions: [{ name: 'person.reviewed', transaction_id: lone }] });
       const lonePage = await request(withDoc.getHttpServer())
         .get(`/api/ops/transactions/${lone}`)
         .set('x-role', 'auditor')
         .set('accept', 'text/html')
         .expect(200);
       expect(lonePage.text).toContain('person.reviewed');
+
+      // two actions in one transaction: action_id names the last, but every surface shows both, and the first's
+      // correlation id finds the transaction's changes
+      const both = await app.get(ThreadlineContext).transaction(ActorRef.user('6'), async (manager) => {
+        const recorder = app.get(ActionRecorder);
+        await recorder.recordAction('person.flagged', { reason: 'first', correlationId: 'corr-first', manager });
+        await manager.query(`INSERT INTO why_rows VALUES (2)`);
+        await recorder.recordAction('person.cleared', { reason: 'second', correlationId: 'corr-second', manager });
+        return (await manager.query(`SELECT transaction_id FROM audit_actions WHERE name = 'person.flagged'`))[0]
+          .transaction_id as string;
+      });
+      const twice = await request(withDoc.getHttpServer())
+        .get(`/api/ops/transactions/${both}/changes`)
+        .set('x-role', 'auditor')
+        .expect(200);
+      expect(twice.body.actions.map((a: { name: string }) => a.name)).toEqual(['person.flagged', 'person.cleared']);
+      const twicePage = await request(withDoc.getHttpServer())
+        .get(`/api/ops/transactions/${both}`)
+        .set('x-role', 'auditor')
+        .set('accept', 'text/html')
+        .expect(200);
+      expect(twicePage.text).toMatch(/person\.flagged[\s\S]*person\.cleared/);
+      const historyPage = await request(withDoc.getHttpServer())
+        .get('/api/ops/history')
+        .query({ table: 'why_rows', key: '{"id":2}' })
+        .set('x-role', 'auditor')
+        .set('accept', 'text/html')
+        .expect(200);
+      expect(historyPage.text).toMatch(/person\.flagged[\s\S]*person\.cleared/);
+      for (const correlationId of ['corr-first', 'corr-second']) {
+        const found = await request(withDoc.getHttpServer())
+          .get('/api/ops/timeline')
+          .query({ correlationId })
+          .set('x-role', 'auditor')
+          .expect(200);
+        expect([correlationId, found.body.changes.map((c: { transaction_id: string }) => c.transaction_id)]).toEqual([
+          correlationId,
+          [both],
+        ]);
+      }
       expect(doc.paths['/api/ops/export'].get.responses['400'].content['application/json'].schema.$ref).toBe(
         '#/components/schemas/ErrorSchema',
       );

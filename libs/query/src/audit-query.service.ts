@@ -180,19 +180,22 @@ export class AuditQueryService {
     return { page: previous.cut === undefined ? page : pageCut(page, previous.cut), previous };
   }
 
-  /** The action recorded with a transaction, given as its row or its id (even one without changes), or null. */
-  async actionOf(transaction: AuditTransaction | string): Promise<AuditAction | null> {
+  /** Every action a transaction (row or id, even one without changes) recorded, oldest first (`action_id`: the last). */
+  async actionsOfTransaction(transaction: AuditTransaction | string): Promise<AuditAction[]> {
     const id = typeof transaction === 'object' && transaction ? transaction.id : transaction;
     if (!TRANSACTION_ID_PATTERN.test(id)) throw InvalidPageError.transactionId(id);
-    return (await this.dataSource.query(this.query.actionOfTransaction(), [id]))[0] ?? null;
+    return (await this.actionsOf([id])).get(id.toLowerCase()) ?? [];
   }
 
-  /** The actions recorded with these transactions, by action id, in one query (a page of history shows each "why"). */
-  async actionsOf(transactions: AuditTransaction[]): Promise<Map<string, AuditAction>> {
-    const ids = [...new Set(transactions.map((t) => t.action_id).filter((id): id is string => !!id))];
-    if (!ids.length) return new Map();
-    const rows: AuditAction[] = await this.dataSource.query(this.query.actions(), [ids]);
-    return new Map(rows.map((row) => [row.id, row]));
+  /** Every action of each of these transactions (rows or ids), oldest first, by transaction id, in one query. */
+  async actionsOf(transactions: (AuditTransaction | string)[]): Promise<Map<string, AuditAction[]>> {
+    const ids = [...new Set(transactions.map((t) => (typeof t === 'string' ? t : t.id)))];
+    const byTransaction = new Map<string, AuditAction[]>();
+    if (!ids.length) return byTransaction;
+    const rows: (AuditAction & { of_transaction: string })[] = await this.dataSource.query(this.query.actions(), [ids]);
+    for (const { of_transaction: tx, ...action } of rows)
+      byTransaction.set(tx, [...(byTransaction.get(tx) ?? []), action]);
+    return byTransaction;
   }
 
   /** Up to `limit` changes (and, given `maxBytes`, that many bytes of their JSON); `more`: some were left out. */

@@ -33,12 +33,14 @@ export class ChangesQuery {
     if (filters.from) sql.push(`c.captured_at >= ${params.add(filters.from)}::timestamptz`);
     if (filters.to) sql.push(`c.captured_at <= ${params.add(filters.to)}::timestamptz`);
     if (filters.correlationId) {
-      // The transactions carrying the id, or linked to an action that does, computed first as an array: the
+      // The transactions carrying the id, or recording an action that does (any of its actions, not only the one
+      // action_id names), computed first as an array: the
       // planner then drives the transaction_id index from that small set whatever the statistics say (as a
       // plain IN (...) it seq-scanned all changes when audit_actions was empty). The ORDER BY below sorts on
       // an expression for this filter, so it cannot walk the captured_at index hoping to meet matches early.
       const id = params.add(filters.correlationId);
       sql.push(`c.transaction_id = ANY (ARRAY(SELECT t2.id FROM ${this.tables.transactions} AS t2 WHERE t2.correlation_id = ${id}
+        UNION SELECT a.transaction_id FROM ${this.tables.actions} AS a WHERE a.correlation_id = ${id} AND a.transaction_id IS NOT NULL
         UNION SELECT t3.id FROM ${this.tables.transactions} AS t3 JOIN ${this.tables.actions} AS a ON a.id = t3.action_id WHERE a.correlation_id = ${id}))`);
     }
     // ops come from a fixed list (CHANGE_OPS): an array literal, so COPY's inlined form takes it too
@@ -100,15 +102,15 @@ export class ChangesQuery {
        ORDER BY q.n`;
   }
 
-  /** The action of the transaction with id $1 (uuid), as AuditAction. */
-  actionOfTransaction(): string {
-    return `SELECT ${actionSelectSql('a')} FROM ${this.tables.actions} AS a
-       WHERE a.id = (SELECT t.action_id FROM ${this.tables.transactions} AS t WHERE t.id = $1::uuid)`;
-  }
-
-  /** The actions with ids $1 (uuid[]), as AuditAction. */
+  /**
+   * Every action of the transactions with ids $1 (uuid[]), as AuditAction with `of_transaction`, oldest first: those
+   * that name the transaction, and the one its `action_id` links (an action recorded before actions kept theirs).
+   */
   actions(): string {
-    return `SELECT ${actionSelectSql('a')} FROM ${this.tables.actions} AS a WHERE a.id = ANY ($1::uuid[])`;
+    return `SELECT t.id::text AS of_transaction, ${actionSelectSql('a')}
+       FROM ${this.tables.transactions} AS t JOIN ${this.tables.actions} AS a ON a.transaction_id = t.id OR a.id = t.action_id
+       WHERE t.id = ANY ($1::uuid[])
+       ORDER BY a.inserted_at, a.id`;
   }
 
   /** One actor's transactions ($1, its serialized actor_ref), newest first, each as AuditTransaction JSON `tx`. */

@@ -91,11 +91,11 @@ export class HistoryPageSchema extends ChangePageSchema {
 export class TransactionChangesSchema {
   @ApiProperty({ format: 'uuid' }) transaction_id: string;
   @ApiProperty({
-    type: AuditActionSchema,
-    nullable: true,
-    description: 'the action recorded with the transaction (its "why"), as the transaction page shows it; null: none',
+    type: [AuditActionSchema],
+    description:
+      'every action recorded in the transaction (its "why"), oldest first, as the transaction page shows them',
   })
-  action: AuditActionSchema | null;
+  actions: AuditActionSchema[];
   @ApiProperty({ type: [AuditChangeWithDiffSchema] }) changes: AuditChangeWithDiffSchema[];
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
   @ApiProperty({ type: String, nullable: true }) previousCursor: string | null;

@@ -15,7 +15,8 @@ export function transactionPage(
   id: string,
   page: Page<AuditChange>,
   previous: Map<string, Record<string, unknown> | null> = new Map(),
-  action: AuditAction | null = null,
+  /** Every action the transaction recorded, oldest first. */
+  actions: AuditAction[] = [],
   /** Whether a cursor chose this page (an empty one is then past the last change, not an unknown transaction). */
   paged = false,
 ): string {
@@ -26,8 +27,8 @@ export function transactionPage(
       frame,
       paged
         ? html`<p>No changes on this page of transaction <code>${id}</code>: the cursor is past its last change. <a href="${frame.base}/transactions/${id}">First page</a></p>`
-        : action
-          ? html`<p>No captured changes for transaction <code>${id}</code>: its action was recorded without a write (or its changes were purged by retention).</p><dl>${whyItem(action)}</dl>`
+        : actions.length
+          ? html`<p>No captured changes for transaction <code>${id}</code>: its ${actions.length === 1 ? 'action was' : 'actions were'} recorded without a write (or its changes were purged by retention).</p><dl>${actions.map(whyItem)}</dl>`
           : html`<p>No captured changes for transaction <code>${id}</code> (unknown id, or purged by retention).</p>`,
     );
   }
@@ -63,7 +64,7 @@ ${
 ${tx.correlation_id ? html`<dt>Correlation id</dt><dd><a href="${frame.base}/timeline${filterQuery({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a></dd>` : ''}
 ${tx.request_id ? html`<dt>Request id</dt><dd>${tx.request_id}</dd>` : ''}
 ${tx.source ? html`<dt>Source</dt><dd>${tx.source}</dd>` : ''}
-${action ? whyItem(action) : ''}
+${actions.map(whyItem)}
 </dl>
 <div class="actions" aria-label="Export">${EXPORT_FORMATS.map(
     (format) =>

@@ -3,15 +3,16 @@ import { Html, html } from './html';
 import { filterQuery, PageFrame } from './layout';
 
 /**
- * Why a change was made, where an auditor reads the change: the action its
- * transaction recorded (name, reason) and the request and correlation it
- * came from, the correlation linked to its timeline.
+ * Why a change was made, where an auditor reads the change: each action its
+ * transaction recorded (name, reason), oldest first, and the request and
+ * correlation it came from, the correlation linked to its timeline.
  */
-export function whyHtml(frame: PageFrame, tx: AuditTransaction, action: AuditAction | undefined): Html {
+export function whyHtml(frame: PageFrame, tx: AuditTransaction, actions: AuditAction[]): Html {
   const parts: Html[] = [
-    action
-      ? html`<strong>${action.name}</strong>${action.status === 'error' ? html` <span class="status-drift">failed</span>` : ''}${action.reason ? html`<br>${action.reason}` : ''}`
-      : null,
+    ...actions.map(
+      (action) =>
+        html`<strong>${action.name}</strong>${action.status === 'error' ? html` <span class="status-drift">failed</span>` : ''}${action.reason ? html`<br>${action.reason}` : ''}`,
+    ),
     tx.correlation_id
       ? html`<span class="muted">correlation</span> <a href="${frame.base}/timeline${filterQuery({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a>`
       : null,
