@@ -16,6 +16,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { THREADLINE_ACTOR_OPTIONS } from './actor.constants';
 import type { ResolvedActorOptions } from './actor.options';
 import { ThreadlineContext } from './threadline-context';
+import { PgClient, pgQueryClass, sendSettingsFirst } from './settings-first';
 import { unattributedDataSources, unknownDataSource } from './actor.messages';
 
 const INSTRUMENTED = Symbol('threadline.instrumented');
@@ -141,7 +142,7 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
         return Promise.resolve(structured ? { records: [], raw: [] } : []);
       }
       if (!runner.isTransactionActive && WRITE.test(sql) && this.context.state())
-        return this.inOwnTransaction(query, sql, parameters, structured);
+        return this.inOwnTransaction(runner, query, sql, parameters, structured);
       return query(sql, parameters, structured);
     }) as QueryRunner['query'];
 
@@ -150,12 +151,15 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
 
   /**
    * A write with no transaction around it (repository.insert / update /
-   * delete, a QueryBuilder's execute(), a raw query) runs alone in a
-   * transaction of its own that carries the context's settings, so it is
-   * attributed like any other. One statement, so the result is the same;
-   * it costs two more round trips (START with the settings, COMMIT).
+   * delete, a QueryBuilder's execute(), a raw query) runs in a transaction of
+   * its own that carries the context's settings, so it is attributed like any
+   * other. With parameters (every ORM write) the settings and the write go in
+   * one round trip as one implicit transaction (settings-first.ts); a raw
+   * query without parameters, which may hold several statements, takes two
+   * more (START with the settings, COMMIT).
    */
   private async inOwnTransaction(
+    runner: QueryRunner,
     query: (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>,
     sql: string,
     parameters: unknown[] | undefined,
@@ -163,6 +167,15 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
   ): Promise<unknown> {
     const settings = await this.settingsSql();
     if (!settings) return query(sql, parameters, structured);
+    const Query = pgQueryClass((runner.connection.driver as { postgres?: unknown }).postgres);
+    if (parameters?.length && Query) {
+      const restore = sendSettingsFirst((await runner.connect()) as PgClient, Query, settings, sql, parameters);
+      try {
+        return await query(sql, parameters, structured);
+      } finally {
+        restore();
+      }
+    }
     await query(`START TRANSACTION; ${settings}`);
     let result: unknown;
     try {

@@ -137,4 +137,86 @@ describe('actor attribution under concurrency (real PostgreSQL, and PgBouncer in
       'COMMIT',
     ]);
   });
+
+  it.each([
+    ['directly against PostgreSQL', () => db.url, 'solo-direct'],
+    ['through PgBouncer (transaction pooling, 2 server connections)', () => bouncer.url, 'solo-bouncer'],
+  ])(
+    '%s: writes outside any transaction carry their actor, and the settings end with each write',
+    async (_name, url, label) => {
+      const app = await boot(url());
+      const context = app.get(ThreadlineContext);
+      const dataSource = app.get(DataSource);
+      try {
+        await Promise.all(
+          Array.from({ length: WORKERS }, async (_, w) => {
+            for (let i = 0; i < TRANSACTIONS / 2; i++) {
+              const withActor = i % 2 === 0;
+              const writer = withActor ? `${label}-w${w}` : `${label}-none`;
+              const write = () => dataSource.query(`INSERT INTO writes (writer, seq) VALUES ($1, $2)`, [writer, i]);
+              if (withActor) await context.run({ actor: ActorRef.user(writer) }, write);
+              else await write();
+            }
+          }),
+        );
+        // no pooled connection kept a setting past its write
+        const left = await Promise.all(
+          Array.from({ length: WORKERS }, () =>
+            dataSource.query(`SELECT coalesce(current_setting('threadline.actor_ref', true), '') AS actor`),
+          ),
+        );
+        expect(new Set(left.map(([r]) => r.actor))).toEqual(new Set(['']));
+      } finally {
+        await app.close();
+      }
+      const [result] = await db.query<{ changes: number; mismatches: number; leaks: number }>(
+        `SELECT count(*)::int AS changes,
+              count(*) FILTER (WHERE c.data_after->>'writer' NOT LIKE '%-none' AND t.actor_ref IS DISTINCT FROM jsonb_build_object('type', 'user', 'id', c.data_after->>'writer'))::int AS mismatches,
+              count(*) FILTER (WHERE c.data_after->>'writer' LIKE '%-none' AND t.actor_ref IS NOT NULL)::int AS leaks
+       FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id
+       WHERE c.data_after->>'writer' LIKE $1`,
+        [`${label}-%`],
+      );
+      expect(result).toEqual({ changes: (WORKERS * TRANSACTIONS) / 2, mismatches: 0, leaks: 0 });
+    },
+    180_000,
+  );
+
+  it('sends a write outside a transaction and its settings in one round trip; a failed one leaves nothing', async () => {
+    const logger = new RecordingLogger();
+    const app = await boot(db.url, logger);
+    const context = app.get(ThreadlineContext);
+    const dataSource = app.get(DataSource);
+    const inContext = <T>(work: () => Promise<T>) => context.run({ actor: ActorRef.user("o'brien") }, work);
+    try {
+      await db.query(`CREATE UNIQUE INDEX writes_unique_seq ON writes (writer, seq) WHERE writer = 'solo-rt'`);
+      await inContext(() => dataSource.query(`INSERT INTO writes (writer, seq) VALUES ($1, $2)`, ['solo-rt', 1]));
+      const sent = logger.queries.filter((q) => /START TRANSACTION|set_config|INSERT INTO writes|COMMIT/.test(q));
+      expect(sent).toEqual(['INSERT INTO writes (writer, seq) VALUES ($1, $2)']); // no START ... COMMIT around it
+      // the same write again breaks the unique index: the error is the write's, and nothing of it is captured
+      await expect(
+        inContext(() => dataSource.query(`INSERT INTO writes (writer, seq) VALUES ($1, $2)`, ['solo-rt', 1])),
+      ).rejects.toThrow('duplicate key value violates unique constraint "writes_unique_seq"');
+      // a raw write without parameters may hold several statements: it still runs in a transaction of its own
+      await inContext(() =>
+        dataSource.query(
+          `INSERT INTO writes (writer, seq) VALUES ('solo-rt', 2); INSERT INTO writes (writer, seq) VALUES ('solo-rt', 3)`,
+        ),
+      );
+    } finally {
+      await app.close();
+      await db.query(`DROP INDEX writes_unique_seq`);
+    }
+    expect(
+      await db.query(
+        `SELECT c.data_after->>'seq' AS seq, t.actor_ref->>'id' AS actor
+         FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id
+         WHERE c.data_after->>'writer' = 'solo-rt' ORDER BY c.id`,
+      ),
+    ).toEqual([
+      { seq: '1', actor: "o'brien" },
+      { seq: '2', actor: "o'brien" },
+      { seq: '3', actor: "o'brien" },
+    ]);
+  });
 });
