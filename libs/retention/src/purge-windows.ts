@@ -22,6 +22,13 @@ export function eligible(group: WindowGroup, p: SqlParams): string {
   return `(c.captured_at < ${p.add(group.cutoff)}::timestamptz AND ${inGroup})`;
 }
 
+/** Whether any change of `changes` is eligible in the group. */
+export async function hasEligible(runner: QueryRunner, changes: string, group: WindowGroup): Promise<boolean> {
+  const p = SqlParams.bound();
+  const rows = await runner.query(`SELECT 1 FROM ${changes} AS c WHERE ${eligible(group, p)} LIMIT 1`, p.values);
+  return rows.length > 0;
+}
+
 /**
  * The global window (tables without their own) and one group per table
  * window, each with its cutoff computed by the database clock. A given

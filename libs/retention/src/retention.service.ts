@@ -15,7 +15,7 @@ import { InvalidPurgeLimitError, PurgeLeaseLostError, PurgePrivilegeError } from
 import { batchDone, DISABLED, NOT_CONFIGURED, purgeBusy, purgeDone, tablesNotInDatabase } from './retention.messages';
 import { RetentionPolicy } from './retention.options';
 import { dryRunSummary } from './purge-dry-run';
-import { eligible, WindowGroup, windowGroups } from './purge-windows';
+import { eligible, hasEligible, WindowGroup, windowGroups } from './purge-windows';
 import { PurgeOptions, PurgeProgress, PurgeResult, PurgeSummary } from './purge.types';
 
 /** How long a purge's lease lasts unless renewed: it is renewed before every batch; a purge killed mid-run blocks others this long at most. */
@@ -142,14 +142,18 @@ export class RetentionService implements OnApplicationBootstrap {
     // Seal what has committed first, so each batch records in the purge ledger what it removes from sealed transactions.
     await sealCommitted(runner, this.tables);
     for (const group of groups) {
+      // Each batch goes on from the last id the previous one deleted: starting again from the lowest id would walk
+      // past every row the group keeps (other tables' rows, for a table's own window) once per batch.
+      let after: string | undefined;
       while (!this.stopping) {
         if (progress.batch >= maxBatches) {
-          reachedMax = await this.hasEligible(runner, group);
+          reachedMax = await hasEligible(runner, this.changes, group);
           break;
         }
         if (!(await lease.renew())) throw PurgeLeaseLostError.create(progress.batch);
-        const { changes, transactions } = await this.batch(runner, group, batchSize, policy.deleteEmptyTransactions);
+        const { changes, transactions, lastId } = await this.batch(runner, group, batchSize, policy, after);
         if (changes === 0) break;
+        after = lastId;
         progress.batch++;
         progress.deletedChanges += changes;
         progress.deletedTransactions += transactions;
@@ -173,15 +177,19 @@ export class RetentionService implements OnApplicationBootstrap {
     return summary;
   }
 
-  /** One batch in its own transaction: the oldest eligible changes, then the transactions they left empty. */
+  /**
+   * One batch in its own transaction: the oldest eligible changes with ids above `after`, then the transactions
+   * they left empty; `lastId` is the highest id it deleted.
+   */
   private async batch(
     runner: QueryRunner,
     group: WindowGroup,
     batchSize: number,
-    deleteEmpty: boolean,
-  ): Promise<{ changes: number; transactions: number }> {
+    policy: RetentionPolicy,
+    after: string | undefined,
+  ): Promise<{ changes: number; transactions: number; lastId?: string }> {
     const p = SqlParams.bound();
-    const where = eligible(group, p);
+    const where = after === undefined ? eligible(group, p) : `${eligible(group, p)} AND c.id > ${p.add(after)}::bigint`;
     await runner.startTransaction();
     try {
       // The sealers' lock first: no transaction is sealed between reading a change's hash (or finding it
@@ -205,7 +213,7 @@ export class RetentionService implements OnApplicationBootstrap {
         true,
       )) as { records: { id: string; transaction_id: string; sha256: string | null }[] };
       let emptied: string[] = [];
-      if (deleteEmpty && deleted.length > 0) {
+      if (policy.deleteEmptyTransactions && deleted.length > 0) {
         const { records } = (await runner.query(
           `DELETE FROM ${this.transactions} AS t
            WHERE t.id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${this.changes} AS c WHERE c.transaction_id = t.id)
@@ -225,17 +233,12 @@ export class RetentionService implements OnApplicationBootstrap {
         ]);
       }
       await runner.commitTransaction();
-      return { changes: deleted.length, transactions };
+      const lastId = deleted.map((d) => BigInt(d.id)).reduce((a, b) => (a > b ? a : b), 0n);
+      return { changes: deleted.length, transactions, lastId: lastId.toString() };
     } catch (error) {
       await runner.rollbackTransaction();
       throw error;
     }
-  }
-
-  private async hasEligible(runner: QueryRunner, group: WindowGroup): Promise<boolean> {
-    const p = SqlParams.bound();
-    const rows = await runner.query(`SELECT 1 FROM ${this.changes} AS c WHERE ${eligible(group, p)} LIMIT 1`, p.values);
-    return rows.length > 0;
   }
 }
 

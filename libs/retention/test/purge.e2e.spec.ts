@@ -156,6 +156,41 @@ describe('retention purge (real PostgreSQL)', () => {
     );
   });
 
+  it('purges a table window over many batches exactly as one pass would, going on from the last id deleted', async () => {
+    // 1,200 changes, items and sessions interleaved, captured at times that do not follow their ids
+    const [{ id: tx }] = await db.query<{ id: string }>(
+      `INSERT INTO audit_transactions (txid) VALUES (1) RETURNING id`,
+    );
+    await db.query(
+      `INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, captured_at)
+       SELECT $1, 'public', CASE WHEN g % 3 = 0 THEN 'items' ELSE 'sessions' END, 'insert', jsonb_build_object('id', g), '{}',
+              now() - ((g * 7919) % 200) * interval '1 day'
+       FROM generate_series(1, 1200) g`,
+      [tx],
+    );
+    const survivors = `SELECT array_agg(id ORDER BY id)::text AS ids FROM audit_changes`;
+    // what one pass over every change would keep: each change younger than its table's window
+    const [{ ids: expected }] = await db.query<{ ids: string }>(
+      `SELECT array_agg(id ORDER BY id)::text AS ids FROM audit_changes
+       WHERE captured_at >= now() - (CASE WHEN table_name = 'sessions' THEN 7 ELSE 90 END) * interval '1 day'`,
+    );
+    const retention = await service({ keepDays: 90, enabled: true, tables: { sessions: { keepDays: 7 } } });
+    const batches: number[] = [];
+    // stopped by maxBatches half-way, then resumed: the second run finds what the first left
+    const first = (await retention.purge({ batchSize: 25, maxBatches: 20 })) as PurgeSummary;
+    expect(first).toMatchObject({ batchesRun: 20, maxBatchesReached: true });
+    const second = (await retention.purge({
+      batchSize: 25,
+      onBatch: (p) => batches.push(p.deletedChanges),
+    })) as PurgeSummary;
+    expect(second.maxBatchesReached).toBe(false);
+    expect((await db.query<{ ids: string }>(survivors))[0].ids).toBe(expected);
+    expect(
+      first.deletedChanges + second.deletedChanges + (await count(`SELECT count(*) AS n FROM audit_changes`)),
+    ).toBe(1200);
+    expect(batches.length).toBeGreaterThan(10);
+  });
+
   it('lets only one purge run at a time: a live lease says busy, naming its holder; an expired one is taken over', async () => {
     await seed([`now() - interval '100 days'`]);
     const retention = await service({ keepDays: 90, enabled: true });
