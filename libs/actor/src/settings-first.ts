@@ -76,10 +76,20 @@ function withSettingsClass(Query: PgQueryClass) {
   return subclass;
 }
 
+interface Waiting {
+  sql: string;
+  settingsSql: string;
+  Query: PgQueryClass;
+}
+
+/** Writes waiting to go out with their settings, per client, by their parameter array (TypeORM passes it on as is). */
+const pending = new WeakMap<PgClient, Map<unknown[], Waiting[]>>();
+
 /**
- * Makes the client's next `query(sql, parameters)` (the one TypeORM is about to send) carry `settingsSql` in the
- * same round trip; any other call passes through. Returns the function that undoes it (call it once the query is
- * done, whether or not it was sent).
+ * Makes the client's `query(sql, parameters)` call for this very `parameters` array (the one TypeORM is about to
+ * send) carry `settingsSql` in the same round trip; every other call passes through unchanged, so concurrent
+ * queries on one client each keep their own. The client's `query` is wrapped once and stays wrapped (a pass-through
+ * when nothing waits). Returns the function that withdraws the request (call it once the query is done).
  */
 export function sendSettingsFirst(
   client: PgClient,
@@ -88,23 +98,34 @@ export function sendSettingsFirst(
   sql: string,
   parameters: unknown[],
 ): () => void {
-  const hadOwn = Object.prototype.hasOwnProperty.call(client, 'query');
+  const waiting = pending.get(client) ?? wrap(client);
+  const request: Waiting = { sql, settingsSql, Query };
+  waiting.set(parameters, [...(waiting.get(parameters) ?? []), request]);
+  return () => withdraw(waiting, parameters, request);
+}
+
+function withdraw(waiting: Map<unknown[], Waiting[]>, parameters: unknown[], request: Waiting): void {
+  const left = (waiting.get(parameters) ?? []).filter((r) => r !== request);
+  if (left.length) waiting.set(parameters, left);
+  else waiting.delete(parameters);
+}
+
+function wrap(client: PgClient): Map<unknown[], Waiting[]> {
+  const waiting = new Map<unknown[], Waiting[]>();
+  pending.set(client, waiting);
   const original = client.query;
-  const restore = () => {
-    if (hadOwn) client.query = original;
-    else delete (client as Partial<PgClient>).query;
-  };
-  client.query = function (this: PgClient, config: unknown, values?: unknown) {
-    if (config !== sql || values !== parameters) return original.call(this, config, values);
-    restore();
+  client.query = function (this: PgClient, ...args: unknown[]) {
+    const [config, values] = args;
+    const request = Array.isArray(values) ? waiting.get(values)?.find((r) => r.sql === config) : undefined;
+    if (!request || args.length > 2) return original.apply(this, args as never);
+    withdraw(waiting, values as unknown[], request);
     return new Promise((resolve, reject) => {
-      const WithSettings = withSettingsClass(Query);
-      const query = new WithSettings({ text: sql, values: parameters, queryMode: 'extended' }, undefined, (e, r) =>
-        e ? reject(e) : resolve(r),
-      );
-      (query as unknown as { settingsSql: string }).settingsSql = settingsSql;
+      const WithSettings = withSettingsClass(request.Query);
+      const config = { text: request.sql, values: values as unknown[], queryMode: 'extended' as const };
+      const query = new WithSettings(config, undefined, (e, r) => (e ? reject(e) : resolve(r)));
+      (query as unknown as { settingsSql: string }).settingsSql = request.settingsSql;
       original.call(this, query);
     });
   };
-  return restore;
+  return waiting;
 }

@@ -197,6 +197,20 @@ describe('actor attribution under concurrency (real PostgreSQL, and PgBouncer in
       await expect(
         inContext(() => dataSource.query(`INSERT INTO writes (writer, seq) VALUES ($1, $2)`, ['solo-rt', 1])),
       ).rejects.toThrow('duplicate key value violates unique constraint "writes_unique_seq"');
+      // two writes at once on one query runner (one pooled connection): each goes out with its own settings
+      const runner = dataSource.createQueryRunner();
+      try {
+        await context.run({ actor: ActorRef.user('runner-a') }, () =>
+          Promise.all([
+            runner.query(`INSERT INTO writes (writer, seq) VALUES ($1, $2)`, ['solo-rt', 10]),
+            context.run({ actor: ActorRef.user('runner-b') }, () =>
+              runner.query(`INSERT INTO writes (writer, seq) VALUES ($1, $2)`, ['solo-rt', 11]),
+            ),
+          ]),
+        );
+      } finally {
+        await runner.release();
+      }
       // a raw write without parameters may hold several statements: it still runs in a transaction of its own
       await inContext(() =>
         dataSource.query(
@@ -215,6 +229,8 @@ describe('actor attribution under concurrency (real PostgreSQL, and PgBouncer in
       ),
     ).toEqual([
       { seq: '1', actor: "o'brien" },
+      { seq: '10', actor: 'runner-a' },
+      { seq: '11', actor: 'runner-b' },
       { seq: '2', actor: "o'brien" },
       { seq: '3', actor: "o'brien" },
     ]);

@@ -36,7 +36,7 @@ import { HttpPlatform, wantsHtml } from './http-platform';
 import { OperatorExceptionFilter } from './operator-exception.filter';
 import { OperatorPages } from './operator-pages.service';
 import { StoredJsonInterceptor } from './stored-json.interceptor';
-import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
+import { ACTIONS_SHOWN, THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import type { ResolvedOperatorOptions } from './operator.options';
 import { ExportDownloads } from './export-downloads';
 
@@ -84,6 +84,8 @@ export class AuditController {
           before: query.before,
           limit: query.limit ?? 50,
         }),
+        undefined,
+        query.before ? 'newer' : 'older',
       );
       return this.sendPage(
         res,
@@ -122,7 +124,10 @@ export class AuditController {
       const asOf = query.at ? await this.queries.changeOfRow(query.table, key, query.at) : undefined;
       if (!html) return { table: query.table, key, ...read, ...(query.at !== undefined && { asOf }) };
       const { page, previous } = await this.queries.withPreviousImages(read);
-      const actions = await this.queries.actionsOf(page.changes.map((c) => c.transaction));
+      const actions = await this.queries.actionsOf(
+        page.changes.map((c) => c.transaction),
+        ACTIONS_SHOWN.history,
+      );
       return this.sendPage(
         res,
         200,
@@ -170,12 +175,13 @@ export class AuditController {
     });
     // what the transaction page shows: "before" from changed_from, else the row's previous captured image; the action
     const [{ page, previous }, actions] = await Promise.all([
-      this.queries.withPreviousImages(read),
-      this.queries.actionsOfTransaction(id),
+      this.queries.withPreviousImages(read, undefined, query.before ? 'newer' : 'older'),
+      this.queries.actionsOfTransaction(id, ACTIONS_SHOWN.transaction),
     ]);
     return {
       transaction_id: id,
-      actions,
+      actions: actions.actions,
+      actions_total: actions.total,
       changes: page.changes.map((change) => ({ ...change, diff: changeDiff(change, previous.get(change.id)) })),
       nextCursor: page.nextCursor,
       previousCursor: page.previousCursor ?? null,

@@ -92,6 +92,6 @@ export class OperatorPagesController {
       limit: query.limit ?? TRANSACTION_PAGE_SIZE,
     });
     this.http.html(res, 200);
-    return this.pages.transaction(id, page, Boolean(query.cursor || query.before));
+    return this.pages.transaction(id, page, Boolean(query.cursor || query.before), query.before ? 'newer' : 'older');
   }
 }

@@ -9,7 +9,7 @@ import {
 } from '@threadline/proof';
 import { AuditChange, AuditQueryService, Page } from '@threadline/query';
 import { OperatorMount } from './operator-mount';
-import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
+import { ACTIONS_SHOWN, THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import { ResolvedOperatorOptions } from './operator.options';
 import { coveragePage } from './pages/coverage.page';
 import { integrityPage } from './pages/integrity.page';
@@ -89,11 +89,17 @@ export class OperatorPages {
     return timelinePage(await this.frameWithBadge(), view);
   }
 
-  async transaction(id: string, read: Page<AuditChange>, paged = false): Promise<string> {
+  /** `read`: the page as read, going `newer` when asked for with `before`; `paged`: a cursor chose it. */
+  async transaction(
+    id: string,
+    read: Page<AuditChange>,
+    paged = false,
+    direction: 'older' | 'newer' = 'older',
+  ): Promise<string> {
     const [frame, { page, previous }, actions] = await Promise.all([
       this.frameWithBadge(),
-      this.queries.withPreviousImages(read),
-      this.queries.actionsOfTransaction(id),
+      this.queries.withPreviousImages(read, undefined, direction),
+      this.queries.actionsOfTransaction(id, ACTIONS_SHOWN.transaction),
     ]);
     return transactionPage(frame, id, page, previous, actions, paged);
   }

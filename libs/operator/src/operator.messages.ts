@@ -65,3 +65,8 @@ export const unreadableReport = {
   redaction: (error: string) => `redaction policy could not be read: ${error}`,
   integrity: (error: string) => `integrity could not be checked: ${error}`,
 };
+
+/** A transaction recorded more actions than a page shows. */
+export function actionsNotShown(more: number): string {
+  return `and ${more} more action${more === 1 ? '' : 's'} recorded in this transaction (not shown)`;
+}

@@ -700,6 +700,28 @@ describe('exploration and export (real PostgreSQL)', () => {
         .set('accept', 'text/html')
         .expect(200);
       expect(historyPage.text).toMatch(/person\.flagged[\s\S]*person\.cleared/);
+      // a transaction of 25 actions: the first 20 are shown, and the rest counted, not loaded
+      const many = await app.get(ThreadlineContext).transaction(ActorRef.user('6'), async (manager) => {
+        for (let n = 1; n <= 25; n++)
+          await app.get(ActionRecorder).recordAction(`bulk.step${n}`, { reason: 'r'.repeat(9000), manager });
+        return (await manager.query(`SELECT transaction_id FROM audit_actions WHERE name = 'bulk.step1'`))[0]
+          .transaction_id as string;
+      });
+      const manyRoute = await request(withDoc.getHttpServer())
+        .get(`/api/ops/transactions/${many}/changes`)
+        .set('x-role', 'auditor')
+        .expect(200);
+      expect(manyRoute.body.actions.map((a: { name: string }) => a.name)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `bulk.step${i + 1}`),
+      );
+      expect(manyRoute.body.actions_total).toBe(25);
+      const manyPage = await request(withDoc.getHttpServer())
+        .get(`/api/ops/transactions/${many}`)
+        .set('x-role', 'auditor')
+        .set('accept', 'text/html')
+        .expect(200);
+      expect(manyPage.text).toContain('and 5 more actions recorded in this transaction (not shown)');
+      expect(manyPage.text).not.toContain('bulk.step21');
       for (const correlationId of ['corr-first', 'corr-second']) {
         const found = await request(withDoc.getHttpServer())
           .get('/api/ops/timeline')

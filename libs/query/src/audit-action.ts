@@ -1,4 +1,10 @@
 import { isoUtc } from '@threadline/core';
+import { DataSource } from 'typeorm';
+import type { AuditTransaction } from './audit-change';
+import type { ChangesQuery } from './changes-query';
+import { pageLimit } from './page';
+import { InvalidPageError } from './query.errors';
+import { TRANSACTION_ID_PATTERN } from './timeline-filters';
 import { AuditField, valueSql } from './audit-row';
 import { Same } from './same';
 
@@ -19,6 +25,12 @@ export interface AuditAction {
   transaction_id: string | null;
   /** ISO 8601 UTC with microseconds. */
   inserted_at: string;
+}
+
+/** The actions one transaction recorded: the first ones asked for, oldest first, and how many there are in all. */
+export interface TransactionActions {
+  actions: AuditAction[];
+  total: number;
 }
 
 const text = { type: 'text', notNull: false } as const;
@@ -57,3 +69,25 @@ export function actionSelectSql(a: string): string {
 
 const actionFieldsMatch: Same<(typeof AUDIT_ACTION_FIELDS)[number]['name'], keyof AuditAction> = true;
 void actionFieldsMatch;
+
+/** See AuditQueryService.actionsOf. */
+export async function readActions(
+  dataSource: DataSource,
+  query: ChangesQuery,
+  transactions: (AuditTransaction | string)[],
+  limit: number,
+): Promise<Map<string, TransactionActions>> {
+  const ids = [...new Set(transactions.map((t) => (typeof t === 'object' && t ? t.id : t)))];
+  for (const id of ids) if (!TRANSACTION_ID_PATTERN.test(id)) throw InvalidPageError.transactionId(id);
+  const byTransaction = new Map<string, TransactionActions>();
+  if (!ids.length) return byTransaction;
+  const rows: (AuditAction & { of_transaction: string; total: string })[] = await dataSource.query(query.actions(), [
+    ids,
+    pageLimit(limit),
+  ]);
+  for (const { of_transaction: tx, total, ...action } of rows) {
+    const of = byTransaction.get(tx) ?? { actions: [], total: Number(total) };
+    byTransaction.set(tx, { ...of, actions: [...of.actions, action] });
+  }
+  return byTransaction;
+}

@@ -2,7 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { ActorRef } from '@threadline/actor';
 import { AuditTables, isIsoTimestamp, parseStoredJson, SqlParams } from '@threadline/core';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { AuditAction } from './audit-action';
+import { readActions, TransactionActions } from './audit-action';
 import { AuditChange, AuditTransaction } from './audit-change';
 import { ChangesQuery } from './changes-query';
 import { PreviousImages, readPreviousImages } from './previous-images';
@@ -48,7 +48,7 @@ export class AuditQueryService {
     return keysetPage(read, limit, direction, !!page.cursor);
   }
 
-  /** Every matching change, newest first, fetched page by page: memory stays flat however many there are. */
+  /** Every matching change, newest first, a page of `pageSize` at a time: memory holds one page however many there are. */
   async *streamChanges(filters: TimelineFilters = {}, pageSize = 1000): AsyncGenerator<AuditChange> {
     for await (const page of this.streamPages(filters, pageSize)) yield* page;
   }
@@ -78,7 +78,8 @@ export class AuditQueryService {
   ): Promise<AuditChange[]> {
     const where = await rowCondition(this.dataSource, target, primaryKey, this.tables.changes);
     const after = page.cursor ? decodeCursor(page.cursor) : undefined;
-    return (await this.select({}, pageLimit(page.limit ?? 1000), after, { extra: where })).changes;
+    const maxBytes = page.maxBytes === undefined ? undefined : pageBytes(page.maxBytes); // only when asked: no cursor to go on
+    return (await this.select({}, pageLimit(page.limit ?? 1000), after, { extra: where, maxBytes })).changes;
   }
 
   /**
@@ -175,27 +176,26 @@ export class AuditQueryService {
   async withPreviousImages(
     page: Page<AuditChange>,
     maxBytes?: number,
+    /** How the page was read: 'newer' for one read from a `before` cursor, whose cut keeps the changes nearest it. */
+    direction: 'older' | 'newer' = 'older',
   ): Promise<{ page: Page<AuditChange>; previous: PreviousImages }> {
-    const previous = await this.previousImages(page.changes, maxBytes);
-    return { page: previous.cut === undefined ? page : pageCut(page, previous.cut), previous };
+    const read = direction === 'older' ? page.changes : [...page.changes].reverse();
+    const previous = await this.previousImages(read, maxBytes);
+    return { page: previous.cut === undefined ? page : pageCut(page, previous.cut, direction), previous };
   }
 
-  /** Every action a transaction (row or id, even one without changes) recorded, oldest first (`action_id`: the last). */
-  async actionsOfTransaction(transaction: AuditTransaction | string): Promise<AuditAction[]> {
+  /** The actions a transaction (row or id, even one without changes) recorded, oldest first (see actionsOf). */
+  async actionsOfTransaction(transaction: AuditTransaction | string, limit = 20): Promise<TransactionActions> {
     const id = typeof transaction === 'object' && transaction ? transaction.id : transaction;
-    if (!TRANSACTION_ID_PATTERN.test(id)) throw InvalidPageError.transactionId(id);
-    return (await this.actionsOf([id])).get(id.toLowerCase()) ?? [];
+    return (await this.actionsOf([id], limit)).get(String(id).toLowerCase()) ?? { actions: [], total: 0 };
   }
 
-  /** Every action of each of these transactions (rows or ids), oldest first, by transaction id, in one query. */
-  async actionsOf(transactions: (AuditTransaction | string)[]): Promise<Map<string, AuditAction[]>> {
-    const ids = [...new Set(transactions.map((t) => (typeof t === 'string' ? t : t.id)))];
-    const byTransaction = new Map<string, AuditAction[]>();
-    if (!ids.length) return byTransaction;
-    const rows: (AuditAction & { of_transaction: string })[] = await this.dataSource.query(this.query.actions(), [ids]);
-    for (const { of_transaction: tx, ...action } of rows)
-      byTransaction.set(tx, [...(byTransaction.get(tx) ?? []), action]);
-    return byTransaction;
+  /**
+   * The actions of each of these transactions (rows or ids), by lower-case transaction id, in one query: the first
+   * `limit` (1-1000) each recorded, oldest first, and how many it recorded (`action_id` names only the last).
+   */
+  async actionsOf(transactions: (AuditTransaction | string)[], limit = 20): Promise<Map<string, TransactionActions>> {
+    return readActions(this.dataSource, this.query, transactions, limit);
   }
 
   /** Up to `limit` changes (and, given `maxBytes`, that many bytes of their JSON); `more`: some were left out. */

@@ -103,14 +103,18 @@ export class ChangesQuery {
   }
 
   /**
-   * Every action of the transactions with ids $1 (uuid[]), as AuditAction with `of_transaction`, oldest first: those
-   * that name the transaction, and the one its `action_id` links (an action recorded before actions kept theirs).
+   * The first $2 actions of each transaction with ids $1 (uuid[]), oldest first, as AuditAction with
+   * `of_transaction` and `total` (how many it recorded): those that name the transaction, and the one its
+   * `action_id` links (an action recorded before actions kept theirs).
    */
   actions(): string {
-    return `SELECT t.id::text AS of_transaction, ${actionSelectSql('a')}
-       FROM ${this.tables.transactions} AS t JOIN ${this.tables.actions} AS a ON a.transaction_id = t.id OR a.id = t.action_id
-       WHERE t.id = ANY ($1::uuid[])
-       ORDER BY a.inserted_at, a.id`;
+    return `SELECT a.of_transaction, a.total, ${actionSelectSql('a')}
+       FROM (SELECT t.id::text AS of_transaction, x.*, row_number() OVER w AS n, count(*) OVER (PARTITION BY t.id) AS total
+             FROM ${this.tables.transactions} AS t JOIN ${this.tables.actions} AS x ON x.transaction_id = t.id OR x.id = t.action_id
+             WHERE t.id = ANY ($1::uuid[])
+             WINDOW w AS (PARTITION BY t.id ORDER BY x.inserted_at, x.id)) AS a
+       WHERE a.n <= $2
+       ORDER BY a.of_transaction, a.n`;
   }
 
   /** One actor's transactions ($1, its serialized actor_ref), newest first, each as AuditTransaction JSON `tx`. */

@@ -4,7 +4,7 @@
 export * from './audit-change';
 export type { ChangeOp } from './audit-row';
 export { changeDiff, type ChangeDiff } from './change-diff';
-export type { AuditAction } from './audit-action';
+export type { AuditAction, TransactionActions } from './audit-action';
 export type { TimelineFilters } from './timeline-filters';
 export * from './query.errors';
 export { AuditQueryService } from './audit-query.service';

@@ -45,14 +45,25 @@ export function pageBytes(maxBytes: number | undefined): number {
 }
 
 /**
- * The page's first `keep` changes (the rest did not fit its byte budget): its next page then starts right after
- * the last change kept, so paging on reaches every change the cut left out; the previous page is unchanged.
+ * The `keep` changes of a page nearest where it was read from (the rest did not fit its byte budget): for a page
+ * read going older, its first ones, and its next page then starts right after the last kept; for one read going
+ * newer (from `before`), its last ones, and its previous page starts right before the first kept. Either way,
+ * paging on in the same direction reaches every change the cut left out.
  */
-export function pageCut<T extends { captured_at: string; id: string }>(page: Page<T>, keep: number): Page<T> {
+export function pageCut<T extends { captured_at: string; id: string }>(
+  page: Page<T>,
+  keep: number,
+  direction: 'older' | 'newer' = 'older',
+): Page<T> {
   if (keep >= page.changes.length) return page;
+  const cursorOf = (c: T | undefined, otherwise: string | null | undefined) =>
+    c ? encodeCursor(c.captured_at, c.id) : (otherwise ?? null);
+  if (direction === 'newer') {
+    const changes = page.changes.slice(page.changes.length - keep);
+    return { ...page, changes, previousCursor: cursorOf(changes[0], page.previousCursor) };
+  }
   const changes = page.changes.slice(0, keep);
-  const last = changes[changes.length - 1];
-  return { ...page, changes, nextCursor: last ? encodeCursor(last.captured_at, last.id) : page.nextCursor };
+  return { ...page, changes, nextCursor: cursorOf(changes[changes.length - 1], page.nextCursor) };
 }
 
 /**

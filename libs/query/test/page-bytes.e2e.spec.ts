@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
-import { AuditChange, AuditQueryService, InvalidPageError, Page, ThreadlineQueryModule } from '../src';
+import { AuditChange, AuditQueryService, encodeCursor, InvalidPageError, Page, ThreadlineQueryModule } from '../src';
 
 const ROWS = 12;
 const VALUE = 10_000; // characters of each row's value: a change's JSON is a little over this
@@ -102,6 +102,26 @@ describe('pages bounded by bytes (real PostgreSQL)', () => {
     expect(previous.get(page.changes[0].id)).toEqual({ id: 2, v: 'z'.repeat(VALUE) });
     const rest = await queries.timeline({ table: 'items', op: 'update' }, { limit: 1, cursor: page.nextCursor! });
     expect(rest.changes[0].data_after?.v).toBe('');
+  });
+
+  it('cuts a page read backwards at the end away from its cursor, so paging back still reaches every change', async () => {
+    const updates = (await queries.timeline({ table: 'items', op: 'update' }, { limit: 1000 })).changes;
+    const oldest = updates[updates.length - 1]; // the update of row 1, before row 2's twelve
+    const seen: string[] = [];
+    let before: string | null | undefined = encodeCursor(oldest.captured_at, oldest.id);
+    let pages = 0;
+    while (before) {
+      const read = await queries.timeline({ table: 'items', op: 'update' }, { limit: 12, before });
+      const { page, previous } = await queries.withPreviousImages(read, BUDGET, 'newer');
+      const imageBytes = page.changes.reduce((n, c) => n + JSON.stringify(previous.get(c.id) ?? null).length, 0);
+      expect(imageBytes).toBeLessThanOrEqual(BUDGET);
+      expect(page.changes.every((c) => previous.has(c.id))).toBe(true);
+      seen.unshift(...page.changes.map((c) => c.id));
+      before = page.previousCursor;
+      pages++;
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect(seen).toEqual(updates.slice(0, -1).map((c) => c.id));
   });
 
   it('refuses a budget it cannot keep, naming the range', async () => {

@@ -1,3 +1,4 @@
+import { ACTIONS_SHOWN } from '../operator.constants';
 import { ApiProperty, ApiPropertyOptional } from './swagger';
 import {
   AUDIT_ACTION_FIELDS,
@@ -92,10 +93,11 @@ export class TransactionChangesSchema {
   @ApiProperty({ format: 'uuid' }) transaction_id: string;
   @ApiProperty({
     type: [AuditActionSchema],
-    description:
-      'every action recorded in the transaction (its "why"), oldest first, as the transaction page shows them',
+    description: `the actions recorded in the transaction (its "why"), oldest first, as the transaction page shows them: the first ${ACTIONS_SHOWN.transaction}`,
   })
   actions: AuditActionSchema[];
+  @ApiProperty({ description: 'how many actions the transaction recorded (more than `actions` holds past the limit)' })
+  actions_total: number;
   @ApiProperty({ type: [AuditChangeWithDiffSchema] }) changes: AuditChangeWithDiffSchema[];
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
   @ApiProperty({ type: String, nullable: true }) previousCursor: string | null;

@@ -1,4 +1,4 @@
-import { AuditAction, AuditChange, changeDiff } from '@threadline/query';
+import { AuditChange, changeDiff, TransactionActions } from '@threadline/query';
 import { stringifyStoredJson } from '@threadline/core';
 import { html } from './html';
 import { actorLabel, historyUrl, layout, PageFrame } from './layout';
@@ -14,7 +14,7 @@ export interface HistoryView {
   /** Images just before each update or delete, by change id (before values). */
   previous: Map<string, Record<string, unknown> | null>;
   /** The actions the changes' transactions recorded (the "why"), by transaction id, oldest first. */
-  actions?: Map<string, AuditAction[]>;
+  actions?: Map<string, TransactionActions>;
   /** The change whose resulting state is shown ("as of"), when one was chosen. */
   asOf?: AuditChange | null;
   /** The `at` asked for, when it is not a change of this row. */
@@ -36,7 +36,7 @@ export function historyPage(frame: PageFrame, view: HistoryView): string {
   <td data-label="Op">${c.op}${c.previous_pk ? html`<br><span class="muted">key was <code>${stringifyStoredJson(c.previous_pk)}</code></span>` : ''}${c.op === 'truncate' ? html`<br><span class="muted">table truncated (${Number(c.data_after?.rowCount ?? 0)} rows)</span>` : ''}</td>
   <td data-label="What changed">${fieldChangesHtml(diff)}</td>
   <td data-label="Actor">${actorLabel(c.transaction.actor_ref)}</td>
-  <td data-label="Why">${whyHtml(frame, c.transaction, view.actions?.get(c.transaction.id) ?? [])}</td>
+  <td data-label="Why">${whyHtml(frame, c.transaction, view.actions?.get(c.transaction.id))}</td>
   <td data-label="Links"><a href="${frame.base}/transactions/${c.transaction_id}">Transaction<span class="vh"> ${c.transaction_id}</span></a><br><a href="${here({ at: c.id })}">State after<span class="vh"> change ${c.id}</span></a></td>
 </tr>`;
   });

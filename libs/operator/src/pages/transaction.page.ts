@@ -1,8 +1,9 @@
-import { AuditAction, AuditChange, changeDiff, Page } from '@threadline/query';
+import { AuditAction, AuditChange, changeDiff, Page, TransactionActions } from '@threadline/query';
 import { EXPORT_FORMATS, HTTP_EXPORT_MAX_ROWS } from '@threadline/export';
 import { stringifyStoredJson } from '@threadline/core';
 import { html, Html } from './html';
 import { actorLabel, filterQuery, historyHref, layout, PageFrame, query } from './layout';
+import { actionsNotShown } from '../operator.messages';
 
 /**
  * One transaction: who, when and why (its linked action), then a page of its
@@ -15,8 +16,8 @@ export function transactionPage(
   id: string,
   page: Page<AuditChange>,
   previous: Map<string, Record<string, unknown> | null> = new Map(),
-  /** Every action the transaction recorded, oldest first. */
-  actions: AuditAction[] = [],
+  /** The actions the transaction recorded, oldest first (the first ones), and how many in all. */
+  recorded: TransactionActions = { actions: [], total: 0 },
   /** Whether a cursor chose this page (an empty one is then past the last change, not an unknown transaction). */
   paged = false,
 ): string {
@@ -27,8 +28,8 @@ export function transactionPage(
       frame,
       paged
         ? html`<p>No changes on this page of transaction <code>${id}</code>: the cursor is past its last change. <a href="${frame.base}/transactions/${id}">First page</a></p>`
-        : actions.length
-          ? html`<p>No captured changes for transaction <code>${id}</code>: its ${actions.length === 1 ? 'action was' : 'actions were'} recorded without a write (or its changes were purged by retention).</p><dl>${actions.map(whyItem)}</dl>`
+        : recorded.total
+          ? html`<p>No captured changes for transaction <code>${id}</code>: its ${recorded.total === 1 ? 'action was' : 'actions were'} recorded without a write (or its changes were purged by retention).</p><dl>${whyItems(recorded)}</dl>`
           : html`<p>No captured changes for transaction <code>${id}</code> (unknown id, or purged by retention).</p>`,
     );
   }
@@ -64,7 +65,7 @@ ${
 ${tx.correlation_id ? html`<dt>Correlation id</dt><dd><a href="${frame.base}/timeline${filterQuery({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a></dd>` : ''}
 ${tx.request_id ? html`<dt>Request id</dt><dd>${tx.request_id}</dd>` : ''}
 ${tx.source ? html`<dt>Source</dt><dd>${tx.source}</dd>` : ''}
-${actions.map(whyItem)}
+${whyItems(recorded)}
 </dl>
 <div class="actions" aria-label="Export">${EXPORT_FORMATS.map(
     (format) =>
@@ -80,7 +81,13 @@ ${sections}
   return layout(`Transaction`, frame, body);
 }
 
-/** The "Why" item of a transaction's description list: its action. */
+/** The "Why" items of a transaction's description list: its actions, and how many more it recorded than are shown. */
+function whyItems(recorded: TransactionActions): Html {
+  const more = recorded.total - recorded.actions.length;
+  return html`${recorded.actions.map(whyItem)}${more > 0 ? html`<dt>Why</dt><dd class="muted">${actionsNotShown(more)}</dd>` : ''}`;
+}
+
+/** The "Why" item of a transaction's description list: one action. */
 function whyItem(action: AuditAction): Html {
   return html`<dt>Why</dt><dd><strong>${action.name}</strong>${action.verb || action.category ? html` <span class="muted">(${[action.verb, action.category].filter(Boolean).join(', ')})</span>` : ''}${action.status === 'error' ? html` <span class="status-drift">failed</span>` : ''}${action.reason ? html`<br>Reason: ${action.reason}` : ''}${action.comment ? html`<br>Comment: ${action.comment}` : ''}<br><span class="muted">recorded by ${actorLabel(action.actor_ref)} at <time datetime="${action.inserted_at}">${action.inserted_at}</time></span></dd>`;
 }
