@@ -4,7 +4,16 @@
 // Threadline's generated triggers. Prints one line per workload:
 //   <workload> unaudited=<ms> naive=<ms> threadline=<ms> ratio=<threadline/unaudited> vs_naive=<naive/threadline>
 // For `oltp` the numbers are transactions per second and ratio=unaudited/threadline.
+// Each bulk line also has `floor=`: the same statement writing the same
+// row images into audit_changes by hand, in one INSERT ... SELECT over its
+// RETURNING rows, with no trigger machinery: the least any trigger could cost
+// (`vs_floor` = threadline/floor). `oltp_server` runs the OLTP mix with pgbench
+// (prepared statements, no Node client in the way) and prints the TPS ratio and
+// the server CPU per transaction, audited over unaudited.
 const os = require('os');
+const { execFileSync } = require('child_process');
+const { existsSync, readFileSync, writeFileSync } = require('fs');
+const path = require('path');
 const { Client } = require('pg');
 const {
   auditSchemaSql,
@@ -36,17 +45,45 @@ const shapes = [
     columns: narrowColumns,
     insert: (t) => `INSERT INTO ${t} (id, a, b) SELECT g, g, 'row ' || g FROM generate_series(1, ${ROWS}) g`,
     update: (t) => `UPDATE ${t} SET a = a + 1, b = b || '!'`,
+    floor: {
+      insert: (t, tx) =>
+        floorSql(
+          `INSERT INTO ${t} (id, a, b) SELECT g, g, 'row ' || g FROM generate_series(1, ${ROWS}) g`,
+          t,
+          tx,
+          'insert',
+        ),
+      update: (t, tx) => floorSql(`UPDATE ${t} SET a = a + 1, b = b || '!'`, t, tx, 'update', ['a', 'b']),
+      delete: (t, tx) => floorSql(`DELETE FROM ${t}`, t, tx, 'delete'),
+    },
   },
   {
     name: '_wide40',
     columns: wideColumns,
     insert: (t) => `INSERT INTO ${t} SELECT g, ${wideValues} FROM generate_series(1, ${ROWS}) g`,
     update: (t) => `UPDATE ${t} SET c0 = c0 + 1, c1 = c1 || '!'`,
+    // the same statements, each writing the images Threadline stores (key, image after, changed columns) itself
+    floor: {
+      insert: (t, tx) =>
+        floorSql(`INSERT INTO ${t} SELECT g, ${wideValues} FROM generate_series(1, ${ROWS}) g`, t, tx, 'insert'),
+      update: (t, tx) => floorSql(`UPDATE ${t} SET c0 = c0 + 1, c1 = c1 || '!'`, t, tx, 'update', ['c0', 'c1']),
+      delete: (t, tx) => floorSql(`DELETE FROM ${t}`, t, tx, 'delete'),
+    },
   },
 ];
 
+/** `statement` with RETURNING, its rows written to audit_changes as Threadline would, in one INSERT ... SELECT. */
+function floorSql(statement, table, tx, op, changedColumns = []) {
+  const image = op === 'delete' ? 'NULL' : 'to_jsonb(w)';
+  const changed = op === 'update' ? `ARRAY[${changedColumns.map((c) => `'${c}'`).join(', ')}]` : 'NULL';
+  return `WITH w AS (${statement} RETURNING *)
+    INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, changed_fields)
+    SELECT '${tx}', 'public', '${table}', '${op}', jsonb_build_object('id', w.id), ${image}, ${changed} FROM w`;
+}
+
 async function main() {
   const server = await startBenchServer('threadline_bench');
+  const serverUrl = server.url;
   const client = new Client({ connectionString: server.url });
   await client.connect();
   const version = (await client.query('SHOW server_version')).rows[0].server_version;
@@ -88,6 +125,17 @@ async function main() {
       await client.query('CHECKPOINT');
       results.delete[mode] = await timed(`DELETE FROM ${table}`);
     }
+    if (shape.floor) {
+      const table = `bench${shape.name}`;
+      await prepare(table, shape.columns, 'unaudited');
+      const [{ id: tx }] = (
+        await client.query(`INSERT INTO audit_transactions (txid) VALUES (txid_current()) RETURNING id`)
+      ).rows;
+      for (const op of ['insert', 'update', 'delete']) {
+        results[op].floor = await timed(shape.floor[op](table, tx));
+        await client.query('CHECKPOINT');
+      }
+    }
     for (const op of ['insert', 'update', 'delete']) {
       const r = results[op];
       printLine(`${op}${shape.name}`, r, r.threadline / r.unaudited, r.naive / r.threadline, 0);
@@ -101,6 +149,24 @@ async function main() {
     tps[mode] = await oltp(server.url);
   }
   printLine('oltp', tps, tps.unaudited / tps.threadline, tps.threadline / tps.naive, 0);
+
+  const pgbench = findPgbench();
+  if (!pgbench)
+    console.log('oltp_server skipped: no pgbench (apt-get install postgresql-client or postgresql-contrib)');
+  else {
+    const runs = {};
+    for (const mode of ['unaudited', 'threadline']) {
+      await prepare('bench_oltp', narrowColumns, mode);
+      await client.query(`INSERT INTO bench_oltp (id, a, b) SELECT g, g, 'seed' FROM generate_series(1, 10000) g`);
+      await client.query('DROP SEQUENCE IF EXISTS bench_oltp_ids; CREATE SEQUENCE bench_oltp_ids START 1000000');
+      runs[mode] = await pgbenchRun(pgbench, serverUrl, client);
+    }
+    const [u, t] = [runs.unaudited, runs.threadline];
+    console.log(
+      `oltp_server unaudited_tps=${u.tps.toFixed(0)} threadline_tps=${t.tps.toFixed(0)} ratio=${(u.tps / t.tps).toFixed(2)} ` +
+        `unaudited_cpu_us=${u.cpuUs.toFixed(0)} threadline_cpu_us=${t.cpuUs.toFixed(0)} cpu_ratio=${(t.cpuUs / u.cpuUs).toFixed(2)}`,
+    );
+  }
 
   await client.end();
   await server.stop();
@@ -137,9 +203,67 @@ async function oltp(url) {
 
 function printLine(workload, values, ratio, vsNaive) {
   const f = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+  const floor =
+    values.floor === undefined
+      ? ''
+      : ` floor=${f(values.floor)} vs_floor=${(values.threadline / values.floor).toFixed(2)}`;
   console.log(
-    `${workload} unaudited=${f(values.unaudited)} naive=${f(values.naive)} threadline=${f(values.threadline)} ratio=${ratio.toFixed(2)} vs_naive=${vsNaive.toFixed(2)}`,
+    `${workload} unaudited=${f(values.unaudited)} naive=${f(values.naive)} threadline=${f(values.threadline)} ratio=${ratio.toFixed(2)} vs_naive=${vsNaive.toFixed(2)}${floor}`,
   );
+}
+
+/** pgbench from PATH or a Debian PostgreSQL install, or undefined. */
+function findPgbench() {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && existsSync(path.join(dir, 'pgbench'))) return path.join(dir, 'pgbench');
+  }
+  const debian = '/usr/lib/postgresql';
+  if (!existsSync(debian)) return undefined;
+  const versions = require('fs').readdirSync(debian).sort().reverse();
+  const found = versions.map((v) => path.join(debian, v, 'bin', 'pgbench')).find((p) => existsSync(p));
+  return found;
+}
+
+/** CPU seconds the server's exited backends used: the postmaster's reaped children (utime + stime, in ticks). */
+async function serverChildCpu(client) {
+  if (process.env.BENCH_DATABASE_URL) return NaN; // a server elsewhere: its processes are not in this /proc
+  const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows;
+  try {
+    const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    const fields = readFileSync(`/proc/${ppid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime + cstime, in clock ticks of 1/100 s (Linux USER_HZ)
+  } catch {
+    return NaN; // a server on another machine (BENCH_DATABASE_URL): no CPU figure
+  }
+}
+
+/** The OLTP mix as a pgbench script: 4 clients, prepared statements, OLTP_SECONDS; TPS and server CPU per transaction. */
+async function pgbenchRun(pgbench, url, client) {
+  const script = path.join(os.tmpdir(), 'threadline-oltp.pgbench');
+  writeFileSync(
+    script,
+    `\\set a random(1, 10000)
+\\set b random(1, 10000)
+BEGIN;
+SELECT set_config('threadline.actor_ref', '{"type":"user","id":"1"}', true);
+INSERT INTO bench_oltp (id, a, b) VALUES (nextval('bench_oltp_ids'), 1, 'new');
+UPDATE bench_oltp SET a = a + 1 WHERE id = :a;
+UPDATE bench_oltp SET b = b || '.' WHERE id = :b;
+SELECT * FROM bench_oltp WHERE id = :a;
+END;
+`,
+  );
+  const before = await serverChildCpu(client);
+  const out = execFileSync(
+    pgbench,
+    ['-n', '-M', 'prepared', '-c', String(OLTP_CLIENTS), '-j', '2', '-T', String(OLTP_SECONDS), '-f', script, url],
+    { encoding: 'utf8' },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 500)); // the backends exit and are reaped
+  const cpu = (await serverChildCpu(client)) - before;
+  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)[1]);
+  const tps = Number(/tps = ([\d.]+)/.exec(out)[1]);
+  return { tps, cpuUs: (cpu * 1e6) / transactions };
 }
 
 function client2rows(client) {

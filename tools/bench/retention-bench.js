@@ -2,8 +2,9 @@
 // Retention purge throughput (`npm run bench`): 1,000,000 eligible changes
 // (10 per transaction) purged through the real RetentionService, at batch
 // sizes 500 and 5,000. Prints rows/s for each, and their ratio. Then a table's
-// own window: half the changes (every other one) belong to a table with a
-// 30-day window and are purged, the other half are recent and stay; prints
+// own window: half the changes (every other transaction of 10) belong to a
+// table with a 30-day window and are purged with their transactions, the other
+// half are recent and stay; prints
 // its rows/s against the global window's at batch 500 (`vs_global`, target
 // at least 0.8) and the mean time of its last 20 batches against its first
 // 20 (`end_vs_start`, target at most 1.5: flat across the run).
@@ -70,9 +71,9 @@ async function perTable(client, url, globalRowsPerSecond) {
   );
   await client.query(
     `INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, captured_at)
-     SELECT md5((1 + (g - 1) / 10)::text)::uuid, 'public', CASE WHEN g % 2 = 1 THEN 'items' ELSE 'notes' END, 'insert',
+     SELECT md5((1 + (g - 1) / 10)::text)::uuid, 'public', CASE WHEN (g - 1) / 10 % 2 = 0 THEN 'items' ELSE 'notes' END, 'insert',
             jsonb_build_object('id', g), jsonb_build_object('id', g, 'v', 'value ' || g),
-            CASE WHEN g % 2 = 1 THEN now() - interval '200 days' + g * interval '1 millisecond' ELSE now() END
+            CASE WHEN (g - 1) / 10 % 2 = 0 THEN now() - interval '200 days' + g * interval '1 millisecond' ELSE now() END
      FROM generate_series(1, ${ROWS}) g`,
   );
   await client.query('VACUUM ANALYZE audit_changes');
