@@ -70,3 +70,8 @@ export const unreadableReport = {
 export function actionsNotShown(more: number): string {
   return `and ${more} more action${more === 1 ? '' : 's'} recorded in this transaction (not shown)`;
 }
+
+/** A page cut a value too long to show. */
+export function valueCut(characters: number): string {
+  return `${characters} more characters not shown here: the JSON route and the exports hold the whole value`;
+}

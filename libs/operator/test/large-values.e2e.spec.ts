@@ -98,6 +98,26 @@ const MB = 1024 * 1024;
     });
   });
 
+  it('a page cuts one huge value, saying so, while the JSON route keeps it whole', async () => {
+    // 3 million quotes: 6 million characters of JSON, about 42 MB once escaped for HTML (at 25 million the page
+    // outgrew V8's largest string and hung the process)
+    await db.query(`INSERT INTO items VALUES (999, repeat('"', 3000000))`);
+    const [{ id: tx }] = await db.query(
+      `SELECT transaction_id AS id FROM audit_changes WHERE table_pk = '{"id": 999}' ORDER BY id DESC LIMIT 1`,
+    );
+    for (const url of [`/audit/transactions/${tx}`, '/audit/history']) {
+      const page = await get(url, url === '/audit/history' ? { table: 'items', key: '{"id":999}' } : {})
+        .set('accept', 'text/html')
+        .expect(200);
+      expect(page.text.length).toBeLessThan(2 * MB);
+      expect(page.text).toContain(
+        `${6000002 - 100000} more characters not shown here: the JSON route and the exports hold the whole value`,
+      );
+    }
+    const json = await get(`/audit/transactions/${tx}/changes`).expect(200);
+    expect(json.body.changes[0].data_after.v).toBe('"'.repeat(3000000));
+  });
+
   it('the transaction page, the timeline and a record history stay small and link to the rest', async () => {
     for (const url of [`/audit/transactions/${inserted}`, `/audit/transactions/${shrunk}`, '/audit/timeline']) {
       const page = await get(url, url === '/audit/timeline' ? { limit: '1000' } : {})

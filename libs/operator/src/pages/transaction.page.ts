@@ -4,6 +4,7 @@ import { stringifyStoredJson } from '@threadline/core';
 import { html, Html } from './html';
 import { actorLabel, filterQuery, historyHref, layout, PageFrame, query } from './layout';
 import { actionsNotShown } from '../operator.messages';
+import { pageText } from './values';
 
 /**
  * One transaction: who, when and why (its linked action), then a page of its
@@ -35,7 +36,6 @@ export function transactionPage(
   }
   const tx = changes[0].transaction;
   const here = `${frame.base}/transactions/${id}`;
-  const show = (v: unknown) => (v === undefined ? '' : stringifyStoredJson(v));
   const sections = changes.map((change) => {
     const diff = changeDiff(change, previous.get(change.id));
     const fields = Object.entries(diff.fields);
@@ -46,7 +46,7 @@ ${
   fields.length
     ? html`<div class="table-wrap"><table class="stack values"><thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${fields.map(
         ([name, f]) =>
-          html`<tr><th scope="row">${name}</th><td data-label="Before">${f.before_omitted ? html`<span class="muted">not stored</span>` : html`<code>${show(f.before)}</code>${f.before_from_previous_image ? html` <span class="muted" title="from the row's previous captured change">(previous image)</span>` : ''}`}</td><td data-label="After"><code>${show(f.after)}</code></td></tr>`,
+          html`<tr><th scope="row">${name}</th><td data-label="Before">${f.before_omitted ? html`<span class="muted">not stored</span>` : html`<code>${pageText(f.before)}</code>${f.before_from_previous_image ? html` <span class="muted" title="from the row's previous captured change">(previous image)</span>` : ''}`}</td><td data-label="After"><code>${pageText(f.after)}</code></td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="muted">${
         change.op === 'delete'

@@ -1,15 +1,30 @@
 import type { ChangeDiff } from '@threadline/query';
 import { stringifyStoredJson } from '@threadline/core';
 import { Html, html } from './html';
+import { valueCut } from '../operator.messages';
 
 /** Values longer than this show their start, with the whole value one click away (no script needed). */
 const SHOWN = 60;
+
+/**
+ * The most characters of one value a page shows; past it the value is cut, saying so (the JSON routes and exports
+ * hold it whole). One stored value of tens of millions of escaped characters made a page outgrow V8's largest
+ * string and left the process hung.
+ */
+export const PAGE_VALUE_CHARS = 100_000;
+
+/** A value's JSON text for a page (undefined: nothing), cut at PAGE_VALUE_CHARS with a note of what was left out. */
+export function pageText(value: unknown): Html {
+  const text = value === undefined ? '' : stringifyStoredJson(value);
+  if (text.length <= PAGE_VALUE_CHARS) return html`${text}`;
+  return html`${text.slice(0, PAGE_VALUE_CHARS)}<span class="muted">… ${valueCut(text.length - PAGE_VALUE_CHARS)}</span>`;
+}
 
 /** One value as JSON text, truncated with a <details> to expand. */
 export function valueHtml(value: unknown): Html {
   const text = value === undefined ? '' : stringifyStoredJson(value);
   if (text.length <= SHOWN) return html`<code>${text}</code>`;
-  return html`<details class="value"><summary><code>${text.slice(0, SHOWN)}</code>…</summary><code>${text}</code></details>`;
+  return html`<details class="value"><summary><code>${text.slice(0, SHOWN)}</code>…</summary><code>${pageText(value)}</code></details>`;
 }
 
 /** What a change did, field by field: `field: before -> after` (or only after / before), as a list. */
