@@ -22,8 +22,8 @@ import { unattributedDataSources, unknownDataSource } from './actor.messages';
 const INSTRUMENTED = Symbol('threadline.instrumented');
 const ISOLATION_LEVELS = ['READ UNCOMMITTED', 'READ COMMITTED', 'REPEATABLE READ', 'SERIALIZABLE'];
 // Statements that may write: a CTE may hold an INSERT / UPDATE / DELETE, so WITH counts too (a read-only one
-// merely runs in its own transaction).
-const WRITE = /^\s*(INSERT|UPDATE|DELETE|MERGE|WITH|TRUNCATE)\b/i;
+// merely runs in its own transaction). Leading comments are skipped: TypeORM's QueryBuilder.comment() puts one first.
+const WRITE = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(INSERT|UPDATE|DELETE|MERGE|WITH|TRUNCATE)\b/i;
 
 type InstrumentedDataSource = DataSource & { [INSTRUMENTED]?: true };
 

@@ -211,6 +211,10 @@ describe('actor attribution under concurrency (real PostgreSQL, and PgBouncer in
       } finally {
         await runner.release();
       }
+      // a leading comment (QueryBuilder.comment() writes one) still marks a write
+      await inContext(() =>
+        dataSource.query(`/* route=x */ -- tagged\n INSERT INTO writes (writer, seq) VALUES ($1, $2)`, ['solo-rt', 4]),
+      );
       // a raw write without parameters may hold several statements: it still runs in a transaction of its own
       await inContext(() =>
         dataSource.query(
@@ -231,6 +235,7 @@ describe('actor attribution under concurrency (real PostgreSQL, and PgBouncer in
       { seq: '1', actor: "o'brien" },
       { seq: '10', actor: 'runner-a' },
       { seq: '11', actor: 'runner-b' },
+      { seq: '4', actor: "o'brien" },
       { seq: '2', actor: "o'brien" },
       { seq: '3', actor: "o'brien" },
     ]);
