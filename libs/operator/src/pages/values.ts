@@ -14,8 +14,7 @@ const SHOWN = 60;
 export const PAGE_VALUE_CHARS = 100_000;
 
 /** A value's JSON text for a page (undefined: nothing), cut at PAGE_VALUE_CHARS with a note of what was left out. */
-export function pageText(value: unknown): Html {
-  const text = value === undefined ? '' : stringifyStoredJson(value);
+export function pageText(value: unknown, text = value === undefined ? '' : stringifyStoredJson(value)): Html {
   if (text.length <= PAGE_VALUE_CHARS) return html`${text}`;
   return html`${text.slice(0, PAGE_VALUE_CHARS)}<span class="muted">… ${valueCut(text.length - PAGE_VALUE_CHARS)}</span>`;
 }
@@ -24,7 +23,7 @@ export function pageText(value: unknown): Html {
 export function valueHtml(value: unknown): Html {
   const text = value === undefined ? '' : stringifyStoredJson(value);
   if (text.length <= SHOWN) return html`<code>${text}</code>`;
-  return html`<details class="value"><summary><code>${text.slice(0, SHOWN)}</code>…</summary><code>${pageText(value)}</code></details>`;
+  return html`<details class="value"><summary><code>${text.slice(0, SHOWN)}</code>…</summary><code>${pageText(value, text)}</code></details>`;
 }
 
 /** What a change did, field by field: `field: before -> after` (or only after / before), as a list. */
