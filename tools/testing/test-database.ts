@@ -67,3 +67,11 @@ export async function initOrClose<T extends { init(): Promise<unknown>; close():
   }
   return app;
 }
+
+/**
+ * For suites whose point does not depend on the server's major (commands, docs, packaging, pages, large
+ * volumes) and that are slow: CI runs the whole suite twice (embedded PostgreSQL 17, then Debian's 15 through
+ * TEST_DATABASE_URL), and these run on the first pass only, to keep CI inside its time budget. The SQL they
+ * drive is tested on both majors by the libs' own suites.
+ */
+export const describeOnOneMajor: jest.Describe = process.env.TEST_DATABASE_URL ? describe.skip : describe;

@@ -6,12 +6,12 @@ import * as path from 'path';
 import { auditSchemaSql } from '@threadline/capture';
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'fs';
-import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { createTestDatabase, describeOnOneMajor, TestDatabase } from '@threadline/testing';
 
 const CLI = path.resolve(__dirname, '..', 'dist', 'cli.js');
 const MIGRATIONS = path.resolve(__dirname, '..', 'src', 'migrations');
 
-describe('demo CLI (spawned like `npm run cli -- ...`)', () => {
+describeOnOneMajor('demo CLI (spawned like `npm run cli -- ...`)', () => {
   let db: TestDatabase;
   const cli = (...args: string[]) => {
     const run = spawnSync(process.execPath, [CLI, ...args], {

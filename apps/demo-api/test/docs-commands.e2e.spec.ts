@@ -1,6 +1,6 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { createTestDatabase, describeOnOneMajor, TestDatabase } from '@threadline/testing';
 import { spawn } from 'child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import * as path from 'path';
@@ -35,7 +35,7 @@ function documentedCommands(): [where: string, command: string][] {
  * app on a free port standing in for localhost:3000, placeholders filled
  * with ids from its data. Each must exit 0 without an error answer.
  */
-describe('every command in the README and docs/ runs as written', () => {
+describeOnOneMajor('every command in the README and docs/ runs as written', () => {
   let db: TestDatabase;
   let app: INestApplication;
   let address: string;

@@ -9,6 +9,7 @@ import request from 'supertest';
 import { AppModule } from '../src/app.module';
 import { threadlineOptions } from '../src/threadline.config';
 import { DemoApp, startDemoApp } from './demo-app';
+import { describeOnOneMajor } from '@threadline/testing';
 
 const SECRET_EMAIL = 'ann.private@secret.example';
 /** THREADLINE_SCREENSHOTS=1 writes the README's screenshots from this run. */
@@ -22,7 +23,7 @@ const SCREENSHOTS =
  * playwright-core) against the running demo, signed in as an auditor with
  * the demo's cookie.
  */
-describe('operator pages in a browser (real PostgreSQL, headless Chromium)', () => {
+describeOnOneMajor('operator pages in a browser (real PostgreSQL, headless Chromium)', () => {
   let demo: DemoApp;
   let browser: Browser;
   let auditor: BrowserContext;

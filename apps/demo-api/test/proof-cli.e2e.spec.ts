@@ -3,7 +3,7 @@ import { createHash, generateKeyPairSync } from 'crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { createTestDatabase, describeOnOneMajor, TestDatabase } from '@threadline/testing';
 
 const CLI = path.resolve(__dirname, '..', 'dist', 'cli.js');
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -16,7 +16,7 @@ function documentedVerifier(): string {
   return block[1];
 }
 
-describe('checkpoints and proofs from the command line (spawned like `npm run cli -- ...`)', () => {
+describeOnOneMajor('checkpoints and proofs from the command line (spawned like `npm run cli -- ...`)', () => {
   let db: TestDatabase;
   let work: string;
   let env: NodeJS.ProcessEnv;

@@ -1,7 +1,7 @@
 import { spawn } from 'child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { createTestDatabase, describeOnOneMajor, TestDatabase } from '@threadline/testing';
 import { APP_DEPENDENCIES, packLibs, ROOT, tarballDependencies, workspaceVersions } from '@threadline/testing/packed';
 
 /** The README block after `marker` (its first fenced block of `lang`), as written. */
@@ -57,7 +57,7 @@ export class AppModule {}
  * the workspace, the packed packages, the README's cli.ts copied verbatim, and the README's steps run line by line
  * as written; then a write is captured and masked.
  */
-describe("README's steps from an empty database to captured writes, in a throwaway app", () => {
+describeOnOneMajor("README's steps from an empty database to captured writes, in a throwaway app", () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();

