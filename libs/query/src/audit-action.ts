@@ -2,7 +2,7 @@ import { isoUtc } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import type { AuditTransaction } from './audit-change';
 import type { ChangesQuery } from './changes-query';
-import { pageLimit } from './page';
+import { pageBytes, pageLimit } from './page';
 import { InvalidPageError } from './query.errors';
 import { TRANSACTION_ID_PATTERN } from './timeline-filters';
 import { AuditField, valueSql } from './audit-row';
@@ -76,6 +76,7 @@ export async function readActions(
   query: ChangesQuery,
   transactions: (AuditTransaction | string)[],
   limit: number,
+  maxBytes?: number,
 ): Promise<Map<string, TransactionActions>> {
   const ids = [...new Set(transactions.map((t) => (typeof t === 'object' && t ? t.id : t)))];
   for (const id of ids) if (!TRANSACTION_ID_PATTERN.test(id)) throw InvalidPageError.transactionId(id);
@@ -84,10 +85,12 @@ export async function readActions(
   const rows: (AuditAction & { of_transaction: string; total: string })[] = await dataSource.query(query.actions(), [
     ids,
     pageLimit(limit),
+    pageBytes(maxBytes),
   ]);
   for (const { of_transaction: tx, total, ...action } of rows) {
     const of = byTransaction.get(tx) ?? { actions: [], total: Number(total) };
-    byTransaction.set(tx, { ...of, actions: [...of.actions, action] });
+    // A transaction whose actions lie past the byte budget comes back once, with its total and no action.
+    byTransaction.set(tx, action.id === null ? of : { ...of, actions: [...of.actions, action] });
   }
   return byTransaction;
 }

@@ -126,14 +126,7 @@ export class AuditQueryService {
     const [latest] = (await this.select({}, 1, undefined, { extra })).changes;
     const label = `${typeof target === 'string' ? target : tableOf(this.dataSource, target).table} ${JSON.stringify(primaryKey)}`;
     if (!latest) throw BeforeAuditHorizonError.create(label, when);
-    if (latest.op === 'delete') throw DeletedRecordError.deleted(label, latest.captured_at, when);
-    if (latest.op === 'truncate')
-      throw DeletedRecordError.truncated(
-        label,
-        `${latest.table_schema}.${latest.table_name}`,
-        latest.captured_at,
-        when,
-      );
+    if (latest.op === 'delete' || latest.op === 'truncate') throw DeletedRecordError.removedBy(label, latest, when);
     if (!options.entity || typeof target === 'string') return latest.data_after ?? {};
     return entityOf(this.dataSource, target, latest.data_after ?? {});
   }
@@ -192,10 +185,16 @@ export class AuditQueryService {
 
   /**
    * The actions of each of these transactions (rows or ids), by lower-case transaction id, in one query: the first
-   * `limit` (1-1000) each recorded, oldest first, and how many it recorded (`action_id` names only the last).
+   * `limit` (1-1000) each recorded, oldest first, and how many it recorded (`action_id` names only the last). All
+   * of them together stop at `maxBytes` of action JSON (default PAGE_MAX_BYTES; the first is always kept): past it
+   * a transaction keeps its `total` with fewer `actions`, or none.
    */
-  async actionsOf(transactions: (AuditTransaction | string)[], limit = 20): Promise<Map<string, TransactionActions>> {
-    return readActions(this.dataSource, this.query, transactions, limit);
+  async actionsOf(
+    transactions: (AuditTransaction | string)[],
+    limit = 20,
+    maxBytes?: number,
+  ): Promise<Map<string, TransactionActions>> {
+    return readActions(this.dataSource, this.query, transactions, limit, maxBytes);
   }
 
   /** Up to `limit` changes (and, given `maxBytes`, that many bytes of their JSON); `more`: some were left out. */

@@ -108,13 +108,20 @@ export class ChangesQuery {
    * `action_id` links (an action recorded before actions kept theirs).
    */
   actions(): string {
-    return `SELECT a.of_transaction, a.total, ${actionSelectSql('a')}
-       FROM (SELECT t.id::text AS of_transaction, x.*, row_number() OVER w AS n, count(*) OVER (PARTITION BY t.id) AS total
-             FROM ${this.tables.transactions} AS t JOIN ${this.tables.actions} AS x ON x.transaction_id = t.id OR x.id = t.action_id
-             WHERE t.id = ANY ($1::uuid[])
-             WINDOW w AS (PARTITION BY t.id ORDER BY x.inserted_at, x.id)) AS a
-       WHERE a.n <= $2
-       ORDER BY a.of_transaction, a.n`;
+    // $1 transaction ids, $2 actions per transaction, $3 a byte budget for all of them (an action's JSON text, the
+    // first always shown): a transaction whose actions lie past it comes back once with its total and no action.
+    return `WITH x AS (
+         SELECT t.id::text AS of_transaction, x.*, row_number() OVER w AS n, count(*) OVER (PARTITION BY t.id) AS total,
+                octet_length(row_to_json(x)::text) AS bytes
+           FROM ${this.tables.transactions} AS t JOIN ${this.tables.actions} AS x ON x.transaction_id = t.id OR x.id = t.action_id
+           WHERE t.id = ANY ($1::uuid[])
+           WINDOW w AS (PARTITION BY t.id ORDER BY x.inserted_at, x.id)),
+       s AS (SELECT x.*, sum(x.bytes) OVER (ORDER BY x.of_transaction, x.n ROWS UNBOUNDED PRECEDING) - x.bytes AS before
+               FROM x WHERE x.n <= $2)
+       SELECT o.of_transaction, o.total, ${actionSelectSql('a')}
+       FROM (SELECT DISTINCT s.of_transaction, s.total FROM s) AS o
+       LEFT JOIN s AS a ON a.of_transaction = o.of_transaction AND (a.before + a.bytes <= $3 OR a.before = 0)
+       ORDER BY o.of_transaction, a.n`;
   }
 
   /** One actor's transactions ($1, its serialized actor_ref), newest first, each as AuditTransaction JSON `tx`. */

@@ -106,6 +106,16 @@ export class DeletedRecordError extends ThreadlineError {
   static truncated(label: string, table: string, at: string, when: string) {
     return new this(`${label} was removed by a TRUNCATE of ${table} at ${at}, at or before ${when} (deleted_record)`);
   }
+  /** The row's latest change at or before `when` removed it (a delete or a TRUNCATE). */
+  static removedBy(
+    label: string,
+    change: { op: string; table_schema: string; table_name: string; captured_at: string },
+    when: string,
+  ) {
+    return change.op === 'delete'
+      ? this.deleted(label, change.captured_at, when)
+      : this.truncated(label, `${change.table_schema}.${change.table_name}`, change.captured_at, when);
+  }
 }
 
 /** `asOf`: the requested time is before the row's first captured change (no fake rows). */

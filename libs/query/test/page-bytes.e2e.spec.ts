@@ -124,6 +124,37 @@ describe('pages bounded by bytes (real PostgreSQL)', () => {
     expect(seen).toEqual(updates.slice(0, -1).map((c) => c.id));
   });
 
+  it("bounds the actions (the 'why') a page shows with its changes; each transaction keeps its total", async () => {
+    // 8 transactions of 3 actions, each with a reason of 10,000 characters: 24 actions, about 240 KB
+    const txs: string[] = [];
+    for (let t = 0; t < 8; t++) {
+      // one statement, so one transaction: three actions, oldest first
+      const actions: { id: string }[] = await db.query(
+        `SELECT (threadline_record_action('why', '{"type":"user","id":"7"}', 'ok', NULL, NULL, repeat(v.c, ${VALUE}), NULL, NULL, NULL, NULL)).id::text AS id
+           FROM (VALUES (1, 'r'), (2, 's'), (3, 't')) AS v(n, c) ORDER BY v.n`,
+      );
+      const [{ id }] = await db.query(
+        `SELECT DISTINCT transaction_id::text AS id FROM audit_actions WHERE id = ANY ($1::uuid[])`,
+        [actions.map((a) => a.id)],
+      );
+      txs.push(id);
+    }
+    const all = await queries.actionsOf(txs, 5);
+    expect([...all.values()].map((a) => [a.actions.length, a.total])).toEqual(Array(8).fill([3, 3]));
+    const cut = await queries.actionsOf(txs, 5, BUDGET);
+    const shown = [...cut.values()].flatMap((a) => a.actions);
+    expect(JSON.stringify(shown).length).toBeLessThanOrEqual(BUDGET);
+    // oldest first within a transaction: the first transaction's three, then the budget is spent
+    expect(shown.map((a) => a.reason![0])).toEqual(['r', 's', 't']);
+    // every transaction is still there with its total: the page says how many it does not show
+    expect(cut.size).toBe(8);
+    expect([...cut.values()].every((a) => a.total === 3)).toBe(true);
+    // one action larger than the budget is still shown on its own
+    const one = await queries.actionsOf(txs.slice(0, 1), 5, 1024);
+    expect(one.get(txs[0])!.actions.map((a) => a.reason!.length)).toEqual([VALUE]);
+    await expect(queries.actionsOf(txs, 5, 10)).rejects.toThrow('maxBytes must be an integer from 1024');
+  });
+
   it('refuses a budget it cannot keep, naming the range', async () => {
     for (const maxBytes of [0, 1023, 64 * 1024 * 1024 + 1, 1.5, Number.NaN, '4096' as unknown as number])
       await expect(queries.timeline({}, { maxBytes })).rejects.toThrow(InvalidPageError);
