@@ -89,23 +89,27 @@ export class ExportService {
     for (let pageFull = true; pageFull && !meta.truncated;) {
       const pageRows = cap === null ? pageSize : Math.min(pageSize, cap + 1 - meta.returnedCount);
       let inPage = 0;
-      let partial = ''; // a line split across chunks
+      // A line split across chunks, kept as its pieces: only each new chunk is searched for a newline, so a value of
+      // a hundred million characters arriving 64 KB at a time costs one pass, not one pass per chunk over all of it.
+      let partial: string[] = [];
       let lastLine = '';
       for await (const chunk of this.queries.copyLines(filters, pageRows, shape, after)) {
         if (atCap) {
           meta.truncated = true; // the extra row: drained, not written, so the connection ends the COPY cleanly
           continue;
         }
-        const text = partial + chunk;
         const room = cap === null ? Infinity : cap - meta.returnedCount;
-        const { count, end } = completeLines(text, room);
-        partial = text.slice(end);
+        const { count, end } = completeLines(chunk, room);
+        if (!count) {
+          partial.push(chunk);
+          continue;
+        }
+        const lines = partial.join('') + chunk.slice(0, end - 1); // without the last newline
+        partial = end < chunk.length ? [chunk.slice(end)] : [];
         if (count === room) {
           atCap = true;
           meta.truncated = partial.length > 0;
         }
-        if (!count) continue;
-        const lines = text.slice(0, end - 1); // without the last newline
         lastLine = lines.slice(lines.lastIndexOf('\n') + 1);
         const first = meta.returnedCount === 0;
         inPage += count;
@@ -124,12 +128,14 @@ export class ExportService {
 /**
  * A CSV cell a spreadsheet will not run: a value starting with =, +, -, @,
  * a tab or a carriage return (a formula to Excel, LibreOffice and Google
- * Sheets) gets a leading apostrophe, as OWASP recommends. Audit cells carry
- * what clients sent (a correlation id header, a row's text), so an export
- * opened by an auditor must not execute them. JSON and NDJSON are unchanged.
+ * Sheets), or with the full-width ＝ ＋ － ＠ that Apple Numbers turns into
+ * them, gets a leading apostrophe, as OWASP recommends (csv-stringify's
+ * escape_formulas list). Audit cells carry what clients sent (a correlation
+ * id header, a row's text), so an export opened by an auditor must not
+ * execute them. JSON and NDJSON are unchanged.
  */
 export function inertCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(value) ? `'${value}` : value;
 }
 
 const CSV_ID = CSV_COLUMNS.indexOf('id');
