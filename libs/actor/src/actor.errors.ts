@@ -49,7 +49,12 @@ export class InvalidActionError extends ThreadlineError {
 export class InvalidJobPayloadError extends ThreadlineError {
   static create(): InvalidJobPayloadError {
     return new InvalidJobPayloadError(
-      'runJob needs the payload made by ThreadlineContext.jobPayload(): { actor, correlationId, jobId }',
+      'runJob needs the payload made by ThreadlineContext.jobPayload(): { actor, correlationId, jobId, traceparent? }',
+    );
+  }
+  static traceparent(value: unknown): InvalidJobPayloadError {
+    return new InvalidJobPayloadError(
+      `a job payload's traceparent must be a W3C traceparent, 00-<32 hex>-<16 hex>-<2 hex> with neither id all zeros, as jobPayload() writes it ${gotText(value)}`,
     );
   }
 }

@@ -10,6 +10,8 @@ export interface ContextState {
   correlationId?: string;
   requestId?: string;
   jobId?: string;
+  /** A job's: the W3C traceparent of the request that enqueued it (its audit transactions record that trace). */
+  traceparent?: string;
   /** Client IP as Express or Fastify reports it (honours `trust proxy` / trustProxy). Kept in context only, not stored. */
   ip?: string;
 }
@@ -19,4 +21,6 @@ export interface JobContextPayload {
   actor?: { type: string; id?: string } | null;
   correlationId?: string;
   jobId?: string;
+  /** The enqueueing request's W3C traceparent, when it ran under an OpenTelemetry span. */
+  traceparent?: string;
 }

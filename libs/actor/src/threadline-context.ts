@@ -3,6 +3,7 @@ import { randomUUID } from 'crypto';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { DataSource, EntityManager } from 'typeorm';
 import { ActorRef } from './actor-ref';
+import { activeTraceparent, isTraceparent } from './trace-context';
 import { THREADLINE_ACTOR_OPTIONS, THREADLINE_CLS_KEY } from './actor.constants';
 import { ResolvedActorOptions } from './actor.options';
 import { ContextState, JobContextPayload } from './context-state';
@@ -53,6 +54,14 @@ export class ThreadlineContext {
     return this.state()?.jobId;
   }
 
+  /**
+   * The W3C traceparent this context's audit transactions record: a job's, carried from the request that enqueued
+   * it, else the active OpenTelemetry span's (undefined without @opentelemetry/api or a span).
+   */
+  traceparent(): string | undefined {
+    return this.state()?.traceparent ?? activeTraceparent();
+  }
+
   /** Runs `work` in a new context (inheriting the current one's ids) with the given values. */
   run<T>(values: Partial<ContextState>, work: () => Promise<T>): Promise<T> {
     const parent = this.state();
@@ -85,7 +94,13 @@ export class ThreadlineContext {
   /** What to put in a job's payload so the job is attributed like the request that enqueued it. */
   async jobPayload(jobId: string = randomUUID()): Promise<JobContextPayload> {
     const actor = await this.actor();
-    return { actor: actor ? actor.toJSON() : null, correlationId: this.correlationId() ?? randomUUID(), jobId };
+    const traceparent = this.traceparent();
+    return {
+      actor: actor ? actor.toJSON() : null,
+      correlationId: this.correlationId() ?? randomUUID(),
+      jobId,
+      ...(traceparent && { traceparent }),
+    };
   }
 
   /** Runs a job handler inside the context restored from its payload. */
@@ -94,8 +109,17 @@ export class ThreadlineContext {
       throw InvalidJobPayloadError.create();
     }
     const actor = payload.actor == null ? null : ActorRef.of(payload.actor);
+    const { traceparent } = payload;
+    if (traceparent !== undefined && (typeof traceparent !== 'string' || !isTraceparent(traceparent)))
+      throw InvalidJobPayloadError.traceparent(traceparent);
     return this.run(
-      { actor, correlationId: payload.correlationId ?? randomUUID(), jobId: payload.jobId, request: undefined },
+      {
+        actor,
+        correlationId: payload.correlationId ?? randomUUID(),
+        jobId: payload.jobId,
+        traceparent,
+        request: undefined,
+      },
       work,
     );
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { ACTOR_SETTING, CORRELATION_SETTING, REQUEST_SETTING } from '@threadline/capture';
+import { ACTOR_SETTING, CORRELATION_SETTING, REQUEST_SETTING, TRACE_SETTING } from '@threadline/capture';
 import {
   AuditTables,
   cachedTransactionSql,
@@ -196,6 +196,7 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
       [ACTOR_SETTING, actor?.serialize()],
       [CORRELATION_SETTING, this.context.correlationId()],
       [REQUEST_SETTING, this.context.requestId()],
+      [TRACE_SETTING, this.context.traceparent()],
     ];
     const calls = settings
       .filter(([, value]) => value !== undefined)

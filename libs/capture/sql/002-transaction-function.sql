@@ -1,7 +1,7 @@
 --# 002: threadline_transaction_id(), which every capture trigger calls: the audit_transactions row of
 --# the current database transaction, created at its first audited write with the actor, correlation
 --# and request ids the session set (threadline.actor_ref, threadline.correlation_id,
---# threadline.request_id), and found again through the transaction-local cache setting
+--# threadline.request_id) and, from v9, its trace context (threadline.traceparent), and found again through the transaction-local cache setting
 --# threadline.transaction_id (core's transaction-cache.ts reads it the same way).
 --# :AUDIT_SUFFIX gives a second audit schema settings of its own.
 --#
@@ -21,6 +21,7 @@ DECLARE
   actor text := nullif(current_setting('threadline.actor_ref', true), '');
   correlation text := nullif(current_setting('threadline.correlation_id', true), '');
   request text := nullif(current_setting('threadline.request_id', true), '');
+  trace text := nullif(current_setting('threadline.traceparent', true), '');
   actor_json jsonb;
   tx_id uuid;
 BEGIN
@@ -144,8 +145,16 @@ BEGIN
       greatest(octet_length(correlation), octet_length(request))
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  INSERT INTO :AUDIT_SCHEMA."audit_transactions" (txid, actor_ref, correlation_id, request_id)
-  VALUES (xid, actor_json, correlation, request)
+  -- v9: the W3C trace context of the request or job that made the transaction (set with the actor), as its
+  -- trace and span ids in meta, which the seal covers. Only version 00's form, neither id all zeros.
+  IF trace IS NOT NULL AND (trace !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
+                            OR substr(trace, 4, 32) = repeat('0', 32) OR substr(trace, 37, 16) = repeat('0', 16)) THEN
+    RAISE EXCEPTION 'threadline: threadline.traceparent is not a W3C traceparent (%): expected 00-<trace id: 32 lower-case hex digits>-<span id: 16>-<flags: 2>, neither id all zeros', left(trace, 80)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO :AUDIT_SCHEMA."audit_transactions" (txid, actor_ref, correlation_id, request_id, meta)
+  VALUES (xid, actor_json, correlation, request,
+          CASE WHEN trace IS NOT NULL THEN jsonb_build_object('trace_id', substr(trace, 4, 32), 'span_id', substr(trace, 37, 16)) END)
   RETURNING id INTO tx_id;
   PERFORM set_config('threadline.transaction_id:AUDIT_SUFFIX', xid::text || '/' || tx_id::text, true);
   PERFORM set_config('threadline.transaction_actor:AUDIT_SUFFIX', coalesce(actor, ''), true);

@@ -10,4 +10,6 @@ CREATE INDEX IF NOT EXISTS audit_changes_truncate_idx ON :AUDIT_SCHEMA."audit_ch
 CREATE INDEX IF NOT EXISTS audit_transactions_actor_idx ON :AUDIT_SCHEMA."audit_transactions" (actor_ref, occurred_at);
 CREATE INDEX IF NOT EXISTS audit_transactions_correlation_idx ON :AUDIT_SCHEMA."audit_transactions" (correlation_id) WHERE correlation_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_transactions_action_idx ON :AUDIT_SCHEMA."audit_transactions" (action_id) WHERE action_id IS NOT NULL;
+-- v9: the timeline's trace id filter (a transaction's trace context is its meta; see 002)
+CREATE INDEX IF NOT EXISTS audit_transactions_trace_idx ON :AUDIT_SCHEMA."audit_transactions" ((meta->>'trace_id')) WHERE meta IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_actions_correlation_idx ON :AUDIT_SCHEMA."audit_actions" (correlation_id) WHERE correlation_id IS NOT NULL;

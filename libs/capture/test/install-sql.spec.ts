@@ -8,6 +8,7 @@ import {
   CORRELATION_SETTING,
   RECORD_ACTION_FUNCTION,
   REQUEST_SETTING,
+  TRACE_SETTING,
   TRANSACTION_ACTOR_SETTING,
   TRANSACTION_FUNCTION,
 } from '../src/schema/audit-schema.sql';
@@ -138,7 +139,7 @@ describe('install SQL and the application', () => {
     for (const name of objects) expect(up).toContain(`CREATE OR REPLACE FUNCTION ${qualified(schema, name)}(`);
     for (const table of [SEALS_TABLE, PURGED_TABLE, CHECKPOINTS_TABLE, LEASES_TABLE, PENDING_TABLE])
       expect(up).toContain(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (`);
-    for (const setting of [ACTOR_SETTING, CORRELATION_SETTING, REQUEST_SETTING])
+    for (const setting of [ACTOR_SETTING, CORRELATION_SETTING, REQUEST_SETTING, TRACE_SETTING])
       expect(up).toContain(`current_setting('${setting}', true)`);
     expect(up).toContain(`current_setting('${auditSchemaSetting(TRANSACTION_ACTOR_SETTING, schema)}', true)`);
     expect(up).toContain(`set_config('${transactionCacheSetting(schema)}', `);

@@ -11,6 +11,7 @@ const V4 = readFileSync(path.join(__dirname, 'fixtures', 'install-v4.sql'), 'utf
 const V5 = readFileSync(path.join(__dirname, 'fixtures', 'install-v5.sql'), 'utf8');
 const V6 = readFileSync(path.join(__dirname, 'fixtures', 'install-v6.sql'), 'utf8');
 const V7 = readFileSync(path.join(__dirname, 'fixtures', 'install-v7.sql'), 'utf8');
+const V8 = readFileSync(path.join(__dirname, 'fixtures', 'install-v8.sql'), 'utf8');
 
 /**
  * Every complete, aligned subtree of level 4 and up (16 seals and more) of the RFC 6962 tree over the
@@ -262,6 +263,29 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(await v7.query(CATALOG)).toEqual(await fresh.query(CATALOG));
     } finally {
       await v7.drop();
+    }
+  });
+
+  it('v8 then this version equals a fresh install, and a transaction records the trace context set with its actor', async () => {
+    const v8 = await createTestDatabase();
+    try {
+      await v8.query(V8);
+      await v8.query(
+        `CREATE TABLE t (id int PRIMARY KEY); SELECT threadline_capture('public', 't', 't_audit', '{}'); INSERT INTO t VALUES (1)`,
+      );
+      await v8.query(auditSchemaSql('public').up);
+      await v8.query(`BEGIN; SELECT set_config('threadline.traceparent', '00-${'a'.repeat(32)}-${'b'.repeat(16)}-01', true);
+        INSERT INTO t VALUES (2); COMMIT`);
+      expect(await v8.query(`SELECT meta FROM audit_transactions ORDER BY occurred_at, id`)).toEqual([
+        { meta: null },
+        { meta: { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) } },
+      ]);
+      await v8.query(
+        `DROP TABLE t; DROP FUNCTION t_audit(); DELETE FROM audit_changes; DELETE FROM audit_transactions`,
+      );
+      expect(await v8.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+    } finally {
+      await v8.drop();
     }
   });
 

@@ -120,7 +120,7 @@ describeOnOneMajor('pages of large stored values (real PostgreSQL)', () => {
     // the exports carry it whole too: one line arriving in about a hundred COPY chunks (once searched from its start
     // for each chunk), and in CSV 6 million doubled quotes (csv-stringify's callback per quote held the loop 2 s)
     const exported = (format: string) =>
-      get('/audit/export', { format, transaction: tx })
+      get('/audit/export', { format, transaction: tx as string })
         .buffer(true)
         .parse((res, done) => {
           let text = '';

@@ -50,6 +50,11 @@ export class ChangesQuery {
       sql.push(`(c.table_pk = ${key}::jsonb OR c.previous_pk = ${key}::jsonb)`);
     }
     if (filters.transactionId) sql.push(`c.transaction_id = ${params.add(filters.transactionId)}::uuid`);
+    // A transaction's trace context is its meta (schema v9), found through audit_transactions_trace_idx and, like
+    // the correlation id's, computed first as an array of the (few) transactions, sorted on an expression below.
+    if (filters.traceId)
+      sql.push(`c.transaction_id = ANY (ARRAY(SELECT t4.id FROM ${this.tables.transactions} AS t4
+        WHERE t4.meta IS NOT NULL AND t4.meta->>'trace_id' = ${params.add(filters.traceId)}))`);
     if (after)
       sql.push(
         `(c.captured_at, c.id) ${direction === 'older' ? '<' : '>'} (${params.add(after.capturedAt)}::timestamptz, ${params.add(after.id)}::bigint)`,
@@ -58,7 +63,7 @@ export class ChangesQuery {
        FROM ${this.tables.changes} AS c JOIN ${this.tables.transactions} AS t ON t.id = c.transaction_id
        CROSS JOIN LATERAL (SELECT ${CHANGE_SELECT}) AS r
        ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
-       ORDER BY ${filters.correlationId ? `c.captured_at + interval '0'` : 'c.captured_at'} ${direction === 'older' ? 'DESC' : 'ASC'}, c.id ${direction === 'older' ? 'DESC' : 'ASC'}
+       ORDER BY ${filters.correlationId || filters.traceId ? `c.captured_at + interval '0'` : 'c.captured_at'} ${direction === 'older' ? 'DESC' : 'ASC'}, c.id ${direction === 'older' ? 'DESC' : 'ASC'}
        LIMIT ${limit}`;
   }
 

@@ -54,6 +54,9 @@ export class InvalidFilterError extends InvalidQueryError {
   static transaction(value: unknown) {
     return new this(`transaction must be a UUID ${gotText(value)}`);
   }
+  static traceId(value: unknown) {
+    return new this(`traceId must be a W3C trace id: 32 hex digits, not all zeros ${gotText(value)}`);
+  }
 }
 
 /** A paging or lookup argument (cursor, before, limit, a change or transaction id, an as-of time) is not acceptable. */

@@ -23,6 +23,8 @@ export interface TimelineFilters {
   key?: string | Record<string, unknown>;
   /** Changes of one audit transaction (its id, a UUID): a large one is paged like any other timeline. */
   transactionId?: string;
+  /** Changes made under one OpenTelemetry trace: its W3C trace id (32 hex digits), as `meta.trace_id` shows it. */
+  traceId?: string;
 }
 
 export interface NormalizedFilters {
@@ -35,6 +37,7 @@ export interface NormalizedFilters {
   /** The key as canonical JSON text. */
   key?: string;
   transactionId?: string;
+  traceId?: string;
 }
 
 /**
@@ -99,6 +102,9 @@ const hasNul = (v: unknown): boolean =>
   typeof v === 'string'
     ? v.includes('\0')
     : typeof v === 'object' && v !== null && Object.entries(v).some(([k, x]) => k.includes('\0') || hasNul(x));
+
+/** A W3C trace id: 32 hex digits, not all zeros. */
+export const TRACE_ID_PATTERN = /^(?!0{32}$)[0-9a-f]{32}$/i;
 
 /** An audit transaction id: a UUID. */
 export const TRANSACTION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -220,6 +226,20 @@ export const TIMELINE_FILTERS = [
       out.transactionId = value.trim().toLowerCase();
     },
     shown: (f) => f.transactionId,
+  },
+  {
+    key: 'traceId',
+    param: 'traceId',
+    label: 'Trace id',
+    example: '4bf92f3577b34da6a3ce929d0e0e4736',
+    arg: 'id',
+    description: 'changes made under this OpenTelemetry trace (its W3C trace id, 32 hex digits)',
+    maxLength: 32,
+    normalize(value, out) {
+      if (typeof value !== 'string' || !TRACE_ID_PATTERN.test(value.trim())) throw InvalidFilterError.traceId(value);
+      out.traceId = value.trim().toLowerCase();
+    },
+    shown: (f) => f.traceId,
   },
 ] as const satisfies readonly TimelineFilterField[];
 

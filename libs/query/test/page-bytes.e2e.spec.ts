@@ -137,7 +137,7 @@ describe('pages bounded by bytes (real PostgreSQL)', () => {
         `SELECT DISTINCT transaction_id::text AS id FROM audit_actions WHERE id = ANY ($1::uuid[])`,
         [actions.map((a) => a.id)],
       );
-      txs.push(id);
+      txs.push(id as string);
     }
     const all = await queries.actionsOf(txs, 5);
     expect([...all.values()].map((a) => [a.actions.length, a.total])).toEqual(Array(8).fill([3, 3]));

@@ -13,6 +13,8 @@ export const TRANSACTION_FUNCTION = 'threadline_transaction_id';
 export const ACTOR_SETTING = 'threadline.actor_ref';
 export const CORRELATION_SETTING = 'threadline.correlation_id';
 export const REQUEST_SETTING = 'threadline.request_id';
+/** The W3C traceparent of the request or job (schema v9): its trace and span ids go in the transaction's `meta`. */
+export const TRACE_SETTING = 'threadline.traceparent';
 /**
  * The actor setting's text when the transaction's audit row was created: a later statement under
  * another actor is refused, since a transaction records one actor (transaction-local).
@@ -25,7 +27,7 @@ export const RECORD_ACTION_FUNCTION = 'threadline_record_action';
  * Bumped when the install SQL changes; part of the install migration's
  * marker (docs/schema-changes.md says what else a change takes).
  */
-export const AUDIT_SCHEMA_VERSION = 8;
+export const AUDIT_SCHEMA_VERSION = 9;
 
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and

@@ -1,0 +1,33 @@
+import type * as OpenTelemetry from '@opentelemetry/api' with { 'resolution-mode': 'import' };
+
+/**
+ * @opentelemetry/api is an optional peer: an app that runs with an OpenTelemetry SDK has it, and then each audit
+ * transaction records the trace context of the request or job that made it (schema v9: `meta.trace_id`,
+ * `meta.span_id`). Without it nothing is loaded and nothing is set. The API finds the app's SDK through its global
+ * registry, so this copy and the app's agree.
+ */
+function load(): typeof OpenTelemetry | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('@opentelemetry/api') as typeof OpenTelemetry;
+  } catch {
+    return undefined;
+  }
+}
+
+const api = load();
+
+/**
+ * The W3C traceparent (`00-<trace id>-<span id>-<flags>`) of the span active now, or undefined when there is no
+ * OpenTelemetry API, no active span, or its context is not valid (the all-zeros ids of a non-recording default).
+ */
+export function activeTraceparent(): string | undefined {
+  const context = api?.trace.getActiveSpan()?.spanContext();
+  if (!context || !api!.isSpanContextValid(context)) return undefined;
+  return `00-${context.traceId}-${context.spanId}-${(context.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+/** A W3C traceparent of version 00 as the schema stores it (see the install SQL's 002): neither id all zeros. */
+export function isTraceparent(value: string): boolean {
+  return /^00-(?!0{32}-)[0-9a-f]{32}-(?!0{16}-)[0-9a-f]{16}-[0-9a-f]{2}$/.test(value);
+}
