@@ -18,4 +18,4 @@ run_as_postgres "$PGBIN/initdb -D $dir/data -U postgres --auth=trust -E UTF8" >/
 run_as_postgres "$PGBIN/pg_ctl -D $dir/data -o '-p $port -k $dir -c listen_addresses=127.0.0.1' -l $dir/log -w start" >/dev/null
 trap 'run_as_postgres "$PGBIN/pg_ctl -D $dir/data -m fast -w stop" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 echo "Testing against $("$PGBIN/postgres" --version)"
-TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" "$@"
+THREADLINE_CI_SECOND_PASS=1 TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" "$@"

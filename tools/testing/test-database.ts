@@ -70,8 +70,9 @@ export async function initOrClose<T extends { init(): Promise<unknown>; close():
 
 /**
  * For suites whose point does not depend on the server's major (commands, docs, packaging, pages, large
- * volumes) and that are slow: CI runs the whole suite twice (embedded PostgreSQL 17, then Debian's 15 through
- * TEST_DATABASE_URL), and these run on the first pass only, to keep CI inside its time budget. The SQL they
- * drive is tested on both majors by the libs' own suites.
+ * volumes) and that are slow: CI runs the whole suite twice (embedded PostgreSQL 17, then Debian's 15, where
+ * tools/ci/with-debian-postgres.sh sets THREADLINE_CI_SECOND_PASS), and these run on the first pass only, to keep
+ * CI inside its time budget. The SQL they drive is tested on both majors by the libs' own suites. A developer's
+ * own TEST_DATABASE_URL runs them.
  */
-export const describeOnOneMajor: jest.Describe = process.env.TEST_DATABASE_URL ? describe.skip : describe;
+export const describeOnOneMajor: jest.Describe = process.env.THREADLINE_CI_SECOND_PASS ? describe.skip : describe;

@@ -70,6 +70,7 @@ export class ThreadlineContext {
         correlationId: parent?.correlationId ?? randomUUID(),
         requestId: parent?.requestId,
         jobId: parent?.jobId,
+        traceparent: parent?.traceparent,
         ip: parent?.ip,
         ...values,
       });
@@ -109,7 +110,7 @@ export class ThreadlineContext {
       throw InvalidJobPayloadError.create();
     }
     const actor = payload.actor == null ? null : ActorRef.of(payload.actor);
-    const { traceparent } = payload;
+    const traceparent = payload.traceparent ?? undefined; // null, as other serializers write an absent value: none
     if (traceparent !== undefined && (typeof traceparent !== 'string' || !isTraceparent(traceparent)))
       throw InvalidJobPayloadError.traceparent(traceparent);
     return this.run(

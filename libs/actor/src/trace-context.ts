@@ -24,7 +24,11 @@ const api = load();
 export function activeTraceparent(): string | undefined {
   const context = api?.trace.getActiveSpan()?.spanContext();
   if (!context || !api!.isSpanContextValid(context)) return undefined;
-  return `00-${context.traceId}-${context.spanId}-${(context.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+  // The API accepts upper-case hex (another propagator, a custom id generator); the schema stores the W3C form.
+  // Anything else is left out: tracing must never stop an audited write.
+  const flags = (Number(context.traceFlags) & 0xff).toString(16).padStart(2, '0');
+  const traceparent = `00-${context.traceId.toLowerCase()}-${context.spanId.toLowerCase()}-${flags}`;
+  return isTraceparent(traceparent) ? traceparent : undefined;
 }
 
 /** A W3C traceparent of version 00 as the schema stores it (see the install SQL's 002): neither id all zeros. */

@@ -38,7 +38,7 @@ export interface ExportResult {
 
 /**
  * Exports with the same filters as the timeline (validated the same way),
- * as CSV (RFC 4180, via csv-stringify), a JSON document (`format_version: 1`)
+ * as CSV (RFC 4180, as csv-stringify writes it), a JSON document (`format_version: 1`)
  * or NDJSON. `chunks()` streams what PostgreSQL formats through COPY, so
  * memory stays flat however many rows match.
  */

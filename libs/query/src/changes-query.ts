@@ -113,20 +113,22 @@ export class ChangesQuery {
    * `action_id` links (an action recorded before actions kept theirs).
    */
   actions(): string {
-    // $1 transaction ids, $2 actions per transaction, $3 a byte budget for all of them (an action's JSON text, the
-    // first always shown): a transaction whose actions lie past it comes back once with its total and no action.
-    return `WITH x AS (
-         SELECT t.id::text AS of_transaction, x.*, row_number() OVER w AS n, count(*) OVER (PARTITION BY t.id) AS total,
-                octet_length(row_to_json(x)::text) AS bytes
-           FROM ${this.tables.transactions} AS t JOIN ${this.tables.actions} AS x ON x.transaction_id = t.id OR x.id = t.action_id
-           WHERE t.id = ANY ($1::uuid[])
+    // $1 transaction ids in the page's order, $2 actions per transaction, $3 a byte budget for all of them (an
+    // action's JSON text, spent in the page's order, the first always shown): a transaction whose actions lie past
+    // it comes back once with its total and no action.
+    return `WITH ranked AS (
+         SELECT p.pos, t.id::text AS of_transaction, x.*, row_number() OVER w AS n, count(*) OVER (PARTITION BY t.id) AS total
+           FROM unnest($1::uuid[]) WITH ORDINALITY AS p(id, pos)
+           JOIN ${this.tables.transactions} AS t ON t.id = p.id
+           JOIN ${this.tables.actions} AS x ON x.transaction_id = t.id OR x.id = t.action_id
            WINDOW w AS (PARTITION BY t.id ORDER BY x.inserted_at, x.id)),
-       s AS (SELECT x.*, sum(x.bytes) OVER (ORDER BY x.of_transaction, x.n ROWS UNBOUNDED PRECEDING) - x.bytes AS before
-               FROM x WHERE x.n <= $2)
+       s AS (SELECT r.*, sum(octet_length(row_to_json(r)::text)) OVER (ORDER BY r.pos, r.n ROWS UNBOUNDED PRECEDING) AS upto,
+                    octet_length(row_to_json(r)::text) AS bytes
+               FROM ranked AS r WHERE r.n <= $2)
        SELECT o.of_transaction, o.total, ${actionSelectSql('a')}
-       FROM (SELECT DISTINCT s.of_transaction, s.total FROM s) AS o
-       LEFT JOIN s AS a ON a.of_transaction = o.of_transaction AND (a.before + a.bytes <= $3 OR a.before = 0)
-       ORDER BY o.of_transaction, a.n`;
+       FROM (SELECT DISTINCT s.pos, s.of_transaction, s.total FROM s) AS o
+       LEFT JOIN s AS a ON a.of_transaction = o.of_transaction AND (a.upto <= $3 OR a.upto = a.bytes)
+       ORDER BY o.pos, a.n`;
   }
 
   /** One actor's transactions ($1, its serialized actor_ref), newest first, each as AuditTransaction JSON `tx`. */

@@ -144,8 +144,14 @@ describe('pages bounded by bytes (real PostgreSQL)', () => {
     const cut = await queries.actionsOf(txs, 5, BUDGET);
     const shown = [...cut.values()].flatMap((a) => a.actions);
     expect(JSON.stringify(shown).length).toBeLessThanOrEqual(BUDGET);
-    // oldest first within a transaction: the first transaction's three, then the budget is spent
+    // in the order asked for (a history page's, newest first), oldest first within a transaction: the first
+    // transaction's three, then the budget is spent
     expect(shown.map((a) => a.reason![0])).toEqual(['r', 's', 't']);
+    expect(shown.map((a) => a.transaction_id)).toEqual([txs[0], txs[0], txs[0]]);
+    const reversed = await queries.actionsOf([...txs].reverse(), 5, BUDGET);
+    expect([...reversed.values()].flatMap((a) => a.actions).map((a) => a.transaction_id)).toEqual(
+      Array(3).fill(txs[7]),
+    );
     // every transaction is still there with its total: the page says how many it does not show
     expect(cut.size).toBe(8);
     expect([...cut.values()].every((a) => a.total === 3)).toBe(true);

@@ -1,7 +1,7 @@
 import { Controller, INestApplication, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { context } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
@@ -119,6 +119,29 @@ describe('trace context on audit transactions (real PostgreSQL, OpenTelemetry SD
     expect(() => threadline.runJob({ ...job, traceparent: 'x' }, async () => undefined)).toThrow(
       "a job payload's traceparent must be a W3C traceparent, 00-<32 hex>-<16 hex>-<2 hex>",
     );
+  });
+
+  it("a span context in upper case is stored in the W3C form; a job's trace holds in a nested transaction; null is none", async () => {
+    const threadline = app.get(ThreadlineContext);
+    const data = app.get(DataSource);
+    // another propagator or id generator: the OpenTelemetry API accepts upper-case hex, the audit write must not fail
+    const span = trace.wrapSpanContext({ traceId: 'AB'.repeat(16), spanId: 'CD'.repeat(8), traceFlags: 1 });
+    await context.with(trace.setSpan(context.active(), span), () =>
+      threadline.run({ actor: ActorRef.user('9') }, () => data.query(`INSERT INTO items (label) VALUES ('upper')`)),
+    );
+    expect(await metaOf('upper')).toEqual([{ meta: { trace_id: 'ab'.repeat(16), span_id: 'cd'.repeat(8) } }]);
+    const job: JobContextPayload = {
+      actor: { type: 'job', id: 'j' },
+      traceparent: `00-${'e'.repeat(32)}-${'f'.repeat(16)}-00`,
+    };
+    await threadline.runJob(job, () =>
+      threadline.transaction(ActorRef.system('nested'), (m) => m.query(`INSERT INTO items (label) VALUES ('nested')`)),
+    );
+    expect(await metaOf('nested')).toEqual([{ meta: { trace_id: 'e'.repeat(32), span_id: 'f'.repeat(16) } }]);
+    await threadline.runJob({ ...job, traceparent: null } as unknown as JobContextPayload, () =>
+      data.query(`INSERT INTO items (label) VALUES ('null trace')`),
+    );
+    expect(await metaOf('null trace')).toEqual([{ meta: null }]);
   });
 
   it('a session that sets a malformed traceparent itself gets an error naming the setting, and writes nothing', async () => {
