@@ -1026,7 +1026,8 @@ describe('exploration and export (real PostgreSQL)', () => {
     await db.query(`CREATE TABLE walks (id int PRIMARY KEY, name text)`);
     await db.query((await app.get(CaptureService).triggerSql({ tables: ['walks'] })).up);
     await db.query(`BEGIN;
-      SELECT set_config('threadline.actor_ref', '{"type":"user","id":"7"}', true), set_config('threadline.correlation_id', 'walk-1', true);
+      SELECT set_config('threadline.actor_ref', '{"type":"user","id":"7"}', true), set_config('threadline.correlation_id', 'walk-1', true),
+        set_config('threadline.traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', true);
       INSERT INTO walks VALUES (100, 'walker'); UPDATE walks SET name = 'walked' WHERE id = 100; COMMIT`);
     const [update] = (await queries.timeline({ op: 'update' })).changes;
     const at = update.captured_at;
@@ -1042,6 +1043,7 @@ describe('exploration and export (real PostgreSQL)', () => {
       op: ['update', 'update'],
       key: ['{ "id": 100 }', '{"id":100}'],
       transaction: [update.transaction_id.toUpperCase(), update.transaction_id],
+      traceId: [' 4BF92F3577B34DA6A3CE929D0E0E4736 ', '4bf92f3577b34da6a3ce929d0e0e4736'],
     };
     expect(Object.keys(samples).sort()).toEqual(TIMELINE_FILTERS.map((f) => f.param).sort());
     const server = app.getHttpServer();

@@ -234,7 +234,7 @@ export const TIMELINE_FILTERS = [
     example: '4bf92f3577b34da6a3ce929d0e0e4736',
     arg: 'id',
     description: 'changes made under this OpenTelemetry trace (its W3C trace id, 32 hex digits)',
-    maxLength: 32,
+    maxLength: 64, // the id with room for the blanks a paste brings, trimmed below
     normalize(value, out) {
       if (typeof value !== 'string' || !TRACE_ID_PATTERN.test(value.trim())) throw InvalidFilterError.traceId(value);
       out.traceId = value.trim().toLowerCase();
