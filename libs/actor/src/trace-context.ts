@@ -1,4 +1,5 @@
 import type * as OpenTelemetry from '@opentelemetry/api' with { 'resolution-mode': 'import' };
+import { TRACEPARENT_PATTERN } from '@threadline/capture';
 
 /**
  * @opentelemetry/api is an optional peer: an app that runs with an OpenTelemetry SDK has it, and then each audit
@@ -31,7 +32,9 @@ export function activeTraceparent(): string | undefined {
   return isTraceparent(traceparent) ? traceparent : undefined;
 }
 
-/** A W3C traceparent of version 00 as the schema stores it (see the install SQL's 002): neither id all zeros. */
+const TRACEPARENT = new RegExp(TRACEPARENT_PATTERN);
+
+/** A W3C traceparent of version 00 as the schema stores it (TRACEPARENT_PATTERN), neither id all zeros. */
 export function isTraceparent(value: string): boolean {
-  return /^00-(?!0{32}-)[0-9a-f]{32}-(?!0{16}-)[0-9a-f]{16}-[0-9a-f]{2}$/.test(value);
+  return TRACEPARENT.test(value) && !/^00-0{32}-|-0{16}-/.test(value);
 }

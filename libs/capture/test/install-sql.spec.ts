@@ -9,6 +9,7 @@ import {
   RECORD_ACTION_FUNCTION,
   REQUEST_SETTING,
   TRACE_SETTING,
+  TRACEPARENT_PATTERN,
   TRANSACTION_ACTOR_SETTING,
   TRANSACTION_FUNCTION,
 } from '../src/schema/audit-schema.sql';
@@ -142,6 +143,7 @@ describe('install SQL and the application', () => {
     for (const setting of [ACTOR_SETTING, CORRELATION_SETTING, REQUEST_SETTING, TRACE_SETTING])
       expect(up).toContain(`current_setting('${setting}', true)`);
     expect(up).toContain(`current_setting('${auditSchemaSetting(TRANSACTION_ACTOR_SETTING, schema)}', true)`);
+    expect(up).toContain(`trace !~ '${TRACEPARENT_PATTERN}'`);
     expect(up).toContain(`set_config('${transactionCacheSetting(schema)}', `);
     expect(up).toContain(`cached text := ${cachedTransactionSql(schema)};`);
     for (const event of ['ddl', 'rewrite', 'drop'] as const)

@@ -16,6 +16,11 @@ export const REQUEST_SETTING = 'threadline.request_id';
 /** The W3C traceparent of the request or job (schema v9): its trace and span ids go in the transaction's `meta`. */
 export const TRACE_SETTING = 'threadline.traceparent';
 /**
+ * The form of TRACE_SETTING's value the install SQL accepts (002, checked by install-sql.spec): a W3C traceparent
+ * of version 00, lower-case; neither id may be all zeros besides.
+ */
+export const TRACEPARENT_PATTERN = '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$';
+/**
  * The actor setting's text when the transaction's audit row was created: a later statement under
  * another actor is refused, since a transaction records one actor (transaction-local).
  */
