@@ -109,7 +109,7 @@ export class OperatorPages {
   }
 
   private frame(badge: BadgeState): PageFrame {
-    return { base: this.mount.base(), badge };
+    return { base: this.mount.base(), badge, traceUrl: this.options.traceUrl };
   }
 
   private badgeOf(report: CoverageReport | { error: string }): BadgeState {

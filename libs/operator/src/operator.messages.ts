@@ -39,6 +39,10 @@ export function invalidSignInUrl(got: unknown): string {
   return `operator.signInUrl must be a path on this app ('/login') or an http(s) URL ${gotText(got)}`;
 }
 
+export function invalidTraceUrl(got: unknown): string {
+  return `operator.traceUrl must be an http(s) URL holding {traceId} (and, if it wants it, {spanId}), e.g. 'https://grafana.example.com/explore?traceId={traceId}' ${gotText(got)}`;
+}
+
 /** Refusals the routes answer with. */
 export const ROUTES_CLOSED = 'audit routes are closed: configure operator.authorize to open them';
 

@@ -9,6 +9,7 @@ import {
   invalidMaxConcurrentExports,
   invalidPath,
   invalidSignInUrl,
+  invalidTraceUrl,
   notBoolean,
   SWAGGER_MISSING,
 } from './operator.messages';
@@ -55,6 +56,12 @@ export interface OperatorOptions {
    * Without it, the 403 page says to ask an administrator.
    */
   signInUrl?: string;
+  /**
+   * A link to your tracing UI for an audit transaction's OpenTelemetry trace: an http(s) URL holding `{traceId}`
+   * (and, if it wants it, `{spanId}`), e.g. 'https://grafana.example.com/explore?traceId={traceId}'. The
+   * transaction page then links the trace there; without it, the trace id links only to its timeline.
+   */
+  traceUrl?: string;
 }
 
 export interface ResolvedOperatorOptions {
@@ -69,6 +76,7 @@ export interface ResolvedOperatorOptions {
   exportStallSeconds: number;
   allowVerbatimCsvFormulas: boolean;
   signInUrl?: string;
+  traceUrl?: string;
 }
 
 export const DEFAULT_OPERATOR_PATH = '/audit';
@@ -81,6 +89,7 @@ const KNOWN = [
   'exportStallSeconds',
   'allowVerbatimCsvFormulas',
   'signInUrl',
+  'traceUrl',
 ];
 export const DEFAULT_MAX_CONCURRENT_EXPORTS = 2;
 const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
@@ -125,6 +134,9 @@ export function operatorOptionsProblems(options: OperatorOptions | undefined): s
     (typeof options.signInUrl !== 'string' || !/^(\/(?!\/)|https?:\/\/)\S*$/.test(options.signInUrl))
   )
     problems.push(invalidSignInUrl(options.signInUrl));
+  const trace = options.traceUrl;
+  if (trace !== undefined && (typeof trace !== 'string' || !/^https?:\/\/\S*\{traceId\}\S*$/.test(trace)))
+    problems.push(invalidTraceUrl(trace));
   return problems;
 }
 
@@ -141,5 +153,6 @@ export function resolveOperatorOptions(options: OperatorOptions | undefined): Re
     exportStallSeconds: options?.exportStallSeconds ?? 60,
     allowVerbatimCsvFormulas: options?.allowVerbatimCsvFormulas ?? false,
     signInUrl: options?.signInUrl,
+    traceUrl: options?.traceUrl,
   };
 }

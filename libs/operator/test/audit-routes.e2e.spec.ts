@@ -56,7 +56,10 @@ describe('exploration and export (real PostgreSQL)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     await db.query(`CREATE TABLE people (id int PRIMARY KEY, name text, email text)`);
-    app = await boot({ authorize: (req: Request) => req.header('x-role') === 'auditor' });
+    app = await boot({
+      authorize: (req: Request) => req.header('x-role') === 'auditor',
+      traceUrl: 'https://tracing.example/trace/{traceId}?span={spanId}',
+    });
     const capture = app.get(CaptureService);
     await db.query(capture.installSql().up);
     await db.query((await capture.triggerSql()).up);
@@ -1019,6 +1022,35 @@ describe('exploration and export (real PostgreSQL)', () => {
       for (let i = 0; i < 12; i++)
         expect((await exports.exportChanges({ table: 'people' }, { format: 'csv' })).returnedCount).toBe(people);
     });
+  });
+
+  it("a transaction page shows its OpenTelemetry trace, linked to the trace's timeline and to operator.traceUrl", async () => {
+    const trace = '0af7651916cd43dd8448eb211c80319c';
+    await db.query(`BEGIN; SELECT set_config('threadline.traceparent', '00-${trace}-b7ad6b7169203331-01', true);
+      INSERT INTO people VALUES (9001, 'traced', 't@example.com'); COMMIT`);
+    const [{ id }] = await db.query(`SELECT id FROM audit_transactions WHERE meta->>'trace_id' = $1`, [trace]);
+    const page = await request(app.getHttpServer())
+      .get(`/audit/transactions/${id}`)
+      .set('x-role', 'auditor')
+      .set('accept', 'text/html')
+      .expect(200);
+    expect(page.text).toContain(`<a href="/audit/timeline?traceId=${trace}">${trace}</a>`);
+    expect(page.text).toContain('span b7ad6b7169203331');
+    expect(page.text).toContain(
+      `<a href="https://tracing.example/trace/${trace}?span=b7ad6b7169203331" rel="noopener">`,
+    );
+    const json = await request(app.getHttpServer()).get(`/audit/transactions/${id}/changes`).set('x-role', 'auditor');
+    expect(json.body.changes[0].transaction.meta).toEqual({ trace_id: trace, span_id: 'b7ad6b7169203331' });
+    // a transaction without a trace shows none
+    const [{ id: plain }] = await db.query(
+      `SELECT transaction_id AS id FROM audit_changes WHERE table_name = 'people' ORDER BY id LIMIT 1`,
+    );
+    const untraced = await request(app.getHttpServer())
+      .get(`/audit/transactions/${plain}`)
+      .set('x-role', 'auditor')
+      .set('accept', 'text/html')
+      .expect(200);
+    expect(untraced.text).not.toContain('<dt>Trace</dt>');
   });
 
   it('walks every filter through every surface: service, JSON route, page, each export format, the CLI manifest', async () => {

@@ -123,6 +123,7 @@ describe('ThreadlineOperatorModule', () => {
               exportStallSeconds: -1,
               allowVerbatimCsvFormulas: 'yes',
               signInUrl: 'javascript:alert(1)',
+              traceUrl: 'javascript:alert("{traceId}")',
             }) as unknown as OperatorOptions,
         }),
       ],
@@ -130,7 +131,7 @@ describe('ThreadlineOperatorModule', () => {
       .setLogger({ log() {}, error() {}, warn() {}, debug() {}, verbose() {} })
       .compile();
     await expect(compile).rejects.toThrow(
-      /operator\.authorize is required[\s\S]*operator\.path must be a URL path[\s\S]*operator\.coverageRefreshSeconds must be[\s\S]*operator\.maxConcurrentExports must be a whole number from 1 to 1000[\s\S]*operator\.exportStallSeconds must be a number of seconds above 0[\s\S]*operator\.allowVerbatimCsvFormulas must be true or false \(got "yes"\)[\s\S]*operator\.signInUrl must be a path on this app/,
+      /operator\.authorize is required[\s\S]*operator\.path must be a URL path[\s\S]*operator\.coverageRefreshSeconds must be[\s\S]*operator\.maxConcurrentExports must be a whole number from 1 to 1000[\s\S]*operator\.exportStallSeconds must be a number of seconds above 0[\s\S]*operator\.allowVerbatimCsvFormulas must be true or false \(got "yes"\)[\s\S]*operator\.signInUrl must be a path on this app[\s\S]*operator\.traceUrl must be an http\(s\) URL holding \{traceId\}/,
     );
   });
 });

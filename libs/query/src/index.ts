@@ -20,6 +20,7 @@ export { CHANGE_DIFF_FIELDS } from './change-diff';
 export {
   TIMELINE_FILTERS,
   TRANSACTION_ID_PATTERN,
+  TRACE_ID_PATTERN,
   parseRowKey,
   type NormalizedFilters,
   type TimelineFilterField,

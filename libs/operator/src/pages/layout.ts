@@ -12,6 +12,8 @@ export interface PageFrame {
   base: string;
   badge: BadgeState;
   current?: 'coverage' | 'redaction' | 'timeline' | 'integrity';
+  /** operator.traceUrl: the tracing UI's link template, `{traceId}` and `{spanId}` in it. */
+  traceUrl?: string;
 }
 
 /** Tables that should be covered and are not: uncovered (expected or unclassified) or missing. */

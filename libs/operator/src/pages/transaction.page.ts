@@ -1,4 +1,4 @@
-import { AuditAction, AuditChange, changeDiff, Page, TransactionActions } from '@threadline/query';
+import { AuditAction, AuditChange, changeDiff, Page, TRACE_ID_PATTERN, TransactionActions } from '@threadline/query';
 import { EXPORT_FORMATS, HTTP_EXPORT_MAX_ROWS } from '@threadline/export';
 import { stringifyStoredJson } from '@threadline/core';
 import { html, Html } from './html';
@@ -64,6 +64,7 @@ ${
 <dt>Actor</dt><dd>${actorLabel(tx.actor_ref)}</dd>
 ${tx.correlation_id ? html`<dt>Correlation id</dt><dd><a href="${frame.base}/timeline${filterQuery({ correlationId: tx.correlation_id })}">${tx.correlation_id}</a></dd>` : ''}
 ${tx.request_id ? html`<dt>Request id</dt><dd>${tx.request_id}</dd>` : ''}
+${traceItem(frame, tx.meta)}
 ${tx.source ? html`<dt>Source</dt><dd>${tx.source}</dd>` : ''}
 ${whyItems(recorded)}
 </dl>
@@ -79,6 +80,18 @@ ${sections}
       : ''
   }${page.nextCursor ? html`<a class="button" rel="next" href="${here}${query({ cursor: page.nextCursor })}">Next page</a>` : html`<span class="muted">End of changes</span>`}</nav>`;
   return layout(`Transaction`, frame, body);
+}
+
+/**
+ * The transaction's OpenTelemetry trace (`meta.trace_id`, `meta.span_id`, schema v9), when it has one: the trace id
+ * links to its changes on the timeline and, with operator.traceUrl, to the team's tracing UI.
+ */
+function traceItem(frame: PageFrame, meta: unknown): Html | '' {
+  const { trace_id: traceId, span_id: span } = (meta ?? {}) as { trace_id?: unknown; span_id?: unknown };
+  const spanId = typeof span === 'string' && /^[0-9a-f]{16}$/.test(span) ? span : '';
+  if (typeof traceId !== 'string' || !TRACE_ID_PATTERN.test(traceId)) return '';
+  const ui = frame.traceUrl?.replaceAll('{traceId}', traceId).replaceAll('{spanId}', spanId);
+  return html`<dt>Trace</dt><dd><a href="${frame.base}/timeline${filterQuery({ traceId })}">${traceId}</a>${spanId ? html` <span class="muted">span ${spanId}</span>` : ''}${ui ? html` · <a href="${ui}" rel="noopener">open in tracing</a>` : ''}</dd>`;
 }
 
 /** The "Why" items of a transaction's description list: its actions, and how many more it recorded than are shown. */
