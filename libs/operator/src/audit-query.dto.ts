@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from './openapi/swagger';
-import { filtersFromParams, TIMELINE_FILTERS, TimelineFilters } from '@threadline/query';
+import { filtersFromParams, ROW_KEY_MAX_LENGTH, TIMELINE_FILTERS, TimelineFilters } from '@threadline/query';
 import {
   CSV_FORMULAS,
   DEFAULT_EXPORT_MAX_ROWS,
@@ -101,13 +101,27 @@ export class ExportQueryDto extends FilterQueryDto {
   csvFormulas?: CsvFormulas;
 }
 
-/** `/history?table=schema.table&key={"id":1}[&cursor][&limit][&at=<change id>]`: one row's history. */
+/**
+ * `/history?table=schema.table&key={"id":1}[&cursor][&limit][&at=<change id>]`: one row's history; `change=<id>`
+ * instead of `key` names the row by one of its changes (a key longer than a URL takes).
+ */
 export class HistoryQueryDto {
   @ApiProperty({ example: 'public.posts' }) @IsString() @MaxLength(200) table: string;
-  @ApiProperty({ description: "the row's primary key as JSON, as table_pk shows it", example: '{"id":1}' })
+  @ApiPropertyOptional({
+    description: "the row's primary key as JSON, as table_pk shows it (or give change instead)",
+    example: '{"id":1}',
+  })
+  @IsOptional()
   @IsString()
-  @MaxLength(2000)
-  key: string;
+  @MaxLength(ROW_KEY_MAX_LENGTH)
+  key?: string;
+  @ApiPropertyOptional({
+    description: 'instead of key: a change id of the row, naming it by that change (for a key too long for a URL)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20)
+  change?: string;
   @ApiPropertyOptional({ description: CURSOR }) @IsOptional() @IsString() cursor?: string;
   @PageLimit(50) limit?: number;
   @ApiPropertyOptional({ description: "a change id of this row: asOf is the row's state after it" })

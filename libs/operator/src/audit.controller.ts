@@ -21,7 +21,15 @@ import {
   ApiProduces,
   ApiTags,
 } from './openapi/swagger';
-import { AuditQueryService, changeDiff, InvalidQueryError, normalizeFilters, parseRowKey } from '@threadline/query';
+import { stringifyStoredJson } from '@threadline/core';
+import {
+  AuditQueryService,
+  changeDiff,
+  InvalidPageError,
+  InvalidQueryError,
+  normalizeFilters,
+  parseRowKey,
+} from '@threadline/query';
 import { CONTENT_TYPES, InvalidExportOptionError, formatList } from '@threadline/export';
 import { ThreadlineAuthorizeGuard } from './authorize.guard';
 import { OperatorHeadersGuard } from './operator-headers.guard';
@@ -119,7 +127,7 @@ export class AuditController {
   async history(@Query() query: HistoryQueryDto, @Req() req: unknown, @Res({ passthrough: true }) res: unknown) {
     const html = wantsHtml(req);
     try {
-      const key = parseRowKey(query.key);
+      const key = await this.historyKey(query);
       const read = await this.queries.historyPage(query.table, key, { cursor: query.cursor, limit: query.limit });
       const asOf = query.at ? await this.queries.changeOfRow(query.table, key, query.at) : undefined;
       if (!html) return { table: query.table, key, ...read, ...(query.at !== undefined && { asOf }) };
@@ -133,7 +141,8 @@ export class AuditController {
         200,
         await this.pages.history({
           table: query.table,
-          key: query.key,
+          key: stringifyStoredJson(key),
+          change: query.change,
           ...page,
           previous,
           actions,
@@ -148,7 +157,8 @@ export class AuditController {
         400,
         await this.pages.history({
           table: query.table,
-          key: query.key,
+          key: query.key ?? '',
+          change: query.change,
           changes: [],
           nextCursor: null,
           previous: new Map(),
@@ -156,6 +166,13 @@ export class AuditController {
         }),
       );
     }
+  }
+
+  /** The row a history names: by its key (`key=`), or by one of its changes (`change=`) when the key is too long for a URL. */
+  private async historyKey(query: HistoryQueryDto): Promise<Record<string, unknown>> {
+    if ((query.key === undefined) === (query.change === undefined))
+      throw InvalidPageError.historyKey(query.key === undefined ? 'none' : 'both');
+    return query.change === undefined ? parseRowKey(query.key) : this.queries.keyOfChange(query.table, query.change);
   }
 
   /**

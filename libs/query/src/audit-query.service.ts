@@ -8,7 +8,7 @@ import { ChangesQuery } from './changes-query';
 import { PreviousImages, readPreviousImages } from './previous-images';
 import { copyText } from './copy-text';
 import { keysetPage, Page, pageBytes, pageCut, pageLimit, PageOptions } from './page';
-import { entityOf, rowCondition, tableOf } from './row-key';
+import { checkChangeId, entityOf, keyOfChange, rowCondition, tableOf } from './row-key';
 import { BeforeAuditHorizonError, DeletedRecordError, InvalidPageError } from './query.errors';
 import { decodeCursor } from './cursor';
 import { normalizeFilters } from './normalize-filters';
@@ -91,19 +91,19 @@ export class AuditQueryService {
     const maxBytes = pageBytes(page.maxBytes);
     const extra = await rowCondition(this.dataSource, table, key, this.tables.changes);
     const after = page.cursor ? decodeCursor(page.cursor) : undefined;
-    const { changes, nextCursor } = keysetPage(
-      await this.select({}, limit + 1, after, { extra, maxBytes }),
-      limit,
-      'older',
-      false,
-    );
+    const read = await this.select({}, limit + 1, after, { extra, maxBytes });
+    const { changes, nextCursor } = keysetPage(read, limit, 'older', false);
     return { changes, nextCursor };
+  }
+
+  /** The key of the row a change (by id) of `table` was made to: a history named by a change (see keyOfChange). */
+  async keyOfChange(table: string, changeId: string): Promise<Record<string, unknown>> {
+    return keyOfChange(this.dataSource, this.tables.changes, table, changeId);
   }
 
   /** One change of a row's history by its id (the as-of state right after it), or null when it is not the row's. */
   async changeOfRow(table: string, key: Record<string, unknown>, changeId: string): Promise<AuditChange | null> {
-    if (typeof changeId !== 'string' || !/^[1-9][0-9]{0,18}$/.test(changeId) || BigInt(changeId) > 2n ** 63n - 1n)
-      throw InvalidPageError.changeId(changeId);
+    checkChangeId(changeId);
     const where = await rowCondition(this.dataSource, table, key, this.tables.changes);
     const extra = (p: SqlParams) => [...where(p), `c.id = ${p.add(changeId)}::bigint`];
     return (await this.select({}, 1, undefined, { extra })).changes[0] ?? null;

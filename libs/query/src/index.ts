@@ -21,6 +21,7 @@ export {
   TIMELINE_FILTERS,
   TRANSACTION_ID_PATTERN,
   TRACE_ID_PATTERN,
+  ROW_KEY_MAX_LENGTH,
   parseRowKey,
   type NormalizedFilters,
   type TimelineFilterField,

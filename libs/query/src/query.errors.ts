@@ -73,8 +73,19 @@ export class InvalidPageError extends InvalidQueryError {
   static maxBytes(maxBytes: unknown, least: number, most: number) {
     return new this(`maxBytes must be an integer from ${least} to ${most} ${gotText(maxBytes)}`);
   }
-  static changeId(id: unknown) {
-    return new this(`at must be a change id (a positive integer; got ${JSON.stringify(id)})`);
+  static changeId(id: unknown, name = 'at') {
+    return new this(`${name} must be a change id (a positive integer; got ${JSON.stringify(id)})`);
+  }
+  /** A record history named by neither its key nor a change (`given`: none), or by both. */
+  static historyKey(given: 'none' | 'both') {
+    return new this(
+      given === 'none'
+        ? "key must be a string: the row's primary key as JSON (or, instead, change=<one of the row's change ids>)"
+        : "a record history takes the row's key (key=) or one of its change ids (change=), not both",
+    );
+  }
+  static changeNotOfTable(id: string, table: string) {
+    return new this(`change ${id} is not a change of a row of ${table} (a TRUNCATE names no row)`);
   }
   static asOfTime(at: unknown) {
     return new this(`at must be a Date or an ISO 8601 date or timestamp ${gotText(at)}`);

@@ -1,7 +1,7 @@
 import { describeTables, parseTableName } from '@threadline/capture';
-import { isLosslessNumber, literal, SqlParams } from '@threadline/core';
+import { isLosslessNumber, literal, parseStoredJson, SqlParams } from '@threadline/core';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { InvalidRecordError } from './query.errors';
+import { InvalidPageError, InvalidRecordError } from './query.errors';
 
 export function tableOf<E extends ObjectLiteral>(
   dataSource: DataSource,
@@ -103,4 +103,32 @@ export function entityOf<E extends ObjectLiteral>(
   for (const column of dataSource.getMetadata(target).columns)
     if (column.databaseName in image) values[column.propertyName] = image[column.databaseName];
   return dataSource.manager.create(target, values as never) as E;
+}
+
+/** A change id (`at=`, `change=`): a positive bigint as text; else InvalidPageError naming the parameter. */
+export function checkChangeId(changeId: unknown, name = 'at'): string {
+  if (typeof changeId !== 'string' || !/^[1-9][0-9]{0,18}$/.test(changeId) || BigInt(changeId) > 2n ** 63n - 1n)
+    throw InvalidPageError.changeId(changeId, name);
+  return changeId;
+}
+
+/**
+ * The key (`table_pk`) of the row change `changeId` (checked) made in `table`, for the history route's `change=`:
+ * a key too long for a URL is named by one of its changes. InvalidPageError when it is no change of a row of `table`.
+ */
+export async function keyOfChange(
+  dataSource: DataSource,
+  changes: string,
+  table: string,
+  changeId: unknown,
+): Promise<Record<string, unknown>> {
+  const id = checkChangeId(changeId, 'change');
+  const { schema, table: name } = parseTableName(table);
+  const [row]: { pk: string }[] = await dataSource.query(
+    `SELECT c.table_pk::text AS pk FROM ${changes} AS c
+     WHERE c.id = $1::bigint AND c.table_schema = $2 AND c.table_name = $3 AND c.op <> 'truncate'`,
+    [id, schema, name],
+  );
+  if (!row) throw InvalidPageError.changeNotOfTable(id, `${schema}.${name}`);
+  return parseStoredJson<Record<string, unknown>>(row.pk);
 }

@@ -103,6 +103,8 @@ const hasNul = (v: unknown): boolean =>
     ? v.includes('\0')
     : typeof v === 'object' && v !== null && Object.entries(v).some(([k, x]) => k.includes('\0') || hasNul(x));
 
+/** The longest row key (JSON text) the `key` filter and the history route take: what a URL carries well. */
+export const ROW_KEY_MAX_LENGTH = 2000;
 /** A W3C trace id: 32 hex digits, not all zeros. */
 export const TRACE_ID_PATTERN = /^(?!0{32}$)[0-9a-f]{32}$/i;
 
@@ -206,7 +208,7 @@ export const TIMELINE_FILTERS = [
     example: '{"id":1}',
     arg: 'json',
     description: 'changes of one row: its primary key as JSON, as table_pk shows it (with table, one row of one table)',
-    maxLength: 2000,
+    maxLength: ROW_KEY_MAX_LENGTH,
     normalize(value, out) {
       out.key = stringifyStoredJson(parseRowKey(value));
     },

@@ -9,6 +9,8 @@ export interface HistoryView {
   /** `schema.table` and the key as given (JSON text of the primary-key columns). */
   table: string;
   key: string;
+  /** The change id the row was named by (`change=`), kept in the page's links when the key is too long for them. */
+  change?: string;
   changes: AuditChange[];
   nextCursor: string | null;
   /** Images just before each update or delete, by change id (before values). */
@@ -25,7 +27,8 @@ export interface HistoryView {
 /** Every change of one row, newest first (following key changes and truncates), with the state after any chosen change. */
 export function historyPage(frame: PageFrame, view: HistoryView): string {
   const title = 'Record history';
-  const here = (extra: Record<string, string | undefined>) => historyUrl(frame, view.table, view.key, extra);
+  const here = (extra: Record<string, string | undefined>) =>
+    historyUrl(frame, view.table, view.key, extra, view.change);
   if (view.error) {
     return layout(title, frame, html``, html`<div class="banner error" role="alert">${view.error}</div>`);
   }

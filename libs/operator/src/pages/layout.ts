@@ -1,6 +1,6 @@
 import type { CoverageReport } from '@threadline/health';
 import { stringifyStoredJson } from '@threadline/core';
-import { TIMELINE_FILTERS, type AuditChange, type TimelineFilterField } from '@threadline/query';
+import { ROW_KEY_MAX_LENGTH, TIMELINE_FILTERS, type AuditChange, type TimelineFilterField } from '@threadline/query';
 import { LOCAL_TIME_SCRIPT, STYLE } from './assets';
 import { Html, html } from './html';
 
@@ -116,20 +116,26 @@ export function actorLabel(actor: AuditChange['transaction']['actor_ref']): stri
   return actor.id === undefined ? actor.type : `${actor.type}:${actor.id}`;
 }
 
-/** A row's history page (`/history?table=schema.table&key={...}`): one row is the `table` and `key` timeline filters. */
+/**
+ * A row's history page (`/history?table=schema.table&key={...}`): one row is the `table` and `key` timeline filters.
+ * A key longer than the `key` filter takes is named by one of the row's changes instead (`change=<id>`).
+ */
 export function historyUrl(
   frame: PageFrame,
   table: string,
   key: string,
   extra: Record<string, string | undefined> = {},
+  change?: string,
 ): string {
-  return `${frame.base}/history${query({ [filterParam('table')]: table, [filterParam('key')]: key, ...extra })}`;
+  const row = change && key.length > ROW_KEY_MAX_LENGTH ? { change } : { [filterParam('key')]: key };
+  return `${frame.base}/history${query({ [filterParam('table')]: table, ...row, ...extra })}`;
 }
 
 /** The link to a row's history page: every key shown anywhere links there. */
 export function historyHref(
   frame: PageFrame,
-  change: Pick<AuditChange, 'table_schema' | 'table_name' | 'table_pk'>,
+  change: Pick<AuditChange, 'id' | 'table_schema' | 'table_name' | 'table_pk'>,
 ): string {
-  return historyUrl(frame, `${change.table_schema}.${change.table_name}`, stringifyStoredJson(change.table_pk));
+  const table = `${change.table_schema}.${change.table_name}`;
+  return historyUrl(frame, table, stringifyStoredJson(change.table_pk), {}, change.id);
 }
