@@ -145,7 +145,10 @@ function collectFacts(modules, root = ROOT) {
   });
   const { TIMELINE_FILTERS } = modules.query;
   const { EXPORT_FORMATS } = modules.export;
+  const { THREADLINE_METRICS, THREADLINE_SPANS } = modules.core;
   return {
+    metrics: Object.values(THREADLINE_METRICS),
+    spans: Object.values(THREADLINE_SPANS),
     filters: TIMELINE_FILTERS.map((f) => ({
       key: f.key,
       param: f.param,
@@ -187,7 +190,20 @@ function renderRegions(facts) {
         `| ${code(`@threadline/${l.name}`)} | ${l.imports.length ? l.imports.map((i) => code(`@threadline/${i}`)).join(', ') : 'no other Threadline lib'} | ${l.nestModules.length ? l.nestModules.map(code).join(', ') : 'none (plain code)'} | ${l.commands.length ? l.commands.map(code).join(', ') : 'none'} |`,
     ),
   ].join('\n');
-  return { filters, commands, layers };
+  const attributes = (list) => (list.length ? list.map(code).join(', ') : 'none');
+  const metrics = [
+    '| metric | instrument | unit | attributes | what it counts |',
+    '| --- | --- | --- | --- | --- |',
+    ...facts.metrics.map(
+      (m) => `| ${code(m.name)} | ${m.instrument} | ${code(m.unit)} | ${attributes(m.attributes)} | ${m.description} |`,
+    ),
+  ].join('\n');
+  const spans = [
+    '| span | attributes (and `error.type` when it failed) | what it covers |',
+    '| --- | --- | --- |',
+    ...facts.spans.map((t) => `| ${code(t.name)} | ${attributes(t.attributes)} | ${t.description} |`),
+  ].join('\n');
+  return { filters, commands, layers, metrics, spans };
 }
 
 const REGION = /(<!-- generated:([\w-]+) -->\n)([\s\S]*?)(<!-- \/generated:\2 -->)/g;

@@ -9,6 +9,7 @@ import { HealthController } from './health.controller';
 import { PostTag } from './posts/post-tag.entity';
 import { Post } from './posts/post.entity';
 import { PostsController } from './posts/posts.controller';
+import { TelemetryShutdown } from './telemetry';
 import { TagNormalizerJob } from './posts/tag-normalizer.job';
 import { threadlineOptions } from './threadline.config';
 import { User } from './users/user.entity';
@@ -55,7 +56,7 @@ export class AppModule {
         ...(options.scheduledJobs ? [ScheduleModule.forRoot()] : []),
       ],
       controllers: [UsersController, PostsController, HealthController, DemoSessionController],
-      providers: [TagNormalizerJob],
+      providers: [TagNormalizerJob, TelemetryShutdown],
     };
   }
 }

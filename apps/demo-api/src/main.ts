@@ -1,3 +1,5 @@
+// first: the OpenTelemetry SDK (when OTEL_TRACES_EXPORTER or OTEL_METRICS_EXPORTER is set) must load before http
+import './telemetry';
 import 'reflect-metadata';
 import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
+import { inSpan, openTelemetry, THREADLINE_SPANS } from '@threadline/core';
 import { DataSource, EntityManager } from 'typeorm';
 import { ActorRef } from './actor-ref';
 import { activeTraceparent, isTraceparent } from './trace-context';
@@ -62,9 +63,16 @@ export class ThreadlineContext {
     return this.state()?.traceparent ?? activeTraceparent();
   }
 
-  /** Runs `work` in a new context (inheriting the current one's ids) with the given values. */
-  run<T>(values: Partial<ContextState>, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a new context (inheriting the current one's ids) with the given values. An actor given as a
+   * plain `{ type, id }` is validated like `ActorRef.of` (InvalidActorError here, not a failed write later).
+   */
+  run<T>(
+    values: Omit<Partial<ContextState>, 'actor'> & { actor?: ActorRef | { type: string; id?: string } | null },
+    work: () => Promise<T>,
+  ): Promise<T> {
     const parent = this.state();
+    const actor = values.actor == null ? values.actor : ActorRef.of(values.actor);
     return this.cls.run({ ifNested: 'inherit' }, () => {
       this.cls.set<ContextState>(THREADLINE_CLS_KEY, {
         correlationId: parent?.correlationId ?? randomUUID(),
@@ -73,6 +81,7 @@ export class ThreadlineContext {
         traceparent: parent?.traceparent,
         ip: parent?.ip,
         ...values,
+        ...('actor' in values ? { actor } : {}),
       });
       return work();
     });
@@ -129,24 +138,31 @@ export class ThreadlineContext {
 /**
  * Runs a method (an @nestjs/schedule @Cron/@Interval handler, a queue
  * consumer) in its own context with the given actor and a fresh job id, so
- * its audited writes are attributed. Errors are left to the method.
+ * its audited writes are attributed. Errors are left to the method. With
+ * `@opentelemetry/api` installed it runs in a `threadline.job` span, and then
+ * returns a promise.
  *
  * @example @Cron('0 * * * *') @ThreadlineJob(ActorRef.system('hourly-cleanup')) async cleanup() { ... }
  */
 export function ThreadlineJob(actor: ActorRef | { type: string; id?: string }): MethodDecorator {
   const validated = ActorRef.of(actor);
-  return (_target, _key, descriptor: PropertyDescriptor) => {
+  return (target, key, descriptor: PropertyDescriptor) => {
     const method = descriptor.value as (...args: unknown[]) => unknown;
+    const name = `${target.constructor.name}.${String(key)}`;
     descriptor.value = function (this: unknown, ...args: unknown[]) {
       const cls = ClsServiceManager.getClsService();
-      return cls.run(() => {
-        cls.set<ContextState>(THREADLINE_CLS_KEY, {
-          actor: validated,
-          correlationId: randomUUID(),
-          jobId: randomUUID(),
+      const jobId = randomUUID();
+      const run = () =>
+        cls.run(() => {
+          cls.set<ContextState>(THREADLINE_CLS_KEY, { actor: validated, correlationId: randomUUID(), jobId });
+          return method.apply(this, args);
         });
-        return method.apply(this, args);
-      });
+      // With OpenTelemetry, the job runs in a span (a root one under a scheduler), so its audit transactions
+      // carry a trace like a request's do.
+      if (!openTelemetry) return run();
+      return inSpan(THREADLINE_SPANS.job.name, { 'threadline.job.name': name, 'threadline.job.id': jobId }, async () =>
+        run(),
+      );
     };
     // keep metadata set by decorators applied before this one (@Cron, @Interval, ...)
     for (const key of Reflect.getMetadataKeys(method)) {

@@ -1,22 +1,8 @@
-import type * as OpenTelemetry from '@opentelemetry/api' with { 'resolution-mode': 'import' };
+import { openTelemetry as api } from '@threadline/core';
 import { TRACEPARENT_PATTERN } from '@threadline/capture';
 
-/**
- * @opentelemetry/api is an optional peer: an app that runs with an OpenTelemetry SDK has it, and then each audit
- * transaction records the trace context of the request or job that made it (schema v9: `meta.trace_id`,
- * `meta.span_id`). Without it nothing is loaded and nothing is set. The API finds the app's SDK through its global
- * registry, so this copy and the app's agree.
- */
-function load(): typeof OpenTelemetry | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('@opentelemetry/api') as typeof OpenTelemetry;
-  } catch {
-    return undefined;
-  }
-}
-
-const api = load();
+// With @opentelemetry/api installed (an optional peer), each audit transaction records the trace context of the
+// request or job that made it (schema v9: `meta.trace_id`, `meta.span_id`); without it nothing is set.
 
 /**
  * The W3C traceparent (`00-<trace id>-<span id>-<flags>`) of the span active now, or undefined when there is no

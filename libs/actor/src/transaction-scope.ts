@@ -55,9 +55,13 @@ export class TransactionScope implements OnModuleInit {
   ) {
     const [cached, xid] = [cachedTransactionSql(tables.schema), 'txid_current_if_assigned()'];
     this.committedSql = `SELECT x.id AS "auditTransactionId",
-  (SELECT count(DISTINCT (c.table_schema, c.table_name))::int FROM ${tables.changes} AS c WHERE c.transaction_id = x.id) AS "tableCount"
+  (SELECT count(*)::int FROM jsonb_array_elements(g.changes)) AS "tableCount", g.changes,
+  EXISTS (SELECT 1 FROM ${tables.transactions} AS t WHERE t.id = x.id AND t.actor_ref IS NOT NULL) AS attributed
 FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
-             THEN ${cachedTransactionIdSql(cached, xid)} END AS id) AS x`;
+             THEN ${cachedTransactionIdSql(cached, xid)} END AS id) AS x,
+LATERAL (SELECT coalesce(jsonb_agg(jsonb_build_object('table', c.table_schema || '.' || c.table_name, 'count', c.n)), '[]') AS changes
+         FROM (SELECT table_schema, table_name, count(*)::int AS n FROM ${tables.changes}
+               WHERE transaction_id = x.id GROUP BY 1, 2 ORDER BY 1, 2) AS c) AS g`;
   }
 
   /** Instruments the default DataSource and those named in `actor.dataSources`; names other PostgreSQL ones once. */
@@ -120,7 +124,11 @@ FROM (SELECT CASE WHEN ${transactionCacheMatchesSql(cached, xid)}
     runner.commitTransaction = async () => {
       const depth = (runner as unknown as { transactionDepth: number }).transactionDepth;
       const listening = depth === 1 && threadlineEvents.transactionCommitted.hasSubscribers;
-      const [committed] = listening ? ((await query(this.committedSql)) as TransactionCommittedEvent[]) : [];
+      // A transaction already failed (its COMMIT will roll back) cannot run the query: no event, and the commit
+      // goes on as TypeORM would send it.
+      const [committed] = listening
+        ? ((await query(this.committedSql).catch(() => [])) as TransactionCommittedEvent[])
+        : [];
       await commitTransaction();
       if (committed?.auditTransactionId) threadlineEvents.transactionCommitted.publish(committed);
     };

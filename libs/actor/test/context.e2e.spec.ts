@@ -18,6 +18,7 @@ import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import {
   ActionRecorder,
   ActorRef,
+  InvalidActorError,
   MissingActorError,
   ThreadlineActorModule,
   ThreadlineContext,
@@ -344,6 +345,19 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
       correlation_id: 'enqueued-by-request',
     });
 
+    // a plain { type, id } is an actor too (JavaScript callers); a malformed one fails here, naming the reason,
+    // rather than as a TypeError at the first write
+    const plain = await context.run({ actor: { type: 'user', id: '78' } }, () =>
+      db2.transaction(async (m) => {
+        await m.query(`INSERT INTO notes (text) VALUES ('plain actor')`);
+        return currentAuditTransactionId(m);
+      }),
+    );
+    expect((await txOf(plain!))[0].actor_ref).toEqual({ type: 'user', id: '78' });
+    expect(() => context.run({ actor: { type: 'wizard', id: '1' } }, () => Promise.resolve())).toThrow(
+      InvalidActorError,
+    );
+
     await app.get(NightlyJob).run('nightly note');
     const [row] = await db.query(
       `SELECT t.actor_ref FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id WHERE c.data_after->>'text' = 'nightly note'`,
@@ -412,6 +426,8 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
     } finally {
       threadlineEvents.transactionCommitted.unsubscribe(listener);
     }
-    expect(events).toEqual([{ auditTransactionId: tx, tableCount: 1 }]);
+    expect(events).toEqual([
+      { auditTransactionId: tx, tableCount: 1, attributed: true, changes: [{ table: 'public.notes', count: 2 }] }, // its insert and update
+    ]);
   });
 });

@@ -10,16 +10,19 @@ import {
   tableOptionsFor,
   THREADLINE_CAPTURE_OPTIONS,
 } from '@threadline/capture';
-import { AuditTables, isInsufficientPrivilege } from '@threadline/core';
+import {
+  AuditTables,
+  BaselineBatchEvent,
+  inSpan,
+  isInsufficientPrivilege,
+  publish,
+  THREADLINE_SPANS,
+} from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CoverageService, RedactionPolicyService, tableKey } from '@threadline/health';
 import { BaselineOptions, BaselineResult } from './baseline.types';
-import {
-  BaselinePrivilegeError,
-  InvalidBaselineOptionsError,
-  SnapshotNotAllowedError,
-  TableNotReadyForBaselineError,
-} from './baseline.errors';
+import { writeSnapshotBatch } from './snapshot-batch';
+import { BaselinePrivilegeError, InvalidBaselineOptionsError, TableNotReadyForBaselineError } from './baseline.errors';
 
 /** A baseline's lease on its table, renewed every batch: a baseline killed mid-run blocks the table's next one this long at most. */
 const BASELINE_LEASE_SECONDS = 300;
@@ -31,9 +34,6 @@ interface OpenBaseline {
   id: string;
   meta: { cursor?: Record<string, unknown> | null; snapshots?: number };
 }
-
-const DEADLOCK = '40P01';
-const CHECK_VIOLATION = '23514';
 
 /**
  * Baseline snapshots: one `snapshot` change per existing row that has no
@@ -58,7 +58,21 @@ export class BaselineService {
     this.transactions = tables.transactions;
   }
 
-  async baseline(name: string, options: BaselineOptions = {}): Promise<BaselineResult> {
+  /** A table's baseline in its span; each batch is published on `threadline:baseline:batch`. */
+  baseline(name: string, options: BaselineOptions = {}): Promise<BaselineResult> {
+    return inSpan(THREADLINE_SPANS.baseline.name, {}, async (span) => {
+      const result = await this.baselineOnce(name, options);
+      span.setAttributes({
+        'db.collection.name': result.table,
+        'threadline.baseline.status': result.status,
+        'threadline.baseline.written': result.written,
+        'threadline.baseline.batches': result.batches,
+      });
+      return result;
+    });
+  }
+
+  private async baselineOnce(name: string, options: BaselineOptions): Promise<BaselineResult> {
     const batchSize = options.batchSize ?? 1000;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
       throw InvalidBaselineOptionsError.batchSize(options.batchSize);
@@ -123,11 +137,16 @@ export class BaselineService {
           if (options.maxBatches !== undefined && result.batches >= options.maxBatches)
             return { ...result, status: 'stopped' };
           if (!(await lease.renew())) return { ...result, status: 'busy' }; // expired, and another run took the table over
-          const batch = await this.writeBatch(runner, baseline.id, sql, cursor, batchSize, table);
+          const batch = await writeSnapshotBatch(runner, this.tables, baseline.id, sql, cursor, batchSize, table);
           result.batches++;
           result.written += batch.written;
           result.snapshots = batch.snapshots;
           cursor = batch.lastPk ?? cursor;
+          publish('baselineBatch', {
+            table,
+            written: batch.written,
+            total: result.rowsWithoutHistory,
+          } satisfies BaselineBatchEvent);
           options.onBatch?.({
             table,
             batch: result.batches,
@@ -185,56 +204,5 @@ export class BaselineService {
       [JSON.stringify(BASELINE_ACTOR), BASELINE_SOURCE, table, batchSize],
     );
     return row;
-  }
-
-  /** One batch and its cursor in one short transaction; a deadlock with an application write is retried. */
-  private async writeBatch(
-    runner: QueryRunner,
-    id: string,
-    sql: SnapshotSql,
-    cursor: Record<string, unknown> | null,
-    limit: number,
-    table: string,
-  ) {
-    const from = cursor ? [JSON.stringify(cursor)] : [];
-    for (let attempt = 1; ; attempt++) {
-      await runner.startTransaction();
-      try {
-        const [{ locked, last_pk }] = await runner.query(cursor ? sql.lock.next : sql.lock.first, [...from, limit]);
-        const written =
-          locked === 0
-            ? 0
-            : ((
-                await runner.query(
-                  cursor ? sql.write.next : sql.write.first,
-                  [id, ...from, JSON.stringify(last_pk)],
-                  true,
-                )
-              ).affected ?? 0);
-        const {
-          records: [{ snapshots }],
-        } = await runner.query(
-          `UPDATE ${this.transactions} SET meta = meta || jsonb_build_object('cursor', $2::jsonb, 'snapshots', (meta ->> 'snapshots')::bigint + $3)
-           WHERE id = $1 RETURNING (meta ->> 'snapshots')::bigint AS snapshots`,
-          [id, last_pk === null ? (cursor ? JSON.stringify(cursor) : null) : JSON.stringify(last_pk), written],
-          true,
-        );
-        await runner.commitTransaction();
-        return {
-          locked: Number(locked),
-          written: Number(written),
-          lastPk: last_pk as Record<string, unknown> | null,
-          snapshots: Number(snapshots),
-        };
-      } catch (error) {
-        await runner.rollbackTransaction();
-        const code = (error as { driverError?: { code?: string } }).driverError?.code;
-        if (code === DEADLOCK && attempt < 5) continue;
-        if (code === CHECK_VIOLATION) {
-          throw SnapshotNotAllowedError.create(table, this.tables.changes);
-        }
-        throw error;
-      }
-    }
   }
 }

@@ -7,6 +7,8 @@ export { CliLogger } from './cli/cli-logger';
 export type { CliOptions } from './cli/cli-command';
 export { LosslessNumber, isLosslessNumber } from './sql/stored-json';
 export { ACTOR_RULE, ACTOR_TYPES, type ActorType } from './actor/actor-rules';
+export { THREADLINE_METRICS, type ThreadlineMetric, startThreadlineMetrics } from './telemetry/threadline-metrics';
+export { THREADLINE_SPANS, type ThreadlineSpan } from './telemetry/threadline-spans';
 
 // Internal: the kit the other @threadline packages are built with (options problems, SQL quoting and
 // parameters, timestamps, stored JSON, audit table names, the transaction-id cache, the CLI kit). Not part
@@ -39,3 +41,13 @@ export {
   wholeNumberId,
 } from './actor/actor-rules';
 export * from './nest/scheduler-registry';
+export { publish } from './events/publish';
+export {
+  inSpan,
+  startSpan,
+  errorType,
+  openTelemetry,
+  TELEMETRY_SCOPE,
+  type TelemetryAttributes,
+  type TelemetrySpan,
+} from './telemetry/open-telemetry';

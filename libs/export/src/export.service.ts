@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { errorType, ExportFinishedEvent, publish, startSpan, THREADLINE_SPANS } from '@threadline/core';
 import { AuditQueryService, CSV_COLUMNS, describeFilters, normalizeFilters, TimelineFilters } from '@threadline/query';
 import { InvalidExportOptionError } from './export.errors';
 import { EXPORT_FORMATS, ExportFormat, exportFormat } from './export-formats';
+
+/** The `error.type` of an export whose consumer stopped reading before its end (a client that went away). */
+export const EXPORT_ABORTED = 'ExportAborted';
 
 /** Rows per keyset page of an export: one COPY each, streamed, so the size bounds queries rather than memory. */
 const EXPORT_PAGE_ROWS = 10_000;
@@ -63,6 +67,38 @@ export class ExportService {
     filters: TimelineFilters,
     options: ExportOptions,
     meta: { returnedCount: number; truncated: boolean } = { returnedCount: 0, truncated: false },
+  ): AsyncGenerator<string> {
+    // a bounded attribute: a caller's unknown format is 'invalid', not a new metric series
+    const format = (EXPORT_FORMATS as readonly string[]).includes(options.format) ? options.format : 'invalid';
+    const started = Date.now();
+    const span = startSpan(THREADLINE_SPANS.export.name, { 'threadline.export.format': format });
+    let failure: string | undefined = EXPORT_ABORTED; // until it ends or throws: a consumer that stops early
+    try {
+      yield* this.lines(filters, options, meta);
+      failure = undefined;
+    } catch (error) {
+      failure = errorType(error);
+      throw error;
+    } finally {
+      span.setAttributes({
+        'threadline.export.rows': meta.returnedCount,
+        'threadline.export.truncated': meta.truncated,
+      });
+      span.end(failure);
+      publish('exportFinished', {
+        format,
+        rows: meta.returnedCount,
+        truncated: meta.truncated,
+        durationMs: Date.now() - started,
+        ...(failure ? { errorType: failure } : {}),
+      } satisfies ExportFinishedEvent);
+    }
+  }
+
+  private async *lines(
+    filters: TimelineFilters,
+    options: ExportOptions,
+    meta: { returnedCount: number; truncated: boolean },
   ): AsyncGenerator<string> {
     const format = exportFormat(options.format);
     if (!format) throw InvalidExportOptionError.format(EXPORT_FORMATS, options.format);

@@ -10,9 +10,18 @@ import {
   TRIGGER_PREFIX,
   triggerNamesFor,
 } from '@threadline/capture';
-import { HealthCheckedEvent, HealthErrorEvent, AuditTables, threadlineEvents } from '@threadline/core';
+import {
+  AuditTables,
+  errorType,
+  HealthCheckedEvent,
+  HealthErrorEvent,
+  inSpan,
+  THREADLINE_SPANS,
+  threadlineEvents,
+} from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { THREADLINE_COVERAGE_POLICY } from './health.constants';
+import { COVERAGE_SQL } from './coverage.sql';
 import { ExpectedTableMissingError } from './health.errors';
 import { CoveragePolicy, TableName, tableKey } from './health.options';
 import { expectedTablesMissing } from './health.messages';
@@ -119,7 +128,21 @@ export class CoverageService implements OnApplicationBootstrap {
   }
 
   /** Coverage bucketed by the policy; publishes `threadline:health:checked`, or `threadline:health:error` on failure. */
-  async report(options: { strict?: boolean } = {}): Promise<CoverageReport> {
+  report(options: { strict?: boolean } = {}): Promise<CoverageReport> {
+    return inSpan(THREADLINE_SPANS.coverage.name, {}, async (span) => {
+      const report = await this.check(options);
+      const counts = coverageCounts(report);
+      span.setAttributes({
+        'threadline.coverage.covered': counts.covered,
+        'threadline.coverage.uncovered': counts.uncovered,
+        'threadline.coverage.drifted': counts.drifted,
+        'threadline.coverage.ok': report.ok,
+      });
+      return report;
+    });
+  }
+
+  private async check(options: { strict?: boolean }): Promise<CoverageReport> {
     let tables: TableCoverage[];
     let drift: { table: string; differences: string[]; partitions: string[] }[];
     try {
@@ -130,6 +153,7 @@ export class CoverageService implements OnApplicationBootstrap {
       if (threadlineEvents.healthError.hasSubscribers) {
         const event: HealthErrorEvent = {
           error: error instanceof Error ? error.message : String(error),
+          errorType: errorType(error),
           consecutiveFailures: this.consecutiveFailures,
         };
         threadlineEvents.healthError.publish(event);
@@ -169,11 +193,7 @@ export class CoverageService implements OnApplicationBootstrap {
       report.drift.every((d) => !d.expected) &&
       (!strict || (report.unclassified.length === 0 && report.drift.length === 0));
     if (threadlineEvents.healthChecked.hasSubscribers) {
-      const event: HealthCheckedEvent = {
-        covered: report.covered.length,
-        uncovered: tables.length - report.covered.length,
-        unclassified: report.unclassified.length,
-      };
+      const event: HealthCheckedEvent = { ...coverageCounts(report), unclassified: report.unclassified.length };
       threadlineEvents.healthChecked.publish(event);
     }
     return report;
@@ -208,15 +228,15 @@ export class CoverageService implements OnApplicationBootstrap {
   }
 }
 
-const COVERAGE_SQL = `
-SELECT n.nspname AS schema, c.relname AS table,
-  coalesce(array_agg(t.tgname::text) FILTER (WHERE t.tgname IS NOT NULL), '{}') AS triggers,
-  coalesce(bool_and(t.tgenabled = 'A') FILTER (WHERE t.tgname IS NOT NULL), false) AS fires_in_replica
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_trigger t ON t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgname LIKE $4
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-  AND n.nspname = ANY ($1::text[])
-  AND NOT (n.nspname = $2 AND c.relname = ANY ($3::text[]))
-GROUP BY n.nspname, c.relname
-ORDER BY n.nspname, c.relname`;
+/**
+ * A report's counts: tables (and partitions) without capture are uncovered, wherever the policy files them;
+ * drifted are covered tables whose deployed capture differs (a configured table without triggers is uncovered).
+ */
+function coverageCounts(report: CoverageReport): { covered: number; uncovered: number; drifted: number } {
+  const covered = new Set(report.covered);
+  return {
+    covered: covered.size,
+    uncovered: report.uncoveredExpected.length + report.expectedUncovered.length + report.unclassified.length,
+    drifted: report.drift.filter((d) => covered.has(d.table)).length,
+  };
+}

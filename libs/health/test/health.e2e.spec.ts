@@ -311,11 +311,12 @@ describe('health and coverage (real PostgreSQL)', () => {
       app = await boot({ expectedTables: ['users'] });
       const coverage = app.get(CoverageService);
       await coverage.report();
-      expect(checked).toEqual([{ covered: 0, uncovered: 4, unclassified: 3 }]);
+      expect(checked).toEqual([{ covered: 0, uncovered: 4, drifted: 0, unclassified: 3 }]);
       await setAvailable(false);
       await expect(coverage.report()).rejects.toThrow();
       await expect(coverage.report()).rejects.toThrow();
       expect(errors.map((e) => e.consecutiveFailures)).toEqual([1, 2]);
+      expect(errors[0]).toMatchObject({ errorType: expect.stringMatching(/Error$/) });
       const result = await app.get(ThreadlineCoverageIndicator).isHealthy();
       expect(result.threadline_coverage).toMatchObject({
         status: 'down',

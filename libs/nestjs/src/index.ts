@@ -155,7 +155,15 @@ export type {
   TransactionCommittedEvent,
   HealthCheckedEvent,
   HealthErrorEvent,
+  RetentionBatchEvent,
+  RetentionPurgedEvent,
+  ExportFinishedEvent,
+  BaselineBatchEvent,
 } from '@threadline/core';
+
+// OpenTelemetry (docs/observability.md): the metrics and spans, and the bridge ThreadlineModule starts at boot
+export { THREADLINE_METRICS, THREADLINE_SPANS, startThreadlineMetrics } from '@threadline/core';
+export type { ThreadlineMetric, ThreadlineSpan } from '@threadline/core';
 
 // The CLI entry point's logger (README: "The commands in your app")
 export { CliLogger } from '@threadline/core';

@@ -8,6 +8,7 @@ import { ThreadlineOperatorModule } from '@threadline/operator';
 import { ThreadlineProofModule } from '@threadline/proof';
 import { ThreadlineRetentionModule } from '@threadline/retention';
 import { THREADLINE_OPTIONS } from './threadline.constants';
+import { ThreadlineMetricsBridge } from './threadline-metrics.bridge';
 import {
   ThreadlineModuleAsyncOptions,
   THREADLINE_MODULE_OPTIONS,
@@ -81,6 +82,7 @@ export class ThreadlineModule extends ThreadlineConfigurableModule {
       providers: [
         ...(base.providers ?? []),
         { provide: THREADLINE_OPTIONS, useFactory: resolveThreadlineOptions, inject: [THREADLINE_MODULE_OPTIONS] },
+        ThreadlineMetricsBridge,
       ],
       exports: [THREADLINE_OPTIONS, ...FEATURES, ...(operator ? [ThreadlineOperatorModule] : [])],
     };

@@ -56,7 +56,9 @@ Module({
     (a) => a.close().then(() => 'booted'),
     (e) => e.message,
   );
-  process.stdout.write(JSON.stringify({ resolvedFrom: require.resolve('@threadline/nestjs'), rows, coverage, openApiError }));
+  // @opentelemetry/api is an optional peer, not installed here: the libs load, capture and serve without it
+  const openTelemetry = (() => { try { require.resolve('@opentelemetry/api'); return 'installed'; } catch { return 'absent'; } })();
+  process.stdout.write(JSON.stringify({ resolvedFrom: require.resolve('@threadline/nestjs'), rows, coverage, openApiError, openTelemetry }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
@@ -118,6 +120,7 @@ describe('packed packages outside the workspace', () => {
     expect(out.coverage.html).toContain('.badge.ok {');
     expect(out.coverage.html).toContain("getElementById('coverage-config')");
     expect(out.coverage.html).toContain('<code>public.widgets</code>');
+    expect(out.openTelemetry).toBe('absent');
     expect(out.openApiError).toContain('operator.openApi needs the @nestjs/swagger package, which is not installed');
   }, 300_000);
 });

@@ -1,21 +1,24 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { Lease, LEASES_TABLE, RECORD_PURGE_FUNCTION, sealCommitted } from '@threadline/capture';
 import {
-  ledgerHashSql,
-  Lease,
-  LEASES_TABLE,
-  RECORD_PURGE_FUNCTION,
-  SEAL_LOCK_TIMEOUT_SECONDS,
-  sealCommitted,
-  SEALS_TABLE,
-} from '@threadline/capture';
-import { AuditTables, InvalidOptionsError, isInsufficientPrivilege, SqlParams } from '@threadline/core';
+  AuditTables,
+  errorType,
+  InvalidOptionsError,
+  inSpan,
+  isInsufficientPrivilege,
+  publish,
+  RetentionBatchEvent,
+  THREADLINE_SPANS,
+} from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
 import { InvalidPurgeLimitError, PurgeLeaseLostError, PurgePrivilegeError } from './retention.errors';
 import { batchDone, DISABLED, NOT_CONFIGURED, purgeBusy, purgeDone, tablesNotInDatabase } from './retention.messages';
 import { RetentionPolicy } from './retention.options';
 import { dryRunSummary } from './purge-dry-run';
-import { eligible, hasEligible, WindowGroup, windowGroups } from './purge-windows';
+import { purgeBatch } from './purge-batch';
+import { hasEligible, WindowGroup, windowGroups } from './purge-windows';
+import { purgeAttributes, purged } from './purge-telemetry';
 import { PurgeOptions, PurgeProgress, PurgeResult, PurgeSummary } from './purge.types';
 
 /** How long a purge's lease lasts unless renewed: it is renewed before every batch; a purge killed mid-run blocks others this long at most. */
@@ -67,7 +70,27 @@ export class RetentionService implements OnApplicationBootstrap {
     this.stopping = true;
   }
 
-  async purge(options: PurgeOptions = {}): Promise<PurgeResult> {
+  /** A purge (or its dry run) in its span; a purge's outcome is published on `threadline:retention:purged`. */
+  purge(options: PurgeOptions = {}): Promise<PurgeResult> {
+    const started = Date.now();
+    return inSpan(
+      THREADLINE_SPANS.purge.name,
+      { 'threadline.retention.dry_run': Boolean(options.dryRun) },
+      async (span) => {
+        try {
+          const result = await this.purgeOnce(options);
+          span.setAttributes(purgeAttributes(result));
+          if (!options.dryRun) purged(result.status === 'completed' ? result : { status: result.status }, started);
+          return result;
+        } catch (error) {
+          if (!options.dryRun) purged({ status: 'error', errorType: errorType(error) }, started);
+          throw error;
+        }
+      },
+    );
+  }
+
+  private async purgeOnce(options: PurgeOptions): Promise<PurgeResult> {
     const policy = this.policy;
     if (!policy)
       return {
@@ -151,8 +174,21 @@ export class RetentionService implements OnApplicationBootstrap {
           break;
         }
         if (!(await lease.renew())) throw PurgeLeaseLostError.create(progress.batch);
-        const { changes, transactions, lastId } = await this.batch(runner, group, batchSize, policy, after);
+        const batchStarted = Date.now();
+        const { changes, transactions, lastId } = await purgeBatch(
+          runner,
+          this.tables,
+          group,
+          batchSize,
+          policy,
+          after,
+        );
         if (changes === 0) break;
+        publish('retentionBatch', {
+          deletedChanges: changes,
+          deletedTransactions: transactions,
+          durationMs: Date.now() - batchStarted,
+        } satisfies RetentionBatchEvent);
         after = lastId;
         progress.batch++;
         progress.deletedChanges += changes;
@@ -175,70 +211,6 @@ export class RetentionService implements OnApplicationBootstrap {
     };
     this.logger.log(purgeDone(summary, maxBatches, reachedMax));
     return summary;
-  }
-
-  /**
-   * One batch in its own transaction: the oldest eligible changes with ids above `after`, then the transactions
-   * they left empty; `lastId` is the highest id it deleted.
-   */
-  private async batch(
-    runner: QueryRunner,
-    group: WindowGroup,
-    batchSize: number,
-    policy: RetentionPolicy,
-    after: string | undefined,
-  ): Promise<{ changes: number; transactions: number; lastId?: string }> {
-    const p = SqlParams.bound();
-    const where = after === undefined ? eligible(group, p) : `${eligible(group, p)} AND c.id > ${p.add(after)}::bigint`;
-    await runner.startTransaction();
-    try {
-      // The sealers' lock first: no transaction is sealed between reading a change's hash (or finding it
-      // unsealed) and recording the purge. Bounded like the sealer's own wait.
-      await runner.query(`SET LOCAL lock_timeout = '${SEAL_LOCK_TIMEOUT_SECONDS}s'`);
-      await runner.query(`LOCK TABLE ${this.tables.named(SEALS_TABLE)} IN SHARE ROW EXCLUSIVE MODE`);
-      // structured result: TypeORM returns DELETE results as [rows, count] otherwise. Each change's hash is
-      // taken as it goes, for the purge ledger (sealed transactions stay verifiable without it).
-      const { records: deleted } = (await runner.query(
-        `WITH doomed AS (
-           SELECT c.id FROM ${this.changes} AS c
-           WHERE ${where}
-           -- ids come from a sequence at capture time: the primary key walks the oldest first
-           ORDER BY c.id
-           LIMIT ${batchSize}
-           FOR UPDATE SKIP LOCKED
-         )
-         DELETE FROM ${this.changes} AS c USING doomed WHERE c.id = doomed.id
-         RETURNING c.id::text AS id, c.transaction_id, encode(${ledgerHashSql(this.tables.schema, 'c')}, 'hex') AS sha256`,
-        p.values,
-        true,
-      )) as { records: { id: string; transaction_id: string; sha256: string | null }[] };
-      let emptied: string[] = [];
-      if (policy.deleteEmptyTransactions && deleted.length > 0) {
-        const { records } = (await runner.query(
-          `DELETE FROM ${this.transactions} AS t
-           WHERE t.id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${this.changes} AS c WHERE c.transaction_id = t.id)
-           RETURNING t.id`,
-          [[...new Set(deleted.map((d) => d.transaction_id))]],
-          true,
-        )) as { records: { id: string }[] };
-        emptied = records.map((r) => r.id);
-      }
-      const transactions = emptied.length;
-      if (deleted.length > 0) {
-        // What this batch removed from sealed transactions, in the ledger and as a purge seal of the chain:
-        // verification recomputes what remains and excuses exactly this (docs/trust.md).
-        await runner.query(`SELECT ${this.tables.named(RECORD_PURGE_FUNCTION)}($1::jsonb, $2::uuid[])`, [
-          JSON.stringify(deleted.map((d) => [d.id, d.transaction_id, d.sha256])),
-          emptied,
-        ]);
-      }
-      await runner.commitTransaction();
-      const lastId = deleted.map((d) => BigInt(d.id)).reduce((a, b) => (a > b ? a : b), 0n);
-      return { changes: deleted.length, transactions, lastId: lastId.toString() };
-    } catch (error) {
-      await runner.rollbackTransaction();
-      throw error;
-    }
   }
 }
 

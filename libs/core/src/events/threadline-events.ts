@@ -11,12 +11,20 @@ export const THREADLINE_EVENT_NAMES = {
   transactionCommitted: 'threadline:capture:transaction_committed',
   healthChecked: 'threadline:health:checked',
   healthError: 'threadline:health:error',
+  retentionBatch: 'threadline:retention:batch',
+  retentionPurged: 'threadline:retention:purged',
+  exportFinished: 'threadline:export:finished',
+  baselineBatch: 'threadline:baseline:batch',
 } as const;
 
 export interface TransactionCommittedEvent {
   auditTransactionId: string;
   /** Audited tables the transaction changed. */
   tableCount: number;
+  /** Whether the transaction names an actor. */
+  attributed: boolean;
+  /** Changes captured, per table (`schema.table`). */
+  changes: { table: string; count: number }[];
 }
 
 export interface HealthCheckedEvent {
@@ -24,10 +32,14 @@ export interface HealthCheckedEvent {
   uncovered: number;
   /** Uncovered tables that are in neither expectedTables nor expectedUncoveredTables. */
   unclassified: number;
+  /** Covered tables whose deployed capture differs from the configuration. */
+  drifted: number;
 }
 
 export interface HealthErrorEvent {
   error: string;
+  /** The error's class (`error.type` in OpenTelemetry's terms). */
+  errorType: string;
   /** Failures in a row, so a sustained outage stays visible instead of freezing at the last good count. */
   consecutiveFailures: number;
 }
@@ -40,9 +52,40 @@ export interface ActionRecordedEvent {
   linkedTransaction: boolean;
 }
 
-export const threadlineEvents: Record<keyof typeof THREADLINE_EVENT_NAMES, Channel> = {
-  actionRecorded: channel(THREADLINE_EVENT_NAMES.actionRecorded),
-  transactionCommitted: channel(THREADLINE_EVENT_NAMES.transactionCommitted),
-  healthChecked: channel(THREADLINE_EVENT_NAMES.healthChecked),
-  healthError: channel(THREADLINE_EVENT_NAMES.healthError),
-};
+/** One batch of a retention purge committed. */
+export interface RetentionBatchEvent {
+  deletedChanges: number;
+  deletedTransactions: number;
+  durationMs: number;
+}
+
+/** A retention purge (not a dry run) ended: `status` as `purge()` returned it, or `'error'` with the error's class. */
+export interface RetentionPurgedEvent {
+  status: 'completed' | 'busy' | 'disabled' | 'error';
+  deletedChanges: number;
+  batches: number;
+  durationMs: number;
+  errorType?: string;
+}
+
+/** An export ended, every row written (or failed: `errorType`, the error's class). */
+export interface ExportFinishedEvent {
+  format: string;
+  rows: number;
+  truncated: boolean;
+  durationMs: number;
+  errorType?: string;
+}
+
+/** One batch of a baseline committed its snapshots. */
+export interface BaselineBatchEvent {
+  /** `schema.table` */
+  table: string;
+  written: number;
+  /** Rows without history when the run started; `written` summed over the run approaches it. */
+  total: number;
+}
+
+export const threadlineEvents = Object.fromEntries(
+  Object.entries(THREADLINE_EVENT_NAMES).map(([key, name]) => [key, channel(name)]),
+) as Record<keyof typeof THREADLINE_EVENT_NAMES, Channel>;

@@ -1,0 +1,70 @@
+import { ledgerHashSql, RECORD_PURGE_FUNCTION, SEAL_LOCK_TIMEOUT_SECONDS, SEALS_TABLE } from '@threadline/capture';
+import { AuditTables, SqlParams } from '@threadline/core';
+import { QueryRunner } from 'typeorm';
+import { RetentionPolicy } from './retention.options';
+import { eligible, WindowGroup } from './purge-windows';
+
+/**
+ * One batch in its own transaction: the oldest eligible changes with ids above `after`, then the transactions
+ * they left empty; `lastId` is the highest id it deleted.
+ */
+export async function purgeBatch(
+  runner: QueryRunner,
+  tables: AuditTables,
+  group: WindowGroup,
+  batchSize: number,
+  policy: RetentionPolicy,
+  after: string | undefined,
+): Promise<{ changes: number; transactions: number; lastId?: string }> {
+  const p = SqlParams.bound();
+  const where = after === undefined ? eligible(group, p) : `${eligible(group, p)} AND c.id > ${p.add(after)}::bigint`;
+  await runner.startTransaction();
+  try {
+    // The sealers' lock first: no transaction is sealed between reading a change's hash (or finding it
+    // unsealed) and recording the purge. Bounded like the sealer's own wait.
+    await runner.query(`SET LOCAL lock_timeout = '${SEAL_LOCK_TIMEOUT_SECONDS}s'`);
+    await runner.query(`LOCK TABLE ${tables.named(SEALS_TABLE)} IN SHARE ROW EXCLUSIVE MODE`);
+    // structured result: TypeORM returns DELETE results as [rows, count] otherwise. Each change's hash is
+    // taken as it goes, for the purge ledger (sealed transactions stay verifiable without it).
+    const { records: deleted } = (await runner.query(
+      `WITH doomed AS (
+         SELECT c.id FROM ${tables.changes} AS c
+         WHERE ${where}
+         -- ids come from a sequence at capture time: the primary key walks the oldest first
+         ORDER BY c.id
+         LIMIT ${batchSize}
+         FOR UPDATE SKIP LOCKED
+       )
+       DELETE FROM ${tables.changes} AS c USING doomed WHERE c.id = doomed.id
+       RETURNING c.id::text AS id, c.transaction_id, encode(${ledgerHashSql(tables.schema, 'c')}, 'hex') AS sha256`,
+      p.values,
+      true,
+    )) as { records: { id: string; transaction_id: string; sha256: string | null }[] };
+    let emptied: string[] = [];
+    if (policy.deleteEmptyTransactions && deleted.length > 0) {
+      const { records } = (await runner.query(
+        `DELETE FROM ${tables.transactions} AS t
+         WHERE t.id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${tables.changes} AS c WHERE c.transaction_id = t.id)
+         RETURNING t.id`,
+        [[...new Set(deleted.map((d) => d.transaction_id))]],
+        true,
+      )) as { records: { id: string }[] };
+      emptied = records.map((r) => r.id);
+    }
+    const transactions = emptied.length;
+    if (deleted.length > 0) {
+      // What this batch removed from sealed transactions, in the ledger and as a purge seal of the chain:
+      // verification recomputes what remains and excuses exactly this (docs/trust.md).
+      await runner.query(`SELECT ${tables.named(RECORD_PURGE_FUNCTION)}($1::jsonb, $2::uuid[])`, [
+        JSON.stringify(deleted.map((d) => [d.id, d.transaction_id, d.sha256])),
+        emptied,
+      ]);
+    }
+    await runner.commitTransaction();
+    const lastId = deleted.map((d) => BigInt(d.id)).reduce((a, b) => (a > b ? a : b), 0n);
+    return { changes: deleted.length, transactions, lastId: lastId.toString() };
+  } catch (error) {
+    await runner.rollbackTransaction();
+    throw error;
+  }
+}
