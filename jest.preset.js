@@ -69,6 +69,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  setupFilesAfterEnv: [path.join(__dirname, 'tools', 'testing', 'log-capture.ts')],
   globalSetup: path.join(__dirname, 'tools', 'testing', 'global-setup.ts'),
   globalTeardown: path.join(__dirname, 'tools', 'testing', 'global-teardown.ts'),
   testTimeout: 60000,

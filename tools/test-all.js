@@ -4,11 +4,21 @@
 const { spawnSync } = require('child_process');
 const { readdirSync, readFileSync, rmSync } = require('fs');
 const path = require('path');
+const { checkTestLogs } = require('./check-test-logs');
 
 const root = path.resolve(__dirname, '..');
 const resultsDir = path.join(root, 'tmp', 'test-results');
 rmSync(resultsDir, { recursive: true, force: true });
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
+// every Nest Logger line of the test processes, grepped for redacted values at the end (tools/check-test-logs.js)
+const logsDir = path.join(root, 'tmp', 'test-logs');
+rmSync(logsDir, { recursive: true, force: true });
+const env = {
+  ...process.env,
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_TUI: 'false',
+  THREADLINE_TEST_LOG_DIR: logsDir,
+};
 const nx = require.resolve('nx/bin/nx');
 const nxArgs = (target) => [
   nx,
@@ -70,6 +80,18 @@ for (const file of files) {
 if (build.status !== 0) console.error('\nThe build failed, so no test ran.');
 else if (test.status !== 0 && failed === 0) {
   console.error('\nA test project failed outside its tests (a suite that could not load, or a crash).');
+}
+if (build.status === 0) {
+  const logs = checkTestLogs(logsDir);
+  console.log(`\nLog lines of the test processes checked for redacted values: ${logs.lines} (${logs.files} files)`);
+  if (logs.leaks.length) {
+    console.error(`A redacted value appears in ${logs.leaks.length} log line(s):`);
+    for (const leak of logs.leaks.slice(0, 20)) console.error(`  ${leak.value}: ${leak.line}`);
+    failedSuites++;
+  } else if (logs.lines === 0 && passed > 0) {
+    console.error('No log line was captured: tools/testing/log-capture.ts did not run, so nothing was checked.');
+    failedSuites++;
+  }
 }
 failed += failedSuites;
 console.log(`\n${passed} passed, ${failed} failed`);

@@ -11,6 +11,8 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 export function startTelemetry(env: NodeJS.ProcessEnv = process.env): NodeSDK | undefined {
   const wanted = ['OTEL_TRACES_EXPORTER', 'OTEL_METRICS_EXPORTER'].some((name) => env[name] && env[name] !== 'none');
   if (!wanted) return undefined;
+  // the one not set would default to OTLP on localhost, failing quietly: only what was asked for runs
+  for (const name of ['OTEL_TRACES_EXPORTER', 'OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER']) env[name] ??= 'none';
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? 'threadline-demo-api',
     instrumentations: [new HttpInstrumentation()],

@@ -43,6 +43,8 @@ describeOnOneMajor('OpenTelemetry in the demo (the SDK wired by its environment 
         ...process.env,
         DATABASE_URL: db.url,
         PORT: String(port),
+        // Nx runs tests with FORCE_COLOR set: the console exporter would colour the ids it prints
+        FORCE_COLOR: '0',
         OTEL_TRACES_EXPORTER: 'console',
         OTEL_METRICS_EXPORTER: 'console',
       },
@@ -91,7 +93,9 @@ describeOnOneMajor('OpenTelemetry in the demo (the SDK wired by its environment 
     process.stdout.write(`trace coverage: ${traced}/${made} audit transactions made in requests\n`);
     expect(traced / made).toBeGreaterThanOrEqual(0.99);
     // each recorded trace is one the SDK exported (the console exporter prints every span's traceId)
-    const exported = new Set([...out.matchAll(/traceId: '([0-9a-f]{32})'/g)].map((m) => m[1]));
+    // eslint-disable-next-line no-control-regex
+    const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+    const exported = new Set([...plain.matchAll(/traceId: '([0-9a-f]{32})'/g)].map((m) => m[1]));
     const recorded = await db.query<{ trace_id: string }>(
       `SELECT DISTINCT meta->>'trace_id' AS trace_id FROM audit_transactions WHERE meta ? 'trace_id'`,
     );
@@ -104,8 +108,8 @@ describeOnOneMajor('OpenTelemetry in the demo (the SDK wired by its environment 
     );
     expect(exported.has(created.trace_id)).toBe(true);
     // the metrics reached the SDK's console exporter with their documented names
-    expect(out).toMatch(/threadline\.capture\.transactions/);
-    expect(out).toMatch(/threadline\.capture\.changes/);
+    expect(plain).toMatch(/threadline\.capture\.transactions/);
+    expect(plain).toMatch(/threadline\.capture\.changes/);
   }, 300_000);
 
   it('a @ThreadlineJob runs in a threadline.job span, and its audit transaction records that trace', async () => {

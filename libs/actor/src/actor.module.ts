@@ -1,4 +1,5 @@
 import { readFileSync } from 'fs';
+import { logLine } from '@threadline/core';
 import * as path from 'path';
 import {
   Inject,
@@ -50,7 +51,7 @@ export class ThreadlineActorModule extends ActorConfigurableModule implements Ne
   /** Without a resolver every request's audit rows have no actor: legal, but rarely meant, so it is said once. */
   onApplicationBootstrap(): void {
     if (this.options.resolverConfigured || !this.options.mountContext) return;
-    new Logger('ThreadlineActor').warn(NO_ACTOR_RESOLVER);
+    logLine(new Logger(ThreadlineActorModule.name), 'warn', 'actor:no_resolver', NO_ACTOR_RESOLVER);
   }
 
   configure(consumer: MiddlewareConsumer): void {

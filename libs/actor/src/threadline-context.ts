@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
-import { inSpan, openTelemetry, THREADLINE_SPANS } from '@threadline/core';
+import { THREADLINE_SPANS, traced } from '@threadline/core';
 import { DataSource, EntityManager } from 'typeorm';
 import { ActorRef } from './actor-ref';
 import { activeTraceparent, isTraceparent } from './trace-context';
@@ -65,14 +65,19 @@ export class ThreadlineContext {
 
   /**
    * Runs `work` in a new context (inheriting the current one's ids) with the given values. An actor given as a
-   * plain `{ type, id }` is validated like `ActorRef.of` (InvalidActorError here, not a failed write later).
+   * plain `{ type, id }` is validated like `ActorRef.of` (a rejection with InvalidActorError, not a failed write later).
    */
   run<T>(
     values: Omit<Partial<ContextState>, 'actor'> & { actor?: ActorRef | { type: string; id?: string } | null },
     work: () => Promise<T>,
   ): Promise<T> {
     const parent = this.state();
-    const actor = values.actor == null ? values.actor : ActorRef.of(values.actor);
+    let actor: ActorRef | null | undefined;
+    try {
+      actor = values.actor == null ? values.actor : ActorRef.of(values.actor);
+    } catch (error) {
+      return Promise.reject(error); // a promise-returning call fails as a rejection, never a synchronous throw
+    }
     return this.cls.run({ ifNested: 'inherit' }, () => {
       this.cls.set<ContextState>(THREADLINE_CLS_KEY, {
         correlationId: parent?.correlationId ?? randomUUID(),
@@ -139,8 +144,8 @@ export class ThreadlineContext {
  * Runs a method (an @nestjs/schedule @Cron/@Interval handler, a queue
  * consumer) in its own context with the given actor and a fresh job id, so
  * its audited writes are attributed. Errors are left to the method. With
- * `@opentelemetry/api` installed it runs in a `threadline.job` span, and then
- * returns a promise.
+ * `@opentelemetry/api` installed it runs in a `threadline.job` span; what it
+ * returns or throws is unchanged.
  *
  * @example @Cron('0 * * * *') @ThreadlineJob(ActorRef.system('hourly-cleanup')) async cleanup() { ... }
  */
@@ -158,11 +163,8 @@ export function ThreadlineJob(actor: ActorRef | { type: string; id?: string }): 
           return method.apply(this, args);
         });
       // With OpenTelemetry, the job runs in a span (a root one under a scheduler), so its audit transactions
-      // carry a trace like a request's do.
-      if (!openTelemetry) return run();
-      return inSpan(THREADLINE_SPANS.job.name, { 'threadline.job.name': name, 'threadline.job.id': jobId }, async () =>
-        run(),
-      );
+      // carry a trace like a request's do; the method's own return value (or throw) reaches the caller unchanged.
+      return traced(THREADLINE_SPANS.job.name, { 'threadline.job.name': name, 'threadline.job.id': jobId }, run);
     };
     // keep metadata set by decorators applied before this one (@Cron, @Interval, ...)
     for (const key of Reflect.getMetadataKeys(method)) {

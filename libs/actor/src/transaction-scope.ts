@@ -11,6 +11,7 @@ import {
   threadlineEvents,
   transactionCacheMatchesSql,
   TransactionCommittedEvent,
+  logLine,
 } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
 import { THREADLINE_ACTOR_OPTIONS } from './actor.constants';
@@ -86,7 +87,13 @@ LATERAL (SELECT coalesce(jsonb_agg(jsonb_build_object('table', c.table_schema ||
         );
       })
       .map((wrapper) => JSON.stringify(String(wrapper.token).replace(/DataSource$/, '')));
-    if (unattributed.length) this.logger.warn(unattributedDataSources([...new Set(unattributed)]));
+    if (unattributed.length)
+      logLine(
+        this.logger,
+        'warn',
+        'actor:unattributed_data_sources',
+        unattributedDataSources([...new Set(unattributed)]),
+      );
   }
 
   private instrumentDataSource(source: DataSource): void {
@@ -124,11 +131,7 @@ LATERAL (SELECT coalesce(jsonb_agg(jsonb_build_object('table', c.table_schema ||
     runner.commitTransaction = async () => {
       const depth = (runner as unknown as { transactionDepth: number }).transactionDepth;
       const listening = depth === 1 && threadlineEvents.transactionCommitted.hasSubscribers;
-      // A transaction already failed (its COMMIT will roll back) cannot run the query: no event, and the commit
-      // goes on as TypeORM would send it.
-      const [committed] = listening
-        ? ((await query(this.committedSql).catch(() => [])) as TransactionCommittedEvent[])
-        : [];
+      const committed = listening ? await this.committedEvent(runner) : undefined;
       await commitTransaction();
       if (committed?.auditTransactionId) threadlineEvents.transactionCommitted.publish(committed);
     };
@@ -155,6 +158,25 @@ LATERAL (SELECT coalesce(jsonb_agg(jsonb_build_object('table', c.table_schema ||
     }) as QueryRunner['query'];
 
     return runner;
+  }
+
+  /**
+   * The committed event's facts, read just before COMMIT inside a savepoint, in one round trip: a query that fails
+   * (a `SET LOCAL ROLE` that cannot read the audit tables, a statement timeout, a serialization failure) is rolled
+   * back to the savepoint, so the app's transaction commits exactly as it would without the event. A transaction
+   * that had already failed stays failed (its COMMIT rolls back, as TypeORM sends it) and publishes nothing.
+   */
+  private async committedEvent(runner: QueryRunner): Promise<TransactionCommittedEvent | undefined> {
+    const client = (await runner.connect()) as { query(sql: string): Promise<{ rows: unknown[] }[]> };
+    try {
+      const results = await client.query(
+        `SAVEPOINT threadline_committed_event; ${this.committedSql}; RELEASE SAVEPOINT threadline_committed_event`,
+      );
+      return results[1].rows[0] as TransactionCommittedEvent | undefined;
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT threadline_committed_event').catch(() => undefined);
+      return undefined;
+    }
   }
 
   /**

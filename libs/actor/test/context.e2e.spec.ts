@@ -354,7 +354,7 @@ describe('request and job context (HTTP e2e, real PostgreSQL)', () => {
       }),
     );
     expect((await txOf(plain!))[0].actor_ref).toEqual({ type: 'user', id: '78' });
-    expect(() => context.run({ actor: { type: 'wizard', id: '1' } }, () => Promise.resolve())).toThrow(
+    await expect(context.run({ actor: { type: 'wizard', id: '1' } }, () => Promise.resolve())).rejects.toThrow(
       InvalidActorError,
     );
 

@@ -37,7 +37,8 @@ class Recorder implements LoggerService {
   log() {}
   error() {}
   warn(message: unknown) {
-    this.warnings.push(String(message));
+    // an app's own logger gets Threadline's lines as records: { msg, event, ...fields }
+    this.warnings.push(typeof message === 'string' ? message : (message as { msg: string }).msg);
   }
 }
 

@@ -60,8 +60,23 @@ export class BaselineService {
 
   /** A table's baseline in its span; each batch is published on `threadline:baseline:batch`. */
   baseline(name: string, options: BaselineOptions = {}): Promise<BaselineResult> {
+    // what the batches committed so far: a baseline that fails after some says so
+    let progress = { written: 0, batches: 0 };
+    const tracked: BaselineOptions = {
+      ...options,
+      onBatch: (p) => {
+        progress = { written: p.written, batches: p.batch };
+        options.onBatch?.(p);
+      },
+    };
     return inSpan(THREADLINE_SPANS.baseline.name, {}, async (span) => {
-      const result = await this.baselineOnce(name, options);
+      const result = await this.baselineOnce(name, tracked).catch((error: unknown) => {
+        span.setAttributes({
+          'threadline.baseline.written': progress.written,
+          'threadline.baseline.batches': progress.batches,
+        });
+        throw error;
+      });
       span.setAttributes({
         'db.collection.name': result.table,
         'threadline.baseline.status': result.status,

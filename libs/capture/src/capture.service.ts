@@ -15,7 +15,7 @@ import { findMigrations, writeMigration, MigrationWriteResult } from './migratio
 import { captureDifferences } from './catalog/capture-differences';
 import { readDeployedCapture } from './catalog/deployed-capture';
 import { DdlFollowUp, ddlFollowUpWarning, readDdlFollowUp } from './catalog/ddl-follow-up';
-import { ident } from '@threadline/core';
+import { ident, logLine } from '@threadline/core';
 import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
 import { catalogProblems } from './trigger/catalog-problems';
 import { LEASES_TABLE } from './schema/lease';
@@ -85,7 +85,7 @@ export class CaptureService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const state = await this.ddlFollowUp().catch(() => 'not-installed' as const);
     this.bootWarning = ddlFollowUpWarning(state, this.options.auditSchema);
-    if (this.bootWarning) this.logger.warn(this.bootWarning);
+    if (this.bootWarning) logLine(this.logger, 'warn', 'capture:boot_warning', this.bootWarning);
   }
 
   /** The warning logged at boot, if any (the migrate command repeats it only when migrations changed it). */

@@ -42,9 +42,11 @@ export {
 } from './actor/actor-rules';
 export * from './nest/scheduler-registry';
 export { publish } from './events/publish';
+export { logLine, logfmt, type LogFields } from './log/log-line';
 export {
   inSpan,
   startSpan,
+  traced,
   errorType,
   openTelemetry,
   TELEMETRY_SCOPE,

@@ -17,9 +17,12 @@ import {
   RetentionService,
   ThreadlineContext,
   ThreadlineModule,
+  startThreadlineMetrics,
   THREADLINE_METRICS,
   THREADLINE_SPANS,
+  threadlineEvents,
 } from '../src';
+import { inSpan } from '@threadline/core';
 
 /** Collects on demand: the test reads the metrics after each action. */
 class TestReader extends MetricReader {
@@ -175,23 +178,42 @@ describe('OpenTelemetry metrics and spans (real PostgreSQL, SDK in memory)', () 
     const dryRun = await app.get(RetentionService).purge({ dryRun: true });
     expect(dryRun.status).toBe('completed');
     expect(await points('purgeDuration')).toEqual([]); // a dry run deletes nothing and is not a purge
+    // a purge that fails after its first batch (here its caller's progress callback throws) says what it deleted
+    const failing = app.get(RetentionService).purge({
+      onBatch: () => {
+        throw new Error('progress display gone');
+      },
+    });
+    await expect(failing).rejects.toThrow('progress display gone');
     const summary = await app.get(RetentionService).purge();
     // the first transaction keeps its legacy change: only the second is left empty
-    expect(summary).toMatchObject({ status: 'completed', deletedChanges: 3, deletedTransactions: 1, batchesRun: 2 });
+    expect(summary).toMatchObject({ status: 'completed', deletedChanges: 1, deletedTransactions: 1, batchesRun: 1 });
 
     expect(sum(await points('purgeBatches'))).toBe(2);
     const deleted = await points('purgeDeleted');
     expect(sum(deleted, { 'threadline.audit.table': 'changes' })).toBe(3);
     expect(sum(deleted, { 'threadline.audit.table': 'transactions' })).toBe(1);
-    expect(sum(await points('purgeDuration'), { 'threadline.retention.status': 'completed' })).toBe(1);
-    const [dry, purge] = finished('purge');
-    expect(dry.attributes).toMatchObject({ 'threadline.retention.dry_run': true });
+    const durations = await points('purgeDuration');
+    expect(sum(durations, { 'threadline.retention.status': 'completed' })).toBe(1);
+    expect(sum(durations, { 'threadline.retention.status': 'error', 'error.type': 'Error' })).toBe(1);
+    const [dry, failed, purge] = finished('purge');
+    expect(dry.attributes).toEqual({
+      'threadline.retention.dry_run': true,
+      'threadline.retention.status': 'completed',
+    });
+    expect(failed.attributes).toMatchObject({
+      'threadline.retention.status': 'error',
+      'error.type': 'Error',
+      'threadline.retention.deleted_changes': 2,
+      'threadline.retention.batches': 1,
+    });
     expect(purge.attributes).toMatchObject({
       'threadline.retention.dry_run': false,
       'threadline.retention.status': 'completed',
-      'threadline.retention.deleted_changes': 3,
+      'threadline.retention.deleted_changes': 1,
       'threadline.retention.deleted_transactions': 1,
-      'threadline.retention.batches': 2,
+      'threadline.retention.batches': 1,
+      'threadline.retention.max_batches_reached': false,
     });
     expect(purge.status.code).toBe(1); // OK
   });
@@ -224,6 +246,28 @@ describe('OpenTelemetry metrics and spans (real PostgreSQL, SDK in memory)', () 
     });
   });
 
+  it('a transaction whose committed-event query fails (a role that cannot read the audit tables) commits all the same', async () => {
+    const source = app.get(DataSource);
+    const role = `tl_narrow_${process.pid}`;
+    await db.query(`CREATE ROLE ${role}; GRANT SELECT, INSERT ON items TO ${role}`);
+    try {
+      const before = sum(await points('transactions'));
+      await app.get(ThreadlineContext).run({ actor: { type: 'user', id: 'u2' } }, () =>
+        source.transaction(async (m) => {
+          await m.query(`SET LOCAL ROLE ${role}`);
+          await m.query(`INSERT INTO items VALUES (20, 'as a narrow role')`);
+        }),
+      );
+      expect(await db.query(`SELECT label FROM items WHERE id = 20`)).toEqual([{ label: 'as a narrow role' }]);
+      expect(await db.query(`SELECT count(*)::int AS n FROM audit_changes WHERE table_pk = '{"id": 20}'`)).toEqual([
+        { n: 1 },
+      ]);
+      expect(sum(await points('transactions'))).toBe(before); // the event could not be read: not counted, no harm
+    } finally {
+      await db.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+
   it('a baseline counts its snapshots by table, in a span with its outcome; no masked value reaches either', async () => {
     const result = await app.get(BaselineService).baseline('legacy', { execute: true, batchSize: 10 });
     expect(result).toMatchObject({ status: 'complete', written: 29, batches: 3 });
@@ -247,6 +291,33 @@ describe('OpenTelemetry metrics and spans (real PostgreSQL, SDK in memory)', () 
     expect(sum(states, { 'threadline.coverage.state': 'covered' })).toBe(2);
     expect(sum(states, { 'threadline.coverage.state': 'drifted' })).toBe(1);
     expect(sum(states, { 'threadline.coverage.state': 'uncovered' })).toBe(1);
+  });
+
+  it('a second app in the process does not count twice; a malformed event is not fatal', async () => {
+    const second = startThreadlineMetrics(); // what another ThreadlineModule in this process does at boot
+    try {
+      const before = sum(await points('actions'));
+      await app.get(ActionRecorder).recordAction('counted.once', { actor: { type: 'user', id: 'u1' } });
+      expect(sum(await points('actions'))).toBe(before + 1);
+      // another copy of Threadline publishing an older event shape: its subscriber must not throw into the process
+      threadlineEvents.transactionCommitted.publish({ auditTransactionId: 'x' });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      second();
+    }
+    // the first app's subscription outlives the second's stop
+    const before = sum(await points('actions'));
+    await app.get(ActionRecorder).recordAction('still.counted', { actor: { type: 'user', id: 'u1' } });
+    expect(sum(await points('actions'))).toBe(before + 1);
+  });
+
+  it('a span whose work fails records the error class, never its message (which may quote a value)', async () => {
+    await expect(
+      inSpan('test.failing', {}, () => Promise.reject(new RangeError('alice-secret is not a valid value'))),
+    ).rejects.toThrow(RangeError);
+    const [failed] = spans.getFinishedSpans().filter((s) => s.name === 'test.failing');
+    expect(failed.attributes).toEqual({ 'error.type': 'RangeError' });
+    expect(JSON.stringify([failed.attributes, failed.status, failed.events])).not.toContain('alice-secret');
   });
 
   it('a coverage check that cannot run (the database is gone) counts a failure with its error type', async () => {

@@ -7,6 +7,7 @@ import {
   Logger,
   NotFoundException,
 } from '@nestjs/common';
+import { errorType, logLine } from '@threadline/core';
 import type { Request } from 'express';
 import { THREADLINE_OPERATOR_OPTIONS } from './operator.constants';
 import { ResolvedOperatorOptions } from './operator.options';
@@ -31,7 +32,9 @@ export class ThreadlineAuthorizeGuard implements CanActivate {
     try {
       allowed = (await authorize(context.switchToHttp().getRequest<Request>())) === true;
     } catch (error) {
-      this.logger.error(authorizeThrew(error));
+      logLine(this.logger, 'error', 'operator:authorize_threw', authorizeThrew(error), {
+        error_type: errorType(error),
+      });
     }
     if (!allowed) throw new ForbiddenException(NOT_AUTHORIZED);
     return true;

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { logLine } from '@threadline/core';
 import { CoverageReport, CoverageService, RedactionPolicyService, TableRedaction } from '@threadline/health';
 import {
   CheckpointService,
@@ -26,7 +27,7 @@ export type IntegrityView = IntegrityReport & { kept: KeptCheckpointsView | null
 /** Gathers what each page shows (the badge on every one) and renders it. */
 @Injectable()
 export class OperatorPages {
-  private readonly logger = new Logger('ThreadlineOperator');
+  private readonly logger = new Logger(OperatorPages.name);
 
   constructor(
     @Inject(THREADLINE_OPERATOR_OPTIONS) private readonly options: ResolvedOperatorOptions,
@@ -120,7 +121,7 @@ export class OperatorPages {
 
   private reason(error: unknown, what: string): string {
     const message = error instanceof Error ? error.message : String(error);
-    this.logger.warn(couldNotRead(what, message));
+    logLine(this.logger, 'warn', 'operator:read_failed', couldNotRead(what, message), { page: what });
     return message;
   }
 }

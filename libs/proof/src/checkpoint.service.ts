@@ -8,7 +8,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { AuditTables, schedulerRegistryOf } from '@threadline/core';
+import { AuditTables, errorType, logLine, schedulerRegistryOf } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { EXPORT_LINE, keepInDirectory, latestKeptCheckpoint, newestKept } from './checkpoint-store';
 import { CheckpointStatus, KeptCheckpointsView } from './checkpoint.types';
@@ -32,7 +32,7 @@ export const CHECKPOINT_JOB_NAME = 'threadline.integrity.checkpoint';
  */
 @Injectable()
 export class CheckpointService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly logger = new Logger('ThreadlineCheckpoints');
+  private readonly logger = new Logger(CheckpointService.name);
   private readonly policy: CheckpointPolicy | null;
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
@@ -188,7 +188,11 @@ export class CheckpointService implements OnApplicationBootstrap, BeforeApplicat
       // deleted from the end, shows within a tick
       else if (last && size <= last.size) await this.queue.run(() => this.recheck(size));
     })()
-      .catch((error: unknown) => this.logger.error(checkpointFailed(error)))
+      .catch((error: unknown) =>
+        logLine(this.logger, 'error', 'proof:checkpoint_failed', checkpointFailed(error), {
+          error_type: errorType(error),
+        }),
+      )
       .finally(() => (this.running = undefined));
     await this.running;
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { schedulerRegistryOf } from '@threadline/core';
+import { errorType, logLine, schedulerRegistryOf } from '@threadline/core';
 import { IntegrityService } from './integrity.service';
 import { THREADLINE_INTEGRITY_POLICY } from './proof.constants';
 import { sealingFailed } from './proof.messages';
@@ -16,7 +16,7 @@ export const SEAL_JOB_NAME = 'threadline.integrity.seal';
  */
 @Injectable()
 export class IntegritySealer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('ThreadlineIntegrity');
+  private readonly logger = new Logger(IntegritySealer.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
@@ -41,7 +41,9 @@ export class IntegritySealer implements OnApplicationBootstrap, OnApplicationShu
     this.running = this.integrity
       .seal()
       .then(() => undefined)
-      .catch((error: unknown) => this.logger.error(sealingFailed(error)))
+      .catch((error: unknown) =>
+        logLine(this.logger, 'error', 'proof:sealing_failed', sealingFailed(error), { error_type: errorType(error) }),
+      )
       .finally(() => (this.running = undefined));
     await this.running;
   }

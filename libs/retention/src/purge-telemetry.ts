@@ -1,27 +1,41 @@
 import { publish, RetentionPurgedEvent, TelemetryAttributes } from '@threadline/core';
-import { PurgeResult, PurgeSummary } from './purge.types';
+import { PurgeProgress, PurgeResult } from './purge.types';
 
-/** The purge span's outcome attributes. */
-export function purgeAttributes(result: PurgeResult): TelemetryAttributes {
-  if (result.status !== 'completed') return { 'threadline.retention.status': result.status };
+/** How a purge ended, for its span and event: its result, or `error` with what the batches committed before it. */
+export type PurgeOutcome = PurgeResult | ({ status: 'error'; errorType: string } & PurgeProgress);
+
+/** The purge span's outcome attributes (a dry run deletes nothing: its status only). */
+export function purgeAttributes(outcome: PurgeOutcome): TelemetryAttributes {
+  const status = { 'threadline.retention.status': outcome.status };
+  if (outcome.status === 'error')
+    return {
+      ...status,
+      'threadline.retention.deleted_changes': outcome.deletedChanges,
+      'threadline.retention.deleted_transactions': outcome.deletedTransactions,
+      'threadline.retention.batches': outcome.batch,
+    };
+  if (outcome.status !== 'completed' || outcome.dryRun) return status;
   return {
-    'threadline.retention.status': result.status,
-    'threadline.retention.deleted_changes': result.deletedChanges,
-    'threadline.retention.deleted_transactions': result.deletedTransactions,
-    'threadline.retention.batches': result.batchesRun,
+    ...status,
+    'threadline.retention.deleted_changes': outcome.deletedChanges,
+    'threadline.retention.deleted_transactions': outcome.deletedTransactions,
+    'threadline.retention.batches': outcome.batchesRun,
+    'threadline.retention.max_batches_reached': outcome.maxBatchesReached,
   };
 }
 
-/** Publishes a purge's end on `threadline:retention:purged`. */
-export function purged(
-  outcome: { status: RetentionPurgedEvent['status']; errorType?: string } & Partial<Omit<PurgeSummary, 'status'>>,
-  started: number,
-): void {
+/** Publishes a purge's end on `threadline:retention:purged` (not a dry run's). */
+export function purged(outcome: PurgeOutcome, started: number): void {
+  const work =
+    outcome.status === 'completed'
+      ? { deletedChanges: outcome.deletedChanges, batches: outcome.batchesRun }
+      : outcome.status === 'error'
+        ? { deletedChanges: outcome.deletedChanges, batches: outcome.batch }
+        : { deletedChanges: 0, batches: 0 };
   publish('retentionPurged', {
     status: outcome.status,
-    deletedChanges: outcome.deletedChanges ?? 0,
-    batches: outcome.batchesRun ?? 0,
+    ...work,
     durationMs: Date.now() - started,
-    ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
+    ...(outcome.status === 'error' ? { errorType: outcome.errorType } : {}),
   } satisfies RetentionPurgedEvent);
 }

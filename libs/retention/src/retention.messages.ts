@@ -64,21 +64,13 @@ export function scheduledPurgeNotCompleted(status: string, reason: string): stri
   return `threadline retention purge ${status}: ${reason}`;
 }
 
-/** Purge progress log lines, key=value for log search. */
-export function batchDone(batch: number, deletedChanges: number, deletedTransactions: number): string {
-  return `threadline retention purge batch ${batch} deleted_changes=${deletedChanges} deleted_transactions=${deletedTransactions}`;
+/** Purge progress log lines; their counts follow as key=value fields (logLine). */
+export function batchDone(batch: number): string {
+  return `threadline retention purge batch ${batch} done`;
 }
 
-export function purgeDone(
-  summary: { deletedChanges: number; deletedTransactions: number; batchesRun: number; durationMs: number },
-  maxBatches: number,
-  reachedMax: boolean,
-): string {
-  return (
-    `threadline retention purge done deleted_changes=${summary.deletedChanges} deleted_transactions=${summary.deletedTransactions} ` +
-    `batches=${summary.batchesRun}/${maxBatches} ${reachedMax ? 'max_batches reached: eligible rows remain for the next run' : 'all eligible rows deleted'} ` +
-    `duration_ms=${summary.durationMs}`
-  );
+export function purgeDone(reachedMax: boolean): string {
+  return `threadline retention purge done: ${reachedMax ? 'max_batches reached, eligible rows remain for the next run' : 'all eligible rows deleted'}`;
 }
 
 /** `retention purge`: what a completed run did (or, dry, would do). */

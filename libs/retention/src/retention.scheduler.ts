@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { schedulerRegistryOf } from '@threadline/core';
+import { errorType, logLine, schedulerRegistryOf } from '@threadline/core';
 import { CronJob } from 'cron';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
 import { RetentionPolicy } from './retention.options';
@@ -23,7 +23,7 @@ export const RETENTION_JOB_NAME = 'threadline.retention.purge';
  */
 @Injectable()
 export class RetentionScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('ThreadlineRetention');
+  private readonly logger = new Logger(RetentionScheduler.name);
   private job?: CronJob;
   private running?: Promise<void>;
 
@@ -37,26 +37,41 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
     if (!this.policy?.schedule) return;
     const registry = schedulerRegistryOf(this.moduleRef);
     if (!registry) {
-      this.logger.log(NO_SCHEDULER);
+      logLine(this.logger, 'log', 'retention:no_scheduler', NO_SCHEDULER);
       return;
     }
     this.job = CronJob.from({ cronTime: this.policy.schedule, onTick: () => this.tick(), start: true });
     registry.addCronJob(RETENTION_JOB_NAME, this.job as never);
-    this.logger.log(scheduled(this.policy.schedule));
+    logLine(this.logger, 'log', 'retention:scheduled', scheduled(this.policy.schedule), {
+      schedule: this.policy.schedule,
+    });
   }
 
   /** One scheduled run; skipped (and logged) while the previous one still runs. */
   async tick(): Promise<void> {
     if (this.running) {
-      this.logger.warn(TICK_SKIPPED);
+      logLine(this.logger, 'warn', 'retention:tick_skipped', TICK_SKIPPED);
       return;
     }
     this.running = this.retention
       .purge()
       .then((result) => {
-        if (result.status !== 'completed') this.logger.warn(scheduledPurgeNotCompleted(result.status, result.reason));
+        if (result.status !== 'completed')
+          logLine(
+            this.logger,
+            'warn',
+            'retention:not_completed',
+            scheduledPurgeNotCompleted(result.status, result.reason),
+            {
+              status: result.status,
+            },
+          );
       })
-      .catch((error: unknown) => this.logger.error(scheduledPurgeFailed(error)))
+      .catch((error: unknown) =>
+        logLine(this.logger, 'error', 'retention:failed', scheduledPurgeFailed(error), {
+          error_type: errorType(error),
+        }),
+      )
       .finally(() => (this.running = undefined));
     await this.running;
   }

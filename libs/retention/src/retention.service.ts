@@ -6,6 +6,7 @@ import {
   InvalidOptionsError,
   inSpan,
   isInsufficientPrivilege,
+  logLine,
   publish,
   RetentionBatchEvent,
   THREADLINE_SPANS,
@@ -32,7 +33,7 @@ const LEASE_SECONDS = 300;
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap {
-  private readonly logger = new Logger('ThreadlineRetention');
+  private readonly logger = new Logger(RetentionService.name);
   private readonly changes: string;
   private readonly transactions: string;
   private readonly tables: AuditTables;
@@ -73,21 +74,29 @@ export class RetentionService implements OnApplicationBootstrap {
   /** A purge (or its dry run) in its span; a purge's outcome is published on `threadline:retention:purged`. */
   purge(options: PurgeOptions = {}): Promise<PurgeResult> {
     const started = Date.now();
-    return inSpan(
-      THREADLINE_SPANS.purge.name,
-      { 'threadline.retention.dry_run': Boolean(options.dryRun) },
-      async (span) => {
-        try {
-          const result = await this.purgeOnce(options);
-          span.setAttributes(purgeAttributes(result));
-          if (!options.dryRun) purged(result.status === 'completed' ? result : { status: result.status }, started);
-          return result;
-        } catch (error) {
-          if (!options.dryRun) purged({ status: 'error', errorType: errorType(error) }, started);
-          throw error;
-        }
+    const dryRun = Boolean(options.dryRun);
+    // what the batches committed so far: a purge that fails after some (lease lost, a later batch's error) says so
+    let progress: PurgeProgress = { batch: 0, deletedChanges: 0, deletedTransactions: 0 };
+    const tracked: PurgeOptions = {
+      ...options,
+      onBatch: (p) => {
+        progress = p;
+        options.onBatch?.(p);
       },
-    );
+    };
+    return inSpan(THREADLINE_SPANS.purge.name, { 'threadline.retention.dry_run': dryRun }, async (span) => {
+      try {
+        const result = await this.purgeOnce(tracked);
+        span.setAttributes(purgeAttributes(result));
+        if (!dryRun) purged(result, started);
+        return result;
+      } catch (error) {
+        const failed = { status: 'error', errorType: errorType(error), ...progress } as const;
+        span.setAttributes(purgeAttributes(failed));
+        if (!dryRun) purged(failed, started);
+        throw error;
+      }
+    });
   }
 
   private async purgeOnce(options: PurgeOptions): Promise<PurgeResult> {
@@ -193,7 +202,11 @@ export class RetentionService implements OnApplicationBootstrap {
         progress.batch++;
         progress.deletedChanges += changes;
         progress.deletedTransactions += transactions;
-        this.logger.log(batchDone(progress.batch, progress.deletedChanges, progress.deletedTransactions));
+        logLine(this.logger, 'log', 'retention:batch', batchDone(progress.batch), {
+          batch: progress.batch,
+          deleted_changes: progress.deletedChanges,
+          deleted_transactions: progress.deletedTransactions,
+        });
         options.onBatch?.({ ...progress });
         if (changes < batchSize) break;
       }
@@ -209,7 +222,14 @@ export class RetentionService implements OnApplicationBootstrap {
       cutoff: groups[0].cutoff,
       durationMs: Date.now() - started,
     };
-    this.logger.log(purgeDone(summary, maxBatches, reachedMax));
+    logLine(this.logger, 'log', 'retention:purged', purgeDone(reachedMax), {
+      deleted_changes: summary.deletedChanges,
+      deleted_transactions: summary.deletedTransactions,
+      batches: summary.batchesRun,
+      max_batches: maxBatches,
+      max_batches_reached: reachedMax,
+      duration_ms: summary.durationMs,
+    });
     return summary;
   }
 }

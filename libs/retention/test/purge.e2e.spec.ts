@@ -270,24 +270,44 @@ describe('retention purge (real PostgreSQL)', () => {
     expect(await count(`SELECT count(*) AS n FROM audit_transactions`)).toBe(0);
   });
 
-  it('logs every batch with cumulative counts and a summary saying whether maxBatches was hit', async () => {
+  it('logs every batch with cumulative counts and a summary saying whether maxBatches was hit, as structured records', async () => {
     for (let i = 0; i < 5; i++) await seed([`now() - interval '100 days'`]);
-    const lines: string[] = [];
-    const spy = jest
-      .spyOn(Logger.prototype, 'log')
-      .mockImplementation((message: unknown) => void lines.push(String(message)));
+    const lines: { context?: string; record: unknown }[] = [];
+    const spy = jest.spyOn(Logger.prototype, 'log').mockImplementation(function (this: Logger, record: unknown) {
+      lines.push({ context: (this as unknown as { context?: string }).context, record });
+    });
     try {
       const retention = await service({ keepDays: 90, enabled: true, batchSize: 2, maxBatches: 2 });
       await retention.purge();
     } finally {
       spy.mockRestore();
     }
-    expect(lines.filter((l) => l.startsWith('threadline retention purge'))).toEqual([
-      'threadline retention purge batch 1 deleted_changes=2 deleted_transactions=2',
-      'threadline retention purge batch 2 deleted_changes=4 deleted_transactions=4',
-      expect.stringMatching(
-        /^threadline retention purge done deleted_changes=4 deleted_transactions=4 batches=2\/2 max_batches reached: eligible rows remain for the next run duration_ms=\d+$/,
-      ),
+    // the app's logger is not Nest's console logger here (logging is off): each line is a record, its fields apart
+    expect(lines.filter((l) => l.context === 'RetentionService').map((l) => l.record)).toEqual([
+      {
+        msg: 'threadline retention purge batch 1 done',
+        event: 'retention:batch',
+        batch: 1,
+        deleted_changes: 2,
+        deleted_transactions: 2,
+      },
+      {
+        msg: 'threadline retention purge batch 2 done',
+        event: 'retention:batch',
+        batch: 2,
+        deleted_changes: 4,
+        deleted_transactions: 4,
+      },
+      {
+        msg: 'threadline retention purge done: max_batches reached, eligible rows remain for the next run',
+        event: 'retention:purged',
+        deleted_changes: 4,
+        deleted_transactions: 4,
+        batches: 2,
+        max_batches: 2,
+        max_batches_reached: true,
+        duration_ms: expect.any(Number),
+      },
     ]);
   });
 

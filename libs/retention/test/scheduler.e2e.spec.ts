@@ -22,8 +22,8 @@ describe('scheduled purges', () => {
     );
 
   it('registers the cron job by name, purges on its ticks, never overlaps runs, and stops on shutdown', async () => {
-    const warnings: string[] = [];
-    const spy = jest.spyOn(Logger.prototype, 'warn').mockImplementation((m: unknown) => void warnings.push(String(m)));
+    const warnings: unknown[] = [];
+    const spy = jest.spyOn(Logger.prototype, 'warn').mockImplementation((m: unknown) => void warnings.push(m));
     const moduleRef = await Test.createTestingModule({
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url }),
@@ -49,7 +49,10 @@ describe('scheduled purges', () => {
       expect(await db.query(`SELECT count(*)::int AS n FROM audit_changes`)).toEqual([{ n: 0 }]);
       const scheduler = app.get(RetentionScheduler);
       await Promise.all([scheduler.tick(), scheduler.tick()]);
-      expect(warnings).toContain('threadline retention purge skipped: the previous scheduled run is still going');
+      expect(warnings).toContainEqual({
+        msg: 'threadline retention purge skipped: the previous scheduled run is still going',
+        event: 'retention:tick_skipped',
+      });
     } finally {
       await app.close();
       spy.mockRestore();

@@ -61,6 +61,42 @@ export function inSpan<T>(
 }
 
 /**
+ * Runs `work` in an active span named `name` and returns exactly what it returns: a plain value (the span ends at
+ * once), or its promise's outcome (the span ends when it settles); a throw stays a synchronous throw. For calls
+ * whose caller must see no difference (a decorated job method that may be synchronous). Without the API,
+ * `work()` is called as is.
+ */
+export function traced<T>(name: string, attributes: TelemetryAttributes, work: () => T): T {
+  const api = openTelemetry;
+  if (!api) return work();
+  return api.trace.getTracer(TELEMETRY_SCOPE).startActiveSpan(name, { attributes }, (span) => {
+    const end = (failed: boolean, error?: unknown) => {
+      if (!failed) span.setStatus({ code: api.SpanStatusCode.OK });
+      else {
+        span.setAttribute('error.type', errorType(error));
+        span.setStatus({ code: api.SpanStatusCode.ERROR, message: errorType(error) });
+      }
+      span.end();
+    };
+    let result: T;
+    try {
+      result = work();
+    } catch (error) {
+      end(true, error);
+      throw error;
+    }
+    const thenable = result as { then?: unknown };
+    if (thenable !== null && typeof thenable === 'object' && typeof thenable.then === 'function')
+      (result as PromiseLike<unknown>).then(
+        () => end(false),
+        (error: unknown) => end(true, error),
+      );
+    else end(false);
+    return result;
+  });
+}
+
+/**
  * A span for work that is not one call (an export streamed chunk by chunk): started now under the active span,
  * ended by `end(failure?)`, `failure` being the `error.type` when the work failed.
  */

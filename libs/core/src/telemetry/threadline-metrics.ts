@@ -11,7 +11,7 @@ import {
   TransactionCommittedEvent,
   ActionRecordedEvent,
 } from '../events/threadline-events';
-import { openTelemetry, TELEMETRY_SCOPE, TelemetryAttributes } from './open-telemetry';
+import { errorType, openTelemetry, TELEMETRY_SCOPE, TelemetryAttributes } from './open-telemetry';
 
 /** One of Threadline's metrics, as OpenTelemetry's naming conventions write it (UCUM units, dotted names). */
 export interface ThreadlineMetric {
@@ -44,7 +44,8 @@ export const THREADLINE_METRICS = {
     name: 'threadline.actions',
     instrument: 'counter',
     unit: '{action}',
-    description: 'Actions `recordAction` inserted, by status (`ok`, `error`)',
+    description:
+      'Actions `recordAction` inserted, by status (`ok`, `error`); one inserted in a transaction that then rolls back is counted too',
     attributes: ['threadline.action.status'],
   },
   coverage: {
@@ -52,7 +53,7 @@ export const THREADLINE_METRICS = {
     instrument: 'gauge',
     unit: '{table}',
     description:
-      'Tables at the last coverage check, by state: `covered`, `uncovered` (no capture triggers), `drifted` (covered, but the deployed capture differs from the configuration)',
+      'Tables at the last coverage check, by state: `covered`, `uncovered` (missing some or all capture triggers; partitions included), `drifted` (covered, but the deployed capture differs from the configuration)',
     attributes: ['threadline.coverage.state'],
   },
   healthFailures: {
@@ -144,12 +145,35 @@ const RECORDERS: { [E in keyof typeof THREADLINE_EVENT_NAMES]?: (event: never, r
  * ThreadlineModule calls it at boot; an app that imports the feature modules one by one can call it itself, after
  * its SDK has started. Does nothing (and costs nothing) without `@opentelemetry/api` or with no MeterProvider
  * registered: `threadline.capture.*` costs one query per audited transaction, so it runs only when something
- * collects it. Returns the function that stops it.
+ * collects it. Started by several apps in one process, it subscribes once. Returns the function that stops it
+ * (the subscription ends when the last one stops).
  */
 export function startThreadlineMetrics(): () => void {
+  // one subscription per process, however many Nest apps start it (each would count every event again)
+  if (!running) {
+    const stop = subscribeMetrics();
+    if (!stop) return () => undefined;
+    running = { stop, users: 0 };
+  }
+  const current = running;
+  current.users++;
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    if (--current.users === 0 && running === current) {
+      running = undefined;
+      current.stop();
+    }
+  };
+}
+
+let running: { stop: () => void; users: number } | undefined;
+
+function subscribeMetrics(): (() => void) | undefined {
   const api = openTelemetry;
   const meter = api?.metrics.getMeter(TELEMETRY_SCOPE);
-  if (!api || !meter || meter === api.createNoopMeter()) return () => undefined;
+  if (!api || !meter || meter === api.createNoopMeter()) return undefined;
   const instruments = new Map<MetricKey, Counter | Histogram>();
   const coverage = { covered: 0, uncovered: 0, drifted: 0 };
   let coverageSeen = false;
@@ -178,13 +202,21 @@ export function startThreadlineMetrics(): () => void {
   };
   const handlers = Object.entries(RECORDERS).map(([key, recorder]) => {
     const name = THREADLINE_EVENT_NAMES[key as keyof typeof THREADLINE_EVENT_NAMES];
-    const handler = (event: unknown) => recorder!(event as never, record);
+    const handler = (event: unknown) => {
+      // a subscriber's throw would surface as an uncaught exception (diagnostics_channel rethrows it on the next
+      // tick): a malformed event (another Threadline copy's) is reported to OpenTelemetry's diagnostics instead
+      try {
+        recorder!(event as never, record);
+      } catch (error) {
+        api.diag.error(`Threadline metrics: ${name} not recorded`, errorType(error));
+      }
+    };
     subscribe(name, handler);
     return [name, handler] as const;
   });
   const onChecked = (event: unknown) => {
-    const e = event as HealthCheckedEvent;
-    Object.assign(coverage, { covered: e.covered, uncovered: e.uncovered, drifted: e.drifted });
+    const e = (event ?? {}) as Partial<HealthCheckedEvent>;
+    Object.assign(coverage, { covered: e.covered ?? 0, uncovered: e.uncovered ?? 0, drifted: e.drifted ?? 0 });
     coverageSeen = true;
   };
   subscribe(THREADLINE_EVENT_NAMES.healthChecked, onChecked);

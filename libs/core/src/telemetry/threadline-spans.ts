@@ -16,13 +16,15 @@ export const THREADLINE_SPANS = {
   },
   purge: {
     name: 'threadline.retention.purge',
-    description: 'A retention purge or its dry run, its batches committed inside it',
+    description:
+      'A retention purge or its dry run (status only), its batches committed inside it; a purge that fails says what its batches deleted before',
     attributes: [
       'threadline.retention.dry_run',
       'threadline.retention.status',
       'threadline.retention.deleted_changes',
       'threadline.retention.deleted_transactions',
       'threadline.retention.batches',
+      'threadline.retention.max_batches_reached',
     ],
   },
   export: {
