@@ -93,7 +93,6 @@ describeOnOneMajor('OpenTelemetry in the demo (the SDK wired by its environment 
     process.stdout.write(`trace coverage: ${traced}/${made} audit transactions made in requests\n`);
     expect(traced / made).toBeGreaterThanOrEqual(0.99);
     // each recorded trace is one the SDK exported (the console exporter prints every span's traceId)
-    // eslint-disable-next-line no-control-regex
     const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
     const exported = new Set([...plain.matchAll(/traceId: '([0-9a-f]{32})'/g)].map((m) => m[1]));
     const recorded = await db.query<{ trace_id: string }>(
