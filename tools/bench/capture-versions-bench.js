@@ -2,9 +2,10 @@
 // Capture cost across audit schema versions (`npm run bench`): the same audited OLTP transaction
 // (set the actor, insert, two updates, a read, commit) run inside the server by a procedure that
 // commits each one, so no client round trip blurs it, on one server, alternating rounds between
-// databases installed with no audit, the v4 and v5 install SQL (test fixtures) and this version's.
-// Prints the median microseconds per transaction and this version's cost over v4's:
-//   capture_versions us_per_tx none=<us> v4=<us> v5=<us> current=<us> current_over_v4=<ratio> v5_over_v4=<ratio>
+// databases installed with no audit, the v4, v5 and v9 install SQL (test fixtures) and this version's.
+// Prints the median microseconds per transaction and this version's cost over v4's and v9's (v10 pairs
+// a one-row UPDATE without numbering and joining its rows):
+//   capture_versions us_per_tx none=<us> v4=<us> v5=<us> v9=<us> current=<us> current_over_v4=<ratio> v5_over_v4=<ratio> current_over_v9=<ratio>
 const fs = require('fs');
 const path = require('path');
 const { Client } = require('pg');
@@ -51,7 +52,13 @@ async function database(url, name, install) {
 
 (async () => {
   const server = await startBenchServer('capture_versions');
-  const installs = { none: null, v4: fixture('v4'), v5: fixture('v5'), current: auditSchemaSql('public').up };
+  const installs = {
+    none: null,
+    v4: fixture('v4'),
+    v5: fixture('v5'),
+    v9: fixture('v9'),
+    current: auditSchemaSql('public').up,
+  };
   const clients = {};
   for (const [name, install] of Object.entries(installs))
     clients[name] = await database(server.url, `cv_${name}`, install);
@@ -62,14 +69,15 @@ async function database(url, name, install) {
   };
   for (const name of Object.keys(clients)) await run(name, 1e9);
   const perTx = Object.fromEntries(Object.keys(clients).map((name) => [name, []]));
-  const over = { current: [], v5: [] };
+  const over = { current: [], v5: [], currentV9: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 ? ['current', 'v5', 'v4', 'none'] : ['none', 'v4', 'v5', 'current'];
+    const order = round % 2 ? ['current', 'v9', 'v5', 'v4', 'none'] : ['none', 'v4', 'v5', 'v9', 'current'];
     const us = {};
     for (const name of order) us[name] = await run(name, round * N + 1);
     for (const name of order) perTx[name].push(us[name]);
     over.current.push(us.current / us.v4);
     over.v5.push(us.v5 / us.v4);
+    over.currentV9.push(us.current / us.v9);
   }
   const median = (values) => {
     const sorted = [...values].sort((a, b) => a - b);
@@ -77,7 +85,7 @@ async function database(url, name, install) {
   };
   const f = (n) => median(n).toFixed(0);
   console.log(
-    `capture_versions us_per_tx none=${f(perTx.none)} v4=${f(perTx.v4)} v5=${f(perTx.v5)} current=${f(perTx.current)} current_over_v4=${median(over.current).toFixed(3)} v5_over_v4=${median(over.v5).toFixed(3)}`,
+    `capture_versions us_per_tx none=${f(perTx.none)} v4=${f(perTx.v4)} v5=${f(perTx.v5)} v9=${f(perTx.v9)} current=${f(perTx.current)} current_over_v4=${median(over.current).toFixed(3)} v5_over_v4=${median(over.v5).toFixed(3)} current_over_v9=${median(over.currentV9).toFixed(3)}`,
   );
   for (const client of Object.values(clients)) await client.end();
   await server.stop();

@@ -72,6 +72,16 @@ const SHAPES: string[] = [
   '{"type":"user","id":0.0000000000000000000000000000000000000000000000000015e51}',
   '{"type":"user","id":00012}',
   '{"type":"user","id":-0.0e5}',
+  // v10: text of ActorRef's own shape is parsed without an exception block; these sit on that pattern's edges
+  '{"type":"user","id":"a\u007fb"}',
+  '{"type":"user","id":"\u001f"}',
+  '{"type":"user","id":"a\\b"}',
+  '{"type":"User","id":"1"}',
+  '{"type":"robot","id":"r2"}',
+  `{"type":"user","id":"${long(590)}"}`,
+  `{"type":"user","id":"${long(600)}"}`,
+  '{"type":"user","id":""}\n',
+  '{"type":"anonymous"} ',
 ];
 
 /** What ActorRef makes of a raw text: the JSON it stores, or null when it refuses it. */

@@ -19,9 +19,10 @@ DECLARE
   xid bigint := txid_current();
   cached text := current_setting('threadline.transaction_id:AUDIT_SUFFIX', true);
   actor text := nullif(current_setting('threadline.actor_ref', true), '');
-  correlation text := nullif(current_setting('threadline.correlation_id', true), '');
-  request text := nullif(current_setting('threadline.request_id', true), '');
-  trace text := nullif(current_setting('threadline.traceparent', true), '');
+  -- Read only when the row is created (every later statement needs just the three above).
+  correlation text;
+  request text;
+  trace text;
   actor_json jsonb;
   tx_id uuid;
 BEGIN
@@ -40,12 +41,17 @@ BEGIN
       -- filed under the first actor, or under none).
       IF coalesce(actor, '') <> coalesce(current_setting('threadline.transaction_actor:AUDIT_SUFFIX', true), '') THEN
       IF actor IS NOT NULL THEN
-        BEGIN
+        -- Text in ActorRef's own shape is valid JSON: it is parsed without an exception block (a subtransaction).
+        IF length(actor) <= 600 AND actor ~ E'^\\{"type":"([a-z_]+","id":"[^"\\\\\\x01-\\x1f]+"|anonymous")\\}$' THEN
           actor_json := actor::jsonb;
-        EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR program_limit_exceeded OR numeric_value_out_of_range THEN
-          RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', 'threadline.actor_ref'
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}';
-        END;
+        ELSE
+          BEGIN
+            actor_json := actor::jsonb;
+          EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR program_limit_exceeded OR numeric_value_out_of_range THEN
+            RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', 'threadline.actor_ref'
+              USING ERRCODE = 'invalid_parameter_value', HINT = 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}';
+          END;
+        END IF;
         -- Fast path: exactly what ActorRef.serialize() writes, {"type":"user","id":"42"} with an id that
         -- needs no escape and starts and ends with a printable ASCII character. The text equals the object
         -- rebuilt from what it parsed to, so no key repeats and it is already the stored form. The full
@@ -94,12 +100,17 @@ BEGIN
     END IF;
   END IF;
   IF actor IS NOT NULL THEN
-    BEGIN
+    -- Text in ActorRef's own shape is valid JSON: it is parsed without an exception block (a subtransaction).
+    IF length(actor) <= 600 AND actor ~ E'^\\{"type":"([a-z_]+","id":"[^"\\\\\\x01-\\x1f]+"|anonymous")\\}$' THEN
       actor_json := actor::jsonb;
-    EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR program_limit_exceeded OR numeric_value_out_of_range THEN
-      RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', 'threadline.actor_ref'
-        USING ERRCODE = 'invalid_parameter_value', HINT = 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}';
-    END;
+    ELSE
+      BEGIN
+        actor_json := actor::jsonb;
+      EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR program_limit_exceeded OR numeric_value_out_of_range THEN
+        RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', 'threadline.actor_ref'
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}';
+      END;
+    END IF;
     -- Fast path: exactly what ActorRef.serialize() writes, {"type":"user","id":"42"} with an id that
     -- needs no escape and starts and ends with a printable ASCII character. The text equals the object
     -- rebuilt from what it parsed to, so no key repeats and it is already the stored form. The full
@@ -138,6 +149,9 @@ BEGIN
       END IF;
     END IF;
   END IF;
+  correlation := nullif(current_setting('threadline.correlation_id', true), '');
+  request := nullif(current_setting('threadline.request_id', true), '');
+  trace := nullif(current_setting('threadline.traceparent', true), '');
   -- The same bound as every other way in for these ids (a header, recordAction, a filter).
   IF octet_length(correlation) > 256 OR octet_length(request) > 256 THEN
     RAISE EXCEPTION 'threadline: % is % bytes; at most 256 are allowed',
@@ -155,9 +169,10 @@ BEGIN
   INSERT INTO :AUDIT_SCHEMA."audit_transactions" (txid, actor_ref, correlation_id, request_id, meta)
   VALUES (xid, actor_json, correlation, request,
           CASE WHEN trace IS NOT NULL THEN jsonb_build_object('trace_id', substr(trace, 4, 32), 'span_id', substr(trace, 37, 16)) END)
-  RETURNING id INTO tx_id;
-  PERFORM set_config('threadline.transaction_id:AUDIT_SUFFIX', xid::text || '/' || tx_id::text, true);
-  PERFORM set_config('threadline.transaction_actor:AUDIT_SUFFIX', coalesce(actor, ''), true);
+  -- The cache settings are set by the same statement (one executor run, not three).
+  RETURNING id, set_config('threadline.transaction_id:AUDIT_SUFFIX', xid::text || '/' || id::text, true),
+    set_config('threadline.transaction_actor:AUDIT_SUFFIX', coalesce(actor, ''), true)
+  INTO tx_id, cached, cached;
   RETURN tx_id;
 END
 $threadline$;

@@ -53,12 +53,17 @@ BEGIN
     RAISE EXCEPTION 'threadline: an action needs an actor; %', 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF actor IS NOT NULL THEN
-    BEGIN
+    -- Text in ActorRef's own shape is valid JSON: it is parsed without an exception block (a subtransaction).
+    IF length(actor) <= 600 AND actor ~ E'^\\{"type":"([a-z_]+","id":"[^"\\\\\\x01-\\x1f]+"|anonymous")\\}$' THEN
       actor_json := actor::jsonb;
-    EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR program_limit_exceeded OR numeric_value_out_of_range THEN
-      RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', 'the actor of an action'
-        USING ERRCODE = 'invalid_parameter_value', HINT = 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}';
-    END;
+    ELSE
+      BEGIN
+        actor_json := actor::jsonb;
+      EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR program_limit_exceeded OR numeric_value_out_of_range THEN
+        RAISE EXCEPTION 'threadline: % is not valid JSON; expected {"type": ..., "id": ...}', 'the actor of an action'
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'an actor is {"type": one of user, admin, service_account, job, system, anonymous; "id": a non-empty string of at most 256 characters or a whole number, which anonymous does not need}';
+      END;
+    END IF;
     -- Fast path: exactly what ActorRef.serialize() writes, {"type":"user","id":"42"} with an id that
     -- needs no escape and starts and ends with a printable ASCII character. The text equals the object
     -- rebuilt from what it parsed to, so no key repeats and it is already the stored form. The full

@@ -19,8 +19,9 @@ BEGIN
     EXCEPTION WHEN invalid_text_representation THEN
       CONTINUE; -- edited by hand: coverage reports it
     END;
-    -- Version 4 stamps carry the column layout that self-guarding functions check and fall back on.
-    IF coalesce((stamp->>'version')::int, 1) < 4 AND coalesce(stamp->>'auditSchema', :AUDIT_SCHEMA_LITERAL) = :AUDIT_SCHEMA_LITERAL
+    -- Version 4 stamps carry the column layout that self-guarding functions check and fall back on;
+    -- v10: version 5 functions pair a one-row UPDATE without numbering and joining its rows.
+    IF coalesce((stamp->>'version')::int, 1) < 5 AND coalesce(stamp->>'auditSchema', :AUDIT_SCHEMA_LITERAL) = :AUDIT_SCHEMA_LITERAL
        AND (CASE WHEN stamp ? 'table' THEN false ELSE NOT (SELECT c.relispartition FROM pg_catalog.pg_class c WHERE c.oid = captured.target) END
             OR stamp->>'table' = (SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c
                                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = captured.target)) THEN

@@ -12,6 +12,7 @@ const V5 = readFileSync(path.join(__dirname, 'fixtures', 'install-v5.sql'), 'utf
 const V6 = readFileSync(path.join(__dirname, 'fixtures', 'install-v6.sql'), 'utf8');
 const V7 = readFileSync(path.join(__dirname, 'fixtures', 'install-v7.sql'), 'utf8');
 const V8 = readFileSync(path.join(__dirname, 'fixtures', 'install-v8.sql'), 'utf8');
+const V9 = readFileSync(path.join(__dirname, 'fixtures', 'install-v9.sql'), 'utf8');
 
 /**
  * Every complete, aligned subtree of level 4 and up (16 seals and more) of the RFC 6962 tree over the
@@ -286,6 +287,30 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(await v8.query(CATALOG)).toEqual(await fresh.query(CATALOG));
     } finally {
       await v8.drop();
+    }
+  });
+
+  it('v9 then this version equals a fresh install, and capture functions v9 made are regenerated with the one-row UPDATE path', async () => {
+    const v9 = await createTestDatabase();
+    try {
+      await v9.query(V9);
+      await v9.query(`CREATE TABLE t (id int PRIMARY KEY, secret text);
+        SELECT threadline_capture('public', 't', 't_audit', '{"mask": ["secret"]}'); INSERT INTO t VALUES (1, 'a')`);
+      const deployed = `SELECT (substr(obj_description(p.oid, 'pg_proc'), 12)::jsonb->>'version')::int AS version,
+        position('threadline_rows = 1' IN p.prosrc) > 0 AS one_row FROM pg_proc p WHERE p.proname = 't_audit'`;
+      expect(await v9.query(deployed)).toEqual([{ version: 4, one_row: false }]);
+      await v9.query(auditSchemaSql('public').up);
+      expect(await v9.query(deployed)).toEqual([{ version: 5, one_row: true }]);
+      await v9.query(`UPDATE t SET secret = 'b'`);
+      expect(await v9.query(`SELECT changed_fields, data_after FROM audit_changes WHERE op = 'update'`)).toEqual([
+        { changed_fields: ['secret'], data_after: { id: 1, secret: '[REDACTED]' } },
+      ]);
+      await v9.query(
+        `DROP TABLE t; DROP FUNCTION t_audit(); DELETE FROM audit_changes; DELETE FROM audit_transactions`,
+      );
+      expect(await v9.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+    } finally {
+      await v9.drop();
     }
   });
 

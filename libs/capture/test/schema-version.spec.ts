@@ -5,7 +5,7 @@ import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from '../src';
 // installed an earlier version gets a new install migration to run (the
 // install SQL is idempotent: it upgrades in place). Changing the install SQL
 // without bumping the version would leave such apps on the old SQL.
-const PINNED = { version: 9, sha256: 'f74bc40cc260729a3d14ef58c0f300fad2f8875c8f9f9418b1c138b77ce502a8' };
+const PINNED = { version: 10, sha256: 'c0266c2b52accba1a10f1ee3f7c2771e9adad3756d36322310de91f194e783aa' };
 
 describe('audit schema version', () => {
   it('changes whenever the install SQL changes (update both together)', () => {

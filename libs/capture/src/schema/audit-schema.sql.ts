@@ -32,7 +32,7 @@ export const RECORD_ACTION_FUNCTION = 'threadline_record_action';
  * Bumped when the install SQL changes; part of the install migration's
  * marker (docs/schema-changes.md says what else a change takes).
  */
-export const AUDIT_SCHEMA_VERSION = 9;
+export const AUDIT_SCHEMA_VERSION = 10;
 
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and

@@ -9,10 +9,11 @@
  */
 export interface TriggerStamp {
   /**
+   * 5 (schema v10): a one-row UPDATE is paired without numbering and joining its rows;
    * 4: it records its column layout, and a self-guarding one falls back to masking what it cannot classify;
    * 3: the function runs with its owner's rights (SECURITY DEFINER); 2: it follows schema changes.
    */
-  version: 1 | 2 | 3 | 4;
+  version: 1 | 2 | 3 | 4 | 5;
   table: string;
   auditSchema?: string;
   /** Configured names, as deployed. */
@@ -57,7 +58,7 @@ export function parseStamp(comment: string | null): TriggerStamp | undefined {
   if (!comment?.startsWith(STAMP_PREFIX)) return undefined;
   try {
     const stamp = JSON.parse(comment.slice(STAMP_PREFIX.length)) as TriggerStamp;
-    return [1, 2, 3, 4].includes(stamp.version) && typeof stamp.bodySha256 === 'string' ? stamp : undefined;
+    return [1, 2, 3, 4, 5].includes(stamp.version) && typeof stamp.bodySha256 === 'string' ? stamp : undefined;
   } catch {
     return undefined;
   }
