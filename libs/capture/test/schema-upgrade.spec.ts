@@ -314,6 +314,36 @@ describe('audit schema upgrade from every earlier version', () => {
     }
   });
 
+  it('v9 then this version keeps a self-guarding capture whose columns changed, and one whose key was dropped, as they were', async () => {
+    const v9 = await createTestDatabase();
+    try {
+      await v9.query(V9);
+      await v9.query(`ALTER EVENT TRIGGER threadline_ddl DISABLE;
+        CREATE TABLE r (id int PRIMARY KEY, secret text, note text); INSERT INTO r VALUES (1, 's', 'n');
+        SELECT threadline_capture('public', 'r', 'r_audit', '{"mask": ["secret"]}');
+        ALTER TABLE r RENAME COLUMN note TO ssn;
+        CREATE TABLE k (id int PRIMARY KEY, secret text, v text); INSERT INTO k VALUES (1, 's', 'v');
+        SELECT threadline_capture('public', 'k', 'k_audit', '{"mask": ["secret"]}');
+        ALTER TABLE k DROP CONSTRAINT k_pkey`);
+      const versions = `SELECT p.proname AS name, (substr(obj_description(p.oid, 'pg_proc'), 12)::jsonb->>'version')::int AS version
+        FROM pg_proc p WHERE p.proname IN ('r_audit', 'k_audit') ORDER BY 1`;
+      await v9.query(auditSchemaSql('public').up);
+      expect(await v9.query(versions)).toEqual([
+        { name: 'k_audit', version: 4 },
+        { name: 'r_audit', version: 4 },
+      ]);
+      await v9.query(`UPDATE r SET ssn = '999-88-7777'; UPDATE k SET v = 'w'`);
+      const stored = await v9.query<{ table_name: string; data_after: Record<string, unknown> }>(
+        `SELECT table_name, data_after FROM audit_changes WHERE op = 'update' ORDER BY table_name`,
+      );
+      expect(stored.map((c) => c.table_name)).toEqual(['k', 'r']);
+      expect(stored[1].data_after.ssn).toBe('[REDACTED]');
+      expect(JSON.stringify(stored)).not.toContain('999-88-7777');
+    } finally {
+      await v9.drop();
+    }
+  });
+
   it("v2 then this version equals a fresh install, and capture functions v2 made now run with the owner's rights", async () => {
     const v2 = await createTestDatabase();
     try {

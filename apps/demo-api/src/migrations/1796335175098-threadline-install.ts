@@ -2,8 +2,8 @@
 // threadline:install v10 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796333064126 implements MigrationInterface {
-  name = 'ThreadlineInstall1796333064126';
+export class ThreadlineInstall1796335175098 implements MigrationInterface {
+  name = 'ThreadlineInstall1796335175098';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -1523,13 +1523,24 @@ BEGIN
     EXCEPTION WHEN invalid_text_representation THEN
       CONTINUE; -- edited by hand: coverage reports it
     END;
-    -- Version 4 stamps carry the column layout that self-guarding functions check and fall back on;
-    -- v10: version 5 functions pair a one-row UPDATE without numbering and joining its rows.
+    -- Version 4 stamps carry the column layout that self-guarding functions check and fall back on.
     IF coalesce((stamp->>'version')::int, 1) < 5 AND coalesce(stamp->>'auditSchema', 'public') = 'public'
        AND (CASE WHEN stamp ? 'table' THEN false ELSE NOT (SELECT c.relispartition FROM pg_catalog.pg_class c WHERE c.oid = captured.target) END
             OR stamp->>'table' = (SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c
                                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = captured.target)) THEN
-      PERFORM "public"."threadline_capture"(captured.target, captured.function_name, stamp || '{"keepExistingTriggers": true}');
+      IF coalesce((stamp->>'version')::int, 1) < 4 THEN
+        PERFORM "public"."threadline_capture"(captured.target, captured.function_name, stamp || '{"keepExistingTriggers": true}');
+      -- v10: version 5 pairs a one-row UPDATE without numbering and joining its rows, a speed-up only. A
+      -- version 4 function is regenerated for it only while its table's columns are those it was generated
+      -- for: a self-guarding one masks a column renamed or added since, which a regeneration from its stamp
+      -- would not. One whose table capture now refuses (a key dropped since) keeps working as it is.
+      ELSIF stamp->>'columnLayout' = "public"."threadline_column_layout"(captured.target::oid) THEN
+        BEGIN
+          PERFORM "public"."threadline_capture"(captured.target, captured.function_name, stamp || '{"keepExistingTriggers": true}');
+        EXCEPTION WHEN OTHERS THEN
+          RAISE WARNING 'threadline: % keeps its capture function as it was (%); regenerate capture (gen-triggers, then migrate) when it can be', captured.target, SQLERRM;
+        END;
+      END IF;
     END IF;
   END LOOP;
 END
