@@ -19,9 +19,9 @@
 //   indexes            every secondary index of audit_changes and audit_transactions (query indexes and the two others)
 //   guard              a capture function without the DDL event trigger checks its columns on every statement
 //                      (its cost is added: full with the guard, minus full)
-const { Client } = require('pg');
 const { auditSchemaSql } = require('@threadline/capture');
 const { startBenchServer } = require('./bench-server');
+const { median, oltpDatabase, runOltp } = require('./oltp-in-server');
 
 const N = Number(process.env.BENCH_BREAKDOWN_TX ?? 2000);
 const ROUNDS = Number(process.env.BENCH_BREAKDOWN_ROUNDS ?? 6);
@@ -76,54 +76,19 @@ const VARIANTS = {
   },
 };
 
-async function database(url, name, variant) {
-  const admin = new Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const client = new Client({ connectionString: target.toString() });
-  await client.connect();
-  await client.query('SET client_min_messages = error');
-  await client.query('SET synchronous_commit = off');
-  if (variant.install !== false) await client.query(auditSchemaSql('public').up);
-  await client.query('CREATE TABLE t (id bigint PRIMARY KEY, a int, b text)');
-  if (variant.install !== false) await client.query(`SELECT threadline_capture('public', 't', 't_audit', '{}')`);
-  if (variant.patch) await variant.patch(client);
-  const actor =
-    variant.actor === false ? '' : `PERFORM set_config('threadline.actor_ref', '{"type":"user","id":"42"}', true);`;
-  await client.query(`CREATE PROCEDURE run(first bigint, n int) LANGUAGE plpgsql AS $p$
-    DECLARE r record;
-    BEGIN
-      FOR i IN first .. first + n - 1 LOOP
-        ${actor}
-        INSERT INTO t VALUES (i, 1, 'x');
-        UPDATE t SET a = a + 1 WHERE id = i;
-        UPDATE t SET b = 'y' WHERE id = i;
-        SELECT * INTO r FROM t WHERE id = i;
-        COMMIT;
-      END LOOP;
-    END $p$`);
-  return client;
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
-};
-
 (async () => {
   const server = await startBenchServer('capture_breakdown');
   const names = Object.keys(VARIANTS);
   const clients = {};
-  for (const name of names) clients[name] = await database(server.url, `cb_${name}`, VARIANTS[name]);
-  const run = async (name, first) => {
-    const started = process.hrtime.bigint();
-    await clients[name].query('CALL run($1, $2)', [first, N]);
-    return Number(process.hrtime.bigint() - started) / 1000 / N;
-  };
+  for (const name of names) {
+    const { install, patch, actor } = VARIANTS[name];
+    clients[name] = await oltpDatabase(server.url, `cb_${name}`, {
+      install: install === false ? undefined : auditSchemaSql('public').up,
+      patch,
+      actor: actor !== false,
+    });
+  }
+  const run = (name, first) => runOltp(clients[name], first, N);
   for (const name of names) await run(name, 1e9); // warm: plans cached, pages in memory
   const perTx = Object.fromEntries(names.map((name) => [name, []]));
   const cost = Object.fromEntries(names.map((name) => [name, []]));

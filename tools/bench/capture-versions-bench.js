@@ -8,9 +8,9 @@
 //   capture_versions us_per_tx none=<us> v4=<us> v5=<us> v9=<us> current=<us> current_over_v4=<ratio> v5_over_v4=<ratio> current_over_v9=<ratio>
 const fs = require('fs');
 const path = require('path');
-const { Client } = require('pg');
 const { auditSchemaSql } = require('@threadline/capture');
 const { startBenchServer } = require('./bench-server');
+const { median, oltpDatabase, runOltp } = require('./oltp-in-server');
 
 const N = Number(process.env.BENCH_VERSION_TX ?? 3000);
 const ROUNDS = 8;
@@ -19,36 +19,6 @@ const fixture = (version) =>
     path.join(__dirname, '..', '..', 'libs', 'capture', 'test', 'fixtures', `install-${version}.sql`),
     'utf8',
   );
-
-async function database(url, name, install) {
-  const admin = new Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const client = new Client({ connectionString: target.toString() });
-  await client.connect();
-  await client.query('SET client_min_messages = error');
-  await client.query('SET synchronous_commit = off');
-  if (install) await client.query(install);
-  await client.query('CREATE TABLE t (id bigint PRIMARY KEY, a int, b text)');
-  if (install) await client.query(`SELECT threadline_capture('public', 't', 't_audit', '{}')`);
-  await client.query(`CREATE PROCEDURE run(first bigint, n int) LANGUAGE plpgsql AS $p$
-    DECLARE r record;
-    BEGIN
-      FOR i IN first .. first + n - 1 LOOP
-        PERFORM set_config('threadline.actor_ref', '{"type":"user","id":"42"}', true);
-        INSERT INTO t VALUES (i, 1, 'x');
-        UPDATE t SET a = a + 1 WHERE id = i;
-        UPDATE t SET b = 'y' WHERE id = i;
-        SELECT * INTO r FROM t WHERE id = i;
-        COMMIT;
-      END LOOP;
-    END $p$`);
-  return client;
-}
 
 (async () => {
   const server = await startBenchServer('capture_versions');
@@ -61,12 +31,8 @@ async function database(url, name, install) {
   };
   const clients = {};
   for (const [name, install] of Object.entries(installs))
-    clients[name] = await database(server.url, `cv_${name}`, install);
-  const run = async (name, first) => {
-    const started = process.hrtime.bigint();
-    await clients[name].query('CALL run($1, $2)', [first, N]);
-    return Number(process.hrtime.bigint() - started) / 1000 / N;
-  };
+    clients[name] = await oltpDatabase(server.url, `cv_${name}`, { install });
+  const run = (name, first) => runOltp(clients[name], first, N);
   for (const name of Object.keys(clients)) await run(name, 1e9);
   const perTx = Object.fromEntries(Object.keys(clients).map((name) => [name, []]));
   const over = { current: [], v5: [], currentV9: [] };
@@ -79,10 +45,6 @@ async function database(url, name, install) {
     over.v5.push(us.v5 / us.v4);
     over.currentV9.push(us.current / us.v9);
   }
-  const median = (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
-  };
   const f = (n) => median(n).toFixed(0);
   console.log(
     `capture_versions us_per_tx none=${f(perTx.none)} v4=${f(perTx.v4)} v5=${f(perTx.v5)} v9=${f(perTx.v9)} current=${f(perTx.current)} current_over_v4=${median(over.current).toFixed(3)} v5_over_v4=${median(over.v5).toFixed(3)} current_over_v9=${median(over.currentV9).toFixed(3)}`,
