@@ -51,7 +51,8 @@ export default tseslint.config(
             layer('scope:core', []),
             layer('scope:capture', ['scope:core']),
             layer('scope:actor', ['scope:core', 'scope:capture']),
-            layer('scope:retention', ['scope:core', 'scope:capture']),
+            // A legal hold is timeline filters: retention keeps what the query's own filter SQL selects.
+            layer('scope:retention', ['scope:core', 'scope:capture', 'scope:actor', 'scope:query']),
             // Tamper evidence (seals, verification, completeness) reads and seals what capture wrote.
             layer('scope:proof', ['scope:core', 'scope:capture']),
             // Health's Terminus indicator verifies the chain with proof; proof never reads health.
@@ -63,7 +64,8 @@ export default tseslint.config(
             layer('scope:query', ['scope:core', 'scope:capture', 'scope:actor']),
             // Exports stream what queries read, and sign their manifests with proof's checkpoints.
             layer('scope:export', ['scope:core', 'scope:capture', 'scope:proof', 'scope:query']),
-            // The operator pages and routes show audit data (query, export), coverage (health) and the chain (proof).
+            // The operator pages and routes show audit data (query, export), coverage (health), the chain (proof)
+            // and the legal holds (retention).
             layer('scope:operator', [
               'scope:core',
               'scope:capture',
@@ -72,6 +74,7 @@ export default tseslint.config(
               'scope:health',
               'scope:query',
               'scope:export',
+              'scope:retention',
             ]),
             layer('scope:nestjs', LIBS),
             layer('type:tool', []),

@@ -137,6 +137,54 @@ describeOnOneMajor('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(bad.stderr).toContain('is newer than the policy allows');
   });
 
+  it('retention hold, holds and release-hold set, list and end a legal hold that purges then keep; bad input is refused', async () => {
+    const missing = cli('retention', 'hold', '--table', 'posts', '--by', 'legal');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("a legal hold's reason must be non-blank text");
+    const none = cli('retention', 'hold', '--reason', 'r', '--by', 'legal');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('a legal hold needs at least one filter (table, actor, from, to');
+    const set = cli(
+      'retention',
+      'hold',
+      '--table',
+      'posts',
+      '--key',
+      '{"id":1}',
+      '--reason',
+      'case 7',
+      '--by',
+      'legal',
+      '--json',
+    );
+    expect(set.code).toBe(0);
+    const hold = JSON.parse(set.stdout);
+    expect(hold).toMatchObject({
+      filters: { table: 'public.posts', key: '{"id":1}' },
+      reason: 'case 7',
+      heldBy: 'legal',
+    });
+    expect(hold.heldAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    const listed = cli('retention', 'holds');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toBe(
+      `hold ${hold.id} (in force): table=public.posts key={"id":1}\n  set ${hold.heldAt} by legal: case 7\n`,
+    );
+    const dry = cli('retention', 'purge', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(
+      `kept under legal hold ${hold.id} (case 7, set by legal): 0 changes otherwise eligible`,
+    );
+    const release = cli('retention', 'release-hold', hold.id, '--reason', 'settled', '--by', 'legal', '--json');
+    expect(release.code).toBe(0);
+    expect(JSON.parse(release.stdout).released).toMatchObject({ by: 'legal', reason: 'settled' });
+    const again = cli('retention', 'release-hold', hold.id, '--reason', 'settled', '--by', 'legal');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`legal hold ${hold.id} was already released at`);
+    expect(cli('retention', 'holds').stdout).toBe('no legal holds in force\n');
+    expect(JSON.parse(cli('retention', 'holds', '--all', '--json').stdout)).toHaveLength(1);
+  });
+
   it('verify-coverage, health coverage --json and policy show --json report the demo as covered and matching', async () => {
     const verify = cli('verify-coverage');
     expect(verify.code).toBe(0);

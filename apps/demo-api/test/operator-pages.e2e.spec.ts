@@ -1,6 +1,6 @@
 import { launchChromium, seriousAxeViolations } from '@threadline/testing/browser';
 import { Test } from '@nestjs/testing';
-import { CaptureService } from '@threadline/nestjs';
+import { CaptureService, LegalHoldService } from '@threadline/nestjs';
 import { mkdirSync } from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
@@ -341,6 +341,31 @@ describeOnOneMajor('operator pages in a browser (real PostgreSQL, headless Chrom
     }
   });
 
+  it('legal holds: what each covers (linked to those changes), who set it, when and why; released ones apart; a reason is text, never markup', async () => {
+    const holds = demo.app.get(LegalHoldService);
+    const reason = '<img src=x onerror="window.pwned=1"> case 12';
+    const held = await holds.hold({ filters: { table: 'posts', actorRef: 'user:3' }, reason, heldBy: 'legal@corp' });
+    const ended = await holds.hold({ filters: { correlationId: 'incident-7' }, reason: 'incident', heldBy: 'sec' });
+    await holds.release(ended.id, { reason: 'closed', releasedBy: 'sec' });
+    await page.goto(`${base}/audit/holds`);
+    expect(await page.locator('[data-count="in-force"]').textContent()).toBe('1');
+    expect(await page.locator('[data-count="released"]').textContent()).toBe('1');
+    expect(await page.getByRole('cell', { name: 'case 12' }).textContent()).toBe(reason);
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    // the time as stored, to the microsecond
+    expect(await page.locator('time').first().getAttribute('datetime')).toBe(held.heldAt);
+    expect(await page.getByRole('cell', { name: /^closed$/ }).count()).toBe(1);
+    await shot('holds');
+    await page.getByRole('link', { name: `Changes it covers (hold ${held.id})` }).click();
+    await page.waitForURL(/\/audit\/timeline\?table=public\.posts&actor=user%3A3$/);
+    expect(await page.getByRole('link', { name: /^View transaction/ }).count()).toBe(1);
+    const json = await page.request.get(`${base}/audit/holds`, { headers: { accept: 'application/json' } });
+    expect(await json.json()).toEqual({
+      holds: [held, { ...ended, released: expect.objectContaining({ by: 'sec' }) }],
+    });
+  });
+
   it('a masked column: its real value is in the database and absent from every page', async () => {
     expect(await demo.db.query(`SELECT email FROM users WHERE email = $1`, [SECRET_EMAIL])).toHaveLength(1);
     const [{ transaction_id }] = await demo.db.query<{ transaction_id: string }>(
@@ -352,6 +377,7 @@ describeOnOneMajor('operator pages in a browser (real PostgreSQL, headless Chrom
       '/audit/timeline',
       '/audit/timeline?table=users',
       '/audit/integrity',
+      '/audit/holds',
       `/audit/transactions/${transaction_id}`,
     ]) {
       await page.goto(`${base}${url}`);
@@ -372,6 +398,7 @@ describeOnOneMajor('operator pages in a browser (real PostgreSQL, headless Chrom
         '/audit/timeline',
         '/audit/transactions/00000000-0000-0000-0000-000000000000',
         '/audit/integrity',
+        '/audit/holds',
       ]) {
         const response = await other.goto(`${base}${url}`);
         expect(response?.status()).toBe(403);
@@ -416,6 +443,7 @@ describeOnOneMajor('operator pages in a browser (real PostgreSQL, headless Chrom
           '/audit/policy/redaction',
           '/audit/timeline',
           '/audit/integrity',
+          '/audit/holds',
           '/audit/history?table=posts&key=%7B%22id%22%3A1%7D',
           transaction!,
         ]) {
@@ -460,11 +488,18 @@ describeOnOneMajor('operator pages in a browser (real PostgreSQL, headless Chrom
       await narrow.keyboard.press('Tab');
       expect(await narrow.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
       const focusable: string[] = [];
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < 7; i++) {
         await narrow.keyboard.press('Tab');
         focusable.push(await narrow.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
       }
-      expect(focusable.slice(0, 5)).toEqual(['Coverage', 'Redaction policy', 'Timeline', 'Integrity', 'All covered']);
+      expect(focusable.slice(0, 6)).toEqual([
+        'Coverage',
+        'Redaction policy',
+        'Timeline',
+        'Integrity',
+        'Legal holds',
+        'All covered',
+      ]);
     } finally {
       await small.close();
     }
@@ -482,6 +517,7 @@ describeOnOneMajor('operator pages in a browser (real PostgreSQL, headless Chrom
       '/audit/timeline',
       '/audit/timeline?from=last%20tuesday', // the 400 banner
       '/audit/integrity',
+      '/audit/holds',
       '/audit/history?table=posts&key=%7B%22id%22%3A1%7D',
       transaction!,
     ];

@@ -37,6 +37,7 @@ export {
   ACTION_NAME_MAX_LENGTH,
   auditQueryIndexesSql,
   auditSchemaSql,
+  LEGAL_HOLDS_TABLE,
 } from './schema/audit-schema.sql';
 export {
   SEAL_FUNCTION,

@@ -13,6 +13,7 @@ const V6 = readFileSync(path.join(__dirname, 'fixtures', 'install-v6.sql'), 'utf
 const V7 = readFileSync(path.join(__dirname, 'fixtures', 'install-v7.sql'), 'utf8');
 const V8 = readFileSync(path.join(__dirname, 'fixtures', 'install-v8.sql'), 'utf8');
 const V9 = readFileSync(path.join(__dirname, 'fixtures', 'install-v9.sql'), 'utf8');
+const V10 = readFileSync(path.join(__dirname, 'fixtures', 'install-v10.sql'), 'utf8');
 
 /**
  * Every complete, aligned subtree of level 4 and up (16 seals and more) of the RFC 6962 tree over the
@@ -311,6 +312,36 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(await v9.query(CATALOG)).toEqual(await fresh.query(CATALOG));
     } finally {
       await v9.drop();
+    }
+  });
+
+  it('v10 then this version equals a fresh install, with the legal holds table (writable by the owner only), twice over', async () => {
+    const v10 = await createTestDatabase();
+    try {
+      await v10.query(V10);
+      expect(await v10.query(`SELECT to_regclass('audit_legal_holds') IS NULL AS absent`)).toEqual([{ absent: true }]);
+      await v10.query(auditSchemaSql('public').up);
+      await v10.query(auditSchemaSql('public').up);
+      await v10.query(
+        `INSERT INTO audit_legal_holds (filters, reason, held_by) VALUES ('{"table":"public.t"}', 'case 1', 'legal')`,
+      );
+      expect(await v10.query(`SELECT held_by_role = session_user AS own, released_at FROM audit_legal_holds`)).toEqual([
+        { own: true, released_at: null },
+      ]);
+      // a release names who, when and why, all or nothing; a hold covers something and says why
+      await expect(v10.query(`UPDATE audit_legal_holds SET released_at = now()`)).rejects.toThrow(
+        /audit_legal_holds_release_complete/,
+      );
+      await expect(
+        v10.query(`INSERT INTO audit_legal_holds (filters, reason, held_by) VALUES ('{}', 'x', 'y')`),
+      ).rejects.toThrow(/check constraint/);
+      await expect(
+        v10.query(`INSERT INTO audit_legal_holds (filters, reason, held_by) VALUES ('{"table":"t"}', ' ', 'y')`),
+      ).rejects.toThrow(/check constraint/);
+      await v10.query(`TRUNCATE audit_legal_holds`);
+      expect(await v10.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+    } finally {
+      await v10.drop();
     }
   });
 

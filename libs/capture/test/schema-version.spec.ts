@@ -5,7 +5,7 @@ import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from '../src';
 // installed an earlier version gets a new install migration to run (the
 // install SQL is idempotent: it upgrades in place). Changing the install SQL
 // without bumping the version would leave such apps on the old SQL.
-const PINNED = { version: 10, sha256: 'b43a532b794a0a4c82e102043f98b9c75bc8a3f261a4cd37b353d1dc4ebd686c' };
+const PINNED = { version: 11, sha256: 'b4b0f2672f6428120aea64ea1623f4325b82eb0557107b15a1dfae0591952706' };
 
 describe('audit schema version', () => {
   it('changes whenever the install SQL changes (update both together)', () => {

@@ -72,8 +72,24 @@ export type { ExportFormat, ExportOptions, ExportResult, ExportManifest } from '
 export { LosslessNumber, isLosslessNumber } from '@threadline/core';
 
 // Retention
-export { RetentionService, RetentionError } from '@threadline/retention';
-export type { PurgeOptions, PurgeProgress, PurgeRefused, PurgeResult, PurgeSummary } from '@threadline/retention';
+export {
+  RetentionService,
+  RetentionError,
+  LegalHoldService,
+  InvalidLegalHoldError,
+  LegalHoldUnreadableError,
+} from '@threadline/retention';
+export type {
+  PurgeOptions,
+  PurgeProgress,
+  PurgeRefused,
+  PurgeResult,
+  PurgeSummary,
+  LegalHold,
+  LegalHoldRequest,
+  LegalHoldRelease,
+  HoldKept,
+} from '@threadline/retention';
 
 // Health, coverage, continuity
 export {

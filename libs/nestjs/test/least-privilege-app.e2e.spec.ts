@@ -13,6 +13,7 @@ import {
   CaptureService,
   CoverageService,
   IntegrityService,
+  LegalHoldService,
   RetentionError,
   RetentionService,
   ThreadlineContext,
@@ -105,6 +106,19 @@ describe('ThreadlineModule connected as a least-privilege app role', () => {
       /^retention purge needs DELETE on "public"."audit_changes" and "public"."audit_transactions".*which the connected role lacks; run `node dist\/cli\.js retention purge --execute` connected as the audit tables' owner.* PostgreSQL said: permission denied/,
     );
     expect(Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_changes`))[0].n)).toBe(2);
+  });
+
+  it('lists legal holds (the operator pages do), and refuses to set or release one, naming the rights and whom to run as', async () => {
+    await db.query(
+      `INSERT INTO audit_legal_holds (filters, reason, held_by) VALUES ('{"table":"public.posts"}', 'case', 'legal')`,
+    );
+    const holds = app.get(LegalHoldService);
+    expect(await holds.list()).toEqual([expect.objectContaining({ id: '1', filters: { table: 'public.posts' } })]);
+    await expect(holds.hold({ filters: { table: 'users' }, reason: 'r', heldBy: 'b' })).rejects.toThrow(
+      /^setting or releasing a legal hold needs INSERT and UPDATE on "public"."audit_legal_holds", which the connected role lacks; run `node dist\/cli\.js retention hold` .* connected as the audit tables' owner/,
+    );
+    await expect(holds.release('1', { reason: 'r', releasedBy: 'b' })).rejects.toThrow(/needs INSERT and UPDATE/);
+    expect((await holds.list({ all: true }))[0].released).toBeUndefined();
   });
 
   it('refuses a baseline with a message that names the rights it needs', async () => {

@@ -77,6 +77,20 @@ export class OperatorPagesController {
     return this.pages.integrity(report);
   }
 
+  /** The legal holds, in force and released: the page, or `{ holds }` for API clients (503 when unreadable). */
+  @Get('holds')
+  @ApiOperation({ summary: 'Legal holds in force and released (what retention purges keep)' })
+  @ApiOkResponse({ schema: REPORT })
+  async holds(@Req() req: unknown, @Res({ passthrough: true }) res: unknown) {
+    const holds = await this.pages.holdsList();
+    if (!wantsHtml(req)) {
+      if ('error' in holds) this.http.status(res, 503);
+      return 'error' in holds ? { statusCode: 503, message: unreadableReport.holds(holds.error) } : { holds };
+    }
+    this.http.html(res, 'error' in holds ? 503 : 200);
+    return this.pages.holds(holds);
+  }
+
   /** One transaction, TRANSACTION_PAGE_SIZE changes a page (keyset: `cursor` older, `before` newer). */
   @Get('transactions/:id')
   @ApiExcludeEndpoint() // a page only; its data is transactions/:id/changes

@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { LegalHold, LegalHoldService } from '@threadline/retention';
+import { holdsPage } from './pages/holds.page';
 import { logLine } from '@threadline/core';
 import { CoverageReport, CoverageService, RedactionPolicyService, TableRedaction } from '@threadline/health';
 import {
@@ -19,7 +21,7 @@ import { BadgeState, PageFrame, uncoveredCount } from './pages/layout';
 import { redactionPage } from './pages/redaction.page';
 import { timelinePage, TimelineView } from './pages/timeline.page';
 import { transactionPage } from './pages/transaction.page';
-import { couldNotRead } from './operator.messages';
+import { couldNotRead, NO_RETENTION_MODULE } from './operator.messages';
 
 /** The Integrity page's check: the report, and the checkpoints kept outside the database. */
 export type IntegrityView = IntegrityReport & { kept: KeptCheckpointsView | null; checkpointer: CheckpointStatus };
@@ -37,7 +39,22 @@ export class OperatorPages {
     private readonly checkpointService: CheckpointService,
     private readonly queries: AuditQueryService,
     private readonly mount: OperatorMount,
+    @Optional() private readonly legalHolds?: LegalHoldService,
   ) {}
+
+  /** Every legal hold, in force and released, or why they could not be read. */
+  async holdsList(): Promise<LegalHold[] | { error: string }> {
+    try {
+      if (!this.legalHolds) throw new Error(NO_RETENTION_MODULE);
+      return await this.legalHolds.list({ all: true });
+    } catch (error) {
+      return { error: this.reason(error, 'legal holds') };
+    }
+  }
+
+  async holds(holds: LegalHold[] | { error: string }): Promise<string> {
+    return holdsPage(await this.frameWithBadge(), holds);
+  }
 
   /**
    * Seals what has committed and verifies the chain now (against the signed checkpoints kept in the
@@ -110,7 +127,7 @@ export class OperatorPages {
   }
 
   private frame(badge: BadgeState): PageFrame {
-    return { base: this.mount.base(), badge, traceUrl: this.options.traceUrl };
+    return { base: this.mount.base(), badge, traceUrl: this.options.traceUrl, holds: Boolean(this.legalHolds) };
   }
 
   private badgeOf(report: CoverageReport | { error: string }): BadgeState {

@@ -68,7 +68,12 @@ export const unreadableReport = {
   coverage: (error: string) => `coverage could not be read: ${error}`,
   redaction: (error: string) => `redaction policy could not be read: ${error}`,
   integrity: (error: string) => `integrity could not be checked: ${error}`,
+  holds: (error: string) => `legal holds could not be read: ${error}`,
 };
+
+/** The holds page without LegalHoldService (ThreadlineOperatorModule registered without the retention module). */
+export const NO_RETENTION_MODULE =
+  'the retention module is not registered in this app (ThreadlineModule.forRoot registers it; with the modules one by one, import ThreadlineRetentionModule)';
 
 /** A transaction recorded more actions than a page shows. */
 export function actionsNotShown(more: number): string {

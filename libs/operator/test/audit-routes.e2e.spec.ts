@@ -600,6 +600,7 @@ describe('exploration and export (real PostgreSQL)', () => {
         '/api/ops/coverage',
         '/api/ops/export',
         '/api/ops/history',
+        '/api/ops/holds',
         '/api/ops/integrity',
         '/api/ops/policy/redaction',
         '/api/ops/timeline',

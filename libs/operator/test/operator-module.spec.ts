@@ -89,6 +89,19 @@ describe('ThreadlineOperatorModule', () => {
     }
   });
 
+  it('without the retention module: no legal holds link, and /holds answers 503 saying what to import', async () => {
+    const nest = await app(ThreadlineOperatorModule.forRoot({ authorize: () => true }));
+    try {
+      expect((await browse(nest, '/audit/timeline').expect(200)).text).not.toContain('Legal holds');
+      const res = await request(nest.getHttpServer()).get('/audit/holds').set('accept', 'application/json').expect(503);
+      expect(res.body.message).toBe(
+        'legal holds could not be read: the retention module is not registered in this app (ThreadlineModule.forRoot registers it; with the modules one by one, import ThreadlineRetentionModule)',
+      );
+    } finally {
+      await nest.close();
+    }
+  });
+
   it('links every page, form, export button and the coverage refresh below the global prefix', async () => {
     const nest = await app(ThreadlineOperatorModule.forRoot({ authorize: () => true }), 'api');
     try {

@@ -24,7 +24,25 @@ export class ChangesQuery {
     /** 'newer': the changes just newer than `after`, oldest first (a previous page, read backwards). */
     direction: 'older' | 'newer' = 'older',
   ): string {
-    const sql = [...extraSql];
+    const sql = [...extraSql, ...this.filterSql(filters, params)];
+    if (after)
+      sql.push(
+        `(c.captured_at, c.id) ${direction === 'older' ? '<' : '>'} (${params.add(after.capturedAt)}::timestamptz, ${params.add(after.id)}::bigint)`,
+      );
+    return `SELECT ${columns}
+       FROM ${this.tables.changes} AS c JOIN ${this.tables.transactions} AS t ON t.id = c.transaction_id
+       CROSS JOIN LATERAL (SELECT ${CHANGE_SELECT}) AS r
+       ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
+       ORDER BY ${filters.correlationId || filters.traceId ? `c.captured_at + interval '0'` : 'c.captured_at'} ${direction === 'older' ? 'DESC' : 'ASC'}, c.id ${direction === 'older' ? 'DESC' : 'ASC'}
+       LIMIT ${limit}`;
+  }
+
+  /**
+   * The conditions `filters` put on a change `c` and its transaction `t`, one per filter given: the timeline's,
+   * an export's and a legal hold's (what retention keeps) are the same SQL.
+   */
+  filterSql(filters: NormalizedFilters, params: SqlParams): string[] {
+    const sql: string[] = [];
     if (filters.table)
       sql.push(
         `c.table_schema = ${params.add(filters.table.schema)} AND c.table_name = ${params.add(filters.table.table)}`,
@@ -55,16 +73,7 @@ export class ChangesQuery {
     if (filters.traceId)
       sql.push(`c.transaction_id = ANY (ARRAY(SELECT t4.id FROM ${this.tables.transactions} AS t4
         WHERE t4.meta IS NOT NULL AND t4.meta->>'trace_id' = ${params.add(filters.traceId)}))`);
-    if (after)
-      sql.push(
-        `(c.captured_at, c.id) ${direction === 'older' ? '<' : '>'} (${params.add(after.capturedAt)}::timestamptz, ${params.add(after.id)}::bigint)`,
-      );
-    return `SELECT ${columns}
-       FROM ${this.tables.changes} AS c JOIN ${this.tables.transactions} AS t ON t.id = c.transaction_id
-       CROSS JOIN LATERAL (SELECT ${CHANGE_SELECT}) AS r
-       ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''}
-       ORDER BY ${filters.correlationId || filters.traceId ? `c.captured_at + interval '0'` : 'c.captured_at'} ${direction === 'older' ? 'DESC' : 'ASC'}, c.id ${direction === 'older' ? 'DESC' : 'ASC'}
-       LIMIT ${limit}`;
+    return sql;
   }
 
   /** The CSV export's columns (CSV_COLUMNS' order), each as text ('' for none), in one JSON array per change. */

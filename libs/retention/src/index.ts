@@ -4,6 +4,8 @@ export type { RetentionOptions, TableRetentionWindow } from './retention.options
 export * from './retention.errors';
 export * from './retention.service';
 export * from './purge.types';
+export * from './legal-hold.types';
+export { LegalHoldService, HOLD_REASON_MAX_LENGTH, HOLD_BY_MAX_LENGTH } from './legal-hold.service';
 export { ThreadlineRetentionModule } from './retention.module';
 
 // Internal: for the other @threadline packages and the tests. Not part of the public API

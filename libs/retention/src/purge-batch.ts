@@ -3,10 +3,11 @@ import { AuditTables, SqlParams } from '@threadline/core';
 import { QueryRunner } from 'typeorm';
 import { RetentionPolicy } from './retention.options';
 import { eligible, WindowGroup } from './purge-windows';
+import { heldSql, holdsInForce } from './legal-holds';
 
 /**
- * One batch in its own transaction: the oldest eligible changes with ids above `after`, then the transactions
- * they left empty; `lastId` is the highest id it deleted.
+ * One batch in its own transaction: the oldest eligible changes with ids above `after` that no legal hold in
+ * force covers, then the transactions they left empty; `lastId` is the highest id it deleted.
  */
 export async function purgeBatch(
   runner: QueryRunner,
@@ -24,12 +25,15 @@ export async function purgeBatch(
     // unsealed) and recording the purge. Bounded like the sealer's own wait.
     await runner.query(`SET LOCAL lock_timeout = '${SEAL_LOCK_TIMEOUT_SECONDS}s'`);
     await runner.query(`LOCK TABLE ${tables.named(SEALS_TABLE)} IN SHARE ROW EXCLUSIVE MODE`);
+    // The holds in force now, read under their table's SHARE lock: one set or released meanwhile waits for this
+    // batch to commit, so a hold that has been set covers every batch after.
+    const held = heldSql(await holdsInForce(runner, tables, true), tables, p);
     // structured result: TypeORM returns DELETE results as [rows, count] otherwise. Each change's hash is
     // taken as it goes, for the purge ledger (sealed transactions stay verifiable without it).
     const { records: deleted } = (await runner.query(
       `WITH doomed AS (
          SELECT c.id FROM ${tables.changes} AS c
-         WHERE ${where}
+         WHERE ${where} AND NOT ${held}
          -- ids come from a sequence at capture time: the primary key walks the oldest first
          ORDER BY c.id
          LIMIT ${batchSize}

@@ -1,4 +1,5 @@
-import { isIsoTimestamp, SqlParams } from '@threadline/core';
+import { AuditTables, isIsoTimestamp, SqlParams } from '@threadline/core';
+import { heldSql, HoldInForce } from './legal-holds';
 import { QueryRunner } from 'typeorm';
 import { InvalidCutoffError } from './retention.errors';
 import { RetentionPolicy } from './retention.options';
@@ -22,10 +23,18 @@ export function eligible(group: WindowGroup, p: SqlParams): string {
   return `(c.captured_at < ${p.add(group.cutoff)}::timestamptz AND ${inGroup})`;
 }
 
-/** Whether any change of `changes` is eligible in the group. */
-export async function hasEligible(runner: QueryRunner, changes: string, group: WindowGroup): Promise<boolean> {
+/** Whether any change is eligible in the group and held by none of `holds`. */
+export async function hasEligible(
+  runner: QueryRunner,
+  tables: AuditTables,
+  group: WindowGroup,
+  holds: HoldInForce[],
+): Promise<boolean> {
   const p = SqlParams.bound();
-  const rows = await runner.query(`SELECT 1 FROM ${changes} AS c WHERE ${eligible(group, p)} LIMIT 1`, p.values);
+  const rows = await runner.query(
+    `SELECT 1 FROM ${tables.changes} AS c WHERE ${eligible(group, p)} AND NOT ${heldSql(holds, tables, p)} LIMIT 1`,
+    p.values,
+  );
   return rows.length > 0;
 }
 

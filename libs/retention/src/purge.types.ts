@@ -1,3 +1,5 @@
+import type { HoldKept } from './legal-hold.types';
+
 export interface PurgeOptions {
   /** Count what would be deleted; delete nothing. Allowed even when the policy is disabled. */
   dryRun?: boolean;
@@ -26,6 +28,8 @@ export interface PurgeSummary extends PurgeProgress {
   maxBatchesReached: boolean;
   /** The global cutoff used (changes captured before it were eligible). */
   cutoff: string;
+  /** The legal holds in force when the run started (the changes they cover were kept); a dry run counts each one's. */
+  holds: HoldKept[];
   durationMs: number;
 }
 

@@ -12,6 +12,7 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { RetentionService } from './retention.service';
 import { PurgeModeError, PurgeNotCompletedError } from './retention.errors';
 import { purgeSummary } from './retention.messages';
+import { RetentionHoldCommand, RetentionHoldsCommand, RetentionReleaseHoldCommand } from './legal-hold.commands';
 
 interface PurgeFlags {
   dryRun?: boolean;
@@ -65,12 +66,19 @@ export class RetentionPurgeCommand extends ThreadlineCommand<PurgeFlags> {
 }
 
 /** `retention` groups the retention commands: `retention purge ...`. */
-@Command({ name: 'retention', description: 'Retention commands', subCommands: [RetentionPurgeCommand] })
+@Command({
+  name: 'retention',
+  description: 'Retention commands',
+  subCommands: [RetentionPurgeCommand, RetentionHoldCommand, RetentionHoldsCommand, RetentionReleaseHoldCommand],
+})
 export class RetentionCommand extends CommandRunner {
   async run(): Promise<void> {
     commandOutput.fail(
       CommandUsageError.usage(
-        'retention purge --dry-run | --execute [--batch-size N] [--max-batches N] [--cutoff ISO] [--json]',
+        'retention purge --dry-run | --execute [--batch-size N] [--max-batches N] [--cutoff ISO] [--json]\n' +
+          '  retention hold [timeline filters] --reason TEXT --by NAME [--json]\n' +
+          '  retention holds [--all] [--json]\n' +
+          '  retention release-hold ID --reason TEXT --by NAME [--json]',
       ),
     );
   }

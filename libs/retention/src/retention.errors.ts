@@ -1,4 +1,7 @@
 import { cliCommand, CommandUsageError, gotText, privilegeMessage, ThreadlineError } from '@threadline/core';
+import { TIMELINE_FILTERS } from '@threadline/query';
+
+const FILTER_PARAMS = TIMELINE_FILTERS.map((f) => f.param).join(', ');
 
 /**
  * A purge request that cannot be honoured. Catch this one for any retention
@@ -71,6 +74,68 @@ export class PurgeModeError extends CommandUsageError {
   static neither(): PurgeModeError {
     return new PurgeModeError(
       'refusing to delete without --execute; run with --dry-run first to see what would be deleted',
+    );
+  }
+}
+
+/** A legal hold that cannot be set or released as asked: what is wrong and what is allowed. */
+export class InvalidLegalHoldError extends RetentionError {
+  static noFilter(): InvalidLegalHoldError {
+    return new InvalidLegalHoldError(
+      `a legal hold needs at least one filter (${FILTER_PARAMS}), as the timeline takes them; to hold every change, give --from with the oldest date to keep`,
+    );
+  }
+
+  static notStorable(filters: Record<string, string>): InvalidLegalHoldError {
+    return new InvalidLegalHoldError(
+      `a legal hold with filters ${JSON.stringify(filters)} would not read back the same (a table name with a dot or quote?); name the table's rows by another filter`,
+    );
+  }
+
+  static text(name: string, value: unknown, max: number): InvalidLegalHoldError {
+    const shown = typeof value === 'string' && value.length > 80 ? `${value.length} characters` : gotText(value);
+    return new InvalidLegalHoldError(
+      `a legal hold's ${name} must be non-blank text of at most ${max} characters, without NUL (${shown})`,
+    );
+  }
+
+  static id(value: unknown): InvalidLegalHoldError {
+    return new InvalidLegalHoldError(
+      `a legal hold's id is a positive integer, as \`retention holds\` lists them ${gotText(value)}`,
+    );
+  }
+
+  static notFound(id: string): InvalidLegalHoldError {
+    return new InvalidLegalHoldError(`there is no legal hold ${id}; \`retention holds --all\` lists every hold`);
+  }
+
+  static alreadyReleased(hold: { id: string; released?: { at: string; by: string } }): InvalidLegalHoldError {
+    return new InvalidLegalHoldError(
+      `legal hold ${hold.id} was already released at ${hold.released?.at} by ${hold.released?.by}; a released hold stays as it is`,
+    );
+  }
+}
+
+/** A stored legal hold the timeline's filters cannot read: no purge runs until it is fixed. */
+export class LegalHoldUnreadableError extends RetentionError {
+  static create(id: string, why: string): LegalHoldUnreadableError {
+    return new LegalHoldUnreadableError(
+      `retention purge refused: legal hold ${id} in audit_legal_holds cannot be read as timeline filters (${why}); ` +
+        'nothing was deleted. Release it and set it again with `retention hold`, or fix its filters as the owner',
+    );
+  }
+}
+
+/** The connected role may not write legal holds: what it needs and whom to run as. */
+export class LegalHoldPrivilegeError extends RetentionError {
+  static create(table: string, error: unknown): LegalHoldPrivilegeError {
+    return new LegalHoldPrivilegeError(
+      privilegeMessage(
+        'setting or releasing a legal hold',
+        `INSERT and UPDATE on ${table}`,
+        `run ${cliCommand('retention hold')} or ${cliCommand('retention release-hold')} connected as the audit tables' owner`,
+        error,
+      ),
     );
   }
 }

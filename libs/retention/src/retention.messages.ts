@@ -5,6 +5,7 @@ import { gotText } from '@threadline/core';
  * the problem. Thrown errors are in retention.errors.ts.
  */
 import type { PurgeResult } from './purge.types';
+import type { LegalHold } from './legal-hold.types';
 
 /** Option problems (`retention...`). */
 export const ONE_WINDOW = 'retention needs exactly one of keepDays or maxAgeSeconds (a positive integer)';
@@ -79,6 +80,33 @@ export function purgeSummary(r: Extract<PurgeResult, { status: 'completed' }>): 
   return [
     `${r.dryRun ? 'Dry run: ' : ''}${verb} ${r.deletedChanges} changes and ${r.deletedTransactions} empty transactions captured before ${r.cutoff}`,
     `batches: ${r.batchesRun} of at most ${r.maxBatches}${r.maxBatchesReached ? ' (max reached: eligible rows remain for the next run)' : ''}`,
+    ...holdsKept(r),
     `duration: ${r.durationMs} ms`,
   ].join('\n');
+}
+
+/** Why a stored hold cannot be read (LegalHoldUnreadableError). */
+export const HOLD_NOT_AN_OBJECT = 'its filters are not a JSON object';
+export const HOLD_NO_FILTER = 'its filters select every change';
+
+/** `retention hold`, `holds`, `release-hold`: one hold, then the list. */
+export function holdListed(h: LegalHold): string {
+  const filters = Object.entries(h.filters)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const released = h.released ? `\n  released ${h.released.at} by ${h.released.by}: ${h.released.reason}` : '';
+  return `hold ${h.id} (${h.released ? 'released' : 'in force'}): ${filters}\n  set ${h.heldAt} by ${h.heldBy}: ${h.reason}${released}`;
+}
+
+export function holdsListed(holds: LegalHold[], all: boolean): string {
+  if (!holds.length) return all ? 'no legal holds' : 'no legal holds in force';
+  return holds.map(holdListed).join('\n');
+}
+
+/** The purge summary's line per hold in force: what it kept (counted by a dry run). */
+function holdsKept(r: Extract<PurgeResult, { status: 'completed' }>): string[] {
+  return r.holds.map(
+    (h) =>
+      `kept under legal hold ${h.id} (${h.reason}, set by ${h.heldBy})${h.keptChanges === undefined ? '' : `: ${h.keptChanges} changes otherwise eligible`}`,
+  );
 }

@@ -5,6 +5,8 @@ import { resolveRetentionPolicy, RetentionOptions } from './retention.options';
 import { RetentionCommand, RetentionPurgeCommand } from './retention-purge.command';
 import { RetentionScheduler } from './retention.scheduler';
 import { RetentionService } from './retention.service';
+import { LegalHoldService } from './legal-hold.service';
+import { RetentionHoldCommand, RetentionHoldsCommand, RetentionReleaseHoldCommand } from './legal-hold.commands';
 
 /** Retention: the validated policy, batched purges, scheduled purges and the purge command. Needs the app's TypeORM `DataSource`. */
 @Module({
@@ -18,7 +20,11 @@ import { RetentionService } from './retention.service';
     RetentionScheduler,
     RetentionCommand,
     RetentionPurgeCommand,
+    LegalHoldService,
+    RetentionHoldCommand,
+    RetentionHoldsCommand,
+    RetentionReleaseHoldCommand,
   ],
-  exports: [THREADLINE_RETENTION_POLICY, RetentionService, RetentionScheduler],
+  exports: [THREADLINE_RETENTION_POLICY, RetentionService, RetentionScheduler, LegalHoldService],
 })
 export class ThreadlineRetentionModule extends RetentionConfigurableModule {}

@@ -19,6 +19,7 @@ import { RetentionPolicy } from './retention.options';
 import { dryRunSummary } from './purge-dry-run';
 import { purgeBatch } from './purge-batch';
 import { hasEligible, WindowGroup, windowGroups } from './purge-windows';
+import { HoldInForce, holdsInForce } from './legal-holds';
 import { purgeAttributes, purged } from './purge-telemetry';
 import { PurgeOptions, PurgeProgress, PurgeResult, PurgeSummary } from './purge.types';
 
@@ -119,16 +120,9 @@ export class RetentionService implements OnApplicationBootstrap {
     await runner.connect();
     try {
       const groups = await windowGroups(runner, policy, options.cutoff);
+      const holds = await holdsInForce(runner, this.tables);
       if (options.dryRun)
-        return await dryRunSummary(
-          runner,
-          { changes: this.changes, transactions: this.transactions },
-          groups,
-          batchSize,
-          maxBatches,
-          policy,
-          started,
-        );
+        return await dryRunSummary(runner, this.tables, groups, holds, batchSize, maxBatches, policy, started);
       const lease = new Lease(runner, 'retention purge', LEASE_SECONDS, this.tables);
       try {
         const held = await lease.acquire();
@@ -138,7 +132,7 @@ export class RetentionService implements OnApplicationBootstrap {
             reason: purgeBusy(held.holder, held.expiresAt),
           };
         try {
-          return await this.run(runner, groups, batchSize, maxBatches, policy, options, started, lease);
+          return await this.run(runner, groups, holds, batchSize, maxBatches, policy, options, started, lease);
         } finally {
           await lease.release();
         }
@@ -162,6 +156,7 @@ export class RetentionService implements OnApplicationBootstrap {
   private async run(
     runner: QueryRunner,
     groups: WindowGroup[],
+    holds: HoldInForce[],
     batchSize: number,
     maxBatches: number,
     policy: RetentionPolicy,
@@ -179,7 +174,7 @@ export class RetentionService implements OnApplicationBootstrap {
       let after: string | undefined;
       while (!this.stopping) {
         if (progress.batch >= maxBatches) {
-          reachedMax = await hasEligible(runner, this.changes, group);
+          reachedMax = await hasEligible(runner, this.tables, group, holds);
           break;
         }
         if (!(await lease.renew())) throw PurgeLeaseLostError.create(progress.batch);
@@ -220,6 +215,7 @@ export class RetentionService implements OnApplicationBootstrap {
       maxBatches,
       maxBatchesReached: reachedMax,
       cutoff: groups[0].cutoff,
+      holds: holds.map(({ id, reason, heldBy }) => ({ id, reason, heldBy })),
       durationMs: Date.now() - started,
     };
     logLine(this.logger, 'log', 'retention:purged', purgeDone(reachedMax), {
@@ -228,6 +224,7 @@ export class RetentionService implements OnApplicationBootstrap {
       batches: summary.batchesRun,
       max_batches: maxBatches,
       max_batches_reached: reachedMax,
+      legal_holds: holds.length,
       duration_ms: summary.durationMs,
     });
     return summary;

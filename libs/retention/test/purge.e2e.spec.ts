@@ -306,6 +306,7 @@ describe('retention purge (real PostgreSQL)', () => {
         batches: 2,
         max_batches: 2,
         max_batches_reached: true,
+        legal_holds: 0,
         duration_ms: expect.any(Number),
       },
     ]);

@@ -32,7 +32,10 @@ export const RECORD_ACTION_FUNCTION = 'threadline_record_action';
  * Bumped when the install SQL changes; part of the install migration's
  * marker (docs/schema-changes.md says what else a change takes).
  */
-export const AUDIT_SCHEMA_VERSION = 10;
+export const AUDIT_SCHEMA_VERSION = 11;
+
+/** Legal holds (schema v11, 016): filters whose changes no purge deletes while the hold is in force. */
+export const LEGAL_HOLDS_TABLE = 'audit_legal_holds';
 
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and
@@ -63,9 +66,10 @@ export function auditSchemaSql(
     leaseSchemaSql(auditSchema),
     `${captureFunctionsSql(auditSchema)}\n`,
     options.queryIndexes === false ? '' : auditQueryIndexesSql(auditSchema),
-    installSql(auditSchema, '015-regenerate-older-capture'),
+    installSql(auditSchema, '015-regenerate-older-capture', '016-legal-holds'),
   ].join('');
   const down = [
+    installSql(auditSchema, 'down/000-legal-holds'),
     dropCaptureFunctionsSql(auditSchema),
     dropLeaseSchemaSql(auditSchema),
     dropSealSchemaSql(auditSchema),

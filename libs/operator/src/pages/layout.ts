@@ -11,9 +11,11 @@ export interface PageFrame {
   /** The mount path, e.g. '/audit'. */
   base: string;
   badge: BadgeState;
-  current?: 'coverage' | 'redaction' | 'timeline' | 'integrity';
+  current?: 'coverage' | 'redaction' | 'timeline' | 'integrity' | 'holds';
   /** operator.traceUrl: the tracing UI's link template, `{traceId}` and `{spanId}` in it. */
   traceUrl?: string;
+  /** The legal holds page is linked: the retention module is registered in the app. */
+  holds?: boolean;
 }
 
 /** Tables that should be covered and are not: uncovered (expected or unclassified) or missing. */
@@ -59,6 +61,7 @@ export function layout(title: string, frame: PageFrame, body: Html, status?: Htm
     ${link('redaction', '/policy/redaction', 'Redaction policy')}
     ${link('timeline', '/timeline', 'Timeline')}
     ${link('integrity', '/integrity', 'Integrity')}
+    ${frame.holds ? link('holds', '/holds', 'Legal holds') : ''}
   </ul></nav>
   ${badge(frame)}
 </header>
