@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// Audit storage at scale (`npm run bench`, issue 28): the query latencies a user meets on a large log,
+// generated with set-based SQL (not the trigger) at each size of BENCH_SCALE_CHANGES (default 1M and
+// 10M changes: the slope between them is printed), 10 changes a transaction, spread evenly over 24 months,
+// 20 tables whose rows have about 8 changes each. Per size: one record's history and as-of (the row at
+// mid-span), the timeline by table, actor and correlation (the first page), p50 and p95 over 100 runs after
+// 10 of warm-up; an export of one month (rows/s); storage per change and each index's size; and
+// the retention purge of the oldest month by rows through the real RetentionService. Lines:
+// `scale_history`, `scale_asof`, `scale_timeline` (changes= p50_ms= p95_ms= partitioned=0), `scale_export`,
+// `scale_storage`, `scale_index`, `purge_rows`, then `scale_slope`. Partitioned storage is not built yet:
+// every line says partitioned=0.
+require('reflect-metadata');
+const { Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { TypeOrmModule } = require('@nestjs/typeorm');
+const { Client } = require('pg');
+const { auditQueryIndexesSql, auditSchemaSql, ThreadlineCaptureModule } = require('@threadline/capture');
+const { AuditQueryService } = require('@threadline/query');
+const { ExportService, ThreadlineExportModule } = require('@threadline/export');
+const { RetentionService, ThreadlineRetentionModule } = require('@threadline/retention');
+const { startBenchServer } = require('./bench-server');
+
+const SIZES = (process.env.BENCH_SCALE_CHANGES ?? '1000000,10000000').split(',').map(Number);
+const TABLES = 20;
+const MONTHS = 24;
+const RUNS = 100;
+
+function appModule(url) {
+  class ScaleBenchModule {}
+  Module({
+    imports: [
+      TypeOrmModule.forRoot({ type: 'postgres', url }),
+      ThreadlineCaptureModule.forRoot({}),
+      ThreadlineExportModule,
+      ThreadlineRetentionModule.forRoot({ keepDays: 1, enabled: true }),
+    ],
+  })(ScaleBenchModule);
+  return ScaleBenchModule;
+}
+
+/** `n` changes over MONTHS months ending now, ids in time order as capture makes them; then the query indexes. */
+async function generate(client, n) {
+  await client.query('DROP TABLE IF EXISTS audit_changes, audit_transactions CASCADE');
+  await client.query(auditSchemaSql('public', { queryIndexes: false }).up);
+  const rowsPerTable = Math.max(1, Math.floor(n / TABLES / 8)); // about 8 changes per row
+  const span = `${MONTHS} * interval '1 month'`;
+  await client.query(`INSERT INTO audit_transactions (id, txid, occurred_at, actor_ref, correlation_id)
+    SELECT md5(g::text)::uuid, g, now() - ${span} + (g - 1) * (${span} / ${n / 10}),
+           jsonb_build_object('type', 'user', 'id', (g % 1000)::text), CASE WHEN g % 100 = 0 THEN 'corr-' || g END
+    FROM generate_series(1, ${n / 10}) g`);
+  await client.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, changed_fields, captured_at)
+    SELECT md5((1 + (g - 1) / 10)::text)::uuid, 'public', 't' || (g % ${TABLES}),
+           CASE WHEN g / ${TABLES} < ${rowsPerTable} THEN 'insert' ELSE 'update' END,
+           jsonb_build_object('id', (g / ${TABLES}) % ${rowsPerTable}),
+           jsonb_build_object('id', (g / ${TABLES}) % ${rowsPerTable}, 'name', 'row ' || g, 'score', g % 97),
+           CASE WHEN g / ${TABLES} < ${rowsPerTable} THEN NULL ELSE '{name,score}'::text[] END,
+           now() - ${span} + ((1 + (g - 1) / 10) - 1) * (${span} / ${n / 10})
+    FROM generate_series(1, ${n}) g`);
+  await client.query(auditQueryIndexesSql('public'));
+  await client.query('VACUUM ANALYZE audit_changes');
+  await client.query('VACUUM ANALYZE audit_transactions');
+  await client.query('CHECKPOINT');
+  return rowsPerTable;
+}
+
+async function latencies(run) {
+  const times = [];
+  for (let i = 0; i < RUNS + 10; i++) {
+    const started = process.hrtime.bigint();
+    await run(i);
+    if (i >= 10) times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(RUNS * 0.5)], p95: times[Math.floor(RUNS * 0.95)] };
+}
+
+async function measure(client, url, n, rowsPerTable) {
+  const app = await NestFactory.createApplicationContext(appModule(url), { logger: false });
+  const q = app.get(AuditQueryService);
+  const [{ mid }] = (await client.query(`SELECT (now() - ${MONTHS / 2} * interval '1 month')::text AS mid`)).rows;
+  // keys spread over the rows (a multiplicative step), so repeated runs do not read one cached page
+  const key = (i) => (i * 7919) % rowsPerTable;
+  const shapes = {
+    history: (i) => q.history(`t${i % TABLES}`, key(i)),
+    asof: (i) => q.asOf(`t${i % TABLES}`, key(i), mid),
+    timeline_table: (i) => q.timeline({ table: `t${i % TABLES}` }),
+    timeline_actor: (i) => q.timeline({ actorRef: `user:${i % 1000}` }),
+    timeline_correlation: (i) => q.timeline({ correlationId: `corr-${(1 + ((i * 37) % (n / 1000))) * 100}` }),
+  };
+  const out = {};
+  for (const [name, run] of Object.entries(shapes)) {
+    const { p50, p95 } = await latencies(run);
+    out[name] = p95;
+    const [line, filter] = name.startsWith('timeline_') ? ['timeline', ` filter=${name.slice(9)}`] : [name, ''];
+    console.log(`scale_${line}${filter} changes=${n} p50_ms=${p50.toFixed(2)} p95_ms=${p95.toFixed(2)} partitioned=0`);
+  }
+  // one month of every table (the timeline's filters), streamed as NDJSON
+  const month = (
+    await client.query(
+      `SELECT (now() - 13 * interval '1 month')::text AS f, (now() - 12 * interval '1 month')::text AS t`,
+    )
+  ).rows[0];
+  const meta = { returnedCount: 0, truncated: false };
+  let started = process.hrtime.bigint();
+  for await (const _ of app
+    .get(ExportService)
+    .chunks({ from: month.f, to: month.t }, { format: 'ndjson', maxRows: null }, meta));
+  let seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  console.log(
+    `scale_export changes=${n} rows=${meta.returnedCount} rows_per_s=${Math.round(meta.returnedCount / seconds)} partitioned=0`,
+  );
+  out.export = meta.returnedCount / seconds;
+  const sizes = (
+    await client.query(
+      `SELECT count(*) AS n, pg_table_size('audit_changes') AS heap, pg_indexes_size('audit_changes') AS idx FROM audit_changes`,
+    )
+  ).rows[0];
+  console.log(
+    `scale_storage changes=${n} bytes_per_change=${Math.round((Number(sizes.heap) + Number(sizes.idx)) / n)} heap_mb=${Math.round(sizes.heap / 1048576)} index_mb=${Math.round(sizes.idx / 1048576)} partitioned=0`,
+  );
+  for (const r of (
+    await client.query(
+      `SELECT indexrelid::regclass::text AS name, pg_relation_size(indexrelid) AS bytes FROM pg_index WHERE indrelid = 'audit_changes'::regclass ORDER BY 1`,
+    )
+  ).rows)
+    console.log(`scale_index changes=${n} name=${r.name} mb=${Math.round(r.bytes / 1048576)} partitioned=0`);
+  // the oldest month, by rows: what retention does today
+  const [{ cutoff }] = (await client.query(`SELECT (now() - ${MONTHS - 1} * interval '1 month')::text AS cutoff`)).rows;
+  started = process.hrtime.bigint();
+  const purged = await app.get(RetentionService).purge({ cutoff });
+  seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  console.log(
+    `purge_rows changes=${n} rows=${purged.deletedChanges} seconds=${seconds.toFixed(1)} rows_per_s=${Math.round(purged.deletedChanges / seconds)} partitioned=0`,
+  );
+  out.purgeRowsPerSecond = purged.deletedChanges / seconds;
+  await app.close();
+  return out;
+}
+
+async function main() {
+  const server = await startBenchServer('threadline_scale_bench');
+  const client = new Client({ connectionString: server.url });
+  await client.connect();
+  for (let t = 0; t < TABLES; t++) await client.query(`CREATE TABLE t${t} (id int PRIMARY KEY)`);
+  const results = [];
+  for (const n of SIZES) {
+    const started = Date.now();
+    const rowsPerTable = await generate(client, n);
+    console.log(`scale_generate changes=${n} seconds=${((Date.now() - started) / 1000).toFixed(0)}`);
+    results.push({ n, ...(await measure(client, server.url, n, rowsPerTable)) });
+  }
+  for (let i = 1; i < results.length; i++) {
+    const [a, b] = [results[i - 1], results[i]];
+    const f = (x) => x.toFixed(2);
+    console.log(
+      `scale_slope changes=${a.n}->${b.n} history_p95_ms=${f(a.history)}->${f(b.history)} asof_p95_ms=${f(a.asof)}->${f(b.asof)}` +
+        ` timeline_table_p95_ms=${f(a.timeline_table)}->${f(b.timeline_table)} timeline_actor_p95_ms=${f(a.timeline_actor)}->${f(b.timeline_actor)}` +
+        ` purge_rows_per_s=${Math.round(a.purgeRowsPerSecond)}->${Math.round(b.purgeRowsPerSecond)} (targets at 100M: history p95 < 20 ms, as-of p95 < 50 ms)`,
+    );
+  }
+  await client.end();
+  await server.stop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
