@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, ThreadlineCaptureModule } from '@threadline/capture';
 import { InvalidFilterError } from '@threadline/query';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
+import { Client } from 'pg';
 import {
   InvalidLegalHoldError,
   LegalHoldService,
@@ -149,30 +150,36 @@ describe('legal holds (real PostgreSQL)', () => {
     expect(await retention.purge()).toMatchObject({ deletedChanges: 2 });
   });
 
-  it('a hold set while a purge runs covers every batch after it returns: nothing it covered then is deleted', async () => {
-    await db.query(`WITH t AS (INSERT INTO audit_transactions (txid, occurred_at) VALUES (1, now() - interval '40 days') RETURNING id)
-      INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, captured_at)
-      SELECT t.id, 'public', CASE WHEN i % 2 = 0 THEN 'items' ELSE 'notes' END, 'insert', jsonb_build_object('id', i), '{}',
-             now() - interval '40 days' FROM t, generate_series(1, 300) AS i`);
+  it('a hold set while a purge batch is under way waits for it, then covers every later batch: nothing it covered when it returned is deleted', async () => {
+    for (let i = 1; i <= 20; i++) await seed('notes', i, String(i), 40);
     const covered = `SELECT count(*)::int AS n FROM audit_changes WHERE table_name = 'notes'`;
+    // Hold the first batch in its transaction: it has deleted its 5 changes and waits to delete their transactions.
+    const blocker = new Client({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT id FROM audit_transactions ORDER BY occurred_at, id LIMIT 1 FOR UPDATE`);
+    const purged = retention.purge({ batchSize: 5 });
+    for (;;) {
+      const [{ n }] = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %audit_transactions%'`,
+      );
+      if (n > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     let atReturn: number | undefined;
-    let setting: Promise<void> | undefined;
-    const purged = retention.purge({
-      batchSize: 2,
-      onBatch: (p) => {
-        if (p.batch !== 3) return;
-        setting = holds.hold({ filters: { table: 'notes' }, reason: 'r', heldBy: 'b' }).then(async () => {
-          atReturn = (await db.query<{ n: number }>(covered))[0].n;
-        });
-      },
+    const setting = holds.hold({ filters: { table: 'notes' }, reason: 'r', heldBy: 'b' }).then(async (hold) => {
+      atReturn = (await db.query<{ n: number }>(covered))[0].n;
+      return hold;
     });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(atReturn).toBeUndefined(); // the hold waits for the batch under way
+    await blocker.query('COMMIT');
+    await blocker.end();
     const summary = (await purged) as PurgeSummary;
     await setting;
-    expect(atReturn).toBeGreaterThan(0);
-    expect((await db.query<{ n: number }>(covered))[0].n).toBe(atReturn);
-    expect(summary.deletedChanges).toBe(300 - atReturn!);
-    expect(await db.query(`SELECT count(*)::int AS n FROM audit_changes WHERE table_name = 'items'`)).toEqual([
-      { n: 0 },
-    ]);
+    // the batch under way deleted its 5; once the hold was set, no batch deleted another
+    expect(atReturn).toBe(15);
+    expect((await db.query<{ n: number }>(covered))[0].n).toBe(15);
+    expect(summary.deletedChanges).toBe(5);
   });
 });
