@@ -140,7 +140,19 @@ describeOnOneMajor('demo CLI (spawned like `npm run cli -- ...`)', () => {
   it('retention hold, holds and release-hold set, list and end a legal hold that purges then keep; bad input is refused', async () => {
     const missing = cli('retention', 'hold', '--table', 'posts', '--by', 'legal');
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain("a legal hold's reason must be non-blank text");
+    expect(missing.stderr).toContain("a legal hold's reason is required (--reason on the command line)");
+    // a flag given twice, or an argument the command does not take: refused, not a silent choice
+    const twice = cli('retention', 'hold', '--table', 'posts', '--table', 'users', '--reason', 'r', '--by', 'legal');
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain('--table was given more than once; give it once');
+    const extra = cli('retention', 'hold', '--table', 'posts', '--reason', 'r', '--by', 'legal', 'extra');
+    expect(extra.code).toBe(1);
+    expect(extra.stderr).toContain('unexpected argument "extra"; usage: retention hold [timeline filters]');
+    const typo = cli('retention', 'hold', '--table', 'postz', '--reason', 'typo', '--by', 'legal');
+    expect(typo.code).toBe(0);
+    expect(typo.stdout).toContain('it covers no change captured so far: check the filters');
+    const typoId = /^hold (\d+)/.exec(typo.stdout)![1];
+    expect(cli('retention', 'release-hold', typoId, '--reason', 'typo', '--by', 'legal').code).toBe(0);
     const none = cli('retention', 'hold', '--reason', 'r', '--by', 'legal');
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('a legal hold needs at least one filter (table, actor, from, to');
@@ -158,7 +170,11 @@ describeOnOneMajor('demo CLI (spawned like `npm run cli -- ...`)', () => {
       '--json',
     );
     expect(set.code).toBe(0);
-    const hold = JSON.parse(set.stdout);
+    const { coversNow, ...hold } = JSON.parse(set.stdout);
+    const [{ n: posts1 }] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_changes WHERE table_name = 'posts' AND table_pk = '{"id":1}'`,
+    );
+    expect(coversNow).toBe(posts1);
     expect(hold).toMatchObject({
       filters: { table: 'public.posts', key: '{"id":1}' },
       reason: 'case 7',
@@ -182,7 +198,7 @@ describeOnOneMajor('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`legal hold ${hold.id} was already released at`);
     expect(cli('retention', 'holds').stdout).toBe('no legal holds in force\n');
-    expect(JSON.parse(cli('retention', 'holds', '--all', '--json').stdout)).toHaveLength(1);
+    expect(JSON.parse(cli('retention', 'holds', '--all', '--json').stdout)).toHaveLength(2);
   });
 
   it('verify-coverage, health coverage --json and policy show --json report the demo as covered and matching', async () => {

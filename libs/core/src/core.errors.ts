@@ -48,6 +48,18 @@ export class CommandUsageError extends ThreadlineError {
     return new CommandUsageError(`${flag} is required: one of ${allowed.join(', ')}`);
   }
 
+  /** A flag that takes one value was given more than once (`--table a --table b`): which one to keep is a guess. */
+  static repeated(flag: string): CommandUsageError {
+    return new CommandUsageError(`${flag} was given more than once; give it once`);
+  }
+
+  /** Arguments the command does not take (`retention hold ... extra`). */
+  static unexpectedArguments(args: string[], usage: string): CommandUsageError {
+    return new CommandUsageError(
+      `unexpected argument${args.length > 1 ? 's' : ''} ${args.map((a) => JSON.stringify(a)).join(' ')}; usage: ${usage}`,
+    );
+  }
+
   /** A command group run without a subcommand: its usage line. */
   static usage(line: string): CommandUsageError {
     return new CommandUsageError(`usage: ${line}`);

@@ -1,5 +1,10 @@
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
+/** Does ISO timestamp `value` name its time zone (`Z`, `+02:00`)? Without one PostgreSQL reads it in the session's. */
+export function isoTimestampHasZone(value: string): boolean {
+  return ISO.exec(value)?.[7] !== undefined;
+}
+
 /**
  * Is `value` an ISO 8601 date or timestamp that PostgreSQL reads as the same
  * instant JavaScript does? A real calendar date (no 2026-02-30), a time of

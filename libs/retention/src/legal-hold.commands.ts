@@ -1,8 +1,11 @@
-import { addFlag, commandOutput, JsonFlag, ThreadlineCommand } from '@threadline/core';
+import { addFlag, CommandUsageError, commandOutput, JsonFlag, OnceFlag, ThreadlineCommand } from '@threadline/core';
 import { filtersFromParams, TIMELINE_FILTERS } from '@threadline/query';
 import { SubCommand } from 'nest-commander';
-import { LegalHoldService } from './legal-hold.service';
-import { holdListed, holdsListed } from './retention.messages';
+import { COVERS_CAP, LegalHoldService } from './legal-hold.service';
+import { holdListed, holdSet, holdsListed } from './retention.messages';
+
+const HOLD_USAGE = 'retention hold [timeline filters] --reason TEXT --by NAME [--json]';
+const RELEASE_USAGE = 'retention release-hold ID --reason TEXT --by NAME [--json]';
 
 interface HoldFlags extends Record<string, unknown> {
   reason?: string;
@@ -22,22 +25,24 @@ export class RetentionHoldCommand extends ThreadlineCommand<HoldFlags> {
     super();
   }
 
-  protected async execute(_args: string[], flags: HoldFlags): Promise<void> {
+  protected async execute(args: string[], flags: HoldFlags): Promise<void> {
+    if (args.length) throw CommandUsageError.unexpectedArguments(args, HOLD_USAGE);
     const hold = await this.holds.hold({
       filters: filtersFromParams(flags),
       reason: flags.reason as string,
       heldBy: flags.by as string,
     });
-    if (flags.json) return commandOutput.json(hold);
-    commandOutput.text(holdListed(hold));
+    const covers = await this.holds.covers(hold.filters);
+    if (flags.json) return commandOutput.json({ ...hold, coversNow: covers });
+    commandOutput.text(holdSet(hold, covers, COVERS_CAP));
   }
 }
-addFlag(RetentionHoldCommand, '--reason <text>', 'Why the changes must be kept (required)', (v) => v);
-addFlag(RetentionHoldCommand, '--by <name>', 'Who sets the hold: a person or ticket (required)', (v) => v);
-// One flag per timeline filter, as `timeline` and `export` take them.
+OnceFlag('--reason <text>', 'Why the changes must be kept (required)')(RetentionHoldCommand);
+OnceFlag('--by <name>', 'Who sets the hold: a person or ticket (required)')(RetentionHoldCommand);
+// One flag per timeline filter, as `timeline` and `export` take them; each once (a hold's filters all apply).
 for (const field of TIMELINE_FILTERS) {
   const flag = field.param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  addFlag(RetentionHoldCommand, `--${flag} <${field.arg}>`, field.description, (value) => value);
+  OnceFlag(`--${flag} <${field.arg}>`, field.description)(RetentionHoldCommand);
 }
 
 /** `retention holds [--all] [--json]`: the legal holds in force (with --all, released ones too). */
@@ -70,6 +75,7 @@ export class RetentionReleaseHoldCommand extends ThreadlineCommand<HoldFlags> {
   }
 
   protected async execute(args: string[], flags: HoldFlags): Promise<void> {
+    if (args.length > 1) throw CommandUsageError.unexpectedArguments(args.slice(1), RELEASE_USAGE);
     const hold = await this.holds.release(args[0], {
       reason: flags.reason as string,
       releasedBy: flags.by as string,
@@ -78,5 +84,5 @@ export class RetentionReleaseHoldCommand extends ThreadlineCommand<HoldFlags> {
     commandOutput.text(holdListed(hold));
   }
 }
-addFlag(RetentionReleaseHoldCommand, '--reason <text>', 'Why the hold ends (required)', (v) => v);
-addFlag(RetentionReleaseHoldCommand, '--by <name>', 'Who releases it (required)', (v) => v);
+OnceFlag('--reason <text>', 'Why the hold ends (required)')(RetentionReleaseHoldCommand);
+OnceFlag('--by <name>', 'Who releases it (required)')(RetentionReleaseHoldCommand);

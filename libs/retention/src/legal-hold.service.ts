@@ -1,7 +1,13 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { LEGAL_HOLDS_TABLE } from '@threadline/capture';
-import { AuditTables, isInsufficientPrivilege, isoUtc } from '@threadline/core';
-import { describeFilters, filtersFromParams, normalizeFilters, TIMELINE_FILTERS } from '@threadline/query';
+import { AuditTables, isInsufficientPrivilege, isoTimestampHasZone, isoUtc, SqlParams } from '@threadline/core';
+import {
+  ChangesQuery,
+  describeFilters,
+  filtersFromParams,
+  normalizeFilters,
+  TIMELINE_FILTERS,
+} from '@threadline/query';
 import { isDeepStrictEqual } from 'node:util';
 import { DataSource } from 'typeorm';
 import { LegalHold, LegalHoldRelease, LegalHoldRequest } from './legal-hold.types';
@@ -10,6 +16,8 @@ import { InvalidLegalHoldError, LegalHoldPrivilegeError } from './retention.erro
 /** The longest `reason` a hold or its release takes, and the longest `heldBy` / `releasedBy` (characters). */
 export const HOLD_REASON_MAX_LENGTH = 10_000;
 export const HOLD_BY_MAX_LENGTH = 200;
+/** `covers` counts at most this many changes. */
+export const COVERS_CAP = 100_000;
 
 /** A hold's columns, its times as ISO text with microseconds (as stored, not rounded by a JavaScript Date). */
 const COLUMNS = `id::text AS id, filters, reason, held_by, held_by_role, ${isoUtc('held_at')} AS held_at,
@@ -26,7 +34,7 @@ export class LegalHoldService {
 
   constructor(
     private readonly dataSource: DataSource,
-    @Optional() tables: AuditTables = AuditTables.DEFAULT,
+    @Optional() private readonly tables: AuditTables = AuditTables.DEFAULT,
   ) {
     this.table = tables.named(LEGAL_HOLDS_TABLE);
   }
@@ -36,6 +44,10 @@ export class LegalHoldService {
     const normalized = normalizeFilters(request?.filters);
     if (!Object.keys(normalized).length) throw InvalidLegalHoldError.noFilter();
     const filters = describeFilters(normalized);
+    // a time without a zone would be read in each purge's session time zone: what the hold covers would move
+    for (const bound of ['from', 'to'] as const)
+      if (filters[bound] !== undefined && !isoTimestampHasZone(filters[bound]))
+        throw InvalidLegalHoldError.zoneless(bound, filters[bound]);
     // what is stored is read back through the same filters by every purge: it must mean the same then
     if (!isDeepStrictEqual(normalizeFilters(filtersFromParams(filters)), normalized))
       throw InvalidLegalHoldError.notStorable(filters);
@@ -62,6 +74,21 @@ export class LegalHoldService {
     const [existing] = await this.dataSource.query(`SELECT ${COLUMNS} FROM ${this.table} WHERE id = $1::bigint`, [id]);
     if (!existing) throw InvalidLegalHoldError.notFound(id);
     throw InvalidLegalHoldError.alreadyReleased(toHold(existing));
+  }
+
+  /**
+   * How many changes captured so far the filters select, counted up to `cap` (a hold covers the changes captured
+   * later too): 0 says a hold names nothing yet, which is usually a typo.
+   */
+  async covers(filters: Record<string, string>, cap = COVERS_CAP): Promise<number> {
+    const p = SqlParams.bound();
+    const where = new ChangesQuery(this.tables).filterSql(normalizeFilters(filtersFromParams(filters)), p);
+    const [{ n }] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${this.tables.changes} AS c
+         LEFT JOIN ${this.tables.transactions} AS t ON t.id = c.transaction_id WHERE ${where.join(' AND ')} LIMIT ${cap}) AS x`,
+      p.values,
+    );
+    return n;
   }
 
   /** The holds in force, oldest first; with `all`, released ones too. */
@@ -130,8 +157,12 @@ function inFilterOrder(filters: Record<string, string>): Record<string, string> 
   return Object.fromEntries(Object.entries(filters).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)));
 }
 
+/** Control characters (C0, DEL, C1): a listing printed on a terminal must show what was stored, nothing else. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
 function text(name: string, value: unknown, max: number): string {
-  if (typeof value !== 'string' || !value.trim() || value.includes('\0') || value.length > max)
+  if (value === undefined || value === null) throw InvalidLegalHoldError.required(name);
+  if (typeof value !== 'string' || !value.trim() || CONTROL.test(value) || value.length > max)
     throw InvalidLegalHoldError.text(name, value, max);
   return value;
 }

@@ -1,10 +1,18 @@
 import { LEGAL_HOLDS_TABLE } from '@threadline/capture';
-import { AuditTables, SqlParams } from '@threadline/core';
-import { ChangesQuery, filtersFromParams, NormalizedFilters, normalizeFilters } from '@threadline/query';
+import { AuditTables, isoTimestampHasZone, SqlParams } from '@threadline/core';
+import {
+  ChangesQuery,
+  filtersFromParams,
+  NormalizedFilters,
+  normalizeFilters,
+  TIMELINE_FILTERS,
+} from '@threadline/query';
 import { QueryRunner } from 'typeorm';
 import { LegalHoldUnreadableError } from './retention.errors';
 import { HoldKept } from './legal-hold.types';
-import { HOLD_NO_FILTER, HOLD_NOT_AN_OBJECT } from './retention.messages';
+import { HOLD_NO_FILTER, HOLD_NOT_AN_OBJECT, holdFilterNotStored, holdTimeWithoutZone } from './retention.messages';
+
+const PARAMS: string[] = TIMELINE_FILTERS.map((f) => f.param);
 
 /** A hold in force with its filters read back through the timeline's validation. */
 export interface HoldInForce extends HoldKept {
@@ -28,6 +36,13 @@ export async function holdsInForce(runner: QueryRunner, tables: AuditTables, loc
   return rows.map((row) => {
     if (row.filters === null || typeof row.filters !== 'object' || Array.isArray(row.filters))
       throw LegalHoldUnreadableError.create(row.id, HOLD_NOT_AN_OBJECT);
+    // as `retention hold` stores them: known names, text values, times with their zone; anything else is a
+    // hand edit whose meaning is a guess
+    const stored = Object.entries(row.filters as Record<string, unknown>);
+    const odd = stored.find(([k, v]) => !PARAMS.includes(k) || typeof v !== 'string');
+    if (odd) throw LegalHoldUnreadableError.create(row.id, holdFilterNotStored(odd[0], PARAMS));
+    const zoneless = stored.find(([k, v]) => (k === 'from' || k === 'to') && !isoTimestampHasZone(v as string));
+    if (zoneless) throw LegalHoldUnreadableError.create(row.id, holdTimeWithoutZone(zoneless[0]));
     let normalized: NormalizedFilters;
     try {
       normalized = normalizeFilters(filtersFromParams(row.filters as Record<string, unknown>));
@@ -48,4 +63,11 @@ export function heldSql(holds: HoldInForce[], tables: AuditTables, p: SqlParams)
   const query = new ChangesQuery(tables);
   const any = holds.map((h) => `(${query.filterSql(h.normalized, p).join(' AND ')})`).join(' OR ');
   return `EXISTS (SELECT 1 FROM (SELECT) AS one LEFT JOIN ${tables.transactions} AS t ON t.id = c.transaction_id WHERE ${any})`;
+}
+
+/** The holds a run applied (by id), oldest first, as its summary names them. */
+export function holdsKept(applied: Map<string, HoldInForce>): HoldKept[] {
+  return [...applied.values()]
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .map(({ id, reason, heldBy }) => ({ id, reason, heldBy }));
 }

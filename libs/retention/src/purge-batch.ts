@@ -3,7 +3,7 @@ import { AuditTables, SqlParams } from '@threadline/core';
 import { QueryRunner } from 'typeorm';
 import { RetentionPolicy } from './retention.options';
 import { eligible, WindowGroup } from './purge-windows';
-import { heldSql, holdsInForce } from './legal-holds';
+import { heldSql, HoldInForce, holdsInForce } from './legal-holds';
 
 /**
  * One batch in its own transaction: the oldest eligible changes with ids above `after` that no legal hold in
@@ -16,7 +16,7 @@ export async function purgeBatch(
   batchSize: number,
   policy: RetentionPolicy,
   after: string | undefined,
-): Promise<{ changes: number; transactions: number; lastId?: string }> {
+): Promise<{ changes: number; transactions: number; lastId?: string; holds: HoldInForce[] }> {
   const p = SqlParams.bound();
   const where = after === undefined ? eligible(group, p) : `${eligible(group, p)} AND c.id > ${p.add(after)}::bigint`;
   await runner.startTransaction();
@@ -27,7 +27,8 @@ export async function purgeBatch(
     await runner.query(`LOCK TABLE ${tables.named(SEALS_TABLE)} IN SHARE ROW EXCLUSIVE MODE`);
     // The holds in force now, read under their table's SHARE lock: one set or released meanwhile waits for this
     // batch to commit, so a hold that has been set covers every batch after.
-    const held = heldSql(await holdsInForce(runner, tables, true), tables, p);
+    const holds = await holdsInForce(runner, tables, true);
+    const held = heldSql(holds, tables, p);
     // structured result: TypeORM returns DELETE results as [rows, count] otherwise. Each change's hash is
     // taken as it goes, for the purge ledger (sealed transactions stay verifiable without it).
     const { records: deleted } = (await runner.query(
@@ -66,7 +67,7 @@ export async function purgeBatch(
     }
     await runner.commitTransaction();
     const lastId = deleted.map((d) => BigInt(d.id)).reduce((a, b) => (a > b ? a : b), 0n);
-    return { changes: deleted.length, transactions, lastId: lastId.toString() };
+    return { changes: deleted.length, transactions, lastId: lastId.toString(), holds };
   } catch (error) {
     await runner.rollbackTransaction();
     throw error;

@@ -28,7 +28,10 @@ export interface PurgeSummary extends PurgeProgress {
   maxBatchesReached: boolean;
   /** The global cutoff used (changes captured before it were eligible). */
   cutoff: string;
-  /** The legal holds in force when the run started (the changes they cover were kept); a dry run counts each one's. */
+  /**
+   * The legal holds in force during the run, at its start or in any batch (the changes they covered then were kept);
+   * a dry run counts each one's.
+   */
   holds: HoldKept[];
   durationMs: number;
 }

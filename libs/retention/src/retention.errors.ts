@@ -93,9 +93,21 @@ export class InvalidLegalHoldError extends RetentionError {
   }
 
   static text(name: string, value: unknown, max: number): InvalidLegalHoldError {
-    const shown = typeof value === 'string' && value.length > 80 ? `${value.length} characters` : gotText(value);
+    const shown = typeof value === 'string' && value.length > 80 ? `(${value.length} characters)` : gotText(value);
     return new InvalidLegalHoldError(
-      `a legal hold's ${name} must be non-blank text of at most ${max} characters, without NUL (${shown})`,
+      `a legal hold's ${name} must be non-blank text of at most ${max} characters, on one line without control characters ${shown}`,
+    );
+  }
+
+  static required(name: string): InvalidLegalHoldError {
+    const flag = name === 'reason' ? '--reason' : '--by';
+    return new InvalidLegalHoldError(`a legal hold's ${name} is required (${flag} on the command line)`);
+  }
+
+  static zoneless(bound: 'from' | 'to', value: string): InvalidLegalHoldError {
+    return new InvalidLegalHoldError(
+      `a legal hold's ${bound} must name its time zone, such as 2026-03-31T23:59:59.999999Z or 2026-04-01T00:00:00+02:00 ${gotText(value)}; ` +
+        'without one each purge would read it in its own session time zone',
     );
   }
 

@@ -89,13 +89,37 @@ export function purgeSummary(r: Extract<PurgeResult, { status: 'completed' }>): 
 export const HOLD_NOT_AN_OBJECT = 'its filters are not a JSON object';
 export const HOLD_NO_FILTER = 'its filters select every change';
 
+export function holdFilterNotStored(name: string, allowed: string[]): string {
+  return `its filter ${JSON.stringify(name)} is not one \`retention hold\` stores (a text value of one of ${allowed.join(', ')})`;
+}
+
+export function holdTimeWithoutZone(bound: string): string {
+  return `its ${bound} names no time zone, so each purge would read it in its own session's`;
+}
+
+/** Stored text as a terminal should show it: control characters (a hand edit could hold some) as escapes. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** `retention hold`, `holds`, `release-hold`: one hold, then the list. */
 export function holdListed(h: LegalHold): string {
   const filters = Object.entries(h.filters)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => printable(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`))
     .join(' ');
-  const released = h.released ? `\n  released ${h.released.at} by ${h.released.by}: ${h.released.reason}` : '';
-  return `hold ${h.id} (${h.released ? 'released' : 'in force'}): ${filters}\n  set ${h.heldAt} by ${h.heldBy}: ${h.reason}${released}`;
+  const released = h.released
+    ? `\n  released ${h.released.at} by ${printable(h.released.by)}: ${printable(h.released.reason)}`
+    : '';
+  return `hold ${h.id} (${h.released ? 'released' : 'in force'}): ${filters}\n  set ${h.heldAt} by ${printable(h.heldBy)}: ${printable(h.reason)}${released}`;
+}
+
+/** `retention hold`: the hold, and how many changes it covers already (0: check the filters). */
+export function holdSet(h: LegalHold, covers: number, cap: number): string {
+  const now =
+    covers === 0
+      ? 'it covers no change captured so far: check the filters (it will cover matching changes captured later)'
+      : `it covers ${covers >= cap ? `at least ${cap}` : covers} change${covers === 1 ? '' : 's'} captured so far, and matching changes captured later`;
+  return `${holdListed(h)}\n  ${now}`;
 }
 
 export function holdsListed(holds: LegalHold[], all: boolean): string {
@@ -107,6 +131,6 @@ export function holdsListed(holds: LegalHold[], all: boolean): string {
 function holdsKept(r: Extract<PurgeResult, { status: 'completed' }>): string[] {
   return r.holds.map(
     (h) =>
-      `kept under legal hold ${h.id} (${h.reason}, set by ${h.heldBy})${h.keptChanges === undefined ? '' : `: ${h.keptChanges} changes otherwise eligible`}`,
+      `kept under legal hold ${h.id} (${printable(h.reason)}, set by ${printable(h.heldBy)})${h.keptChanges === undefined ? '' : `: ${h.keptChanges} changes otherwise eligible`}`,
   );
 }

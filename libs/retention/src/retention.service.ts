@@ -19,7 +19,7 @@ import { RetentionPolicy } from './retention.options';
 import { dryRunSummary } from './purge-dry-run';
 import { purgeBatch } from './purge-batch';
 import { hasEligible, WindowGroup, windowGroups } from './purge-windows';
-import { HoldInForce, holdsInForce } from './legal-holds';
+import { HoldInForce, holdsInForce, holdsKept } from './legal-holds';
 import { purgeAttributes, purged } from './purge-telemetry';
 import { PurgeOptions, PurgeProgress, PurgeResult, PurgeSummary } from './purge.types';
 
@@ -166,6 +166,8 @@ export class RetentionService implements OnApplicationBootstrap {
   ): Promise<PurgeSummary> {
     const progress: PurgeProgress = { batch: 0, deletedChanges: 0, deletedTransactions: 0 };
     let reachedMax = false;
+    // every hold in force at some point of the run: at its start or in any batch (each batch reads them anew)
+    const applied = new Map(holds.map((h) => [h.id, h]));
     // Seal what has committed first, so each batch records in the purge ledger what it removes from sealed transactions.
     await sealCommitted(runner, this.tables);
     for (const group of groups) {
@@ -179,7 +181,7 @@ export class RetentionService implements OnApplicationBootstrap {
         }
         if (!(await lease.renew())) throw PurgeLeaseLostError.create(progress.batch);
         const batchStarted = Date.now();
-        const { changes, transactions, lastId } = await purgeBatch(
+        const { changes, transactions, lastId, ...batch } = await purgeBatch(
           runner,
           this.tables,
           group,
@@ -187,6 +189,7 @@ export class RetentionService implements OnApplicationBootstrap {
           policy,
           after,
         );
+        for (const h of batch.holds) applied.set(h.id, h);
         if (changes === 0) break;
         publish('retentionBatch', {
           deletedChanges: changes,
@@ -215,7 +218,7 @@ export class RetentionService implements OnApplicationBootstrap {
       maxBatches,
       maxBatchesReached: reachedMax,
       cutoff: groups[0].cutoff,
-      holds: holds.map(({ id, reason, heldBy }) => ({ id, reason, heldBy })),
+      holds: holdsKept(applied),
       durationMs: Date.now() - started,
     };
     logLine(this.logger, 'log', 'retention:purged', purgeDone(reachedMax), {
@@ -224,7 +227,7 @@ export class RetentionService implements OnApplicationBootstrap {
       batches: summary.batchesRun,
       max_batches: maxBatches,
       max_batches_reached: reachedMax,
-      legal_holds: holds.length,
+      legal_holds: summary.holds.map((h) => h.id).join(','),
       duration_ms: summary.durationMs,
     });
     return summary;

@@ -12,6 +12,7 @@ import {
   RetentionService,
   ThreadlineRetentionModule,
 } from '../src';
+import { holdListed } from '../src/retention.messages';
 
 /** Legal holds: what they cover no purge deletes, a dry run says what each kept, a release lets the next run go on. */
 describe('legal holds (real PostgreSQL)', () => {
@@ -112,9 +113,30 @@ describe('legal holds (real PostgreSQL)', () => {
       InvalidLegalHoldError,
     );
     await expect(holds.hold({ filters: { table: 'items' }, reason: 'r', heldBy: 'x'.repeat(201) })).rejects.toThrow(
-      /heldBy must be non-blank text of at most 200 characters, without NUL \(201 characters\)/,
+      /heldBy must be non-blank text of at most 200 characters, on one line without control characters \(201 characters\)/,
     );
-    await expect(holds.hold({ filters: { table: 'items' }, reason: 'r' } as never)).rejects.toThrow(/heldBy/);
+    await expect(holds.hold({ filters: { table: 'items' }, reason: 'r' } as never)).rejects.toThrow(
+      "a legal hold's heldBy is required (--by on the command line)",
+    );
+    // one line, no control characters: a listing on a terminal shows what was stored and nothing else
+    for (const [reason, heldBy] of [
+      ['a\nhold 99 (released): table=public.posts', 'b'],
+      ['r', 't\u001b[31mRED'],
+      ['x\rOVERWRITE', 'b'],
+      ['r', 'b\u0085'],
+    ])
+      await expect(holds.hold({ filters: { table: 'items' }, reason, heldBy })).rejects.toThrow(
+        /on one line without control characters/,
+      );
+    // a time without its zone would be read in each purge's session time zone; a bare date has none either
+    for (const filters of [{ from: '2025-01-01 00:00:05' }, { to: '2025-01-01T00:00' }, { to: '2026-03-31' }])
+      await expect(holds.hold({ filters, ...by })).rejects.toThrow(
+        /must name its time zone, such as 2026-03-31T23:59:59.999999Z/,
+      );
+    expect(await holds.hold({ filters: { from: '2025-01-01T00:00:05+05:30' }, ...by })).toMatchObject({
+      filters: { from: '2025-01-01T00:00:05+05:30' },
+    });
+    await db.query(`TRUNCATE audit_legal_holds RESTART IDENTITY`);
     for (const id of ['abc', '0', '1; DROP TABLE items', '99999999999999999999'])
       await expect(holds.release(id, { reason: 'r', releasedBy: 'b' })).rejects.toThrow(/is a positive integer/);
     await expect(holds.release('7', { reason: 'r', releasedBy: 'b' })).rejects.toThrow(/there is no legal hold 7/);
@@ -135,7 +157,17 @@ describe('legal holds (real PostgreSQL)', () => {
     // the table refuses a hold that is no object, or covers nothing
     for (const filters of [`'[1]'`, `'{}'`])
       await expect(db.query(`UPDATE audit_legal_holds SET filters = ${filters}`)).rejects.toThrow(/check constraint/);
-    for (const filters of [`'{"actor": "nobody"}'`, `'{"table": 5}'`, `'{"nope": "x"}'`, `'{"from": "2026-13-01"}'`]) {
+    for (const filters of [
+      `'{"actor": "nobody"}'`,
+      `'{"table": 5}'`,
+      `'{"nope": "x"}'`,
+      `'{"from": "2026-13-01"}'`,
+      // hand edits the timeline would read, but not as `retention hold` stores them: the meaning is a guess
+      `'{"table": "notes", "extra": "1"}'`,
+      `'{"table": "notes", "key": {"id": 2}}'`,
+      `'{"table": "notes", "op": ["insert"]}'`,
+      `'{"table": "notes", "from": "2025-01-01 00:00:05"}'`,
+    ]) {
       await db.query(`UPDATE audit_legal_holds SET filters = ${filters}`);
       await expect(retention.purge()).rejects.toThrow(LegalHoldUnreadableError);
       await expect(retention.purge({ dryRun: true })).rejects.toThrow(
@@ -181,5 +213,18 @@ describe('legal holds (real PostgreSQL)', () => {
     expect(atReturn).toBe(15);
     expect((await db.query<{ n: number }>(covered))[0].n).toBe(15);
     expect(summary.deletedChanges).toBe(5);
+    // the summary names the hold set during the run: batches after it applied it
+    expect(summary.holds.map((h) => h.id)).toEqual([(await setting).id]);
+  });
+
+  it('prints a hand-edited hold with control characters as escapes, never raw to a terminal', async () => {
+    await db.query(
+      `INSERT INTO audit_legal_holds (filters, reason, held_by) VALUES ('{"table":"public.notes"}', E'a\\nhold 99 (released)', E'b\\u001b[31m')`,
+    );
+    const [hold] = await holds.list();
+    expect(hold.reason).toBe('a\nhold 99 (released)'); // as stored
+    expect(holdListed(hold)).toMatch(
+      /^hold 1 \(in force\): table=public\.notes\n  set \S+ by b\\u001b\[31m: a\\u000ahold 99 \(released\)$/,
+    );
   });
 });

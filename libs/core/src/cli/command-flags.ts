@@ -1,4 +1,5 @@
 import { CommandRunner, Option } from 'nest-commander';
+import { CommandUsageError } from '../core.errors';
 import { commandOutput, parsePositiveInteger } from './command-output';
 
 /**
@@ -40,6 +41,16 @@ export function ExecuteFlag(description: string): (command: CommandClass) => voi
 export function PositiveIntegerFlag(flags: string, description: string): (command: CommandClass) => void {
   const name = flags.split(' ')[0];
   return (command) => addFlag(command, flags, description, (value) => parsePositiveInteger(name, value));
+}
+
+/** A flag taking one value (`--reason <text>`); given twice it is an error naming the flag, not a silent choice. */
+export function OnceFlag(flags: string, description: string): (command: CommandClass) => void {
+  const name = flags.split(' ')[0];
+  return (command) =>
+    addFlag(command, flags, description, (value, previous) => {
+      if (previous !== undefined) throw CommandUsageError.repeated(name);
+      return value;
+    });
 }
 
 /** A flag that may be given several times (`--table a --table b`), collected into an array. */
