@@ -40,7 +40,9 @@ function appModule(url) {
 
 /** `n` changes over MONTHS months ending now, ids in time order as capture makes them; then the query indexes. */
 async function generate(client, n) {
-  await client.query('DROP TABLE IF EXISTS audit_changes, audit_transactions CASCADE');
+  // a fresh audit schema per size: no seal or ledger row of the smaller run carries over
+  await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+  for (let t = 0; t < TABLES; t++) await client.query(`CREATE TABLE t${t} (id int PRIMARY KEY)`);
   await client.query(auditSchemaSql('public', { queryIndexes: false }).up);
   const rowsPerTable = Math.max(1, Math.floor(n / TABLES / 8)); // about 8 changes per row
   const span = `${MONTHS} * interval '1 month'`;
@@ -141,7 +143,6 @@ async function main() {
   const server = await startBenchServer('threadline_scale_bench');
   const client = new Client({ connectionString: server.url });
   await client.connect();
-  for (let t = 0; t < TABLES; t++) await client.query(`CREATE TABLE t${t} (id int PRIMARY KEY)`);
   const results = [];
   for (const n of SIZES) {
     const started = Date.now();

@@ -137,7 +137,7 @@ describeOnOneMajor('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(bad.stderr).toContain('is newer than the policy allows');
   });
 
-  it('retention hold, holds and release-hold set, list and end a legal hold that purges then keep; bad input is refused', async () => {
+  it('retention hold, holds and release-hold set, list and end a legal hold, named by the dry run; bad input is refused', async () => {
     const missing = cli('retention', 'hold', '--table', 'posts', '--by', 'legal');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("a legal hold's reason is required (--reason on the command line)");
@@ -155,7 +155,7 @@ describeOnOneMajor('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(cli('retention', 'release-hold', typoId, '--reason', 'typo', '--by', 'legal').code).toBe(0);
     const none = cli('retention', 'hold', '--reason', 'r', '--by', 'legal');
     expect(none.code).toBe(1);
-    expect(none.stderr).toContain('a legal hold needs at least one filter (table, actor, from, to');
+    expect(none.stderr).toContain('on the command line --table, --actor, --from, --to, --correlation-id');
     const set = cli(
       'retention',
       'hold',

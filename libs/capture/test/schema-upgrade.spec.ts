@@ -315,7 +315,7 @@ describe('audit schema upgrade from every earlier version', () => {
     }
   });
 
-  it('v10 then this version equals a fresh install, with the legal holds table (writable by the owner only), twice over', async () => {
+  it('v10 then this version equals a fresh install, with the legal holds table and its checks, twice over', async () => {
     const v10 = await createTestDatabase();
     try {
       await v10.query(V10);

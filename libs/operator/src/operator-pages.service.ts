@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { LegalHold, LegalHoldService } from '@threadline/retention';
 import { holdsPage } from './pages/holds.page';
 import { logLine } from '@threadline/core';
@@ -39,14 +40,27 @@ export class OperatorPages {
     private readonly checkpointService: CheckpointService,
     private readonly queries: AuditQueryService,
     private readonly mount: OperatorMount,
-    @Optional() private readonly legalHolds?: LegalHoldService,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  /**
+   * The retention module's LegalHoldService wherever the app registered it (ThreadlineModule, or
+   * ThreadlineRetentionModule beside this module), or undefined without it.
+   */
+  private get legalHolds(): LegalHoldService | undefined {
+    try {
+      return this.moduleRef.get(LegalHoldService, { strict: false });
+    } catch {
+      return undefined;
+    }
+  }
 
   /** Every legal hold, in force and released, or why they could not be read. */
   async holdsList(): Promise<LegalHold[] | { error: string }> {
     try {
-      if (!this.legalHolds) throw new Error(NO_RETENTION_MODULE);
-      return await this.legalHolds.list({ all: true });
+      const holds = this.legalHolds;
+      if (!holds) return { error: NO_RETENTION_MODULE };
+      return await holds.list({ all: true });
     } catch (error) {
       return { error: this.reason(error, 'legal holds') };
     }

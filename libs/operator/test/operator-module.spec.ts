@@ -6,6 +6,7 @@ import { CaptureService, ThreadlineCaptureModule } from '@threadline/capture';
 import { ThreadlineExportModule } from '@threadline/export';
 import { ThreadlineHealthModule } from '@threadline/health';
 import { ThreadlineProofModule } from '@threadline/proof';
+import { ThreadlineRetentionModule } from '@threadline/retention';
 import { createTestDatabase, initOrClose, TestDatabase } from '@threadline/testing';
 import { itResolvesEveryRegistrationForm } from '@threadline/testing/module-registration';
 import request from 'supertest';
@@ -98,6 +99,32 @@ describe('ThreadlineOperatorModule', () => {
         'legal holds could not be read: the retention module is not registered in this app (ThreadlineModule.forRoot registers it; with the modules one by one, import ThreadlineRetentionModule)',
       );
     } finally {
+      await nest.close();
+    }
+  });
+
+  it('with the retention module registered beside it: the holds page lists a hand-edited hold as stored, without a link', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ...imports(),
+        ThreadlineRetentionModule.forRoot({ keepDays: 30 }),
+        ThreadlineOperatorModule.forRoot({ authorize: () => true }),
+      ],
+    }).compile();
+    const nest = moduleRef.createNestApplication({ logger: false });
+    await initOrClose(nest);
+    try {
+      if (!installed) await db.query(nest.get(CaptureService).installSql().up);
+      installed = true;
+      await db.query(
+        `INSERT INTO audit_legal_holds (filters, reason, held_by) VALUES ('{"table":"public.t","key":{"id":2}}', 'edited', 'ops')`,
+      );
+      const page = (await browse(nest, '/audit/holds').expect(200)).text;
+      expect(page).toContain('Legal holds</a>');
+      expect(page).toContain('<code>key={&quot;id&quot;:2}</code>');
+      expect(page).not.toContain('Changes it covers');
+    } finally {
+      await db.query(`DELETE FROM audit_legal_holds`);
       await nest.close();
     }
   });

@@ -1,5 +1,5 @@
-// @threadline/retention: the retention policy, batched and scheduled purges, and the `retention purge`
-// command (it comes with ThreadlineRetentionModule).
+// @threadline/retention: the retention policy, batched and scheduled purges, legal holds, and the `retention
+// purge`, `hold`, `holds` and `release-hold` commands (they come with ThreadlineRetentionModule).
 export type { RetentionOptions, TableRetentionWindow } from './retention.options';
 export * from './retention.errors';
 export * from './retention.service';

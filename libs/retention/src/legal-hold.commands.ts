@@ -53,7 +53,8 @@ export class RetentionHoldsCommand extends ThreadlineCommand<{ all?: boolean; js
     super();
   }
 
-  protected async execute(_args: string[], flags: { all?: boolean; json?: boolean }): Promise<void> {
+  protected async execute(args: string[], flags: { all?: boolean; json?: boolean }): Promise<void> {
+    if (args.length) throw CommandUsageError.unexpectedArguments(args, 'retention holds [--all] [--json]');
     const holds = await this.holds.list({ all: flags.all });
     if (flags.json) return commandOutput.json(holds);
     commandOutput.text(holdsListed(holds, Boolean(flags.all)));

@@ -11,7 +11,10 @@ import {
 import { isDeepStrictEqual } from 'node:util';
 import { DataSource } from 'typeorm';
 import { LegalHold, LegalHoldRelease, LegalHoldRequest } from './legal-hold.types';
-import { InvalidLegalHoldError, LegalHoldPrivilegeError } from './retention.errors';
+import { InvalidLegalHoldError, LegalHoldPrivilegeError, LegalHoldSchemaError } from './retention.errors';
+
+/** PostgreSQL's undefined_table. */
+const UNDEFINED_TABLE = '42P01';
 
 /** The longest `reason` a hold or its release takes, and the longest `heldBy` / `releasedBy` (characters). */
 export const HOLD_REASON_MAX_LENGTH = 10_000;
@@ -83,6 +86,7 @@ export class LegalHoldService {
   async covers(filters: Record<string, string>, cap = COVERS_CAP): Promise<number> {
     const p = SqlParams.bound();
     const where = new ChangesQuery(this.tables).filterSql(normalizeFilters(filtersFromParams(filters)), p);
+    if (!where.length) throw InvalidLegalHoldError.noFilter();
     const [{ n }] = await this.dataSource.query(
       `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${this.tables.changes} AS c
          LEFT JOIN ${this.tables.transactions} AS t ON t.id = c.transaction_id WHERE ${where.join(' AND ')} LIMIT ${cap}) AS x`,
@@ -109,6 +113,7 @@ export class LegalHoldService {
       return records;
     } catch (error) {
       if (isInsufficientPrivilege(error)) throw LegalHoldPrivilegeError.create(this.table, error);
+      if ((error as { code?: string }).code === UNDEFINED_TABLE) throw LegalHoldSchemaError.create(this.table);
       throw error;
     } finally {
       await runner.release();

@@ -2,15 +2,23 @@ import { LEGAL_HOLDS_TABLE } from '@threadline/capture';
 import { AuditTables, isoTimestampHasZone, SqlParams } from '@threadline/core';
 import {
   ChangesQuery,
+  describeFilters,
   filtersFromParams,
   NormalizedFilters,
   normalizeFilters,
   TIMELINE_FILTERS,
 } from '@threadline/query';
+import { isDeepStrictEqual } from 'node:util';
 import { QueryRunner } from 'typeorm';
 import { LegalHoldUnreadableError } from './retention.errors';
 import { HoldKept } from './legal-hold.types';
-import { HOLD_NO_FILTER, HOLD_NOT_AN_OBJECT, holdFilterNotStored, holdTimeWithoutZone } from './retention.messages';
+import {
+  HOLD_NO_FILTER,
+  HOLD_NOT_AN_OBJECT,
+  holdFilterNotStored,
+  holdNotAsWritten,
+  holdTimeWithoutZone,
+} from './retention.messages';
 
 const PARAMS: string[] = TIMELINE_FILTERS.map((f) => f.param);
 
@@ -50,6 +58,12 @@ export async function holdsInForce(runner: QueryRunner, tables: AuditTables, loc
       throw LegalHoldUnreadableError.create(row.id, (error as Error).message);
     }
     if (!Object.keys(normalized).length) throw LegalHoldUnreadableError.create(row.id, HOLD_NO_FILTER);
+    // and exactly in the form `retention hold` writes (trimmed, each op once, the key canonical)
+    if (!isDeepStrictEqual(describeFilters(normalized), row.filters))
+      throw LegalHoldUnreadableError.create(row.id, holdNotAsWritten(describeFilters(normalized)));
+    // and exactly in the form `retention hold` writes (trimmed, each op once, the key canonical)
+    if (!isDeepStrictEqual(describeFilters(normalized), row.filters))
+      throw LegalHoldUnreadableError.create(row.id, holdNotAsWritten(describeFilters(normalized)));
     return { id: row.id, reason: row.reason, heldBy: row.held_by, normalized };
   });
 }

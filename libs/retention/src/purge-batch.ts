@@ -19,7 +19,9 @@ export async function purgeBatch(
 ): Promise<{ changes: number; transactions: number; lastId?: string; holds: HoldInForce[] }> {
   const p = SqlParams.bound();
   const where = after === undefined ? eligible(group, p) : `${eligible(group, p)} AND c.id > ${p.add(after)}::bigint`;
-  await runner.startTransaction();
+  // READ COMMITTED whatever default_transaction_isolation says: each statement's snapshot is taken after the locks
+  // below, so the holds read are every hold committed before this batch locked their table.
+  await runner.startTransaction('READ COMMITTED');
   try {
     // The sealers' lock first: no transaction is sealed between reading a change's hash (or finding it
     // unsealed) and recording the purge. Bounded like the sealer's own wait.

@@ -1,7 +1,13 @@
 import { cliCommand, CommandUsageError, gotText, privilegeMessage, ThreadlineError } from '@threadline/core';
 import { TIMELINE_FILTERS } from '@threadline/query';
 
-const FILTER_PARAMS = TIMELINE_FILTERS.map((f) => f.param).join(', ');
+/** The filters by their name in code (TimelineFilters) and as CLI flags. */
+const FILTER_KEYS = TIMELINE_FILTERS.map((f) => f.key).join(', ');
+const FILTER_FLAGS = TIMELINE_FILTERS.map((f) => `--${f.param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(
+  ', ',
+);
+/** A hold's text fields and their CLI flags. */
+const FLAG_OF: Record<string, string> = { reason: '--reason', heldBy: '--by', releasedBy: '--by' };
 
 /**
  * A purge request that cannot be honoured. Catch this one for any retention
@@ -44,13 +50,13 @@ export class PurgeLeaseLostError extends RetentionError {
 /** The connected role may not delete audit rows: what it needs and who to run the purge as. */
 export class PurgePrivilegeError extends RetentionError {
   static create(
-    tables: { changes: string; transactions: string; leases: string; recordPurge: string },
+    tables: { changes: string; transactions: string; leases: string; recordPurge: string; holds: string },
     error: unknown,
   ): PurgePrivilegeError {
     return new PurgePrivilegeError(
       privilegeMessage(
         'retention purge',
-        `DELETE on ${tables.changes} and ${tables.transactions}, INSERT, UPDATE and DELETE on ${tables.leases}, EXECUTE on threadline_seal and ${tables.recordPurge}`,
+        `DELETE on ${tables.changes} and ${tables.transactions}, INSERT, UPDATE and DELETE on ${tables.leases}, UPDATE on ${tables.holds} (to lock the legal holds while a batch runs), EXECUTE on threadline_seal and ${tables.recordPurge}`,
         `run ${cliCommand('retention purge --execute')} connected as the audit tables' owner, or schedule it in a process that connects as the owner`,
         error,
       ),
@@ -82,7 +88,7 @@ export class PurgeModeError extends CommandUsageError {
 export class InvalidLegalHoldError extends RetentionError {
   static noFilter(): InvalidLegalHoldError {
     return new InvalidLegalHoldError(
-      `a legal hold needs at least one filter (${FILTER_PARAMS}), as the timeline takes them; to hold every change, give --from with the oldest date to keep`,
+      `a legal hold needs at least one filter (${FILTER_KEYS}; on the command line ${FILTER_FLAGS}), as the timeline takes them; to hold every change, give a from with its zone before the oldest change`,
     );
   }
 
@@ -95,13 +101,14 @@ export class InvalidLegalHoldError extends RetentionError {
   static text(name: string, value: unknown, max: number): InvalidLegalHoldError {
     const shown = typeof value === 'string' && value.length > 80 ? `(${value.length} characters)` : gotText(value);
     return new InvalidLegalHoldError(
-      `a legal hold's ${name} must be non-blank text of at most ${max} characters, on one line without control characters ${shown}`,
+      `a legal hold's ${name} (${FLAG_OF[name] ?? name}) must be non-blank text of at most ${max} characters, on one line without control characters ${shown}`,
     );
   }
 
   static required(name: string): InvalidLegalHoldError {
-    const flag = name === 'reason' ? '--reason' : '--by';
-    return new InvalidLegalHoldError(`a legal hold's ${name} is required (${flag} on the command line)`);
+    return new InvalidLegalHoldError(
+      `a legal hold's ${name} is required (${FLAG_OF[name] ?? name} on the command line)`,
+    );
   }
 
   static zoneless(bound: 'from' | 'to', value: string): InvalidLegalHoldError {
@@ -148,6 +155,15 @@ export class LegalHoldPrivilegeError extends RetentionError {
         `run ${cliCommand('retention hold')} or ${cliCommand('retention release-hold')} connected as the audit tables' owner`,
         error,
       ),
+    );
+  }
+}
+
+/** The audit schema predates legal holds (v11): its install migration has not run. */
+export class LegalHoldSchemaError extends RetentionError {
+  static create(table: string): LegalHoldSchemaError {
+    return new LegalHoldSchemaError(
+      `${table} does not exist: the audit schema predates legal holds (schema v11); run ${cliCommand('install')} to write its migration, then your migrations`,
     );
   }
 }

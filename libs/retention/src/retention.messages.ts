@@ -93,6 +93,10 @@ export function holdFilterNotStored(name: string, allowed: string[]): string {
   return `its filter ${JSON.stringify(name)} is not one \`retention hold\` stores (a text value of one of ${allowed.join(', ')})`;
 }
 
+export function holdNotAsWritten(written: Record<string, string>): string {
+  return `its filters are not as \`retention hold\` writes them (it would write ${JSON.stringify(written)})`;
+}
+
 export function holdTimeWithoutZone(bound: string): string {
   return `its ${bound} names no time zone, so each purge would read it in its own session's`;
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { Lease, LEASES_TABLE, RECORD_PURGE_FUNCTION, sealCommitted } from '@threadline/capture';
+import { Lease, LEASES_TABLE, LEGAL_HOLDS_TABLE, RECORD_PURGE_FUNCTION, sealCommitted } from '@threadline/capture';
 import {
   AuditTables,
   errorType,
@@ -144,6 +144,7 @@ export class RetentionService implements OnApplicationBootstrap {
             transactions: this.transactions,
             leases: this.tables.named(LEASES_TABLE),
             recordPurge: this.tables.named(RECORD_PURGE_FUNCTION),
+            holds: this.tables.named(LEGAL_HOLDS_TABLE),
           },
           error,
         );
@@ -176,7 +177,7 @@ export class RetentionService implements OnApplicationBootstrap {
       let after: string | undefined;
       while (!this.stopping) {
         if (progress.batch >= maxBatches) {
-          reachedMax = await hasEligible(runner, this.tables, group, holds);
+          reachedMax = await hasEligible(runner, this.tables, group, await holdsInForce(runner, this.tables));
           break;
         }
         if (!(await lease.renew())) throw PurgeLeaseLostError.create(progress.batch);

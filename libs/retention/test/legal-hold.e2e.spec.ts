@@ -25,6 +25,9 @@ describe('legal holds (real PostgreSQL)', () => {
     db = await createTestDatabase();
     await db.query(auditSchemaSql('public').up);
     await db.query(`CREATE TABLE items (id int PRIMARY KEY); CREATE TABLE notes (id int PRIMARY KEY)`);
+    await boot();
+  });
+  async function boot() {
     const moduleRef = await Test.createTestingModule({
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, retryAttempts: 0 }),
@@ -37,7 +40,7 @@ describe('legal holds (real PostgreSQL)', () => {
     close = () => app.close();
     retention = app.get(RetentionService);
     holds = app.get(LegalHoldService);
-  });
+  }
   afterEach(async () => {
     await close();
     await db.drop();
@@ -103,17 +106,17 @@ describe('legal holds (real PostgreSQL)', () => {
   it('refuses bad holds and releases, naming what is wrong and what is allowed, and stores nothing', async () => {
     const by = { reason: 'r', heldBy: 'b' };
     await expect(holds.hold({ filters: {}, ...by })).rejects.toThrow(
-      /a legal hold needs at least one filter \(table, actor, from, to, correlationId, op, key, transaction, traceId\)/,
+      /a legal hold needs at least one filter \(table, actorRef, from, to, correlationId, op, key, transactionId, traceId; on the command line --table, --actor,/,
     );
     await expect(holds.hold({ filters: { nope: 1 } as never, ...by })).rejects.toThrow(InvalidFilterError);
     await expect(holds.hold({ filters: { table: 'items' }, reason: '  ', heldBy: 'b' })).rejects.toThrow(
-      /reason must be non-blank text of at most 10000 characters/,
+      /reason \(--reason\) must be non-blank text of at most 10000 characters/,
     );
     await expect(holds.hold({ filters: { table: 'items' }, reason: 'a\0b', heldBy: 'b' })).rejects.toThrow(
       InvalidLegalHoldError,
     );
     await expect(holds.hold({ filters: { table: 'items' }, reason: 'r', heldBy: 'x'.repeat(201) })).rejects.toThrow(
-      /heldBy must be non-blank text of at most 200 characters, on one line without control characters \(201 characters\)/,
+      /heldBy \(--by\) must be non-blank text of at most 200 characters, on one line without control characters \(201 characters\)/,
     );
     await expect(holds.hold({ filters: { table: 'items' }, reason: 'r' } as never)).rejects.toThrow(
       "a legal hold's heldBy is required (--by on the command line)",
@@ -167,6 +170,10 @@ describe('legal holds (real PostgreSQL)', () => {
       `'{"table": "notes", "key": {"id": 2}}'`,
       `'{"table": "notes", "op": ["insert"]}'`,
       `'{"table": "notes", "from": "2025-01-01 00:00:05"}'`,
+      // read the same by the timeline, but not in the form `retention hold` writes
+      `'{"table": "notes"}'`,
+      `'{"table": "public.notes", "op": "insert,insert"}'`,
+      `'{"correlationId": " x "}'`,
     ]) {
       await db.query(`UPDATE audit_legal_holds SET filters = ${filters}`);
       await expect(retention.purge()).rejects.toThrow(LegalHoldUnreadableError);
@@ -182,40 +189,79 @@ describe('legal holds (real PostgreSQL)', () => {
     expect(await retention.purge()).toMatchObject({ deletedChanges: 2 });
   });
 
-  it('a hold set while a purge batch is under way waits for it, then covers every later batch: nothing it covered when it returned is deleted', async () => {
-    for (let i = 1; i <= 20; i++) await seed('notes', i, String(i), 40);
-    const covered = `SELECT count(*)::int AS n FROM audit_changes WHERE table_name = 'notes'`;
-    // Hold the first batch in its transaction: it has deleted its 5 changes and waits to delete their transactions.
-    const blocker = new Client({ connectionString: db.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query(`SELECT id FROM audit_transactions ORDER BY occurred_at, id LIMIT 1 FOR UPDATE`);
-    const purged = retention.purge({ batchSize: 5 });
-    for (;;) {
-      const [{ n }] = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %audit_transactions%'`,
+  it.each(['read committed', 'repeatable read'])(
+    'a hold set while a purge batch is under way waits for it, then covers every later batch: nothing it covered when it returned is deleted (default_transaction_isolation %s)',
+    async (isolation) => {
+      await db.query(
+        `ALTER DATABASE "${new URL(db.url).pathname.slice(1)}" SET default_transaction_isolation = '${isolation}'`,
       );
-      if (n > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    let atReturn: number | undefined;
-    const setting = holds.hold({ filters: { table: 'notes' }, reason: 'r', heldBy: 'b' }).then(async (hold) => {
-      atReturn = (await db.query<{ n: number }>(covered))[0].n;
-      return hold;
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(atReturn).toBeUndefined(); // the hold waits for the batch under way
-    await blocker.query('COMMIT');
-    await blocker.end();
-    const summary = (await purged) as PurgeSummary;
-    await setting;
-    // the batch under way deleted its 5; once the hold was set, no batch deleted another
-    expect(atReturn).toBe(15);
-    expect((await db.query<{ n: number }>(covered))[0].n).toBe(15);
-    expect(summary.deletedChanges).toBe(5);
-    // the summary names the hold set during the run: batches after it applied it
-    expect(summary.holds.map((h) => h.id)).toEqual([(await setting).id]);
-  });
+      await close();
+      await boot();
+      for (let i = 1; i <= 20; i++) await seed('notes', i, String(i), 40);
+      const covered = `SELECT count(*)::int AS n FROM audit_changes WHERE table_name = 'notes'`;
+      // Hold the first batch in its transaction: it has deleted its 5 changes and waits to delete their transactions.
+      const blocker = new Client({ connectionString: db.url });
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT id FROM audit_transactions ORDER BY occurred_at, id LIMIT 1 FOR UPDATE`);
+      const purged = retention.purge({ batchSize: 5 });
+      for (;;) {
+        const [{ n }] = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %audit_transactions%'`,
+        );
+        if (n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      let atReturn: number | undefined;
+      const setting = holds.hold({ filters: { table: 'notes' }, reason: 'r', heldBy: 'b' }).then(async (hold) => {
+        atReturn = (await db.query<{ n: number }>(covered))[0].n;
+        return hold;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(atReturn).toBeUndefined(); // the hold waits for the batch under way
+      await blocker.query('COMMIT');
+      await blocker.end();
+      const summary = (await purged) as PurgeSummary;
+      await setting;
+      // the batch under way deleted its 5; once the hold was set, no batch deleted another
+      expect(atReturn).toBe(15);
+      expect((await db.query<{ n: number }>(covered))[0].n).toBe(15);
+      expect(summary.deletedChanges).toBe(5);
+      // the summary names the hold set during the run: batches after it applied it
+      expect(summary.holds.map((h) => h.id)).toEqual([(await setting).id]);
+    },
+  );
+
+  it.each(['read committed', 'repeatable read'])(
+    'a hold that commits while a batch waits for the holds lock is applied by that batch (default_transaction_isolation %s)',
+    async (isolation) => {
+      await db.query(
+        `ALTER DATABASE "${new URL(db.url).pathname.slice(1)}" SET default_transaction_isolation = '${isolation}'`,
+      );
+      await close();
+      await boot();
+      for (let i = 1; i <= 5; i++) await seed('notes', i, String(i), 40);
+      // a hold being set: its INSERT holds the table until it commits, so the batch waits at its lock
+      const setter = new Client({ connectionString: db.url });
+      await setter.connect();
+      await setter.query('BEGIN');
+      await setter.query(
+        `INSERT INTO audit_legal_holds (filters, reason, held_by) VALUES ('{"table":"public.notes"}', 'r', 'b')`,
+      );
+      const purged = retention.purge();
+      for (;;) {
+        const [{ n }] = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE %audit_legal_holds%'`,
+        );
+        if (n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await setter.query('COMMIT');
+      await setter.end();
+      expect(await purged).toMatchObject({ deletedChanges: 0 });
+      expect(await left()).toEqual(['notes:1', 'notes:2', 'notes:3', 'notes:4', 'notes:5']);
+    },
+  );
 
   it('prints a hand-edited hold with control characters as escapes, never raw to a terminal', async () => {
     await db.query(

@@ -6,12 +6,16 @@ import {
   PurgeModeError,
   PurgeNotCompletedError,
   PurgePrivilegeError,
+  InvalidLegalHoldError,
+  LegalHoldUnreadableError,
+  LegalHoldPrivilegeError,
+  LegalHoldSchemaError,
   RetentionError,
 } from '../src';
 
 describe('retention errors', () => {
   it('each failure is its own class, a RetentionError (or a usage error), named after its class', () => {
-    const tables = { changes: 'c', transactions: 't', leases: 'l', recordPurge: 'p' };
+    const tables = { changes: 'c', transactions: 't', leases: 'l', recordPurge: 'p', holds: 'h' };
     const failures = [
       InvalidCutoffError.notATimestamp('soon'),
       InvalidCutoffError.tooNew('2026-01-02', '2026-01-01'),
@@ -19,6 +23,11 @@ describe('retention errors', () => {
       PurgeLeaseLostError.create(3),
       PurgePrivilegeError.create(tables, new Error('permission denied')),
       PurgeNotCompletedError.create('disabled', 'retention.enabled is false'),
+      InvalidLegalHoldError.noFilter(),
+      InvalidLegalHoldError.required('reason'),
+      LegalHoldUnreadableError.create('1', 'x'),
+      LegalHoldPrivilegeError.create('h', new Error('permission denied')),
+      LegalHoldSchemaError.create('h'),
     ];
     for (const error of failures) {
       expect(error).toBeInstanceOf(RetentionError);
@@ -33,8 +42,16 @@ describe('retention errors', () => {
     expect(InvalidCutoffError.tooNew('a', 'b').message).toMatch(/only a stricter \(older\) cutoff may be given/);
     expect(PurgeModeError.neither().message).toMatch(/run with --dry-run first/);
     expect(
-      PurgePrivilegeError.create({ changes: 'c', transactions: 't', leases: 'l', recordPurge: 'p' }, new Error('x'))
-        .message,
-    ).toMatch(/connected as the audit tables' owner/);
+      PurgePrivilegeError.create(
+        { changes: 'c', transactions: 't', leases: 'l', recordPurge: 'p', holds: 'h' },
+        new Error('x'),
+      ).message,
+    ).toMatch(/UPDATE on h \(to lock the legal holds while a batch runs\).*connected as the audit tables' owner/);
+    expect(LegalHoldSchemaError.create('h').message).toMatch(
+      /run `.*install` to write its migration, then your migrations/,
+    );
+    expect(InvalidLegalHoldError.noFilter().message).toMatch(
+      /at least one filter \(table, actorRef, from, to, correlationId, op, key, transactionId, traceId; on the command line --table, --actor, --from, --to, --correlation-id, --op, --key, --transaction, --trace-id\)/,
+    );
   });
 });

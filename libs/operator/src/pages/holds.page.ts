@@ -2,10 +2,17 @@ import type { LegalHold } from '@threadline/retention';
 import { Html, html } from './html';
 import { layout, PageFrame } from './layout';
 
-/** What a hold covers: its filters as `name=value`, and a link to the timeline they select. */
+/**
+ * What a hold covers: its filters as `name=value` (a value that is not text, from a hand edit, as its JSON), and a
+ * link to the timeline they select when every value is text (a hold that is not stops every purge: no link).
+ */
 function covers(frame: PageFrame, hold: LegalHold): Html {
+  const entries = Object.entries(hold.filters as Record<string, unknown>);
+  const shown = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const list = html`<ul class="fields">${entries.map(([k, v]) => html`<li><code>${k}=${shown(v)}</code></li>`)}</ul>`;
+  if (!entries.every(([, v]) => typeof v === 'string')) return list;
   const query = new URLSearchParams(hold.filters).toString();
-  return html`<ul class="fields">${Object.entries(hold.filters).map(([k, v]) => html`<li><code>${k}=${v}</code></li>`)}</ul>
+  return html`${list}
 <a href="${frame.base}/timeline?${query}">Changes it covers<span class="vh"> (hold ${hold.id})</span></a>`;
 }
 
