@@ -61,9 +61,6 @@ export async function holdsInForce(runner: QueryRunner, tables: AuditTables, loc
     // and exactly in the form `retention hold` writes (trimmed, each op once, the key canonical)
     if (!isDeepStrictEqual(describeFilters(normalized), row.filters))
       throw LegalHoldUnreadableError.create(row.id, holdNotAsWritten(describeFilters(normalized)));
-    // and exactly in the form `retention hold` writes (trimmed, each op once, the key canonical)
-    if (!isDeepStrictEqual(describeFilters(normalized), row.filters))
-      throw LegalHoldUnreadableError.create(row.id, holdNotAsWritten(describeFilters(normalized)));
     return { id: row.id, reason: row.reason, heldBy: row.held_by, normalized };
   });
 }
