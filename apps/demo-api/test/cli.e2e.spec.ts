@@ -481,4 +481,48 @@ describeOnOneMajor('demo CLI (spawned like `npm run cli -- ...`)', () => {
       'csvFormulas must be one of neutralize, verbatim (got "off")',
     );
   });
+
+  it('partitions status and maintain, as a user runs them: red and exit 1 while partitions run short, maintain puts them back', async () => {
+    const plain = cli('partitions', 'status');
+    expect(plain).toMatchObject({ code: 0 });
+    expect(plain.stdout).toContain('The audit tables are not partitioned (capture.partitioning is off).');
+    const parted = await createTestDatabase();
+    try {
+      await parted.query(auditSchemaSql('public', { partitioning: { interval: 'week', ahead: 4 } }).up);
+      // the demo's configuration names its tables; boot checks that they exist
+      await parted.query(
+        'CREATE TABLE users (id int); CREATE TABLE posts (id int); CREATE TABLE post_tags (id int); CREATE TABLE migrations (id int)',
+      );
+      for (const { name } of await parted.query<{ name: string }>(
+        `SELECT partition_name AS name FROM threadline_partitions() WHERE NOT is_default AND from_at > now() + interval '7 days'`,
+      ))
+        await parted.query(`DROP TABLE ${name}`);
+      const on = (...args: string[]) => {
+        const run = spawnSync(process.execPath, [CLI, ...args], {
+          env: { ...process.env, DATABASE_URL: parted.url },
+          encoding: 'utf8',
+        });
+        return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+      };
+      const short = on('partitions', 'status');
+      expect(short.code).toBe(1);
+      expect(short.stdout).toMatch(/^Partitioned by week, 4 interval\(s\) kept ahead; database time /);
+      expect(short.stdout).toMatch(
+        /problem: audit_changes has [01] partition\(s\) after the current one \(at least 2 needed; partitions end at .*\); run `[^`]* partitions maintain`/,
+      );
+      const maintained = on('partitions', 'maintain', '--json');
+      expect(maintained.code).toBe(0);
+      const result = JSON.parse(maintained.stdout);
+      expect(result.created).toBeGreaterThanOrEqual(4);
+      expect(result.status).toMatchObject({ partitioned: true, interval: 'week', ahead: 4, problems: [] });
+      expect(result.status.tables.map((t: { intervalsAhead: number }) => t.intervalsAhead)).toEqual([4, 4]);
+      expect(on('partitions', 'status')).toMatchObject({ code: 0, stdout: expect.stringMatching(/\nok\n$/) });
+      expect(on('partitions', 'status', 'now').stderr).toContain(
+        'unexpected argument "now"; usage: partitions status [--json]',
+      );
+      expect(on('partitions').stderr).toContain('usage: partitions status [--json]');
+    } finally {
+      await parted.drop();
+    }
+  });
 });

@@ -436,11 +436,13 @@ describe('the docs say what the code does', () => {
     const shown = (value: unknown) =>
       value === undefined
         ? undefined
-        : Array.isArray(value) && value.length === 0
-          ? '{}'
-          : typeof value === 'number'
-            ? String(value)
-            : String(value);
+        : value === null
+          ? 'off'
+          : Array.isArray(value) && value.length === 0
+            ? '{}'
+            : typeof value === 'number'
+              ? String(value)
+              : String(value);
 
     it('the README tables name every capture and retention option with its default', () => {
       const captureTable = readmeTable('Capture options (`capture`)');

@@ -76,4 +76,9 @@ CREATE TABLE IF NOT EXISTS :AUDIT_SCHEMA."audit_changes" (
   changed_from jsonb,
   captured_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+-- v12: the start of the change's transaction (its audit_transactions.occurred_at, which is now() there too):
+-- the partition key of partitioned storage (capture.partitioning, 001b), the same for every change of one
+-- transaction. Changes stored before v12 have none.
+ALTER TABLE :AUDIT_SCHEMA."audit_changes" ADD COLUMN IF NOT EXISTS transaction_occurred_at timestamptz;
+ALTER TABLE :AUDIT_SCHEMA."audit_changes" ALTER COLUMN transaction_occurred_at SET DEFAULT now();
 CREATE INDEX IF NOT EXISTS audit_changes_transaction_id_idx ON :AUDIT_SCHEMA."audit_changes" (transaction_id);

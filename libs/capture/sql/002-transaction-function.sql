@@ -90,7 +90,7 @@ BEGIN
           END IF;
         END IF;
       END IF;
-        IF (SELECT t.actor_ref FROM :AUDIT_SCHEMA."audit_transactions" AS t WHERE t.id = tx_id) IS DISTINCT FROM actor_json THEN
+        IF (SELECT t.actor_ref FROM :AUDIT_SCHEMA."audit_transactions" AS t WHERE t.id = tx_id AND t.occurred_at = now()) IS DISTINCT FROM actor_json THEN
           RAISE EXCEPTION 'threadline: the actor of this transaction changed after its first audited write (from % to %); a transaction records one actor, the one set before its first write. Set the actor at the start of the transaction (the actor interceptor and ThreadlineContext.run do), or commit and start a new transaction for the new actor',
             coalesce(left(nullif(current_setting('threadline.transaction_actor:AUDIT_SUFFIX', true), ''), 200), 'none'), coalesce(left(actor, 200), 'none')
             USING ERRCODE = 'object_not_in_prerequisite_state';

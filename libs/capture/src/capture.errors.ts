@@ -1,4 +1,4 @@
-import { CaptureConfigError, cliCommand, ThreadlineError } from '@threadline/core';
+import { CaptureConfigError, cliCommand, privilegeMessage, ThreadlineError } from '@threadline/core';
 
 /** Trigger generation was asked for no table: neither `--tables` nor `capture.tables` names one. */
 export class NoTablesToCaptureError extends CaptureConfigError {
@@ -35,6 +35,20 @@ export class InstallSqlPlaceholderError extends ThreadlineError {
   static create(placeholder: string, file: string) {
     return new this(
       `threadline: unknown placeholder ${placeholder} in sql/${file}.sql (placeholders are listed in sql/README.md)`,
+    );
+  }
+}
+
+/** Partition maintenance was run by a role without EXECUTE on threadline_partitions_maintain(). */
+export class PartitionPrivilegeError extends ThreadlineError {
+  static create(fn: string, error: unknown): PartitionPrivilegeError {
+    return new PartitionPrivilegeError(
+      privilegeMessage(
+        'partition maintenance',
+        `EXECUTE on ${fn}() (it creates partitions with the owner's rights)`,
+        `grant it to the app's role (GRANT EXECUTE ON FUNCTION ${fn}() TO app_user), or run ${cliCommand('partitions maintain')} connected as the audit tables' owner`,
+        error,
+      ),
     );
   }
 }

@@ -7,6 +7,13 @@ import { CaptureService } from './capture.service';
 import { GenTriggersCommand } from './commands/gen-triggers.command';
 import { InstallCommand } from './commands/install.command';
 import { MigrateCommand } from './commands/migrate.command';
+import {
+  PartitionsCommand,
+  PartitionsMaintainCommand,
+  PartitionsStatusCommand,
+} from './partitions/partitions.commands';
+import { PartitionsScheduler } from './partitions/partitions.scheduler';
+import { PartitionsService } from './partitions/partitions.service';
 
 /**
  * Audit schema and trigger generation. Needs the app's TypeORM `DataSource`
@@ -29,7 +36,12 @@ import { MigrateCommand } from './commands/migrate.command';
     InstallCommand,
     GenTriggersCommand,
     MigrateCommand,
+    PartitionsService,
+    PartitionsScheduler,
+    PartitionsCommand,
+    PartitionsStatusCommand,
+    PartitionsMaintainCommand,
   ],
-  exports: [THREADLINE_CAPTURE_OPTIONS, AuditTables, CaptureService],
+  exports: [THREADLINE_CAPTURE_OPTIONS, AuditTables, CaptureService, PartitionsService],
 })
 export class ThreadlineCaptureModule extends CaptureConfigurableModule {}

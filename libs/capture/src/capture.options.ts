@@ -1,4 +1,10 @@
 import { IsArray, IsBoolean, IsOptional, IsString, Matches, MinLength } from 'class-validator';
+import {
+  PartitioningOptions,
+  partitioningProblems,
+  resolvePartitioning,
+  ResolvedPartitioning,
+} from './partitions/partitioning.options';
 import { DEFAULT_AUDIT_SCHEMA, InvalidOptionsError } from '@threadline/core';
 import { validateOptionsObject } from '@threadline/core';
 import { emptyTableName, optionExcludedAndMasked, optionTexts } from './capture.messages';
@@ -38,6 +44,12 @@ export interface CaptureOptions {
   migrationsDir?: string;
   /** Install the indexes the exploration queries use (each costs audited writes a little). @default true */
   queryIndexes?: boolean;
+  /**
+   * Partitioned storage: `audit_transactions` and `audit_changes` as range partitions on the audit
+   * transaction's start, one per interval, kept ahead by a scheduled job (README "Partitioned storage").
+   * Set it before the first install: an existing log is not moved. @default off
+   */
+  partitioning?: PartitioningOptions;
 }
 
 export interface ResolvedTableCaptureOptions {
@@ -57,6 +69,8 @@ export interface ResolvedCaptureOptions {
   captureInReplicaRole: boolean;
   migrationsDir: string;
   queryIndexes: boolean;
+  /** null: unpartitioned storage. */
+  partitioning: ResolvedPartitioning | null;
 }
 
 const COLUMN_LIST = optionTexts.columnList;
@@ -73,7 +87,7 @@ class TableCaptureOptionsSchema implements TableCaptureOptions {
   @IsOptional() @IsBoolean({ message: optionTexts.boolean }) storeChangedFrom?: boolean = undefined;
 }
 
-class CaptureOptionsSchema implements Omit<CaptureOptions, 'tables'> {
+class CaptureOptionsSchema implements Omit<CaptureOptions, 'tables' | 'partitioning'> {
   @IsOptional()
   @IsString()
   @Matches(/^[^\0]{1,63}$/, { message: optionTexts.schemaName })
@@ -87,6 +101,7 @@ class CaptureOptionsSchema implements Omit<CaptureOptions, 'tables'> {
   @IsOptional() @IsBoolean({ message: optionTexts.boolean }) captureInReplicaRole?: boolean = undefined;
   @IsOptional() @IsString({ message: optionTexts.folder }) migrationsDir?: string = undefined;
   @IsOptional() @IsBoolean({ message: optionTexts.boolean }) queryIndexes?: boolean = undefined;
+  partitioning?: unknown = undefined; // partitioningProblems
 }
 
 /** Splits `schema.table` (or `table`, in `public`). */
@@ -97,7 +112,9 @@ export function parseTableName(name: string): { schema: string; table: string } 
 
 /** Problems with the capture options, each naming the option and what is allowed; empty when valid. */
 export function captureOptionProblems(options: CaptureOptions | undefined, path = 'capture'): string[] {
-  const problems = validateOptionsObject(CaptureOptionsSchema, options ?? {}, path);
+  const problems = validateOptionsObject(CaptureOptionsSchema, options ?? {}, path).concat(
+    partitioningProblems(options?.partitioning, `${path}.partitioning`),
+  );
   const tables = options?.tables;
   if (tables === undefined) return problems;
   if (tables === null || typeof tables !== 'object' || Array.isArray(tables)) {
@@ -138,6 +155,7 @@ export function resolveCaptureOptions(options: CaptureOptions | undefined): Reso
     captureInReplicaRole: options?.captureInReplicaRole ?? true,
     migrationsDir: options?.migrationsDir ?? 'src/migrations',
     queryIndexes: options?.queryIndexes ?? true,
+    partitioning: resolvePartitioning(options?.partitioning),
   };
 }
 

@@ -16,7 +16,7 @@ import { captureDifferences } from './catalog/capture-differences';
 import { readDeployedCapture } from './catalog/deployed-capture';
 import { DdlFollowUp, ddlFollowUpWarning, readDdlFollowUp } from './catalog/ddl-follow-up';
 import { ident, logLine } from '@threadline/core';
-import { AUDIT_SCHEMA_VERSION, auditSchemaSql, LEGAL_HOLDS_TABLE } from './schema/audit-schema.sql';
+import { AUDIT_SCHEMA_VERSION, auditSchemaSql, LEGAL_HOLDS_TABLE, PARTITIONING_TABLE } from './schema/audit-schema.sql';
 import { catalogProblems } from './trigger/catalog-problems';
 import { LEASES_TABLE } from './schema/lease';
 import { CHECKPOINTS_TABLE, PURGED_TABLE, SEAL_TREE_TABLE, SEALS_TABLE } from './schema/seal.sql';
@@ -36,6 +36,7 @@ export const AUDIT_TABLES = [
   SEAL_TREE_TABLE,
   LEASES_TABLE,
   LEGAL_HOLDS_TABLE,
+  PARTITIONING_TABLE,
 ] as const;
 
 export interface TriggerSqlRequest {
@@ -103,7 +104,10 @@ export class CaptureService implements OnApplicationBootstrap {
 
   installSql(): GeneratedMigration {
     return {
-      ...auditSchemaSql(this.options.auditSchema, { queryIndexes: this.options.queryIndexes }),
+      ...auditSchemaSql(this.options.auditSchema, {
+        queryIndexes: this.options.queryIndexes,
+        partitioning: this.options.partitioning,
+      }),
       tables: AUDIT_TABLES.map((t) => `${this.options.auditSchema}.${t}`),
     };
   }

@@ -38,7 +38,22 @@ export {
   auditQueryIndexesSql,
   auditSchemaSql,
   LEGAL_HOLDS_TABLE,
+  PARTITIONING_TABLE,
+  PARTITIONS_FUNCTION,
+  PARTITIONS_MAINTAIN_FUNCTION,
 } from './schema/audit-schema.sql';
+export {
+  PartitioningOptions,
+  PartitionInterval,
+  PARTITION_INTERVALS,
+  PARTITIONS_AHEAD,
+  DEFAULT_PARTITION_SCHEDULE,
+  ResolvedPartitioning,
+  validCron,
+} from './partitions/partitioning.options';
+export { PartitionsService, MIN_INTERVALS_AHEAD } from './partitions/partitions.service';
+export { PartitionsScheduler, PARTITIONS_JOB_NAME } from './partitions/partitions.scheduler';
+export { PartitionStatus, PartitionedTableStatus, PartitionMaintenanceResult } from './partitions/partitions.types';
 export {
   SEAL_FUNCTION,
   SEALS_TABLE,

@@ -27,8 +27,26 @@ describe('capture options validation', () => {
     ],
     [
       { table: {} },
-      'capture.table is not a known option (allowed: auditSchema, tables, maskPlaceholder, recordNoopUpdates, captureInReplicaRole, migrationsDir, queryIndexes)',
+      'capture.table is not a known option (allowed: auditSchema, tables, maskPlaceholder, recordNoopUpdates, captureInReplicaRole, migrationsDir, queryIndexes, partitioning)',
     ],
+    [
+      { partitioning: { interval: 'year' } },
+      `capture.partitioning.interval must be 'day', 'week' or 'month' (got "year")`,
+    ],
+    [
+      { partitioning: { interval: 'month', ahead: 2 } },
+      'capture.partitioning.ahead must be a whole number of intervals from 3 to 24',
+    ],
+    [{ partitioning: { interval: 'month', ahead: 2.5 } }, 'capture.partitioning.ahead must be a whole number'],
+    [
+      { partitioning: { interval: 'day', schedule: 'hourly' } },
+      `capture.partitioning.schedule must be a cron expression such as '7 * * * *', or false`,
+    ],
+    [
+      { partitioning: { interval: 'day', every: 1 } },
+      'capture.partitioning.every is not a known option (allowed: interval, ahead, schedule)',
+    ],
+    [{ partitioning: 'month' }, 'capture.partitioning'],
     [{ tables: [] }, 'capture.tables must be an object keyed by table name'],
     [{ maskPlaceholder: '' }, 'capture.maskPlaceholder must not be empty'],
     [{ recordNoopUpdates: 'yes' }, 'capture.recordNoopUpdates must be true or false (got "yes")'],
@@ -42,6 +60,21 @@ describe('capture options validation', () => {
     ],
   ])('rejects %j with a message naming the option', (options, message) => {
     expect(problemOf(options)).toContain(message);
+  });
+
+  it('fills the partitioning defaults', () => {
+    expect(resolveCaptureOptions({ partitioning: { interval: 'week' } }).partitioning).toEqual({
+      interval: 'week',
+      ahead: 3,
+      schedule: '7 * * * *',
+    });
+    expect(
+      resolveCaptureOptions({ partitioning: { interval: 'day', ahead: 24, schedule: false } }).partitioning,
+    ).toEqual({
+      interval: 'day',
+      ahead: 24,
+      schedule: false,
+    });
   });
 
   it('reports every problem at once', () => {
@@ -60,6 +93,7 @@ describe('capture options validation', () => {
       captureInReplicaRole: true,
       migrationsDir: 'src/migrations',
       queryIndexes: true,
+      partitioning: null,
       tables: [
         { schema: 'shop', table: 'orders', mask: ['a', 'b'], exclude: [], exceptColumns: [], storeChangedFrom: false },
       ],

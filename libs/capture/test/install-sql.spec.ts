@@ -13,6 +13,8 @@ import {
   TRANSACTION_ACTOR_SETTING,
   TRANSACTION_FUNCTION,
 } from '../src/schema/audit-schema.sql';
+import { PARTITION_INTERVALS, PARTITIONS_AHEAD } from '../src/partitions/partitioning.options';
+import { DEFAULT_ROWS_COUNTED } from '../src/partitions/partitions.service';
 import {
   CAPTURE_FUNCTION,
   CAPTURE_SQL_FUNCTION,
@@ -82,8 +84,10 @@ describe('install SQL files', () => {
   it('are numbered in execution order, and each is part of the install or its reverse', () => {
     const files = sqlFiles();
     expect(files.length).toBeGreaterThan(10);
-    for (const file of files) expect(path.basename(file)).toMatch(/^\d{3}-[a-z0-9-]+$/);
-    const { up, down } = auditSchemaSql('Audit "x"');
+    // 001b runs right after 001 and only with capture.partitioning
+    for (const file of files) expect(path.basename(file)).toMatch(/^\d{3}b?-[a-z0-9-]+$/);
+    const { up, down } = auditSchemaSql('Audit "x"', { partitioning: { interval: 'month', ahead: 3 } });
+    expect(auditSchemaSql('Audit "x"').up).not.toContain(installSql('Audit "x"', '001b-partitioned-tables'));
     const positions = files.map((file) => {
       const text = installSql('Audit "x"', file);
       const at = (file.startsWith('down/') ? down : up).indexOf(text);
@@ -103,7 +107,7 @@ describe('install SQL files', () => {
       for (const used of raw.match(/(?<!:):AUDIT_[A-Z_]+\b/g) ?? []) expect(known).toContain(used);
     }
     for (const schema of SCHEMAS) {
-      const { up, down } = auditSchemaSql(schema);
+      const { up, down } = auditSchemaSql(schema, { partitioning: { interval: 'week', ahead: 5 } });
       expect(`${up}${down}`).not.toMatch(/:AUDIT_|^--#/m);
     }
     const readme = readFileSync(path.join(INSTALL_SQL_DIR, 'README.md'), 'utf8');
@@ -164,6 +168,10 @@ describe('install SQL and the application', () => {
     expect(up).toContain(`octet_length(action_job_id) > ${CONTEXT_ID_MAX_BYTES})`);
     expect(up).toContain(`at most ${ACTION_NAME_MAX_LENGTH} characters`);
     expect(up).toContain(`IF length(action_comment) > ${ACTION_TEXT_MAX_LENGTH} THEN`);
+    // capture.partitioning: the intervals and the range of `ahead` the options allow are the table's CHECKs
+    expect(up).toContain(`CHECK (period IN (${PARTITION_INTERVALS.map(literal).join(', ')}))`);
+    expect(up).toContain(`CHECK (ahead BETWEEN ${PARTITIONS_AHEAD.min} AND ${PARTITIONS_AHEAD.max})`);
+    expect(up).toContain(`LIMIT ${DEFAULT_ROWS_COUNTED}) AS d`);
   });
 });
 

@@ -14,6 +14,7 @@ const V7 = readFileSync(path.join(__dirname, 'fixtures', 'install-v7.sql'), 'utf
 const V8 = readFileSync(path.join(__dirname, 'fixtures', 'install-v8.sql'), 'utf8');
 const V9 = readFileSync(path.join(__dirname, 'fixtures', 'install-v9.sql'), 'utf8');
 const V10 = readFileSync(path.join(__dirname, 'fixtures', 'install-v10.sql'), 'utf8');
+const V11 = readFileSync(path.join(__dirname, 'fixtures', 'install-v11.sql'), 'utf8');
 
 /**
  * Every complete, aligned subtree of level 4 and up (16 seals and more) of the RFC 6962 tree over the
@@ -342,6 +343,32 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(await v10.query(CATALOG)).toEqual(await fresh.query(CATALOG));
     } finally {
       await v10.drop();
+    }
+  });
+
+  it('v11 then this version equals a fresh install: changes stored before keep no transaction start, later ones get their own', async () => {
+    const v11 = await createTestDatabase();
+    try {
+      await v11.query(V11);
+      await v11.query(`WITH t AS (INSERT INTO audit_transactions (txid) VALUES (1) RETURNING id)
+        INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk) SELECT id, 'public', 'x', 'insert', '{}' FROM t`);
+      await v11.query(auditSchemaSql('public').up);
+      await v11.query(auditSchemaSql('public').up);
+      await v11.query(`WITH t AS (INSERT INTO audit_transactions (txid, occurred_at) VALUES (2, now() - interval '1 day') RETURNING id)
+        INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk) SELECT id, 'public', 'x', 'insert', '{}' FROM t`);
+      expect(
+        await v11.query(
+          `SELECT transaction_occurred_at IS NULL AS none, transaction_occurred_at > now() - interval '1 minute' AS now FROM audit_changes ORDER BY id`,
+        ),
+      ).toEqual([
+        { none: true, now: null },
+        { none: false, now: true },
+      ]);
+      expect(await v11.query(`SELECT count(*)::int AS n FROM audit_partitioning`)).toEqual([{ n: 0 }]);
+      await v11.query(`DELETE FROM audit_changes; DELETE FROM audit_transactions`);
+      expect(await v11.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+    } finally {
+      await v11.drop();
     }
   });
 

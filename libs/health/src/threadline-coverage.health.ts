@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { PartitionsService, PartitionStatus } from '@threadline/capture';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { CheckpointService, IntegrityReport, IntegrityService } from '@threadline/proof';
 import { COVERAGE_HEALTH_KEY, THREADLINE_COVERAGE_POLICY } from './health.constants';
@@ -19,6 +20,8 @@ import { coverageCheckFailed } from './health.messages';
  * `health.integrity.checkpoints` set, down while keeping a signed checkpoint
  * outside the database fails (`checkpoints.failing`), up again once one is kept; and down while
  * sealing fails (`sealing.failing`: another session holds the sealer, or the role may not seal).
+ * On partitioned storage (`capture.partitioning`) it is down while fewer than 2 partitions lie ahead, none
+ * holds the current time, or a default partition holds rows (`partitions.problems`).
  *
  * @example this.health.check([() => this.db.pingCheck('database'), () => this.coverage.isHealthy()])
  */
@@ -41,6 +44,7 @@ export class ThreadlineCoverageIndicator {
     private readonly integrity: IntegrityService,
     private readonly checkpoints: CheckpointService,
     @Inject(THREADLINE_COVERAGE_POLICY) private readonly policy: CoveragePolicy,
+    @Optional() private readonly partitions?: PartitionsService,
   ) {}
 
   /**
@@ -81,10 +85,20 @@ export class ThreadlineCoverageIndicator {
     return this.last.state.kind === 'report' ? { ...this.last.state, runningSince } : this.last.state;
   }
 
+  /** Partitioned storage's status, when the audit tables are partitioned or capture.partitioning is set. */
+  private async partitionState(): Promise<PartitionStatus | undefined> {
+    const status = await this.partitions?.status();
+    return status && (status.partitioned || status.problems.length) ? status : undefined;
+  }
+
   async isHealthy(key: string = COVERAGE_HEALTH_KEY) {
     const indicator = this.indicators.check(key);
     try {
-      const [r, integrity] = await Promise.all([this.coverage.report(), this.integrityState()]);
+      const [r, integrity, partitions] = await Promise.all([
+        this.coverage.report(),
+        this.integrityState(),
+        this.partitionState(),
+      ]);
       const checkpoints = this.checkpoints.status();
       const sealing = this.integrity.sealingStatus();
       const data = {
@@ -98,12 +112,15 @@ export class ThreadlineCoverageIndicator {
         ...(integrity && { integrity: integrityData(integrity) }),
         ...(checkpoints.enabled && { checkpoints: { last: checkpoints.last, failing: checkpoints.failing } }),
         ...(sealing.failing && { sealing }),
+        ...(partitions && { partitions }),
       };
       const integrityOk =
         !integrity || integrity.kind === 'pending' || (integrity.kind === 'report' && integrity.report.ok);
       // a checkpoint sink that keeps failing leaves the log without an anchor outside the database, and a
       // sealer that cannot seal (held off by another session, no privilege) leaves every commit since unsealed
-      return r.ok && integrityOk && !checkpoints.failing && !sealing.failing
+      // partitioned storage short of partitions ahead, or rows in a default partition: maintenance is not keeping up
+      const partitionsOk = !partitions?.problems.length;
+      return r.ok && integrityOk && !checkpoints.failing && !sealing.failing && partitionsOk
         ? indicator.up(data)
         : indicator.down(data);
     } catch (error) {

@@ -51,6 +51,15 @@ function rowStrays(seals: string, ledger: string, tables: AuditTables): StrayChe
       problem: (r) => problems.orphanChange(r.id!, r.transaction_id!),
     },
     {
+      // a change's transaction_occurred_at (v12, the partition key) is a copy of its transaction's start, which
+      // is hashed: one that differs was edited, and on partitioned storage moved to another partition, where a
+      // partition drop would take it apart from its transaction (NULL: stored before v12)
+      sql: `SELECT c.id::text, c.transaction_id FROM ${changes} AS c JOIN ${transactions} AS t ON t.id = c.transaction_id
+              WHERE c.transaction_occurred_at <> t.occurred_at
+              ORDER BY c.id`,
+      problem: (r) => problems.changeMoved(r.id!, r.transaction_id!),
+    },
+    {
       // every recorded action sets its transaction's action_id (part of the sealed row), and the seal skips
       // the actions of a transaction without one
       sql: `SELECT a.id::text, a.transaction_id, s.seq::text AS seq FROM ${actions} AS a

@@ -129,6 +129,12 @@ export const integrityProblems = {
     transactionId,
     message: `change ${changeId} belongs to no audit transaction (${transactionId}): inserted, or its transaction deleted`,
   }),
+  changeMoved: (changeId: string, transactionId: string): IntegrityProblem => ({
+    kind: 'altered',
+    changeId,
+    transactionId,
+    message: `change ${changeId} is filed under another start time than its transaction ${transactionId} (transaction_occurred_at, the partition key): edited; on partitioned storage it was moved to another partition, where a partition drop would take it without its transaction`,
+  }),
   actionAdded: (actionId: string, transactionId: string, seq: number | undefined): IntegrityProblem => ({
     kind: 'inserted',
     seq,

@@ -203,8 +203,10 @@ describe('tamper evidence: sealing and verify-integrity (real PostgreSQL)', () =
     await db.query(
       `DELETE FROM audit_changes WHERE id = (SELECT max(id) FROM audit_changes WHERE transaction_id = '${deletedFrom}')`,
     );
-    await db.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after)
-                    VALUES ('${insertedInto}', 'public', 'posts', 'insert', '{"id": 99}', '{"id": 99, "title": "forged"}')`);
+    // filed under its transaction's start, as a careful forger would (else it is also reported as moved)
+    await db.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, transaction_occurred_at)
+                    SELECT id, 'public', 'posts', 'insert', '{"id": 99}', '{"id": 99, "title": "forged"}', occurred_at
+                    FROM audit_transactions WHERE id = '${insertedInto}'`);
     const report = await integrity.verify();
     expect(report.problems.map((p) => [p.kind, p.seq])).toEqual([
       ['deleted', 2],

@@ -44,6 +44,15 @@ const OBJECT = { type: 'object', additionalProperties: true } as const;
 const text = { type: 'text', notNull: false } as const;
 const nullableString = { type: String, nullable: true } as const;
 
+/**
+ * Stored columns of audit_changes that are not presented: `transaction_occurred_at` (schema v12), the partition
+ * key of partitioned storage, a copy of the change's transaction's start, which is presented as
+ * `transaction.occurred_at` (verification reports a change whose copy differs). NULL on changes stored before v12.
+ */
+export const AUDIT_CHANGE_STORAGE_COLUMNS = [
+  { name: 'transaction_occurred_at', column: { type: 'timestamp with time zone', notNull: false } },
+] as const;
+
 /** The fields of an audit transaction (`audit_transactions`, alias `t`), in the order they are presented. */
 export const AUDIT_TRANSACTION_FIELDS = [
   { name: 'id', column: { type: 'uuid', notNull: true }, openapi: { format: 'uuid' } },

@@ -1,6 +1,7 @@
 import { auditSchemaSql } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { AUDIT_ACTION_FIELDS, AUDIT_CHANGE_FIELDS, AUDIT_TRANSACTION_FIELDS, AuditField, CSV_COLUMNS } from '../src';
+import { AUDIT_CHANGE_STORAGE_COLUMNS } from '../src/audit-row';
 
 /** The one description of an audit row (audit-row.ts) against the tables the install SQL creates. */
 describe('the audit row declaration matches the installed tables (real PostgreSQL)', () => {
@@ -11,14 +12,14 @@ describe('the audit row declaration matches the installed tables (real PostgreSQ
   });
   afterAll(() => db.drop());
 
-  const stored = (fields: readonly AuditField[]) =>
+  const stored = (fields: readonly Pick<AuditField, 'name' | 'column'>[]) =>
     fields
       .filter((f) => f.column)
       .map((f) => [f.name, f.column!.type, f.column!.notNull])
       .sort();
 
   it.each([
-    ['audit_changes', AUDIT_CHANGE_FIELDS],
+    ['audit_changes', [...AUDIT_CHANGE_FIELDS, ...AUDIT_CHANGE_STORAGE_COLUMNS]],
     ['audit_transactions', AUDIT_TRANSACTION_FIELDS],
     ['audit_actions', AUDIT_ACTION_FIELDS],
   ] as const)(

@@ -130,4 +130,13 @@ describe('every write path fills the audit row as declared (real PostgreSQL)', (
     ]);
     expect(facts(rows)).toEqual(declared(['snapshot']));
   });
+
+  it("every write path files its changes under their transaction's start (the partition key), a baseline's later batches too", async () => {
+    const [{ total, off }] = await db.query<{ total: number; off: number }>(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE c.transaction_occurred_at IS DISTINCT FROM t.occurred_at)::int AS off
+       FROM audit_changes c JOIN audit_transactions t ON t.id = c.transaction_id`,
+    );
+    expect(total).toBeGreaterThan(8);
+    expect(off).toBe(0);
+  });
 });

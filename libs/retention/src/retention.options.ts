@@ -1,7 +1,5 @@
-import { parseTableName } from '@threadline/capture';
+import { parseTableName, validCron } from '@threadline/capture';
 import { InvalidOptionsError, optionProblems } from '@threadline/core';
-// the cron implementation @nestjs/schedule runs, so what validates here runs there
-import { CronTime } from 'cron';
 import {
   invalidSchedule,
   notBoolean,
@@ -110,16 +108,6 @@ export function retentionProblems(options: RetentionOptions | undefined): string
     }
   }
   return problems;
-}
-
-function validCron(expression: unknown): boolean {
-  if (typeof expression !== 'string') return false;
-  try {
-    new CronTime(expression);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Validated policy with defaults, or undefined when retention is not configured. */

@@ -1,4 +1,5 @@
-import { ident } from '@threadline/core';
+import { ident, literal, qualified } from '@threadline/core';
+import { ResolvedPartitioning } from '../partitions/partitioning.options';
 import { captureFunctionsSql, dropCaptureFunctionsSql } from './capture-functions.sql';
 import { installSql } from './install-sql';
 import { dropLeaseSchemaSql, leaseSchemaSql } from './lease';
@@ -32,10 +33,19 @@ export const RECORD_ACTION_FUNCTION = 'threadline_record_action';
  * Bumped when the install SQL changes; part of the install migration's
  * marker (docs/schema-changes.md says what else a change takes).
  */
-export const AUDIT_SCHEMA_VERSION = 11;
+export const AUDIT_SCHEMA_VERSION = 12;
 
 /** Legal holds (schema v11, 016): filters whose changes no purge deletes while the hold is in force. */
 export const LEGAL_HOLDS_TABLE = 'audit_legal_holds';
+
+/** Partitioned storage (schema v12, 001b and 017): the interval it was installed with, one row. */
+export const PARTITIONING_TABLE = 'audit_partitioning';
+/** `threadline_partitions()`: every partition of the two partitioned audit tables, with its bounds. */
+export const PARTITIONS_FUNCTION = 'threadline_partitions';
+/** `threadline_partitions_maintain()`: creates the partitions now and ahead (owner's rights); returns how many. */
+export const PARTITIONS_MAINTAIN_FUNCTION = 'threadline_partitions_maintain';
+/** `threadline_partitioning_set(interval, ahead)`: what the install records. */
+export const PARTITIONING_SET_FUNCTION = 'threadline_partitioning_set';
 
 /**
  * Indexes for the exploration queries (timeline by time, table, actor and
@@ -56,26 +66,45 @@ export function auditQueryIndexesSql(auditSchema: string): string {
  */
 export function auditSchemaSql(
   auditSchema: string,
-  options: { queryIndexes?: boolean } = {},
+  options: { queryIndexes?: boolean; partitioning?: Pick<ResolvedPartitioning, 'interval' | 'ahead'> | null } = {},
 ): { up: string; down: string } {
   const createSchema = auditSchema === 'public' ? '' : `CREATE SCHEMA IF NOT EXISTS ${ident(auditSchema)};\n`;
+  const partitioning = options.partitioning;
   const up = [
     `-- Threadline audit schema\n${createSchema}`,
-    installSql(auditSchema, '001-tables', '002-transaction-function', '003-record-action'),
+    installSql(auditSchema, '001-tables'),
+    partitioning ? installSql(auditSchema, '001b-partitioned-tables') : '',
+    installSql(auditSchema, '002-transaction-function', '003-record-action'),
     `\n${sealSchemaSql(auditSchema)}\n`,
     leaseSchemaSql(auditSchema),
     `${captureFunctionsSql(auditSchema)}\n`,
     options.queryIndexes === false ? '' : auditQueryIndexesSql(auditSchema),
-    installSql(auditSchema, '015-regenerate-older-capture', '016-legal-holds'),
+    installSql(auditSchema, '015-regenerate-older-capture', '016-legal-holds', '017-partitions'),
+    partitioning ? partitioningSetSql(auditSchema, partitioning) : '',
   ].join('');
   const down = [
-    installSql(auditSchema, 'down/000-legal-holds'),
+    installSql(auditSchema, 'down/000-legal-holds', 'down/000-partitions'),
     dropCaptureFunctionsSql(auditSchema),
     dropLeaseSchemaSql(auditSchema),
     dropSealSchemaSql(auditSchema),
     installSql(auditSchema, 'down/004-tables'),
   ].join('');
   return { up, down };
+}
+
+/**
+ * With `capture.partitioning`: records the interval (refused if partitions of another interval exist) and
+ * creates the partitions of now and the intervals ahead, so capture writes to a range partition from the start.
+ */
+function partitioningSetSql(
+  auditSchema: string,
+  partitioning: Pick<ResolvedPartitioning, 'interval' | 'ahead'>,
+): string {
+  return [
+    `-- capture.partitioning: ${partitioning.interval}, ${partitioning.ahead} ahead`,
+    `SELECT ${qualified(auditSchema, PARTITIONING_SET_FUNCTION)}(${literal(partitioning.interval)}, ${Number(partitioning.ahead)});`,
+    `SELECT ${qualified(auditSchema, PARTITIONS_MAINTAIN_FUNCTION)}();\n`,
+  ].join('\n');
 }
 
 /** The longest action name, verb and category `threadline_record_action` accepts (characters). */

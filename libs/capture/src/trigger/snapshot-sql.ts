@@ -33,6 +33,7 @@ export function generateSnapshotSql(
 ): SnapshotSql {
   const target = qualified(table.schema, table.table);
   const changes = qualified(global.auditSchema, 'audit_changes');
+  const transactions = qualified(global.auditSchema, 'audit_transactions');
   const b = new ImageBuilder(table, options, global.maskPlaceholder);
   const order = (dir = '') => table.primaryKey.map((k) => `n.${ident(k)}${dir}`).join(', ');
   const compare = (op: string, param: string) => {
@@ -58,8 +59,9 @@ SELECT (SELECT count(*) FROM locked)::int AS locked,
   (SELECT ${b.primaryKey('n')} FROM locked AS n ORDER BY ${order(' DESC')} LIMIT 1) AS last_pk`;
   const write = (
     cursor: boolean,
-  ) => `INSERT INTO ${changes} (transaction_id, table_schema, table_name, op, table_pk, data_after)
-SELECT $1::uuid, ${literal(table.schema)}, ${literal(table.table)}, 'snapshot', ${b.primaryKey('n')}, ${b.image('n')}
+  ) => `INSERT INTO ${changes} (transaction_id, table_schema, table_name, op, table_pk, data_after, transaction_occurred_at)
+SELECT $1::uuid, ${literal(table.schema)}, ${literal(table.table)}, 'snapshot', ${b.primaryKey('n')}, ${b.image('n')},
+  (SELECT t.occurred_at FROM ${transactions} AS t WHERE t.id = $1::uuid)
 FROM ${target} AS n
 WHERE ${cursor ? `${compare('>', '$2')} AND ` : ''}${compare('<=', cursor ? '$3' : '$2')} AND ${withoutHistory}
 ORDER BY ${order()}`;

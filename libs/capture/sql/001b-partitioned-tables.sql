@@ -1,0 +1,48 @@
+--# 001b (v12, only with capture.partitioning): audit_transactions and audit_changes as declarative range
+--# partitions on the start of the audit transaction (audit_transactions.occurred_at and
+--# audit_changes.transaction_occurred_at, both now() of the database transaction), so that one transaction
+--# and all its changes always share a partition and a partition drop removes whole transactions. 001 has
+--# just created the two tables as plain ones: while both are empty they are made again, partitioned, from
+--# their own definition (LIKE: every column, default and CHECK written once, in 001), with the indexes 001
+--# gave them. Primary keys include the partition key, as PostgreSQL requires of a partitioned table; the
+--# change id comes from a sequence (PostgreSQL 15 allows no identity column on a partitioned table). A
+--# default partition takes any row no range partition covers (a write past the last partition never
+--# fails); 017's maintenance creates the ranges ahead and moves rows out of the default partitions.
+DO $threadline$
+DECLARE
+  changes regclass := ':AUDIT_SCHEMA_IN_LITERAL."audit_changes"'::regclass;
+  transactions regclass := ':AUDIT_SCHEMA_IN_LITERAL."audit_transactions"'::regclass;
+  indexes text[];
+  def text;
+BEGIN
+  IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = changes) = 'p'
+     AND (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = transactions) = 'p' THEN
+    RETURN;
+  END IF;
+  IF EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."audit_changes") OR EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."audit_transactions") THEN
+    RAISE EXCEPTION 'threadline: capture.partitioning is set, but the audit tables of schema % already hold rows in unpartitioned tables', ':AUDIT_SCHEMA_NAME_IN_LITERAL'
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Partitioned storage is installed into an empty audit schema: leave capture.partitioning unset for this database, or install into a new audit schema (capture.auditSchema). Moving an existing log into partitions is not supported yet.';
+  END IF;
+  indexes := ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index AS i
+                   WHERE i.indrelid IN (changes, transactions) AND NOT i.indisprimary ORDER BY i.indexrelid);
+  CREATE TABLE :AUDIT_SCHEMA."audit_transactions_partitioned" (LIKE :AUDIT_SCHEMA."audit_transactions" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
+    PARTITION BY RANGE (occurred_at);
+  CREATE TABLE :AUDIT_SCHEMA."audit_changes_partitioned" (LIKE :AUDIT_SCHEMA."audit_changes" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
+    PARTITION BY RANGE (transaction_occurred_at);
+  DROP TABLE :AUDIT_SCHEMA."audit_changes";
+  DROP TABLE :AUDIT_SCHEMA."audit_transactions";
+  ALTER TABLE :AUDIT_SCHEMA."audit_transactions_partitioned" RENAME TO "audit_transactions";
+  ALTER TABLE :AUDIT_SCHEMA."audit_changes_partitioned" RENAME TO "audit_changes";
+  ALTER TABLE :AUDIT_SCHEMA."audit_transactions" ADD PRIMARY KEY (id, occurred_at);
+  ALTER TABLE :AUDIT_SCHEMA."audit_transactions" ADD FOREIGN KEY (action_id) REFERENCES :AUDIT_SCHEMA."audit_actions" (id) ON DELETE SET NULL;
+  CREATE SEQUENCE :AUDIT_SCHEMA."audit_changes_id_seq" AS bigint OWNED BY :AUDIT_SCHEMA."audit_changes".id;
+  ALTER TABLE :AUDIT_SCHEMA."audit_changes" ALTER COLUMN id SET DEFAULT nextval(':AUDIT_SCHEMA_IN_LITERAL."audit_changes_id_seq"'::regclass);
+  ALTER TABLE :AUDIT_SCHEMA."audit_changes" ADD PRIMARY KEY (id, transaction_occurred_at);
+  FOREACH def IN ARRAY indexes LOOP
+    EXECUTE def;
+  END LOOP;
+  CREATE TABLE :AUDIT_SCHEMA."audit_transactions_default" PARTITION OF :AUDIT_SCHEMA."audit_transactions" DEFAULT;
+  CREATE TABLE :AUDIT_SCHEMA."audit_changes_default" PARTITION OF :AUDIT_SCHEMA."audit_changes" DEFAULT;
+END
+$threadline$;

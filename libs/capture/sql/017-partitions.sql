@@ -1,0 +1,172 @@
+--# 017 (v12): maintenance of partitioned storage (001b). Installed with or without capture.partitioning:
+--# without it audit_partitioning stays empty and the functions do nothing. Every range partition is one
+--# interval of the audit transaction's start, in UTC, named <table>_p<YYYYMMDD> after its first day;
+--# audit_transactions and audit_changes always get the same ranges.
+-- The interval partitioned storage was installed with (one row; none: not partitioned). The install
+-- writes it (threadline_partitioning_set); changing it once ranges exist is refused.
+CREATE TABLE IF NOT EXISTS :AUDIT_SCHEMA."audit_partitioning" (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  period text NOT NULL CHECK (period IN ('day', 'week', 'month')),
+  ahead int NOT NULL CHECK (ahead BETWEEN 3 AND 24),
+  set_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- The partitions of both tables with their bounds (NULL for the default partition), and how many rows each
+-- default partition holds, counted up to 10000 (a read of the status stays cheap). Bounds are read back from
+-- the catalog's text under fixed settings, so a session's TimeZone or DateStyle cannot move them. With the
+-- owner's rights: the app's role reads the audit tables, not their partitions, and health asks it this.
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_partitions"()
+RETURNS TABLE (table_name text, partition_name text, from_at timestamptz, to_at timestamptz, is_default boolean, default_rows bigint)
+LANGUAGE plpgsql STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET "TimeZone" = 'UTC'
+SET "DateStyle" = 'ISO, YMD'
+AS $threadline$
+DECLARE
+  part record;
+  bound text[];
+BEGIN
+  FOR part IN
+    SELECT p.relname::text AS parent, c.relname::text AS child, pg_get_expr(c.relpartbound, c.oid) AS spec
+    FROM pg_class AS p
+    JOIN pg_inherits AS i ON i.inhparent = p.oid
+    JOIN pg_class AS c ON c.oid = i.inhrelid
+    WHERE p.relnamespace = ':AUDIT_SCHEMA_IN_LITERAL'::regnamespace AND p.relkind = 'p'
+      AND p.relname IN ('audit_transactions', 'audit_changes')
+    ORDER BY 1, 3, 2
+  LOOP
+    bound := regexp_match(part.spec, '^FOR VALUES FROM \(''([^'']+)''\) TO \(''([^'']+)''\)$');
+    table_name := part.parent;
+    partition_name := part.child;
+    from_at := bound[1]::timestamptz;
+    to_at := bound[2]::timestamptz;
+    is_default := part.spec = 'DEFAULT';
+    default_rows := NULL;
+    IF is_default THEN
+      EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s.%I LIMIT 10000) AS d', ':AUDIT_SCHEMA_IN_LITERAL', part.child) INTO default_rows;
+    END IF;
+    RETURN NEXT;
+  END LOOP;
+END
+$threadline$;
+REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_partitions"() FROM PUBLIC;
+
+-- One range partition of one table, unless a partition already covers part of the range: created on its
+-- own and then attached (ATTACH takes a lock that lets capture go on writing; CREATE TABLE ... PARTITION OF
+-- would stop every writer of the parent). Rows of the range that went to the default partition are moved
+-- into it first, under a lock that holds writers of the default partition for the move.
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_partition_create"(parent text, lo timestamptz, hi timestamptz)
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET "TimeZone" = 'UTC'
+SET "DateStyle" = 'ISO, YMD'
+SET default_tablespace = ''
+SET default_table_access_method = 'heap'
+AS $threadline$
+DECLARE
+  key_column text := CASE parent WHEN 'audit_changes' THEN 'transaction_occurred_at' WHEN 'audit_transactions' THEN 'occurred_at' END;
+  child text := parent || '_p' || to_char(lo, 'YYYYMMDD');
+BEGIN
+  IF key_column IS NULL OR lo IS NULL OR hi IS NULL OR hi <= lo THEN
+    RAISE EXCEPTION 'threadline: no partition of % from % to %', parent, lo, hi USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."threadline_partitions"() AS p
+             WHERE p.table_name = parent AND NOT p.is_default AND p.from_at < hi AND p.to_at > lo) THEN
+    RETURN 0;
+  END IF;
+  IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', child)) IS NOT NULL THEN
+    RAISE EXCEPTION 'threadline: cannot create partition %.% of %: a table of that name exists and is not one of its partitions', ':AUDIT_SCHEMA_NAME_IN_LITERAL', child, parent
+      USING ERRCODE = 'duplicate_table', HINT = 'Rename or drop that table (it is not an audit partition), then run partition maintenance again.';
+  END IF;
+  EXECUTE format('CREATE TABLE %1$s.%2$I (LIKE %1$s.%3$I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', ':AUDIT_SCHEMA_IN_LITERAL', child, parent);
+  IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default')) IS NOT NULL THEN
+    EXECUTE format('LOCK TABLE %s.%I IN EXCLUSIVE MODE', ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default');
+    EXECUTE format('WITH moved AS (DELETE FROM %1$s.%2$I WHERE %3$I >= $1 AND %3$I < $2 RETURNING *) INSERT INTO %1$s.%4$I SELECT * FROM moved',
+                   ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default', key_column, child) USING lo, hi;
+  END IF;
+  EXECUTE format('ALTER TABLE %1$s.%2$I ATTACH PARTITION %1$s.%3$I FOR VALUES FROM (%4$L) TO (%5$L)',
+                 ':AUDIT_SCHEMA_IN_LITERAL', parent, child, lo, hi);
+  RETURN 1;
+END
+$threadline$;
+REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_partition_create"(text, timestamptz, timestamptz) FROM PUBLIC;
+
+-- Maintenance as of `at`: the partitions of the interval holding `at` and of the `ahead` intervals after it,
+-- and one for every interval the default partitions hold rows of (writes that came while maintenance did not
+-- run), so the default partitions end empty unless a row has no start time. One run at a time (several app
+-- instances may run it); idempotent. Returns how many partitions it created. Only the owner may run it with a
+-- time of their choosing: the app's role gets threadline_partitions_maintain(), which runs it for now().
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_partitions_maintain_at"("at" timestamptz)
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET "TimeZone" = 'UTC'
+SET lock_timeout = '10s'
+AS $threadline$
+DECLARE
+  config record;
+  step interval;
+  lo timestamptz;
+  created int := 0;
+  parent text;
+BEGIN
+  IF "at" IS NULL OR NOT isfinite("at") THEN
+    RAISE EXCEPTION 'threadline: partition maintenance needs a finite time (got %)', "at" USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO config FROM :AUDIT_SCHEMA."audit_partitioning";
+  IF NOT FOUND THEN
+    RETURN 0;
+  END IF;
+  LOCK TABLE :AUDIT_SCHEMA."audit_partitioning" IN SHARE ROW EXCLUSIVE MODE;
+  step := CASE config.period WHEN 'day' THEN make_interval(days => 1) WHEN 'week' THEN make_interval(days => 7) ELSE make_interval(months => 1) END;
+  FOR lo IN
+    SELECT s FROM generate_series(date_trunc(config.period, "at"), date_trunc(config.period, "at") + step * config.ahead, step) AS s
+    UNION
+    SELECT date_trunc(config.period, d.occurred_at) FROM :AUDIT_SCHEMA."audit_transactions_default" AS d WHERE d.occurred_at IS NOT NULL
+    UNION
+    SELECT date_trunc(config.period, d.transaction_occurred_at) FROM :AUDIT_SCHEMA."audit_changes_default" AS d WHERE d.transaction_occurred_at IS NOT NULL
+    ORDER BY 1
+  LOOP
+    FOREACH parent IN ARRAY ARRAY['audit_transactions', 'audit_changes'] LOOP
+      created := created + :AUDIT_SCHEMA."threadline_partition_create"(parent, lo, lo + step);
+    END LOOP;
+  END LOOP;
+  RETURN created;
+END
+$threadline$;
+REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_partitions_maintain_at"(timestamptz) FROM PUBLIC;
+
+-- What the scheduled job and `partitions maintain` call: maintenance for now(), with the owner's rights
+-- (creating a partition needs them), so the app's role can run it with EXECUTE and nothing more.
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_partitions_maintain"()
+RETURNS int
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $threadline$
+  SELECT :AUDIT_SCHEMA."threadline_partitions_maintain_at"(now());
+$threadline$;
+REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_partitions_maintain"() FROM PUBLIC;
+
+-- Records the interval at install (capture.partitioning); the same interval again is a no-op.
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_partitioning_set"(wanted_period text, wanted_ahead int)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $threadline$
+DECLARE
+  stored record;
+BEGIN
+  SELECT * INTO stored FROM :AUDIT_SCHEMA."audit_partitioning" FOR UPDATE;
+  IF FOUND AND stored.period <> wanted_period AND EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."threadline_partitions"() AS p WHERE NOT p.is_default) THEN
+    RAISE EXCEPTION 'threadline: the audit tables are partitioned by %, not by % (capture.partitioning.interval)', stored.period, wanted_period
+      USING ERRCODE = 'feature_not_supported', HINT = format('Set capture.partitioning.interval back to ''%s'': the interval of existing partitions cannot change.', stored.period);
+  END IF;
+  INSERT INTO :AUDIT_SCHEMA."audit_partitioning" AS a (period, ahead) VALUES (wanted_period, wanted_ahead)
+  ON CONFLICT (singleton) DO UPDATE SET period = EXCLUDED.period, ahead = EXCLUDED.ahead
+  WHERE (a.period, a.ahead) IS DISTINCT FROM (EXCLUDED.period, EXCLUDED.ahead);
+END
+$threadline$;
+REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_partitioning_set"(text, int) FROM PUBLIC;
