@@ -14,6 +14,7 @@ DECLARE
   transactions regclass := ':AUDIT_SCHEMA_IN_LITERAL."audit_transactions"'::regclass;
   indexes text[];
   def text;
+  grant_of record;
 BEGIN
   IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = changes) = 'p'
      AND (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = transactions) = 'p' THEN
@@ -44,5 +45,14 @@ BEGIN
   END LOOP;
   CREATE TABLE :AUDIT_SCHEMA."audit_transactions_default" PARTITION OF :AUDIT_SCHEMA."audit_transactions" DEFAULT;
   CREATE TABLE :AUDIT_SCHEMA."audit_changes_default" PARTITION OF :AUDIT_SCHEMA."audit_changes" DEFAULT;
+  -- partitions are read and written through their parent: none keeps what ALTER DEFAULT PRIVILEGES grants
+  FOR grant_of IN
+    SELECT DISTINCT k.relname, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END AS holder
+    FROM pg_catalog.pg_class AS k, pg_catalog.aclexplode(k.relacl) AS a
+    WHERE k.relnamespace = ':AUDIT_SCHEMA_IN_LITERAL'::regnamespace AND k.relname IN ('audit_transactions_default', 'audit_changes_default')
+      AND a.grantee <> k.relowner
+  LOOP
+    EXECUTE format('REVOKE ALL ON TABLE %s.%I FROM %s', ':AUDIT_SCHEMA_IN_LITERAL', grant_of.relname, grant_of.holder);
+  END LOOP;
 END
 $threadline$;

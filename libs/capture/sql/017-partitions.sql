@@ -68,6 +68,8 @@ AS $threadline$
 DECLARE
   key_column text := CASE parent WHEN 'audit_changes' THEN 'transaction_occurred_at' WHEN 'audit_transactions' THEN 'occurred_at' END;
   child text := parent || '_p' || to_char(lo, 'YYYYMMDD');
+  fallback text;
+  holder text;
 BEGIN
   IF key_column IS NULL OR lo IS NULL OR hi IS NULL OR hi <= lo THEN
     RAISE EXCEPTION 'threadline: no partition of % from % to %', parent, lo, hi USING ERRCODE = 'invalid_parameter_value';
@@ -77,11 +79,31 @@ BEGIN
     RETURN 0;
   END IF;
   IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', child)) IS NOT NULL THEN
-    RAISE EXCEPTION 'threadline: cannot create partition %.% of %: a table of that name exists and is not one of its partitions', ':AUDIT_SCHEMA_NAME_IN_LITERAL', child, parent
-      USING ERRCODE = 'duplicate_table', HINT = 'Rename or drop that table (it is not an audit partition), then run partition maintenance again.';
+    -- the name is taken by a table that is not this partition (names are predictable: someone may create one
+    -- ahead): a name with a random tail instead, which nobody can take ahead; bounds, not names, are what counts
+    fallback := child || '_' || substr(md5(random()::text || clock_timestamp()::text), 1, 8);
+    RAISE WARNING 'threadline: a table named %.% exists and is not a partition of %; the partition from % is named % instead', ':AUDIT_SCHEMA_NAME_IN_LITERAL', child, parent, lo, fallback;
+    child := fallback;
   END IF;
   EXECUTE format('CREATE TABLE %1$s.%2$I (LIKE %1$s.%3$I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', ':AUDIT_SCHEMA_IN_LITERAL', child, parent);
+  -- a new table gets whatever ALTER DEFAULT PRIVILEGES grants; a partition is read and written only through
+  -- its parent (whose grants apply), so it keeps none: nobody but the owner can write it directly
+  FOR holder IN
+    SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
+    FROM pg_class AS k, aclexplode(k.relacl) AS a
+    WHERE k.oid = format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', child)::regclass AND a.grantee <> k.relowner
+  LOOP
+    EXECUTE format('REVOKE ALL ON TABLE %s.%I FROM %s', ':AUDIT_SCHEMA_IN_LITERAL', child, holder);
+  END LOOP;
   IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default')) IS NOT NULL THEN
+    -- A writer routed to the default partition that waited for it would fail once its bounds narrow ("violates
+    -- partition constraint"). When writers can route into the range now (it has begun, or begins within the
+    -- hour), they are held at the parent instead, before they are routed, for the move and the attach; then
+    -- they go on into the new partition. A writer's key is its transaction's start, so a range still ahead
+    -- takes none, and creating it holds nobody.
+    IF lo <= clock_timestamp() + interval '1 hour' THEN
+      EXECUTE format('LOCK TABLE %s.%I IN SHARE ROW EXCLUSIVE MODE', ':AUDIT_SCHEMA_IN_LITERAL', parent);
+    END IF;
     EXECUTE format('LOCK TABLE %s.%I IN EXCLUSIVE MODE', ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default');
     EXECUTE format('WITH moved AS (DELETE FROM %1$s.%2$I WHERE %3$I >= $1 AND %3$I < $2 RETURNING *) INSERT INTO %1$s.%4$I SELECT * FROM moved',
                    ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default', key_column, child) USING lo, hi;
@@ -114,6 +136,12 @@ DECLARE
 BEGIN
   IF "at" IS NULL OR NOT isfinite("at") THEN
     RAISE EXCEPTION 'threadline: partition maintenance needs a finite time (got %)', "at" USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- Rows committed while maintenance waited for its locks must be seen by the move: each statement needs a
+  -- fresh snapshot, as at READ COMMITTED (at repeatable read the attach would find rows the move missed)
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'threadline: partition maintenance runs at READ COMMITTED, not % (it must see rows committed while it waited for its locks)', current_setting('transaction_isolation')
+      USING ERRCODE = 'invalid_transaction_state', HINT = 'Call it in a transaction started with BEGIN ISOLATION LEVEL READ COMMITTED (the scheduled job and `partitions maintain` do).';
   END IF;
   SELECT * INTO config FROM :AUDIT_SCHEMA."audit_partitioning";
   IF NOT FOUND THEN

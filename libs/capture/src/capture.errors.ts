@@ -1,4 +1,5 @@
 import { CaptureConfigError, cliCommand, privilegeMessage, ThreadlineError } from '@threadline/core';
+import { partitioningTexts } from './capture.messages';
 
 /** Trigger generation was asked for no table: neither `--tables` nor `capture.tables` names one. */
 export class NoTablesToCaptureError extends CaptureConfigError {
@@ -50,5 +51,12 @@ export class PartitionPrivilegeError extends ThreadlineError {
         error,
       ),
     );
+  }
+}
+
+/** auditSchemaSql was given a partitioning that capture.partitioning would refuse; the message lists why. */
+export class InvalidPartitioningError extends CaptureConfigError {
+  static forInstall(problems: readonly string[]): InvalidPartitioningError {
+    return new InvalidPartitioningError(partitioningTexts.installSql(problems));
   }
 }

@@ -141,6 +141,8 @@ export const unreadableTexts = {
 
 /** `capture.partitioning` problems. */
 export const partitioningTexts = {
+  installSql: (problems: readonly string[]) =>
+    `auditSchemaSql: invalid partitioning: ${problems.join('; ')} (the same rules as capture.partitioning)`,
   interval: (path: string, got: unknown) => `${path}.interval must be 'day', 'week' or 'month' ${gotText(got)}`,
   ahead: (path: string, got: unknown, range: { min: number; max: number }) =>
     `${path}.ahead must be a whole number of intervals from ${range.min} to ${range.max} (how many partitions after the current one maintenance keeps created) ${gotText(got)}`,
@@ -157,7 +159,9 @@ export function partitionProblems(
       coversNow: boolean;
       intervalsAhead: number;
       coveredUntil: string | null;
+      hasDefault: boolean;
       defaultRows: number;
+      defaultRowsCapped: boolean;
     }[];
   },
   configured: boolean,
@@ -180,13 +184,22 @@ export function partitionProblems(
           `${t.table} has ${t.intervalsAhead} partition(s) after the current one (at least ${minAhead} needed; partitions end at ${t.coveredUntil}); ${maintain}`,
         ]
       : []),
+    ...(t.hasDefault
+      ? []
+      : [
+          `${t.table} has no default partition: a write past its last partition fails; as the owner, CREATE TABLE ${t.table}_default PARTITION OF ${t.table} DEFAULT`,
+        ]),
     ...(t.defaultRows > 0
       ? [
-          `${t.table}_default holds ${t.defaultRows} row(s) no range partition took; ${maintain}, which moves them into partitions of their interval`,
+          `${t.table}_default holds ${defaultRowsText(t)} row(s) no range partition took; ${maintain}, which moves them into partitions of their interval`,
         ]
       : []),
   ]);
 }
+
+/** A default partition's row count as counted: "10000 or more" when the count stopped there. */
+const defaultRowsText = (t: { defaultRows: number; defaultRowsCapped: boolean }) =>
+  t.defaultRowsCapped ? `${t.defaultRows} or more` : String(t.defaultRows);
 
 export const PARTITIONS_USAGE = 'partitions status [--json]\n  partitions maintain [--json]';
 
@@ -203,6 +216,7 @@ export function partitionStatusText(
       intervalsAhead: number;
       coveredUntil: string | null;
       defaultRows: number;
+      defaultRowsCapped: boolean;
     }[];
     problems: string[];
   },
@@ -220,7 +234,7 @@ export function partitionStatusText(
     `Partitioned by ${status.interval}, ${status.ahead} interval(s) kept ahead; database time ${status.at}.`,
     ...status.tables.map(
       (t) =>
-        `${t.table}: ${t.partitions} partition(s) until ${t.coveredUntil ?? '-'}, ${t.intervalsAhead} after the current one, ${t.defaultRows} row(s) in the default partition`,
+        `${t.table}: ${t.partitions} partition(s), without a gap until ${t.coveredUntil ?? '-'}, ${t.intervalsAhead} after the current one, ${defaultRowsText(t)} row(s) in the default partition`,
     ),
     ...(status.problems.length ? status.problems.map((p) => `problem: ${p}`) : ['ok']),
   ].join('\n');

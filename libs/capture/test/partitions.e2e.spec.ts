@@ -177,9 +177,33 @@ describe('partitioned storage (real PostgreSQL)', () => {
     await expect(q(auditSchemaSql('public', { partitioning: { interval: 'week', ahead: 3 } }).up)).rejects.toThrow(
       /the audit tables are partitioned by month, not by week/,
     );
+    // names are predictable: a table made ahead under one gets the partition a random tail instead, with a warning
     await client.query(`CREATE TABLE audit_changes_p20400101 (x int)`);
-    await expect(q(`SELECT threadline_partitions_maintain_at('2040-01-15T00:00:00Z')`)).rejects.toThrow(
-      /cannot create partition public.audit_changes_p20400101 of audit_changes: a table of that name exists/,
+    const warnings: string[] = [];
+    client.on('notice', (n) => warnings.push(n.message ?? ''));
+    expect((await q<{ n: number }>(`SELECT threadline_partitions_maintain_at('2040-01-15T00:00:00Z') AS n`))[0].n).toBe(
+      8,
+    );
+    expect(await partitions()).toContainEqual(
+      expect.stringMatching(/^audit_changes_p20400101_[0-9a-f]{8} 2040-01-01\.\.2040-02-01$/),
+    );
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /a table named public.audit_changes_p20400101 exists and is not a partition of audit_changes; the partition from .* is named audit_changes_p20400101_[0-9a-f]{8} instead/,
+      ),
+    );
+    // at repeatable read the move would miss rows committed while maintenance waited for its locks: refused
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await expect(q(`SELECT threadline_partitions_maintain_at('2041-01-15T00:00:00Z')`)).rejects.toThrow(
+      /partition maintenance runs at READ COMMITTED, not repeatable read/,
+    );
+    await client.query('ROLLBACK');
+    // the install SQL takes what capture.partitioning takes, with the same defaults and refusals
+    expect(auditSchemaSql('public', { partitioning: { interval: 'month' } }).up).toMatch(
+      /threadline_partitioning_set"\('month', 3\)/,
+    );
+    expect(() => auditSchemaSql('public', { partitioning: { interval: 'year' as 'month', ahead: 2 } })).toThrow(
+      /auditSchemaSql: invalid partitioning: partitioning.interval must be 'day', 'week' or 'month' .*; partitioning.ahead must be a whole number of intervals from 3 to 24/,
     );
 
     const plain = await createTestDatabase();
@@ -200,9 +224,13 @@ describe('partitioned storage (real PostgreSQL)', () => {
   });
 
   it('lets the app role run maintenance for now only, never at a time of its choosing, nor create partitions', async () => {
-    await client.query(auditSchemaSql('public', { partitioning: month }).up);
     const role = `app_${Math.random().toString(36).slice(2, 8)}`;
     await client.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw'; GRANT USAGE ON SCHEMA public TO ${role}`);
+    // a team's default privileges give the role every new table: partitions (written only through the parent) keep none
+    await client.query(
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`,
+    );
+    await client.query(auditSchemaSql('public', { partitioning: month }).up);
     try {
       const url = new URL(db.url);
       url.username = role;
@@ -230,6 +258,19 @@ describe('partitioned storage (real PostgreSQL)', () => {
         await expect(app.query(`SELECT count(*) FROM audit_changes_default`)).rejects.toThrow(/permission denied/);
         await app.query(`SET default_tablespace = 'pg_global'`).catch(() => undefined);
         expect((await app.query(`SELECT threadline_partitions_maintain() AS n`)).rows[0].n).toBe(2);
+        const [made] = await q<{ name: string }>(
+          `SELECT partition_name AS name FROM threadline_partitions() WHERE table_name = 'audit_transactions' AND from_at = '2049-01-01T00:00:00Z'`,
+        );
+        await expect(
+          app.query(`INSERT INTO ${made.name} (txid, occurred_at) VALUES (7, '2049-01-02T00:00:00Z')`),
+        ).rejects.toThrow(/permission denied/);
+        expect(
+          await q(
+            `SELECT relname FROM pg_class WHERE relname ~ '^audit_(transactions|changes)_(p|default)' AND relkind = 'r'
+               AND (has_table_privilege($1, oid, 'INSERT') OR has_table_privilege($1, oid, 'DELETE') OR has_table_privilege($1, oid, 'SELECT'))`,
+            [role],
+          ),
+        ).toEqual([]);
         await expect(app.query(`SELECT threadline_partitions_maintain_at('2045-01-01T00:00:00Z')`)).rejects.toThrow(
           /permission denied/,
         );
@@ -242,7 +283,9 @@ describe('partitioned storage (real PostgreSQL)', () => {
         await app.end();
       }
     } finally {
-      await client.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      await client.query(
+        `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM ${role}; DROP OWNED BY ${role}; DROP ROLE ${role}`,
+      );
     }
   });
 
@@ -272,6 +315,41 @@ describe('partitioned storage (real PostgreSQL)', () => {
     } finally {
       await writer.end();
       await other.end();
+    }
+  });
+
+  it('holds a writer at the parent, not the default partition, while the partition it needs is made: it goes on into it, nothing fails', async () => {
+    await client.query(auditSchemaSql('public', { partitioning: month }).up);
+    // the current month's partitions gone (an outage, or a month nobody made): writes go to the default partitions
+    for (const { name } of await q<{ name: string }>(
+      `SELECT partition_name AS name FROM threadline_partitions() WHERE NOT is_default AND from_at <= now() AND to_at > now()`,
+    ))
+      await client.query(`DROP TABLE ${name}`);
+    const now = new Date().toISOString();
+    await writeAt(now, 1);
+    const maintainer = new Client({ connectionString: db.url });
+    const writer = new Client({ connectionString: db.url });
+    await maintainer.connect();
+    await writer.connect();
+    try {
+      await maintainer.query('BEGIN');
+      expect((await maintainer.query(`SELECT threadline_partitions_maintain_at(now()) AS n`)).rows[0].n).toBe(2);
+      const write = writer.query(
+        `WITH t AS (INSERT INTO audit_transactions (txid, occurred_at) VALUES (2, $1::timestamptz) RETURNING id, occurred_at)
+         INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, transaction_occurred_at)
+         SELECT t.id, 'public', 'items', 'insert', '{"id": 2}', t.occurred_at FROM t`,
+        [now],
+      );
+      await new Promise((r) => setTimeout(r, 400));
+      await maintainer.query('COMMIT');
+      await write; // before: "new row for relation audit_transactions_default violates partition constraint"
+      expect(await inDefault()).toBe(0);
+      const parts = await q<{ part: string }>(`SELECT DISTINCT tableoid::regclass::text AS part FROM audit_changes`);
+      expect(parts).toEqual([{ part: expect.stringMatching(/^audit_changes_p\d{6}01$/) }]);
+      expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM audit_changes`))[0].n).toBe(2);
+    } finally {
+      await maintainer.end();
+      await writer.end();
     }
   });
 });

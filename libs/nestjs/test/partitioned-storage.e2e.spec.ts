@@ -114,6 +114,32 @@ describe('partitioned storage through the whole module (real PostgreSQL)', () =>
     );
     expect(await integrity.verify()).toMatchObject({ ok: true });
 
+    // a sealed transaction and its changes copied, ids and all, under a start a month later (another partition,
+    // where the primary keys, which include the partition key, let them be): reported, and so is each kind alone
+    const [{ id: copied }] = await db.query<{ id: string }>(
+      `SELECT transaction_id AS id FROM audit_changes WHERE table_name = 'items' ORDER BY id DESC LIMIT 1`,
+    );
+    const copyTransaction = `INSERT INTO audit_transactions SELECT id, txid, occurred_at + interval '1 month', source, meta, actor_ref, correlation_id, request_id, action_id FROM audit_transactions WHERE id = '${copied}'`;
+    const copyChanges = `INSERT INTO audit_changes SELECT id, transaction_id, table_schema, table_name, op, table_pk, previous_pk, data_after, changed_fields, changed_from, captured_at, transaction_occurred_at + interval '1 month' FROM audit_changes WHERE transaction_id = '${copied}'`;
+    const dropCopies = `DELETE FROM audit_changes WHERE transaction_id = '${copied}' AND transaction_occurred_at > now() + interval '20 days';
+       DELETE FROM audit_transactions WHERE id = '${copied}' AND occurred_at > now() + interval '20 days'`;
+    for (const forged of [[copyTransaction, copyChanges], [copyTransaction], [copyChanges]]) {
+      for (const sql of forged) await db.query(sql);
+      const report = await integrity.verify();
+      expect({ forged, ok: report.ok }).toEqual({ forged, ok: false });
+      const messages = report.problems.map((p) => p.message);
+      if (forged.includes(copyTransaction))
+        expect(messages).toContain(
+          `transaction ${copied} is stored 2 times (under different start times, in different partitions): copies were inserted`,
+        );
+      if (forged.includes(copyChanges))
+        expect(messages).toContainEqual(
+          expect.stringMatching(/^change \d+ is stored 2 times \(under different start times/),
+        );
+      await db.query(dropCopies);
+    }
+    expect(await integrity.verify()).toMatchObject({ ok: true });
+
     // retention by rows works on partitioned storage as on one table
     await db.query(
       `UPDATE audit_changes SET captured_at = now() - interval '40 days' WHERE table_name = 'items' AND table_pk->>'id' IN ('1', '2')`,

@@ -1,5 +1,5 @@
 import { openBaselineSql } from '@threadline/capture';
-import { AuditTables } from '@threadline/core';
+import { AuditTables, literal } from '@threadline/core';
 import { IntegrityProblem } from './integrity.types';
 import { integrityProblems as problems } from './integrity.problems';
 
@@ -59,6 +59,7 @@ function rowStrays(seals: string, ledger: string, tables: AuditTables): StrayChe
               ORDER BY c.id`,
       problem: (r) => problems.changeMoved(r.id!, r.transaction_id!),
     },
+    ...copies(tables),
     {
       // every recorded action sets its transaction's action_id (part of the sealed row), and the seal skips
       // the actions of a transaction without one
@@ -83,9 +84,31 @@ function rowStrays(seals: string, ledger: string, tables: AuditTables): StrayChe
 }
 
 /**
+ * Ids stored twice. On partitioned storage the primary keys include the partition key, so a transaction or a change
+ * copied under another start time (into another partition) is not refused by them; unpartitioned, the keys refuse
+ * it and the scans are skipped (the condition is decided once, before them).
+ */
+function copies({ transactions, changes }: AuditTables): StrayCheck[] {
+  const partitioned = `(SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = to_regclass(${literal(changes)}))`;
+  return [
+    {
+      sql: `SELECT t.id, count(*)::text AS copies FROM ${transactions} AS t WHERE ${partitioned}
+              GROUP BY t.id HAVING count(*) > 1 ORDER BY t.id`,
+      problem: (r) => problems.transactionCopied(r.id!, Number(r.copies)),
+    },
+    {
+      sql: `SELECT c.id::text, count(*)::text AS copies FROM ${changes} AS c WHERE ${partitioned}
+              GROUP BY c.id HAVING count(*) > 1 ORDER BY c.id`,
+      problem: (r) => problems.changeCopied(r.id!, Number(r.copies)),
+    },
+  ];
+}
+
+/**
  * Rows no seal accounts for, each kind found by one query, in this order: ledger rows naming a change still
- * there or no purge seal, transactions the sealer passed or never reaches, changes and actions of no
- * transaction, actions added to a transaction that records none.
+ * there or no purge seal, transactions the sealer passed or never reaches, changes of no transaction, changes
+ * filed under another start than their transaction's, ids stored twice (partitioned storage), actions added to a
+ * transaction that records none, actions of no transaction.
  */
 export function strayChecks(tables: AuditTables, seals: string, ledger: string): StrayCheck[] {
   return [...ledgerStrays(seals, ledger, tables.changes), ...rowStrays(seals, ledger, tables)];

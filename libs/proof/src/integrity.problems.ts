@@ -129,6 +129,16 @@ export const integrityProblems = {
     transactionId,
     message: `change ${changeId} belongs to no audit transaction (${transactionId}): inserted, or its transaction deleted`,
   }),
+  transactionCopied: (transactionId: string, copies: number): IntegrityProblem => ({
+    kind: 'inserted',
+    transactionId,
+    message: `transaction ${transactionId} is stored ${copies} times (under different start times, in different partitions): copies were inserted`,
+  }),
+  changeCopied: (changeId: string, copies: number): IntegrityProblem => ({
+    kind: 'inserted',
+    changeId,
+    message: `change ${changeId} is stored ${copies} times (under different start times, in different partitions): copies were inserted`,
+  }),
   changeMoved: (changeId: string, transactionId: string): IntegrityProblem => ({
     kind: 'altered',
     changeId,

@@ -4,6 +4,7 @@ import { AuditTables, isIsoTimestamp, parseStoredJson, SqlParams } from '@thread
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { readActions, TransactionActions } from './audit-action';
 import { AuditChange, AuditTransaction } from './audit-change';
+import { AuditStorage, ReadHow } from './audit-storage';
 import { ChangesQuery } from './changes-query';
 import { PreviousImages, readPreviousImages } from './previous-images';
 import { copyText } from './copy-text';
@@ -21,12 +22,14 @@ import { NormalizedFilters, TimelineFilters, TRANSACTION_ID_PATTERN } from './ti
 @Injectable()
 export class AuditQueryService {
   private readonly query: ChangesQuery;
+  private readonly storage: AuditStorage;
 
   constructor(
     private readonly dataSource: DataSource,
     @Optional() private readonly tables: AuditTables = AuditTables.DEFAULT,
   ) {
     this.query = new ChangesQuery(tables);
+    this.storage = new AuditStorage(dataSource, tables);
   }
 
   /**
@@ -123,7 +126,7 @@ export class AuditQueryService {
     if (typeof when !== 'string' || !isIsoTimestamp(when)) throw InvalidPageError.asOfTime(at);
     const row = await rowCondition(this.dataSource, target, primaryKey, this.tables.changes);
     const extra = (p: SqlParams) => [...row(p), `c.captured_at <= ${p.add(when)}::timestamptz`];
-    const [latest] = (await this.select({}, 1, undefined, { extra })).changes;
+    const [latest] = (await this.select({}, 1, undefined, { extra, upTo: when })).changes;
     const label = `${typeof target === 'string' ? target : tableOf(this.dataSource, target).table} ${JSON.stringify(primaryKey)}`;
     if (!latest) throw BeforeAuditHorizonError.create(label, when);
     if (latest.op === 'delete' || latest.op === 'truncate') throw DeletedRecordError.removedBy(label, latest, when);
@@ -202,17 +205,19 @@ export class AuditQueryService {
     filters: NormalizedFilters,
     limit: number,
     after?: { capturedAt: string; id: string },
-    how: {
-      extra?: (params: SqlParams) => string[];
-      direction?: 'older' | 'newer';
-      maxBytes?: number;
-    } = {},
+    how: ReadHow = {},
   ): Promise<{ changes: AuditChange[]; more: boolean }> {
     const params = SqlParams.bound();
     const direction = how.direction ?? 'older';
+    const storage = await this.storage.of(how.upTo);
     // the row as JSON text, parsed without losing a digit (numeric, bigint keys; see parseStoredJson)
     const columns = 'to_json(r)::text AS row, c.captured_at AS at_, c.id AS id_';
-    const page = this.query.select(columns, filters, limit, params, after, how.extra?.(params), direction);
+    const page = this.query.select(columns, filters, limit, params, {
+      after,
+      direction,
+      storage,
+      extra: how.extra?.(params),
+    });
     const sql = how.maxBytes === undefined ? page : this.query.withinBytes(page, how.maxBytes, direction);
     const rows: { row: string | null }[] = await this.dataSource.query(sql, params.values);
     const kept = rows.filter((r): r is { row: string } => r.row !== null);
@@ -236,13 +241,9 @@ export class AuditQueryService {
   ): AsyncGenerator<string> {
     const normalized = normalizeFilters(filters);
     // COPY takes no bind parameters: values go in as literals (E'' form, backslash-safe whatever standard_conforming_strings says)
-    const sql = this.query.select(
-      shape === 'ndjson' ? `row_to_json(r)::text` : this.query.csvCells(),
-      normalized,
-      limit,
-      SqlParams.inline(),
-      after,
-    );
+    const columns = shape === 'ndjson' ? `row_to_json(r)::text` : this.query.csvCells();
+    const storage = await this.storage.of();
+    const sql = this.query.select(columns, normalized, limit, SqlParams.inline(), { after, storage });
     yield* copyText(this.dataSource, sql);
   }
 }

@@ -3,6 +3,27 @@ import { actionSelectSql } from './audit-action';
 import { AUDIT_CHANGE_FIELDS, AuditField, csvColumns, transactionJsonSql, valueSql } from './audit-row';
 import { NormalizedFilters } from './timeline-filters';
 
+/**
+ * How the audit tables are stored, for the partition pruning `select` adds: `partitioned` on partitioned storage
+ * (schema v12, `capture.partitioning`), and `upTo`, upper bounds on `captured_at` a caller's own conditions set
+ * (an as-of time).
+ */
+export interface AuditStorageShape {
+  partitioned: boolean;
+  upTo?: string[];
+}
+
+/** What a `select` reads besides its filters. */
+export interface SelectHow {
+  /** The keyset position to read on from. */
+  after?: { capturedAt: string; id: string };
+  /** More conditions on `c` and `t`. */
+  extra?: string[];
+  /** 'newer': the changes just newer than `after`, oldest first (a previous page, read backwards). */
+  direction?: 'older' | 'newer';
+  storage?: AuditStorageShape;
+}
+
 /** The SQL of change queries and exports over the audit tables: one definition of an AuditChange's fields. */
 export class ChangesQuery {
   constructor(private readonly tables: AuditTables) {}
@@ -14,21 +35,25 @@ export class ChangesQuery {
    * `row_to_json(r)` share one definition while ORDER BY still walks the
    * captured_at index (PostgreSQL flattens it, computing only what is used).
    */
-  select(
-    columns: string,
-    filters: NormalizedFilters,
-    limit: number,
-    params: SqlParams,
-    after?: { capturedAt: string; id: string },
-    extraSql: string[] = [],
-    /** 'newer': the changes just newer than `after`, oldest first (a previous page, read backwards). */
-    direction: 'older' | 'newer' = 'older',
-  ): string {
+  select(columns: string, filters: NormalizedFilters, limit: number, params: SqlParams, how: SelectHow = {}): string {
+    const { after, direction = 'older', storage = { partitioned: false } } = how;
+    const extraSql = how.extra ?? [];
     const sql = [...extraSql, ...this.filterSql(filters, params)];
     if (after)
       sql.push(
         `(c.captured_at, c.id) ${direction === 'older' ? '<' : '>'} (${params.add(after.capturedAt)}::timestamptz, ${params.add(after.id)}::bigint)`,
       );
+    if (storage.partitioned) {
+      // A change is captured after its transaction began (captured_at >= transaction_occurred_at = occurred_at), so
+      // an upper bound on captured_at bounds both partition keys: PostgreSQL skips the partitions that begin after it.
+      const bounds = [filters.to, direction === 'older' ? after?.capturedAt : undefined, ...(storage.upTo ?? [])];
+      for (const bound of bounds.filter((b): b is string => b !== undefined)) {
+        const at = `${params.add(bound)}::timestamptz`;
+        sql.push(`c.transaction_occurred_at <= ${at} AND t.occurred_at <= ${at}`);
+      }
+      const span = this.transactionsSpan(filters, params);
+      if (span) sql.push(span);
+    }
     return `SELECT ${columns}
        FROM ${this.tables.changes} AS c JOIN ${this.tables.transactions} AS t ON t.id = c.transaction_id
        CROSS JOIN LATERAL (SELECT ${CHANGE_SELECT}) AS r
@@ -74,6 +99,29 @@ export class ChangesQuery {
       sql.push(`c.transaction_id = ANY (ARRAY(SELECT t4.id FROM ${this.tables.transactions} AS t4
         WHERE t4.meta IS NOT NULL AND t4.meta->>'trace_id' = ${params.add(filters.traceId)}))`);
     return sql;
+  }
+
+  /**
+   * On partitioned storage, for a filter that names transactions (a correlation or trace id, a transaction id): the
+   * span of their start times, which holds the partition key of each of their changes, so PostgreSQL reads only the
+   * partitions it covers. The times are computed once, before the scan (PostgreSQL prunes at run time on them).
+   * Not part of filterSql: what a legal hold keeps never depends on the partition key.
+   */
+  private transactionsSpan(filters: NormalizedFilters, params: SqlParams): string | undefined {
+    const tx = this.tables.transactions;
+    let times: string | undefined;
+    if (filters.transactionId)
+      times = `SELECT s.occurred_at FROM ${tx} AS s WHERE s.id = ${params.add(filters.transactionId)}::uuid`;
+    else if (filters.correlationId) {
+      const id = params.add(filters.correlationId);
+      times = `SELECT s.occurred_at FROM ${tx} AS s WHERE s.correlation_id = ${id}
+        OR s.id IN (SELECT a.transaction_id FROM ${this.tables.actions} AS a WHERE a.correlation_id = ${id})
+        OR s.action_id IN (SELECT a.id FROM ${this.tables.actions} AS a WHERE a.correlation_id = ${id})`;
+    } else if (filters.traceId)
+      times = `SELECT s.occurred_at FROM ${tx} AS s WHERE s.meta IS NOT NULL AND s.meta->>'trace_id' = ${params.add(filters.traceId)}`;
+    if (!times) return undefined;
+    return `c.transaction_occurred_at >= (SELECT min(w.occurred_at) FROM (${times}) AS w)
+      AND c.transaction_occurred_at <= (SELECT max(w.occurred_at) FROM (${times}) AS w)`;
   }
 
   /** The CSV export's columns (CSV_COLUMNS' order), each as text ('' for none), in one JSON array per change. */

@@ -28,4 +28,4 @@ export {
 } from './timeline-filters';
 export { FILTER_KEYS, normalizeFilters, describeFilters, filtersFromParams } from './normalize-filters';
 export { encodeCursor, decodeCursor } from './cursor';
-export { ChangesQuery } from './changes-query';
+export { AuditStorageShape, ChangesQuery, SelectHow } from './changes-query';

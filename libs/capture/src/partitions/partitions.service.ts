@@ -35,17 +35,29 @@ export class PartitionsService {
     @Inject(THREADLINE_CAPTURE_OPTIONS) private readonly options: ResolvedCaptureOptions,
   ) {}
 
-  /** Runs maintenance now; refused with what to grant when the role may not. */
+  /**
+   * Runs maintenance now; refused with what to grant when the role may not. It runs at READ COMMITTED (the SQL
+   * refuses another level: its move must see rows committed while it waited for locks) and without the session's
+   * statement_timeout, which would otherwise stop every run once the default partition holds many rows.
+   */
   async maintain(): Promise<PartitionMaintenanceResult> {
+    const runner = this.dataSource.createQueryRunner();
     try {
-      const [{ created }] = await this.dataSource.query(
+      await runner.connect();
+      await runner.startTransaction('READ COMMITTED');
+      await runner.query(`SET LOCAL statement_timeout = 0`);
+      const [{ created }] = await runner.query(
         `SELECT ${this.tables.named(PARTITIONS_MAINTAIN_FUNCTION)}() AS created`,
       );
+      await runner.commitTransaction();
       return { created: Number(created), status: await this.status() };
     } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       if (isInsufficientPrivilege(error))
         throw PartitionPrivilegeError.create(this.tables.named(PARTITIONS_MAINTAIN_FUNCTION), error);
       throw error;
+    } finally {
+      await runner.release();
     }
   }
 
@@ -67,32 +79,49 @@ export class PartitionsService {
       : [];
     const partitioned = rows.length > 0;
     const tables = partitioned
-      ? (['audit_transactions', 'audit_changes'] as const).map((table) => tableStatus(table, rows, at))
+      ? (['audit_transactions', 'audit_changes'] as const).map((table) =>
+          tableStatus(table, rows, at, stored[0]?.period ?? null),
+        )
       : [];
     const status = { partitioned, interval: stored[0]?.period ?? null, ahead: stored[0]?.ahead ?? null, at, tables };
     return { ...status, problems: partitionProblems(status, Boolean(this.options.partitioning), MIN_INTERVALS_AHEAD) };
   }
 }
 
-/** One table's partitions at `at`: how many, whether one holds `at`, how many follow it without a gap. */
-function tableStatus(table: PartitionedTableStatus['table'], rows: PartitionRow[], at: string): PartitionedTableStatus {
+/** The shortest partition that counts as a whole interval (a month may have 28 days). */
+const WHOLE_INTERVAL_MS: Record<PartitionInterval, number> = { day: 864e5, week: 7 * 864e5, month: 28 * 864e5 };
+
+/**
+ * One table's partitions at `at`: how many, whether one holds `at`, and how far partitions follow it without a
+ * gap (only partitions of a whole interval count as intervals ahead: a sliver made by hand does not).
+ */
+function tableStatus(
+  table: PartitionedTableStatus['table'],
+  rows: PartitionRow[],
+  at: string,
+  interval: PartitionInterval | null,
+): PartitionedTableStatus {
   const ranges = rows.filter((r) => r.table_name === table && !r.is_default && r.from_at && r.to_at);
   const current = ranges.find((r) => r.from_at! <= at && at < r.to_at!);
+  const whole = (r: PartitionRow) =>
+    Date.parse(r.to_at!) - Date.parse(r.from_at!) >= WHOLE_INTERVAL_MS[interval ?? 'day'];
   let intervalsAhead = 0;
-  for (let next = ranges.find((r) => r.from_at === current?.to_at); current && next; intervalsAhead++) {
-    const end = next.to_at;
-    next = ranges.find((r) => r.from_at === end);
+  let coveredUntil = current?.to_at ?? null;
+  for (let next = ranges.find((r) => r.from_at === coveredUntil); current && next;) {
+    if (whole(next)) intervalsAhead++;
+    coveredUntil = next.to_at;
+    next = ranges.find((r) => r.from_at === coveredUntil);
   }
+  const fallback = rows.find((r) => r.table_name === table && r.is_default);
+  const defaultRows = fallback?.default_rows ?? 0;
   return {
     table,
     partitions: ranges.length,
     coversNow: Boolean(current),
     intervalsAhead,
-    coveredUntil:
-      ranges
-        .map((r) => r.to_at!)
-        .sort()
-        .at(-1) ?? null,
-    defaultRows: rows.find((r) => r.table_name === table && r.is_default)?.default_rows ?? 0,
+    coveredUntil,
+    hasDefault: Boolean(fallback),
+    defaultRows,
+    defaultRowsCapped: defaultRows >= DEFAULT_ROWS_COUNTED,
   };
 }

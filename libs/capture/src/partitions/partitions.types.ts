@@ -7,12 +7,16 @@ export interface PartitionedTableStatus {
   partitions: number;
   /** Whether a range partition holds the database's current time. */
   coversNow: boolean;
-  /** Range partitions that follow the current one without a gap. */
+  /** Range partitions of a whole interval or more that follow the current one without a gap. */
   intervalsAhead: number;
-  /** Where the last range partition ends (ISO, UTC); null: none. */
+  /** Where the partitions that follow the current one without a gap end (ISO, UTC); null: none holds now. */
   coveredUntil: string | null;
+  /** Whether the table has its default partition (without it a write past the last partition fails). */
+  hasDefault: boolean;
   /** Rows in the default partition, counted up to DEFAULT_ROWS_COUNTED (writes no range partition took). */
   defaultRows: number;
+  /** Whether the count stopped at DEFAULT_ROWS_COUNTED (there may be more). */
+  defaultRowsCapped: boolean;
 }
 
 /** What `partitions` prints and health reads. */

@@ -1,5 +1,6 @@
 import { ident, literal, qualified } from '@threadline/core';
-import { ResolvedPartitioning } from '../partitions/partitioning.options';
+import { InvalidPartitioningError } from '../capture.errors';
+import { PartitioningOptions, partitioningProblems, resolvePartitioning } from '../partitions/partitioning.options';
 import { captureFunctionsSql, dropCaptureFunctionsSql } from './capture-functions.sql';
 import { installSql } from './install-sql';
 import { dropLeaseSchemaSql, leaseSchemaSql } from './lease';
@@ -66,10 +67,12 @@ export function auditQueryIndexesSql(auditSchema: string): string {
  */
 export function auditSchemaSql(
   auditSchema: string,
-  options: { queryIndexes?: boolean; partitioning?: Pick<ResolvedPartitioning, 'interval' | 'ahead'> | null } = {},
+  options: { queryIndexes?: boolean; partitioning?: Pick<PartitioningOptions, 'interval' | 'ahead'> | null } = {},
 ): { up: string; down: string } {
   const createSchema = auditSchema === 'public' ? '' : `CREATE SCHEMA IF NOT EXISTS ${ident(auditSchema)};\n`;
-  const partitioning = options.partitioning;
+  const problems = options.partitioning ? partitioningProblems(options.partitioning, 'partitioning') : [];
+  if (problems.length) throw InvalidPartitioningError.forInstall(problems);
+  const partitioning = options.partitioning ? resolvePartitioning(options.partitioning) : null;
   const up = [
     `-- Threadline audit schema\n${createSchema}`,
     installSql(auditSchema, '001-tables'),
@@ -96,10 +99,7 @@ export function auditSchemaSql(
  * With `capture.partitioning`: records the interval (refused if partitions of another interval exist) and
  * creates the partitions of now and the intervals ahead, so capture writes to a range partition from the start.
  */
-function partitioningSetSql(
-  auditSchema: string,
-  partitioning: Pick<ResolvedPartitioning, 'interval' | 'ahead'>,
-): string {
+function partitioningSetSql(auditSchema: string, partitioning: { interval: string; ahead: number }): string {
   return [
     `-- capture.partitioning: ${partitioning.interval}, ${partitioning.ahead} ahead`,
     `SELECT ${qualified(auditSchema, PARTITIONING_SET_FUNCTION)}(${literal(partitioning.interval)}, ${Number(partitioning.ahead)});`,
