@@ -94,11 +94,10 @@ export class ThreadlineCoverageIndicator {
   async isHealthy(key: string = COVERAGE_HEALTH_KEY) {
     const indicator = this.indicators.check(key);
     try {
-      const [r, integrity, partitions] = await Promise.all([
-        this.coverage.report(),
-        this.integrityState(),
-        this.partitionState(),
-      ]);
+      const checks = [this.coverage.report(), this.integrityState(), this.partitionState()] as const;
+      // every check runs to its end (each reports its own failure, e.g. coverage's error event) before one fails this
+      await Promise.allSettled(checks);
+      const [r, integrity, partitions] = await Promise.all(checks);
       const checkpoints = this.checkpoints.status();
       const sealing = this.integrity.sealingStatus();
       const data = {
