@@ -6,9 +6,10 @@
 // mid-span), the timeline by table, actor and correlation (the first page), p50 and p95 over 100 runs after
 // 10 of warm-up; an export of one month (rows/s); storage per change and each index's size; and
 // the retention purge of the oldest month by rows through the real RetentionService. Lines:
-// `scale_history`, `scale_asof`, `scale_timeline` (changes= p50_ms= p95_ms= partitioned=0), `scale_export`,
-// `scale_storage`, `scale_index`, `purge_rows`, then `scale_slope`. Partitioned storage is not built yet:
-// every line says partitioned=0.
+// `scale_history`, `scale_asof`, `scale_timeline` (changes= p50_ms= p95_ms= partitioned=0|1), `scale_export`,
+// `scale_storage`, `scale_index`, `purge_rows`, then `scale_slope`. Each size runs twice: on one table
+// (partitioned=0) and on monthly partitions (capture.partitioning, partitioned=1), the same data. Retention
+// by partition drop is not built yet: on partitioned storage the purge still deletes rows (purge_rows).
 require('reflect-metadata');
 const { Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
@@ -39,23 +40,28 @@ function appModule(url) {
 }
 
 /** `n` changes over MONTHS months ending now, ids in time order as capture makes them; then the query indexes. */
-async function generate(client, n) {
+async function generate(client, n, partitioned) {
   // a fresh audit schema per size: no seal or ledger row of the smaller run carries over
   await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
   for (let t = 0; t < TABLES; t++) await client.query(`CREATE TABLE t${t} (id int PRIMARY KEY)`);
-  await client.query(auditSchemaSql('public', { queryIndexes: false }).up);
+  const partitioning = partitioned ? { interval: 'month', ahead: 3 } : null;
+  await client.query(auditSchemaSql('public', { queryIndexes: false, partitioning }).up);
+  // the partitions of the months the data spans, as maintenance over those months would have made them
+  for (let m = MONTHS + 1; partitioned && m >= 1; m--)
+    await client.query(`SELECT threadline_partitions_maintain_at(now() - ${m} * interval '1 month')`);
   const rowsPerTable = Math.max(1, Math.floor(n / TABLES / 8)); // about 8 changes per row
   const span = `${MONTHS} * interval '1 month'`;
   await client.query(`INSERT INTO audit_transactions (id, txid, occurred_at, actor_ref, correlation_id)
     SELECT md5(g::text)::uuid, g, now() - ${span} + (g - 1) * (${span} / ${n / 10}),
            jsonb_build_object('type', 'user', 'id', (g % 1000)::text), CASE WHEN g % 100 = 0 THEN 'corr-' || g END
     FROM generate_series(1, ${n / 10}) g`);
-  await client.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, changed_fields, captured_at)
+  await client.query(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, data_after, changed_fields, captured_at, transaction_occurred_at)
     SELECT md5((1 + (g - 1) / 10)::text)::uuid, 'public', 't' || (g % ${TABLES}),
            CASE WHEN g / ${TABLES} < ${rowsPerTable} THEN 'insert' ELSE 'update' END,
            jsonb_build_object('id', (g / ${TABLES}) % ${rowsPerTable}),
            jsonb_build_object('id', (g / ${TABLES}) % ${rowsPerTable}, 'name', 'row ' || g, 'score', g % 97),
            CASE WHEN g / ${TABLES} < ${rowsPerTable} THEN NULL ELSE '{name,score}'::text[] END,
+           now() - ${span} + ((1 + (g - 1) / 10) - 1) * (${span} / ${n / 10}),
            now() - ${span} + ((1 + (g - 1) / 10) - 1) * (${span} / ${n / 10})
     FROM generate_series(1, ${n}) g`);
   await client.query(auditQueryIndexesSql('public'));
@@ -76,7 +82,8 @@ async function latencies(run) {
   return { p50: times[Math.floor(RUNS * 0.5)], p95: times[Math.floor(RUNS * 0.95)] };
 }
 
-async function measure(client, url, n, rowsPerTable) {
+async function measure(client, url, n, rowsPerTable, partitioned) {
+  const tag = `partitioned=${partitioned ? 1 : 0}`;
   const app = await NestFactory.createApplicationContext(appModule(url), { logger: false });
   const q = app.get(AuditQueryService);
   const [{ mid }] = (await client.query(`SELECT (now() - ${MONTHS / 2} * interval '1 month')::text AS mid`)).rows;
@@ -94,7 +101,7 @@ async function measure(client, url, n, rowsPerTable) {
     const { p50, p95 } = await latencies(run);
     out[name] = p95;
     const [line, filter] = name.startsWith('timeline_') ? ['timeline', ` filter=${name.slice(9)}`] : [name, ''];
-    console.log(`scale_${line}${filter} changes=${n} p50_ms=${p50.toFixed(2)} p95_ms=${p95.toFixed(2)} partitioned=0`);
+    console.log(`scale_${line}${filter} changes=${n} p50_ms=${p50.toFixed(2)} p95_ms=${p95.toFixed(2)} ${tag}`);
   }
   // one month of every table (the timeline's filters), streamed as NDJSON
   const month = (
@@ -109,30 +116,34 @@ async function measure(client, url, n, rowsPerTable) {
     .chunks({ from: month.f, to: month.t }, { format: 'ndjson', maxRows: null }, meta));
   let seconds = Number(process.hrtime.bigint() - started) / 1e9;
   console.log(
-    `scale_export changes=${n} rows=${meta.returnedCount} rows_per_s=${Math.round(meta.returnedCount / seconds)} partitioned=0`,
+    `scale_export changes=${n} rows=${meta.returnedCount} rows_per_s=${Math.round(meta.returnedCount / seconds)} ${tag}`,
   );
   out.export = meta.returnedCount / seconds;
   const sizes = (
     await client.query(
-      `SELECT count(*) AS n, pg_table_size('audit_changes') AS heap, pg_indexes_size('audit_changes') AS idx FROM audit_changes`,
+      // every partition's (one table: itself)
+      `SELECT sum(pg_table_size(p.relid)) AS heap, sum(pg_indexes_size(p.relid)) AS idx
+       FROM (SELECT relid FROM pg_partition_tree('audit_changes') UNION SELECT 'audit_changes'::regclass) AS p`,
     )
   ).rows[0];
   console.log(
-    `scale_storage changes=${n} bytes_per_change=${Math.round((Number(sizes.heap) + Number(sizes.idx)) / n)} heap_mb=${Math.round(sizes.heap / 1048576)} index_mb=${Math.round(sizes.idx / 1048576)} partitioned=0`,
+    `scale_storage changes=${n} bytes_per_change=${Math.round((Number(sizes.heap) + Number(sizes.idx)) / n)} heap_mb=${Math.round(sizes.heap / 1048576)} index_mb=${Math.round(sizes.idx / 1048576)} ${tag}`,
   );
   for (const r of (
     await client.query(
-      `SELECT indexrelid::regclass::text AS name, pg_relation_size(indexrelid) AS bytes FROM pg_index WHERE indrelid = 'audit_changes'::regclass ORDER BY 1`,
+      `SELECT i.indexrelid::regclass::text AS name,
+              (SELECT sum(pg_relation_size(p.relid)) FROM (SELECT relid FROM pg_partition_tree(i.indexrelid) UNION SELECT i.indexrelid) AS p) AS bytes
+       FROM pg_index AS i WHERE i.indrelid = 'audit_changes'::regclass ORDER BY 1`,
     )
   ).rows)
-    console.log(`scale_index changes=${n} name=${r.name} mb=${Math.round(r.bytes / 1048576)} partitioned=0`);
+    console.log(`scale_index changes=${n} name=${r.name} mb=${Math.round(r.bytes / 1048576)} ${tag}`);
   // the oldest month, by rows: what retention does today
   const [{ cutoff }] = (await client.query(`SELECT (now() - ${MONTHS - 1} * interval '1 month')::text AS cutoff`)).rows;
   started = process.hrtime.bigint();
   const purged = await app.get(RetentionService).purge({ cutoff });
   seconds = Number(process.hrtime.bigint() - started) / 1e9;
   console.log(
-    `purge_rows changes=${n} rows=${purged.deletedChanges} seconds=${seconds.toFixed(1)} rows_per_s=${Math.round(purged.deletedChanges / seconds)} partitioned=0`,
+    `purge_rows changes=${n} rows=${purged.deletedChanges} seconds=${seconds.toFixed(1)} rows_per_s=${Math.round(purged.deletedChanges / seconds)} ${tag}`,
   );
   out.purgeRowsPerSecond = purged.deletedChanges / seconds;
   await app.close();
@@ -145,19 +156,26 @@ async function main() {
   await client.connect();
   const results = [];
   for (const n of SIZES) {
-    const started = Date.now();
-    const rowsPerTable = await generate(client, n);
-    console.log(`scale_generate changes=${n} seconds=${((Date.now() - started) / 1000).toFixed(0)}`);
-    results.push({ n, ...(await measure(client, server.url, n, rowsPerTable)) });
+    for (const partitioned of [false, true]) {
+      const started = Date.now();
+      const rowsPerTable = await generate(client, n, partitioned);
+      console.log(
+        `scale_generate changes=${n} seconds=${((Date.now() - started) / 1000).toFixed(0)} partitioned=${partitioned ? 1 : 0}`,
+      );
+      results.push({ n, partitioned, ...(await measure(client, server.url, n, rowsPerTable, partitioned)) });
+    }
   }
-  for (let i = 1; i < results.length; i++) {
-    const [a, b] = [results[i - 1], results[i]];
-    const f = (x) => x.toFixed(2);
-    console.log(
-      `scale_slope changes=${a.n}->${b.n} history_p95_ms=${f(a.history)}->${f(b.history)} asof_p95_ms=${f(a.asof)}->${f(b.asof)}` +
-        ` timeline_table_p95_ms=${f(a.timeline_table)}->${f(b.timeline_table)} timeline_actor_p95_ms=${f(a.timeline_actor)}->${f(b.timeline_actor)}` +
-        ` purge_rows_per_s=${Math.round(a.purgeRowsPerSecond)}->${Math.round(b.purgeRowsPerSecond)} (targets at 100M: history p95 < 20 ms, as-of p95 < 50 ms)`,
-    );
+  for (const partitioned of [false, true]) {
+    const same = results.filter((r) => r.partitioned === partitioned);
+    for (let i = 1; i < same.length; i++) {
+      const [a, b] = [same[i - 1], same[i]];
+      const f = (x) => x.toFixed(2);
+      console.log(
+        `scale_slope changes=${a.n}->${b.n} history_p95_ms=${f(a.history)}->${f(b.history)} asof_p95_ms=${f(a.asof)}->${f(b.asof)}` +
+          ` timeline_table_p95_ms=${f(a.timeline_table)}->${f(b.timeline_table)} timeline_actor_p95_ms=${f(a.timeline_actor)}->${f(b.timeline_actor)}` +
+          ` purge_rows_per_s=${Math.round(a.purgeRowsPerSecond)}->${Math.round(b.purgeRowsPerSecond)} partitioned=${partitioned ? 1 : 0} (targets at 100M: history p95 < 20 ms, as-of p95 < 50 ms)`,
+      );
+    }
   }
   await client.end();
   await server.stop();
