@@ -13,6 +13,7 @@ DECLARE
   changes regclass := ':AUDIT_SCHEMA_IN_LITERAL."audit_changes"'::regclass;
   transactions regclass := ':AUDIT_SCHEMA_IN_LITERAL."audit_transactions"'::regclass;
   indexes text[];
+  grants text[];
   def text;
   grant_of record;
 BEGIN
@@ -20,11 +21,20 @@ BEGIN
      AND (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = transactions) = 'p' THEN
     RETURN;
   END IF;
+  -- no writer may slip a row in between the check that both are empty and the drop
+  LOCK TABLE :AUDIT_SCHEMA."audit_transactions", :AUDIT_SCHEMA."audit_changes" IN ACCESS EXCLUSIVE MODE;
   IF EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."audit_changes") OR EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."audit_transactions") THEN
     RAISE EXCEPTION 'threadline: capture.partitioning is set, but the audit tables of schema % already hold rows in unpartitioned tables', ':AUDIT_SCHEMA_NAME_IN_LITERAL'
       USING ERRCODE = 'feature_not_supported',
             HINT = 'Partitioned storage is installed into an empty audit schema: leave capture.partitioning unset for this database, or install into a new audit schema (capture.auditSchema). Moving an existing log into partitions is not supported yet.';
   END IF;
+  -- the grants the plain tables had (the app role's SELECT: docs/trust.md) go to the partitioned ones
+  grants := ARRAY(
+    SELECT format('GRANT %s ON TABLE %s.%I TO %s%s', a.privilege_type, ':AUDIT_SCHEMA_IN_LITERAL', k.relname,
+                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                  CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+    FROM pg_catalog.pg_class AS k, pg_catalog.aclexplode(k.relacl) AS a
+    WHERE k.oid IN (changes, transactions) AND a.grantee <> k.relowner);
   indexes := ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index AS i
                    WHERE i.indrelid IN (changes, transactions) AND NOT i.indisprimary ORDER BY i.indexrelid);
   CREATE TABLE :AUDIT_SCHEMA."audit_transactions_partitioned" (LIKE :AUDIT_SCHEMA."audit_transactions" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
@@ -40,7 +50,7 @@ BEGIN
   CREATE SEQUENCE :AUDIT_SCHEMA."audit_changes_id_seq" AS bigint OWNED BY :AUDIT_SCHEMA."audit_changes".id;
   ALTER TABLE :AUDIT_SCHEMA."audit_changes" ALTER COLUMN id SET DEFAULT nextval(':AUDIT_SCHEMA_IN_LITERAL."audit_changes_id_seq"'::regclass);
   ALTER TABLE :AUDIT_SCHEMA."audit_changes" ADD PRIMARY KEY (id, transaction_occurred_at);
-  FOREACH def IN ARRAY indexes LOOP
+  FOREACH def IN ARRAY indexes || grants LOOP
     EXECUTE def;
   END LOOP;
   CREATE TABLE :AUDIT_SCHEMA."audit_transactions_default" PARTITION OF :AUDIT_SCHEMA."audit_transactions" DEFAULT;

@@ -55,7 +55,8 @@ REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_partitions"() FROM PUBLIC;
 -- One range partition of one table, unless a partition already covers part of the range: created on its
 -- own and then attached (ATTACH takes a lock that lets capture go on writing; CREATE TABLE ... PARTITION OF
 -- would stop every writer of the parent). Rows of the range that went to the default partition are moved
--- into it first, under a lock that holds writers of the default partition for the move.
+-- into it first, under the default partition's lock (and, for a range that has begun, the parent's, which
+-- holds writers before they route a row). threadline_partitions_maintain_at takes these locks first.
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_partition_create"(parent text, lo timestamptz, hi timestamptz)
 RETURNS int
 LANGUAGE plpgsql
@@ -78,9 +79,10 @@ BEGIN
              WHERE p.table_name = parent AND NOT p.is_default AND p.from_at < hi AND p.to_at > lo) THEN
     RETURN 0;
   END IF;
-  IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', child)) IS NOT NULL THEN
-    -- the name is taken by a table that is not this partition (names are predictable: someone may create one
-    -- ahead): a name with a random tail instead, which nobody can take ahead; bounds, not names, are what counts
+  IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', child)) IS NOT NULL
+     OR to_regtype(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', child)) IS NOT NULL THEN
+    -- the name is taken by a table or a type that is not this partition (names are predictable: someone may
+    -- create one ahead): a name with a random tail instead, which nobody can take ahead; bounds, not names, count
     fallback := child || '_' || substr(md5(random()::text || clock_timestamp()::text), 1, 8);
     RAISE WARNING 'threadline: a table named %.% exists and is not a partition of %; the partition from % is named % instead', ':AUDIT_SCHEMA_NAME_IN_LITERAL', child, parent, lo, fallback;
     child := fallback;
@@ -104,7 +106,9 @@ BEGIN
     IF lo <= clock_timestamp() + interval '1 hour' THEN
       EXECUTE format('LOCK TABLE %s.%I IN SHARE ROW EXCLUSIVE MODE', ':AUDIT_SCHEMA_IN_LITERAL', parent);
     END IF;
-    EXECUTE format('LOCK TABLE %s.%I IN EXCLUSIVE MODE', ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default');
+    -- ACCESS EXCLUSIVE at once, as ATTACH needs it: taking EXCLUSIVE first and upgrading would deadlock with a
+    -- writer that read the default partition and then writes it
+    EXECUTE format('LOCK TABLE %s.%I IN ACCESS EXCLUSIVE MODE', ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default');
     EXECUTE format('WITH moved AS (DELETE FROM %1$s.%2$I WHERE %3$I >= $1 AND %3$I < $2 RETURNING *) INSERT INTO %1$s.%4$I SELECT * FROM moved',
                    ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default', key_column, child) USING lo, hi;
   END IF;
@@ -131,17 +135,16 @@ DECLARE
   config record;
   step interval;
   lo timestamptz;
+  wanted timestamptz[];
+  missing timestamptz[];
+  found_in_default timestamptz[];
   created int := 0;
   parent text;
+  locked boolean := false;
+  holders text;
 BEGIN
   IF "at" IS NULL OR NOT isfinite("at") THEN
     RAISE EXCEPTION 'threadline: partition maintenance needs a finite time (got %)', "at" USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  -- Rows committed while maintenance waited for its locks must be seen by the move: each statement needs a
-  -- fresh snapshot, as at READ COMMITTED (at repeatable read the attach would find rows the move missed)
-  IF current_setting('transaction_isolation') <> 'read committed' THEN
-    RAISE EXCEPTION 'threadline: partition maintenance runs at READ COMMITTED, not % (it must see rows committed while it waited for its locks)', current_setting('transaction_isolation')
-      USING ERRCODE = 'invalid_transaction_state', HINT = 'Call it in a transaction started with BEGIN ISOLATION LEVEL READ COMMITTED (the scheduled job and `partitions maintain` do).';
   END IF;
   SELECT * INTO config FROM :AUDIT_SCHEMA."audit_partitioning";
   IF NOT FOUND THEN
@@ -149,14 +152,66 @@ BEGIN
   END IF;
   LOCK TABLE :AUDIT_SCHEMA."audit_partitioning" IN SHARE ROW EXCLUSIVE MODE;
   step := CASE config.period WHEN 'day' THEN make_interval(days => 1) WHEN 'week' THEN make_interval(days => 7) ELSE make_interval(months => 1) END;
-  FOR lo IN
-    SELECT s FROM generate_series(date_trunc(config.period, "at"), date_trunc(config.period, "at") + step * config.ahead, step) AS s
-    UNION
-    SELECT date_trunc(config.period, d.occurred_at) FROM :AUDIT_SCHEMA."audit_transactions_default" AS d WHERE d.occurred_at IS NOT NULL
-    UNION
-    SELECT date_trunc(config.period, d.transaction_occurred_at) FROM :AUDIT_SCHEMA."audit_changes_default" AS d WHERE d.transaction_occurred_at IS NOT NULL
-    ORDER BY 1
-  LOOP
+  -- the intervals wanted: the current one and `ahead` after it, and each one the default partitions hold rows of
+  -- (a default partition that is missing holds none; a row at an infinite time has no interval and stays there)
+  wanted := ARRAY(SELECT s FROM generate_series(date_trunc(config.period, "at"), date_trunc(config.period, "at") + step * config.ahead, step) AS s);
+  FOREACH parent IN ARRAY ARRAY['audit_transactions', 'audit_changes'] LOOP
+    IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default')) IS NOT NULL THEN
+      EXECUTE format('SELECT array_agg(DISTINCT date_trunc($1, d.%1$I)) FROM %2$s.%3$I AS d WHERE isfinite(d.%1$I)',
+                     CASE parent WHEN 'audit_changes' THEN 'transaction_occurred_at' ELSE 'occurred_at' END,
+                     ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default')
+        USING config.period INTO found_in_default;
+      wanted := wanted || coalesce(found_in_default, '{}');
+    END IF;
+  END LOOP;
+  missing := ARRAY(
+    SELECT DISTINCT w FROM unnest(wanted) AS w
+    WHERE EXISTS (SELECT 1 FROM unnest(ARRAY['audit_transactions', 'audit_changes']) AS p(name)
+                  WHERE NOT EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."threadline_partitions"() AS x
+                                    WHERE x.table_name = p.name AND NOT x.is_default AND x.from_at < w + step AND x.to_at > w))
+    ORDER BY 1);
+  IF cardinality(missing) = 0 THEN
+    RETURN 0; -- nothing to make: no lock taken, whatever the isolation level
+  END IF;
+  -- Rows committed while maintenance waited for its locks must be seen by the move: each statement needs a
+  -- fresh snapshot, as at READ COMMITTED (at repeatable read the attach would find rows the move missed)
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'threadline: partition maintenance runs at READ COMMITTED, not % (it must see rows committed while it waited for its locks)', current_setting('transaction_isolation')
+      USING ERRCODE = 'invalid_transaction_state', HINT = 'Call it in a transaction started with BEGIN ISOLATION LEVEL READ COMMITTED (the scheduled job and `partitions maintain` do).';
+  END IF;
+  -- Every lock the run needs, taken before anything changes, each wait short, in a subtransaction that gives
+  -- back what it got when one is refused: maintenance never waits holding a lock a writer waits for (writers
+  -- take the audit tables in no one order: a capture reads audit_transactions then writes audit_changes, an
+  -- action reads audit_changes then updates audit_transactions), so it yields rather than deadlocks.
+  FOR attempt IN 1..40 LOOP
+    BEGIN
+      -- each wait ends before the server's deadlock check would fire in a writer waiting on maintenance
+      -- (deadlock_timeout, 1 s by default): the writer is never the one aborted
+      PERFORM set_config('lock_timeout', greatest(10, least(200, extract(epoch FROM current_setting('deadlock_timeout')::interval) * 500))::int || 'ms', true);
+      IF EXISTS (SELECT 1 FROM unnest(missing) AS m WHERE m <= clock_timestamp() + interval '1 hour') THEN
+        LOCK TABLE :AUDIT_SCHEMA."audit_transactions", :AUDIT_SCHEMA."audit_changes" IN SHARE ROW EXCLUSIVE MODE;
+      END IF;
+      FOREACH parent IN ARRAY ARRAY['audit_transactions', 'audit_changes'] LOOP
+        IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default')) IS NOT NULL THEN
+          EXECUTE format('LOCK TABLE %s.%I IN ACCESS EXCLUSIVE MODE', ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default');
+        END IF;
+      END LOOP;
+      locked := true;
+      EXIT;
+    EXCEPTION WHEN lock_not_available THEN
+      PERFORM pg_sleep(0.05 + random() * 0.2);
+    END;
+  END LOOP;
+  IF NOT locked THEN
+    SELECT string_agg(DISTINCT l.pid::text, ', ') INTO holders FROM pg_locks AS l
+    WHERE l.granted AND l.pid <> pg_backend_pid() AND l.relation IN (
+      SELECT to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', n))
+      FROM unnest(ARRAY['audit_transactions', 'audit_changes', 'audit_transactions_default', 'audit_changes_default']) AS n);
+    RAISE EXCEPTION 'threadline: partition maintenance could not lock the audit tables in 40 tries (held by pid %); nothing was changed, and the next run tries again', coalesce(holders, '(gone)')
+      USING ERRCODE = 'lock_not_available', HINT = 'A long transaction holds them: pg_stat_activity shows what those pids run; end it, then run partition maintenance again.';
+  END IF;
+  PERFORM set_config('lock_timeout', '10s', true);
+  FOREACH lo IN ARRAY missing LOOP
     FOREACH parent IN ARRAY ARRAY['audit_transactions', 'audit_changes'] LOOP
       created := created + :AUDIT_SCHEMA."threadline_partition_create"(parent, lo, lo + step);
     END LOOP;

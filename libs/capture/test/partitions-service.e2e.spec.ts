@@ -94,4 +94,26 @@ describe('partition maintenance and status through PartitionsService (real Postg
       expect.stringMatching(/^audit_changes has 1 partition\(s\) after the current one \(at least 2 needed/),
     );
   });
+
+  it('on an unpartitioned v12 schema asks nothing a role granted as before v12 may not run', async () => {
+    const plain = await createTestDatabase();
+    const role = `old_${Math.random().toString(36).slice(2, 8)}`;
+    await plain.query(auditSchemaSql('public').up);
+    await plain.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw'; GRANT USAGE ON SCHEMA public TO ${role}`);
+    await plain.query(`GRANT SELECT ON audit_changes, audit_transactions, audit_partitioning TO ${role}`);
+    const url = new URL(plain.url);
+    url.username = role;
+    url.password = 'pw';
+    const asRole = new DataSource({ type: 'postgres', url: url.toString() });
+    await asRole.initialize();
+    try {
+      const status = await new PartitionsService(asRole, AuditTables.DEFAULT, resolveCaptureOptions({})).status();
+      // before: "permission denied for function threadline_partitions", and health down
+      expect(status).toMatchObject({ partitioned: false, problems: [] });
+    } finally {
+      await asRole.destroy();
+      await plain.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      await plain.drop();
+    }
+  });
 });

@@ -192,10 +192,24 @@ describe('partitioned storage (real PostgreSQL)', () => {
         /a table named public.audit_changes_p20400101 exists and is not a partition of audit_changes; the partition from .* is named audit_changes_p20400101_[0-9a-f]{8} instead/,
       ),
     );
+    // a type under the name (a domain: no relation) is taken too
+    await client.query(`CREATE DOMAIN audit_transactions_p20400601 AS int`);
+    expect((await q<{ n: number }>(`SELECT threadline_partitions_maintain_at('2040-05-15T00:00:00Z') AS n`))[0].n).toBe(
+      8,
+    );
+    expect(await partitions()).toContainEqual(
+      expect.stringMatching(/^audit_transactions_p20400601_[0-9a-f]{8} 2040-06-01\.\.2040-07-01$/),
+    );
     // at repeatable read the move would miss rows committed while maintenance waited for its locks: refused
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     await expect(q(`SELECT threadline_partitions_maintain_at('2041-01-15T00:00:00Z')`)).rejects.toThrow(
       /partition maintenance runs at READ COMMITTED, not repeatable read/,
+    );
+    await client.query('ROLLBACK');
+    // with nothing to make it takes no lock and runs at any level (an install at repeatable read re-run)
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    expect((await q<{ n: number }>(`SELECT threadline_partitions_maintain_at('2040-01-15T00:00:00Z') AS n`))[0].n).toBe(
+      0,
     );
     await client.query('ROLLBACK');
     // the install SQL takes what capture.partitioning takes, with the same defaults and refusals
@@ -211,6 +225,33 @@ describe('partitioned storage (real PostgreSQL)', () => {
     await c.connect();
     try {
       await c.query(auditSchemaSql('public').up);
+      // an empty v11/v12 schema made partitioned keeps the grants its tables had (the app role's SELECT)
+      const reader = `reader_${Math.random().toString(36).slice(2, 8)}`;
+      await c.query(`CREATE ROLE ${reader}; GRANT SELECT ON audit_changes, audit_transactions TO ${reader}`);
+      try {
+        const copy = await createTestDatabase();
+        const cc = new Client({ connectionString: copy.url });
+        await cc.connect();
+        try {
+          await cc.query(auditSchemaSql('public').up);
+          await cc.query(`GRANT SELECT ON audit_changes, audit_transactions TO ${reader}`);
+          await cc.query(auditSchemaSql('public', { partitioning: month }).up);
+          const [grants] = (
+            await cc.query(
+              `SELECT c.relkind::text AS kind, has_table_privilege($1, 'audit_changes', 'SELECT') AS changes,
+                      has_table_privilege($1, 'audit_transactions', 'SELECT') AS transactions
+               FROM pg_class c WHERE c.oid = 'audit_changes'::regclass`,
+              [reader],
+            )
+          ).rows;
+          expect(grants).toEqual({ kind: 'p', changes: true, transactions: true });
+        } finally {
+          await cc.end();
+          await copy.drop();
+        }
+      } finally {
+        await c.query(`REVOKE ALL ON audit_changes, audit_transactions FROM ${reader}; DROP ROLE ${reader}`);
+      }
       await c.query(`INSERT INTO audit_transactions (txid) VALUES (1)`);
       await expect(c.query(auditSchemaSql('public', { partitioning: month }).up)).rejects.toThrow(
         /capture.partitioning is set, but the audit tables of schema public already hold rows in unpartitioned tables/,
@@ -350,6 +391,40 @@ describe('partitioned storage (real PostgreSQL)', () => {
     } finally {
       await maintainer.end();
       await writer.end();
+    }
+  });
+
+  it('gives way to a writer that holds audit_changes and waits for audit_transactions: no deadlock, the writer commits', async () => {
+    await client.query(auditSchemaSql('public', { partitioning: month }).up);
+    for (const { name } of await q<{ name: string }>(
+      `SELECT partition_name AS name FROM threadline_partitions() WHERE NOT is_default AND from_at <= now() AND to_at > now()`,
+    ))
+      await client.query(`DROP TABLE ${name}`);
+    const now = new Date().toISOString();
+    const writer = new Client({ connectionString: db.url });
+    const maintainer = new Client({ connectionString: db.url });
+    await writer.connect();
+    await maintainer.connect();
+    try {
+      // capture's order: a change row first (its statement holds audit_changes), then the transaction row
+      await writer.query('BEGIN');
+      const [{ id }] = (await writer.query(`SELECT gen_random_uuid() AS id`)).rows;
+      await writer.query(
+        `INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, transaction_occurred_at)
+         VALUES ($1, 'public', 'items', 'insert', '{"id": 1}', $2)`,
+        [id, now],
+      );
+      const maintained = maintainer.query(`SELECT threadline_partitions_maintain_at(now()) AS n`);
+      await new Promise((r) => setTimeout(r, 300));
+      // before: "deadlock detected" here or in maintenance, one of the two aborted
+      await writer.query(`INSERT INTO audit_transactions (id, txid, occurred_at) VALUES ($1, 1, $2)`, [id, now]);
+      await writer.query('COMMIT');
+      expect((await maintained).rows[0].n).toBe(2);
+      expect(await inDefault()).toBe(0);
+      expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM audit_changes`))[0].n).toBe(1);
+    } finally {
+      await writer.end();
+      await maintainer.end();
     }
   });
 });

@@ -114,9 +114,11 @@ export class ChangesQuery {
       times = `SELECT s.occurred_at FROM ${tx} AS s WHERE s.id = ${params.add(filters.transactionId)}::uuid`;
     else if (filters.correlationId) {
       const id = params.add(filters.correlationId);
+      // the three ways filterSql finds the transactions, each through its own index (an OR of them scans every row)
       times = `SELECT s.occurred_at FROM ${tx} AS s WHERE s.correlation_id = ${id}
-        OR s.id IN (SELECT a.transaction_id FROM ${this.tables.actions} AS a WHERE a.correlation_id = ${id})
-        OR s.action_id IN (SELECT a.id FROM ${this.tables.actions} AS a WHERE a.correlation_id = ${id})`;
+        UNION ALL SELECT s.occurred_at FROM ${tx} AS s
+          WHERE s.id IN (SELECT a.transaction_id FROM ${this.tables.actions} AS a WHERE a.correlation_id = ${id} AND a.transaction_id IS NOT NULL)
+        UNION ALL SELECT s.occurred_at FROM ${tx} AS s JOIN ${this.tables.actions} AS a ON a.id = s.action_id WHERE a.correlation_id = ${id}`;
     } else if (filters.traceId)
       times = `SELECT s.occurred_at FROM ${tx} AS s WHERE s.meta IS NOT NULL AND s.meta->>'trace_id' = ${params.add(filters.traceId)}`;
     if (!times) return undefined;

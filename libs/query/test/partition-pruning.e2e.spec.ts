@@ -3,7 +3,8 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { auditSchemaSql, ThreadlineCaptureModule } from '@threadline/capture';
 import { createTestDatabase, TestDatabase } from '@threadline/testing';
-import { AbstractLogger, LogLevel, LogMessage } from 'typeorm';
+import { Client } from 'pg';
+import { AbstractLogger, DataSource, LogLevel, LogMessage } from 'typeorm';
 import { AuditQueryService, ThreadlineQueryModule } from '../src';
 
 const MONTHS = 12;
@@ -158,5 +159,23 @@ describe('partition pruning of the change queries (real PostgreSQL, EXPLAIN)', (
     // an unknown id reads no partition at all
     expect((await queries.timeline({ correlationId: 'nobody' })).changes).toEqual([]);
     expect(await partitionsRead()).toEqual([]);
+  });
+
+  it('does not remember a failed look at the storage: once the database is back, queries answer', async () => {
+    const fresh = new AuditQueryService(app.get(DataSource));
+    const name = new URL(db.url).pathname.slice(1);
+    const admin = new Client({ connectionString: process.env.THREADLINE_TEST_ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
+      await expect(fresh.timeline({ correlationId: 'corr-narrow' })).rejects.toThrow();
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    // before: the first failure was kept and every later query failed with it
+    expect((await fresh.timeline({ correlationId: 'corr-narrow' })).changes).toHaveLength(4);
+    expect((await partitionsRead()).length).toBeLessThanOrEqual(2);
   });
 });

@@ -31,18 +31,25 @@ export async function purgeBatch(
     // batch to commit, so a hold that has been set covers every batch after.
     const holds = await holdsInForce(runner, tables, true);
     const held = heldSql(holds, tables, p);
+    // on partitioned storage each doomed change is deleted by its full key (id and partition key): by id alone
+    // PostgreSQL looks in every partition, hashing them all (26x slower per batch at 1M changes)
+    const [{ partitioned }] = await runner.query(
+      `SELECT coalesce((SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = to_regclass($1)), false) AS partitioned`,
+      [tables.changes],
+    );
     // structured result: TypeORM returns DELETE results as [rows, count] otherwise. Each change's hash is
     // taken as it goes, for the purge ledger (sealed transactions stay verifiable without it).
     const { records: deleted } = (await runner.query(
       `WITH doomed AS (
-         SELECT c.id FROM ${tables.changes} AS c
+         SELECT c.id, c.transaction_occurred_at FROM ${tables.changes} AS c
          WHERE ${where} AND NOT ${held}
          -- ids come from a sequence at capture time: the primary key walks the oldest first
          ORDER BY c.id
          LIMIT ${batchSize}
          FOR UPDATE SKIP LOCKED
        )
-       DELETE FROM ${tables.changes} AS c USING doomed WHERE c.id = doomed.id
+       DELETE FROM ${tables.changes} AS c USING doomed
+       WHERE c.id = doomed.id${partitioned ? ' AND c.transaction_occurred_at = doomed.transaction_occurred_at' : ''}
        RETURNING c.id::text AS id, c.transaction_id, encode(${ledgerHashSql(tables.schema, 'c')}, 'hex') AS sha256`,
       p.values,
       true,
