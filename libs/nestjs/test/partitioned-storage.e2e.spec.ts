@@ -141,8 +141,15 @@ describe('partitioned storage through the whole module (real PostgreSQL)', () =>
     expect(await integrity.verify()).toMatchObject({ ok: true });
 
     // retention by rows works on partitioned storage as on one table
+    // two transactions 40 days old: their start, each change's copy of it and its capture time all moved back
+    // together (as they would have been written then; the purge skips partitions that begin after its cutoff)
     await db.query(
-      `UPDATE audit_changes SET captured_at = now() - interval '40 days' WHERE table_name = 'items' AND table_pk->>'id' IN ('1', '2')`,
+      `UPDATE audit_transactions SET occurred_at = occurred_at - interval '40 days' WHERE id IN (
+         SELECT transaction_id FROM audit_changes WHERE table_name = 'items' AND table_pk->>'id' IN ('1', '2'))`,
+    );
+    await db.query(
+      `UPDATE audit_changes SET captured_at = now() - interval '40 days', transaction_occurred_at = transaction_occurred_at - interval '40 days'
+       WHERE table_name = 'items' AND table_pk->>'id' IN ('1', '2')`,
     );
     expect(await app.get(RetentionService).purge()).toMatchObject({
       status: 'completed',

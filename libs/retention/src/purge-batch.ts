@@ -37,19 +37,23 @@ export async function purgeBatch(
       `SELECT coalesce((SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = to_regclass($1)), false) AS partitioned`,
       [tables.changes],
     );
+    // and the walk skips the partitions that begin after the cutoff (a change is captured after its transaction
+    // began, so none of them holds an eligible change): walking every partition's key in id order read each
+    // partition whole to find its first eligible row
+    const prune = partitioned ? ` AND c.transaction_occurred_at < ${p.add(group.cutoff)}::timestamptz` : '';
     // structured result: TypeORM returns DELETE results as [rows, count] otherwise. Each change's hash is
     // taken as it goes, for the purge ledger (sealed transactions stay verifiable without it).
     const { records: deleted } = (await runner.query(
       `WITH doomed AS (
          SELECT c.id, c.transaction_occurred_at FROM ${tables.changes} AS c
-         WHERE ${where} AND NOT ${held}
+         WHERE ${where} AND NOT ${held}${prune}
          -- ids come from a sequence at capture time: the primary key walks the oldest first
          ORDER BY c.id
          LIMIT ${batchSize}
          FOR UPDATE SKIP LOCKED
        )
        DELETE FROM ${tables.changes} AS c USING doomed
-       WHERE c.id = doomed.id${partitioned ? ' AND c.transaction_occurred_at = doomed.transaction_occurred_at' : ''}
+       WHERE c.id = doomed.id${partitioned ? ` AND c.transaction_occurred_at = doomed.transaction_occurred_at${prune}` : ''}
        RETURNING c.id::text AS id, c.transaction_id, encode(${ledgerHashSql(tables.schema, 'c')}, 'hex') AS sha256`,
       p.values,
       true,
