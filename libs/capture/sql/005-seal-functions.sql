@@ -250,6 +250,32 @@ END
 $threadline$;
 REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_seal"(int) FROM PUBLIC;
 COMMENT ON FUNCTION :AUDIT_SCHEMA."threadline_seal"(int) IS 'Seals committed audit transactions into the hash chain (Threadline, README "Trust")';
+--# threadline_purge_seal(n) (v13): appends purge seal n, whose content hashes the ledger rows of purge n
+--# (audit_purged), to the chain after seal n - 1, and grows the tree. Its callers (threadline_record_purge,
+--# threadline_purge_partition) hold the sealers' lock and have just written those rows.
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_purge_seal"(n bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $threadline$
+DECLARE
+  previous record;
+  changes int;
+  content bytea;
+BEGIN
+  SELECT x.chain_sha256, x.horizon INTO previous FROM :AUDIT_SCHEMA."audit_seals" AS x WHERE x.seq = n - 1;
+  IF NOT FOUND OR EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."audit_seals" AS x WHERE x.seq >= n) THEN
+    RAISE EXCEPTION 'threadline: purge seal % must follow the last seal', n USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  changes := (SELECT count(*) FROM :AUDIT_SCHEMA."audit_purged" AS p WHERE p.purge_seq = n);
+  content := sha256(convert_to(coalesce((SELECT string_agg(p.seal_seq::text || ':' || coalesce(p.change_id::text, '*') || ':' || coalesce(encode(p.change_sha256, 'hex'), ''), E'\n' ORDER BY p.seal_seq, p.change_id NULLS FIRST)
+  FROM :AUDIT_SCHEMA."audit_purged" AS p WHERE p.purge_seq = n), ''), 'UTF8'));
+  INSERT INTO :AUDIT_SCHEMA."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format, kind)
+  VALUES (n, NULL, changes, content, sha256(previous.chain_sha256 || convert_to((n)::text || ':' || ('purge')::text || ':' || (2)::text || ':' || (changes)::text, 'UTF8') || content), previous.horizon, clock_timestamp(), 2, 'purge');
+  PERFORM :AUDIT_SCHEMA."threadline_tree_grow"();
+END
+$threadline$;
+REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_purge_seal"(bigint) FROM PUBLIC;
 --# threadline_record_purge(removed, emptied): called by a purge batch in its own transaction, after
 --# its deletes. removed is a jsonb array of [change id, transaction id, change hash hex] of the changes
 --# it deleted, emptied the transactions it deleted. For those already sealed it writes the ledger rows
@@ -266,7 +292,6 @@ DECLARE
   n bigint;
   whole int;
   partial int;
-  content bytea;
 BEGIN
   IF jsonb_typeof(removed) IS DISTINCT FROM 'array' THEN
     RAISE EXCEPTION 'threadline: threadline_record_purge(removed) takes a jsonb array of [change id, transaction id, hash] (got %)', left(coalesce(removed::text, 'NULL'), 80)
@@ -298,11 +323,7 @@ BEGIN
   WHERE NOT ((r->>1)::uuid = ANY (coalesce(emptied, '{}')));
   GET DIAGNOSTICS partial = ROW_COUNT;
   IF whole + partial = 0 THEN RETURN 0; END IF;
-  content := sha256(convert_to(coalesce((SELECT string_agg(p.seal_seq::text || ':' || coalesce(p.change_id::text, '*') || ':' || coalesce(encode(p.change_sha256, 'hex'), ''), E'\n' ORDER BY p.seal_seq, p.change_id NULLS FIRST)
-  FROM :AUDIT_SCHEMA."audit_purged" AS p WHERE p.purge_seq = n), ''), 'UTF8'));
-  INSERT INTO :AUDIT_SCHEMA."audit_seals" (seq, transaction_id, change_count, content_sha256, chain_sha256, horizon, sealed_at, format, kind)
-  VALUES (n, NULL, whole + partial, content, sha256(previous.chain_sha256 || convert_to((n)::text || ':' || ('purge')::text || ':' || (2)::text || ':' || (whole + partial)::text, 'UTF8') || content), previous.horizon, clock_timestamp(), 2, 'purge');
-  PERFORM :AUDIT_SCHEMA."threadline_tree_grow"();
+  PERFORM :AUDIT_SCHEMA."threadline_purge_seal"(n);
   RETURN whole + partial;
 END
 $threadline$;

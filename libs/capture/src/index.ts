@@ -41,6 +41,7 @@ export {
   PARTITIONING_TABLE,
   PARTITIONS_FUNCTION,
   PARTITIONS_MAINTAIN_FUNCTION,
+  PURGE_PARTITION_FUNCTION,
 } from './schema/audit-schema.sql';
 export {
   PartitioningOptions,

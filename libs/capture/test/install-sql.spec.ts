@@ -129,7 +129,7 @@ describe('install SQL and the application', () => {
     const format = String(SEAL_FORMAT);
     expect(up).toContain(chainStepSql('chain', 'n', 'candidate.id', 'candidate.content', format, 'candidate.changes'));
     expect(up).toContain(chainStepSql('chain', 'n', 'candidate.id', 'content', 'fmt', 'changes'));
-    expect(up).toContain(chainStepSql('previous.chain_sha256', 'n', `'purge'`, 'content', format, 'whole + partial'));
+    expect(up).toContain(chainStepSql('previous.chain_sha256', 'n', `'purge'`, 'content', format, 'changes'));
     expect(up).toContain(`fmt := ${SEAL_FORMAT_LARGE};`);
     expect(up).toContain(`max_transactions int DEFAULT ${SEAL_BATCH})`);
     expect(up).toContain(`max_transactions > ${SEAL_BATCH_MAX} THEN`);

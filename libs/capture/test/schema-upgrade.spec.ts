@@ -2,7 +2,14 @@ import { createTestDatabase, TestDatabase } from '@threadline/testing';
 import { createHash } from 'crypto';
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { auditSchemaSql, changeDigestSql, ledgerHashSql, sealContentForSql } from '../src';
+import {
+  auditSchemaSql,
+  chainStepSql,
+  changeDigestSql,
+  ledgerHashSql,
+  purgeContentSql,
+  sealContentForSql,
+} from '../src';
 
 const V1 = readFileSync(path.join(__dirname, 'fixtures', 'install-v1.sql'), 'utf8');
 const V2 = readFileSync(path.join(__dirname, 'fixtures', 'install-v2.sql'), 'utf8');
@@ -15,6 +22,7 @@ const V8 = readFileSync(path.join(__dirname, 'fixtures', 'install-v8.sql'), 'utf
 const V9 = readFileSync(path.join(__dirname, 'fixtures', 'install-v9.sql'), 'utf8');
 const V10 = readFileSync(path.join(__dirname, 'fixtures', 'install-v10.sql'), 'utf8');
 const V11 = readFileSync(path.join(__dirname, 'fixtures', 'install-v11.sql'), 'utf8');
+const V12 = readFileSync(path.join(__dirname, 'fixtures', 'install-v12.sql'), 'utf8');
 
 /**
  * Every complete, aligned subtree of level 4 and up (16 seals and more) of the RFC 6962 tree over the
@@ -343,6 +351,42 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(await v10.query(CATALOG)).toEqual(await fresh.query(CATALOG));
     } finally {
       await v10.drop();
+    }
+  });
+
+  it('v12 then this version equals a fresh install, and a purge seal after it chains as the v12 function chained one', async () => {
+    const v12 = await createTestDatabase();
+    try {
+      await v12.query(V12);
+      // two sealed transactions, the first purged by v12's threadline_record_purge
+      const purge = async (db: TestDatabase) => {
+        const [{ id }] = await db.query<{ id: string }>(
+          `WITH t AS (INSERT INTO audit_transactions (txid) VALUES (txid_current()) RETURNING id)
+           INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk) SELECT id, 'public', 'x', 'insert', '{}' FROM t RETURNING transaction_id AS id`,
+        );
+        await db.query(`SELECT threadline_seal(10)`);
+        await db.query(`DELETE FROM audit_changes WHERE transaction_id = $1`, [id]);
+        await db.query(`DELETE FROM audit_transactions WHERE id = $1`, [id]);
+        await db.query(`SELECT threadline_record_purge('[]'::jsonb, ARRAY[$1::uuid])`, [id]);
+      };
+      await purge(v12);
+      await v12.query(auditSchemaSql('public').up);
+      await v12.query(auditSchemaSql('public').up);
+      await purge(v12);
+      const seals = await v12.query<{ seq: number; kind: string; change_count: number; ok: boolean }>(
+        `SELECT s.seq::int AS seq, s.kind, s.change_count,
+                s.content_sha256 = ${purgeContentSql('public', 's.seq')}
+                AND s.chain_sha256 = ${chainStepSql('p.chain_sha256', 's.seq', "'purge'", 's.content_sha256', 's.format', 's.change_count')} AS ok
+         FROM audit_seals s JOIN audit_seals p ON p.seq = s.seq - 1 WHERE s.kind = 'purge' ORDER BY s.seq`,
+      );
+      expect(seals).toEqual([
+        { seq: 2, kind: 'purge', change_count: 1, ok: true },
+        { seq: 4, kind: 'purge', change_count: 1, ok: true },
+      ]);
+      await v12.query(`DELETE FROM audit_purged; DELETE FROM audit_seal_tree; DELETE FROM audit_seals`);
+      expect(await v12.query(CATALOG)).toEqual(await fresh.query(CATALOG));
+    } finally {
+      await v12.drop();
     }
   });
 

@@ -1,5 +1,5 @@
 import { openBaselineSql } from '@threadline/capture';
-import { AuditTables, literal } from '@threadline/core';
+import { AuditTables } from '@threadline/core';
 import { IntegrityProblem } from './integrity.types';
 import { integrityProblems as problems } from './integrity.problems';
 
@@ -88,8 +88,9 @@ function rowStrays(seals: string, ledger: string, tables: AuditTables): StrayChe
  * copied under another start time (into another partition) is not refused by them; unpartitioned, the keys refuse
  * it and the scans are skipped (the condition is decided once, before them).
  */
-function copies({ transactions, changes }: AuditTables): StrayCheck[] {
-  const partitioned = `(SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = to_regclass(${literal(changes)}))`;
+function copies(tables: AuditTables): StrayCheck[] {
+  const { transactions, changes } = tables;
+  const partitioned = tables.partitionedSql();
   return [
     {
       sql: `SELECT t.id, count(*)::text AS copies FROM ${transactions} AS t WHERE ${partitioned}

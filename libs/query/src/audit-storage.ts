@@ -31,21 +31,16 @@ export class AuditStorage {
   }
 
   private isPartitioned(): Promise<boolean> {
-    this.partitioned ??= this.dataSource
-      .query(
-        `SELECT (SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = to_regclass($1)) AS partitioned`,
-        [this.tables.changes],
-      )
-      .then(
-        ([row]: { partitioned: boolean | null }[]) => {
-          if (row.partitioned === null) this.partitioned = undefined; // not installed yet: ask again next time
-          return row.partitioned === true;
-        },
-        (error: unknown) => {
-          this.partitioned = undefined; // a failed read (a lost connection) is not remembered: the next query asks again
-          throw error;
-        },
-      );
+    this.partitioned ??= this.dataSource.query(`SELECT ${this.tables.partitionedSql()} AS partitioned`).then(
+      ([row]: { partitioned: boolean | null }[]) => {
+        if (row.partitioned === null) this.partitioned = undefined; // not installed yet: ask again next time
+        return row.partitioned === true;
+      },
+      (error: unknown) => {
+        this.partitioned = undefined; // a failed read (a lost connection) is not remembered: the next query asks again
+        throw error;
+      },
+    );
     return this.partitioned;
   }
 }

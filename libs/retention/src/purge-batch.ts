@@ -33,10 +33,7 @@ export async function purgeBatch(
     const held = heldSql(holds, tables, p);
     // on partitioned storage each doomed change is deleted by its full key (id and partition key): by id alone
     // PostgreSQL looks in every partition, hashing them all (26x slower per batch at 1M changes)
-    const [{ partitioned }] = await runner.query(
-      `SELECT coalesce((SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = to_regclass($1)), false) AS partitioned`,
-      [tables.changes],
-    );
+    const [{ partitioned }] = await runner.query(`SELECT coalesce(${tables.partitionedSql()}, false) AS partitioned`);
     // and the walk skips the partitions that begin after the cutoff (a change is captured after its transaction
     // began, so none of them holds an eligible change): walking every partition's key in id order read each
     // partition whole to find its first eligible row

@@ -33,7 +33,26 @@ export interface PurgeSummary extends PurgeProgress {
    * a dry run counts each one's.
    */
   holds: HoldKept[];
+  /**
+   * On partitioned storage: the ranges dropped (or detached) whole, each counted in `deletedChanges` and
+   * `deletedTransactions` and in `batch` as one batch; a dry run lists those it would drop.
+   */
+  partitions: PartitionPurged[];
   durationMs: number;
+}
+
+/** One range of partitioned storage that a purge dropped or detached whole (`retention.partitions`). */
+export interface PartitionPurged {
+  changesPartition: string;
+  transactionsPartition: string;
+  /** The range's bounds (ISO, UTC): transactions that began from `from` up to, not including, `to`. */
+  from: string;
+  to: string;
+  changes: number;
+  transactions: number;
+  /** How many of its transactions were sealed: each is recorded whole in the sealed purge ledger. */
+  sealedTransactions: number;
+  action: 'dropped' | 'detached';
 }
 
 /** The reference's `{:error, :disabled}`: nothing was deleted, and why. */

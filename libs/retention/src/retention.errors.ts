@@ -50,13 +50,20 @@ export class PurgeLeaseLostError extends RetentionError {
 /** The connected role may not delete audit rows: what it needs and who to run the purge as. */
 export class PurgePrivilegeError extends RetentionError {
   static create(
-    tables: { changes: string; transactions: string; leases: string; recordPurge: string; holds: string },
+    tables: {
+      changes: string;
+      transactions: string;
+      leases: string;
+      recordPurge: string;
+      holds: string;
+      purgePartition: string;
+    },
     error: unknown,
   ): PurgePrivilegeError {
     return new PurgePrivilegeError(
       privilegeMessage(
         'retention purge',
-        `DELETE on ${tables.changes} and ${tables.transactions}, INSERT, UPDATE and DELETE on ${tables.leases}, UPDATE on ${tables.holds} (to lock the legal holds while a batch runs), EXECUTE on threadline_seal and ${tables.recordPurge}`,
+        `DELETE on ${tables.changes} and ${tables.transactions}, INSERT, UPDATE and DELETE on ${tables.leases}, UPDATE on ${tables.holds} (to lock the legal holds while a batch runs), EXECUTE on threadline_seal and ${tables.recordPurge}, and on partitioned storage ownership of the partitions (to drop them) and EXECUTE on ${tables.purgePartition}`,
         `run ${cliCommand('retention purge --execute')} connected as the audit tables' owner, or schedule it in a process that connects as the owner`,
         error,
       ),

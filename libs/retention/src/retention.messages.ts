@@ -4,7 +4,7 @@ import { gotText } from '@threadline/core';
  * results that did not run, log lines), in one place; each says how to fix
  * the problem. Thrown errors are in retention.errors.ts.
  */
-import type { PurgeResult } from './purge.types';
+import type { PartitionPurged, PurgeResult } from './purge.types';
 import type { LegalHold } from './legal-hold.types';
 
 /** Option problems (`retention...`). */
@@ -16,6 +16,10 @@ export function notPositiveInteger(path: string, got: unknown): string {
 
 export function notBoolean(path: string, got: unknown): string {
   return `${path} must be true or false ${gotText(got)}`;
+}
+
+export function notOneOf(path: string, got: unknown, allowed: readonly string[]): string {
+  return `${path} must be one of ${allowed.map((a) => `'${a}'`).join(', ')} ${gotText(got)}`;
 }
 
 export function invalidSchedule(got: unknown): string {
@@ -74,12 +78,19 @@ export function purgeDone(reachedMax: boolean): string {
   return `threadline retention purge done: ${reachedMax ? 'max_batches reached, eligible rows remain for the next run' : 'all eligible rows deleted'}`;
 }
 
+/** The `retention:partition` log line and the summary's line per range dropped or detached whole. */
+export function partitionDone(p: PartitionPurged, dryRun = false): string {
+  const verb = dryRun ? (p.action === 'detached' ? 'would detach' : 'would drop') : p.action;
+  return `${verb} partitions ${p.changesPartition} and ${p.transactionsPartition} (transactions begun from ${p.from} to ${p.to}): ${p.changes} changes, ${p.transactions} transactions, ${p.sealedTransactions} sealed (recorded in the purge ledger)`;
+}
+
 /** `retention purge`: what a completed run did (or, dry, would do). */
 export function purgeSummary(r: Extract<PurgeResult, { status: 'completed' }>): string {
   const verb = r.dryRun ? 'would delete' : 'deleted';
   return [
     `${r.dryRun ? 'Dry run: ' : ''}${verb} ${r.deletedChanges} changes and ${r.deletedTransactions} empty transactions captured before ${r.cutoff}`,
     `batches: ${r.batchesRun} of at most ${r.maxBatches}${r.maxBatchesReached ? ' (max reached: eligible rows remain for the next run)' : ''}`,
+    ...r.partitions.map((p) => partitionDone(p, r.dryRun)),
     ...holdsKept(r),
     `duration: ${r.durationMs} ms`,
   ].join('\n');

@@ -3,6 +3,7 @@ import { InvalidOptionsError, optionProblems } from '@threadline/core';
 import {
   invalidSchedule,
   notBoolean,
+  notOneOf,
   notPositiveInteger,
   ONE_WINDOW,
   TABLES_NOT_AN_OBJECT,
@@ -37,7 +38,19 @@ export interface RetentionOptions {
    * catalog at boot. @example { sessions: { keepDays: 7 } }
    */
   tables?: Record<string, { keepDays?: number; maxAgeSeconds?: number }>;
+  /**
+   * On partitioned storage (`capture.partitioning`): what happens to a range every change of which is past its
+   * window and held by no legal hold. `'drop'` drops its partitions of both tables, `'detach'` detaches them
+   * (kept as tables outside the audit log, to archive), both recorded in the sealed purge ledger; `'rows'`
+   * deletes row by row as on one table. The range that straddles the cutoff is always purged row by row.
+   * With `deleteEmptyTransactions: false` nothing is dropped. @default 'drop'
+   */
+  partitions?: PartitionPurgeMode;
 }
+
+/** `retention.partitions`: what a purge does with a range of partitioned storage wholly past its window. */
+export const PARTITION_PURGE_MODES = ['drop', 'detach', 'rows'] as const;
+export type PartitionPurgeMode = (typeof PARTITION_PURGE_MODES)[number];
 
 export interface TableRetentionWindow {
   schema: string;
@@ -55,6 +68,7 @@ export interface RetentionPolicy {
   maxBatches: number;
   schedule?: string;
   tables: TableRetentionWindow[];
+  partitions: PartitionPurgeMode;
 }
 
 const KEYS = [
@@ -66,6 +80,7 @@ const KEYS = [
   'maxBatches',
   'schedule',
   'tables',
+  'partitions',
 ];
 const isPositiveInteger = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
@@ -85,6 +100,9 @@ export function retentionProblems(options: RetentionOptions | undefined): string
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
       problems.push(notBoolean(`retention.${key}`, options[key]));
     }
+  }
+  if (options.partitions !== undefined && !(PARTITION_PURGE_MODES as readonly unknown[]).includes(options.partitions)) {
+    problems.push(notOneOf('retention.partitions', options.partitions, PARTITION_PURGE_MODES));
   }
   if (options.schedule !== undefined && !validCron(options.schedule)) {
     problems.push(invalidSchedule(options.schedule));
@@ -123,6 +141,7 @@ export function resolveRetentionPolicy(options: RetentionOptions | undefined): R
     batchSize: options.batchSize ?? 500,
     maxBatches: options.maxBatches ?? 10_000,
     schedule: options.schedule,
+    partitions: options.partitions ?? 'drop',
     tables: Object.entries(options.tables ?? {})
       .map(([name, w]) => ({
         ...parseTableName(name),

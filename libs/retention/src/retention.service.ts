@@ -1,5 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { Lease, LEASES_TABLE, LEGAL_HOLDS_TABLE, RECORD_PURGE_FUNCTION, sealCommitted } from '@threadline/capture';
+import {
+  Lease,
+  LEASES_TABLE,
+  LEGAL_HOLDS_TABLE,
+  PURGE_PARTITION_FUNCTION,
+  RECORD_PURGE_FUNCTION,
+  sealCommitted,
+} from '@threadline/capture';
 import {
   AuditTables,
   errorType,
@@ -7,8 +14,6 @@ import {
   inSpan,
   isInsufficientPrivilege,
   logLine,
-  publish,
-  RetentionBatchEvent,
   THREADLINE_SPANS,
 } from '@threadline/core';
 import { DataSource, QueryRunner } from 'typeorm';
@@ -22,6 +27,7 @@ import { hasEligible, WindowGroup, windowGroups } from './purge-windows';
 import { HoldInForce, holdsInForce, holdsKept } from './legal-holds';
 import { purgeAttributes, purged } from './purge-telemetry';
 import { PurgeOptions, PurgeProgress, PurgeResult, PurgeSummary } from './purge.types';
+import { batchCommitted, purgeRanges } from './purge-ranges';
 
 /** How long a purge's lease lasts unless renewed: it is renewed before every batch; a purge killed mid-run blocks others this long at most. */
 const LEASE_SECONDS = 300;
@@ -145,6 +151,7 @@ export class RetentionService implements OnApplicationBootstrap {
             leases: this.tables.named(LEASES_TABLE),
             recordPurge: this.tables.named(RECORD_PURGE_FUNCTION),
             holds: this.tables.named(LEGAL_HOLDS_TABLE),
+            purgePartition: this.tables.named(PURGE_PARTITION_FUNCTION),
           },
           error,
         );
@@ -171,6 +178,10 @@ export class RetentionService implements OnApplicationBootstrap {
     const applied = new Map(holds.map((h) => [h.id, h]));
     // Seal what has committed first, so each batch records in the purge ledger what it removes from sealed transactions.
     await sealCommitted(runner, this.tables);
+    const partitions = await purgeRanges(
+      { runner, tables: this.tables, logger: this.logger, stopping: () => this.stopping, lease },
+      { groups, policy, maxBatches, progress, applied, onBatch: options.onBatch },
+    );
     for (const group of groups) {
       // Each batch goes on from the last id the previous one deleted: starting again from the lowest id would walk
       // past every row the group keeps (other tables' rows, for a table's own window) once per batch.
@@ -192,15 +203,8 @@ export class RetentionService implements OnApplicationBootstrap {
         );
         for (const h of batch.holds) applied.set(h.id, h);
         if (changes === 0) break;
-        publish('retentionBatch', {
-          deletedChanges: changes,
-          deletedTransactions: transactions,
-          durationMs: Date.now() - batchStarted,
-        } satisfies RetentionBatchEvent);
+        batchCommitted(progress, changes, transactions, batchStarted);
         after = lastId;
-        progress.batch++;
-        progress.deletedChanges += changes;
-        progress.deletedTransactions += transactions;
         logLine(this.logger, 'log', 'retention:batch', batchDone(progress.batch), {
           batch: progress.batch,
           deleted_changes: progress.deletedChanges,
@@ -220,6 +224,7 @@ export class RetentionService implements OnApplicationBootstrap {
       maxBatchesReached: reachedMax,
       cutoff: groups[0].cutoff,
       holds: holdsKept(applied),
+      partitions,
       durationMs: Date.now() - started,
     };
     logLine(this.logger, 'log', 'retention:purged', purgeDone(reachedMax), {
@@ -228,6 +233,7 @@ export class RetentionService implements OnApplicationBootstrap {
       batches: summary.batchesRun,
       max_batches: maxBatches,
       max_batches_reached: reachedMax,
+      partitions: partitions.length,
       legal_holds: summary.holds.map((h) => h.id).join(','),
       duration_ms: summary.durationMs,
     });

@@ -306,6 +306,7 @@ describe('retention purge (real PostgreSQL)', () => {
         batches: 2,
         max_batches: 2,
         max_batches_reached: true,
+        partitions: 0,
         legal_holds: '',
         duration_ms: expect.any(Number),
       },

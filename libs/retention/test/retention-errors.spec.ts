@@ -15,7 +15,7 @@ import {
 
 describe('retention errors', () => {
   it('each failure is its own class, a RetentionError (or a usage error), named after its class', () => {
-    const tables = { changes: 'c', transactions: 't', leases: 'l', recordPurge: 'p', holds: 'h' };
+    const tables = { changes: 'c', transactions: 't', leases: 'l', recordPurge: 'p', holds: 'h', purgePartition: 'pp' };
     const failures = [
       InvalidCutoffError.notATimestamp('soon'),
       InvalidCutoffError.tooNew('2026-01-02', '2026-01-01'),
@@ -43,10 +43,12 @@ describe('retention errors', () => {
     expect(PurgeModeError.neither().message).toMatch(/run with --dry-run first/);
     expect(
       PurgePrivilegeError.create(
-        { changes: 'c', transactions: 't', leases: 'l', recordPurge: 'p', holds: 'h' },
+        { changes: 'c', transactions: 't', leases: 'l', recordPurge: 'p', holds: 'h', purgePartition: 'pp' },
         new Error('x'),
       ).message,
-    ).toMatch(/UPDATE on h \(to lock the legal holds while a batch runs\).*connected as the audit tables' owner/);
+    ).toMatch(
+      /UPDATE on h \(to lock the legal holds while a batch runs\).*ownership of the partitions \(to drop them\) and EXECUTE on pp.*connected as the audit tables' owner/,
+    );
     expect(LegalHoldSchemaError.create('h').message).toMatch(
       /run `.*install` to write its migration, then your migrations/,
     );

@@ -27,6 +27,10 @@ describe('retention policy validation', () => {
       { keepDays: 1, tables: { sessions: { days: 7 } } },
       'retention.tables.sessions.days is not a known option (allowed: keepDays, maxAgeSeconds)',
     ],
+    [
+      { keepDays: 1, partitions: 'truncate' },
+      "retention.partitions must be one of 'drop', 'detach', 'rows' (got \"truncate\")",
+    ],
   ])('rejects %j naming the option', (options, message) => {
     expect(() => resolveRetentionPolicy(options as never)).toThrow(InvalidOptionsError);
     expect(() => resolveRetentionPolicy(options as never)).toThrow(message);
@@ -43,7 +47,9 @@ describe('retention policy validation', () => {
       maxBatches: 10_000,
       schedule: undefined,
       tables: [],
+      partitions: 'drop',
     });
+    expect(resolveRetentionPolicy({ keepDays: 1, partitions: 'detach' })).toMatchObject({ partitions: 'detach' });
     expect(
       resolveRetentionPolicy({
         keepDays: 90,

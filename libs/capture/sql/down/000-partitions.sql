@@ -1,4 +1,6 @@
---# down: what 017 creates (the partitions themselves go with their tables, down/004).
+--# down: what 017 and 018 create (the partitions themselves go with their tables, down/004).
+DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_purge_partition"(timestamptz, timestamptz, boolean);
+DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_lock_yielding"(regclass[], text, text);
 DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_partitioning_set"(text, int);
 DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_partitions_maintain"();
 DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_partitions_maintain_at"(timestamptz);

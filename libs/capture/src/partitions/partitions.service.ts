@@ -68,9 +68,8 @@ export class PartitionsService {
     // asked threadline_partitions(), which a role granted as before v12 may not run
     const [config] = await this.dataSource.query(
       `SELECT ${isoUtc('now()')} AS at, to_regclass($1) IS NOT NULL
-              AND (coalesce((SELECT k.relkind = 'p' FROM pg_catalog.pg_class AS k WHERE k.oid = to_regclass($2)), false)
-                   OR $3::boolean) AS installed`,
-      [this.tables.named(PARTITIONING_TABLE), this.tables.changes, Boolean(this.options.partitioning)],
+              AND (coalesce(${this.tables.partitionedSql()}, false) OR $2::boolean) AS installed`,
+      [this.tables.named(PARTITIONING_TABLE), Boolean(this.options.partitioning)],
     );
     const at: string = config.at;
     const stored: { period: PartitionInterval; ahead: number }[] = config.installed

@@ -34,7 +34,7 @@ export const RECORD_ACTION_FUNCTION = 'threadline_record_action';
  * Bumped when the install SQL changes; part of the install migration's
  * marker (docs/schema-changes.md says what else a change takes).
  */
-export const AUDIT_SCHEMA_VERSION = 12;
+export const AUDIT_SCHEMA_VERSION = 13;
 
 /** Legal holds (schema v11, 016): filters whose changes no purge deletes while the hold is in force. */
 export const LEGAL_HOLDS_TABLE = 'audit_legal_holds';
@@ -45,6 +45,8 @@ export const PARTITIONING_TABLE = 'audit_partitioning';
 export const PARTITIONS_FUNCTION = 'threadline_partitions';
 /** `threadline_partitions_maintain()`: creates the partitions now and ahead (owner's rights); returns how many. */
 export const PARTITIONS_MAINTAIN_FUNCTION = 'threadline_partitions_maintain';
+/** `threadline_purge_partition(from, cutoff, detach)` (v13, 018): drops or detaches one range of both tables, recording it in the purge ledger. */
+export const PURGE_PARTITION_FUNCTION = 'threadline_purge_partition';
 /** `threadline_partitioning_set(interval, ahead)`: what the install records. */
 export const PARTITIONING_SET_FUNCTION = 'threadline_partitioning_set';
 
@@ -82,7 +84,7 @@ export function auditSchemaSql(
     leaseSchemaSql(auditSchema),
     `${captureFunctionsSql(auditSchema)}\n`,
     options.queryIndexes === false ? '' : auditQueryIndexesSql(auditSchema),
-    installSql(auditSchema, '015-regenerate-older-capture', '016-legal-holds', '017-partitions'),
+    installSql(auditSchema, '015-regenerate-older-capture', '016-legal-holds', '017-partitions', '018-partition-purge'),
     partitioning ? partitioningSetSql(auditSchema, partitioning) : '',
   ].join('');
   const down = [

@@ -1,0 +1,116 @@
+--# 018 (v13): retention by partition (docs/scale.md "Retention by partition"). The retention purge's step for
+--# one range of partitioned storage that lies wholly before its cutoff: the range partitions of
+--# audit_transactions and audit_changes that begin at `lo` are dropped, or detached (kept as tables outside
+--# the audit log, for an archive), after every sealed transaction they hold is recorded whole in the sealed
+--# purge ledger, as threadline_record_purge records a batch's. The owner's, like the purge: the purge's own
+--# rules (each table's window, legal holds) are checked by the caller first, under the holds' lock.
+--
+-- Locks `rels` in `mode`, each wait shorter than half of deadlock_timeout, in a subtransaction that gives back
+-- what it got when one is refused, up to 40 tries: the caller never waits holding a lock a writer or reader
+-- needs, so it yields rather than deadlocks. Then fails naming the pids that hold them.
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_lock_yielding"(rels regclass[], mode text, what text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $threadline$
+DECLARE
+  holders text;
+  wait text := greatest(10, least(200, extract(epoch FROM current_setting('deadlock_timeout')::interval) * 500))::int || 'ms';
+  before text := current_setting('lock_timeout');
+BEGIN
+  IF mode NOT IN ('SHARE', 'ACCESS EXCLUSIVE') OR rels IS NULL OR cardinality(rels) = 0 OR array_position(rels, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'threadline: threadline_lock_yielding takes tables and SHARE or ACCESS EXCLUSIVE (got %, %)', rels, mode
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR attempt IN 1..40 LOOP
+    BEGIN
+      PERFORM set_config('lock_timeout', wait, true);
+      EXECUTE format('LOCK TABLE %s IN %s MODE', (SELECT string_agg(r::text, ', ' ORDER BY o) FROM unnest(rels) WITH ORDINALITY AS x(r, o)), mode);
+      PERFORM set_config('lock_timeout', before, true);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      PERFORM pg_sleep(0.05 + random() * 0.2);
+    END;
+  END LOOP;
+  SELECT string_agg(DISTINCT l.pid::text, ', ') INTO holders FROM pg_locks AS l
+  WHERE l.granted AND l.pid <> pg_backend_pid() AND l.relation = ANY (rels);
+  RAISE EXCEPTION 'threadline: % could not lock % in 40 tries (held by pid %); nothing was changed, and the next run tries again', what, rels, coalesce(holders, '(gone)')
+    USING ERRCODE = 'lock_not_available', HINT = 'A long transaction holds them: pg_stat_activity shows what those pids run; end it, then run the purge again.';
+END
+$threadline$;
+REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_lock_yielding"(regclass[], text, text) FROM PUBLIC;
+
+-- Refuses, changing nothing, when the two partitions do not have the same bounds, end after `cutoff`, or hold a
+-- change captured at or after it (a transaction that began in the range and wrote later). Locks: the two
+-- partitions SHARE first (writers into the old range wait; readers go on) for the checks and the ledger, then
+-- the parents and the partitions ACCESS EXCLUSIVE for the drop, which is over in milliseconds.
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_purge_partition"(lo timestamptz, cutoff timestamptz, detach boolean)
+RETURNS TABLE (changes_partition text, transactions_partition text, from_at timestamptz, to_at timestamptz, changes bigint, transactions bigint, sealed int)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET "TimeZone" = 'UTC'
+SET lock_timeout = '10s'
+AS $threadline$
+DECLARE
+  ch record;
+  tx record;
+  ch_rel regclass;
+  tx_rel regclass;
+  late boolean;
+  n bigint;
+BEGIN
+  IF lo IS NULL OR cutoff IS NULL OR detach IS NULL OR NOT isfinite(lo) OR NOT isfinite(cutoff) THEN
+    RAISE EXCEPTION 'threadline: threadline_purge_partition takes a finite range start, a finite cutoff and whether to detach (got %, %, %)', lo, cutoff, detach
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'threadline: a purge by partition runs at READ COMMITTED, not % (its checks must see rows committed while it waited for its locks)', current_setting('transaction_isolation')
+      USING ERRCODE = 'invalid_transaction_state';
+  END IF;
+  SELECT * INTO ch FROM :AUDIT_SCHEMA."threadline_partitions"() AS p WHERE p.table_name = 'audit_changes' AND NOT p.is_default AND p.from_at = lo;
+  SELECT * INTO tx FROM :AUDIT_SCHEMA."threadline_partitions"() AS p WHERE p.table_name = 'audit_transactions' AND NOT p.is_default AND p.from_at = lo;
+  IF ch.partition_name IS NULL OR tx.partition_name IS NULL OR ch.to_at IS DISTINCT FROM tx.to_at THEN
+    RAISE EXCEPTION 'threadline: no range partitions of audit_transactions and audit_changes with the same bounds begin at %', lo
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF ch.to_at > cutoff THEN
+    RAISE EXCEPTION 'threadline: the partitions from % to % do not lie wholly before the cutoff %', ch.from_at, ch.to_at, cutoff
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  ch_rel := format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', ch.partition_name)::regclass;
+  tx_rel := format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', tx.partition_name)::regclass;
+  -- the sealers' lock: nothing is sealed between reading which transactions are sealed and the drop
+  LOCK TABLE :AUDIT_SCHEMA."audit_seals" IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM :AUDIT_SCHEMA."threadline_lock_yielding"(ARRAY[tx_rel, ch_rel], 'SHARE', 'a purge by partition');
+  -- one read of the changes: how many, and whether any was captured at or after the cutoff
+  EXECUTE format('SELECT count(*), coalesce(bool_or(NOT c.captured_at < $1), false) FROM %s AS c', ch_rel) USING cutoff INTO changes, late;
+  IF late THEN
+    RAISE EXCEPTION 'threadline: partition % holds changes captured at or after the cutoff %', ch.partition_name, cutoff
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  changes_partition := ch.partition_name;
+  transactions_partition := tx.partition_name;
+  from_at := ch.from_at;
+  to_at := ch.to_at;
+  EXECUTE format('SELECT count(*) FROM %s', tx_rel) INTO transactions;
+  n := (SELECT max(x.seq) + 1 FROM :AUDIT_SCHEMA."audit_seals" AS x);
+  EXECUTE format('INSERT INTO %s."audit_purged" (purge_seq, seal_seq, change_id, change_sha256)
+                  SELECT $1, x.seq, NULL, NULL FROM %s AS t JOIN %s."audit_seals" AS x ON x.transaction_id = t.id',
+                 ':AUDIT_SCHEMA_IN_LITERAL', tx_rel, ':AUDIT_SCHEMA_IN_LITERAL') USING n;
+  GET DIAGNOSTICS sealed = ROW_COUNT;
+  IF sealed > 0 THEN
+    PERFORM :AUDIT_SCHEMA."threadline_purge_seal"(n);
+  END IF;
+  PERFORM :AUDIT_SCHEMA."threadline_lock_yielding"(
+    ARRAY[':AUDIT_SCHEMA_IN_LITERAL."audit_transactions"'::regclass, ':AUDIT_SCHEMA_IN_LITERAL."audit_changes"'::regclass, tx_rel, ch_rel],
+    'ACCESS EXCLUSIVE', 'a purge by partition');
+  IF detach THEN
+    EXECUTE format('ALTER TABLE %s."audit_changes" DETACH PARTITION %s', ':AUDIT_SCHEMA_IN_LITERAL', ch_rel);
+    EXECUTE format('ALTER TABLE %s."audit_transactions" DETACH PARTITION %s', ':AUDIT_SCHEMA_IN_LITERAL', tx_rel);
+  ELSE
+    EXECUTE format('DROP TABLE %s, %s', ch_rel, tx_rel);
+  END IF;
+  RETURN NEXT;
+END
+$threadline$;
+REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_purge_partition"(timestamptz, timestamptz, boolean) FROM PUBLIC;
