@@ -132,7 +132,7 @@ describeOnOneMajor('demo CLI (spawned like `npm run cli -- ...`)', () => {
     expect(run.stdout).toMatch(
       /^deleted 0 changes and 0 empty transactions captured before .+\nbatches: 0 of at most 10000\nduration: \d+ ms\n$/,
     );
-    const bad = cli('retention', 'purge', '--execute', '--cutoff', '2999-01-01');
+    const bad = cli('retention', 'purge', '--execute', '--cutoff', '2999-01-01T00:00:00Z');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is newer than the policy allows');
   });

@@ -41,14 +41,18 @@ $threadline$;
 REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_lock_yielding"(regclass[], text, text) FROM PUBLIC;
 
 -- Refuses, changing nothing, when the two partitions do not have the same bounds, end after `cutoff`, or hold a
--- change captured at or after it (a transaction that began in the range and wrote later). Locks: the two
--- partitions SHARE first (writers into the old range wait; readers go on) for the checks and the ledger, then
--- the parents and the partitions ACCESS EXCLUSIVE for the drop, which is over in milliseconds.
+-- change captured at or after it (a transaction that began in the range and wrote later). First, holding nothing
+-- a writer waits for (plain reads, and the deletes of the range's actions): the counts, the range's actions (part
+-- of each transaction's seal: an action left behind would outlive the proof of it; with `detach` they are kept in
+-- a table of their own beside the partitions), the ledger rows and the purge seal. Then every lock the drop needs
+-- at once, yielding (a writer never waits on a lock this run holds while it waits itself): both parents and both
+-- partitions ACCESS EXCLUSIVE; a recheck that nothing was written into the range meanwhile; the drop.
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_purge_partition"(lo timestamptz, cutoff timestamptz, detach boolean)
 RETURNS TABLE (changes_partition text, transactions_partition text, from_at timestamptz, to_at timestamptz, changes bigint, transactions bigint, sealed int)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 SET "TimeZone" = 'UTC'
+SET "DateStyle" = 'ISO, YMD'
 SET lock_timeout = '10s'
 AS $threadline$
 DECLARE
@@ -56,7 +60,9 @@ DECLARE
   tx record;
   ch_rel regclass;
   tx_rel regclass;
+  actions_kept text;
   late boolean;
+  naming bigint;
   n bigint;
 BEGIN
   IF lo IS NULL OR cutoff IS NULL OR detach IS NULL OR NOT isfinite(lo) OR NOT isfinite(cutoff) THEN
@@ -67,6 +73,9 @@ BEGIN
     RAISE EXCEPTION 'threadline: a purge by partition runs at READ COMMITTED, not % (its checks must see rows committed while it waited for its locks)', current_setting('transaction_isolation')
       USING ERRCODE = 'invalid_transaction_state';
   END IF;
+  -- the sealers' lock first: nothing is sealed between reading which transactions are sealed and the drop, and
+  -- a second purge of the same range waits here, then finds it gone
+  LOCK TABLE :AUDIT_SCHEMA."audit_seals" IN SHARE ROW EXCLUSIVE MODE;
   SELECT * INTO ch FROM :AUDIT_SCHEMA."threadline_partitions"() AS p WHERE p.table_name = 'audit_changes' AND NOT p.is_default AND p.from_at = lo;
   SELECT * INTO tx FROM :AUDIT_SCHEMA."threadline_partitions"() AS p WHERE p.table_name = 'audit_transactions' AND NOT p.is_default AND p.from_at = lo;
   IF ch.partition_name IS NULL OR tx.partition_name IS NULL OR ch.to_at IS DISTINCT FROM tx.to_at THEN
@@ -79,9 +88,6 @@ BEGIN
   END IF;
   ch_rel := format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', ch.partition_name)::regclass;
   tx_rel := format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', tx.partition_name)::regclass;
-  -- the sealers' lock: nothing is sealed between reading which transactions are sealed and the drop
-  LOCK TABLE :AUDIT_SCHEMA."audit_seals" IN SHARE ROW EXCLUSIVE MODE;
-  PERFORM :AUDIT_SCHEMA."threadline_lock_yielding"(ARRAY[tx_rel, ch_rel], 'SHARE', 'a purge by partition');
   -- one read of the changes: how many, and whether any was captured at or after the cutoff
   EXECUTE format('SELECT count(*), coalesce(bool_or(NOT c.captured_at < $1), false) FROM %s AS c', ch_rel) USING cutoff INTO changes, late;
   IF late THEN
@@ -93,6 +99,19 @@ BEGIN
   from_at := ch.from_at;
   to_at := ch.to_at;
   EXECUTE format('SELECT count(*) FROM %s', tx_rel) INTO transactions;
+  IF detach THEN
+    actions_kept := tx.partition_name || '_actions';
+    IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', actions_kept)) IS NOT NULL
+       OR to_regtype(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', actions_kept)) IS NOT NULL THEN
+      actions_kept := actions_kept || '_' || substr(md5(random()::text || clock_timestamp()::text), 1, 8);
+    END IF;
+    EXECUTE format('CREATE TABLE %1$s.%2$I AS SELECT a.* FROM %1$s."audit_actions" AS a WHERE a.transaction_id IN (SELECT t.id FROM %3$s AS t)',
+                   ':AUDIT_SCHEMA_IN_LITERAL', actions_kept, tx_rel);
+  END IF;
+  EXECUTE format('DELETE FROM %s."audit_actions" AS a WHERE a.transaction_id IN (SELECT t.id FROM %s AS t)', ':AUDIT_SCHEMA_IN_LITERAL', tx_rel);
+  -- what a later action would change: the transactions that name one (none, but those of actions from before v5,
+  -- which name no transaction and so stay)
+  EXECUTE format('SELECT count(*) FILTER (WHERE t.action_id IS NOT NULL) FROM %s AS t', tx_rel) INTO naming;
   n := (SELECT max(x.seq) + 1 FROM :AUDIT_SCHEMA."audit_seals" AS x);
   EXECUTE format('INSERT INTO %s."audit_purged" (purge_seq, seal_seq, change_id, change_sha256)
                   SELECT $1, x.seq, NULL, NULL FROM %s AS t JOIN %s."audit_seals" AS x ON x.transaction_id = t.id',
@@ -104,6 +123,15 @@ BEGIN
   PERFORM :AUDIT_SCHEMA."threadline_lock_yielding"(
     ARRAY[':AUDIT_SCHEMA_IN_LITERAL."audit_transactions"'::regclass, ':AUDIT_SCHEMA_IN_LITERAL."audit_changes"'::regclass, tx_rel, ch_rel],
     'ACCESS EXCLUSIVE', 'a purge by partition');
+  -- written meanwhile, by a transaction that began in the range: a change (captured now, after the cutoff), a
+  -- transaction row, or an action (it sets its transaction's action_id: the deletes above cleared those)
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s AS c WHERE NOT c.captured_at < $1)
+                         OR (SELECT (count(*), count(*) FILTER (WHERE t.action_id IS NOT NULL)) <> ($2, $3) FROM %s AS t)', ch_rel, tx_rel)
+    USING cutoff, transactions, naming INTO late;
+  IF late THEN
+    RAISE EXCEPTION 'threadline: partitions % and % were written to while the purge waited for its locks', ch.partition_name, tx.partition_name
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
   IF detach THEN
     EXECUTE format('ALTER TABLE %s."audit_changes" DETACH PARTITION %s', ':AUDIT_SCHEMA_IN_LITERAL', ch_rel);
     EXECUTE format('ALTER TABLE %s."audit_transactions" DETACH PARTITION %s', ':AUDIT_SCHEMA_IN_LITERAL', tx_rel);

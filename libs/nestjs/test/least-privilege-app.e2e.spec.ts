@@ -103,7 +103,7 @@ describe('ThreadlineModule connected as a least-privilege app role', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetentionError);
     expect((error as Error).message).toMatch(
-      /^retention purge needs DELETE on "public"."audit_changes" and "public"."audit_transactions".*which the connected role lacks; run `node dist\/cli\.js retention purge --execute` connected as the audit tables' owner.* PostgreSQL said: permission denied/,
+      /^retention purge needs DELETE on "public"."audit_changes", "public"."audit_transactions" and "public"."audit_actions".*which the connected role lacks; run `node dist\/cli\.js retention purge --execute` connected as the audit tables' owner.* PostgreSQL said: permission denied/,
     );
     expect(Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_changes`))[0].n)).toBe(2);
   });

@@ -27,7 +27,7 @@ describe('retention on partitioned storage drops whole ranges (real PostgreSQL)'
   const month = async (k: number) =>
     (
       await db.query<{ at: string }>(
-        `SELECT to_json(date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(months => $1::int)) #>> '{}' AS at`,
+        `SELECT to_char(date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => $1::int), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at`,
         [k],
       )
     )[0].at;
@@ -181,16 +181,31 @@ describe('retention on partitioned storage drops whole ranges (real PostgreSQL)'
       const [{ pid }] = (await holder.query(`SELECT pg_backend_pid() AS pid`)).rows;
       const before = await ranges();
       const ledger = await db.query(`SELECT count(*)::int AS n FROM audit_purged`);
-      // (as the purge calls it, with short waits: each is under half of deadlock_timeout)
-      const owner = new Client({ connectionString: db.url });
-      await owner.connect();
+      // the purge leaves the range whole, rows included, for the next run, and says who held it (short waits:
+      // each is under half of deadlock_timeout, which this connection sets low)
+      const impatient = new DataSource({
+        type: 'postgres',
+        url: db.url,
+        extra: { options: '-c deadlock_timeout=20ms' },
+      });
+      await impatient.initialize();
       try {
-        await owner.query(`BEGIN; SET LOCAL deadlock_timeout = '20ms'`);
-        await expect(
-          owner.query(`SELECT * FROM threadline_purge_partition($1, $2, false)`, [await month(5), cutoff]),
-        ).rejects.toThrow(new RegExp(`could not lock .* in 40 tries \\(held by pid ${pid}\\)`));
+        const policy = resolveRetentionPolicy({ keepDays: 30, enabled: true })!;
+        const left = (await new RetentionService(impatient, policy).purge({ cutoff })) as PurgeSummary;
+        expect(left.busyPartitions).toEqual([
+          {
+            changesPartition: expect.stringMatching(/^audit_changes_p/),
+            from: await month(5),
+            to: await month(4),
+            reason: expect.stringMatching(new RegExp(`could not lock .* in 40 tries \\(held by pid ${pid}\\)`)),
+          },
+        ]);
+        expect(left.partitions.map((p) => p.from)).not.toContain(await month(5));
+        expect(await db.query(`SELECT count(*)::int AS n FROM audit_changes WHERE table_pk->>'id' = '11'`)).toEqual([
+          { n: 2 },
+        ]);
       } finally {
-        await owner.end();
+        await impatient.destroy();
       }
       expect(await ranges()).toEqual(before);
       expect(await db.query(`SELECT count(*)::int AS n FROM audit_purged`)).toEqual(ledger);
@@ -239,6 +254,134 @@ describe('retention on partitioned storage drops whole ranges (real PostgreSQL)'
     } finally {
       await probe.end();
     }
+  });
+
+  it('reads its cutoff the same under a DateStyle and TimeZone that write a zone abbreviation read back as another offset', async () => {
+    // 'IST' is written for Asia/Kolkata (+05:30) and read back as Israel's (+02): a cutoff taken through the
+    // session's text moved 3.5 h later, past the end of a range that holds a change captured an hour after it
+    const cutoff = new Date(Date.parse(await month(1)) - 2 * 3_600_000).toISOString();
+    await writeAt(
+      21,
+      new Date(Date.parse(await month(2)) + 86_400_000).toISOString(),
+      new Date(Date.parse(cutoff) + 3_600_000).toISOString(),
+    );
+    const hostile = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      extra: { options: '-c DateStyle=SQL,DMY -c TimeZone=Asia/Kolkata' },
+    });
+    await hostile.initialize();
+    try {
+      expect(await hostile.query(`SHOW "DateStyle"`)).toEqual([{ DateStyle: 'SQL, DMY' }]);
+      const policy = resolveRetentionPolicy({ keepDays: 30, enabled: true })!;
+      for (const partitions of [undefined, 'rows'] as const) {
+        const run = (await new RetentionService(hostile, { ...policy, partitions: partitions ?? 'drop' }).purge({
+          cutoff,
+        })) as PurgeSummary;
+        expect(run.cutoff).toBe(cutoff.replace(/\.(\d{3})Z$/, '.$1000Z'));
+        expect(run.partitions.map((p) => p.from)).not.toContain(await month(2));
+        expect(await db.query(`SELECT count(*)::int AS n FROM audit_changes WHERE table_pk->>'id' = '21'`)).toEqual([
+          { n: 2 },
+        ]);
+      }
+    } finally {
+      await hostile.destroy();
+    }
+    await expect(app.get(RetentionService).purge({ cutoff: cutoff.slice(0, 19) })).rejects.toThrow(
+      /names no time zone, so the session's TimeZone would decide which instant it is; add one, such as .*Z/,
+    );
+  });
+
+  it("never deadlocks or stalls a writer that records an action while a range is dropped, and takes the range's actions with it", async () => {
+    // a range to drop again (month -6), with a transaction that wrote and recorded an action
+    await client.query('BEGIN');
+    await client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"u41"}', true)`);
+    await client.query(`INSERT INTO items VALUES (41, 0)`);
+    await client.query(
+      `SELECT threadline_record_action('order.placed', '{"type":"user","id":"u41"}', 'ok', NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+    );
+    await client.query('COMMIT');
+    const at = new Date(Date.parse(await month(6)) + 3_600_000).toISOString();
+    await db.query(
+      `UPDATE audit_transactions SET occurred_at = $1 WHERE id IN (SELECT transaction_id FROM audit_changes WHERE table_pk->>'id' = '41')`,
+      [at],
+    );
+    await db.query(
+      `UPDATE audit_changes SET transaction_occurred_at = $1, captured_at = $1 WHERE table_pk->>'id' = '41'`,
+      [at],
+    );
+    await db.query(`SELECT threadline_partitions_maintain_at(now())`);
+    await db.query(`SELECT threadline_seal(1000)`);
+    const cutoff = new Date(Date.parse(await month(2)) + 10 * 86_400_000).toISOString();
+    // a writer mid-transaction: an audited write, then (while the purge waits for the tables) an action, which
+    // updates its transaction row through every transaction partition
+    const writer = new Client({ connectionString: db.url });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"w"}', true)`);
+      await writer.query(`INSERT INTO items VALUES (42, 0)`);
+      const purging = app.get(RetentionService).purge({ cutoff }) as Promise<PurgeSummary>;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const began = Date.now();
+      await writer.query(
+        `SELECT threadline_record_action('order.placed', '{"type":"user","id":"w"}', 'ok', NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+      );
+      await writer.query('COMMIT');
+      expect(Date.now() - began).toBeLessThan(1000);
+      const run = await purging;
+      expect(run.partitions.map((p) => [p.from, p.changes, p.transactions])).toContainEqual([await month(6), 1, 1]);
+      expect(run.busyPartitions).toEqual([]);
+    } finally {
+      await writer.end();
+    }
+    expect(await db.query(`SELECT count(*)::int AS n FROM audit_changes WHERE table_pk->>'id' = '42'`)).toEqual([
+      { n: 1 },
+    ]);
+    // no action outlives its transaction, and what remains verifies
+    expect(
+      await db.query(
+        `SELECT count(*)::int AS n FROM audit_actions a WHERE NOT EXISTS (SELECT 1 FROM audit_transactions t WHERE t.id = a.transaction_id)`,
+      ),
+    ).toEqual([{ n: 0 }]);
+    expect(await app.get(IntegrityService).verify()).toMatchObject({ ok: true, problemCount: 0 });
+  });
+
+  it('keeps a range holding a transaction with only an action while a hold names no table, key or op', async () => {
+    // an action alone, by u51, in month -6 again
+    await client.query('BEGIN');
+    await client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"u51"}', true)`);
+    await client.query(
+      `SELECT threadline_record_action('report.exported', '{"type":"user","id":"u51"}', 'ok', NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+    );
+    await client.query('COMMIT');
+    const at = new Date(Date.parse(await month(6)) + 3_600_000).toISOString();
+    await db.query(
+      `UPDATE audit_transactions SET occurred_at = $1 WHERE id = (SELECT transaction_id FROM audit_actions WHERE name = 'report.exported')`,
+      [at],
+    );
+    await db.query(`SELECT threadline_partitions_maintain_at(now())`);
+    const holds = app.get(LegalHoldService);
+    const hold = await holds.hold({
+      filters: { actorRef: 'user:u51' },
+      reason: 'audit 9',
+      heldBy: 'legal@example.com',
+    });
+    const cutoff = new Date(Date.parse(await month(2)) + 10 * 86_400_000).toISOString();
+    const retention = app.get(RetentionService);
+    const dry = (await retention.purge({ dryRun: true, cutoff })) as PurgeSummary;
+    const run = (await retention.purge({ cutoff })) as PurgeSummary;
+    for (const r of [dry, run]) expect(r.partitions.map((p) => p.from)).not.toContain(await month(6));
+    expect(await db.query(`SELECT count(*)::int AS n FROM audit_actions WHERE name = 'report.exported'`)).toEqual([
+      { n: 1 },
+    ]);
+    await holds.release(hold.id, { reason: 'closed', releasedBy: 'legal@example.com' });
+    const after = (await retention.purge({ cutoff })) as PurgeSummary;
+    expect(after.partitions.map((p) => [p.from, p.changes, p.transactions])).toContainEqual([await month(6), 0, 1]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM audit_actions WHERE name = 'report.exported'`)).toEqual([
+      { n: 0 },
+    ]);
+    expect(await app.get(IntegrityService).verify()).toMatchObject({ ok: true, problemCount: 0 });
   });
 
   it('reports sealed transactions of a partition dropped by hand, without the purge', async () => {

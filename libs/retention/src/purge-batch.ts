@@ -7,7 +7,8 @@ import { heldSql, HoldInForce, holdsInForce } from './legal-holds';
 
 /**
  * One batch in its own transaction: the oldest eligible changes with ids above `after` that no legal hold in
- * force covers, then the transactions they left empty; `lastId` is the highest id it deleted.
+ * force covers, then the transactions they left empty and their actions; `lastId` is the highest id it deleted.
+ * On partitioned storage the ranges in `skip` (a drop could not have their locks) are left whole for the next run.
  */
 export async function purgeBatch(
   runner: QueryRunner,
@@ -16,6 +17,7 @@ export async function purgeBatch(
   batchSize: number,
   policy: RetentionPolicy,
   after: string | undefined,
+  skip: { from: string; to: string }[] = [],
 ): Promise<{ changes: number; transactions: number; lastId?: string; holds: HoldInForce[] }> {
   const p = SqlParams.bound();
   const where = after === undefined ? eligible(group, p) : `${eligible(group, p)} AND c.id > ${p.add(after)}::bigint`;
@@ -37,7 +39,9 @@ export async function purgeBatch(
     // and the walk skips the partitions that begin after the cutoff (a change is captured after its transaction
     // began, so none of them holds an eligible change): walking every partition's key in id order read each
     // partition whole to find its first eligible row
-    const prune = partitioned ? ` AND c.transaction_occurred_at < ${p.add(group.cutoff)}::timestamptz` : '';
+    const prune = partitioned
+      ? ` AND c.transaction_occurred_at < ${p.add(group.cutoff)}::timestamptz${skip.map((s) => ` AND NOT (c.transaction_occurred_at >= ${p.add(s.from)}::timestamptz AND c.transaction_occurred_at < ${p.add(s.to)}::timestamptz)`).join('')}`
+      : '';
     // structured result: TypeORM returns DELETE results as [rows, count] otherwise. Each change's hash is
     // taken as it goes, for the purge ledger (sealed transactions stay verifiable without it).
     const { records: deleted } = (await runner.query(
@@ -65,6 +69,9 @@ export async function purgeBatch(
         true,
       )) as { records: { id: string }[] };
       emptied = records.map((r) => r.id);
+      // their actions go with them: part of each one's seal, an action left behind would outlive the proof of it
+      if (emptied.length)
+        await runner.query(`DELETE FROM ${tables.actions} AS a WHERE a.transaction_id = ANY ($1::uuid[])`, [emptied]);
     }
     const transactions = emptied.length;
     if (deleted.length > 0) {

@@ -86,6 +86,7 @@ export async function dryRunSummary(
       keptChanges: Number(keptBy[`h${i}`]),
     })),
     partitions,
+    busyPartitions: [],
     durationMs: Date.now() - started,
   };
 }

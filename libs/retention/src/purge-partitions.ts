@@ -4,7 +4,7 @@ import {
   SEAL_LOCK_TIMEOUT_SECONDS,
   SEALS_TABLE,
 } from '@threadline/capture';
-import { AuditTables, SqlParams } from '@threadline/core';
+import { AuditTables, isoUtc, SqlParams } from '@threadline/core';
 import { QueryRunner } from 'typeorm';
 import { heldSql, HoldInForce, holdsInForce } from './legal-holds';
 import { eligible, WindowGroup } from './purge-windows';
@@ -38,7 +38,7 @@ export async function rangesBefore(
   if (!usable) return [];
   const listed = tables.named(PARTITIONS_FUNCTION);
   const rows: { from: string; to: string; changes: string; transactions: string }[] = await runner.query(
-    `SELECT to_json(c.from_at) #>> '{}' AS "from", to_json(c.to_at) #>> '{}' AS "to",
+    `SELECT ${isoUtc('c.from_at')} AS "from", ${isoUtc('c.to_at')} AS "to",
             c.partition_name AS changes, t.partition_name AS transactions
      FROM ${listed}() AS c JOIN ${listed}() AS t
        ON t.table_name = 'audit_transactions' AND NOT t.is_default AND t.from_at = c.from_at AND t.to_at = c.to_at
@@ -54,16 +54,23 @@ export async function rangesBefore(
   }));
 }
 
-/** SQL: some change of the range is one the purge keeps (in no window, or held). */
+/**
+ * SQL: the range holds something the purge keeps: a change in no window or held; or, while a hold names no table,
+ * key or op (so it may cover what a transaction did beyond its changes: an action alone), a transaction of the
+ * range without changes (a row purge never removes one; a drop would).
+ */
 function keepsSomething(groups: WindowGroup[], holds: HoldInForce[], tables: AuditTables, range: PartitionRange) {
   const p = SqlParams.bound();
   const from = p.add(range.from);
   const to = p.add(range.to);
   const deletable = `(${groups.map((g) => eligible(g, p)).join(' OR ')}) AND NOT ${heldSql(holds, tables, p)}`;
+  const inRange = (key: string) => `${key} >= ${from}::timestamptz AND ${key} < ${to}::timestamptz`;
+  const transactionWide = holds.some(({ normalized: f }) => !f.table && !f.key && !f.ops);
+  const bare = `EXISTS (SELECT 1 FROM ${tables.transactions} AS t WHERE ${inRange('t.occurred_at')}
+                  AND NOT EXISTS (SELECT 1 FROM ${tables.changes} AS c WHERE c.transaction_id = t.id AND ${inRange('c.transaction_occurred_at')}))`;
   return {
-    sql: `SELECT EXISTS (SELECT 1 FROM ${tables.changes} AS c
-            WHERE c.transaction_occurred_at >= ${from}::timestamptz AND c.transaction_occurred_at < ${to}::timestamptz
-              AND NOT (${deletable})) AS kept`,
+    sql: `SELECT EXISTS (SELECT 1 FROM ${tables.changes} AS c WHERE ${inRange('c.transaction_occurred_at')} AND NOT (${deletable}))
+                 ${transactionWide ? `OR ${bare}` : ''} AS kept`,
     values: p.values,
   };
 }
@@ -93,7 +100,7 @@ export async function purgePartition(
   groups: WindowGroup[],
   range: PartitionRange,
   detach: boolean,
-): Promise<{ purged: PartitionPurged | null; holds: HoldInForce[] }> {
+): Promise<{ purged: PartitionPurged | null; holds: HoldInForce[]; busy?: string }> {
   await runner.startTransaction('READ COMMITTED');
   try {
     await runner.query(`SET LOCAL lock_timeout = '${SEAL_LOCK_TIMEOUT_SECONDS}s'`);
@@ -110,17 +117,20 @@ export async function purgePartition(
     let rows: PartitionRow[];
     try {
       rows = await runner.query(
-        `SELECT changes_partition, transactions_partition, to_json(from_at) #>> '{}' AS from_at,
-                to_json(to_at) #>> '{}' AS to_at, changes::text, transactions::text, sealed
+        `SELECT changes_partition, transactions_partition, ${isoUtc('from_at')} AS from_at,
+                ${isoUtc('to_at')} AS to_at, changes::text, transactions::text, sealed
          FROM ${tables.named(PURGE_PARTITION_FUNCTION)}($1::timestamptz, ${earliestCutoff(2)}, $3)`,
         [range.from, cutoffs(groups), detach],
       );
     } catch (error) {
-      // 55000: a change captured in the range at or after the cutoff, or the range changed meanwhile
-      if ((error as { code?: string }).code !== '55000') throw error;
+      // 55000: a change captured in the range at or after the cutoff, or the range written to meanwhile: the row
+      // batches purge what may go of it. 55P03: its locks could not be had (a long transaction, steady writers):
+      // left whole for the next run, which tries again (the row batches skip it)
+      const code = (error as { code?: string }).code;
+      if (code !== '55000' && code !== '55P03') throw error;
       await runner.query('ROLLBACK TO SAVEPOINT threadline_partition');
       await runner.commitTransaction();
-      return { purged: null, holds };
+      return { purged: null, holds, busy: code === '55P03' ? (error as Error).message : undefined };
     }
     await runner.commitTransaction();
     const [row] = rows;

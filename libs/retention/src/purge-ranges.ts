@@ -5,9 +5,9 @@ import { QueryRunner } from 'typeorm';
 import { HoldInForce } from './legal-holds';
 import { purgePartition, rangesBefore } from './purge-partitions';
 import { WindowGroup } from './purge-windows';
-import { PartitionPurged, PurgeOptions, PurgeProgress } from './purge.types';
+import { BusyPartition, PartitionPurged, PurgeOptions, PurgeProgress } from './purge.types';
 import { PurgeLeaseLostError } from './retention.errors';
-import { partitionDone } from './retention.messages';
+import { partitionBusy, partitionDone } from './retention.messages';
 import { RetentionPolicy } from './retention.options';
 
 /** What a purge run lends its range step: its connection, lease and logger, and whether the app is stopping. */
@@ -35,17 +35,27 @@ export async function purgeRanges(
     applied: Map<string, HoldInForce>;
     onBatch: PurgeOptions['onBatch'];
   },
-): Promise<PartitionPurged[]> {
+): Promise<{ done: PartitionPurged[]; busy: BusyPartition[] }> {
   const { groups, policy, progress } = step;
   const done: PartitionPurged[] = [];
-  if (policy.partitions === 'rows' || !policy.deleteEmptyTransactions) return done;
+  const busy: BusyPartition[] = [];
+  if (policy.partitions === 'rows' || !policy.deleteEmptyTransactions) return { done, busy };
   for (const range of await rangesBefore(run.runner, run.tables, groups)) {
     if (run.stopping() || progress.batch >= step.maxBatches) break;
     if (!(await run.lease.renew())) throw PurgeLeaseLostError.create(progress.batch);
     const began = Date.now();
     const detach = policy.partitions === 'detach';
-    const { purged, holds } = await purgePartition(run.runner, run.tables, groups, range, detach);
+    const { purged, holds, busy: why } = await purgePartition(run.runner, run.tables, groups, range, detach);
     for (const h of holds) step.applied.set(h.id, h);
+    if (why !== undefined) {
+      const left = { changesPartition: range.changesPartition, from: range.from, to: range.to, reason: why };
+      busy.push(left);
+      logLine(run.logger, 'warn', 'retention:partition-busy', partitionBusy(left), {
+        partition: range.changesPartition,
+        from: range.from,
+        to: range.to,
+      });
+    }
     if (!purged) continue;
     done.push(purged);
     batchCommitted(progress, purged.changes, purged.transactions, began);
@@ -62,7 +72,7 @@ export async function purgeRanges(
     });
     step.onBatch?.({ ...progress });
   }
-  return done;
+  return { done, busy };
 }
 
 /** A batch (of rows, or a range) committed: counted in the run's progress and published on `threadline:retention:batch`. */

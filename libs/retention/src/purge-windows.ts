@@ -1,4 +1,4 @@
-import { AuditTables, isIsoTimestamp, SqlParams } from '@threadline/core';
+import { AuditTables, isIsoTimestamp, isoTimestampHasZone, isoUtc, SqlParams } from '@threadline/core';
 import { heldSql, HoldInForce } from './legal-holds';
 import { QueryRunner } from 'typeorm';
 import { InvalidCutoffError } from './retention.errors';
@@ -53,11 +53,15 @@ export async function windowGroups(
   if (given !== null && (typeof given !== 'string' || !isIsoTimestamp(given))) {
     throw InvalidCutoffError.notATimestamp(cutoff);
   }
+  // a time without its zone would be read in the session's TimeZone, which the database's settings choose
+  if (given !== null && !isoTimestampHasZone(given)) throw InvalidCutoffError.zoneless(given);
   const windows = [policy.windowSeconds, ...policy.tables.map((t) => t.windowSeconds)];
   const rows: { policy_cutoff: string; too_new: boolean; effective: string }[] = await runner.query(
-    `SELECT (now() - w * interval '1 second')::text AS policy_cutoff,
+    // as ISO text in UTC: text in the session's DateStyle may name a zone abbreviation that reads back as another
+    // offset ('IST' written for Asia/Kolkata, read as Israel's), moving the cutoff when a statement casts it back
+    `SELECT ${isoUtc("(now() - w * interval '1 second')")} AS policy_cutoff,
             $2::timestamptz > now() - w * interval '1 second' AS too_new,
-            least(coalesce($2::timestamptz, 'infinity'), now() - w * interval '1 second')::text AS effective
+            ${isoUtc("least(coalesce($2::timestamptz, 'infinity'), now() - w * interval '1 second')")} AS effective
      FROM unnest($1::bigint[]) WITH ORDINALITY AS x(w, ord) ORDER BY ord`,
     [windows, given],
   );

@@ -38,7 +38,21 @@ export interface PurgeSummary extends PurgeProgress {
    * `deletedTransactions` and in `batch` as one batch; a dry run lists those it would drop.
    */
   partitions: PartitionPurged[];
+  /**
+   * Ranges that could go whole but whose locks could not be had (a long transaction, steady writers): left whole,
+   * rows included, for the next run, which tries again. Always empty in a dry run.
+   */
+  busyPartitions: BusyPartition[];
   durationMs: number;
+}
+
+/** A range a purge could have dropped whole but left, rows included, for the next run. */
+export interface BusyPartition {
+  changesPartition: string;
+  from: string;
+  to: string;
+  /** Why: the database's error, naming the pids that held the locks. */
+  reason: string;
 }
 
 /** One range of partitioned storage that a purge dropped or detached whole (`retention.partitions`). */

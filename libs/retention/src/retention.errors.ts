@@ -23,6 +23,12 @@ export class InvalidCutoffError extends RetentionError {
     );
   }
 
+  static zoneless(given: string): InvalidCutoffError {
+    return new InvalidCutoffError(
+      `retention: cutoff ${given} names no time zone, so the session's TimeZone would decide which instant it is; add one, such as ${given.length === 10 ? `${given}T00:00:00Z` : `${given}Z`}`,
+    );
+  }
+
   static tooNew(given: string, policyCutoff: string): InvalidCutoffError {
     return new InvalidCutoffError(
       `retention: cutoff ${given} is newer than the policy allows (${policyCutoff}); only a stricter (older) cutoff may be given`,
@@ -53,6 +59,7 @@ export class PurgePrivilegeError extends RetentionError {
     tables: {
       changes: string;
       transactions: string;
+      actions: string;
       leases: string;
       recordPurge: string;
       holds: string;
@@ -63,7 +70,7 @@ export class PurgePrivilegeError extends RetentionError {
     return new PurgePrivilegeError(
       privilegeMessage(
         'retention purge',
-        `DELETE on ${tables.changes} and ${tables.transactions}, INSERT, UPDATE and DELETE on ${tables.leases}, UPDATE on ${tables.holds} (to lock the legal holds while a batch runs), EXECUTE on threadline_seal and ${tables.recordPurge}, and on partitioned storage ownership of the partitions (to drop them) and EXECUTE on ${tables.purgePartition}`,
+        `DELETE on ${tables.changes}, ${tables.transactions} and ${tables.actions}, INSERT, UPDATE and DELETE on ${tables.leases}, UPDATE on ${tables.holds} (to lock the legal holds while a batch runs), EXECUTE on threadline_seal and ${tables.recordPurge}, and on partitioned storage ownership of the partitions (to drop them) and EXECUTE on ${tables.purgePartition}`,
         `run ${cliCommand('retention purge --execute')} connected as the audit tables' owner, or schedule it in a process that connects as the owner`,
         error,
       ),

@@ -4,7 +4,7 @@ import { gotText } from '@threadline/core';
  * results that did not run, log lines), in one place; each says how to fix
  * the problem. Thrown errors are in retention.errors.ts.
  */
-import type { PartitionPurged, PurgeResult } from './purge.types';
+import type { BusyPartition, PartitionPurged, PurgeResult } from './purge.types';
 import type { LegalHold } from './legal-hold.types';
 
 /** Option problems (`retention...`). */
@@ -84,6 +84,11 @@ export function partitionDone(p: PartitionPurged, dryRun = false): string {
   return `${verb} partitions ${p.changesPartition} and ${p.transactionsPartition} (transactions begun from ${p.from} to ${p.to}): ${p.changes} changes, ${p.transactions} transactions, ${p.sealedTransactions} sealed (recorded in the purge ledger)`;
 }
 
+/** The `retention:partition-busy` warning and the summary's line: a range left whole for the next run. */
+export function partitionBusy(p: BusyPartition): string {
+  return `left partition ${p.changesPartition} (transactions begun from ${p.from} to ${p.to}) whole for the next run: ${p.reason}`;
+}
+
 /** `retention purge`: what a completed run did (or, dry, would do). */
 export function purgeSummary(r: Extract<PurgeResult, { status: 'completed' }>): string {
   const verb = r.dryRun ? 'would delete' : 'deleted';
@@ -91,6 +96,7 @@ export function purgeSummary(r: Extract<PurgeResult, { status: 'completed' }>): 
     `${r.dryRun ? 'Dry run: ' : ''}${verb} ${r.deletedChanges} changes and ${r.deletedTransactions} empty transactions captured before ${r.cutoff}`,
     `batches: ${r.batchesRun} of at most ${r.maxBatches}${r.maxBatchesReached ? ' (max reached: eligible rows remain for the next run)' : ''}`,
     ...r.partitions.map((p) => partitionDone(p, r.dryRun)),
+    ...r.busyPartitions.map(partitionBusy),
     ...holdsKept(r),
     `duration: ${r.durationMs} ms`,
   ].join('\n');

@@ -148,6 +148,7 @@ export class RetentionService implements OnApplicationBootstrap {
           {
             changes: this.changes,
             transactions: this.transactions,
+            actions: this.tables.actions,
             leases: this.tables.named(LEASES_TABLE),
             recordPurge: this.tables.named(RECORD_PURGE_FUNCTION),
             holds: this.tables.named(LEGAL_HOLDS_TABLE),
@@ -178,7 +179,7 @@ export class RetentionService implements OnApplicationBootstrap {
     const applied = new Map(holds.map((h) => [h.id, h]));
     // Seal what has committed first, so each batch records in the purge ledger what it removes from sealed transactions.
     await sealCommitted(runner, this.tables);
-    const partitions = await purgeRanges(
+    const { done: partitions, busy } = await purgeRanges(
       { runner, tables: this.tables, logger: this.logger, stopping: () => this.stopping, lease },
       { groups, policy, maxBatches, progress, applied, onBatch: options.onBatch },
     );
@@ -200,6 +201,7 @@ export class RetentionService implements OnApplicationBootstrap {
           batchSize,
           policy,
           after,
+          busy,
         );
         for (const h of batch.holds) applied.set(h.id, h);
         if (changes === 0) break;
@@ -225,6 +227,7 @@ export class RetentionService implements OnApplicationBootstrap {
       cutoff: groups[0].cutoff,
       holds: holdsKept(applied),
       partitions,
+      busyPartitions: busy,
       durationMs: Date.now() - started,
     };
     logLine(this.logger, 'log', 'retention:purged', purgeDone(reachedMax), {

@@ -15,7 +15,15 @@ import {
 
 describe('retention errors', () => {
   it('each failure is its own class, a RetentionError (or a usage error), named after its class', () => {
-    const tables = { changes: 'c', transactions: 't', leases: 'l', recordPurge: 'p', holds: 'h', purgePartition: 'pp' };
+    const tables = {
+      changes: 'c',
+      transactions: 't',
+      actions: 'a',
+      leases: 'l',
+      recordPurge: 'p',
+      holds: 'h',
+      purgePartition: 'pp',
+    };
     const failures = [
       InvalidCutoffError.notATimestamp('soon'),
       InvalidCutoffError.tooNew('2026-01-02', '2026-01-01'),
@@ -43,7 +51,15 @@ describe('retention errors', () => {
     expect(PurgeModeError.neither().message).toMatch(/run with --dry-run first/);
     expect(
       PurgePrivilegeError.create(
-        { changes: 'c', transactions: 't', leases: 'l', recordPurge: 'p', holds: 'h', purgePartition: 'pp' },
+        {
+          changes: 'c',
+          transactions: 't',
+          actions: 'a',
+          leases: 'l',
+          recordPurge: 'p',
+          holds: 'h',
+          purgePartition: 'pp',
+        },
         new Error('x'),
       ).message,
     ).toMatch(
