@@ -59,7 +59,10 @@ export class RetentionPurgeCommand extends ThreadlineCommand<PurgeFlags> {
     commandOutput.text(purgeSummary(result));
   }
 
-  @Option({ flags: '--cutoff <timestamp>', description: 'A stricter (older) cutoff than the policy, ISO 8601 with its zone (2026-01-31T00:00:00Z)' })
+  @Option({
+    flags: '--cutoff <timestamp>',
+    description: 'A stricter (older) cutoff than the policy, ISO 8601 with its zone (2026-01-31T00:00:00Z)',
+  })
   parseCutoff(value: string): string {
     return value;
   }
