@@ -189,7 +189,8 @@ BEGIN
       -- (deadlock_timeout, 1 s by default): the writer is never the one aborted
       PERFORM set_config('lock_timeout', greatest(10, least(200, extract(epoch FROM current_setting('deadlock_timeout')::interval) * 500))::int || 'ms', true);
       IF EXISTS (SELECT 1 FROM unnest(missing) AS m WHERE m <= clock_timestamp() + interval '1 hour') THEN
-        LOCK TABLE :AUDIT_SCHEMA."audit_transactions", :AUDIT_SCHEMA."audit_changes" IN SHARE ROW EXCLUSIVE MODE;
+        -- audit_changes first, as a capture's INSERT takes it before its transaction row
+        LOCK TABLE :AUDIT_SCHEMA."audit_changes", :AUDIT_SCHEMA."audit_transactions" IN SHARE ROW EXCLUSIVE MODE;
       END IF;
       FOREACH parent IN ARRAY ARRAY['audit_transactions', 'audit_changes'] LOOP
         IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', parent || '_default')) IS NOT NULL THEN

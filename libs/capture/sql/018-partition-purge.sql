@@ -120,8 +120,11 @@ BEGIN
   IF sealed > 0 THEN
     PERFORM :AUDIT_SCHEMA."threadline_purge_seal"(n);
   END IF;
+  -- in the order writers take them: a capture's INSERT locks audit_changes, then the function it calls for the
+  -- transaction row audit_transactions (holding audit_transactions first, a purge met writers that held
+  -- audit_changes and waited for it, and under steady writes never got both)
   PERFORM :AUDIT_SCHEMA."threadline_lock_yielding"(
-    ARRAY[':AUDIT_SCHEMA_IN_LITERAL."audit_transactions"'::regclass, ':AUDIT_SCHEMA_IN_LITERAL."audit_changes"'::regclass, tx_rel, ch_rel],
+    ARRAY[':AUDIT_SCHEMA_IN_LITERAL."audit_changes"'::regclass, ':AUDIT_SCHEMA_IN_LITERAL."audit_transactions"'::regclass, ch_rel, tx_rel],
     'ACCESS EXCLUSIVE', 'a purge by partition');
   -- written meanwhile, by a transaction that began in the range: a change (captured now, after the cutoff), a
   -- transaction row, or an action (it sets its transaction's action_id: the deletes above cleared those)

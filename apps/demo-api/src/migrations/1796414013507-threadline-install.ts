@@ -2,8 +2,8 @@
 // threadline:install v13 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796412815200 implements MigrationInterface {
-  name = 'ThreadlineInstall1796412815200';
+export class ThreadlineInstall1796414013507 implements MigrationInterface {
+  name = 'ThreadlineInstall1796414013507';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -1770,7 +1770,8 @@ BEGIN
       -- (deadlock_timeout, 1 s by default): the writer is never the one aborted
       PERFORM set_config('lock_timeout', greatest(10, least(200, extract(epoch FROM current_setting('deadlock_timeout')::interval) * 500))::int || 'ms', true);
       IF EXISTS (SELECT 1 FROM unnest(missing) AS m WHERE m <= clock_timestamp() + interval '1 hour') THEN
-        LOCK TABLE "public"."audit_transactions", "public"."audit_changes" IN SHARE ROW EXCLUSIVE MODE;
+        -- audit_changes first, as a capture's INSERT takes it before its transaction row
+        LOCK TABLE "public"."audit_changes", "public"."audit_transactions" IN SHARE ROW EXCLUSIVE MODE;
       END IF;
       FOREACH parent IN ARRAY ARRAY['audit_transactions', 'audit_changes'] LOOP
         IF to_regclass(format('%s.%I', '"public"', parent || '_default')) IS NOT NULL THEN
@@ -1950,8 +1951,11 @@ BEGIN
   IF sealed > 0 THEN
     PERFORM "public"."threadline_purge_seal"(n);
   END IF;
+  -- in the order writers take them: a capture's INSERT locks audit_changes, then the function it calls for the
+  -- transaction row audit_transactions (holding audit_transactions first, a purge met writers that held
+  -- audit_changes and waited for it, and under steady writes never got both)
   PERFORM "public"."threadline_lock_yielding"(
-    ARRAY['"public"."audit_transactions"'::regclass, '"public"."audit_changes"'::regclass, tx_rel, ch_rel],
+    ARRAY['"public"."audit_changes"'::regclass, '"public"."audit_transactions"'::regclass, ch_rel, tx_rel],
     'ACCESS EXCLUSIVE', 'a purge by partition');
   -- written meanwhile, by a transaction that began in the range: a change (captured now, after the cutoff), a
   -- transaction row, or an action (it sets its transaction's action_id: the deletes above cleared those)
