@@ -16,7 +16,13 @@ import { captureDifferences } from './catalog/capture-differences';
 import { readDeployedCapture } from './catalog/deployed-capture';
 import { DdlFollowUp, ddlFollowUpWarning, readDdlFollowUp } from './catalog/ddl-follow-up';
 import { ident, logLine } from '@threadline/core';
-import { AUDIT_SCHEMA_VERSION, auditSchemaSql, LEGAL_HOLDS_TABLE, PARTITIONING_TABLE } from './schema/audit-schema.sql';
+import {
+  AUDIT_SCHEMA_VERSION,
+  auditSchemaSql,
+  LEGAL_HOLDS_TABLE,
+  PARTITIONING_TABLE,
+  UNPROVEN_ACTIONS_TABLE,
+} from './schema/audit-schema.sql';
 import { catalogProblems } from './trigger/catalog-problems';
 import { LEASES_TABLE } from './schema/lease';
 import { CHECKPOINTS_TABLE, PURGED_TABLE, SEAL_TREE_TABLE, SEALS_TABLE } from './schema/seal.sql';
@@ -37,6 +43,7 @@ export const AUDIT_TABLES = [
   LEASES_TABLE,
   LEGAL_HOLDS_TABLE,
   PARTITIONING_TABLE,
+  UNPROVEN_ACTIONS_TABLE,
 ] as const;
 
 export interface TriggerSqlRequest {

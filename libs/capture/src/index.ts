@@ -42,6 +42,8 @@ export {
   PARTITIONS_FUNCTION,
   PARTITIONS_MAINTAIN_FUNCTION,
   PURGE_PARTITION_FUNCTION,
+  UNPROVEN_ACTIONS_TABLE,
+  DETACHED_COMMENT,
 } from './schema/audit-schema.sql';
 export {
   PartitioningOptions,

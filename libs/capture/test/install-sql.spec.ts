@@ -14,6 +14,7 @@ import {
   TRANSACTION_FUNCTION,
 } from '../src/schema/audit-schema.sql';
 import { PARTITION_INTERVALS, PARTITIONS_AHEAD } from '../src/partitions/partitioning.options';
+import { DETACHED_COMMENT } from '../src/schema/audit-schema.sql';
 import { DEFAULT_ROWS_COUNTED } from '../src/partitions/partitions.service';
 import {
   CAPTURE_FUNCTION,
@@ -172,6 +173,9 @@ describe('install SQL and the application', () => {
     expect(up).toContain(`CHECK (period IN (${PARTITION_INTERVALS.map(literal).join(', ')}))`);
     expect(up).toContain(`CHECK (ahead BETWEEN ${PARTITIONS_AHEAD.min} AND ${PARTITIONS_AHEAD.max})`);
     expect(up).toContain(`LIMIT ${DEFAULT_ROWS_COUNTED}) AS d`);
+    // the comment coverage reads to leave a detached range's tables out
+    expect(up).toContain(`'threadline: detached audit range'`);
+    expect(literal(DETACHED_COMMENT)).toBe(`'threadline: detached audit range'`);
   });
 });
 

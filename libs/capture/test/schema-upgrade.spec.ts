@@ -368,9 +368,18 @@ describe('audit schema upgrade from every earlier version', () => {
         await db.query(`DELETE FROM audit_changes WHERE transaction_id = $1`, [id]);
         await db.query(`DELETE FROM audit_transactions WHERE id = $1`, [id]);
         await db.query(`SELECT threadline_record_purge('[]'::jsonb, ARRAY[$1::uuid])`, [id]);
+        return id;
       };
-      await purge(v12);
+      // an action a v12 purge left behind with its transaction gone: moved out of the log by the upgrade (from
+      // v13 a purge takes a transaction's actions, and verification reports any action without its transaction)
+      const purgedId = await purge(v12);
+      await v12.query(
+        `INSERT INTO audit_actions (name, actor_ref, transaction_id) VALUES ('left.behind', '{"type":"user","id":"u"}', $1)`,
+        [purgedId],
+      );
       await v12.query(auditSchemaSql('public').up);
+      expect(await v12.query(`SELECT name FROM audit_actions_unproven`)).toEqual([{ name: 'left.behind' }]);
+      expect(await v12.query(`SELECT count(*)::int AS n FROM audit_actions`)).toEqual([{ n: 0 }]);
       await v12.query(auditSchemaSql('public').up);
       await purge(v12);
       const seals = await v12.query<{ seq: number; kind: string; change_count: number; ok: boolean }>(

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import {
   AUDIT_TABLES,
+  DETACHED_COMMENT,
   captureDifferences,
   readDeployedCapture,
   resolveCaptureOptions,
@@ -114,6 +115,7 @@ export class CoverageService implements OnApplicationBootstrap {
         this.auditSchema,
         [...AUDIT_TABLES],
         `${TRIGGER_PREFIX.replace(/_/g, '\\_')}%`,
+        DETACHED_COMMENT,
       ]);
     return rows.map((row) => {
       const missingTriggers = triggerNamesFor(row.table).filter((name) => !row.triggers.includes(name));

@@ -13,6 +13,7 @@ import {
   LegalHoldService,
   PurgeSummary,
   RetentionService,
+  ThreadlineCoverageIndicator,
   ThreadlineModule,
 } from '../src';
 
@@ -39,11 +40,16 @@ describe('retention on partitioned storage drops whole ranges (real PostgreSQL)'
     ).map((r) => r.name);
 
   /** One captured transaction writing item `id`, then moved (its start, its changes' copy and capture time) to `at`. */
-  async function writeAt(id: number, at: string, capturedAt = at): Promise<void> {
+  async function writeAt(id: number, at: string, capturedAt = at, action?: string): Promise<void> {
     await client.query('BEGIN');
     await client.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"u${id}"}', true)`);
     await client.query(`INSERT INTO items VALUES (${id}, 0)`);
     await client.query(`UPDATE items SET v = 1 WHERE id = ${id}`);
+    if (action)
+      await client.query(
+        `SELECT threadline_record_action($1, '{"type":"user","id":"u${id}"}', 'ok', NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+        [action],
+      );
     await client.query('COMMIT');
     await db.query(
       `UPDATE audit_transactions SET occurred_at = $2::timestamptz WHERE id IN (SELECT transaction_id FROM audit_changes WHERE table_pk->>'id' = $1)`,
@@ -68,6 +74,7 @@ describe('retention on partitioned storage drops whole ranges (real PostgreSQL)'
         ThreadlineModule.forRoot({
           capture: { tables: { items: {} }, partitioning: { ...partitioning, schedule: false } },
           retention: { keepDays: 30, enabled: true },
+          health: {},
         }),
       ],
     }).compile();
@@ -90,7 +97,8 @@ describe('retention on partitioned storage drops whole ranges (real PostgreSQL)'
     const cutoff = new Date(Date.parse(await month(2)) + 10 * 86_400_000).toISOString();
     await writeAt(7, new Date(Date.parse(await month(2)) + 20 * 86_400_000).toISOString());
     await writeAt(8, await month(3), new Date().toISOString());
-    await writeAt(9, new Date(Date.parse(await month(4)) + 3_600_000).toISOString());
+    const nine = new Date(Date.parse(await month(4)) + 3_600_000).toISOString();
+    await writeAt(9, nine, nine, 'item.filed');
     await db.query(`SELECT threadline_seal(1000)`);
     const integrity = app.get(IntegrityService);
     expect(await integrity.verify()).toMatchObject({ ok: true, checked: 9 });
@@ -160,7 +168,33 @@ describe('retention on partitioned storage drops whole ranges (real PostgreSQL)'
     expect(await db.query(`SELECT count(*)::int AS n FROM audit_changes WHERE table_pk->>'id' = '9'`)).toEqual([
       { n: 0 },
     ]);
+    // the archived transaction row is as it was sealed (its action id kept), its action kept beside it and gone
+    // from the log
+    const archived = run.partitions[0].transactionsPartition;
+    const [row] = await db.query<{ action_id: string | null }>(`SELECT action_id FROM ${archived}`);
+    expect(row.action_id).not.toBeNull();
+    expect(await db.query(`SELECT id, name FROM ${archived}_actions`)).toEqual([
+      { id: row.action_id, name: 'item.filed' },
+    ]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM audit_actions WHERE name = 'item.filed'`)).toEqual([
+      { n: 0 },
+    ]);
+    // the detached tables are not the app's: coverage does not count them (health stays up)
+    const health = (await app.get(ThreadlineCoverageIndicator).isHealthy()) as unknown as {
+      threadline_coverage: { status: string };
+    };
+    expect(health.threadline_coverage.status).toBe('up');
     expect(await app.get(IntegrityService).verify()).toMatchObject({ ok: true, problemCount: 0 });
+    // an action forged afterwards for the purged transaction is reported: a purge takes a transaction's actions
+    await db.query(
+      `INSERT INTO audit_actions (name, actor_ref, status, transaction_id, inserted_at)
+       SELECT 'forged.approval', '{"type":"admin","id":"ceo"}', 'ok', transaction_id, now() FROM ${archived}_actions`,
+    );
+    const forged = await app.get(IntegrityService).verify();
+    expect(forged.problems.map((p) => p.message)).toContainEqual(
+      expect.stringMatching(/^action [0-9a-f-]+ belongs to no audit transaction/),
+    );
+    await db.query(`DELETE FROM audit_actions WHERE name = 'forged.approval'`);
   });
 
   it('waits out a reader of the audit tables while writers go on, and gives up naming the pid of a transaction that keeps the range, changing nothing', async () => {
@@ -192,14 +226,14 @@ describe('retention on partitioned storage drops whole ranges (real PostgreSQL)'
       try {
         const policy = resolveRetentionPolicy({ keepDays: 30, enabled: true })!;
         const left = (await new RetentionService(impatient, policy).purge({ cutoff })) as PurgeSummary;
-        expect(left.busyPartitions).toEqual([
-          {
-            changesPartition: expect.stringMatching(/^audit_changes_p/),
-            from: await month(5),
-            to: await month(4),
-            reason: expect.stringMatching(new RegExp(`could not lock .* in 40 tries \\(held by pid ${pid}\\)`)),
-          },
-        ]);
+        // and the ranges after it untried: the same holder holds their parents
+        expect(left.busyPartitions[0]).toEqual({
+          changesPartition: expect.stringMatching(/^audit_changes_p/),
+          from: await month(5),
+          to: await month(4),
+          reason: expect.stringMatching(new RegExp(`could not lock .* in 10 tries \\(held by pid ${pid}\\)`)),
+        });
+        for (const untried of left.busyPartitions.slice(1)) expect(untried.reason).toMatch(/^not tried: the locks of/);
         expect(left.partitions.map((p) => p.from)).not.toContain(await month(5));
         expect(await db.query(`SELECT count(*)::int AS n FROM audit_changes WHERE table_pk->>'id' = '11'`)).toEqual([
           { n: 2 },

@@ -70,13 +70,12 @@ function rowStrays(seals: string, ledger: string, tables: AuditTables): StrayChe
       problem: (r) => problems.actionAdded(r.id!, r.transaction_id!, r.seq === null ? undefined : Number(r.seq)),
     },
     {
-      // actions of v5 name their transaction (unless a purge recorded removing it whole); those recorded
-      // before v5 name none and are not covered (docs/trust.md)
+      // actions of v5 name their transaction, and a purge removes a transaction's actions with it (from v13:
+      // the install moved those earlier purges left behind out of the log); those recorded before v5 name none
+      // and are not covered (docs/trust.md)
       sql: `SELECT a.id::text, a.transaction_id FROM ${actions} AS a
               WHERE a.transaction_id IS NOT NULL
                 AND NOT EXISTS (SELECT 1 FROM ${transactions} AS t WHERE t.id = a.transaction_id)
-                AND NOT EXISTS (SELECT 1 FROM ${seals} AS s JOIN ${ledger} AS p ON p.seal_seq = s.seq AND p.change_id IS NULL
-                                WHERE s.transaction_id = a.transaction_id)
               ORDER BY a.inserted_at, a.id`,
       problem: (r) => problems.orphanAction(r.id!, r.transaction_id!),
     },

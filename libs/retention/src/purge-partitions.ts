@@ -63,7 +63,10 @@ function keepsSomething(groups: WindowGroup[], holds: HoldInForce[], tables: Aud
   const p = SqlParams.bound();
   const from = p.add(range.from);
   const to = p.add(range.to);
-  const deletable = `(${groups.map((g) => eligible(g, p)).join(' OR ')}) AND NOT ${heldSql(holds, tables, p)}`;
+  // and captured before the earliest cutoff, as the drop itself requires (a later change of a table with its own,
+  // shorter window goes by rows)
+  const earliest = `(SELECT min(x) FROM unnest(${p.add(cutoffs(groups))}::timestamptz[]) AS x)`;
+  const deletable = `(${groups.map((g) => eligible(g, p)).join(' OR ')}) AND c.captured_at < ${earliest} AND NOT ${heldSql(holds, tables, p)}`;
   const inRange = (key: string) => `${key} >= ${from}::timestamptz AND ${key} < ${to}::timestamptz`;
   const transactionWide = holds.some(({ normalized: f }) => !f.table && !f.key && !f.ops);
   const bare = `EXISTS (SELECT 1 FROM ${tables.transactions} AS t WHERE ${inRange('t.occurred_at')}

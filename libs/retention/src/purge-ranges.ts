@@ -7,7 +7,7 @@ import { purgePartition, rangesBefore } from './purge-partitions';
 import { WindowGroup } from './purge-windows';
 import { BusyPartition, PartitionPurged, PurgeOptions, PurgeProgress } from './purge.types';
 import { PurgeLeaseLostError } from './retention.errors';
-import { partitionBusy, partitionDone } from './retention.messages';
+import { notTried, partitionBusy, partitionDone } from './retention.messages';
 import { RetentionPolicy } from './retention.options';
 
 /** What a purge run lends its range step: its connection, lease and logger, and whether the app is stopping. */
@@ -40,7 +40,8 @@ export async function purgeRanges(
   const done: PartitionPurged[] = [];
   const busy: BusyPartition[] = [];
   if (policy.partitions === 'rows' || !policy.deleteEmptyTransactions) return { done, busy };
-  for (const range of await rangesBefore(run.runner, run.tables, groups)) {
+  const ranges = await rangesBefore(run.runner, run.tables, groups);
+  for (const [i, range] of ranges.entries()) {
     if (run.stopping() || progress.batch >= step.maxBatches) break;
     if (!(await run.lease.renew())) throw PurgeLeaseLostError.create(progress.batch);
     const began = Date.now();
@@ -49,12 +50,21 @@ export async function purgeRanges(
     for (const h of holds) step.applied.set(h.id, h);
     if (why !== undefined) {
       const left = { changesPartition: range.changesPartition, from: range.from, to: range.to, reason: why };
-      busy.push(left);
-      logLine(run.logger, 'warn', 'retention:partition-busy', partitionBusy(left), {
-        partition: range.changesPartition,
-        from: range.from,
-        to: range.to,
-      });
+      // the ranges after it too: what held its parents' locks holds theirs (one idle reader cost every range its
+      // full tries, the sealer waiting behind the purge all along)
+      const rest = ranges.slice(i + 1).map((r) => ({ ...r, reason: notTried(range.changesPartition) }));
+      for (const skipped of [
+        left,
+        ...rest.map(({ changesPartition, from, to, reason }) => ({ changesPartition, from, to, reason })),
+      ]) {
+        busy.push(skipped);
+        logLine(run.logger, 'warn', 'retention:partition-busy', partitionBusy(skipped), {
+          partition: skipped.changesPartition,
+          from: skipped.from,
+          to: skipped.to,
+        });
+      }
+      break;
     }
     if (!purged) continue;
     done.push(purged);

@@ -48,6 +48,7 @@ export async function windowGroups(
   policy: RetentionPolicy,
   cutoff?: Date | string,
 ): Promise<WindowGroup[]> {
+  if (cutoff instanceof Date && Number.isNaN(cutoff.getTime())) throw InvalidCutoffError.notATimestamp(cutoff);
   const given = cutoff === undefined ? null : cutoff instanceof Date ? cutoff.toISOString() : cutoff;
   // Strict: JavaScript accepts 2026-02-30 or '1', which PostgreSQL then refuses or reads differently.
   if (given !== null && (typeof given !== 'string' || !isIsoTimestamp(given))) {

@@ -89,6 +89,11 @@ export function partitionBusy(p: BusyPartition): string {
   return `left partition ${p.changesPartition} (transactions begun from ${p.from} to ${p.to}) whole for the next run: ${p.reason}`;
 }
 
+/** Why a range after a busy one was not tried (BusyPartition.reason). */
+export function notTried(busy: string): string {
+  return `not tried: the locks of ${busy} before it were held, and the same holder holds the parent tables`;
+}
+
 /** `retention purge`: what a completed run did (or, dry, would do). */
 export function purgeSummary(r: Extract<PurgeResult, { status: 'completed' }>): string {
   const verb = r.dryRun ? 'would delete' : 'deleted';

@@ -129,6 +129,13 @@ describe('retention purge (real PostgreSQL)', () => {
       await expect(retention.purge({ cutoff })).rejects.toThrow(RetentionError);
       await expect(retention.purge({ cutoff })).rejects.toThrow('retention: cutoff must be a Date or an ISO 8601');
     }
+    await expect(retention.purge({ cutoff: new Date(NaN) })).rejects.toThrow(
+      'retention: cutoff must be a Date or an ISO 8601',
+    );
+    // without its zone the session's TimeZone would decide the instant
+    await expect(retention.purge({ cutoff: '2020-01-01T00:00:00' })).rejects.toThrow(
+      'retention: cutoff 2020-01-01T00:00:00 names no time zone',
+    );
     await expect(retention.purge({ batchSize: 0 })).rejects.toThrow('retention: batchSize must be a positive integer');
   });
 

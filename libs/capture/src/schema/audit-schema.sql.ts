@@ -45,6 +45,13 @@ export const PARTITIONING_TABLE = 'audit_partitioning';
 export const PARTITIONS_FUNCTION = 'threadline_partitions';
 /** `threadline_partitions_maintain()`: creates the partitions now and ahead (owner's rights); returns how many. */
 export const PARTITIONS_MAINTAIN_FUNCTION = 'threadline_partitions_maintain';
+/** Actions purges before v13 left behind without their transaction, moved out of the log by the v13 install (018). */
+export const UNPROVEN_ACTIONS_TABLE = 'audit_actions_unproven';
+/**
+ * The comment a range detached by retention (`retention.partitions: 'detach'`) carries on its tables, which are no
+ * longer part of the log: coverage does not count them as the app's (018 writes it, COVERAGE_SQL reads it).
+ */
+export const DETACHED_COMMENT = 'threadline: detached audit range';
 /** `threadline_purge_partition(from, cutoff, detach)` (v13, 018): drops or detaches one range of both tables, recording it in the purge ledger. */
 export const PURGE_PARTITION_FUNCTION = 'threadline_purge_partition';
 /** `threadline_partitioning_set(interval, ahead)`: what the install records. */

@@ -2,8 +2,8 @@
 // threadline:install v13 schema=public
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ThreadlineInstall1796414013507 implements MigrationInterface {
-  name = 'ThreadlineInstall1796414013507';
+export class ThreadlineInstall1796415299671 implements MigrationInterface {
+  name = 'ThreadlineInstall1796415299671';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`-- Threadline audit schema
@@ -1836,10 +1836,26 @@ END
 $threadline$;
 REVOKE ALL ON FUNCTION "public"."threadline_partitioning_set"(text, int) FROM PUBLIC;
 --
+-- Actions that purges before v13 left behind when they removed their transaction whole: the proof of them went
+-- with it (verification excused them, so one forged later passed too). Kept, outside the log, in
+-- audit_actions_unproven; from v13 every purge removes a transaction's actions with it and verification reports
+-- any action without its transaction.
+CREATE TABLE IF NOT EXISTS "public"."audit_actions_unproven" (LIKE "public"."audit_actions");
+REVOKE ALL ON TABLE "public"."audit_actions_unproven" FROM PUBLIC;
+WITH moved AS (
+  DELETE FROM "public"."audit_actions" AS a
+  WHERE a.transaction_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM "public"."audit_transactions" AS t WHERE t.id = a.transaction_id)
+    AND EXISTS (SELECT 1 FROM "public"."audit_seals" AS s JOIN "public"."audit_purged" AS p ON p.seal_seq = s.seq AND p.change_id IS NULL
+                WHERE s.transaction_id = a.transaction_id)
+  RETURNING a.*
+)
+INSERT INTO "public"."audit_actions_unproven" SELECT * FROM moved;
+--
 -- Locks \`rels\` in \`mode\`, each wait shorter than half of deadlock_timeout, in a subtransaction that gives back
 -- what it got when one is refused, up to 40 tries: the caller never waits holding a lock a writer or reader
--- needs, so it yields rather than deadlocks. Then fails naming the pids that hold them.
-CREATE OR REPLACE FUNCTION "public"."threadline_lock_yielding"(rels regclass[], mode text, what text)
+-- needs, so it yields rather than deadlocks. After \`tries\` it fails naming the pids that hold them.
+CREATE OR REPLACE FUNCTION "public"."threadline_lock_yielding"(rels regclass[], mode text, what text, tries int DEFAULT 40)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1849,11 +1865,12 @@ DECLARE
   wait text := greatest(10, least(200, extract(epoch FROM current_setting('deadlock_timeout')::interval) * 500))::int || 'ms';
   before text := current_setting('lock_timeout');
 BEGIN
-  IF mode NOT IN ('SHARE', 'ACCESS EXCLUSIVE') OR rels IS NULL OR cardinality(rels) = 0 OR array_position(rels, NULL) IS NOT NULL THEN
-    RAISE EXCEPTION 'threadline: threadline_lock_yielding takes tables and SHARE or ACCESS EXCLUSIVE (got %, %)', rels, mode
+  IF mode NOT IN ('SHARE', 'ACCESS EXCLUSIVE') OR rels IS NULL OR cardinality(rels) = 0 OR array_position(rels, NULL) IS NOT NULL
+     OR tries IS NULL OR tries NOT BETWEEN 1 AND 100 THEN
+    RAISE EXCEPTION 'threadline: threadline_lock_yielding takes tables, SHARE or ACCESS EXCLUSIVE, and 1 to 100 tries (got %, %, %)', rels, mode, tries
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  FOR attempt IN 1..40 LOOP
+  FOR attempt IN 1..tries LOOP
     BEGIN
       PERFORM set_config('lock_timeout', wait, true);
       EXECUTE format('LOCK TABLE %s IN %s MODE', (SELECT string_agg(r::text, ', ' ORDER BY o) FROM unnest(rels) WITH ORDINALITY AS x(r, o)), mode);
@@ -1865,11 +1882,11 @@ BEGIN
   END LOOP;
   SELECT string_agg(DISTINCT l.pid::text, ', ') INTO holders FROM pg_locks AS l
   WHERE l.granted AND l.pid <> pg_backend_pid() AND l.relation = ANY (rels);
-  RAISE EXCEPTION 'threadline: % could not lock % in 40 tries (held by pid %); nothing was changed, and the next run tries again', what, rels, coalesce(holders, '(gone)')
+  RAISE EXCEPTION 'threadline: % could not lock % in % tries (held by pid %); nothing was changed, and the next run tries again', what, rels, tries, coalesce(holders, '(gone)')
     USING ERRCODE = 'lock_not_available', HINT = 'A long transaction holds them: pg_stat_activity shows what those pids run; end it, then run the purge again.';
 END
 $threadline$;
-REVOKE ALL ON FUNCTION "public"."threadline_lock_yielding"(regclass[], text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "public"."threadline_lock_yielding"(regclass[], text, text, int) FROM PUBLIC;
 
 -- Refuses, changing nothing, when the two partitions do not have the same bounds, end after \`cutoff\`, or hold a
 -- change captured at or after it (a transaction that began in the range and wrote later). First, holding nothing
@@ -1894,6 +1911,7 @@ DECLARE
   actions_kept text;
   late boolean;
   naming bigint;
+  fk name;
   n bigint;
 BEGIN
   IF lo IS NULL OR cutoff IS NULL OR detach IS NULL OR NOT isfinite(lo) OR NOT isfinite(cutoff) THEN
@@ -1930,16 +1948,11 @@ BEGIN
   from_at := ch.from_at;
   to_at := ch.to_at;
   EXECUTE format('SELECT count(*) FROM %s', tx_rel) INTO transactions;
-  IF detach THEN
-    actions_kept := tx.partition_name || '_actions';
-    IF to_regclass(format('%s.%I', '"public"', actions_kept)) IS NOT NULL
-       OR to_regtype(format('%s.%I', '"public"', actions_kept)) IS NOT NULL THEN
-      actions_kept := actions_kept || '_' || substr(md5(random()::text || clock_timestamp()::text), 1, 8);
-    END IF;
-    EXECUTE format('CREATE TABLE %1$s.%2$I AS SELECT a.* FROM %1$s."audit_actions" AS a WHERE a.transaction_id IN (SELECT t.id FROM %3$s AS t)',
-                   '"public"', actions_kept, tx_rel);
+  -- dropped: the range's actions go now (their foreign key clears action_id on rows about to be dropped too);
+  -- detached: under the locks, after the detach, so the archived rows stay as they were sealed
+  IF NOT detach THEN
+    EXECUTE format('DELETE FROM %s."audit_actions" AS a WHERE a.transaction_id IN (SELECT t.id FROM %s AS t)', '"public"', tx_rel);
   END IF;
-  EXECUTE format('DELETE FROM %s."audit_actions" AS a WHERE a.transaction_id IN (SELECT t.id FROM %s AS t)', '"public"', tx_rel);
   -- what a later action would change: the transactions that name one (none, but those of actions from before v5,
   -- which name no transaction and so stay)
   EXECUTE format('SELECT count(*) FILTER (WHERE t.action_id IS NOT NULL) FROM %s AS t', tx_rel) INTO naming;
@@ -1956,7 +1969,7 @@ BEGIN
   -- audit_changes and waited for it, and under steady writes never got both)
   PERFORM "public"."threadline_lock_yielding"(
     ARRAY['"public"."audit_changes"'::regclass, '"public"."audit_transactions"'::regclass, ch_rel, tx_rel],
-    'ACCESS EXCLUSIVE', 'a purge by partition');
+    'ACCESS EXCLUSIVE', 'a purge by partition', 10);
   -- written meanwhile, by a transaction that began in the range: a change (captured now, after the cutoff), a
   -- transaction row, or an action (it sets its transaction's action_id: the deletes above cleared those)
   EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s AS c WHERE NOT c.captured_at < $1)
@@ -1969,6 +1982,26 @@ BEGIN
   IF detach THEN
     EXECUTE format('ALTER TABLE %s."audit_changes" DETACH PARTITION %s', '"public"', ch_rel);
     EXECUTE format('ALTER TABLE %s."audit_transactions" DETACH PARTITION %s', '"public"', tx_rel);
+    -- the archived transactions keep their action ids; their actions (those naming them, and any older one
+    -- they name) are kept beside them, then leave the log: the foreign key goes first, so deleting them
+    -- changes no archived row
+    FOR fk IN SELECT k.conname FROM pg_catalog.pg_constraint AS k WHERE k.conrelid = tx_rel AND k.contype = 'f' LOOP
+      EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', tx_rel, fk);
+    END LOOP;
+    actions_kept := tx.partition_name || '_actions';
+    IF to_regclass(format('%s.%I', '"public"', actions_kept)) IS NOT NULL
+       OR to_regtype(format('%s.%I', '"public"', actions_kept)) IS NOT NULL THEN
+      actions_kept := actions_kept || '_' || substr(md5(random()::text || clock_timestamp()::text), 1, 8);
+    END IF;
+    EXECUTE format('CREATE TABLE %1$s.%2$I AS SELECT a.* FROM %1$s."audit_actions" AS a
+                    WHERE a.transaction_id IN (SELECT t.id FROM %3$s AS t) OR a.id IN (SELECT t.action_id FROM %3$s AS t)',
+                   '"public"', actions_kept, tx_rel);
+    EXECUTE format('REVOKE ALL ON TABLE %s.%I FROM PUBLIC', '"public"', actions_kept);
+    EXECUTE format('DELETE FROM %s."audit_actions" AS a WHERE a.transaction_id IN (SELECT t.id FROM %s AS t)', '"public"', tx_rel);
+    -- no longer the log's, and not the app's: coverage leaves tables with this comment out (DETACHED_COMMENT)
+    EXECUTE format('COMMENT ON TABLE %s IS %L', ch_rel, 'threadline: detached audit range');
+    EXECUTE format('COMMENT ON TABLE %s IS %L', tx_rel, 'threadline: detached audit range');
+    EXECUTE format('COMMENT ON TABLE %s.%I IS %L', '"public"', actions_kept, 'threadline: detached audit range');
   ELSE
     EXECUTE format('DROP TABLE %s, %s', ch_rel, tx_rel);
   END IF;
@@ -1982,7 +2015,8 @@ REVOKE ALL ON FUNCTION "public"."threadline_purge_partition"(timestamptz, timest
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE IF EXISTS "public"."audit_legal_holds";
 DROP FUNCTION IF EXISTS "public"."threadline_purge_partition"(timestamptz, timestamptz, boolean);
-DROP FUNCTION IF EXISTS "public"."threadline_lock_yielding"(regclass[], text, text);
+DROP FUNCTION IF EXISTS "public"."threadline_lock_yielding"(regclass[], text, text, int);
+DROP TABLE IF EXISTS "public"."audit_actions_unproven";
 DROP FUNCTION IF EXISTS "public"."threadline_partitioning_set"(text, int);
 DROP FUNCTION IF EXISTS "public"."threadline_partitions_maintain"();
 DROP FUNCTION IF EXISTS "public"."threadline_partitions_maintain_at"(timestamptz);
