@@ -52,11 +52,13 @@ export async function purgeRanges(
       const left = { changesPartition: range.changesPartition, from: range.from, to: range.to, reason: why };
       // the ranges after it too: what held its parents' locks holds theirs (one idle reader cost every range its
       // full tries, the sealer waiting behind the purge all along)
-      const rest = ranges.slice(i + 1).map((r) => ({ ...r, reason: notTried(range.changesPartition) }));
-      for (const skipped of [
-        left,
-        ...rest.map(({ changesPartition, from, to, reason }) => ({ changesPartition, from, to, reason })),
-      ]) {
+      const rest = ranges.slice(i + 1).map(({ changesPartition, from, to }) => ({
+        changesPartition,
+        from,
+        to,
+        reason: notTried(range.changesPartition),
+      }));
+      for (const skipped of [left, ...rest]) {
         busy.push(skipped);
         logLine(run.logger, 'warn', 'retention:partition-busy', partitionBusy(skipped), {
           partition: skipped.changesPartition,
