@@ -26,7 +26,7 @@ BEGIN
   IF EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."audit_changes") OR EXISTS (SELECT 1 FROM :AUDIT_SCHEMA."audit_transactions") THEN
     RAISE EXCEPTION 'threadline: capture.partitioning is set, but the audit tables of schema % already hold rows in unpartitioned tables', ':AUDIT_SCHEMA_NAME_IN_LITERAL'
       USING ERRCODE = 'feature_not_supported',
-            HINT = 'Partitioned storage is installed into an empty audit schema: leave capture.partitioning unset for this database, or install into a new audit schema (capture.auditSchema). Moving an existing log into partitions is not supported yet.';
+            HINT = 'Move the log into partitions first, while the app runs: the partitions upgrade command (docs/scale.md), then run this migration again. Or leave capture.partitioning unset for this database.';
   END IF;
   -- the grants the plain tables had (the app role's SELECT: docs/trust.md) go to the partitioned ones
   grants := ARRAY(

@@ -1,4 +1,4 @@
-import { CaptureConfigError, cliCommand, privilegeMessage, ThreadlineError } from '@threadline/core';
+import { CaptureConfigError, cliCommand, CommandUsageError, privilegeMessage, ThreadlineError } from '@threadline/core';
 import { partitioningTexts } from './capture.messages';
 
 /** Trigger generation was asked for no table: neither `--tables` nor `capture.tables` names one. */
@@ -52,7 +52,22 @@ export class PartitionPrivilegeError extends ThreadlineError {
       ),
     );
   }
+
+  /** The upgrade creates, renames and drops the audit tables: only their owner may run it. */
+  static forUpgrade(fn: string, error: unknown): PartitionPrivilegeError {
+    return new PartitionPrivilegeError(
+      privilegeMessage(
+        'the partitioning upgrade',
+        `EXECUTE on ${fn}() and ownership of the audit tables (it creates and renames them)`,
+        `run ${cliCommand('partitions upgrade')} connected as the audit tables' owner`,
+        error,
+      ),
+    );
+  }
 }
+
+/** `partitions upgrade` was given flags it cannot use, or no interval to partition by. */
+export class PartitionUpgradeUsageError extends CommandUsageError {}
 
 /** auditSchemaSql was given a partitioning that capture.partitioning would refuse; the message lists why. */
 export class InvalidPartitioningError extends CaptureConfigError {

@@ -3,7 +3,7 @@
  * problems), in one place; each says what is wrong and how to fix it.
  * Thrown errors are in capture.errors.ts.
  */
-import { cliCommand, gotText } from '@threadline/core';
+import { cliCommand } from '@threadline/core';
 
 export function tableMissing(name: string): string {
   return `table ${name} does not exist in the database; create it (run your migrations) or fix the name`;
@@ -139,112 +139,4 @@ export const unreadableTexts = {
     `the capture function was changed outside Threadline (its body no longer matches its stamp); regenerate it with ${cliCommand('gen-triggers')}`,
 };
 
-/** `capture.partitioning` problems. */
-export const partitioningTexts = {
-  installSql: (problems: readonly string[]) =>
-    `auditSchemaSql: invalid partitioning: ${problems.join('; ')} (the same rules as capture.partitioning)`,
-  interval: (path: string, got: unknown) => `${path}.interval must be 'day', 'week' or 'month' ${gotText(got)}`,
-  ahead: (path: string, got: unknown, range: { min: number; max: number }) =>
-    `${path}.ahead must be a whole number of intervals from ${range.min} to ${range.max} (how many partitions after the current one maintenance keeps created) ${gotText(got)}`,
-  schedule: (path: string, got: unknown) =>
-    `${path}.schedule must be a cron expression such as '7 * * * *', or false to run only 'partitions maintain' ${gotText(got)}`,
-};
-
-/** Why partitioned storage is at risk (PartitionStatus.problems), each saying what to do. */
-export function partitionProblems(
-  status: {
-    partitioned: boolean;
-    tables: {
-      table: string;
-      coversNow: boolean;
-      intervalsAhead: number;
-      coveredUntil: string | null;
-      hasDefault: boolean;
-      defaultRows: number;
-      defaultRowsCapped: boolean;
-    }[];
-  },
-  configured: boolean,
-  minAhead: number,
-): string[] {
-  const maintain = `run ${cliCommand('partitions maintain')} (the app runs it on capture.partitioning.schedule)`;
-  if (!status.partitioned) {
-    return configured
-      ? [
-          `capture.partitioning is set but the audit tables are not partitioned: it takes effect at the first install into an empty audit schema (${cliCommand('install')}, then your migrations); an existing log is not moved`,
-        ]
-      : [];
-  }
-  return status.tables.flatMap((t) => [
-    ...(t.coversNow
-      ? []
-      : [`no partition of ${t.table} holds the current time: writes go to its default partition; ${maintain}`]),
-    ...(t.coversNow && t.intervalsAhead < minAhead
-      ? [
-          `${t.table} has ${t.intervalsAhead} partition(s) after the current one (at least ${minAhead} needed; partitions end at ${t.coveredUntil}); ${maintain}`,
-        ]
-      : []),
-    ...(t.hasDefault
-      ? []
-      : [
-          `${t.table} has no default partition: a write past its last partition fails; as the owner, CREATE TABLE ${t.table}_default PARTITION OF ${t.table} DEFAULT`,
-        ]),
-    ...(t.defaultRows > 0
-      ? [
-          `${t.table}_default holds ${defaultRowsText(t)} row(s) no range partition took; ${maintain}, which moves them into partitions of their interval`,
-        ]
-      : []),
-  ]);
-}
-
-/** A default partition's row count as counted: "10000 or more" when the count stopped there. */
-const defaultRowsText = (t: { defaultRows: number; defaultRowsCapped: boolean }) =>
-  t.defaultRowsCapped ? `${t.defaultRows} or more` : String(t.defaultRows);
-
-export const PARTITIONS_USAGE = 'partitions status [--json]\n  partitions maintain [--json]';
-
-/** What `partitions status` and `partitions maintain` print. */
-export function partitionStatusText(
-  status: {
-    partitioned: boolean;
-    interval: string | null;
-    ahead: number | null;
-    at: string;
-    tables: {
-      table: string;
-      partitions: number;
-      intervalsAhead: number;
-      coveredUntil: string | null;
-      defaultRows: number;
-      defaultRowsCapped: boolean;
-    }[];
-    problems: string[];
-  },
-  created?: number,
-): string {
-  const head = created === undefined ? [] : [`Created ${created} partition(s).`];
-  if (!status.partitioned)
-    return [
-      ...head,
-      'The audit tables are not partitioned (capture.partitioning is off).',
-      ...status.problems.map((p) => `problem: ${p}`),
-    ].join('\n');
-  return [
-    ...head,
-    `Partitioned by ${status.interval}, ${status.ahead} interval(s) kept ahead; database time ${status.at}.`,
-    ...status.tables.map(
-      (t) =>
-        `${t.table}: ${t.partitions} partition(s), without a gap until ${t.coveredUntil ?? '-'}, ${t.intervalsAhead} after the current one, ${defaultRowsText(t)} row(s) in the default partition`,
-    ),
-    ...(status.problems.length ? status.problems.map((p) => `problem: ${p}`) : ['ok']),
-  ].join('\n');
-}
-
-export const partitionSchedulerTexts = {
-  noScheduler:
-    "capture.partitioning.schedule is set but @nestjs/schedule's ScheduleModule.forRoot() is not imported here: partition maintenance ran at boot only; import it, or run 'partitions maintain' on a schedule of your own",
-  maintained: (created: number, problems: string[]) =>
-    `partition maintenance created ${created} partition(s)${problems.length ? `; still at risk: ${problems.join('; ')}` : ''}`,
-  failed: (error: unknown) =>
-    `partition maintenance failed (the next run retries): ${error instanceof Error ? error.message : String(error)}`,
-};
+export * from './partitions/partitions.messages';

@@ -11,7 +11,9 @@ import {
   PartitionsCommand,
   PartitionsMaintainCommand,
   PartitionsStatusCommand,
+  PartitionsUpgradeCommand,
 } from './partitions/partitions.commands';
+import { PartitionUpgradeService } from './partitions/partition-upgrade.service';
 import { PartitionsScheduler } from './partitions/partitions.scheduler';
 import { PartitionsService } from './partitions/partitions.service';
 
@@ -41,7 +43,9 @@ import { PartitionsService } from './partitions/partitions.service';
     PartitionsCommand,
     PartitionsStatusCommand,
     PartitionsMaintainCommand,
+    PartitionUpgradeService,
+    PartitionsUpgradeCommand,
   ],
-  exports: [THREADLINE_CAPTURE_OPTIONS, AuditTables, CaptureService, PartitionsService],
+  exports: [THREADLINE_CAPTURE_OPTIONS, AuditTables, CaptureService, PartitionsService, PartitionUpgradeService],
 })
 export class ThreadlineCaptureModule extends CaptureConfigurableModule {}

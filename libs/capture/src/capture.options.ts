@@ -47,7 +47,7 @@ export interface CaptureOptions {
   /**
    * Partitioned storage: `audit_transactions` and `audit_changes` as range partitions on the audit
    * transaction's start, one per interval, kept ahead by a scheduled job (README "Partitioned storage").
-   * Set it before the first install: an existing log is not moved. @default off
+   * An empty audit schema is partitioned by the install; an existing log is moved by `partitions upgrade`. @default off
    */
   partitioning?: PartitioningOptions;
 }

@@ -44,6 +44,9 @@ export {
   PURGE_PARTITION_FUNCTION,
   UNPROVEN_ACTIONS_TABLE,
   DETACHED_COMMENT,
+  UPGRADE_COMMENT,
+  PARTITION_UPGRADE_TABLE,
+  PARTITION_UPGRADE_FUNCTIONS,
 } from './schema/audit-schema.sql';
 export {
   PartitioningOptions,
@@ -56,7 +59,13 @@ export {
 } from './partitions/partitioning.options';
 export { PartitionsService, MIN_INTERVALS_AHEAD } from './partitions/partitions.service';
 export { PartitionsScheduler, PARTITIONS_JOB_NAME } from './partitions/partitions.scheduler';
-export { PartitionStatus, PartitionedTableStatus, PartitionMaintenanceResult } from './partitions/partitions.types';
+export { PartitionUpgradeService, PartitionUpgradeRequest } from './partitions/partition-upgrade.service';
+export {
+  PartitionStatus,
+  PartitionedTableStatus,
+  PartitionMaintenanceResult,
+  PartitionUpgradeResult,
+} from './partitions/partitions.types';
 export {
   SEAL_FUNCTION,
   SEALS_TABLE,

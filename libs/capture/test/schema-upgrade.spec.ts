@@ -23,6 +23,7 @@ const V9 = readFileSync(path.join(__dirname, 'fixtures', 'install-v9.sql'), 'utf
 const V10 = readFileSync(path.join(__dirname, 'fixtures', 'install-v10.sql'), 'utf8');
 const V11 = readFileSync(path.join(__dirname, 'fixtures', 'install-v11.sql'), 'utf8');
 const V12 = readFileSync(path.join(__dirname, 'fixtures', 'install-v12.sql'), 'utf8');
+const V13 = readFileSync(path.join(__dirname, 'fixtures', 'install-v13.sql'), 'utf8');
 
 /**
  * Every complete, aligned subtree of level 4 and up (16 seals and more) of the RFC 6962 tree over the
@@ -396,6 +397,36 @@ describe('audit schema upgrade from every earlier version', () => {
       expect(await v12.query(CATALOG)).toEqual(await fresh.query(CATALOG));
     } finally {
       await v12.drop();
+    }
+  });
+
+  it('v13 with rows then this version equals a fresh install, and its log can be moved into partitions', async () => {
+    const v13 = await createTestDatabase();
+    try {
+      await v13.query(V13);
+      await v13.query(`CREATE TABLE t (id int PRIMARY KEY); SELECT threadline_capture('public', 't', 't_audit', '{}');
+        INSERT INTO t SELECT g FROM generate_series(1, 5) AS g; SELECT threadline_seal(10)`);
+      await v13.query(auditSchemaSql('public').up);
+      await v13.query(`SELECT threadline_partition_upgrade_start('day', 3)`);
+      for (let done = false; !done;)
+        done = (await v13.query<{ done: boolean }>(`SELECT (threadline_partition_upgrade_copy(2)).*`)).some(
+          (r) => (r as { table_name?: string }).table_name === 'audit_changes' && r.done,
+        );
+      expect(await v13.query(`SELECT * FROM threadline_partition_upgrade_finish()`)).toEqual([
+        { transactions: '1', changes: '5' },
+      ]);
+      await v13.query(
+        `DROP TABLE t, audit_changes_unpartitioned, audit_transactions_unpartitioned; DROP FUNCTION t_audit()`,
+      );
+      const partitioned = await createTestDatabase();
+      try {
+        await partitioned.query(auditSchemaSql('public', { partitioning: { interval: 'day', ahead: 3 } }).up);
+        expect(await v13.query(CATALOG)).toEqual(await partitioned.query(CATALOG));
+      } finally {
+        await partitioned.drop();
+      }
+    } finally {
+      await v13.drop();
     }
   });
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/co
 import {
   AUDIT_TABLES,
   DETACHED_COMMENT,
+  UPGRADE_COMMENT,
   captureDifferences,
   readDeployedCapture,
   resolveCaptureOptions,
@@ -115,7 +116,7 @@ export class CoverageService implements OnApplicationBootstrap {
         this.auditSchema,
         [...AUDIT_TABLES],
         `${TRIGGER_PREFIX.replace(/_/g, '\\_')}%`,
-        DETACHED_COMMENT,
+        [DETACHED_COMMENT, UPGRADE_COMMENT],
       ]);
     return rows.map((row) => {
       const missingTriggers = triggerNamesFor(row.table).filter((name) => !row.triggers.includes(name));

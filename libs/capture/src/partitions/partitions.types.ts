@@ -38,3 +38,22 @@ export interface PartitionMaintenanceResult {
   created: number;
   status: PartitionStatus;
 }
+
+/** What one `partitions upgrade` run did. */
+export interface PartitionUpgradeResult {
+  /** finished: the log is partitioned now; stopped: --max-batches ended the run before the copy was done. */
+  outcome: 'finished' | 'stopped' | 'partitioned-already' | 'aborted' | 'nothing-to-abort';
+  interval: PartitionInterval | null;
+  ahead: number | null;
+  /** Whether this run went on with an upgrade an earlier run started. */
+  resumed: boolean;
+  /** Copy batches this run, each one transaction. */
+  batches: number;
+  /** Rows this run's batches copied (rows the triggers copied as the app wrote them are not counted). */
+  copied: { transactions: number; changes: number };
+  /** Rows the partitioned tables hold once finished (counted in one snapshot against the old tables). */
+  transactions: number | null;
+  changes: number | null;
+  /** The statement that drops the old tables, to run once verification passes. */
+  dropWhenVerified: string | null;
+}

@@ -34,7 +34,7 @@ export const RECORD_ACTION_FUNCTION = 'threadline_record_action';
  * Bumped when the install SQL changes; part of the install migration's
  * marker (docs/schema-changes.md says what else a change takes).
  */
-export const AUDIT_SCHEMA_VERSION = 13;
+export const AUDIT_SCHEMA_VERSION = 14;
 
 /** Legal holds (schema v11, 016): filters whose changes no purge deletes while the hold is in force. */
 export const LEGAL_HOLDS_TABLE = 'audit_legal_holds';
@@ -54,6 +54,22 @@ export const UNPROVEN_ACTIONS_TABLE = 'audit_actions_unproven';
 export const DETACHED_COMMENT = 'threadline: detached audit range';
 /** `threadline_purge_partition(from, cutoff, detach)` (v13, 018): drops or detaches one range of both tables, recording it in the purge ledger. */
 export const PURGE_PARTITION_FUNCTION = 'threadline_purge_partition';
+/**
+ * `partitions upgrade` (v14, 019): moves an unpartitioned log into partitioned storage while the app writes. Its
+ * progress row lives in this table while an upgrade is under way; the step functions follow.
+ */
+export const PARTITION_UPGRADE_TABLE = 'audit_partition_upgrade';
+export const PARTITION_UPGRADE_FUNCTIONS = {
+  start: 'threadline_partition_upgrade_start',
+  copy: 'threadline_partition_upgrade_copy',
+  finish: 'threadline_partition_upgrade_finish',
+  abort: 'threadline_partition_upgrade_abort',
+} as const;
+/**
+ * The comment of the tables an upgrade works with besides the log (the copies and the progress row while it runs,
+ * the old tables after it): coverage does not count them as the app's.
+ */
+export const UPGRADE_COMMENT = 'threadline: partitioning upgrade';
 /** `threadline_partitioning_set(interval, ahead)`: what the install records. */
 export const PARTITIONING_SET_FUNCTION = 'threadline_partitioning_set';
 
@@ -91,7 +107,14 @@ export function auditSchemaSql(
     leaseSchemaSql(auditSchema),
     `${captureFunctionsSql(auditSchema)}\n`,
     options.queryIndexes === false ? '' : auditQueryIndexesSql(auditSchema),
-    installSql(auditSchema, '015-regenerate-older-capture', '016-legal-holds', '017-partitions', '018-partition-purge'),
+    installSql(
+      auditSchema,
+      '015-regenerate-older-capture',
+      '016-legal-holds',
+      '017-partitions',
+      '018-partition-purge',
+      '019-partition-upgrade',
+    ),
     partitioning ? partitioningSetSql(auditSchema, partitioning) : '',
   ].join('');
   const down = [
