@@ -47,6 +47,15 @@ describeOnOneMajor('partitions upgrade (spawned like `npm run cli -- ...`)', () 
     expect(cli('partitions', 'upgrade', '--abort', '--interval', 'week').stderr).toContain(
       '--abort takes no other flag but --json',
     );
+    // a refusal of the database comes with its hint, not a stack trace
+    const started = cli('partitions', 'upgrade', '--interval', 'week', '--max-batches', '1');
+    expect(started.stdout).toContain('Stopped after --max-batches');
+    const other = cli('partitions', 'upgrade', '--interval', 'month');
+    expect(other.stderr).toContain(
+      'partitions upgrade: a partitioning upgrade by week (3 ahead) is under way, not by month (3 ahead). Run it again with interval week, or abort it',
+    );
+    expect(other.stderr).not.toContain('    at ');
+    expect(JSON.parse(cli('partitions', 'upgrade', '--abort', '--json').stdout)).toMatchObject({ outcome: 'aborted' });
     // a writer in steady transactions, each a user and its audit rows
     const writer = new Client({ connectionString: db.url });
     await writer.connect();
@@ -92,7 +101,9 @@ describeOnOneMajor('partitions upgrade (spawned like `npm run cli -- ...`)', () 
       const partial = await copied();
       const [{ changes }] = await db.query<{ changes: string }>(`SELECT count(*) AS changes FROM audit_changes`);
       expect(partial).toBeLessThan(Number(changes));
-      expect(cli('partitions', 'status').stdout).toContain('The audit tables are not partitioned');
+      expect(cli('partitions', 'status').stdout).toContain(
+        'The audit tables are not partitioned yet: a partitioning upgrade is under way (run',
+      );
       // the copies and the progress row sit in the audited schema: not counted as the app's tables
       expect(unclassified()).toEqual([]);
       const resumed = cli('partitions', 'upgrade', '--interval', 'week', '--batch-size', '500', '--json');

@@ -13,6 +13,26 @@
 --# identical text (integers, uuid, times, ...), byte-wise "C" comparison for text, scale as well as
 --# value for numeric, and the text form for every other type (citext, json, jsonb, arrays, floats,
 --# custom types).
+-- Takes EXECUTE on a function back from every role but its owner, PUBLIC and roles ALTER DEFAULT PRIVILEGES named
+-- alike (REVOKE ... FROM PUBLIC leaves the latter). Capture's generated SQL calls it for each trigger function.
+CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_revoke_function_grants"(target regprocedure)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $threadline$
+DECLARE
+  holder text;
+BEGIN
+  FOR holder IN
+    SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
+    FROM pg_proc AS p, aclexplode(p.proacl) AS a WHERE p.oid = target AND a.grantee <> p.proowner
+  LOOP
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM %s', target, holder);
+  END LOOP;
+END
+$threadline$;
+REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_revoke_function_grants"(regprocedure) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION :AUDIT_SCHEMA."threadline_capture_sql"(target regclass, function_name text, settings jsonb)
 RETURNS text
 LANGUAGE plpgsql
@@ -376,8 +396,9 @@ DROP TRIGGER IF EXISTS %5$I ON %1$s;',
   -- function's owner (the role that ran the migration), so the roles that
   -- write audited tables need no right on the audit tables. The search_path
   -- is pinned (every name the body uses is qualified or in pg_catalog), and
-  -- no one but the owner may attach the function to a table of their own.
-  RETURN format(E'CREATE OR REPLACE FUNCTION %s() RETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\nSET search_path = pg_catalog, pg_temp\nSET jit = off\nSET enable_nestloop = off\nSET enable_mergejoin = off\nAS %s%s%s;\nCOMMENT ON FUNCTION %s() IS %L;\nREVOKE ALL ON FUNCTION %s() FROM PUBLIC;%s\n',
-    fn, tag, body, tag, fn, 'threadline:' || stamp::text, fn, triggers);
+  -- no one but the owner may attach the function to a table of their own: EXECUTE is taken back from PUBLIC and
+  -- from every role ALTER DEFAULT PRIVILEGES granted it to (firing a trigger needs none).
+  RETURN format(E'CREATE OR REPLACE FUNCTION %s() RETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\nSET search_path = pg_catalog, pg_temp\nSET jit = off\nSET enable_nestloop = off\nSET enable_mergejoin = off\nAS %s%s%s;\nCOMMENT ON FUNCTION %s() IS %L;\nREVOKE ALL ON FUNCTION %s() FROM PUBLIC;\nSELECT :AUDIT_SCHEMA_IN_FORMAT_LITERAL."threadline_revoke_function_grants"(%L::pg_catalog.regprocedure);%s\n',
+    fn, tag, body, tag, fn, 'threadline:' || stamp::text, fn, fn || '()', triggers);
 END
 $generator$;

@@ -36,6 +36,8 @@ DECLARE
   holder text;
   tmp text;
   renames jsonb := '{}';
+  locks_needed bigint;
+  lock_table bigint;
 BEGIN
   IF step IS NULL OR wanted_ahead IS NULL OR wanted_ahead NOT BETWEEN 3 AND 24 THEN
     RAISE EXCEPTION 'threadline: a partitioning upgrade takes day, week or month and 3 to 24 intervals ahead (got %, %)', wanted_period, wanted_ahead
@@ -70,9 +72,14 @@ BEGIN
     SELECT i FROM (SELECT DISTINCT date_trunc(wanted_period, t.occurred_at) AS i FROM :AUDIT_SCHEMA."audit_transactions" AS t WHERE isfinite(t.occurred_at)
                    UNION SELECT generate_series(date_trunc(wanted_period, now()), date_trunc(wanted_period, now()) + step * wanted_ahead, step)) AS x
     ORDER BY 1);
-  IF cardinality(intervals) > 5000 THEN
-    RAISE EXCEPTION 'threadline: the audit log spans % intervals of a %, more than the 5000 partitions an upgrade creates', cardinality(intervals), wanted_period
-      USING ERRCODE = 'program_limit_exceeded', HINT = 'Choose a longer interval (capture.partitioning.interval: week or month).';
+  -- start creates every partition in one transaction, each holding a lock on it and on each of its indexes until
+  -- it commits: more than half of the server's shared lock table would fail with "out of shared memory", in this
+  -- transaction or in any other that needed a lock meanwhile (the app's writes)
+  locks_needed := 2 * cardinality(intervals) * (2 + (SELECT count(*) FROM pg_index AS i WHERE i.indrelid = ':AUDIT_SCHEMA_IN_LITERAL."audit_changes"'::regclass));
+  lock_table := current_setting('max_locks_per_transaction')::bigint * (current_setting('max_connections')::bigint + current_setting('max_prepared_transactions')::bigint);
+  IF cardinality(intervals) > 5000 OR locks_needed > lock_table / 2 THEN
+    RAISE EXCEPTION 'threadline: the audit log spans % intervals of a %: an upgrade creating a partition of each in one transaction needs about % locks, and this server''s lock table holds % (max_locks_per_transaction × (max_connections + max_prepared_transactions)); at most 5000 partitions and half the lock table', cardinality(intervals), wanted_period, locks_needed, lock_table
+      USING ERRCODE = 'program_limit_exceeded', HINT = 'Choose a longer interval (capture.partitioning.interval: week or month), or raise max_locks_per_transaction (a restart) and run the upgrade again.';
   END IF;
   CREATE TABLE :AUDIT_SCHEMA."audit_partition_upgrade" (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -105,6 +112,10 @@ BEGIN
     ORDER BY x.relname
   LOOP
     tmp := 'threadline_upgrade_' || substr(md5(child), 1, 16);
+    IF to_regclass(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', tmp)) IS NOT NULL OR to_regtype(format('%s.%I', ':AUDIT_SCHEMA_IN_LITERAL', tmp)) IS NOT NULL THEN
+      RAISE EXCEPTION 'threadline: a partitioning upgrade needs the name %.%, which is taken', ':AUDIT_SCHEMA_NAME_IN_LITERAL', tmp
+        USING ERRCODE = 'duplicate_table', HINT = 'Rename or drop that object, then run the upgrade again.';
+    END IF;
     def := regexp_replace(def, '^(CREATE (UNIQUE )?INDEX )(\S+|"([^"]|"")+") ON (.*) USING ', '\1' || quote_ident(tmp) || ' ON ' || ':AUDIT_SCHEMA_IN_LITERAL.' || quote_ident(parent || '_next') || ' USING ');
     IF def !~ ('^CREATE (UNIQUE )?INDEX ' || tmp || ' ON ') THEN
       RAISE EXCEPTION 'threadline: cannot read the definition of index % of %', child, parent USING ERRCODE = 'internal_error';
@@ -118,10 +129,10 @@ BEGIN
   FOR child, holder IN
     SELECT DISTINCT k.relname::text, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
     FROM pg_class AS k, aclexplode(k.relacl) AS a
-    WHERE k.relnamespace = ':AUDIT_SCHEMA_IN_LITERAL'::regnamespace AND k.relname IN ('audit_partition_upgrade', 'audit_transactions_next', 'audit_changes_next')
+    WHERE k.relnamespace = ':AUDIT_SCHEMA_IN_LITERAL'::regnamespace AND k.relname IN ('audit_partition_upgrade', 'audit_transactions_next', 'audit_changes_next', 'audit_changes_next_id_seq')
       AND a.grantee <> k.relowner
   LOOP
-    EXECUTE format('REVOKE ALL ON TABLE %s.%I FROM %s', ':AUDIT_SCHEMA_IN_LITERAL', child, holder);
+    EXECUTE format('REVOKE ALL ON %s %s.%I FROM %s', CASE WHEN child LIKE '%\_seq' THEN 'SEQUENCE' ELSE 'TABLE' END, ':AUDIT_SCHEMA_IN_LITERAL', child, holder);
   END LOOP;
   FOR def IN
     SELECT format('GRANT %s ON TABLE %s.%I TO %s%s', a.privilege_type, ':AUDIT_SCHEMA_IN_LITERAL', k.relname || '_next',
@@ -186,6 +197,14 @@ AS $threadline$
 DECLARE
   replaced text[];
 BEGIN
+  -- only the old audit tables' own triggers, after each statement: whoever can EXECUTE this function (a grant of
+  -- ALTER DEFAULT PRIVILEGES, say) cannot make it write the copies from a trigger on a table of their own
+  IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_RELID IS DISTINCT FROM (CASE TG_ARGV[0]
+       WHEN 'audit_transactions' THEN to_regclass(':AUDIT_SCHEMA_IN_LITERAL."audit_transactions"')
+       WHEN 'audit_changes' THEN to_regclass(':AUDIT_SCHEMA_IN_LITERAL."audit_changes"') END) THEN
+    RAISE EXCEPTION 'threadline: threadline_partition_upgrade_copy_rows runs only as the partitioning upgrade''s trigger on the audit tables'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
   IF TG_ARGV[0] = 'audit_transactions' THEN
     IF TG_OP = 'INSERT' THEN
       INSERT INTO :AUDIT_SCHEMA."audit_transactions_next" SELECT * FROM new_rows;
@@ -214,6 +233,33 @@ BEGIN
 END
 $threadline$;
 REVOKE ALL ON FUNCTION :AUDIT_SCHEMA."threadline_partition_upgrade_copy_rows"() FROM PUBLIC;
+COMMENT ON FUNCTION :AUDIT_SCHEMA."threadline_partition_upgrade_copy_rows"() IS 'threadline: partitioning upgrade';
+
+-- Nobody but the owner may EXECUTE a SECURITY DEFINER trigger function of Threadline's (capture's, marked by its
+-- 'threadline:' comment, and the upgrade's): firing a trigger needs no EXECUTE, and with it a role could fire the
+-- function from a trigger on a table of its own. REVOKE ... FROM PUBLIC leaves what ALTER DEFAULT PRIVILEGES
+-- granted a role by name; this takes those back (capture functions generated later do the same). The same for the
+-- change id's sequence: with a grant on it a role could set the next id back (and ids would be stored twice).
+DO $threadline$
+DECLARE
+  revoke text;
+BEGIN
+  FOR revoke IN
+    SELECT DISTINCT format('REVOKE ALL ON FUNCTION %s FROM %s', p.oid::regprocedure,
+                           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END)
+    FROM pg_catalog.pg_proc AS p, pg_catalog.aclexplode(p.proacl) AS a
+    WHERE p.prosecdef AND p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype AND a.grantee <> p.proowner
+      AND pg_catalog.obj_description(p.oid, 'pg_proc') LIKE 'threadline:%'
+    UNION ALL
+    SELECT DISTINCT format('REVOKE ALL ON SEQUENCE %s FROM %s', k.oid::regclass,
+                           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END)
+    FROM pg_catalog.pg_class AS k, pg_catalog.aclexplode(k.relacl) AS a
+    WHERE k.oid = pg_catalog.pg_get_serial_sequence(':AUDIT_SCHEMA_IN_LITERAL."audit_changes"', 'id')::regclass AND a.grantee <> k.relowner
+  LOOP
+    EXECUTE revoke;
+  END LOOP;
+END
+$threadline$;
 
 -- One batch of the rows stored before start: transactions (by id) until none is left, then changes (by id, up
 -- to the highest at start). Returns the table the batch read, how many rows it read and copied, and whether
@@ -232,6 +278,8 @@ BEGIN
   IF batch_size IS NULL OR batch_size NOT BETWEEN 1 AND 100000 THEN
     RAISE EXCEPTION 'threadline: a partitioning upgrade copies 1 to 100000 rows a batch (got %)', batch_size USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- one step at a time: a finish or an abort in another session is waited for, then seen
+  LOCK TABLE :AUDIT_SCHEMA."audit_partitioning" IN SHARE ROW EXCLUSIVE MODE;
   IF to_regclass(':AUDIT_SCHEMA_IN_LITERAL."audit_partition_upgrade"') IS NULL THEN
     RAISE EXCEPTION 'threadline: no partitioning upgrade is under way' USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
@@ -254,7 +302,8 @@ BEGIN
   copied := 0;
   IF NOT done THEN
     -- the columns in the table's order, the partition key of a change stored before v12 taken from its transaction
-    SELECT string_agg(CASE a.attname WHEN 'transaction_occurred_at' THEN 'coalesce(b.transaction_occurred_at, b.threadline_started)' ELSE 'b.' || quote_ident(a.attname) END, ', ' ORDER BY a.attnum)
+    -- (of one without a transaction, which verification reports, from its capture time: it is kept, as it is)
+    SELECT string_agg(CASE a.attname WHEN 'transaction_occurred_at' THEN 'coalesce(b.transaction_occurred_at, b.threadline_started, b.captured_at)' ELSE 'b.' || quote_ident(a.attname) END, ', ' ORDER BY a.attnum)
       INTO cols FROM pg_attribute AS a
       WHERE a.attrelid = ':AUDIT_SCHEMA_IN_LITERAL."audit_changes"'::regclass AND a.attnum > 0 AND NOT a.attisdropped;
     EXECUTE format($sql$
@@ -296,6 +345,8 @@ BEGIN
     RAISE EXCEPTION 'threadline: the end of a partitioning upgrade runs at READ COMMITTED, not %', current_setting('transaction_isolation')
       USING ERRCODE = 'invalid_transaction_state';
   END IF;
+  -- one step at a time: a finish or an abort in another session is waited for, then seen
+  LOCK TABLE :AUDIT_SCHEMA."audit_partitioning" IN SHARE ROW EXCLUSIVE MODE;
   IF to_regclass(':AUDIT_SCHEMA_IN_LITERAL."audit_partition_upgrade"') IS NULL THEN
     RAISE EXCEPTION 'threadline: no partitioning upgrade is under way' USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
@@ -377,6 +428,7 @@ AS $threadline$
 DECLARE
   parent text;
 BEGIN
+  LOCK TABLE :AUDIT_SCHEMA."audit_partitioning" IN SHARE ROW EXCLUSIVE MODE;
   IF to_regclass(':AUDIT_SCHEMA_IN_LITERAL."audit_partition_upgrade"') IS NULL THEN
     RETURN false;
   END IF;

@@ -69,6 +69,16 @@ export class PartitionPrivilegeError extends ThreadlineError {
 /** `partitions upgrade` was given flags it cannot use, or no interval to partition by. */
 export class PartitionUpgradeUsageError extends CommandUsageError {}
 
+/** A step of the partitioning upgrade refused (the database's message and its hint, which says what to do). */
+export class PartitionUpgradeError extends ThreadlineError {
+  static from(error: unknown): PartitionUpgradeError {
+    const { message, hint } = error as { message: string; hint?: string };
+    return new PartitionUpgradeError(
+      `partitions upgrade: ${message.replace(/^threadline: /, '')}${hint ? `. ${hint}` : ''}`,
+    );
+  }
+}
+
 /** auditSchemaSql was given a partitioning that capture.partitioning would refuse; the message lists why. */
 export class InvalidPartitioningError extends CaptureConfigError {
   static forInstall(problems: readonly string[]): InvalidPartitioningError {

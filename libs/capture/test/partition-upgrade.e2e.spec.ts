@@ -194,6 +194,88 @@ describe('moving an unpartitioned log into partitions (real PostgreSQL)', () => 
     }
   });
 
+  it('grants of ALTER DEFAULT PRIVILEGES give the app no way into the copy, capture or the change ids', async () => {
+    const role = `app_${Date.now()}`;
+    const hostile = await createTestDatabase();
+    const owned = new Client({ connectionString: hostile.url });
+    await owned.connect();
+    const app = new Client({ connectionString: hostile.url.replace(/\/\/[^@]*@/, `//${role}:pw@`) });
+    try {
+      await owned.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw';
+        ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO ${role};
+        ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO ${role};
+        ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO ${role}`);
+      await owned.query(auditSchemaSql('public').up);
+      await owned.query(`CREATE TABLE items (id int PRIMARY KEY, v text);
+        SELECT threadline_capture('public', 'items', 'threadline_audit_items', '{}');
+        INSERT INTO items VALUES (1, 'a'), (2, 'b'); SELECT threadline_partition_upgrade_start('month', 3)`);
+      await app.connect();
+      // the upgrade's trigger function and capture's, fired from a trigger on a table of the app's own
+      await app.query(`CREATE TEMP TABLE mine (LIKE audit_changes)`);
+      await expect(
+        app.query(`CREATE TRIGGER forge AFTER INSERT ON mine REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+          EXECUTE FUNCTION threadline_partition_upgrade_copy_rows('audit_changes')`),
+      ).rejects.toThrow('permission denied for function threadline_partition_upgrade_copy_rows');
+      await expect(
+        app.query(`CREATE TEMP TABLE items (id int PRIMARY KEY, v text);
+          CREATE TRIGGER forge AFTER INSERT ON pg_temp.items REFERENCING NEW TABLE AS threadline_new FOR EACH STATEMENT
+          EXECUTE FUNCTION public.threadline_audit_items()`),
+      ).rejects.toThrow('permission denied for function public.threadline_audit_items');
+      await expect(app.query(`SELECT setval(pg_get_serial_sequence('audit_changes', 'id'), 1)`)).rejects.toThrow(
+        'permission denied for sequence',
+      );
+      // the owner could still attach it elsewhere: the function itself refuses a table that is not an audit table
+      await owned.query(`CREATE TABLE decoy (LIKE audit_changes);
+        CREATE TRIGGER forge AFTER INSERT ON decoy REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+        EXECUTE FUNCTION threadline_partition_upgrade_copy_rows('audit_changes')`);
+      await expect(owned.query(`INSERT INTO decoy SELECT * FROM audit_changes`)).rejects.toThrow(
+        "runs only as the partitioning upgrade's trigger on the audit tables",
+      );
+      await owned.query(`DROP TABLE decoy`);
+      for (;;) {
+        const [step] = (await owned.query(`SELECT * FROM threadline_partition_upgrade_copy(100)`)).rows;
+        if (step.table_name === 'audit_changes' && step.done) break;
+      }
+      await owned.query(`SELECT * FROM threadline_partition_upgrade_finish()`);
+      await expect(app.query(`SELECT setval('audit_changes_id_seq', 1)`)).rejects.toThrow(
+        'permission denied for sequence audit_changes_id_seq',
+      );
+    } finally {
+      await app.end().catch(() => undefined);
+      await owned.end();
+      await hostile.drop();
+      await q(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    }
+  });
+
+  it('refuses, clearly, an interval that needs more locks than the server has; keeps a change of no transaction', async () => {
+    const [{ locks, indexes }] = await q<{ locks: string; indexes: string }>(
+      `SELECT current_setting('max_locks_per_transaction')::bigint * (current_setting('max_connections')::bigint
+                + current_setting('max_prepared_transactions')::bigint) AS locks,
+              (SELECT count(*) FROM pg_index WHERE indrelid = 'audit_changes'::regclass) AS indexes`,
+    );
+    const days = Math.ceil(Number(locks) / 2 / (2 * (2 + Number(indexes)))) + 10;
+    await q(
+      `INSERT INTO audit_transactions (txid, occurred_at) SELECT 1, now() - make_interval(days => g) FROM generate_series(1, $1) AS g`,
+      [days],
+    );
+    await expect(q(`SELECT threadline_partition_upgrade_start('day', 3)`)).rejects.toThrow(
+      /the audit log spans \d+ intervals of a day: an upgrade creating a partition of each in one transaction needs about \d+ locks/,
+    );
+    expect(await q(`SELECT to_regclass('audit_partition_upgrade') AS t`)).toEqual([{ t: null }]);
+    // a change whose transaction is gone and which has no start (verification reports it): moved as it is
+    await q(`INSERT INTO audit_changes (transaction_id, table_schema, table_name, op, table_pk, transaction_occurred_at)
+      VALUES (gen_random_uuid(), 'public', 'items', 'insert', '{"id": 1}', NULL)`);
+    await q(`SELECT threadline_partition_upgrade_start('month', 3)`);
+    await copyAll(500);
+    await q(`SELECT * FROM threadline_partition_upgrade_finish()`);
+    expect(
+      await q(
+        `SELECT count(*)::int AS n FROM audit_changes WHERE table_pk = '{"id": 1}' AND transaction_occurred_at = captured_at`,
+      ),
+    ).toEqual([{ n: 1 }]);
+  });
+
   it('abort leaves the tables as they were; a finished upgrade cannot start again; arguments are checked', async () => {
     await writeAgo(3, 4);
     const schema = await q(PARENTS);

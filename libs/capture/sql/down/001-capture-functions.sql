@@ -13,6 +13,7 @@ DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_capture"(text, text, text, jso
 DROP TABLE IF EXISTS :AUDIT_SCHEMA."audit_capture_pending";
 DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_capture"(regclass, text, jsonb);
 DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_capture_sql"(regclass, text, jsonb);
+DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_revoke_function_grants"(regprocedure);
 DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_column_signature"(oid);
 DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_column_layout"(oid);
 DROP FUNCTION IF EXISTS :AUDIT_SCHEMA."threadline_capture_fallback_sql"(oid, text, jsonb);

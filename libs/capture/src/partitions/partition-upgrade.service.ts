@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditTables, isInsufficientPrivilege, qualified } from '@threadline/core';
 import { DataSource } from 'typeorm';
 import { THREADLINE_CAPTURE_OPTIONS } from '../capture.constants';
-import { PartitionPrivilegeError, PartitionUpgradeUsageError } from '../capture.errors';
+import { PartitionPrivilegeError, PartitionUpgradeError, PartitionUpgradeUsageError } from '../capture.errors';
 import { partitionUpgradeTexts } from '../capture.messages';
 import { ResolvedCaptureOptions } from '../capture.options';
 import { PARTITION_UPGRADE_FUNCTIONS, PARTITION_UPGRADE_TABLE } from '../schema/audit-schema.sql';
@@ -133,7 +133,8 @@ export class PartitionUpgradeService {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
         if (isInsufficientPrivilege(error)) throw PartitionPrivilegeError.forUpgrade(this.fn(step), error);
         const code = (error as { code?: string }).code;
-        if (once || !RETRIED.has(code ?? '') || attempt >= RETRIES) throw error;
+        if (once || !RETRIED.has(code ?? '') || attempt >= RETRIES)
+          throw code && !code.startsWith('08') ? PartitionUpgradeError.from(error) : error;
       } finally {
         await runner.release();
       }

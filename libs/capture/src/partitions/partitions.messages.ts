@@ -75,6 +75,7 @@ export const PARTITIONS_USAGE = [
 export function partitionStatusText(
   status: {
     partitioned: boolean;
+    upgradeUnderWay?: boolean;
     interval: string | null;
     ahead: number | null;
     at: string;
@@ -94,7 +95,9 @@ export function partitionStatusText(
   if (!status.partitioned)
     return [
       ...head,
-      'The audit tables are not partitioned (capture.partitioning is off).',
+      status.upgradeUnderWay
+        ? `The audit tables are not partitioned yet: a partitioning upgrade is under way (run ${cliCommand('partitions upgrade')} to go on, or add --abort to drop what it made).`
+        : 'The audit tables are not partitioned (capture.partitioning is off).',
       ...status.problems.map((p) => `problem: ${p}`),
     ].join('\n');
   return [

@@ -5,7 +5,12 @@ import { THREADLINE_CAPTURE_OPTIONS } from '../capture.constants';
 import { ResolvedCaptureOptions } from '../capture.options';
 import { PartitionPrivilegeError } from '../capture.errors';
 import { partitionProblems } from '../capture.messages';
-import { PARTITIONING_TABLE, PARTITIONS_FUNCTION, PARTITIONS_MAINTAIN_FUNCTION } from '../schema/audit-schema.sql';
+import {
+  PARTITION_UPGRADE_TABLE,
+  PARTITIONING_TABLE,
+  PARTITIONS_FUNCTION,
+  PARTITIONS_MAINTAIN_FUNCTION,
+} from '../schema/audit-schema.sql';
 import { PartitionInterval } from './partitioning.options';
 import { PartitionedTableStatus, PartitionMaintenanceResult, PartitionStatus } from './partitions.types';
 
@@ -68,8 +73,13 @@ export class PartitionsService {
     // asked threadline_partitions(), which a role granted as before v12 may not run
     const [config] = await this.dataSource.query(
       `SELECT ${isoUtc('now()')} AS at, to_regclass($1) IS NOT NULL
-              AND (coalesce(${this.tables.partitionedSql()}, false) OR $2::boolean) AS installed`,
-      [this.tables.named(PARTITIONING_TABLE), Boolean(this.options.partitioning)],
+              AND (coalesce(${this.tables.partitionedSql()}, false) OR $2::boolean) AS installed,
+              to_regclass($3) IS NOT NULL AS upgrading`,
+      [
+        this.tables.named(PARTITIONING_TABLE),
+        Boolean(this.options.partitioning),
+        this.tables.named(PARTITION_UPGRADE_TABLE),
+      ],
     );
     const at: string = config.at;
     const stored: { period: PartitionInterval; ahead: number }[] = config.installed
@@ -87,7 +97,14 @@ export class PartitionsService {
           tableStatus(table, rows, at, stored[0]?.period ?? null),
         )
       : [];
-    const status = { partitioned, interval: stored[0]?.period ?? null, ahead: stored[0]?.ahead ?? null, at, tables };
+    const status = {
+      partitioned,
+      upgradeUnderWay: Boolean(config.upgrading),
+      interval: stored[0]?.period ?? null,
+      ahead: stored[0]?.ahead ?? null,
+      at,
+      tables,
+    };
     return { ...status, problems: partitionProblems(status, Boolean(this.options.partitioning), MIN_INTERVALS_AHEAD) };
   }
 }

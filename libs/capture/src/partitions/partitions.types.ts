@@ -23,6 +23,8 @@ export interface PartitionedTableStatus {
 export interface PartitionStatus {
   /** Whether the audit tables are partitioned (installed with capture.partitioning). */
   partitioned: boolean;
+  /** Whether a `partitions upgrade` has started and not finished (its copies exist beside the tables). */
+  upgradeUnderWay: boolean;
   /** The interval and intervals ahead the install recorded; null when not partitioned. */
   interval: PartitionInterval | null;
   ahead: number | null;
