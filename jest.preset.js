@@ -17,6 +17,12 @@ moduleNameMapper['^@threadline/embedded-postgres$'] = path.join(
 );
 moduleNameMapper['^@threadline/testing$'] = path.join(__dirname, 'tools', 'testing', 'test-database.ts');
 moduleNameMapper['^@threadline/testing/pgbouncer$'] = path.join(__dirname, 'tools', 'testing', 'pgbouncer.ts');
+moduleNameMapper['^@threadline/testing/server-process$'] = path.join(
+  __dirname,
+  'tools',
+  'testing',
+  'server-process.ts',
+);
 moduleNameMapper['^@threadline/testing/browser$'] = path.join(__dirname, 'tools', 'testing', 'browser.ts');
 moduleNameMapper['^@threadline/testing/audited-posts$'] = path.join(__dirname, 'tools', 'testing', 'audited-posts.ts');
 moduleNameMapper['^@threadline/testing/packed$'] = path.join(__dirname, 'tools', 'testing', 'packed.ts');

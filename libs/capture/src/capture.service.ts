@@ -16,35 +16,16 @@ import { captureDifferences } from './catalog/capture-differences';
 import { readDeployedCapture } from './catalog/deployed-capture';
 import { DdlFollowUp, ddlFollowUpWarning, readDdlFollowUp } from './catalog/ddl-follow-up';
 import { ident, logLine } from '@threadline/core';
-import {
-  AUDIT_SCHEMA_VERSION,
-  auditSchemaSql,
-  LEGAL_HOLDS_TABLE,
-  PARTITIONING_TABLE,
-  UNPROVEN_ACTIONS_TABLE,
-} from './schema/audit-schema.sql';
+import { AUDIT_SCHEMA_VERSION, auditSchemaSql } from './schema/audit-schema.sql';
 import { catalogProblems } from './trigger/catalog-problems';
-import { LEASES_TABLE } from './schema/lease';
-import { CHECKPOINTS_TABLE, PURGED_TABLE, SEAL_TREE_TABLE, SEALS_TABLE } from './schema/seal.sql';
 import { generateSnapshotSql, SnapshotSql } from './trigger/snapshot-sql';
 import { generateTriggerSql } from './trigger/trigger-sql.generator';
 import { CatalogMismatchError, NoTablesToCaptureError } from './capture.errors';
 import { auditTableNotAuditable, auditTablesMissing } from './capture.messages';
 
-export const AUDIT_TABLES = [
-  'audit_transactions',
-  'audit_changes',
-  'audit_actions',
-  'audit_capture_pending',
-  SEALS_TABLE,
-  CHECKPOINTS_TABLE,
-  PURGED_TABLE,
-  SEAL_TREE_TABLE,
-  LEASES_TABLE,
-  LEGAL_HOLDS_TABLE,
-  PARTITIONING_TABLE,
-  UNPROVEN_ACTIONS_TABLE,
-] as const;
+import { AUDIT_TABLES } from './schema/audit-tables';
+
+export { AUDIT_TABLES, ARCHIVE_PUBLICATION_TABLES } from './schema/audit-tables';
 
 export interface TriggerSqlRequest {
   /** `table` or `schema.table` names; defaults to every table in `capture.tables`. */

@@ -14,7 +14,7 @@ export * from './capture.errors';
 // Internal: for the other @threadline packages (actor, retention, health, export, nestjs) and their tests.
 // Not part of the public API (@threadline/nestjs re-exports none of it); any release may change it.
 export { THREADLINE_CAPTURE_OPTIONS } from './capture.constants';
-export { AUDIT_TABLES } from './capture.service';
+export { AUDIT_TABLES, ARCHIVE_PUBLICATION_TABLES } from './capture.service';
 export {
   parseTableName,
   captureOptionProblems,

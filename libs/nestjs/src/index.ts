@@ -37,7 +37,7 @@ export type { RecordActionOptions, RecordedAction } from '@threadline/actor';
 export { currentAuditTransactionId } from '@threadline/capture';
 
 // Capture: the service behind install / gen-triggers, and the audit schema's version
-export { CaptureService, AUDIT_SCHEMA_VERSION } from '@threadline/capture';
+export { CaptureService, AUDIT_SCHEMA_VERSION, ARCHIVE_PUBLICATION_TABLES } from '@threadline/capture';
 export type {
   GeneratedMigration,
   MigrationOutcome,

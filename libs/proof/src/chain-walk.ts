@@ -31,7 +31,13 @@ export interface SealRow {
 }
 
 /** SQL: up to `batch` seals after $1 (made before $2 when given), in chain order, each with its recomputed content. */
-export function sealRowsSql(tables: AuditTables, seals: string, ledger: string, batch: number): string {
+export function sealRowsSql(
+  tables: AuditTables,
+  seals: string,
+  ledger: string,
+  batch: number,
+  archive = false,
+): string {
   return `SELECT s.seq::text AS seq, s.kind, s.format, s.transaction_id, s.change_count, s.content_sha256, s.chain_sha256,
                   ${isoUtc('s.sealed_at')} AS sealed_at, t.id IS NOT NULL AS present,
                   CASE WHEN s.kind = 'purge' THEN ${purgeContentSql(tables.schema, 's.seq')}
@@ -39,7 +45,7 @@ export function sealRowsSql(tables: AuditTables, seals: string, ledger: string, 
                   d.changes AS changes_now, d.purged_changes,
                   EXISTS (SELECT 1 FROM ${ledger} AS p WHERE p.seal_seq = s.seq AND p.change_id IS NULL) AS purged_whole
            FROM ${seals} AS s LEFT JOIN ${tables.transactions} AS t ON t.id = s.transaction_id
-             CROSS JOIN LATERAL ${verifyDigestSql(tables.schema, 's.transaction_id', 's.seq', 's.format')} AS d
+             CROSS JOIN LATERAL ${verifyDigestSql(tables.schema, 's.transaction_id', 's.seq', 's.format', archive)} AS d
            WHERE s.seq > $1 AND ($2::timestamptz IS NULL OR s.sealed_at < $2::timestamptz)
            ORDER BY s.seq LIMIT ${batch}`;
 }

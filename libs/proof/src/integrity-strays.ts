@@ -10,15 +10,21 @@ export interface StrayCheck {
 }
 
 /** Purge ledger rows that excuse nothing real: naming a change still there, or no purge seal. */
-function ledgerStrays(seals: string, ledger: string, changes: string): StrayCheck[] {
+function ledgerStrays(seals: string, ledger: string, changes: string, archive: boolean): StrayCheck[] {
   return [
-    {
-      // a purge removes what it records
-      sql: `SELECT p.change_id::text, p.purge_seq::text FROM ${ledger} AS p
+    // an archive keeps what the source purged: there a ledger row naming a present change is the rule
+    ...(archive
+      ? []
+      : [
+          {
+            // a purge removes what it records
+            sql: `SELECT p.change_id::text, p.purge_seq::text FROM ${ledger} AS p
               WHERE p.change_id IS NOT NULL AND EXISTS (SELECT 1 FROM ${changes} AS c WHERE c.id = p.change_id)
               ORDER BY p.change_id`,
-      problem: (r) => problems.ledgerNamesPresentChange(Number(r.purge_seq), r.change_id!),
-    },
+            problem: (r: Record<string, string | null>) =>
+              problems.ledgerNamesPresentChange(Number(r.purge_seq), r.change_id!),
+          },
+        ]),
     {
       // written by hand, to excuse a deletion
       sql: `SELECT DISTINCT p.purge_seq::text AS purge_seq FROM ${ledger} AS p
@@ -30,15 +36,15 @@ function ledgerStrays(seals: string, ledger: string, changes: string): StrayChec
 }
 
 /** Transactions, changes and actions outside the chain. */
-function rowStrays(seals: string, ledger: string, tables: AuditTables): StrayCheck[] {
+function rowStrays(seals: string, ledger: string, tables: AuditTables, archive: boolean): StrayCheck[] {
   const { transactions, changes, actions } = tables;
   return [
     {
       // passed by the sealer (inserted after sealing), or with a txid the server has not handed out yet
-      // (the sealer never reaches those: only a forger writes them)
+      // (the sealer never reaches those: only a forger writes them; on an archive txids are the source's)
       sql: `SELECT t.id FROM ${transactions} AS t
               WHERE (t.txid < coalesce((SELECT s.horizon FROM ${seals} AS s ORDER BY s.seq DESC LIMIT 1), 0)
-                     OR t.txid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+                     ${archive ? '' : 'OR t.txid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint'})
                 AND NOT EXISTS (SELECT 1 FROM ${seals} AS s WHERE s.transaction_id = t.id)
                 AND NOT ${openBaselineSql()}
               ORDER BY t.occurred_at, t.id`,
@@ -110,6 +116,6 @@ function copies(tables: AuditTables): StrayCheck[] {
  * filed under another start than their transaction's, ids stored twice (partitioned storage), actions added to a
  * transaction that records none, actions of no transaction.
  */
-export function strayChecks(tables: AuditTables, seals: string, ledger: string): StrayCheck[] {
-  return [...ledgerStrays(seals, ledger, tables.changes), ...rowStrays(seals, ledger, tables)];
+export function strayChecks(tables: AuditTables, seals: string, ledger: string, archive = false): StrayCheck[] {
+  return [...ledgerStrays(seals, ledger, tables.changes, archive), ...rowStrays(seals, ledger, tables, archive)];
 }

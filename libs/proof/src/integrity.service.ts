@@ -52,8 +52,21 @@ export class IntegrityService {
     this.purged = tables.named(PURGED_TABLE);
   }
 
-  /** Seals every audit transaction committed so far; returns how many it sealed. */
+  /**
+   * Whether this database is an archive: its audit_seals are a table of a logical replication subscription, filled
+   * by the source, so nothing may seal here (a seal made here would collide with the next one replicated).
+   */
+  async isArchive(): Promise<boolean> {
+    const [row] = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_subscription_rel AS r WHERE r.srrelid = to_regclass($1)) AS archive`,
+      [this.seals],
+    );
+    return row.archive === true;
+  }
+
+  /** Seals every audit transaction committed so far; returns how many it sealed (none on an archive). */
   async seal(): Promise<number> {
+    if (await this.isArchive()) return 0;
     try {
       const sealed = await sealCommitted(this.dataSource, this.tables);
       this.sealFailing = null;
@@ -89,7 +102,8 @@ export class IntegrityService {
   async verify(options: VerifyIntegrityOptions = {}): Promise<IntegrityReport> {
     const started = Date.now();
     const { afterHead, kept } = verifyOptions(options);
-    const sealedNow = await this.seal();
+    const archive = options.archive ?? (await this.isArchive());
+    const sealedNow = archive ? 0 : await this.seal();
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -104,7 +118,7 @@ export class IntegrityService {
       const againstKept = options.checkpoints ? new CheckpointCheck(findings, options.checkpoints) : null;
       const tree = new SealTree(runner, this.tables);
       for (;;) {
-        const rows: SealRow[] = await runner.query(sealRowsSql(this.tables, this.seals, this.purged, BATCH), [
+        const rows: SealRow[] = await runner.query(sealRowsSql(this.tables, this.seals, this.purged, BATCH, archive), [
           walk.after,
           options.to ?? null,
         ]);
@@ -118,7 +132,7 @@ export class IntegrityService {
       }
       walk.finish(!!options.to);
       await againstKept?.finish(tree);
-      for (const check of strayChecks(this.tables, this.seals, this.purged)) {
+      for (const check of strayChecks(this.tables, this.seals, this.purged, archive)) {
         const rows: Record<string, string | null>[] = await runner.query(`${check.sql} LIMIT ${MAX_LISTED}`);
         for (const row of rows) findings.report(check.problem(row));
       }

@@ -61,6 +61,13 @@ export interface VerifyIntegrityOptions {
   checkpoints?: KeptCheckpoint[];
   /** Called after each batch of seals. */
   onProgress?: (checked: number) => void;
+  /**
+   * Whether this database is an archive that receives the log by logical replication (docs/scale.md, "Archive on a
+   * second PostgreSQL"): then verification seals nothing (the seals are the source's, replicated), a change the
+   * source purged and the archive kept counts as itself rather than by its ledger row, and txids are the source's.
+   * Default: read from the catalog (audit_seals is a table of a subscription).
+   */
+  archive?: boolean;
 }
 
 /** Reads a head kept as `<seq>:<sha256 hex>` (what `verify-integrity` prints), or throws saying what is allowed. */

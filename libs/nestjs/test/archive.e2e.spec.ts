@@ -1,0 +1,165 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { describeOnOneMajor } from '@threadline/testing';
+import { ServerProcess, startServerProcess } from '@threadline/testing/server-process';
+import { Client } from 'pg';
+import { auditSchemaSql } from '@threadline/capture';
+import {
+  ARCHIVE_PUBLICATION_TABLES,
+  AuditQueryService,
+  CaptureService,
+  IntegrityService,
+  PurgeSummary,
+  RetentionService,
+  ThreadlineModule,
+} from '../src';
+
+/**
+ * The archive (docs/scale.md, "Archive on a second PostgreSQL"): two real servers, the audit tables published from
+ * the app's database by logical replication without deletes, so a purge there does not reach the archive; the
+ * library pointed at the archive answers the same queries, and verifies the chain without sealing.
+ */
+describeOnOneMajor('an archive on a second PostgreSQL (two real servers, logical replication)', () => {
+  let source: ServerProcess;
+  let archive: ServerProcess;
+  let primary: Client;
+  let copy: Client;
+  let app: INestApplication;
+  let reader: INestApplication;
+
+  const boot = async (url: string, capture: object) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url, retryAttempts: 0 }),
+        ThreadlineModule.forRoot({ capture, retention: { keepDays: 5, enabled: true }, health: {} }),
+      ],
+    }).compile();
+    const nest = moduleRef.createNestApplication({ logger: false });
+    await nest.init();
+    return nest;
+  };
+  /** Until the archive has applied everything the source has written. */
+  const caughtUp = async () => {
+    const [{ lsn }] = (await primary.query(`SELECT pg_current_wal_lsn()::text AS lsn`)).rows;
+    for (let i = 0; i < 300; i++) {
+      const [state] = (
+        await copy.query(
+          `SELECT (SELECT bool_and(srsubstate = 'r') FROM pg_subscription_rel) AS ready,
+                  (SELECT latest_end_lsn >= $1::pg_lsn FROM pg_stat_subscription WHERE relid IS NULL) AS applied`,
+          [lsn],
+        )
+      ).rows;
+      if (state.ready && state.applied) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the archive did not catch up');
+  };
+
+  beforeAll(async () => {
+    source = await startServerProcess({ wal_level: 'logical' });
+    archive = await startServerProcess();
+    for (const server of [source, archive]) {
+      const admin = new Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query('CREATE DATABASE app');
+      await admin.end();
+    }
+    const at = (server: ServerProcess) => server.url.replace(/\/postgres$/, '/app');
+    primary = new Client({ connectionString: at(source) });
+    copy = new Client({ connectionString: at(archive) });
+    await primary.connect();
+    await copy.connect();
+    // the same install on both; the archive holds the app's table definitions too (the queries read each key)
+    for (const db of [primary, copy]) {
+      await db.query(auditSchemaSql('public').up);
+      await db.query(`CREATE TABLE items (id int PRIMARY KEY, v text)`);
+    }
+    app = await boot(at(source), { tables: { items: {} } });
+    await primary.query((await app.get(CaptureService).triggerSql({ tables: ['items'] })).up);
+    const publication = `CREATE PUBLICATION threadline_archive FOR TABLE ${ARCHIVE_PUBLICATION_TABLES.join(', ')}
+      WITH (publish = 'insert, update', publish_via_partition_root = true)`;
+    await primary.query(publication);
+    const { port } = new URL(source.url);
+    await copy.query(`CREATE SUBSCRIPTION threadline_archive
+      CONNECTION 'host=127.0.0.1 port=${port} dbname=app user=postgres password=postgres' PUBLICATION threadline_archive`);
+    // its tables' first copy is a snapshot: until it is done, a purge on the source would reach the archive too
+    await caughtUp();
+    reader = await boot(at(archive), {});
+  });
+  afterAll(async () => {
+    await copy?.query('DROP SUBSCRIPTION IF EXISTS threadline_archive').catch(() => undefined);
+    await reader?.close();
+    await app?.close();
+    await primary?.end();
+    await copy?.end();
+    await archive?.stop();
+    await source?.stop();
+  });
+
+  /** A captured transaction on the source writing item `id` as user u`id`, optionally with an action. */
+  const write = async (id: number, action?: string) => {
+    await primary.query('BEGIN');
+    await primary.query(`SELECT set_config('threadline.actor_ref', '{"type":"user","id":"u${id}"}', true)`);
+    await primary.query(`INSERT INTO items VALUES (${id}, 'a')`);
+    await primary.query(`UPDATE items SET v = 'b' WHERE id = ${id}`);
+    if (action)
+      await primary.query(
+        `SELECT threadline_record_action($1, '{"type":"user","id":"u${id}"}', 'ok', NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+        [action],
+      );
+    await primary.query('COMMIT');
+  };
+
+  it('keeps what the source purges, answers the same queries, verifies without sealing, and catches an edit', async () => {
+    // items 1 and 2 ten days old (1 with an action); item 3's transaction began ten days ago and wrote again now,
+    // so its purge is partial (the old change goes, the new one stays); item 4 today
+    await write(1, 'item.filed');
+    await write(2);
+    await write(3);
+    await primary.query(`UPDATE audit_transactions SET occurred_at = now() - interval '10 days'
+      WHERE id IN (SELECT transaction_id FROM audit_changes WHERE table_pk->>'id' IN ('1', '2', '3'))`);
+    await primary.query(`UPDATE audit_changes AS c SET transaction_occurred_at = t.occurred_at,
+        captured_at = CASE WHEN c.table_pk->>'id' = '3' AND c.op = 'update' THEN c.captured_at ELSE t.occurred_at END
+      FROM audit_transactions AS t WHERE t.id = c.transaction_id AND c.table_pk->>'id' IN ('1', '2', '3')`);
+    await write(4);
+    const integrity = app.get(IntegrityService);
+    expect(await integrity.verify()).toMatchObject({ ok: true });
+    const purged = (await app.get(RetentionService).purge({})) as PurgeSummary;
+    expect(purged.deletedChanges).toBe(5);
+    await write(5);
+    expect(await integrity.verify()).toMatchObject({ ok: true });
+    await caughtUp();
+    const count = async (db: Client, sql: string) => Number((await db.query(sql)).rows[0].n);
+    expect(await count(primary, `SELECT count(*) AS n FROM audit_changes`)).toBe(5);
+    expect(await count(copy, `SELECT count(*) AS n FROM audit_changes`)).toBe(10);
+    expect(await count(copy, `SELECT count(*) AS n FROM audit_actions`)).toBe(1);
+    // the same history, and on the archive what the source purged too
+    const history = async (nest: INestApplication) =>
+      (await nest.get(AuditQueryService).history('items', 1)).map((c) => c.op);
+    expect(await history(app)).toEqual([]);
+    expect(await history(reader)).toEqual(['update', 'insert']);
+    expect(await reader.get(AuditQueryService).history('items', 4)).toEqual(
+      await app.get(AuditQueryService).history('items', 4),
+    );
+    // the partial purge's ledger names a change the archive still holds
+    expect(
+      await count(
+        copy,
+        `SELECT count(*) AS n FROM audit_purged AS p WHERE EXISTS (SELECT 1 FROM audit_changes AS c WHERE c.id = p.change_id)`,
+      ),
+    ).toBe(1);
+    // verification on the archive: nothing sealed there, every replicated seal checked, the kept changes as themselves
+    const seals = await count(primary, `SELECT count(*) AS n FROM audit_seals`);
+    const checked = await reader.get(IntegrityService).verify();
+    expect(checked).toMatchObject({ ok: true, sealedNow: 0, checked: seals, problemCount: 0 });
+    expect(await count(copy, `SELECT count(*) AS n FROM audit_seals`)).toBe(seals);
+    // an edit of a change the source purged is caught on the archive
+    await copy.query(
+      `UPDATE audit_changes SET data_after = '{"id": 2, "v": "forged"}' WHERE table_pk->>'id' = '2' AND op = 'insert'`,
+    );
+    const edited = await reader.get(IntegrityService).verify();
+    expect(edited.ok).toBe(false);
+    expect(edited.problems[0].message).toMatch(/was altered after sealing/);
+  });
+});
