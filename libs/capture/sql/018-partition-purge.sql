@@ -82,6 +82,7 @@ DECLARE
   naming bigint;
   fk name;
   n bigint;
+  published boolean;
 BEGIN
   IF lo IS NULL OR cutoff IS NULL OR detach IS NULL OR NOT isfinite(lo) OR NOT isfinite(cutoff) THEN
     RAISE EXCEPTION 'threadline: threadline_purge_partition takes a finite range start, a finite cutoff and whether to detach (got %, %, %)', lo, cutoff, detach
@@ -117,9 +118,14 @@ BEGIN
   from_at := ch.from_at;
   to_at := ch.to_at;
   EXECUTE format('SELECT count(*) FROM %s', tx_rel) INTO transactions;
-  -- dropped: the range's actions go now (their foreign key clears action_id on rows about to be dropped too);
+  -- An archive by logical replication receives audit_transactions' updates: the actions' foreign key would clear
+  -- action_id on rows of the range first, an UPDATE the archive applies, and its copy would no longer match the seals
+  published := EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables AS pt
+                       WHERE pt.schemaname = ':AUDIT_SCHEMA_NAME_IN_LITERAL' AND pt.tablename IN ('audit_transactions', tx.partition_name));
+  -- dropped: the range's actions go now (their foreign key clears action_id on rows about to be dropped too), or,
+  -- published, under the locks once the range is detached (its rows no longer published);
   -- detached: under the locks, after the detach, so the archived rows stay as they were sealed
-  IF NOT detach THEN
+  IF NOT detach AND NOT published THEN
     EXECUTE format('DELETE FROM %s."audit_actions" AS a WHERE a.transaction_id IN (SELECT t.id FROM %s AS t)', ':AUDIT_SCHEMA_IN_LITERAL', tx_rel);
   END IF;
   -- what a later action would change: the transactions that name one (none, but those of actions from before v5,
@@ -172,6 +178,10 @@ BEGIN
     EXECUTE format('COMMENT ON TABLE %s IS %L', tx_rel, 'threadline: detached audit range');
     EXECUTE format('COMMENT ON TABLE %s.%I IS %L', ':AUDIT_SCHEMA_IN_LITERAL', actions_kept, 'threadline: detached audit range');
   ELSE
+    IF published THEN
+      EXECUTE format('ALTER TABLE %s."audit_transactions" DETACH PARTITION %s', ':AUDIT_SCHEMA_IN_LITERAL', tx_rel);
+      EXECUTE format('DELETE FROM %s."audit_actions" AS a WHERE a.transaction_id IN (SELECT t.id FROM %s AS t)', ':AUDIT_SCHEMA_IN_LITERAL', tx_rel);
+    END IF;
     EXECUTE format('DROP TABLE %s, %s', ch_rel, tx_rel);
   END IF;
   RETURN NEXT;

@@ -27,6 +27,8 @@ describeOnOneMajor('an archive on a second PostgreSQL (two real servers, logical
   let copy: Client;
   let app: INestApplication;
   let reader: INestApplication;
+  let subscribe: () => Promise<void>;
+  const partitioning = { interval: 'month', ahead: 3 } as const;
 
   const boot = async (url: string, capture: object) => {
     const moduleRef = await Test.createTestingModule({
@@ -70,22 +72,25 @@ describeOnOneMajor('an archive on a second PostgreSQL (two real servers, logical
     copy = new Client({ connectionString: at(archive) });
     await primary.connect();
     await copy.connect();
-    // the same install on both; the archive holds the app's table definitions too (the queries read each key)
-    for (const db of [primary, copy]) {
-      await db.query(auditSchemaSql('public').up);
-      await db.query(`CREATE TABLE items (id int PRIMARY KEY, v text)`);
-    }
-    app = await boot(at(source), { tables: { items: {} } });
+    // the same install on both, the source partitioned by month with partitions from four months back (the archive
+    // need not be: the source publishes through the partitioned tables); the archive holds the app's table
+    // definitions too (the queries read each key)
+    await primary.query(auditSchemaSql('public', { partitioning }).up);
+    await primary.query(`SELECT threadline_partitions_maintain_at(now() - interval '4 months')`);
+    await copy.query(auditSchemaSql('public').up);
+    for (const db of [primary, copy]) await db.query(`CREATE TABLE items (id int PRIMARY KEY, v text)`);
+    app = await boot(at(source), { tables: { items: {} }, partitioning: { ...partitioning, schedule: false } });
     await primary.query((await app.get(CaptureService).triggerSql({ tables: ['items'] })).up);
-    const publication = `CREATE PUBLICATION threadline_archive FOR TABLE ${ARCHIVE_PUBLICATION_TABLES.join(', ')}
-      WITH (publish = 'insert, update', publish_via_partition_root = true)`;
-    await primary.query(publication);
-    const { port } = new URL(source.url);
-    await copy.query(`CREATE SUBSCRIPTION threadline_archive
-      CONNECTION 'host=127.0.0.1 port=${port} dbname=app user=postgres password=postgres' PUBLICATION threadline_archive`);
-    // its tables' first copy is a snapshot: until it is done, a purge on the source would reach the archive too
-    await caughtUp();
     reader = await boot(at(archive), {});
+    subscribe = async () => {
+      await primary.query(`CREATE PUBLICATION threadline_archive FOR TABLE ${ARCHIVE_PUBLICATION_TABLES.join(', ')}
+        WITH (publish = 'insert, update', publish_via_partition_root = true)`);
+      const { port } = new URL(source.url);
+      await copy.query(`CREATE SUBSCRIPTION threadline_archive
+        CONNECTION 'host=127.0.0.1 port=${port} dbname=app user=postgres password=postgres' PUBLICATION threadline_archive`);
+      // its tables' first copy is a snapshot: until it is done, a purge on the source would reach the archive too
+      await caughtUp();
+    };
   });
   afterAll(async () => {
     await copy?.query('DROP SUBSCRIPTION IF EXISTS threadline_archive').catch(() => undefined);
@@ -112,21 +117,32 @@ describeOnOneMajor('an archive on a second PostgreSQL (two real servers, logical
   };
 
   it('keeps what the source purges, answers the same queries, verifies without sealing, and catches an edit', async () => {
-    // items 1 and 2 ten days old (1 with an action); item 3's transaction began ten days ago and wrote again now,
-    // so its purge is partial (the old change goes, the new one stays); item 4 today
+    // items 1 and 2 three months old, a range retention drops whole (1 with an action: its foreign key must not
+    // clear the archive's action_id); item 3's transaction began ten days ago and wrote again now, so its purge is
+    // by rows and partial (the old change goes, the new one stays); item 4 today. Moved before the archive
+    // subscribes: a partition key's update is a delete and an insert, which an archive must not be sent.
     await write(1, 'item.filed');
     await write(2);
     await write(3);
-    await primary.query(`UPDATE audit_transactions SET occurred_at = now() - interval '10 days'
-      WHERE id IN (SELECT transaction_id FROM audit_changes WHERE table_pk->>'id' IN ('1', '2', '3'))`);
-    await primary.query(`UPDATE audit_changes AS c SET transaction_occurred_at = t.occurred_at,
+    const moved = (
+      ids: string,
+      ago: string,
+    ) => `WITH t AS (UPDATE audit_transactions SET occurred_at = now() - interval '${ago}'
+      WHERE id IN (SELECT transaction_id FROM audit_changes WHERE table_pk->>'id' IN (${ids})) RETURNING id, occurred_at)
+      UPDATE audit_changes AS c SET transaction_occurred_at = t.occurred_at,
         captured_at = CASE WHEN c.table_pk->>'id' = '3' AND c.op = 'update' THEN c.captured_at ELSE t.occurred_at END
-      FROM audit_transactions AS t WHERE t.id = c.transaction_id AND c.table_pk->>'id' IN ('1', '2', '3')`);
+      FROM t WHERE t.id = c.transaction_id`;
+    await primary.query(moved(`'1', '2'`, '3 months'));
+    await primary.query(moved(`'3'`, '10 days'));
+    await subscribe();
     await write(4);
     const integrity = app.get(IntegrityService);
     expect(await integrity.verify()).toMatchObject({ ok: true });
     const purged = (await app.get(RetentionService).purge({})) as PurgeSummary;
     expect(purged.deletedChanges).toBe(5);
+    expect(purged.partitions.filter((r) => r.transactions > 0)).toMatchObject([
+      { action: 'dropped', changes: 4, sealedTransactions: 2 },
+    ]);
     await write(5);
     expect(await integrity.verify()).toMatchObject({ ok: true });
     await caughtUp();
