@@ -95,7 +95,7 @@ export {
   purgeContentSql,
   sealHeadSql,
 } from './schema/seal.sql';
-export { sealCommitted, type SealRunner } from './schema/seal-committed';
+export { archiveSql, sealCommitted, type SealRunner } from './schema/seal-committed';
 export { LEASES_TABLE, Lease, type LeaseHeld } from './schema/lease';
 export { TRIGGER_PREFIX, triggerNamesFor } from './trigger/trigger-names';
 export { generateTriggerSql, type GeneratedSql } from './trigger/trigger-sql.generator';

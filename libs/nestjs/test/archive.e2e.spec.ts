@@ -4,7 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { describeOnOneMajor } from '@threadline/testing';
 import { ServerProcess, startServerProcess } from '@threadline/testing/server-process';
 import { Client } from 'pg';
-import { auditSchemaSql } from '@threadline/capture';
+import { DataSource } from 'typeorm';
+import { auditSchemaSql, sealCommitted } from '@threadline/capture';
 import {
   ARCHIVE_PUBLICATION_TABLES,
   AuditQueryService,
@@ -177,5 +178,42 @@ describeOnOneMajor('an archive on a second PostgreSQL (two real servers, logical
     const edited = await reader.get(IntegrityService).verify();
     expect(edited.ok).toBe(false);
     expect(edited.problems[0].message).toMatch(/was altered after sealing/);
+  });
+
+  it('nothing seals or purges on the archive; what it must keep, a forgery and a stopped subscription turn it red', async () => {
+    const messages = async () => (await reader.get(IntegrityService).verify()).problems.map((p) => p.message);
+    const count = async (sql: string) => Number((await copy.query(sql)).rows[0].n);
+    const seals = await count(`SELECT count(*) AS n FROM audit_seals`);
+    // what export, proofs and checkpoints seal through, and retention (the app's own schedule, booted here)
+    expect(await sealCommitted(reader.get(DataSource))).toBe(0);
+    expect(await reader.get(RetentionService).purge({ cutoff: new Date().toISOString() })).toMatchObject({
+      status: 'disabled',
+      reason: expect.stringContaining('this database is an archive of the audit log'),
+    });
+    expect(await count(`SELECT count(*) AS n FROM audit_seals`)).toBe(seals);
+    await copy.query(
+      `UPDATE audit_changes SET data_after = '{"id": 2, "v": "b"}' WHERE table_pk->>'id' = '2' AND op = 'insert'`,
+    );
+    // a kept change the source purged, deleted here: the ledger does not excuse it on an archive
+    await copy.query(`DELETE FROM audit_changes WHERE table_pk->>'id' = '2' AND op = 'update'`);
+    // and a transaction the source purged whole, deleted here with its changes and action
+    await copy.query(`WITH t AS (SELECT transaction_id AS id FROM audit_changes WHERE table_pk->>'id' = '1' LIMIT 1),
+        a AS (DELETE FROM audit_actions WHERE transaction_id IN (SELECT id FROM t)),
+        c AS (DELETE FROM audit_changes WHERE transaction_id IN (SELECT id FROM t))
+      DELETE FROM audit_transactions WHERE id IN (SELECT id FROM t)`);
+    expect(await messages()).toEqual([
+      expect.stringMatching(/1 change\(s\) deleted after sealing \(2 sealed, 1 now\)/),
+      expect.stringMatching(/was deleted after sealing/),
+    ]);
+    // a transaction forged here with a txid past the source's: reported once older than a day before the newest seal,
+    // or dated in the future
+    await copy.query(`INSERT INTO audit_transactions (txid, occurred_at) VALUES (9000000000, now() - interval '2 days'),
+      (9000000001, now() + interval '1 day')`);
+    expect((await messages()).filter((m) => /has no seal though the sealer has passed it/.test(m))).toHaveLength(2);
+    // replication stopped: red until it runs again
+    await copy.query(`ALTER SUBSCRIPTION threadline_archive DISABLE`);
+    expect(await messages()).toContainEqual(
+      expect.stringMatching(/subscription threadline_archive is disabled: it no longer receives the log/),
+    );
   });
 });

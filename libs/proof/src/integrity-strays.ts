@@ -1,5 +1,5 @@
 import { openBaselineSql } from '@threadline/capture';
-import { AuditTables } from '@threadline/core';
+import { AuditTables, literal } from '@threadline/core';
 import { IntegrityProblem } from './integrity.types';
 import { integrityProblems as problems } from './integrity.problems';
 
@@ -35,6 +35,29 @@ function ledgerStrays(seals: string, ledger: string, changes: string, archive: b
   ];
 }
 
+/**
+ * On an archive (txids are the source's; its own say nothing of them): a transaction the source would have sealed
+ * by now, begun a day before its newest seal, or one from the future. A forged one with a txid past the source's
+ * is reported once it is a day older than the newest seal the archive has received.
+ */
+const ARCHIVE_UNSEALABLE = (seals: string) =>
+  `t.occurred_at < (SELECT max(s.sealed_at) FROM ${seals} AS s) - interval '1 day' OR t.occurred_at > now() + interval '1 hour'`;
+
+/** An archive whose subscription no longer applies what its source sends: disabled, or failing. */
+function archiveStrays(seals: string): StrayCheck[] {
+  return [
+    {
+      sql: `SELECT s.subname::text AS name, (NOT s.subenabled)::text AS disabled, coalesce(st.apply_error_count, 0)::text AS errors
+              FROM pg_catalog.pg_subscription AS s
+              JOIN pg_catalog.pg_subscription_rel AS r ON r.srsubid = s.oid AND r.srrelid = to_regclass(${literal(seals)})
+              LEFT JOIN pg_catalog.pg_stat_subscription_stats AS st ON st.subid = s.oid
+              WHERE NOT s.subenabled OR coalesce(st.apply_error_count, 0) > 0
+              ORDER BY 1`,
+      problem: (r) => problems.archiveNotReceiving(r.name!, r.disabled === 'true', Number(r.errors)),
+    },
+  ];
+}
+
 /** Transactions, changes and actions outside the chain. */
 function rowStrays(seals: string, ledger: string, tables: AuditTables, archive: boolean): StrayCheck[] {
   const { transactions, changes, actions } = tables;
@@ -44,7 +67,7 @@ function rowStrays(seals: string, ledger: string, tables: AuditTables, archive: 
       // (the sealer never reaches those: only a forger writes them; on an archive txids are the source's)
       sql: `SELECT t.id FROM ${transactions} AS t
               WHERE (t.txid < coalesce((SELECT s.horizon FROM ${seals} AS s ORDER BY s.seq DESC LIMIT 1), 0)
-                     ${archive ? '' : 'OR t.txid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint'})
+                     OR ${archive ? ARCHIVE_UNSEALABLE(seals) : 't.txid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint'})
                 AND NOT EXISTS (SELECT 1 FROM ${seals} AS s WHERE s.transaction_id = t.id)
                 AND NOT ${openBaselineSql()}
               ORDER BY t.occurred_at, t.id`,
@@ -117,5 +140,9 @@ function copies(tables: AuditTables): StrayCheck[] {
  * transaction that records none, actions of no transaction.
  */
 export function strayChecks(tables: AuditTables, seals: string, ledger: string, archive = false): StrayCheck[] {
-  return [...ledgerStrays(seals, ledger, tables.changes, archive), ...rowStrays(seals, ledger, tables, archive)];
+  return [
+    ...(archive ? archiveStrays(seals) : []),
+    ...ledgerStrays(seals, ledger, tables.changes, archive),
+    ...rowStrays(seals, ledger, tables, archive),
+  ];
 }

@@ -26,6 +26,7 @@ interface IntegrityFlags {
   json?: boolean;
   completeness?: boolean;
   table?: string[];
+  archive?: boolean;
 }
 
 /**
@@ -59,6 +60,7 @@ export class VerifyIntegrityCommand extends ThreadlineCommand<IntegrityFlags> {
       from: flags.from,
       afterHead: flags.afterHead === undefined ? undefined : parseKeptHead(flags.afterHead),
       to: flags.to,
+      archive: flags.archive || undefined,
       onProgress: (checked) => progress.update(`verify-integrity: ${checked} seals checked`),
     });
     progress.done();
@@ -120,6 +122,11 @@ addFlag(
   '--public-key <file>',
   'With --checkpoints: the verifier key of the log that signed them (what public-key prints)',
   (v) => v,
+);
+addFlag(
+  VerifyIntegrityCommand,
+  '--archive',
+  'Verify as an archive whose subscription is gone: seal nothing, excuse nothing by the ledger (an archive with its subscription is recognized without it)',
 );
 addFlag(VerifyIntegrityCommand, '--from <timestamp>', 'Only seals made at or after this ISO 8601 instant', (v) => v);
 addFlag(VerifyIntegrityCommand, '--to <timestamp>', 'Only seals made before this ISO 8601 instant', (v) => v);

@@ -118,6 +118,10 @@ export const integrityProblems = {
     seq: purgeSeq,
     message: `${ledger} has rows under purge #${purgeSeq}, which is no purge seal: written by hand, or the purge's seal deleted`,
   }),
+  archiveNotReceiving: (subscription: string, disabled: boolean, errors: number): IntegrityProblem => ({
+    kind: 'deleted',
+    message: `this archive's subscription ${subscription} ${disabled ? 'is disabled' : `failed to apply ${errors} time(s) (pg_stat_subscription_stats)`}: it no longer receives the log, so what the source writes and purges from now on is missing here; fix the cause (a conflict: something was written here), enable it, and reset its statistics (pg_stat_reset_subscription_stats)`,
+  }),
   transactionUnsealed: (transactionId: string): IntegrityProblem => ({
     kind: 'inserted',
     transactionId,

@@ -1,6 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import {
   CHECKPOINTS_TABLE,
+  archiveSql,
   openBaselineSql,
   SEAL_FUNCTION,
   sealCommitted,
@@ -57,10 +58,7 @@ export class IntegrityService {
    * by the source, so nothing may seal here (a seal made here would collide with the next one replicated).
    */
   async isArchive(): Promise<boolean> {
-    const [row] = await this.dataSource.query(
-      `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_subscription_rel AS r WHERE r.srrelid = to_regclass($1)) AS archive`,
-      [this.seals],
-    );
+    const [row] = await this.dataSource.query(`SELECT ${archiveSql(this.tables)} AS archive`);
     return row.archive === true;
   }
 
@@ -114,7 +112,7 @@ export class IntegrityService {
       const checkpoint = await this.checkpoint(runner);
       const findings = new IntegrityFindings(MAX_LISTED);
       const start = await this.start(runner, findings, options, kept, afterHead);
-      const walk = new ChainWalk(findings, checkpoint, this.purged, start);
+      const walk = new ChainWalk(findings, checkpoint, this.purged, start, archive);
       const againstKept = options.checkpoints ? new CheckpointCheck(findings, options.checkpoints) : null;
       const tree = new SealTree(runner, this.tables);
       for (;;) {

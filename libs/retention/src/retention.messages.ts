@@ -44,6 +44,8 @@ export function tablesNotInDatabase(missing: string[]): string {
 export const NOT_CONFIGURED =
   'retention is not configured (ThreadlineModule.forRoot({ retention: { keepDays, enabled } }))';
 
+export const ARCHIVE_REFUSED =
+  'this database is an archive of the audit log (its audit_seals are a table of a logical replication subscription): it keeps what the source purges, so nothing is purged here; run retention on the source (docs/scale.md, "Archive on a second PostgreSQL")';
 export const DISABLED =
   'retention.enabled is false: destructive purges refuse to run until it is true (a dry run is allowed)';
 

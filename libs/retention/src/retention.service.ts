@@ -19,7 +19,8 @@ import {
 import { DataSource, QueryRunner } from 'typeorm';
 import { THREADLINE_RETENTION_POLICY } from './retention.constants';
 import { InvalidPurgeLimitError, PurgeLeaseLostError, PurgePrivilegeError } from './retention.errors';
-import { batchDone, DISABLED, NOT_CONFIGURED, purgeBusy, purgeDone, tablesNotInDatabase } from './retention.messages';
+import { batchDone, purgeBusy, purgeDone, tablesNotInDatabase } from './retention.messages';
+import { purgeRefusal } from './purge-refusal';
 import { RetentionPolicy } from './retention.options';
 import { dryRunSummary } from './purge-dry-run';
 import { purgeBatch } from './purge-batch';
@@ -107,18 +108,9 @@ export class RetentionService implements OnApplicationBootstrap {
   }
 
   private async purgeOnce(options: PurgeOptions): Promise<PurgeResult> {
-    const policy = this.policy;
-    if (!policy)
-      return {
-        status: 'disabled',
-        reason: NOT_CONFIGURED,
-      };
-    if (!policy.enabled && !options.dryRun) {
-      return {
-        status: 'disabled',
-        reason: DISABLED,
-      };
-    }
+    const refused = await purgeRefusal(this.dataSource, this.tables, this.policy, options);
+    if (refused) return refused;
+    const policy = this.policy as RetentionPolicy; // purgeRefusal refuses when there is none
     const batchSize = positive('batchSize', options.batchSize ?? policy.batchSize);
     const maxBatches = positive('maxBatches', options.maxBatches ?? policy.maxBatches);
     const started = Date.now();

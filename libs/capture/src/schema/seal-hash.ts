@@ -117,19 +117,19 @@ export function changeDigestSql(auditSchema: string, transactionId = 't.id', for
  * transaction's changes still present merged, in id order, with those a
  * purge recorded for it (PURGED_TABLE), so what remains of a partly purged
  * transaction recomputes to what was sealed. `changes` counts the present
- * ones, `purged_changes` the recorded ones. With `presentWins` (an archive,
- * which keeps what the source purged and receives its ledger) a recorded
- * change that is still present counts once, as itself.
+ * ones, `purged_changes` the recorded ones. On an `archive`, which keeps
+ * what its source purged (and receives its ledger), the ledger excuses
+ * nothing: the transaction recomputes from the changes present alone.
  */
 // prettier-ignore
-export function verifyDigestSql(auditSchema: string, transactionId: string, sealSeq: string, format: string, presentWins = false): string {
+export function verifyDigestSql(auditSchema: string, transactionId: string, sealSeq: string, format: string, archive = false): string {
   return `(SELECT (count(*) FILTER (WHERE u.present))::int AS changes, (count(*) FILTER (WHERE NOT u.present))::int AS purged_changes,
     string_agg(u.h, ''::bytea ORDER BY u.id) AS change_hashes
   FROM (SELECT c.id, CASE ${format} WHEN ${SEAL_FORMAT_LARGE} THEN ${largeChangeHashSql(auditSchema, 'c')} WHEN ${SEAL_FORMAT} THEN ${changeHashSql('c')} END AS h,
           true AS present FROM ${qualified(auditSchema, 'audit_changes')} AS c WHERE c.transaction_id = ${transactionId}
         UNION ALL
         SELECT p.change_id, p.change_sha256, false FROM ${qualified(auditSchema, PURGED_TABLE)} AS p
-        WHERE p.seal_seq = ${sealSeq} AND p.change_id IS NOT NULL${presentWins ? ` AND NOT EXISTS (SELECT 1 FROM ${qualified(auditSchema, 'audit_changes')} AS k WHERE k.transaction_id = ${transactionId} AND k.id = p.change_id)` : ''}) AS u)`;
+        WHERE p.seal_seq = ${sealSeq} AND p.change_id IS NOT NULL${archive ? ' AND false' : ''}) AS u)`;
 }
 
 /**
