@@ -82,7 +82,11 @@ describeOnOneMajor('an archive on a second PostgreSQL (two real servers, logical
     for (const db of [primary, copy]) await db.query(`CREATE TABLE items (id int PRIMARY KEY, v text)`);
     app = await boot(at(source), { tables: { items: {} }, partitioning: { ...partitioning, schedule: false } });
     await primary.query((await app.get(CaptureService).triggerSql({ tables: ['items'] })).up);
-    reader = await boot(at(archive), {});
+    // the library on the archive reads only: a role that may SELECT and nothing else
+    await copy.query(
+      `CREATE ROLE auditor LOGIN PASSWORD 'auditor'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO auditor`,
+    );
+    reader = await boot(at(archive).replace('postgres:postgres@', 'auditor:auditor@'), {});
     subscribe = async () => {
       await primary.query(`CREATE PUBLICATION threadline_archive FOR TABLE ${ARCHIVE_PUBLICATION_TABLES.join(', ')}
         WITH (publish = 'insert, update', publish_via_partition_root = true)`);
