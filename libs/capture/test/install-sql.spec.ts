@@ -14,7 +14,12 @@ import {
   TRANSACTION_FUNCTION,
 } from '../src/schema/audit-schema.sql';
 import { PARTITION_INTERVALS, PARTITIONS_AHEAD } from '../src/partitions/partitioning.options';
-import { DETACHED_COMMENT } from '../src/schema/audit-schema.sql';
+import {
+  DETACHED_COMMENT,
+  PARTITION_UPGRADE_FUNCTIONS,
+  PARTITION_UPGRADE_TABLE,
+  UPGRADE_COMMENT,
+} from '../src/schema/audit-schema.sql';
 import { DEFAULT_ROWS_COUNTED } from '../src/partitions/partitions.service';
 import {
   CAPTURE_FUNCTION,
@@ -176,6 +181,11 @@ describe('install SQL and the application', () => {
     // the comment coverage reads to leave a detached range's tables out
     expect(up).toContain(`'threadline: detached audit range'`);
     expect(literal(DETACHED_COMMENT)).toBe(`'threadline: detached audit range'`);
+    // and those of a partitioning upgrade (019); the names the upgrade service calls
+    expect(up).toContain(`IS ${literal(UPGRADE_COMMENT)};`);
+    for (const fn of Object.values(PARTITION_UPGRADE_FUNCTIONS))
+      expect(up).toContain(`CREATE OR REPLACE FUNCTION "public"."${fn}"(`);
+    expect(up).toContain(`CREATE TABLE "public"."${PARTITION_UPGRADE_TABLE}" (`);
   });
 });
 
